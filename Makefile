@@ -1,0 +1,67 @@
+# Two commands on a fresh machine: `make run` and `make test`. Needs only Python 3.11, make, git.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+UV_VERSION := 0.13.9
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# uv must use the machine's Python 3.11 and never download an interpreter of its own.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON := $(PYTHON)
+
+.PHONY: run install install-dev migrate seed test lint format typecheck bench clean help
+
+help:
+	@echo "make run    set up (venv, locked deps, SQLite, demo data) and serve on http://$(HOST):$(PORT)"
+	@echo "make test   install test deps and run lint, types and the whole suite"
+	@echo "make bench  run the benchmarks (bench/README.md)"
+
+$(UV):
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --inexact --no-dev
+
+install-dev: $(UV)
+	$(UV) sync --frozen
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: seed
+	@echo ""
+	@echo "Alignment is starting on http://$(HOST):$(PORT)  (Ctrl+C stops it)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: install-dev
+	$(VENV)/bin/mypy .
+
+# pytest exits 5 when it collects nothing; that is a failure of the suite, not a pass.
+test: lint typecheck
+	$(PY) manage.py makemigrations --check --dry-run > /dev/null || \
+		(echo "Model changes without a migration: run manage.py makemigrations" && exit 1)
+	$(VENV)/bin/pytest -n $${PYTEST_WORKERS:-auto} --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
+		if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; fi; exit $$rc
+
+bench: install-dev
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) $(TOOLS) staticfiles .mypy_cache .ruff_cache test-artifacts

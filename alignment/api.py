@@ -1,0 +1,113 @@
+"""Serializers and viewsets of the workspace core."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from alignment import services
+from alignment.api_base import WorkspaceViewSet
+from alignment.api_schema import ERRORS
+from alignment.models import ApiToken, Membership, Role, Team, User
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "full_name"]
+
+
+class WorkspaceMembershipSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="workspace.slug")
+    name = serializers.CharField(source="workspace.name")
+    role = serializers.CharField()
+
+
+class MeView(generics.GenericAPIView):
+    serializer_class = UserSerializer
+
+    @extend_schema(summary="The authenticated user", responses={200: UserSerializer, **ERRORS})
+    def get(self, request: Request) -> Response:
+        data = UserSerializer(request.user).data
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        data["token"] = (
+            {"workspace": token.workspace.slug, "scope": token.scope, "name": token.name}
+            if token
+            else None
+        )
+        return Response(data)
+
+
+class WorkspaceListView(generics.ListAPIView):
+    serializer_class = WorkspaceMembershipSerializer
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        qs = Membership.objects.filter(user=self.request.user).select_related("workspace")
+        token = self.request.auth if isinstance(self.request.auth, ApiToken) else None
+        if token is not None:
+            qs = qs.filter(workspace_id=token.workspace_id)
+        return qs.order_by("workspace__name")
+
+    @extend_schema(summary="Workspaces you can reach", responses={200: WorkspaceMembershipSerializer(many=True), **ERRORS})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "key", "name", "description", "created_at"]
+
+
+class TeamWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    key = serializers.CharField(max_length=10)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TeamViewSet(WorkspaceViewSet):
+    queryset = Team.objects.all()
+    serializer_class = TeamSerializer
+    write_role = Role.ADMIN
+    ordering_fields = ["name", "key", "id"]
+    ordering = ["name"]
+    pagination_class = None
+
+    @extend_schema(summary="List teams", responses={200: TeamSerializer(many=True), **ERRORS})
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(TeamSerializer(self.get_queryset().order_by("name"), many=True).data)
+
+    @extend_schema(summary="Get a team", responses={200: TeamSerializer, **ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(TeamSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Create a team (admin)",
+        request=TeamWriteSerializer,
+        responses={201: TeamSerializer, **ERRORS},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        team = services.team_create(actor=self.member, **self.validated(TeamWriteSerializer))
+        return Response(TeamSerializer(team).data, status=201)
+
+    @extend_schema(
+        summary="Update a team (admin)",
+        request=TeamWriteSerializer,
+        responses={200: TeamSerializer, **ERRORS},
+    )
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        team = services.team_update(
+            actor=self.member, team=self.get_object(), **self.validated(TeamWriteSerializer)
+        )
+        return Response(TeamSerializer(team).data)
+
+    @extend_schema(summary="Delete a team (admin)", responses={204: None, **ERRORS})
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.team_delete(actor=self.member, team=self.get_object())
+        return Response(status=204)

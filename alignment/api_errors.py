@@ -1,0 +1,71 @@
+"""One error body for every 4xx of the API: {"error": {"code", "message", "fields", "details"}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from alignment.errors import DomainError
+
+
+def error_body(
+    code: str, message: str, fields: dict[str, Any] | None = None, details: Any = None
+) -> dict[str, Any]:
+    return {
+        "error": {"code": code, "message": message, "fields": fields or {}, "details": details or {}}
+    }
+
+
+def _flatten(detail: Any) -> Any:
+    if isinstance(detail, dict):
+        return {str(k): _flatten(v) for k, v in detail.items()}
+    if isinstance(detail, list):
+        if all(not isinstance(d, dict | list) for d in detail):
+            return [str(d) for d in detail]
+        return [_flatten(d) for d in detail]
+    return [str(detail)]
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        return Response(
+            error_body(exc.code, exc.text, exc.fields, _jsonable(exc.details)), status=exc.status
+        )
+    if isinstance(exc, DjangoValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(
+            error_body("invalid", "Some fields need attention.", fields),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("Not found.")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        if not isinstance(fields, dict):
+            fields = {"non_field_errors": fields}
+        message = "Some fields need attention."
+        non_field = fields.get("non_field_errors")
+        if isinstance(non_field, list) and non_field and len(fields) == 1:
+            message = str(non_field[0])
+        response.data = error_body("invalid", message, fields)
+    elif isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        message = str(detail) if not isinstance(detail, dict | list) else exc.default_detail
+        code = exc.get_codes() if not isinstance(exc.get_codes(), dict | list) else exc.default_code
+        response.data = error_body(str(code), str(message))
+    return response
+
+
+def _jsonable(details: dict[str, object]) -> dict[str, object]:
+    return {k: v if isinstance(v, str | int | float | bool | None) else str(v) for k, v in details.items()}

@@ -1,0 +1,43 @@
+"""Writing the audit log. Services call `audit_record` inside their transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model
+
+from alignment.models import AuditEvent, User, Workspace
+
+
+def snapshot(obj: Model, fields: list[str]) -> dict[str, Any]:
+    """A JSON-safe picture of some fields, for the audit log's before/after."""
+    result: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(obj, name)
+        if isinstance(value, Model):
+            value = value.pk
+        elif value is not None and not isinstance(value, str | int | float | bool | list | dict):
+            value = str(value)
+        result[name] = value
+    return result
+
+
+def audit_record(
+    *,
+    workspace: Workspace,
+    actor: User | None,
+    verb: str,
+    obj: Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        workspace=workspace,
+        actor=actor,
+        verb=verb,
+        object_type=obj._meta.model_name or type(obj).__name__.lower(),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        before=before,
+        after=after,
+    )

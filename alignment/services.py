@@ -1,0 +1,353 @@
+"""Writes with rules for the workspace core. Keyword-only, actor first, one transaction each."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from alignment.audit import audit_record, snapshot
+from alignment.errors import (
+    AlreadyMember,
+    Conflict,
+    FieldErrors,
+    InvitationInvalid,
+    LastOwner,
+    RoleRequired,
+)
+from alignment.models import (
+    RESERVED_SLUGS,
+    ApiToken,
+    Invitation,
+    Membership,
+    Role,
+    Team,
+    TokenScope,
+    User,
+    Workspace,
+    hash_secret,
+)
+
+
+def _unique_slug(name: str) -> str:
+    base = (slugify(name)[:40].strip("-") or "workspace").lower()
+    if base in RESERVED_SLUGS:
+        base = f"{base}-team"
+    slug, n = base, 2
+    while Workspace.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def workspace_create(*, actor: User, name: str, slug: str = "") -> Workspace:
+    """Create a workspace with `actor` as its owner."""
+    name = name.strip()
+    if not name:
+        raise FieldErrors({"name": "Give the workspace a name."})
+    if slug:
+        if slug in RESERVED_SLUGS:
+            raise FieldErrors({"slug": f"“{slug}” is reserved; choose another."})
+        if Workspace.objects.filter(slug=slug).exists():
+            raise FieldErrors({"slug": f"“{slug}” is taken; choose another."})
+    workspace = Workspace(name=name, slug=slug or _unique_slug(name))
+    workspace.full_clean()
+    workspace.save()
+    Membership.objects.create(workspace=workspace, user=actor, role=Role.OWNER)
+    audit_record(workspace=workspace, actor=actor, verb="workspace.created", obj=workspace)
+    return workspace
+
+
+@transaction.atomic
+def user_sign_up(*, email: str, password: str, full_name: str, workspace_name: str) -> User:
+    """A new person with a new workspace of their own, which they own."""
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise FieldErrors({"email": "An account with this e-mail exists. Log in instead."})
+    user = User.objects.create_user(email=email, password=password, full_name=full_name.strip())
+    workspace_create(actor=user, name=workspace_name)
+    return user
+
+
+TEAM_FIELDS = ["name", "key", "description"]
+
+
+@transaction.atomic
+def team_create(
+    *, actor: Membership, name: str, key: str, description: str = ""
+) -> Team:
+    team = Team(
+        workspace=actor.workspace, name=name.strip(), key=key.strip().upper(), description=description
+    )
+    _validate_team(team)
+    team.save()
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="team.created",
+        obj=team,
+        after=snapshot(team, TEAM_FIELDS),
+    )
+    return team
+
+
+@transaction.atomic
+def team_update(
+    *, actor: Membership, team: Team, name: str, key: str, description: str = ""
+) -> Team:
+    before = snapshot(team, TEAM_FIELDS)
+    team.name, team.key, team.description = name.strip(), key.strip().upper(), description
+    _validate_team(team)
+    team.save()
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="team.updated",
+        obj=team,
+        before=before,
+        after=snapshot(team, TEAM_FIELDS),
+    )
+    return team
+
+
+def _validate_team(team: Team) -> None:
+    from django.core.exceptions import ValidationError
+
+    try:
+        team.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise FieldErrors(exc.message_dict) from exc
+    others = Team.objects.for_workspace(team.workspace_id).exclude(pk=team.pk)
+    errors: dict[str, list[str] | str] = {}
+    if others.filter(key=team.key).exists():
+        errors["key"] = f"Another team already uses the key {team.key}."
+    if others.filter(name__iexact=team.name).exists():
+        errors["name"] = f"Another team is already called {team.name}."
+    if errors:
+        raise FieldErrors(errors)
+
+
+@transaction.atomic
+def team_delete(*, actor: Membership, team: Team) -> None:
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="team.deleted",
+        obj=team,
+        before=snapshot(team, TEAM_FIELDS),
+    )
+    team.delete()
+
+
+def _lock_owners(workspace: Workspace) -> int:
+    # Lock the owner rows so two concurrent demotions cannot both pass the last-owner rule.
+    return len(
+        list(
+            Membership.objects.select_for_update()
+            .filter(workspace=workspace, role=Role.OWNER)
+            .values_list("pk", flat=True)
+        )
+    )
+
+
+@transaction.atomic
+def membership_change_role(*, actor: Membership, membership: Membership, role: str) -> Membership:
+    """Owners change roles; the last owner cannot be demoted."""
+    if role not in Role.values:
+        raise FieldErrors({"role": f"Choose one of: {', '.join(Role.values)}."})
+    if not actor.has_role(Role.OWNER):
+        raise RoleRequired(role="owner")
+    if membership.role == Role.OWNER and role != Role.OWNER and _lock_owners(actor.workspace) <= 1:
+        raise LastOwner()
+    before = {"role": membership.role}
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="membership.role_changed",
+        obj=membership,
+        before=before,
+        after={"role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor: Membership, membership: Membership) -> None:
+    """Owners remove anyone; anyone may leave. The last owner cannot go."""
+    leaving = membership.pk == actor.pk
+    if not leaving and not actor.has_role(Role.OWNER):
+        raise RoleRequired(role="owner")
+    if membership.role == Role.OWNER and _lock_owners(actor.workspace) <= 1:
+        raise LastOwner()
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="membership.removed",
+        obj=membership,
+        before={"email": membership.user.email, "role": membership.role},
+    )
+    ApiToken.objects.filter(workspace=actor.workspace, user=membership.user).update(
+        revoked_at=timezone.now()
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def invitation_create(*, actor: Membership, email: str, role: str) -> tuple[Invitation, str]:
+    """Invite someone by e-mail; returns the invitation and the raw link token (sent, not kept)."""
+    email = email.strip().lower()
+    if role not in Role.values:
+        raise FieldErrors({"role": f"Choose one of: {', '.join(Role.values)}."})
+    if role == Role.OWNER and not actor.has_role(Role.OWNER):
+        raise RoleRequired(role="owner")
+    if Membership.objects.filter(workspace=actor.workspace, user__email__iexact=email).exists():
+        raise AlreadyMember(email=email)
+    # A new invitation replaces any pending one for the same address.
+    Invitation.objects.pending().filter(workspace=actor.workspace, email__iexact=email).update(
+        revoked_at=timezone.now()
+    )
+    raw = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        workspace=actor.workspace,
+        email=email,
+        role=role,
+        token_hash=hash_secret(raw),
+        invited_by=actor.user,
+    )
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="invitation.created",
+        obj=invitation,
+        after={"email": email, "role": role},
+    )
+    link = settings.SITE_URL + reverse("accounts:invitation_accept", kwargs={"token": raw})
+    context = {"invitation": invitation, "link": link, "inviter": actor.user}
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"{actor.user.display_name} invited you to {actor.workspace.name} on Alignment",
+            message=render_to_string("emails/invitation.txt", context),
+            html_message=render_to_string("emails/invitation.html", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+    )
+    return invitation, raw
+
+
+def invitation_by_token(raw: str) -> Invitation:
+    invitation = (
+        Invitation.objects.select_related("workspace", "invited_by")
+        .filter(token_hash=hash_secret(raw))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationInvalid(state="not valid")
+    if invitation.status != "pending":
+        raise InvitationInvalid(state=invitation.status)
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, user: User, raw_token: str) -> Membership:
+    """Join the workspace. Single use: the row is locked and marked accepted."""
+    invitation = invitation_by_token(raw_token)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != "pending":
+        raise InvitationInvalid(state=invitation.status)
+    if user.email.lower() != invitation.email.lower():
+        raise Conflict(
+            f"This invitation was sent to {invitation.email}; you are signed in as {user.email}."
+        )
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                workspace=invitation.workspace, user=user, role=invitation.role
+            )
+    except IntegrityError as exc:
+        raise AlreadyMember(email=user.email) from exc
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    audit_record(
+        workspace=invitation.workspace,
+        actor=user,
+        verb="invitation.accepted",
+        obj=invitation,
+        after={"role": invitation.role},
+    )
+    return membership
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitation:
+    if invitation.status != "pending":
+        raise Conflict(f"This invitation is already {invitation.status}.")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(
+        workspace=actor.workspace, actor=actor.user, verb="invitation.revoked", obj=invitation
+    )
+    return invitation
+
+
+MAX_TOKEN_DAYS = 366
+
+
+@transaction.atomic
+def api_token_create(
+    *, actor: Membership, name: str, scope: str, expires_in_days: int | None = 90
+) -> tuple[ApiToken, str]:
+    """A token for `actor` in its workspace. The raw value is returned once and never stored."""
+    name = name.strip()
+    errors: dict[str, list[str] | str] = {}
+    if not name:
+        errors["name"] = "Name the token after where it will be used, e.g. “CI deploys”."
+    if scope not in TokenScope.values:
+        errors["scope"] = "Choose read or write."
+    elif scope == TokenScope.WRITE and not actor.has_role(Role.MEMBER):
+        errors["scope"] = "Viewers can only create read-only tokens."
+    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
+        errors["expires_in_days"] = f"Choose between 1 and {MAX_TOKEN_DAYS} days, or no expiry."
+    if errors:
+        raise FieldErrors(errors)
+    raw, prefix, token_hash = ApiToken.generate()
+    token = ApiToken.objects.create(
+        workspace=actor.workspace,
+        user=actor.user,
+        name=name,
+        prefix=prefix,
+        token_hash=token_hash,
+        scope=scope,
+        expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="api_token.created",
+        obj=token,
+        after={"name": name, "scope": scope, "prefix": prefix},
+    )
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Membership, token: ApiToken) -> ApiToken:
+    """Revoke at once. Your own tokens, or anyone's if you are an admin."""
+    if token.user_id != actor.user_id and not actor.has_role(Role.ADMIN):
+        raise RoleRequired(role="admin")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(
+            workspace=actor.workspace, actor=actor.user, verb="api_token.revoked", obj=token
+        )
+    return token

@@ -1,0 +1,74 @@
+"""Resolving the request's workspace and the member's role, once, for pages and the API.
+
+The workspace comes only from the URL slug (or, for the API, from a token bound to that same
+workspace). Anything outside the member's workspaces is 404 — indistinguishable from missing;
+a role that is too low is 403.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+
+from alignment.errors import RoleRequired
+from alignment.models import ROLE_RANK, Membership, Role, Workspace
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
+
+
+def resolve_membership(user: Any, slug: str) -> Membership:
+    """The user's membership in the workspace with this slug, or Http404."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("Workspace not found.")
+    membership = (
+        Membership.objects.select_related("workspace", "user")
+        .filter(workspace__slug=slug, user=user, user__is_active=True)
+        .first()
+    )
+    if membership is None:
+        raise Http404("Workspace not found.")
+    return membership
+
+
+def require_role(membership: Membership, role: str) -> None:
+    if ROLE_RANK[membership.role] < ROLE_RANK[role]:
+        raise RoleRequired(role=Role(role).label.lower())
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def workspace_view(
+    read: str = Role.VIEWER, write: str = Role.MEMBER
+) -> Callable[[ViewFunc], ViewFunc]:
+    """Decorate a page view taking `slug`: it receives `workspace` instead of the slug, and
+    `request.membership` / `request.workspace` are set. Safe methods need the `read` role,
+    unsafe ones the `write` role. The roles are kept on the view for the role matrix test."""
+
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            membership = resolve_membership(request.user, slug)
+            require_role(membership, read if request.method in SAFE_METHODS else write)
+            request.membership = membership  # type: ignore[attr-defined]
+            request.workspace = membership.workspace  # type: ignore[attr-defined]
+            return view(request, membership.workspace, *args, **kwargs)
+
+        wrapper.workspace_roles = {"read": read, "write": write}  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def workspace_of(request: HttpRequest) -> Workspace:
+    return request.workspace  # type: ignore[attr-defined,no-any-return]
+
+
+def membership_of(request: HttpRequest) -> Membership:
+    return request.membership  # type: ignore[attr-defined,no-any-return]

@@ -1,0 +1,36 @@
+"""Root URLconf. Pages live under /w/<slug>/, the API under /api/v1/workspaces/<slug>/."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from alignment.views import accounts, errors, workspace
+
+workspace_pages = [
+    path("", include("alignment.urls_workspace")),
+    path("okrs/", include("okrs.urls")),
+]
+
+workspace_api = [
+    path("", include("alignment.api_urls")),
+    path("", include("okrs.api_urls")),
+]
+
+urlpatterns = [
+    path("", accounts.home, name="home"),
+    path("healthz", workspace.healthz, name="healthz"),
+    path("accounts/", include("alignment.urls_accounts")),
+    path("workspaces/", workspace.workspace_list, name="workspaces"),
+    path("workspaces/new/", workspace.workspace_new, name="workspace_new"),
+    path("w/<slug:slug>/", include(workspace_pages)),
+    path("api/v1/workspaces/<slug:slug>/", include(workspace_api)),
+    path("api/v1/", include("alignment.api_urls_root")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

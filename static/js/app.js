@@ -1,0 +1,83 @@
+// Behaviour that htmx attributes do not cover. No inline script anywhere (CSP).
+(function () {
+  "use strict";
+
+  // Dismiss flash messages; auto-hide the calm ones.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-dismiss]");
+    if (button) button.parentElement.remove();
+  });
+  function autoHide(root) {
+    root.querySelectorAll(".flash-success, .flash-info").forEach(function (el) {
+      setTimeout(function () { el.remove(); }, 6000);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { autoHide(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { autoHide(event.target); });
+
+  // Close open <details> menus on outside click or Escape.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+
+  // Copy-to-clipboard buttons: <button data-copy="#element-id">.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (source && navigator.clipboard) {
+      navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+        button.textContent = "Copied";
+      });
+    }
+  });
+
+  // Confirm destructive actions: <form data-confirm="Revoke this token?">.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  }, true);
+  document.addEventListener("htmx:confirm", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (!message) return;
+    event.preventDefault();
+    if (window.confirm(message)) event.detail.issueRequest(true);
+  });
+
+  // Keyboard shortcuts: "g h" home, "g o" OKRs, "/" search, "?" help. Links opt in with
+  // data-shortcut="g x", so each page's navigation decides what is reachable.
+  var pending = null;
+  function typing(el) {
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(document.activeElement)) return;
+    if (event.key === "Escape") {
+      document.querySelectorAll("details.menu[open]").forEach(function (m) { m.removeAttribute("open"); });
+      return;
+    }
+    if (event.key === "?") {
+      var help = document.getElementById("shortcuts");
+      if (help && help.showModal) { help.showModal(); event.preventDefault(); }
+      return;
+    }
+    if (event.key === "/") {
+      var search = document.querySelector("[data-search]");
+      if (search) { search.focus(); event.preventDefault(); }
+      return;
+    }
+    if (pending) {
+      var combo = pending + " " + event.key;
+      pending = null;
+      var link = document.querySelector('[data-shortcut="' + combo + '"]');
+      if (link) { window.location.href = link.href; event.preventDefault(); }
+      return;
+    }
+    if (event.key === "g") {
+      pending = "g";
+      setTimeout(function () { pending = null; }, 1200);
+    }
+  });
+})();

@@ -1,0 +1,126 @@
+"""Shared fixtures: a workspace with a member of every role, a second workspace, clients."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from alignment.celery import app as celery_app
+from alignment.models import Membership, Role, Team, User, Workspace
+from tests.factories import (
+    ApiTokenFactory,
+    MembershipFactory,
+    TeamFactory,
+    UserFactory,
+    WorkspaceFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache_and_eager_celery(settings):
+    # Each test gets its own cache namespace: with Redis under CI, xdist workers share one
+    # server, and clear() would flush everyone's keys.
+    cache = dict(settings.CACHES["default"])
+    cache["KEY_PREFIX"] = f"t-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = {"default": cache}
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager
+
+
+@dataclass
+class World:
+    """One workspace, a team, and one person per role."""
+
+    workspace: Workspace
+    team: Team
+    owner: Membership
+    admin: Membership
+    member: Membership
+    viewer: Membership
+
+    def membership(self, role: str) -> Membership:
+        return getattr(self, role)
+
+
+def build_world(prefix: str) -> World:
+    workspace = WorkspaceFactory(name=f"{prefix.title()} Inc", slug=f"{prefix}-inc")
+    team = TeamFactory(workspace=workspace, name=f"{prefix.title()} Engineering", key="ENG")
+    members = {
+        role: MembershipFactory(
+            workspace=workspace,
+            role=role,
+            user=UserFactory(email=f"{role}@{prefix}.example.com", full_name=f"{prefix} {role}"),
+        )
+        for role in Role.values
+    }
+    return World(workspace=workspace, team=team, **members)
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world("acme")
+
+
+@pytest.fixture
+def world_b(db) -> World:
+    return build_world("globex")
+
+
+@pytest.fixture
+def workspace(world: World) -> Workspace:
+    return world.workspace
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user, backend="alignment.auth_backends.EmailBackend")
+    return client
+
+
+@pytest.fixture
+def owner_client(world: World) -> Client:
+    return client_for(world.owner.user)
+
+
+@pytest.fixture
+def admin_client(world: World) -> Client:
+    return client_for(world.admin.user)
+
+
+@pytest.fixture
+def member_client(world: World) -> Client:
+    return client_for(world.member.user)
+
+
+@pytest.fixture
+def viewer_client(world: World) -> Client:
+    return client_for(world.viewer.user)
+
+
+def api_client_for(membership: Membership, scope: str = "write") -> Client:
+    raw = f"aln_{uuid.uuid4().hex}"
+    ApiTokenFactory(raw=raw, workspace=membership.workspace, user=membership.user, scope=scope)
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+@pytest.fixture
+def member_api(world: World) -> Client:
+    return api_client_for(world.member)
+
+
+@pytest.fixture
+def admin_api(world: World) -> Client:
+    return api_client_for(world.admin)
+
+
+@pytest.fixture
+def viewer_api(world: World) -> Client:
+    return api_client_for(world.viewer)
+
+
+__all__ = ["World", "api_client_for", "build_world", "client_for"]
