@@ -48,13 +48,18 @@ class WorkspaceListView(generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self) -> QuerySet[Membership]:
-        qs = Membership.objects.filter(user=self.request.user).select_related("workspace")
+        qs = Membership.objects.filter(user_id=self.request.user.pk or 0).select_related(
+            "workspace"
+        )
         token = self.request.auth if isinstance(self.request.auth, ApiToken) else None
         if token is not None:
             qs = qs.filter(workspace_id=token.workspace_id)
         return qs.order_by("workspace__name")
 
-    @extend_schema(summary="Workspaces you can reach", responses={200: WorkspaceMembershipSerializer(many=True), **ERRORS})
+    @extend_schema(
+        summary="Workspaces you can reach",
+        responses={200: WorkspaceMembershipSerializer(many=True), **ERRORS},
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 

@@ -52,7 +52,7 @@ class WorkspaceAccess(permissions.BasePermission):
 class WorkspaceAPIMixin:
     """Shared by viewsets and plain API views under /api/v1/workspaces/<slug>/."""
 
-    permission_classes: ClassVar[list[type[permissions.BasePermission]]] = [WorkspaceAccess]
+    permission_classes: Any = [WorkspaceAccess]
     read_role: ClassVar[str] = Role.VIEWER
     write_role: ClassVar[str] = Role.MEMBER
     # Per action overrides, e.g. {"destroy": Role.ADMIN}.
@@ -116,7 +116,7 @@ class WorkspaceViewSet(WorkspaceAPIMixin, viewsets.GenericViewSet):
             )
 
     def get_queryset(self) -> QuerySet:
-        model = self.queryset.model  # type: ignore[union-attr]
+        model = self.queryset.model  # type: ignore[union-attr,arg-type]
         base = model.objects.for_workspace(self.workspace)
         return self.scoped_queryset(base)
 

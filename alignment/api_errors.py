@@ -18,7 +18,12 @@ def error_body(
     code: str, message: str, fields: dict[str, Any] | None = None, details: Any = None
 ) -> dict[str, Any]:
     return {
-        "error": {"code": code, "message": message, "fields": fields or {}, "details": details or {}}
+        "error": {
+            "code": code,
+            "message": message,
+            "fields": fields or {},
+            "details": details or {},
+        }
     }
 
 
@@ -38,7 +43,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             error_body(exc.code, exc.text, exc.fields, _jsonable(exc.details)), status=exc.status
         )
     if isinstance(exc, DjangoValidationError):
-        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        fields = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         return Response(
             error_body("invalid", "Some fields need attention.", fields),
             status=status.HTTP_400_BAD_REQUEST,
@@ -61,11 +68,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = error_body("invalid", message, fields)
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
-        message = str(detail) if not isinstance(detail, dict | list) else exc.default_detail
+        message = str(detail if not isinstance(detail, dict | list) else exc.default_detail)
         code = exc.get_codes() if not isinstance(exc.get_codes(), dict | list) else exc.default_code
-        response.data = error_body(str(code), str(message))
+        response.data = error_body(str(code), str(message))  # type: ignore[arg-type]
     return response
 
 
 def _jsonable(details: dict[str, object]) -> dict[str, object]:
-    return {k: v if isinstance(v, str | int | float | bool | None) else str(v) for k, v in details.items()}
+    return {
+        k: v if isinstance(v, str | int | float | bool | None) else str(v)
+        for k, v in details.items()
+    }

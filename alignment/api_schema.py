@@ -13,7 +13,9 @@ ErrorSerializer = inline_serializer(
             fields={
                 "code": serializers.CharField(),
                 "message": serializers.CharField(),
-                "fields": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+                "fields": serializers.DictField(
+                    child=serializers.ListField(child=serializers.CharField())
+                ),
                 "details": serializers.DictField(),
             },
         )

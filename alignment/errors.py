@@ -6,6 +6,7 @@ Views and the API never build error bodies themselves: `alignment.api_errors` an
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 
@@ -28,7 +29,9 @@ class FieldErrors(DomainError):
     status, code = 422, "invalid_fields"
     message = "Some fields need attention."
 
-    def __init__(self, fields: dict[str, list[str] | str], message: str | None = None) -> None:
+    def __init__(
+        self, fields: Mapping[str, Sequence[str] | str], message: str | None = None
+    ) -> None:
         super().__init__(message or self.message)
         self.fields = {k: [v] if isinstance(v, str) else list(v) for k, v in fields.items()}
 

@@ -11,7 +11,9 @@ from alignment.models import Role, TokenScope
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+    email = forms.EmailField(
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
     password = forms.CharField(
         strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )

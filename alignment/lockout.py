@@ -29,9 +29,13 @@ def _keys(email: str, ip: str) -> list[tuple[str, int]]:
 
 def locked_until(email: str, ip: str) -> datetime | None:
     now = timezone.now()
-    rows = LoginFailure.objects.filter(
-        ip_address=ip, email__in=[k for k, _ in _keys(email, ip)], locked_until__gt=now
-    ).values_list("locked_until", flat=True)
+    rows = [
+        until
+        for until in LoginFailure.objects.filter(
+            ip_address=ip, email__in=[k for k, _ in _keys(email, ip)], locked_until__gt=now
+        ).values_list("locked_until", flat=True)
+        if until is not None
+    ]
     return max(rows, default=None)
 
 
@@ -63,9 +67,11 @@ def record_success(email: str, ip: str) -> None:
 
 def prune() -> int:
     cutoff = timezone.now() - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
-    deleted, _ = LoginFailure.objects.filter(first_failed_at__lt=cutoff).exclude(
-        locked_until__gt=timezone.now()
-    ).delete()
+    deleted, _ = (
+        LoginFailure.objects.filter(first_failed_at__lt=cutoff)
+        .exclude(locked_until__gt=timezone.now())
+        .delete()
+    )
     return deleted
 
 

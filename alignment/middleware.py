@@ -22,7 +22,9 @@ class ContentSecurityPolicyMiddleware:
         # The API docs UI (sidecar assets) is the one page that needs inline styles.
         if not request.path.startswith("/api/docs"):
             response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
         return response
 
 

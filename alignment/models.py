@@ -174,6 +174,9 @@ class TeamMember(models.Model):
             models.UniqueConstraint(fields=["team", "user"], name="team_member_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} in team {self.team_id}"
+
 
 def _default_invitation_expiry() -> Any:
     return timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS)
@@ -320,3 +323,6 @@ class LoginFailure(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["email", "ip_address"], name="login_failure_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.failures} failed log-ins for {self.email} from {self.ip_address}"

@@ -80,11 +80,12 @@ TEAM_FIELDS = ["name", "key", "description"]
 
 
 @transaction.atomic
-def team_create(
-    *, actor: Membership, name: str, key: str, description: str = ""
-) -> Team:
+def team_create(*, actor: Membership, name: str, key: str, description: str = "") -> Team:
     team = Team(
-        workspace=actor.workspace, name=name.strip(), key=key.strip().upper(), description=description
+        workspace=actor.workspace,
+        name=name.strip(),
+        key=key.strip().upper(),
+        description=description,
     )
     _validate_team(team)
     team.save()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -18,7 +20,7 @@ from alignment.forms import LoginForm, SignUpForm
 from alignment.models import Membership
 
 
-def _lockout_message(until: timezone.datetime) -> str:
+def _lockout_message(until: datetime) -> str:
     minutes = max(1, round((until - timezone.now()).total_seconds() / 60))
     return (
         f"Too many failed log-ins from this address. Try again in {minutes} minute"
@@ -95,9 +97,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Signed in: your first workspace (or the switcher). Signed out: the log-in page."""
     if not request.user.is_authenticated:
         return redirect("accounts:login")
-    memberships = list(
-        Membership.objects.filter(user=request.user).select_related("workspace")[:2]
-    )
+    memberships = list(Membership.objects.filter(user=request.user).select_related("workspace")[:2])
     if len(memberships) == 1:
         return redirect(memberships[0].workspace.get_absolute_url())
     return redirect("workspaces")

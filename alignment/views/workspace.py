@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from alignment import services
 from alignment.errors import FieldErrors
 from alignment.forms import WorkspaceForm
+from alignment.http import AuthedRequest, WorkspaceRequest
 from alignment.models import Membership, Team, Workspace
 from alignment.tenancy import workspace_view
 
@@ -25,14 +26,14 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def workspace_list(request: HttpRequest) -> HttpResponse:
+def workspace_list(request: AuthedRequest) -> HttpResponse:
     memberships = Membership.objects.filter(user=request.user).select_related("workspace")
     return render(request, "workspaces/list.html", {"memberships": memberships})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def workspace_new(request: HttpRequest) -> HttpResponse:
+def workspace_new(request: AuthedRequest) -> HttpResponse:
     form = WorkspaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -50,6 +51,6 @@ def workspace_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @workspace_view()
-def workspace_home(request: HttpRequest, workspace: Workspace) -> HttpResponse:
+def workspace_home(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     teams = Team.objects.for_workspace(workspace).order_by("name")
     return render(request, "workspaces/home.html", {"workspace": workspace, "teams": teams})
