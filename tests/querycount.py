@@ -1,8 +1,8 @@
 """Page query budgets: a page's query count must not grow with its data.
 
-    def test_members_page_queries_do_not_grow(owner_client, world):
-        assert_flat_queries(owner_client, url, grow=lambda: MembershipFactory.create_batch(
-            20, workspace=world.workspace))
+def test_members_page_queries_do_not_grow(owner_client, world):
+    assert_flat_queries(owner_client, url, grow=lambda: MembershipFactory.create_batch(
+        20, workspace=world.workspace))
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ class Command(BaseCommand):
                 today=today,
             )
         self.stdout.write(self.style.SUCCESS("Demo workspace ready: Acme Robotics (/w/acme/)"))
-        self.stdout.write("Log in with any of these (password for all: %s):" % demo.DEMO_PASSWORD)
+        self.stdout.write(f"Log in with any of these (password for all: {demo.DEMO_PASSWORD}):")
         for local, full_name, role, _teams in demo.PEOPLE:
             self.stdout.write(f"  {demo.email_of(local):<24} {role.label:<7} {full_name}")
 
