@@ -204,7 +204,7 @@ class KeyResult(models.Model):
                 condition=Q(confidence__gte=0) & Q(confidence__lte=10), name="kr_confidence_range"
             ),
             models.CheckConstraint(
-                condition=~Q(kind__in=list(NUMERIC_KINDS)) | ~Q(target=models.F("baseline")),
+                condition=~Q(kind__in=sorted(NUMERIC_KINDS)) | ~Q(target=models.F("baseline")),
                 name="kr_numeric_target_differs",
             ),
         ]
