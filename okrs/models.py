@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from alignment.models import Team, Workspace
 from alignment.querysets import WorkspaceQuerySet
@@ -104,6 +105,10 @@ class Objective(models.Model):
     )
     # Final score given when the period closes (0..1), kept for history.
     score = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    # The objective of an earlier period this one continues (period close with carry-over).
+    carried_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="carried_into"
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -123,6 +128,18 @@ class Objective(models.Model):
             models.CheckConstraint(
                 condition=~Q(level=ObjectiveLevel.TEAM) | Q(team__isnull=False),
                 name="team_objective_has_team",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in ObjectiveStatus]),
+                name="objective_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(level__in=[lv.value for lv in ObjectiveLevel]),
+                name="objective_level_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=1)),
+                name="objective_score_range",
             ),
         ]
 
@@ -144,6 +161,13 @@ class KeyResultKind(models.TextChoices):
 
 
 NUMERIC_KINDS = frozenset({KeyResultKind.NUMBER, KeyResultKind.PERCENTAGE, KeyResultKind.CURRENCY})
+# Boolean and milestone KRs keep baseline 0, target 1 and current as the done share in [0, 1].
+BINARY_KINDS = frozenset({KeyResultKind.BOOLEAN, KeyResultKind.MILESTONE})
+
+
+class Direction(models.TextChoices):
+    UP = "up", "Increase"
+    DOWN = "down", "Decrease"
 
 
 class KeyResultSource(models.TextChoices):
@@ -189,6 +213,10 @@ class KeyResult(models.Model):
     milestones = models.JSONField(default=list, blank=True)
     position = models.PositiveIntegerField(default=0)
     last_check_in_at = models.DateTimeField(null=True, blank=True)
+    # The unfinished KR of an earlier period this one continues (period close with carry-over).
+    carried_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="carried_into"
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -207,10 +235,34 @@ class KeyResult(models.Model):
                 condition=~Q(kind__in=sorted(NUMERIC_KINDS)) | ~Q(target=models.F("baseline")),
                 name="kr_numeric_target_differs",
             ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=sorted(BINARY_KINDS))
+                | (Q(baseline=0) & Q(target=1) & Q(current__gte=0) & Q(current__lte=1)),
+                name="kr_binary_kind_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=KeyResultKind.BOOLEAN) | Q(current__in=[0, 1]),
+                name="kr_boolean_current_0_or_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in KeyResultKind]), name="kr_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=[s.value for s in KeyResultSource]), name="kr_source_valid"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def direction(self) -> str:
+        """Up when the target is above the baseline; down for metrics to reduce."""
+        return Direction.DOWN if self.target < self.baseline else Direction.UP
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind in NUMERIC_KINDS
 
 
 class CheckIn(models.Model):
@@ -223,10 +275,12 @@ class CheckIn(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(10)]
     )
     note = models.TextField(blank=True)
+    # Milestone KRs: the indexes of the steps done as of this check-in (a snapshot, not a delta).
+    steps_done = models.JSONField(default=list, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
 
     objects = WorkspaceQuerySet.as_manager()
 
@@ -261,6 +315,9 @@ class ObjectiveComment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["workspace", "objective", "created_at"], name="comment_obj_idx")
+        ]
 
     def __str__(self) -> str:
         return f"Comment on {self.objective_id}"
