@@ -326,3 +326,34 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.failures} failed log-ins for {self.email} from {self.ip_address}"
+
+
+class IdempotencyRecord(models.Model):
+    """A POST's stored response under its Idempotency-Key, replayed for 24 h. Not tenant data.
+
+    `owner` scopes keys ("token:<id>" or "user:<id>"), so clients never see each other's
+    replays. A row with `status_code` null is a request still running: the unique constraint
+    makes the second of two concurrent requests see it instead of running the view again.
+    """
+
+    owner = models.CharField(max_length=40)
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=2000)
+    body_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="idempotency_owner_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} under key {self.key!r} of {self.owner}"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.status_code is not None
