@@ -6,8 +6,11 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +20,7 @@ from alignment.audit import audit_record, snapshot
 from alignment.errors import (
     AlreadyMember,
     Conflict,
+    CrossWorkspaceLink,
     FieldErrors,
     InvitationInvalid,
     LastOwner,
@@ -29,6 +33,7 @@ from alignment.models import (
     Membership,
     Role,
     Team,
+    TeamMember,
     TokenScope,
     User,
     Workspace,
@@ -81,6 +86,9 @@ TEAM_FIELDS = ["name", "key", "description"]
 
 @transaction.atomic
 def team_create(*, actor: Membership, name: str, key: str, description: str = "") -> Team:
+    """Create a team (admin); keys and names are unique in the workspace."""
+    if not actor.has_role(Role.ADMIN):
+        raise RoleRequired(role="admin")
     team = Team(
         workspace=actor.workspace,
         name=name.strip(),
@@ -88,7 +96,7 @@ def team_create(*, actor: Membership, name: str, key: str, description: str = ""
         description=description,
     )
     _validate_team(team)
-    team.save()
+    _save_team(team)
     audit_record(
         workspace=actor.workspace,
         actor=actor.user,
@@ -103,10 +111,13 @@ def team_create(*, actor: Membership, name: str, key: str, description: str = ""
 def team_update(
     *, actor: Membership, team: Team, name: str, key: str, description: str = ""
 ) -> Team:
+    """Rename a team or change its key (admin)."""
+    if not actor.has_role(Role.ADMIN):
+        raise RoleRequired(role="admin")
     before = snapshot(team, TEAM_FIELDS)
     team.name, team.key, team.description = name.strip(), key.strip().upper(), description
     _validate_team(team)
-    team.save()
+    _save_team(team)
     audit_record(
         workspace=actor.workspace,
         actor=actor.user,
@@ -118,9 +129,16 @@ def team_update(
     return team
 
 
-def _validate_team(team: Team) -> None:
-    from django.core.exceptions import ValidationError
+def _save_team(team: Team) -> None:
+    # Two people creating the same key at once both pass _validate_team; the constraint decides.
+    try:
+        with transaction.atomic():
+            team.save()
+    except IntegrityError as exc:
+        raise FieldErrors({"key": "Another team already uses this key or name."}) from exc
 
+
+def _validate_team(team: Team) -> None:
     try:
         team.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
@@ -137,6 +155,9 @@ def _validate_team(team: Team) -> None:
 
 @transaction.atomic
 def team_delete(*, actor: Membership, team: Team) -> None:
+    """Delete a team (admin). Refused while other rows (sprints, tasks…) still point at it."""
+    if not actor.has_role(Role.ADMIN):
+        raise RoleRequired(role="admin")
     audit_record(
         workspace=actor.workspace,
         actor=actor.user,
@@ -144,7 +165,54 @@ def team_delete(*, actor: Membership, team: Team) -> None:
         obj=team,
         before=snapshot(team, TEAM_FIELDS),
     )
-    team.delete()
+    try:
+        with transaction.atomic():
+            team.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        raise Conflict(
+            f"{team.name} still has work attached; move or delete its sprints and tasks first."
+        ) from exc
+
+
+@transaction.atomic
+def team_member_add(*, actor: Membership, team: Team, user: User) -> TeamMember:
+    """Put a workspace member on a team (admin). People outside the workspace are not found."""
+    if not actor.has_role(Role.ADMIN):
+        raise RoleRequired(role="admin")
+    if team.workspace_id != actor.workspace_id:
+        raise CrossWorkspaceLink(what="The team")
+    if not Membership.objects.for_workspace(actor.workspace).filter(user=user).exists():
+        raise CrossWorkspaceLink(what="That person")
+    team_member, created = TeamMember.objects.get_or_create(
+        team=team, user=user, defaults={"workspace": actor.workspace}
+    )
+    if not created:
+        raise Conflict(f"{user.display_name} is already on {team.name}.")
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="team.member_added",
+        obj=team,
+        after={"user": user.email},
+    )
+    return team_member
+
+
+@transaction.atomic
+def team_member_remove(*, actor: Membership, team_member: TeamMember) -> None:
+    """Take someone off a team (admin). Their workspace membership stays."""
+    if not actor.has_role(Role.ADMIN):
+        raise RoleRequired(role="admin")
+    if team_member.workspace_id != actor.workspace_id:
+        raise CrossWorkspaceLink(what="The team member")
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="team.member_removed",
+        obj=team_member.team,
+        before={"user": team_member.user.email},
+    )
+    team_member.delete()
 
 
 def _lock_owners(workspace: Workspace) -> int:
@@ -158,6 +226,20 @@ def _lock_owners(workspace: Workspace) -> int:
     )
 
 
+def _locked_membership(actor: Membership, membership: Membership) -> Membership:
+    # Re-read under lock: the caller's copy may be stale, and it must be in actor's workspace.
+    locked = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .for_workspace(actor.workspace_id)
+        .filter(pk=membership.pk)
+        .first()
+    )
+    if locked is None:
+        raise CrossWorkspaceLink(what="That member")
+    return locked
+
+
 @transaction.atomic
 def membership_change_role(*, actor: Membership, membership: Membership, role: str) -> Membership:
     """Owners change roles; the last owner cannot be demoted."""
@@ -165,7 +247,11 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
         raise FieldErrors({"role": f"Choose one of: {', '.join(Role.values)}."})
     if not actor.has_role(Role.OWNER):
         raise RoleRequired(role="owner")
-    if membership.role == Role.OWNER and role != Role.OWNER and _lock_owners(actor.workspace) <= 1:
+    owners = _lock_owners(actor.workspace)
+    membership = _locked_membership(actor, membership)
+    if membership.role == role:
+        return membership
+    if membership.role == Role.OWNER and owners <= 1:
         raise LastOwner()
     before = {"role": membership.role}
     membership.role = role
@@ -183,29 +269,46 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
 
 @transaction.atomic
 def membership_remove(*, actor: Membership, membership: Membership) -> None:
-    """Owners remove anyone; anyone may leave. The last owner cannot go."""
+    """Owners remove anyone; anyone may leave. The last owner cannot go.
+
+    Leaving also revokes the person's API tokens here and takes them off this workspace's teams.
+    """
     leaving = membership.pk == actor.pk
     if not leaving and not actor.has_role(Role.OWNER):
         raise RoleRequired(role="owner")
-    if membership.role == Role.OWNER and _lock_owners(actor.workspace) <= 1:
+    owners = _lock_owners(actor.workspace)
+    membership = _locked_membership(actor, membership)
+    if membership.role == Role.OWNER and owners <= 1:
         raise LastOwner()
     audit_record(
         workspace=actor.workspace,
         actor=actor.user,
-        verb="membership.removed",
+        verb="membership.left" if leaving else "membership.removed",
         obj=membership,
         before={"email": membership.user.email, "role": membership.role},
     )
-    ApiToken.objects.filter(workspace=actor.workspace, user=membership.user).update(
-        revoked_at=timezone.now()
-    )
+    ApiToken.objects.filter(
+        workspace=actor.workspace, user=membership.user, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    TeamMember.objects.for_workspace(actor.workspace).filter(user=membership.user).delete()
     membership.delete()
 
 
-@transaction.atomic
-def invitation_create(*, actor: Membership, email: str, role: str) -> tuple[Invitation, str]:
-    """Invite someone by e-mail; returns the invitation and the raw link token (sent, not kept)."""
+def _normalized_email(email: str) -> str:
     email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise FieldErrors({"email": "Enter a valid e-mail address."}) from exc
+    return email
+
+
+def _invitation_issue(
+    *, actor: Membership, email: str, role: str, verb: str
+) -> tuple[Invitation, str]:
+    if not actor.has_role(Role.ADMIN):
+        raise RoleRequired(role="admin")
+    email = _normalized_email(email)
     if role not in Role.values:
         raise FieldErrors({"role": f"Choose one of: {', '.join(Role.values)}."})
     if role == Role.OWNER and not actor.has_role(Role.OWNER):
@@ -227,15 +330,16 @@ def invitation_create(*, actor: Membership, email: str, role: str) -> tuple[Invi
     audit_record(
         workspace=actor.workspace,
         actor=actor.user,
-        verb="invitation.created",
+        verb=verb,
         obj=invitation,
         after={"email": email, "role": role},
     )
     link = settings.SITE_URL + reverse("accounts:invitation_accept", kwargs={"token": raw})
     context = {"invitation": invitation, "link": link, "inviter": actor.user}
+    subject = f"{actor.user.display_name} invited you to {actor.workspace.name} on Alignment"
     transaction.on_commit(
         lambda: send_mail(
-            subject=f"{actor.user.display_name} invited you to {actor.workspace.name} on Alignment",
+            subject=subject,
             message=render_to_string("emails/invitation.txt", context),
             html_message=render_to_string("emails/invitation.html", context),
             from_email=None,
@@ -243,6 +347,24 @@ def invitation_create(*, actor: Membership, email: str, role: str) -> tuple[Invi
         )
     )
     return invitation, raw
+
+
+@transaction.atomic
+def invitation_create(*, actor: Membership, email: str, role: str) -> tuple[Invitation, str]:
+    """Invite someone by e-mail; returns the invitation and the raw link token (sent, not kept)."""
+    return _invitation_issue(actor=actor, email=email, role=role, verb="invitation.created")
+
+
+@transaction.atomic
+def invitation_resend(*, actor: Membership, invitation: Invitation) -> tuple[Invitation, str]:
+    """E-mail a fresh link for the same address and role; the old link stops working."""
+    if invitation.workspace_id != actor.workspace_id:
+        raise CrossWorkspaceLink(what="The invitation")
+    if invitation.status == "accepted":
+        raise Conflict(f"{invitation.email} already accepted this invitation.")
+    return _invitation_issue(
+        actor=actor, email=invitation.email, role=invitation.role, verb="invitation.resent"
+    )
 
 
 def invitation_by_token(raw: str) -> Invitation:
@@ -262,7 +384,9 @@ def invitation_by_token(raw: str) -> Invitation:
 def invitation_accept(*, user: User, raw_token: str) -> Membership:
     """Join the workspace. Single use: the row is locked and marked accepted."""
     invitation = invitation_by_token(raw_token)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = (
+        Invitation.objects.select_for_update().select_related("workspace").get(pk=invitation.pk)
+    )
     if invitation.status != "pending":
         raise InvitationInvalid(state=invitation.status)
     if user.email.lower() != invitation.email.lower():
@@ -290,12 +414,21 @@ def invitation_accept(*, user: User, raw_token: str) -> Membership:
 
 @transaction.atomic
 def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitation:
+    """Stop a pending invitation's link from working (admin)."""
+    if not actor.has_role(Role.ADMIN):
+        raise RoleRequired(role="admin")
+    if invitation.workspace_id != actor.workspace_id:
+        raise CrossWorkspaceLink(what="The invitation")
     if invitation.status != "pending":
         raise Conflict(f"This invitation is already {invitation.status}.")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     audit_record(
-        workspace=actor.workspace, actor=actor.user, verb="invitation.revoked", obj=invitation
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="invitation.revoked",
+        obj=invitation,
+        before={"email": invitation.email, "role": invitation.role},
     )
     return invitation
 
@@ -312,6 +445,8 @@ def api_token_create(
     errors: dict[str, list[str] | str] = {}
     if not name:
         errors["name"] = "Name the token after where it will be used, e.g. “CI deploys”."
+    elif len(name) > 100:
+        errors["name"] = "Use at most 100 characters."
     if scope not in TokenScope.values:
         errors["scope"] = "Choose read or write."
     elif scope == TokenScope.WRITE and not actor.has_role(Role.MEMBER):
@@ -343,12 +478,18 @@ def api_token_create(
 @transaction.atomic
 def api_token_revoke(*, actor: Membership, token: ApiToken) -> ApiToken:
     """Revoke at once. Your own tokens, or anyone's if you are an admin."""
+    if token.workspace_id != actor.workspace_id:
+        raise CrossWorkspaceLink(what="The token")
     if token.user_id != actor.user_id and not actor.has_role(Role.ADMIN):
         raise RoleRequired(role="admin")
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         audit_record(
-            workspace=actor.workspace, actor=actor.user, verb="api_token.revoked", obj=token
+            workspace=actor.workspace,
+            actor=actor.user,
+            verb="api_token.revoked",
+            obj=token,
+            before={"name": token.name, "prefix": token.prefix},
         )
     return token
