@@ -1,0 +1,35 @@
+"""Domain events the OKR services publish after commit (see `alignment.events`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ObjectiveChanged:
+    workspace_id: int
+    objective_id: int
+    verb: str  # created | updated | reparented | archived
+
+
+@dataclass(frozen=True)
+class KeyResultChanged:
+    workspace_id: int
+    key_result_id: int
+    objective_id: int
+    verb: str  # created | updated | deleted
+
+
+@dataclass(frozen=True)
+class KeyResultCheckedIn:
+    workspace_id: int
+    key_result_id: int
+    objective_id: int
+    check_in_id: int
+
+
+@dataclass(frozen=True)
+class PeriodClosed:
+    workspace_id: int
+    period_id: int
+    carried_into_period_id: int | None
