@@ -47,7 +47,14 @@ def settings_in_fresh_process(env: dict[str, str]) -> str:
 
 
 def local_env(**values: str) -> dict[str, str]:
-    unset = {"REDIS_URL", "CELERY_TASK_ALWAYS_EAGER", "DEBUG", "SECRET_KEY"}
+    unset = {
+        "REDIS_URL",
+        "CELERY_TASK_ALWAYS_EAGER",
+        "CELERY_RESULT_BACKEND",
+        "DEBUG",
+        "SECRET_KEY",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
     env = {key: value for key, value in os.environ.items() if key not in unset}
     env["DJANGO_SETTINGS_MODULE"] = "alignment.settings"
     env.update(values)

@@ -30,6 +30,7 @@ CONFIG_VARIABLES = (
     "CELERY_TASK_ALWAYS_EAGER",
     "CELERY_RESULT_BACKEND",
     "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # the browser tests' conftest sets it in this process
 )
 
 

@@ -1,0 +1,120 @@
+"""Browser fixtures: Debian's headless Chromium driven by Playwright against `live_server`.
+
+The browser is the system one (`/usr/bin/chromium`, or CHROMIUM_PATH); `playwright install`
+is never needed. Without it the tests skip locally and fail under CI=true. A failing test
+leaves a full-page screenshot in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+
+from tests.conftest import World
+from tests.factories.core import PASSWORD
+from tests.services import require_chromium
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    # Keep each phase's report on the item, so the `page` fixture knows whether the test failed.
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    require_chromium()
+    # Playwright's sync API leaves an event loop marked running in this thread, and Django then
+    # refuses ORM calls here; they are plain synchronous calls, so allow them while it lives
+    # (later tests on this xdist worker included). Set only here, never in settings.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            yield playwright
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(
+        executable_path=require_chromium(), args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@dataclass
+class ConsoleLog:
+    """Console errors and uncaught exceptions of one page; CSP violations land here."""
+
+    errors: list[str] = field(default_factory=list)
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def on_page_error(self, error: Exception) -> None:
+        self.errors.append(f"uncaught: {error}")
+
+
+@pytest.fixture
+def console() -> ConsoleLog:
+    return ConsoleLog()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server, console: ConsoleLog, request) -> Iterator[Page]:
+    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.on("console", console.on_console)
+    page.on("pageerror", console.on_page_error)
+    yield page
+    reports = (getattr(request.node, f"report_{phase}", None) for phase in ("setup", "call"))
+    if any(report is not None and report.failed for report in reports):
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    context.close()
+
+
+def log_in(page: Page, *, email: str, password: str) -> None:
+    """Log in through the real form, as a person would."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+@pytest.fixture
+def logged_in_page(page: Page, world: World) -> Page:
+    """The `world`'s member, logged in and looking at the workspace home."""
+    log_in(page, email=world.member.user.email, password=PASSWORD)
+    page.wait_for_url(f"**/w/{world.workspace.slug}/")
+    return page
