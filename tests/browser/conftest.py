@@ -16,22 +16,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 
+from tests.browser.helpers import VIEWPORT, launch_chromium, log_in
 from tests.conftest import World
 from tests.factories.core import PASSWORD
 from tests.services import require_chromium
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
-VIEWPORT = {"width": 1280, "height": 800}
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
@@ -62,9 +52,7 @@ def playwright_instance() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="session")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
-    browser = playwright_instance.chromium.launch(
-        executable_path=require_chromium(), args=CHROMIUM_ARGS
-    )
+    browser = launch_chromium(playwright_instance)
     yield browser
     browser.close()
 
@@ -102,14 +90,6 @@ def page(browser: Browser, live_server, console: ConsoleLog, request) -> Iterato
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     context.close()
-
-
-def log_in(page: Page, *, email: str, password: str) -> None:
-    """Log in through the real form, as a person would."""
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 @pytest.fixture

@@ -7,13 +7,14 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import log_in
+from tests.browser.helpers import log_in
+from tests.factories.core import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 def test_logging_in_shows_the_workspace_home(page: Page, world):
-    log_in(page, email=world.member.user.email, password="correct-horse-battery")
+    log_in(page, email=world.member.user.email, password=PASSWORD)
 
     expect(page).to_have_url(re.compile(r"/w/acme-inc/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Acme Inc")
