@@ -6,8 +6,9 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.db.models import QuerySet
 
-from alignment.models import Role, TokenScope
+from alignment.models import Role, TokenScope, User
 
 
 class LoginForm(forms.Form):
@@ -34,8 +35,6 @@ class SignUpForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("password"):
-            from alignment.models import User
-
             probe = User(email=data.get("email", ""), full_name=data.get("full_name", ""))
             try:
                 password_validation.validate_password(data["password"], probe)
@@ -66,6 +65,23 @@ class InvitationForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+class TeamMemberForm(forms.Form):
+    """Pick a workspace member who is not on the team yet; the choices are scoped by the view."""
+
+    user = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Person",
+        empty_label="Choose a member of the workspace",
+        error_messages={"invalid_choice": "Choose a member of this workspace who is not on it."},
+    )
+
+    def __init__(self, *args: Any, users: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = users
 
 
 class ApiTokenForm(forms.Form):
