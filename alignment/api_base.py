@@ -6,16 +6,28 @@ Defining `get_queryset` in a subclass raises at import time, so nothing forgets 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db.models import Model, QuerySet
 from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 
-from alignment.errors import DomainError, RoleRequired
+from alignment.api_idempotency import IdempotencyMixin
+from alignment.api_throttling import EarlyThrottleMixin
+from alignment.errors import DomainError, RoleRequired, StaleVersion
 from alignment.models import ApiToken, Membership, Role, TokenScope, Workspace
 from alignment.tenancy import SAFE_METHODS, require_role, resolve_membership
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+    _ViewBase = APIView
+else:
+    _ViewBase = object
 
 
 class TokenScopeError(DomainError):
@@ -49,7 +61,71 @@ class WorkspaceAccess(permissions.BasePermission):
         return True
 
 
-class WorkspaceAPIMixin:
+class ConditionalRequestMixin(_ViewBase):
+    """ETag on every answer, If-None-Match -> 304, If-Match -> 412, for any view it is mixed into.
+
+    - A 2xx body with an integer `version` gets `ETag: "v<version>"` (unless the view set one);
+      any other 200 GET gets a weak ETag from a hash of its body.
+    - GET/HEAD with an If-None-Match that matches the ETag answers 304 with an empty body.
+    - PUT/PATCH/DELETE with If-Match on an object that has a `version` is refused with 412 when
+      the tag does not match, before the view runs. Services still compare the version inside
+      their conditional UPDATE (`if_match_version`); a StaleVersion they raise while If-Match was
+      sent becomes 412 as well, so a race between the check and the write is caught too.
+    """
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if request.method in ("PUT", "PATCH", "DELETE") and request.headers.get("If-Match"):
+            self._check_if_match(request.headers["If-Match"])
+
+    def _check_if_match(self, header: str) -> None:
+        lookup = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", None)
+        get_object = getattr(self, "get_object", None)
+        if not lookup or lookup not in self.kwargs or get_object is None:
+            return
+        obj = get_object()
+        if not isinstance(getattr(obj, "version", None), int):
+            return
+        current = etag_for(obj)
+        if not etag_matches(header, current, weak=False):
+            raise PreconditionFailed(object=object_label(obj), etag=current)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, StaleVersion) and self.request.headers.get("If-Match"):
+            current = exc.details.get("current")
+            exc = PreconditionFailed(
+                object=exc.details.get("object", "The object"),
+                etag=f'"v{current}"' if current is not None else "a newer version",
+            )
+        return super().handle_exception(exc)
+
+    def finalize_response(
+        self, request: Request, response: Any, *args: Any, **kwargs: Any
+    ) -> Response:
+        if isinstance(response, Response) and 200 <= response.status_code < 300:
+            response = self._conditional(request, response)
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def _conditional(self, request: Request, response: Response) -> Response:
+        etag = response.headers.get("ETag")
+        if etag is None:
+            cacheable = request.method in ("GET", "HEAD") and response.status_code == 200
+            etag = etag_for_body(response.data, weak_allowed=cacheable)
+            if etag is None:
+                return response
+            response["ETag"] = etag
+        if_none_match = request.headers.get("If-None-Match")
+        if (
+            request.method in ("GET", "HEAD")
+            and response.status_code == 200
+            and if_none_match
+            and etag_matches(if_none_match, etag, weak=True)
+        ):
+            return Response(status=304, headers={"ETag": etag})
+        return response
+
+
+class WorkspaceAPIMixin(EarlyThrottleMixin, IdempotencyMixin, ConditionalRequestMixin):
     """Shared by viewsets and plain API views under /api/v1/workspaces/<slug>/."""
 
     permission_classes: Any = [WorkspaceAccess]
@@ -102,6 +178,37 @@ def etag_for(obj: Model) -> str:
     return f'"v{obj.version}"'  # type: ignore[attr-defined]
 
 
+def etag_for_body(data: Any, *, weak_allowed: bool = True) -> str | None:
+    """`"v<version>"` for a body with an integer version, else a weak hash of the body."""
+    if isinstance(data, dict):
+        version = data.get("version")
+        if isinstance(version, int) and not isinstance(version, bool):
+            return f'"v{version}"'
+    if not weak_allowed or data is None:
+        return None
+    encoded = json.dumps(data, sort_keys=True, cls=JSONEncoder, separators=(",", ":"))
+    return f'W/"{hashlib.sha256(encoded.encode()).hexdigest()[:32]}"'
+
+
+def etag_matches(header: str, etag: str, *, weak: bool) -> bool:
+    """Does an If-Match / If-None-Match list match `etag`? (RFC 9110 strong / weak comparison)"""
+    if header.strip() == "*":
+        return True
+    if not weak and etag.startswith("W/"):
+        return False
+    opaque = etag.removeprefix("W/")
+    for candidate in (part.strip() for part in header.split(",")):
+        if not weak and candidate.startswith("W/"):
+            continue
+        if candidate.removeprefix("W/") == opaque:
+            return True
+    return False
+
+
+def object_label(obj: Model) -> str:
+    return f"{str(obj._meta.verbose_name).capitalize()} {obj.pk}"
+
+
 class WorkspaceViewSet(WorkspaceAPIMixin, viewsets.GenericViewSet):
     """Base for every workspace-scoped viewset. Implement `scoped_queryset`, not `get_queryset`."""
 
@@ -131,6 +238,7 @@ class WorkspaceViewSet(WorkspaceAPIMixin, viewsets.GenericViewSet):
 
 
 __all__ = [
+    "ConditionalRequestMixin",
     "PreconditionFailed",
     "RoleRequired",
     "TokenScopeError",
@@ -138,4 +246,6 @@ __all__ = [
     "WorkspaceAccess",
     "WorkspaceViewSet",
     "etag_for",
+    "etag_for_body",
+    "etag_matches",
 ]

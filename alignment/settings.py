@@ -143,6 +143,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "alignment.login_failures_prune",
         "schedule": timedelta(hours=1),
     },
+    "prune-idempotency-records": {
+        "task": "alignment.idempotency_records_prune",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------------------
@@ -245,6 +249,17 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "alignment.api_errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "alignment.api_throttling.TokenRateThrottle",
+        "alignment.api_throttling.AnonRateThrottle",
+        "alignment.api_throttling.AddressRateThrottle",
+    ],
+}
+# "<count>/<period>" per API token (or signed-in user), per anonymous address, per address.
+API_RATE_LIMITS = {
+    "token": env_str("API_RATE_LIMIT_TOKEN", "600/min"),
+    "anon": env_str("API_RATE_LIMIT_ANON", "60/min"),
+    "address": env_str("API_RATE_LIMIT_ADDRESS", "1200/min"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Alignment API",

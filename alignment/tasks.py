@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from alignment import lockout
+from alignment import api_idempotency, lockout
 
 
 @shared_task(name="alignment.login_failures_prune")
@@ -16,3 +16,8 @@ def login_failures_prune() -> int:
 def ping(value: str) -> str:
     """Round trip used by health checks and the real-worker test."""
     return f"pong:{value}"
+
+
+@shared_task(name="alignment.idempotency_records_prune")
+def idempotency_records_prune() -> int:
+    return api_idempotency.prune()
