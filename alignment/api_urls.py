@@ -6,4 +6,8 @@ from alignment import api
 
 router = SimpleRouter()
 router.register("teams", api.TeamViewSet, basename="api-teams")
+router.register("members", api.MembershipViewSet, basename="api-members")
+router.register("invitations", api.InvitationViewSet, basename="api-invitations")
+router.register("audit-events", api.AuditEventViewSet, basename="api-audit-events")
+router.register("tokens", api.ApiTokenViewSet, basename="api-tokens")
 urlpatterns = router.urls

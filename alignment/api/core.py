@@ -1,4 +1,4 @@
-"""Serializers and viewsets of the workspace core."""
+"""Who am I, my workspaces, and teams: the first serializers and viewsets of the core."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from alignment import services
 from alignment.api_base import WorkspaceViewSet
-from alignment.api_schema import ERRORS
+from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.models import ApiToken, Membership, Role, Team, User
 
 
@@ -95,7 +95,7 @@ class TeamViewSet(WorkspaceViewSet):
     @extend_schema(
         summary="Create a team (admin)",
         request=TeamWriteSerializer,
-        responses={201: TeamSerializer, **ERRORS},
+        responses={201: TeamSerializer, **WRITE_ERRORS},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         team = services.team_create(actor=self.member, **self.validated(TeamWriteSerializer))
@@ -104,7 +104,7 @@ class TeamViewSet(WorkspaceViewSet):
     @extend_schema(
         summary="Update a team (admin)",
         request=TeamWriteSerializer,
-        responses={200: TeamSerializer, **ERRORS},
+        responses={200: TeamSerializer, **WRITE_ERRORS},
     )
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         team = services.team_update(
@@ -112,7 +112,7 @@ class TeamViewSet(WorkspaceViewSet):
         )
         return Response(TeamSerializer(team).data)
 
-    @extend_schema(summary="Delete a team (admin)", responses={204: None, **ERRORS})
+    @extend_schema(summary="Delete a team (admin)", responses={204: None, **WRITE_ERRORS})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         services.team_delete(actor=self.member, team=self.get_object())
         return Response(status=204)

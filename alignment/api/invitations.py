@@ -1,0 +1,103 @@
+"""Invitations (admin): list, invite by e-mail, revoke, resend. The link itself is e-mailed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from alignment import services
+from alignment.api_base import WorkspaceViewSet
+from alignment.api_pagination import CursorPagination
+from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.filters import InvitationFilter
+from alignment.models import Invitation, Role
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
+    invited_by = serializers.EmailField(source="invited_by.email", read_only=True, default=None)
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "role",
+            "status",
+            "invited_by",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+            "revoked_at",
+        ]
+
+
+class InvitationWriteSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+
+
+class InvitationPagination(CursorPagination):
+    ordering = ("-created_at", "-id")  # type: ignore[assignment]
+
+
+class InvitationViewSet(WorkspaceViewSet):
+    queryset = Invitation.objects.all()
+    serializer_class = InvitationSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = InvitationFilter
+    pagination_class = InvitationPagination
+    read_role = Role.ADMIN
+    write_role = Role.ADMIN
+
+    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
+        return qs.select_related("invited_by")
+
+    @extend_schema(
+        summary="List invitations (admin)",
+        responses={200: InvitationSerializer(many=True), **ERRORS},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(InvitationSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Invite someone by e-mail (admin)",
+        description="E-mails a single-use link. Only owners may invite owners. A new invitation "
+        "replaces a pending one for the same address.",
+        request=InvitationWriteSerializer,
+        responses={201: InvitationSerializer, **WRITE_ERRORS},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        invitation, _raw = services.invitation_create(
+            actor=self.member, **self.validated(InvitationWriteSerializer)
+        )
+        return Response(InvitationSerializer(invitation).data, status=201)
+
+    @extend_schema(
+        summary="Revoke a pending invitation (admin)", responses={204: None, **WRITE_ERRORS}
+    )
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.invitation_revoke(actor=self.member, invitation=self.get_object())
+        return Response(status=204)
+
+    @extend_schema(
+        summary="Send a fresh link (admin)",
+        description="Creates a new invitation for the same address and role; the old link stops "
+        "working.",
+        request=None,
+        responses={201: InvitationSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def resend(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        invitation, _raw = services.invitation_resend(
+            actor=self.member, invitation=self.get_object()
+        )
+        return Response(InvitationSerializer(invitation).data, status=201)

@@ -1,0 +1,88 @@
+"""Members of a workspace: list, look up, change a role (owner), remove (owner), leave."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from alignment import services
+from alignment.api.core import UserSerializer
+from alignment.api_base import WorkspaceViewSet
+from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.models import Membership, Role
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    user = UserSerializer(read_only=True)
+    joined_at = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "role", "joined_at"]
+
+
+class RoleWriteSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class MembershipViewSet(WorkspaceViewSet):
+    queryset = Membership.objects.all()
+    serializer_class = MemberSerializer
+    filter_backends: list[Any] = []
+    read_role = Role.VIEWER
+    write_role = Role.OWNER
+    action_roles = {"partial_update": Role.OWNER, "destroy": Role.OWNER, "leave": Role.VIEWER}
+
+    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
+        return qs.select_related("user")
+
+    @extend_schema(
+        summary="List the workspace's members",
+        responses={200: MemberSerializer(many=True), **ERRORS},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(MemberSerializer(page, many=True).data)
+
+    @extend_schema(summary="Get a member", responses={200: MemberSerializer, **ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(MemberSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Change a member's role (owner)",
+        description="The last owner cannot be demoted (409 `last_owner`).",
+        request=RoleWriteSerializer,
+        responses={200: MemberSerializer, **WRITE_ERRORS},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self.validated(RoleWriteSerializer)
+        membership = services.membership_change_role(
+            actor=self.member, membership=self.get_object(), role=data["role"]
+        )
+        return Response(MemberSerializer(membership).data)
+
+    @extend_schema(
+        summary="Remove a member (owner)",
+        description="Revokes their API tokens here. The last owner cannot be removed (409).",
+        responses={204: None, **WRITE_ERRORS},
+    )
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.membership_remove(actor=self.member, membership=self.get_object())
+        return Response(status=204)
+
+    @extend_schema(
+        summary="Leave the workspace",
+        description="Anyone may leave, except the last owner (409 `last_owner`).",
+        request=None,
+        responses={204: None, **WRITE_ERRORS},
+    )
+    @action(detail=False, methods=["post"])
+    def leave(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.membership_remove(actor=self.member, membership=self.member)
+        return Response(status=204)
