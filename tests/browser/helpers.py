@@ -16,6 +16,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
     "--disable-quic",
+    # Containers often give /dev/shm only 64 MB; Chromium then crashes on larger pages.
+    "--disable-dev-shm-usage",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
 
