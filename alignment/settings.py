@@ -149,6 +149,32 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
 }
 
+# --- Integrations (owned by integrations/) ------------------------------------------------
+# Slack's Web API; tests point it at a local server speaking the same protocol.
+SLACK_API_BASE = env_str("SLACK_API_BASE", "https://slack.com/api")
+# Outbox delivery: attempt n+1 waits base*2^(n-1) seconds (±50 % jitter, capped); after
+# OUTBOX_MAX_ATTEMPTS failures a message is dead until an admin retries it.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+OUTBOX_BACKOFF_BASE_SECONDS = env_int("OUTBOX_BACKOFF_BASE_SECONDS", 30)
+OUTBOX_BACKOFF_MAX_SECONDS = env_int("OUTBOX_BACKOFF_MAX_SECONDS", 6 * 60 * 60)
+OUTBOX_HTTP_TIMEOUT_SECONDS = env_int("OUTBOX_HTTP_TIMEOUT_SECONDS", 10)
+OUTBOX_SWEEP_BATCH = env_int("OUTBOX_SWEEP_BATCH", 100)
+# A message "sending" for longer than this (worker died mid-send) is swept again.
+OUTBOX_SENDING_TIMEOUT_SECONDS = env_int("OUTBOX_SENDING_TIMEOUT_SECONDS", 5 * 60)
+# After a webhook secret rotation the old secret keeps signing (a second v1=) this long.
+WEBHOOK_SECRET_OVERLAP_SECONDS = env_int("WEBHOOK_SECRET_OVERLAP_SECONDS", 24 * 60 * 60)
+# Subscriptions must use https:// unless this is on (local development, tests).
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", DEBUG)
+CELERY_BEAT_SCHEDULE["integrations-outbox-sweep"] = {
+    "task": "integrations.outbox_sweep",
+    "schedule": timedelta(minutes=1),
+}
+CELERY_BEAT_SCHEDULE["integrations-deliveries-sweep"] = {
+    "task": "integrations.deliveries_sweep",
+    "schedule": timedelta(minutes=1),
+}
+# --- end of integrations ------------------------------------------------------------------
+
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "alignment.User"
 AUTHENTICATION_BACKENDS = ["alignment.auth_backends.EmailBackend"]

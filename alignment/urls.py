@@ -9,6 +9,7 @@ from alignment.views import accounts, errors, workspace
 workspace_pages = [
     path("", include("alignment.urls_workspace")),
     path("okrs/", include("okrs.urls")),
+    path("integrations/", include("integrations.urls")),
 ]
 
 workspace_api = [
@@ -19,6 +20,7 @@ workspace_api = [
 urlpatterns = [
     path("", accounts.home, name="home"),
     path("healthz", workspace.healthz, name="healthz"),
+    path("hooks/", include("integrations.hook_urls")),
     path("accounts/", include("alignment.urls_accounts")),
     path("workspaces/", workspace.workspace_list, name="workspaces"),
     path("workspaces/new/", workspace.workspace_new, name="workspace_new"),

@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class IntegrationsConfig(AppConfig):
     name = "integrations"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the delivery handlers (integrations.registry).
+        from integrations import handlers  # noqa: F401

@@ -1,0 +1,181 @@
+"""Sending one outbox message over its channel. No database writes here except the webhook log.
+
+Each sender returns a `SendResult`; the outbox decides what happens next (delivered, retry
+later, dead). Permanent refusals (a 4xx that retrying cannot fix, an unknown Slack channel, a
+refused recipient) are marked so the message goes straight to the dead letters.
+"""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import timezone
+
+from integrations.models import (
+    Channel,
+    Integration,
+    OutboxMessage,
+    Provider,
+    WebhookDeliveryLog,
+)
+from integrations.signatures import alignment_signature
+
+# 4xx answers worth retrying: timeout, conflict-ish, too early, rate limited.
+RETRYABLE_4XX = frozenset({408, 409, 425, 429})
+# Slack errors that are about Slack, not about our request.
+SLACK_TRANSIENT = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    status_code: int | None = None
+    error: str = ""
+    permanent: bool = False
+    retry_after: int | None = None
+
+
+def _retry_after(response: httpx.Response) -> int | None:
+    raw = response.headers.get("Retry-After", "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _http_result(response: httpx.Response) -> SendResult:
+    code = response.status_code
+    if 200 <= code < 300:
+        return SendResult(ok=True, status_code=code)
+    permanent = 400 <= code < 500 and code not in RETRYABLE_4XX
+    return SendResult(
+        ok=False,
+        status_code=code,
+        error=f"HTTP {code}: {response.text[:300]}",
+        permanent=permanent,
+        retry_after=_retry_after(response) if code in (429, 503) else None,
+    )
+
+
+def webhook_body(message: OutboxMessage) -> bytes:
+    """The exact bytes we sign and send: compact JSON of the stored payload."""
+    return json.dumps(message.payload, separators=(",", ":"), sort_keys=True).encode()
+
+
+def send_webhook(message: OutboxMessage) -> SendResult:
+    subscription = message.subscription
+    if subscription is None:
+        return SendResult(ok=False, error="The subscription was deleted.", permanent=True)
+    if not subscription.active:
+        return SendResult(ok=False, error="The subscription is paused.", permanent=True)
+    body = webhook_body(message)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Alignment-Webhooks/1",
+        "X-Alignment-Event": message.event_type,
+        "X-Alignment-Delivery": str(message.payload.get("id", "")),
+        "X-Alignment-Signature": alignment_signature(
+            subscription.signing_secrets(), int(time.time()), body
+        ),
+    }
+    started = time.monotonic()
+    result: SendResult
+    try:
+        response = httpx.post(
+            message.destination,
+            content=body,
+            headers=headers,
+            timeout=settings.OUTBOX_HTTP_TIMEOUT_SECONDS,
+            follow_redirects=False,
+        )
+    except httpx.HTTPError as exc:
+        result = SendResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
+    else:
+        result = _http_result(response)
+    WebhookDeliveryLog.objects.create(
+        workspace_id=message.workspace_id,
+        subscription=subscription,
+        message=message,
+        attempt=message.attempts,
+        response_code=result.status_code,
+        duration_ms=int((time.monotonic() - started) * 1000),
+        error=result.error[:500],
+        created_at=timezone.now(),
+    )
+    return result
+
+
+def slack_bot_token(workspace_id: int) -> str:
+    integration = (
+        Integration.objects.for_workspace(workspace_id)
+        .filter(provider=Provider.SLACK, active=True)
+        .exclude(bot_token="")
+        .order_by("pk")
+        .first()
+    )
+    return integration.bot_token if integration else ""
+
+
+def send_slack(message: OutboxMessage) -> SendResult:
+    token = slack_bot_token(message.workspace_id)
+    if not token:
+        return SendResult(
+            ok=False, error="No active Slack integration with a bot token.", permanent=True
+        )
+    body = {"channel": message.destination, **message.payload}
+    try:
+        response = httpx.post(
+            f"{settings.SLACK_API_BASE.rstrip('/')}/chat.postMessage",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=settings.OUTBOX_HTTP_TIMEOUT_SECONDS,
+        )
+    except httpx.HTTPError as exc:
+        return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
+    if response.status_code != 200:
+        return _http_result(response)
+    try:
+        data = response.json()
+    except ValueError:
+        return SendResult(ok=False, status_code=200, error="Slack answered with no JSON.")
+    if data.get("ok"):
+        return SendResult(ok=True, status_code=200)
+    error = str(data.get("error") or "unknown_error")
+    return SendResult(
+        ok=False,
+        status_code=200,
+        error=f"Slack error: {error}",
+        permanent=error not in SLACK_TRANSIENT,
+        retry_after=_retry_after(response),
+    )
+
+
+def send_email(message: OutboxMessage) -> SendResult:
+    payload = message.payload
+    try:
+        send_mail(
+            subject=str(payload.get("subject", "")),
+            message=str(payload.get("text", "")),
+            from_email=None,
+            recipient_list=[message.destination],
+            html_message=payload.get("html") or None,
+            fail_silently=False,
+        )
+    except smtplib.SMTPRecipientsRefused as exc:
+        return SendResult(ok=False, error=f"Recipient refused: {exc}"[:500], permanent=True)
+    except (smtplib.SMTPException, OSError) as exc:
+        return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
+    return SendResult(ok=True)
+
+
+SENDERS: dict[str, Callable[[OutboxMessage], SendResult]] = {
+    Channel.WEBHOOK: send_webhook,
+    Channel.SLACK: send_slack,
+    Channel.EMAIL: send_email,
+}

@@ -1,0 +1,68 @@
+"""Input shapes for the integrations pages. Secrets use password inputs that never echo back."""
+
+from __future__ import annotations
+
+from django import forms
+
+from integrations.models import Provider
+from integrations.webhooks import EVENT_TYPES
+
+PROVIDER_CHOICES = [
+    (Provider.GITHUB.value, Provider.GITHUB.label),
+    (Provider.GITLAB.value, Provider.GITLAB.label),
+    (Provider.SLACK.value, Provider.SLACK.label),
+]
+RULE_CHOICES = [
+    ("", "Do nothing"),
+    ("started", "Move to an In progress state"),
+    ("done", "Move to a Done state"),
+]
+
+
+def _secret_field(label: str, help_text: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=255,
+        strip=True,
+        help_text=help_text,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+
+
+class IntegrationCreateForm(forms.Form):
+    provider = forms.ChoiceField(choices=PROVIDER_CHOICES)
+    name = forms.CharField(max_length=100, help_text="E.g. the repository or Slack workspace.")
+    secret = _secret_field(
+        "Secret",
+        "GitHub/GitLab: leave empty and we generate one. Slack: the app's signing secret.",
+    )
+    bot_token = _secret_field("Slack bot token", "Slack only: xoxb-… for sending messages.")
+
+
+class IntegrationEditForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    active = forms.BooleanField(required=False, help_text="Paused integrations refuse deliveries.")
+    bot_token = _secret_field("Slack bot token", "Leave empty to keep the current token.")
+    pr_opened = forms.ChoiceField(
+        choices=RULE_CHOICES, required=False, label="When a PR/MR naming a task opens"
+    )
+    pr_merged = forms.ChoiceField(
+        choices=RULE_CHOICES, required=False, label="When a PR/MR naming a task is merged"
+    )
+
+
+class RotateSecretForm(forms.Form):
+    secret = _secret_field(
+        "New secret", "GitHub/GitLab: leave empty to generate one. Slack: paste the new one."
+    )
+
+
+class SubscriptionForm(forms.Form):
+    url = forms.URLField(max_length=500, label="URL", assume_scheme="https")
+    description = forms.CharField(max_length=200, required=False)
+    event_types = forms.MultipleChoiceField(
+        choices=[(k, f"{k} — {v}") for k, v in EVENT_TYPES.items() if k != "ping"],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    active = forms.BooleanField(required=False, initial=True)

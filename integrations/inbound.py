@@ -1,0 +1,297 @@
+"""One pipeline for every provider's webhooks: verify → store → answer fast → process later.
+
+    receive()  runs in the request: finds the integration by its uuid, checks the signature,
+               parses just enough to name the event, stores the delivery under the provider's
+               unique id and enqueues `integrations.process_delivery` on commit. No handler
+               runs here, so the endpoint answers in milliseconds.
+    process()  runs in a Celery task: locks the row, runs the registered handler once, and
+               records the outcome (processed / ignored / failed with the error).
+
+Bodies that fail the signature check are never stored (anyone can send them); they are only
+counted on the integration, for its health. Secrets and signature headers are never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qs
+
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+
+from integrations import signatures
+from integrations.models import DeliveryStatus, InboundDelivery, Integration, Provider
+from integrations.registry import handler_for
+
+logger = logging.getLogger(__name__)
+
+# Headers worth keeping for the delivery log. Signatures and tokens are deliberately absent.
+KEPT_HEADERS: dict[str, list[str]] = {
+    Provider.GITHUB: [
+        "X-GitHub-Event",
+        "X-GitHub-Delivery",
+        "X-GitHub-Hook-ID",
+        "X-GitHub-Hook-Installation-Target-Type",
+        "User-Agent",
+        "Content-Type",
+    ],
+    Provider.GITLAB: [
+        "X-Gitlab-Event",
+        "X-Gitlab-Event-UUID",
+        "X-Gitlab-Webhook-UUID",
+        "Idempotency-Key",
+        "X-Gitlab-Instance",
+        "User-Agent",
+        "Content-Type",
+    ],
+    Provider.SLACK: [
+        "X-Slack-Request-Timestamp",
+        "X-Slack-Retry-Num",
+        "X-Slack-Retry-Reason",
+        "User-Agent",
+        "Content-Type",
+    ],
+}
+
+
+class MalformedDelivery(Exception):
+    """The body or a required header cannot be read: 400."""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    delivery_id: str
+    event: str
+    action: str
+    payload: Any
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedDelivery(f"The body is not valid JSON: {exc}") from exc
+
+
+def _parse_github(request: HttpRequest, body: bytes) -> Parsed:
+    event = request.headers.get("X-GitHub-Event", "").strip()
+    delivery_id = request.headers.get("X-GitHub-Delivery", "").strip()
+    if not event or not delivery_id:
+        raise MalformedDelivery("X-GitHub-Event and X-GitHub-Delivery headers are required.")
+    payload = _json(body)
+    action = payload.get("action", "") if isinstance(payload, dict) else ""
+    return Parsed(delivery_id[:200], event[:100], str(action or "")[:100], payload)
+
+
+def _parse_gitlab(request: HttpRequest, body: bytes) -> Parsed:
+    event = request.headers.get("X-Gitlab-Event", "").strip()
+    if not event:
+        raise MalformedDelivery("The X-Gitlab-Event header is required.")
+    # Idempotency-Key is per delivery and reused on retries (GitLab 17.4+); older GitLab sends
+    # only the event UUID; without either, the body's hash stands in.
+    delivery_id = (
+        request.headers.get("Idempotency-Key", "").strip()
+        or request.headers.get("X-Gitlab-Event-UUID", "").strip()
+        or "sha256:" + hashlib.sha256(body).hexdigest()
+    )
+    payload = _json(body)
+    action = ""
+    if isinstance(payload, dict) and isinstance(payload.get("object_attributes"), dict):
+        action = str(payload["object_attributes"].get("action") or "")
+    return Parsed(delivery_id[:200], event[:100], action[:100], payload)
+
+
+def _parse_slack(request: HttpRequest, body: bytes) -> Parsed:
+    timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+    # Slack has no delivery id for commands and interactions; timestamp + body is unique per
+    # request, and the signature window bounds how long a replay could reuse it.
+    delivery_id = "sha256:" + hashlib.sha256(timestamp.encode() + b":" + body).hexdigest()
+    content_type = request.headers.get("Content-Type", "")
+    if content_type.startswith("application/json"):
+        payload = _json(body)
+        if not isinstance(payload, dict):
+            raise MalformedDelivery("The body must be a JSON object.")
+        event = str(payload.get("type") or "")
+        if event == "event_callback" and isinstance(payload.get("event"), dict):
+            return Parsed(delivery_id, event, str(payload["event"].get("type") or ""), payload)
+        return Parsed(delivery_id, event[:100], "", payload)
+    try:
+        form = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
+    except UnicodeDecodeError as exc:
+        raise MalformedDelivery("The form body is not UTF-8.") from exc
+    if "payload" in form:
+        interaction = _json(form["payload"].encode())
+        if not isinstance(interaction, dict):
+            raise MalformedDelivery("The interaction payload must be a JSON object.")
+        return Parsed(delivery_id, str(interaction.get("type") or "")[:100], "", interaction)
+    if "command" in form:
+        return Parsed(delivery_id, "slash_command", form["command"][:100], form)
+    raise MalformedDelivery("A Slack request carries a command, a payload or a JSON event.")
+
+
+PARSERS = {
+    Provider.GITHUB: _parse_github,
+    Provider.GITLAB: _parse_gitlab,
+    Provider.SLACK: _parse_slack,
+}
+
+
+def _verified(integration: Integration, request: HttpRequest, body: bytes) -> bool:
+    headers = request.headers
+    if integration.provider == Provider.GITHUB:
+        return signatures.github_verify(
+            integration.secret, body, headers.get("X-Hub-Signature-256")
+        )
+    if integration.provider == Provider.GITLAB:
+        return signatures.gitlab_verify(integration.secret, headers.get("X-Gitlab-Token"))
+    if integration.provider == Provider.SLACK:
+        return signatures.slack_verify(
+            integration.secret,
+            body,
+            headers.get("X-Slack-Request-Timestamp"),
+            headers.get("X-Slack-Signature"),
+        )
+    return False
+
+
+def _kept_headers(provider: str, request: HttpRequest) -> dict[str, str]:
+    return {
+        name: request.headers[name][:300]
+        for name in KEPT_HEADERS.get(provider, [])
+        if name in request.headers
+    }
+
+
+def _answer(status: int, message: str, **extra: object) -> JsonResponse:
+    return JsonResponse({"status": message, **extra}, status=status)
+
+
+def receive(request: HttpRequest, provider: str, integration_uuid: uuid.UUID) -> JsonResponse:
+    """Verify, store and enqueue one delivery; the HTTP answer the provider gets."""
+    integration = (
+        Integration.objects.filter(uuid=integration_uuid, provider=provider, active=True)
+        .only("pk", "workspace_id", "provider", "secret")
+        .first()
+    )
+    if integration is None:
+        return _answer(404, "unknown integration")
+    body = request.body
+    if not _verified(integration, request, body):
+        Integration.objects.filter(pk=integration.pk).update(
+            bad_signature_count=F("bad_signature_count") + 1,
+            last_bad_signature_at=timezone.now(),
+        )
+        logger.warning("Refused a %s delivery with a bad signature", provider)
+        return _answer(401, "invalid signature")
+    try:
+        parsed = PARSERS[Provider(provider)](request, body)
+    except MalformedDelivery as exc:
+        return _answer(400, "malformed", error=str(exc))
+
+    if provider == Provider.SLACK and parsed.event == "url_verification":
+        # Slack's one-time handshake when the Events URL is saved: echo the challenge.
+        return JsonResponse({"challenge": str(parsed.payload.get("challenge", ""))})
+
+    known = handler_for(provider, parsed.event) is not None
+    with transaction.atomic():
+        delivery, created = InboundDelivery.objects.get_or_create(
+            provider=provider,
+            integration_id=integration.pk,
+            delivery_id=parsed.delivery_id,
+            defaults={
+                "workspace_id": integration.workspace_id,
+                "event": parsed.event,
+                "action": parsed.action,
+                "headers": _kept_headers(provider, request),
+                "body": body.decode("utf-8", errors="replace"),
+                "status": DeliveryStatus.RECEIVED if known else DeliveryStatus.IGNORED,
+                "error": "" if known else f"No handler for the {parsed.event!r} event.",
+            },
+        )
+        if not created:
+            InboundDelivery.objects.filter(pk=delivery.pk).update(
+                redeliveries=F("redeliveries") + 1
+            )
+            if delivery.status in (DeliveryStatus.PROCESSED, DeliveryStatus.IGNORED):
+                return _answer(200, "already processed", delivery=delivery.pk)
+            if delivery.status == DeliveryStatus.FAILED:
+                # The provider retries a delivery we failed: run it again.
+                InboundDelivery.objects.filter(pk=delivery.pk).update(
+                    status=DeliveryStatus.RECEIVED
+                )
+        if delivery.status != DeliveryStatus.IGNORED:
+            pk = delivery.pk
+            transaction.on_commit(lambda: enqueue_processing(pk))
+    answer = "accepted" if known else "ignored"
+    return _answer(200 if provider == Provider.SLACK else 202, answer, delivery=delivery.pk)
+
+
+def enqueue_processing(delivery_pk: int) -> None:
+    """Queue the processing task; with the broker down, the deliveries sweep catches up."""
+    from integrations.tasks import process_delivery
+
+    try:
+        process_delivery.delay(delivery_pk)
+    except Exception:  # noqa: BLE001 - any broker failure: the row is safe, the sweep retries
+        logger.warning("Could not enqueue delivery %s; the sweep will process it", delivery_pk)
+
+
+def process(delivery_pk: int) -> InboundDelivery | None:
+    """Run the delivery's handler once; a finished delivery is left alone (idempotent)."""
+    with transaction.atomic():
+        delivery = (
+            InboundDelivery.objects.select_for_update()
+            .select_related("integration", "workspace")
+            .filter(pk=delivery_pk)
+            .first()
+        )
+        if delivery is None or delivery.status != DeliveryStatus.RECEIVED:
+            return delivery
+        handler = handler_for(delivery.provider, delivery.event)
+        delivery.attempts += 1
+        delivery.processed_at = timezone.now()
+        if handler is None:
+            delivery.status = DeliveryStatus.IGNORED
+            delivery.error = f"No handler for the {delivery.event!r} event."
+        else:
+            try:
+                with transaction.atomic():
+                    handler(delivery, delivery_payload(delivery))
+            except Exception as exc:  # noqa: BLE001 - recorded on the row, shown on the log page
+                logger.exception("Processing delivery %s failed", delivery.pk)
+                delivery.status = DeliveryStatus.FAILED
+                delivery.error = f"{type(exc).__name__}: {exc}"[:2000]
+            else:
+                delivery.status = DeliveryStatus.PROCESSED
+                delivery.error = ""
+        delivery.save(update_fields=["status", "attempts", "processed_at", "error"])
+    return delivery
+
+
+def delivery_payload(delivery: InboundDelivery) -> Any:
+    """The stored body as the handler sees it: JSON, or Slack's form (its `payload` decoded)."""
+    if delivery.provider != Provider.SLACK or delivery.body.lstrip().startswith("{"):
+        return json.loads(delivery.body)
+    form = {k: v[0] for k, v in parse_qs(delivery.body, keep_blank_values=True).items()}
+    return json.loads(form["payload"]) if "payload" in form else form
+
+
+def sweep_received(*, older_than: timedelta = timedelta(minutes=2), limit: int = 200) -> int:
+    """Process deliveries still "received" after a while (their enqueue was lost)."""
+    cutoff = timezone.now() - older_than
+    ids = list(
+        InboundDelivery.objects.filter(status=DeliveryStatus.RECEIVED, received_at__lt=cutoff)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        process(pk)
+    return len(ids)

@@ -1,0 +1,36 @@
+"""The registry of delivery handlers: (provider, event) → a function that processes it.
+
+A delivery whose event has no handler is stored as "ignored"; once a handler is registered,
+"reprocess" on the delivery log runs it. Handlers must be idempotent (upserts by external id):
+reprocessing and redeliveries run them again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from integrations.models import InboundDelivery
+
+Handler = Callable[[InboundDelivery, Any], None]
+
+_HANDLERS: dict[tuple[str, str], Handler] = {}
+
+
+def handles(provider: str, *events: str) -> Callable[[Handler], Handler]:
+    """Register the decorated function for these events of `provider`."""
+
+    def register(func: Handler) -> Handler:
+        for event in events:
+            _HANDLERS[(provider, event)] = func
+        return func
+
+    return register
+
+
+def handler_for(provider: str, event: str) -> Handler | None:
+    return _HANDLERS.get((provider, event))
+
+
+def known_events(provider: str) -> list[str]:
+    return sorted(event for p, event in _HANDLERS if p == provider)

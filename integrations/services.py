@@ -1,0 +1,321 @@
+"""Writes with rules for integrations. Keyword-only, actor first, one transaction each.
+
+Secrets are returned to the caller once (to show once) and never put in the audit log:
+audit snapshots carry the hint ("…a1f3") only.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from alignment.audit import audit_record, snapshot
+from alignment.errors import Conflict, FieldErrors, RoleRequired
+from alignment.models import Membership, Role
+from integrations import outbox, webhooks
+from integrations.inbound import enqueue_processing
+from integrations.models import (
+    DeliveryStatus,
+    InboundDelivery,
+    Integration,
+    OutboxMessage,
+    OutboxStatus,
+    Provider,
+    WebhookSubscription,
+)
+
+INTEGRATION_FIELDS = ["name", "provider", "active", "secret_hint", "bot_token_hint"]
+SUBSCRIPTION_FIELDS = ["url", "description", "event_types", "active", "secret_hint"]
+# Providers people can connect from the pages; "webhook" is for outbound subscriptions.
+CONNECTABLE = (Provider.GITHUB, Provider.GITLAB, Provider.SLACK)
+
+
+def _require_admin(actor: Membership) -> None:
+    if not actor.has_role(Role.ADMIN):
+        raise RoleRequired(role="admin")
+
+
+def new_integration_secret() -> str:
+    return secrets.token_hex(24)
+
+
+def _save_integration(integration: Integration) -> None:
+    try:
+        with transaction.atomic():
+            integration.save()
+    except IntegrityError as exc:
+        raise FieldErrors({"name": "Another integration already has this name."}) from exc
+
+
+@transaction.atomic
+def integration_create(
+    *, actor: Membership, provider: str, name: str, secret: str = "", bot_token: str = ""
+) -> tuple[Integration, str]:
+    """Connect a provider (admin). Returns the integration and its secret, to show once.
+
+    GitHub and GitLab get a generated secret unless one is given; Slack's signing secret
+    comes from the Slack app's settings, so it is required.
+    """
+    _require_admin(actor)
+    if provider not in CONNECTABLE:
+        raise FieldErrors({"provider": "Choose GitHub, GitLab or Slack."})
+    name = name.strip()
+    if not name:
+        raise FieldErrors({"name": "Give the integration a name."})
+    secret = secret.strip()
+    if provider == Provider.SLACK and not secret:
+        raise FieldErrors({"secret": "Paste the signing secret from your Slack app's settings."})
+    if secret and len(secret) < 16:
+        raise FieldErrors({"secret": "Use at least 16 characters."})
+    raw = secret or new_integration_secret()
+    integration = Integration(
+        workspace=actor.workspace, provider=provider, name=name, created_by=actor.user
+    )
+    integration.set_secret(raw)
+    if bot_token.strip():
+        integration.set_bot_token(bot_token.strip())
+    _save_integration(integration)
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="integration.created",
+        obj=integration,
+        after=snapshot(integration, INTEGRATION_FIELDS),
+    )
+    return integration, raw
+
+
+@transaction.atomic
+def integration_update(
+    *,
+    actor: Membership,
+    integration: Integration,
+    name: str,
+    active: bool,
+    bot_token: str = "",
+    state_rules: dict[str, Any] | None = None,
+) -> Integration:
+    """Rename, pause/resume, or replace the Slack bot token (an empty token keeps the old)."""
+    _require_admin(actor)
+    before = snapshot(integration, INTEGRATION_FIELDS)
+    name = name.strip()
+    if not name:
+        raise FieldErrors({"name": "Give the integration a name."})
+    integration.name, integration.active = name, active
+    if bot_token.strip():
+        integration.set_bot_token(bot_token.strip())
+    if state_rules is not None:
+        integration.config = {**integration.config, "state_rules": state_rules}
+    _save_integration(integration)
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="integration.updated",
+        obj=integration,
+        before=before,
+        after=snapshot(integration, INTEGRATION_FIELDS),
+    )
+    return integration
+
+
+@transaction.atomic
+def integration_rotate_secret(
+    *, actor: Membership, integration: Integration, secret: str = ""
+) -> tuple[Integration, str]:
+    """Replace the secret; the provider must be given the new one (shown once)."""
+    _require_admin(actor)
+    secret = secret.strip()
+    if integration.provider == Provider.SLACK and not secret:
+        raise FieldErrors({"secret": "Paste the new signing secret from Slack."})
+    if secret and len(secret) < 16:
+        raise FieldErrors({"secret": "Use at least 16 characters."})
+    before = snapshot(integration, INTEGRATION_FIELDS)
+    raw = secret or new_integration_secret()
+    integration.set_secret(raw)
+    integration.secret_rotated_at = timezone.now()
+    integration.save(update_fields=["secret", "secret_hint", "secret_rotated_at"])
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="integration.secret_rotated",
+        obj=integration,
+        before=before,
+        after=snapshot(integration, INTEGRATION_FIELDS),
+    )
+    return integration, raw
+
+
+@transaction.atomic
+def integration_delete(*, actor: Membership, integration: Integration) -> None:
+    _require_admin(actor)
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="integration.deleted",
+        obj=integration,
+        before=snapshot(integration, INTEGRATION_FIELDS),
+    )
+    integration.delete()
+
+
+@transaction.atomic
+def delivery_reprocess(*, actor: Membership, delivery: InboundDelivery) -> InboundDelivery:
+    """Run a stored delivery's handler again (admin); handlers upsert, so this is safe."""
+    _require_admin(actor)
+    updated = (
+        InboundDelivery.objects.filter(pk=delivery.pk)
+        .exclude(status=DeliveryStatus.RECEIVED)
+        .update(status=DeliveryStatus.RECEIVED, error="")
+    )
+    if not updated:
+        raise Conflict("This delivery is already waiting to be processed.")
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="integration.delivery_reprocessed",
+        obj=delivery,
+        before={"status": delivery.status},
+    )
+    pk = delivery.pk
+    transaction.on_commit(lambda: enqueue_processing(pk))
+    delivery.refresh_from_db()
+    return delivery
+
+
+@transaction.atomic
+def outbox_message_retry(*, actor: Membership, message: OutboxMessage) -> OutboxMessage:
+    """Send a dead or waiting message again now, with a fresh set of attempts (admin)."""
+    _require_admin(actor)
+    if message.status not in (OutboxStatus.DEAD, OutboxStatus.PENDING):
+        raise Conflict(f"This message is {message.get_status_display().lower()}; nothing to retry.")
+    before = {"status": message.status, "attempts": message.attempts}
+    message = outbox.outbox_retry(message=message)
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="outbox.retried",
+        obj=message,
+        before=before,
+    )
+    return message
+
+
+def _clean_event_types(event_types: list[str]) -> list[str]:
+    unknown = sorted(set(event_types) - set(webhooks.EVENT_TYPES))
+    if unknown:
+        raise FieldErrors({"event_types": f"Unknown event types: {', '.join(unknown)}."})
+    if not event_types:
+        raise FieldErrors({"event_types": "Choose at least one event type."})
+    return [e for e in webhooks.EVENT_TYPES if e in set(event_types)]
+
+
+def _clean_url(url: str) -> str:
+    url = url.strip()
+    allowed = ("https://", "http://") if settings.WEBHOOKS_ALLOW_HTTP else ("https://",)
+    if not url.startswith(allowed):
+        raise FieldErrors({"url": "Use an https:// URL."})
+    return url
+
+
+@transaction.atomic
+def subscription_create(
+    *, actor: Membership, url: str, event_types: list[str], description: str = ""
+) -> tuple[WebhookSubscription, str]:
+    """Subscribe a URL to event types (admin). Returns the signing secret, to show once."""
+    _require_admin(actor)
+    subscription = WebhookSubscription(
+        workspace=actor.workspace,
+        url=_clean_url(url),
+        description=description.strip(),
+        event_types=_clean_event_types(event_types),
+        created_by=actor.user,
+    )
+    raw = webhooks.new_webhook_secret()
+    subscription.set_secret(raw)
+    subscription.save()
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="webhook.created",
+        obj=subscription,
+        after=snapshot(subscription, SUBSCRIPTION_FIELDS),
+    )
+    return subscription, raw
+
+
+@transaction.atomic
+def subscription_update(
+    *,
+    actor: Membership,
+    subscription: WebhookSubscription,
+    url: str,
+    event_types: list[str],
+    description: str = "",
+    active: bool = True,
+) -> WebhookSubscription:
+    _require_admin(actor)
+    before = snapshot(subscription, SUBSCRIPTION_FIELDS)
+    subscription.url = _clean_url(url)
+    subscription.event_types = _clean_event_types(event_types)
+    subscription.description = description.strip()
+    subscription.active = active
+    subscription.save()
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="webhook.updated",
+        obj=subscription,
+        before=before,
+        after=snapshot(subscription, SUBSCRIPTION_FIELDS),
+    )
+    return subscription
+
+
+@transaction.atomic
+def subscription_rotate_secret(
+    *, actor: Membership, subscription: WebhookSubscription
+) -> tuple[WebhookSubscription, str]:
+    """A new signing secret (shown once); the old one also signs for WEBHOOK_SECRET_OVERLAP."""
+    _require_admin(actor)
+    before = snapshot(subscription, SUBSCRIPTION_FIELDS)
+    subscription.previous_secret = subscription.secret
+    subscription.previous_secret_expires_at = timezone.now() + timedelta(
+        seconds=settings.WEBHOOK_SECRET_OVERLAP_SECONDS
+    )
+    raw = webhooks.new_webhook_secret()
+    subscription.set_secret(raw)
+    subscription.save()
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="webhook.secret_rotated",
+        obj=subscription,
+        before=before,
+        after=snapshot(subscription, SUBSCRIPTION_FIELDS),
+    )
+    return subscription, raw
+
+
+@transaction.atomic
+def subscription_delete(*, actor: Membership, subscription: WebhookSubscription) -> None:
+    _require_admin(actor)
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="webhook.deleted",
+        obj=subscription,
+        before=snapshot(subscription, SUBSCRIPTION_FIELDS),
+    )
+    subscription.delete()
+
+
+@transaction.atomic
+def subscription_ping(*, actor: Membership, subscription: WebhookSubscription) -> OutboxMessage:
+    """Send a test `ping` event to one subscription (admin)."""
+    _require_admin(actor)
+    return webhooks.webhook_ping(subscription=subscription)

@@ -1,0 +1,41 @@
+"""Integration settings pages, under /w/<slug>/integrations/ (admins only)."""
+
+from django.urls import path
+
+from integrations import views
+
+app_name = "integrations"
+urlpatterns = [
+    path("", views.integration_list, name="list"),
+    path("new/", views.integration_new, name="integration_new"),
+    path("<int:integration_id>/", views.integration_edit, name="integration_edit"),
+    path("<int:integration_id>/secret/", views.integration_secret, name="integration_secret"),
+    path("<int:integration_id>/rotate/", views.integration_rotate, name="integration_rotate"),
+    path("<int:integration_id>/delete/", views.integration_delete, name="integration_delete"),
+    path("<int:integration_id>/deliveries/", views.delivery_list, name="deliveries"),
+    path(
+        "<int:integration_id>/deliveries/<int:delivery_id>/reprocess/",
+        views.delivery_reprocess,
+        name="delivery_reprocess",
+    ),
+    path("outbox/", views.outbox_list, name="outbox"),
+    path("outbox/<int:message_id>/retry/", views.outbox_retry, name="outbox_retry"),
+    path("webhooks/", views.subscription_list, name="subscriptions"),
+    path("webhooks/<int:subscription_id>/", views.subscription_edit, name="subscription_edit"),
+    path(
+        "webhooks/<int:subscription_id>/secret/",
+        views.subscription_secret,
+        name="subscription_secret",
+    ),
+    path(
+        "webhooks/<int:subscription_id>/rotate/",
+        views.subscription_rotate,
+        name="subscription_rotate",
+    ),
+    path("webhooks/<int:subscription_id>/ping/", views.subscription_ping, name="subscription_ping"),
+    path(
+        "webhooks/<int:subscription_id>/delete/",
+        views.subscription_delete,
+        name="subscription_delete",
+    ),
+]
