@@ -1,0 +1,22 @@
+"""Domain events of roadmaps, published after commit through `alignment.events`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RoadmapItemChanged:
+    """An item was created, edited or deleted (dates, status, team)."""
+
+    workspace_id: int
+    item_id: int
+
+
+@dataclass(frozen=True)
+class KeyResultLinksChanged:
+    """An item's links to key results changed: the KR's task-based progress may change."""
+
+    workspace_id: int
+    item_id: int
+    key_result_id: int

@@ -1,0 +1,48 @@
+"""Domain events of the work domain, published after commit through `alignment.events`.
+
+Subscribers (dashboards' rollups, integrations' notifications) register in their
+AppConfig.ready; tasks/ never imports them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TaskCreated:
+    workspace_id: int
+    task_id: int
+    roadmap_item_id: int | None
+
+
+@dataclass(frozen=True)
+class TaskChanged:
+    """Fields of a task changed; `roadmap_item_ids` holds the item before and after."""
+
+    workspace_id: int
+    task_id: int
+    fields: tuple[str, ...]
+    roadmap_item_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TaskMerged:
+    workspace_id: int
+    source_id: int
+    into_id: int
+
+
+@dataclass(frozen=True)
+class TaskCommented:
+    workspace_id: int
+    task_id: int
+    comment_id: int
+    mentioned_user_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SprintClosed:
+    workspace_id: int
+    sprint_id: int
+    carried_task_ids: tuple[int, ...]

@@ -1,0 +1,65 @@
+"""Every write with rules in the work domain. `grep -n "def task_"` lists how a task changes.
+
+Split by sub-domain: core (create, update, transition, move, assign, team), sprints,
+workflow (states, labels), collaboration (comments, dependencies, merge), bulk.
+"""
+
+from tasks.services.bulk import task_bulk_update
+from tasks.services.collaboration import (
+    task_comment_add,
+    task_comment_delete,
+    task_dependency_add,
+    task_dependency_remove,
+    task_mark_not_duplicate,
+    task_merge,
+)
+from tasks.services.core import (
+    task_assign,
+    task_create,
+    task_move,
+    task_move_to_team,
+    task_transition,
+    task_update,
+)
+from tasks.services.sprints import (
+    sprint_close,
+    sprint_create,
+    sprint_set_capacity,
+    sprint_start,
+    sprint_update,
+)
+from tasks.services.workflow import (
+    label_create,
+    label_delete,
+    label_update,
+    workflow_state_create,
+    workflow_state_delete,
+    workflow_state_update,
+)
+
+__all__ = [
+    "label_create",
+    "label_delete",
+    "label_update",
+    "sprint_close",
+    "sprint_create",
+    "sprint_set_capacity",
+    "sprint_start",
+    "sprint_update",
+    "task_assign",
+    "task_bulk_update",
+    "task_comment_add",
+    "task_comment_delete",
+    "task_create",
+    "task_dependency_add",
+    "task_dependency_remove",
+    "task_mark_not_duplicate",
+    "task_merge",
+    "task_move",
+    "task_move_to_team",
+    "task_transition",
+    "task_update",
+    "workflow_state_create",
+    "workflow_state_delete",
+    "workflow_state_update",
+]

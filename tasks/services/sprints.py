@@ -1,0 +1,275 @@
+"""Sprints: plan, start, close (carrying unfinished work over), and capacity per person."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from alignment.audit import audit_record, snapshot
+from alignment.errors import FieldErrors
+from alignment.events import publish_on_commit
+from alignment.models import Membership, Team, User
+from roadmaps.services import ensure_same_workspace
+from roadmaps.versioning import save_versioned
+from tasks.errors import SprintAlreadyActive, SprintClosed, SprintNotActive, SprintOfAnotherTeam
+from tasks.events import SprintClosed as SprintClosedEvent
+from tasks.models import (
+    OPEN_CATEGORIES,
+    Sprint,
+    SprintCapacity,
+    SprintCarryOver,
+    SprintStatus,
+    Task,
+    TaskEvent,
+    TaskEventKind,
+)
+from tasks.services.core import UNSET, ensure_workspace_user, require_member
+
+SPRINT_FIELDS = ["name", "goal", "start_date", "end_date", "status"]
+
+
+def _clean_sprint(sprint: Sprint) -> None:
+    errors: dict[str, str] = {}
+    sprint.name = (sprint.name or "").strip()
+    if not sprint.name:
+        errors["name"] = "Give the sprint a name."
+    elif len(sprint.name) > 100:
+        errors["name"] = "Use at most 100 characters."
+    elif (
+        Sprint.objects.filter(team_id=sprint.team_id, name__iexact=sprint.name)
+        .exclude(pk=sprint.pk)
+        .exists()
+    ):
+        errors["name"] = f"This team already has a sprint called {sprint.name}."
+    if sprint.start_date and sprint.end_date and sprint.end_date < sprint.start_date:
+        errors["end_date"] = "The end date cannot be before the start date."
+    if errors:
+        raise FieldErrors(errors)
+
+
+@transaction.atomic
+def sprint_create(
+    *,
+    actor: Membership,
+    team: Team,
+    name: str,
+    start_date: date,
+    end_date: date,
+    goal: str = "",
+) -> Sprint:
+    """Plan a sprint for a team."""
+    require_member(actor)
+    ensure_same_workspace(actor, team)
+    sprint = Sprint(
+        workspace_id=actor.workspace_id,
+        team=team,
+        name=name,
+        goal=goal,
+        start_date=start_date,
+        end_date=end_date,
+    )
+    _clean_sprint(sprint)
+    try:
+        with transaction.atomic():
+            sprint.save()
+    except IntegrityError as exc:
+        raise FieldErrors({"name": "This team already has a sprint with that name."}) from exc
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="sprint.created",
+        obj=sprint,
+        after=snapshot(sprint, SPRINT_FIELDS),
+    )
+    return sprint
+
+
+@transaction.atomic
+def sprint_update(
+    *,
+    actor: Membership,
+    sprint: Sprint,
+    expected_version: int | None = None,
+    name: str = UNSET,
+    goal: str = UNSET,
+    start_date: date = UNSET,
+    end_date: date = UNSET,
+) -> Sprint:
+    """Rename, re-goal or re-date a sprint that is not closed."""
+    require_member(actor)
+    ensure_same_workspace(actor, sprint)
+    if sprint.status == SprintStatus.CLOSED:
+        raise SprintClosed(sprint=sprint.name)
+    before = snapshot(sprint, SPRINT_FIELDS)
+    changes = {"name": name, "goal": goal, "start_date": start_date, "end_date": end_date}
+    changes = {k: v for k, v in changes.items() if v is not UNSET}
+    for field, value in changes.items():
+        setattr(sprint, field, value)
+    _clean_sprint(sprint)
+    save_versioned(
+        sprint,
+        expected_version=expected_version,
+        fields=list(changes) or ["name"],
+        label=f"Sprint {sprint.name}",
+    )
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="sprint.updated",
+        obj=sprint,
+        before=before,
+        after=snapshot(sprint, SPRINT_FIELDS),
+    )
+    return sprint
+
+
+@transaction.atomic
+def sprint_start(*, actor: Membership, sprint: Sprint) -> Sprint:
+    """Make a planned sprint the team's active one (a team has at most one)."""
+    require_member(actor)
+    ensure_same_workspace(actor, sprint)
+    if sprint.status != SprintStatus.PLANNED:
+        raise SprintNotActive(
+            f"{sprint.name} is {sprint.status}; only a planned sprint can start.",
+            sprint=sprint.name,
+            status=sprint.status,
+        )
+    active = Sprint.objects.filter(team_id=sprint.team_id, status=SprintStatus.ACTIVE).first()
+    if active is not None:
+        raise SprintAlreadyActive(team=sprint.team.name, active=active.name)
+    try:
+        with transaction.atomic():
+            updated = Sprint.objects.filter(pk=sprint.pk, status=SprintStatus.PLANNED).update(
+                status=SprintStatus.ACTIVE, started_at=timezone.now(), version=F("version") + 1
+            )
+    except IntegrityError as exc:
+        # Someone started another sprint of this team at the same moment: the constraint won.
+        raise SprintAlreadyActive(team=sprint.team.name, active="another sprint") from exc
+    if not updated:
+        sprint.refresh_from_db()
+        raise SprintNotActive(sprint=sprint.name, status=sprint.status)
+    sprint.refresh_from_db()
+    audit_record(workspace=actor.workspace, actor=actor.user, verb="sprint.started", obj=sprint)
+    return sprint
+
+
+def next_sprint(sprint: Sprint) -> Sprint | None:
+    """The team's next planned sprint: the earliest planned one starting after this began."""
+    return (
+        Sprint.objects.filter(team_id=sprint.team_id, status=SprintStatus.PLANNED)
+        .exclude(pk=sprint.pk)
+        .order_by("start_date", "pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def sprint_close(
+    *, actor: Membership, sprint: Sprint, carry_to: Sprint | None = UNSET
+) -> list[SprintCarryOver]:
+    """Close the active sprint. Unfinished tasks move to `carry_to`, else the team's next
+    planned sprint, else the backlog (carry_to=None); each move is recorded as a
+    SprintCarryOver row and a sprint TaskEvent, so burndown keeps what was unfinished."""
+    require_member(actor)
+    ensure_same_workspace(actor, sprint)
+    locked = Sprint.objects.select_for_update().get(pk=sprint.pk)
+    if locked.status != SprintStatus.ACTIVE:
+        raise SprintNotActive(sprint=sprint.name, status=locked.status)
+    target = next_sprint(sprint) if carry_to is UNSET else carry_to
+    if target is not None:
+        ensure_same_workspace(actor, target)
+        if target.team_id != sprint.team_id:
+            raise SprintOfAnotherTeam(
+                task="Unfinished work", team=sprint.team.name, sprint=target.name
+            )
+        if target.status == SprintStatus.CLOSED or target.pk == sprint.pk:
+            raise SprintClosed(sprint=target.name)
+    now = timezone.now()
+    unfinished = list(
+        Task.objects.select_for_update()
+        .filter(sprint=sprint, state_category__in=sorted(OPEN_CATEGORIES))
+        .order_by("pk")
+    )
+    carry_overs = [
+        SprintCarryOver(
+            workspace_id=sprint.workspace_id,
+            from_sprint=sprint,
+            to_sprint=target,
+            task=task,
+            estimate=task.estimate,
+            state_category=task.state_category,
+            created_at=now,
+        )
+        for task in unfinished
+    ]
+    SprintCarryOver.objects.bulk_create(carry_overs)
+    Task.objects.filter(pk__in=[t.pk for t in unfinished]).update(
+        sprint=target, version=F("version") + 1, updated_at=now
+    )
+    events = []
+    for task in unfinished:
+        task.sprint = target
+        events.append(
+            TaskEvent(
+                workspace_id=task.workspace_id,
+                task=task,
+                actor=actor.user,
+                kind=TaskEventKind.SPRINT,
+                before={"sprint": sprint.pk},
+                after={"sprint": target.pk if target else None, "carried_over": True},
+                sprint=target,
+                estimate=task.estimate,
+                state_category=task.state_category,
+                created_at=now,
+            )
+        )
+    TaskEvent.objects.bulk_create(events)
+    Sprint.objects.filter(pk=sprint.pk).update(
+        status=SprintStatus.CLOSED, closed_at=now, version=F("version") + 1
+    )
+    sprint.refresh_from_db()
+    audit_record(
+        workspace=actor.workspace,
+        actor=actor.user,
+        verb="sprint.closed",
+        obj=sprint,
+        after={"carried_over": len(unfinished), "to_sprint": target.pk if target else None},
+    )
+    publish_on_commit(
+        SprintClosedEvent(
+            workspace_id=sprint.workspace_id,
+            sprint_id=sprint.pk,
+            carried_task_ids=tuple(t.pk for t in unfinished),
+        )
+    )
+    return carry_overs
+
+
+@transaction.atomic
+def sprint_set_capacity(
+    *, actor: Membership, sprint: Sprint, user: User, points: Decimal | int | str
+) -> SprintCapacity:
+    """How many points `user` plans to take on in `sprint` (the planning view compares)."""
+    require_member(actor)
+    ensure_same_workspace(actor, sprint)
+    ensure_workspace_user(actor, user)
+    try:
+        value = Decimal(str(points))
+    except (InvalidOperation, ValueError) as exc:
+        raise FieldErrors({"points": "Must be a number."}) from exc
+    if not value.is_finite() or value < 0 or value >= 100000:
+        raise FieldErrors({"points": "Use a number from 0 to 99999."})
+    capacity, _ = SprintCapacity.objects.update_or_create(
+        sprint=sprint,
+        user=user,
+        defaults={"points": value.quantize(Decimal("0.1"))},
+        create_defaults={
+            "points": value.quantize(Decimal("0.1")),
+            "workspace_id": actor.workspace_id,
+        },
+    )
+    return capacity

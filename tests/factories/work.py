@@ -1,0 +1,148 @@
+"""Factories of roadmaps and tasks. Children take their workspace from their parent."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import factory
+
+from alignment.models import Team, Workspace
+from okrs.models import KeyResult, Objective, Period
+from roadmaps.models import KeyResultLink, Roadmap, RoadmapItem, RoadmapItemDependency
+from tasks import ranking
+from tasks.models import (
+    Label,
+    Sprint,
+    StateCategory,
+    Task,
+    TaskComment,
+    TaskDependency,
+    WorkflowState,
+)
+from tasks.services.core import last_rank, next_number
+from tests.factories.core import TeamFactory, WorkspaceFactory
+
+
+def state_of(team: Team, category: str = StateCategory.BACKLOG) -> WorkflowState:
+    """The team's first workflow state of a category (teams get the default set)."""
+    return WorkflowState.objects.filter(team=team, category=category).order_by("position")[0]
+
+
+def key_result_in(workspace: Workspace, title: str = "Cut churn") -> KeyResult:
+    """A key result with its objective and period, for linking work to."""
+    period, _ = Period.objects.get_or_create(
+        workspace=workspace,
+        name="Q1",
+        defaults={"start": date(2026, 1, 1), "end": date(2026, 3, 31)},
+    )
+    objective = Objective.objects.create(
+        workspace=workspace, period=period, title=f"Objective of {title}", level="company"
+    )
+    return KeyResult.objects.create(
+        workspace=workspace,
+        objective=objective,
+        title=title,
+        baseline=Decimal("0"),
+        target=Decimal("10"),
+    )
+
+
+class RoadmapFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Roadmap
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Roadmap {n}")
+
+
+class RoadmapItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoadmapItem
+
+    roadmap = factory.SubFactory(RoadmapFactory)
+    workspace = factory.SelfAttribute("roadmap.workspace")
+    title = factory.Sequence(lambda n: f"Initiative {n}")
+    kind = "epic"
+    start_date = date(2026, 1, 5)
+    target_date = factory.LazyAttribute(lambda o: o.start_date + timedelta(days=40))
+
+
+class KeyResultLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KeyResultLink
+
+    item = factory.SubFactory(RoadmapItemFactory)
+    workspace = factory.SelfAttribute("item.workspace")
+    key_result = factory.LazyAttribute(lambda o: key_result_in(o.workspace))
+    weight = Decimal("1")
+
+
+class RoadmapItemDependencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoadmapItemDependency
+
+    blocking = factory.SubFactory(RoadmapItemFactory)
+    workspace = factory.SelfAttribute("blocking.workspace")
+    blocked = factory.SubFactory(
+        RoadmapItemFactory, roadmap=factory.SelfAttribute("..blocking.roadmap")
+    )
+
+
+class SprintFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Sprint
+
+    team = factory.SubFactory(TeamFactory)
+    workspace = factory.SelfAttribute("team.workspace")
+    name = factory.Sequence(lambda n: f"Sprint {n}")
+    start_date = date(2026, 1, 5)
+    end_date = factory.LazyAttribute(lambda o: o.start_date + timedelta(days=13))
+    status = "planned"
+
+
+class LabelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Label
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"label-{n}")
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    """A task with the team's next number and the last rank, like task_create gives."""
+
+    class Meta:
+        model = Task
+
+    team = factory.SubFactory(TeamFactory)
+    workspace = factory.SelfAttribute("team.workspace")
+    title = factory.Sequence(lambda n: f"Task number {n}")
+    state = factory.LazyAttribute(lambda o: state_of(o.team))
+    state_category = factory.LazyAttribute(lambda o: o.state.category)
+
+    @classmethod
+    def _create(cls, model_class: type[Task], *args: Any, **kwargs: Any) -> Task:
+        team = kwargs["team"]
+        kwargs.setdefault("number", next_number(team))
+        kwargs.setdefault("rank", ranking.key_between(last_rank(team), None))
+        return super()._create(model_class, *args, **kwargs)
+
+
+class TaskDependencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TaskDependency
+
+    blocking = factory.SubFactory(TaskFactory)
+    workspace = factory.SelfAttribute("blocking.workspace")
+    blocked = factory.SubFactory(TaskFactory, team=factory.SelfAttribute("..blocking.team"))
+
+
+class TaskCommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TaskComment
+
+    task = factory.SubFactory(TaskFactory)
+    workspace = factory.SelfAttribute("task.workspace")
+    body = "A comment."
