@@ -168,9 +168,11 @@ def team_delete(*, actor: Membership, team: Team) -> None:
     try:
         with transaction.atomic():
             team.delete()
-    except (ProtectedError, RestrictedError) as exc:
+    except (ProtectedError, RestrictedError, IntegrityError) as exc:
+        # IntegrityError: rows that must keep a team (e.g. team-level objectives) would lose it.
         raise Conflict(
-            f"{team.name} still has work attached; move or delete its sprints and tasks first."
+            f"{team.name} still has work attached; move or delete its objectives, sprints and "
+            "tasks first."
         ) from exc
 
 

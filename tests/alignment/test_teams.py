@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from alignment.models import AuditEvent, Team, TeamMember
 from tests.factories import TeamFactory, UserFactory
+from tests.factories.okrs import ObjectiveFactory, PeriodFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +172,14 @@ def test_removing_a_team_member_of_another_team_is_404(admin_client, world):
 
     assert response.status_code == 404
     assert TeamMember.objects.filter(pk=team_member.pk).exists()
+
+
+def test_a_team_with_work_attached_is_not_deleted_and_says_why(admin_client, world):
+    ObjectiveFactory(period=PeriodFactory(workspace=world.workspace), team=world.team)
+
+    response = admin_client.post(url(world, "team_delete", team_id=world.team.pk))
+
+    assert response.status_code == 409
+    assert "still has work attached" in response.content.decode()
+    assert Team.objects.filter(pk=world.team.pk).exists()
+    assert not AuditEvent.objects.filter(verb="team.deleted").exists()
