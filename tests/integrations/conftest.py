@@ -178,7 +178,7 @@ class PeerServer:
     def start(self) -> HttpPeer:
         ThreadingHTTPServer.allow_reuse_address = True
         self.server = ThreadingHTTPServer(("127.0.0.1", self.peer.port), _handler_for(self.peer))
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
         return self.peer
 
     def stop(self) -> None:
