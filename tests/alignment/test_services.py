@@ -135,7 +135,7 @@ def test_invitation_is_e_mailed_after_commit(world, mailoutbox, django_capture_o
     assert invitation.token_hash != raw
 
 
-def test_invitation_mail_is_not_sent_when_the_transaction_rolls_back(world, mailoutbox):
+def test_invitation_mail_waits_for_the_commit(world, mailoutbox):
     # Without executing on-commit callbacks nothing may be sent from inside the transaction.
     services.invitation_create(actor=world.admin, email="x@example.com", role=Role.MEMBER)
     assert mailoutbox == []
