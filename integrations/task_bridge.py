@@ -7,17 +7,19 @@ Rules live on the integration's `config["state_rules"]`:
 
 A rule names a state *category*; the task moves to its team's first state of that category,
 and only forwards (an opened PR never reopens a done task). Moves go through the tasks app's
-service so history, rollups and webhooks see them like any other change; until that service
-exists, links are kept by key and no state moves.
+service (`task_transition`), so history, rollups and webhooks see them like any other change.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
+from alignment.models import Membership, Role
 from integrations.models import InboundDelivery, Integration
+from tasks.models import WorkflowState
+from tasks.selectors import task_by_key
+from tasks.services import task_transition
 
 logger = logging.getLogger(__name__)
 
@@ -46,46 +48,41 @@ def apply_trigger(*, delivery: InboundDelivery, keys: list[str], trigger: str | 
     """Move the tasks named by `keys` as the rules say; returns how many moved."""
     if not trigger or not keys:
         return 0
-    mover = _task_mover()
-    if mover is None:
-        return 0
     moved = 0
     for key in keys:
         category = state_rules(delivery.integration, key.split("-", 1)[0]).get(trigger)
-        if category and mover(delivery=delivery, key=key, category=category):
+        if category and move_task(delivery=delivery, key=key, category=category):
             moved += 1
     return moved
 
 
-def _task_mover() -> Any:
-    """The tasks app's hook for integration-driven moves, or None while it is not there."""
-    try:
-        task_services = importlib.import_module("tasks.services")
-    except ImportError:
-        return None
-    return getattr(task_services, "task_move_by_integration", None) or _generic_mover(task_services)
+def integration_actor(integration: Integration) -> Membership | None:
+    """Who a move is recorded as: the person who connected the integration while they are
+    still a member who may move tasks, else the workspace's first owner."""
+    memberships = Membership.objects.for_workspace(integration.workspace_id).select_related(
+        "workspace", "user"
+    )
+    if integration.created_by_id:
+        creator = memberships.filter(user_id=integration.created_by_id).first()
+        if creator is not None and creator.has_role(Role.MEMBER):
+            return creator
+    return memberships.filter(role=Role.OWNER).order_by("created_at", "pk").first()
 
 
-def _generic_mover(task_services: Any) -> Any:
-    transition = getattr(task_services, "task_transition", None)
-    if transition is None:
-        return None
-
-    def move(*, delivery: InboundDelivery, key: str, category: str) -> bool:
-        from tasks.models import Task, WorkflowState
-
-        task = Task.objects.for_workspace(delivery.workspace_id).with_key(key).first()
-        if task is None or task.state_category not in MOVES_FROM.get(category, set()):
-            return False
-        state = (
-            WorkflowState.objects.for_workspace(delivery.workspace_id)
-            .filter(team_id=task.team_id, category=category)
-            .order_by("position", "pk")
-            .first()
-        )
-        if state is None:
-            return False
-        transition(task=task, state=state, actor=None)
-        return True
-
-    return move
+def move_task(*, delivery: InboundDelivery, key: str, category: str) -> bool:
+    """Move one task forward to its team's first state of `category` via the tasks service."""
+    task = task_by_key(delivery.workspace, key)
+    if task is None or task.state_category not in MOVES_FROM.get(category, set()):
+        return False
+    state = (
+        WorkflowState.objects.for_workspace(delivery.workspace_id)
+        .filter(team_id=task.team_id, category=category)
+        .order_by("position", "pk")
+        .first()
+    )
+    actor = integration_actor(delivery.integration)
+    if state is None or actor is None:
+        logger.info("Not moving %s: no %s state or no actor", key, category)
+        return False
+    task_transition(actor=actor, task=task, to_state=state)
+    return True
