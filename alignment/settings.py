@@ -300,6 +300,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "KeyResultKindEnum": "okrs.models.KeyResultKind",
+        "NewObjectiveStatusEnum": [("draft", "draft"), ("active", "active")],
+        "RoadmapItemKindEnum": "roadmaps.models.RoadmapItemKind",
+        "RoadmapItemStatusEnum": "roadmaps.models.RoadmapItemStatus",
+        "SprintStatusEnum": "tasks.models.SprintStatus",
+        "StateCategoryEnum": "tasks.models.StateCategory",
+    },
 }
 
 LOGGING = {
