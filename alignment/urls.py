@@ -15,6 +15,8 @@ workspace_pages = [
 workspace_api = [
     path("", include("alignment.api_urls")),
     path("", include("okrs.api_urls")),
+    path("", include("roadmaps.api_urls")),
+    path("", include("tasks.api_urls")),
 ]
 
 urlpatterns = [

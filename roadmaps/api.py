@@ -1,0 +1,409 @@
+"""Roadmaps API: roadmaps, their items, links to key results, item dependencies, timeline."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import django_filters
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from alignment.api_base import WorkspaceViewSet
+from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.models import Role, Team
+from okrs.models import KeyResult
+from roadmaps import selectors, services
+from roadmaps.models import (
+    KeyResultLink,
+    Roadmap,
+    RoadmapItem,
+    RoadmapItemDependency,
+    RoadmapItemKind,
+    RoadmapItemStatus,
+)
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """An id that must belong to the request's workspace (others read as 'does not exist')."""
+
+    def __init__(self, model: Any, **kwargs: Any) -> None:
+        self.model = model
+        super().__init__(queryset=model.objects.none(), **kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        return self.model.objects.for_workspace(self.context["workspace"])
+
+
+class RoadmapSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Roadmap
+        fields = ["id", "name", "description", "version", "created_at", "updated_at"]
+
+
+class RoadmapWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class KeyResultLinkSerializer(serializers.ModelSerializer):
+    key_result_title = serializers.CharField(source="key_result.title", read_only=True)
+    weight = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+
+    class Meta:
+        model = KeyResultLink
+        fields = ["key_result", "key_result_title", "weight"]
+
+
+class RoadmapItemSerializer(serializers.ModelSerializer):
+    key_results = KeyResultLinkSerializer(source="kr_links", many=True, read_only=True)
+    blocked_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RoadmapItem
+        fields = [
+            "id",
+            "roadmap",
+            "kind",
+            "title",
+            "description",
+            "owner_team",
+            "start_date",
+            "target_date",
+            "status",
+            "key_results",
+            "blocked_by",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_blocked_by(self, item: RoadmapItem) -> list[int]:
+        return [d.blocking_id for d in item.blocked_by.all()]
+
+
+class RoadmapItemWriteSerializer(serializers.Serializer):
+    roadmap = ScopedPrimaryKeyField(Roadmap)
+    kind = serializers.ChoiceField(choices=RoadmapItemKind.choices, default=RoadmapItemKind.EPIC)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    owner_team = ScopedPrimaryKeyField(Team, required=False, allow_null=True, default=None)
+    start_date = serializers.DateField(required=False, allow_null=True, default=None)
+    target_date = serializers.DateField(required=False, allow_null=True, default=None)
+    status = serializers.ChoiceField(
+        choices=RoadmapItemStatus.choices, default=RoadmapItemStatus.PLANNED
+    )
+
+
+class RoadmapItemPatchSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=RoadmapItemKind.choices, required=False)
+    title = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    owner_team = ScopedPrimaryKeyField(Team, required=False, allow_null=True)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    target_date = serializers.DateField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=RoadmapItemStatus.choices, required=False)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class KeyResultLinkWriteSerializer(serializers.Serializer):
+    key_result = ScopedPrimaryKeyField(KeyResult)
+    weight = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        default=Decimal("1"),
+    )
+
+
+class RoadmapItemDependencySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RoadmapItemDependency
+        fields = ["id", "blocking", "blocked", "created_at"]
+
+
+class RoadmapItemDependencyWriteSerializer(serializers.Serializer):
+    blocking = ScopedPrimaryKeyField(RoadmapItem)
+    blocked = ScopedPrimaryKeyField(RoadmapItem)
+
+
+class RoadmapViewSet(WorkspaceViewSet):
+    queryset = Roadmap.objects.all()
+    serializer_class = RoadmapSerializer
+    action_roles = {"destroy": Role.ADMIN}
+    pagination_class = None
+
+    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
+        return qs.order_by("name", "pk")
+
+    @extend_schema(summary="List roadmaps", responses={200: RoadmapSerializer(many=True), **ERRORS})
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(RoadmapSerializer(self.get_queryset()[:200], many=True).data)
+
+    @extend_schema(summary="Get a roadmap", responses={200: RoadmapSerializer, **ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        roadmap = self.get_object()
+        return self.respond(RoadmapSerializer(roadmap).data, obj=roadmap)
+
+    @extend_schema(
+        summary="Create a roadmap",
+        request=RoadmapWriteSerializer,
+        responses={201: RoadmapSerializer, **WRITE_ERRORS},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self.validated(RoadmapWriteSerializer)
+        data.pop("version", None)
+        roadmap = services.roadmap_create(actor=self.member, **data)
+        return self.respond(RoadmapSerializer(roadmap).data, status=201, obj=roadmap)
+
+    @extend_schema(
+        summary="Rename or describe a roadmap",
+        request=RoadmapWriteSerializer(partial=True),
+        responses={200: RoadmapSerializer, **WRITE_ERRORS},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self.validated(RoadmapWriteSerializer, partial=True)
+        data.pop("version", None)
+        roadmap = services.roadmap_update(
+            actor=self.member,
+            roadmap=self.get_object(),
+            expected_version=self.if_match_version(),
+            **data,
+        )
+        return self.respond(RoadmapSerializer(roadmap).data, obj=roadmap)
+
+    @extend_schema(
+        summary="Delete a roadmap and its items (admin)", responses={204: None, **WRITE_ERRORS}
+    )
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.roadmap_delete(actor=self.member, roadmap=self.get_object())
+        return Response(status=204)
+
+    @extend_schema(
+        summary="The roadmap as a timeline: bars on a month/quarter grid",
+        parameters=[
+            OpenApiParameter("group_by", str, enum=["team", "objective"], description="Grouping.")
+        ],
+        responses={
+            200: inline_serializer(
+                name="Timeline",
+                fields={
+                    "start": serializers.DateField(),
+                    "end": serializers.DateField(),
+                    "today_left": serializers.FloatField(allow_null=True),
+                    "months": serializers.ListField(child=serializers.DictField()),
+                    "quarters": serializers.ListField(child=serializers.DictField()),
+                    "groups": serializers.ListField(child=serializers.DictField()),
+                    "dependencies": serializers.ListField(
+                        child=serializers.ListField(child=serializers.IntegerField())
+                    ),
+                },
+            ),
+            **ERRORS,
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def timeline(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        group_by = request.query_params.get("group_by", "team")
+        if group_by not in ("team", "objective"):
+            raise serializers.ValidationError({"group_by": ["Use team or objective."]})
+        timeline = selectors.roadmap_timeline(self.workspace, self.get_object(), group_by)  # type: ignore[arg-type]
+        return Response(timeline_data(timeline))
+
+
+def _column(column: selectors.GridColumn) -> dict[str, Any]:
+    return {
+        "label": column.label,
+        "start": column.start,
+        "end": column.end,
+        "left": round(column.left, 6),
+        "width": round(column.width, 6),
+    }
+
+
+def timeline_data(timeline: selectors.Timeline) -> dict[str, Any]:
+    return {
+        "start": timeline.start,
+        "end": timeline.end,
+        "today": timeline.today,
+        "today_left": None if timeline.today_left is None else round(timeline.today_left, 6),
+        "group_by": timeline.group_by,
+        "months": [_column(c) for c in timeline.months],
+        "quarters": [_column(c) for c in timeline.quarters],
+        "groups": [
+            {
+                "key": group.key,
+                "label": group.label,
+                "bars": [
+                    {
+                        "item": bar.item.pk,
+                        "title": bar.item.title,
+                        "kind": bar.item.kind,
+                        "status": bar.item.status,
+                        "start": bar.start,
+                        "end": bar.end,
+                        "left": None if bar.left is None else round(bar.left, 6),
+                        "width": None if bar.width is None else round(bar.width, 6),
+                        "is_late": bar.is_late,
+                        "is_blocked": bar.is_blocked,
+                        "starts_before_blocker_ends": bar.starts_before_blocker_ends,
+                        "blocked_by": bar.blocked_by,
+                        "blocks": bar.blocks,
+                        "progress": bar.progress,
+                        "key_results": bar.key_result_ids,
+                    }
+                    for bar in group.bars
+                ],
+            }
+            for group in timeline.groups
+        ],
+        "dependencies": [list(edge) for edge in timeline.dependencies],
+    }
+
+
+class RoadmapItemFilter(django_filters.FilterSet):
+    roadmap = django_filters.NumberFilter(field_name="roadmap_id")
+    owner_team = django_filters.NumberFilter(field_name="owner_team_id")
+    status = django_filters.ChoiceFilter(choices=RoadmapItemStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=RoadmapItemKind.choices)
+    key_result = django_filters.NumberFilter(field_name="kr_links__key_result_id", distinct=True)
+
+    class Meta:
+        model = RoadmapItem
+        fields = ["roadmap", "owner_team", "status", "kind", "key_result"]
+
+
+class RoadmapItemViewSet(WorkspaceViewSet):
+    queryset = RoadmapItem.objects.all()
+    serializer_class = RoadmapItemSerializer
+    filterset_class = RoadmapItemFilter
+    ordering_fields = ["id", "start_date", "target_date"]
+
+    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
+        return qs.select_related("owner_team").prefetch_related(
+            Prefetch("kr_links", queryset=KeyResultLink.objects.select_related("key_result")),
+            "blocked_by",
+        )
+
+    def _fresh(self, item: RoadmapItem) -> RoadmapItem:
+        return self.get_queryset().get(pk=item.pk)  # type: ignore[no-any-return]
+
+    @extend_schema(
+        summary="List roadmap items", responses={200: RoadmapItemSerializer(many=True), **ERRORS}
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        qs = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(RoadmapItemSerializer(page, many=True).data)
+
+    @extend_schema(summary="Get a roadmap item", responses={200: RoadmapItemSerializer, **ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        item = self.get_object()
+        return self.respond(RoadmapItemSerializer(item).data, obj=item)
+
+    @extend_schema(
+        summary="Create a roadmap item",
+        request=RoadmapItemWriteSerializer,
+        responses={201: RoadmapItemSerializer, **WRITE_ERRORS},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        item = services.roadmap_item_create(
+            actor=self.member, **self.validated(RoadmapItemWriteSerializer)
+        )
+        return self.respond(RoadmapItemSerializer(self._fresh(item)).data, status=201, obj=item)
+
+    @extend_schema(
+        summary="Change a roadmap item (reschedule, re-own, close)",
+        request=RoadmapItemPatchSerializer,
+        responses={200: RoadmapItemSerializer, **WRITE_ERRORS},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self.validated(RoadmapItemPatchSerializer)
+        data.pop("version", None)
+        item = services.roadmap_item_update(
+            actor=self.member,
+            item=self.get_object(),
+            expected_version=self.if_match_version(),
+            **data,
+        )
+        return self.respond(RoadmapItemSerializer(self._fresh(item)).data, obj=item)
+
+    @extend_schema(summary="Delete a roadmap item", responses={204: None, **WRITE_ERRORS})
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.roadmap_item_delete(actor=self.member, item=self.get_object())
+        return Response(status=204)
+
+    @extend_schema(
+        summary="Link the item to a key result (or change the link's weight)",
+        request=KeyResultLinkWriteSerializer,
+        responses={200: RoadmapItemSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="key-results")
+    def link_key_result(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        item = self.get_object()
+        services.roadmap_item_link_key_result(
+            actor=self.member, item=item, **self.validated(KeyResultLinkWriteSerializer)
+        )
+        return self.respond(RoadmapItemSerializer(self._fresh(item)).data)
+
+    @extend_schema(
+        summary="Unlink the item from a key result",
+        responses={204: None, **WRITE_ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"key-results/(?P<key_result_id>[0-9]+)",
+    )
+    def unlink_key_result(
+        self, request: Request, *args: Any, key_result_id: str, **kwargs: Any
+    ) -> Response:
+        item = self.get_object()
+        key_result = (
+            KeyResult.objects.for_workspace(self.workspace).filter(pk=int(key_result_id)).first()
+        )
+        if key_result is None:
+            raise serializers.ValidationError({"key_result": ["Not found in this workspace."]})
+        services.roadmap_item_unlink_key_result(actor=self.member, item=item, key_result=key_result)
+        return Response(status=204)
+
+
+class RoadmapItemDependencyViewSet(WorkspaceViewSet):
+    queryset = RoadmapItemDependency.objects.all()
+    serializer_class = RoadmapItemDependencySerializer
+    pagination_class = None
+
+    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
+        item = self.request.query_params.get("item")
+        if item and item.isdigit():
+            qs = qs.filter(blocked_id=int(item)) | qs.filter(blocking_id=int(item))
+        return qs.order_by("pk")
+
+    @extend_schema(
+        summary="List roadmap item dependencies (?item= for one item's)",
+        responses={200: RoadmapItemDependencySerializer(many=True), **ERRORS},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(RoadmapItemDependencySerializer(self.get_queryset()[:500], many=True).data)
+
+    @extend_schema(
+        summary="Make one item wait for another (cycles are refused with 409)",
+        request=RoadmapItemDependencyWriteSerializer,
+        responses={201: RoadmapItemDependencySerializer, **WRITE_ERRORS},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        dependency = services.roadmap_item_dependency_add(
+            actor=self.member, **self.validated(RoadmapItemDependencyWriteSerializer)
+        )
+        return Response(RoadmapItemDependencySerializer(dependency).data, status=201)
+
+    @extend_schema(summary="Remove an item dependency", responses={204: None, **WRITE_ERRORS})
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.roadmap_item_dependency_remove(actor=self.member, dependency=self.get_object())
+        return Response(status=204)

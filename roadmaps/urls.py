@@ -1,0 +1,4 @@
+"""Roadmap pages, under /w/<slug>/ (views come with the pages)."""
+
+app_name = "roadmaps"
+urlpatterns: list = []

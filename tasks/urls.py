@@ -1,0 +1,4 @@
+"""Work pages, under /w/<slug>/ (views come with the pages)."""
+
+app_name = "tasks"
+urlpatterns: list = []
