@@ -1,0 +1,468 @@
+"""Demo work for the demo company: a roadmap linked to the KRs, sprints with history, tasks.
+
+`seed_work` is idempotent (it does nothing when the demo roadmap already has items) and
+deterministic (a seeded RNG), and writes with bulk_create so it runs in seconds on SQLite.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from alignment.models import Team, User, Workspace
+from okrs.models import KeyResult
+from roadmaps.models import KeyResultLink, Roadmap, RoadmapItem, RoadmapItemDependency
+from tasks import ranking
+from tasks.markdown import render_markdown
+from tasks.models import (
+    Label,
+    Sprint,
+    SprintCarryOver,
+    SprintStatus,
+    StateCategory,
+    Task,
+    TaskCounter,
+    TaskDependency,
+    TaskEvent,
+    TaskEventKind,
+    TaskLabel,
+    WorkflowState,
+)
+from tasks.signals import ensure_team_workflow
+
+ROADMAP_NAME = "Product roadmap"
+SPRINT_DAYS = 14
+LABELS = [
+    ("bug", "#dc2626"),
+    ("feature", "#2563eb"),
+    ("tech-debt", "#6b7280"),
+    ("customer", "#16a34a"),
+]
+ITEMS = {
+    "PLT": [
+        "Public API v2",
+        "Zero-downtime deploys",
+        "Usage-based rate limits",
+        "Audit log export",
+    ],
+    "MOB": ["Offline mode", "Push notification center", "Tablet layout"],
+    "GRO": [
+        "Self-serve onboarding",
+        "Pricing page experiments",
+        "Referral program",
+        "Trial nudges",
+    ],
+    "DAT": ["Unified metrics store", "Churn prediction", "Reporting warehouse"],
+}
+VERBS = ["Add", "Fix", "Refactor", "Speed up", "Document", "Test", "Design", "Migrate", "Polish"]
+SUBJECTS = [
+    "login redirect", "token refresh", "billing webhook", "search index", "sync queue",
+    "settings page", "onboarding checklist", "CSV export", "rate limiter", "event pipeline",
+    "push payloads", "dark mode", "trial banner", "invoice emails", "dashboard filters",
+    "retry policy", "session timeout", "image cache", "feature flags", "crash reporting",
+]  # fmt: skip
+NEAR_DUPLICATES = [
+    ("Fix login redirect loop on Safari", "Fix Safari login redirect loop"),
+    ("Add CSV export to the reports page", "Add CSV export for reports page"),
+    ("Crash when uploading large images", "App crashes when uploading large images"),
+]
+
+
+@dataclass
+class WorkSummary:
+    created: bool
+    roadmap: Roadmap
+    items: int = 0
+    sprints: int = 0
+    tasks: int = 0
+    events: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _at(day: date, hour: int = 10) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+@transaction.atomic
+def seed_work(
+    *,
+    workspace: Workspace,
+    teams: Mapping[str, Team] | Sequence[Team],
+    people: Mapping[str, User] | Sequence[User],
+    today: date,
+) -> WorkSummary:
+    """Roadmap items linked to the workspace's KRs, 4 sprints per team (2 closed with
+    history, 1 active, 1 planned), ~400 tasks with events, blocked work across teams,
+    unaligned work and a few near-duplicates."""
+    team_list = list(teams.values()) if isinstance(teams, Mapping) else list(teams)
+    users = list(people.values()) if isinstance(people, Mapping) else list(people)
+    roadmap, _ = Roadmap.objects.get_or_create(
+        workspace=workspace,
+        name=ROADMAP_NAME,
+        defaults={"description": "What we are building this half, and which results it moves."},
+    )
+    if RoadmapItem.objects.filter(roadmap=roadmap).exists():
+        return WorkSummary(created=False, roadmap=roadmap)
+    rng = random.Random(20260101)
+    summary = WorkSummary(created=True, roadmap=roadmap)
+    for team in team_list:
+        ensure_team_workflow(team)
+
+    labels = [
+        Label.objects.get_or_create(workspace=workspace, name=name, defaults={"color": color})[0]
+        for name, color in LABELS
+    ]
+    items_by_team = _items(workspace, roadmap, team_list, today, rng)
+    summary.items = sum(len(v) for v in items_by_team.values())
+    states = {
+        team.pk: {
+            s.category: s
+            for s in reversed(list(WorkflowState.objects.filter(team=team).order_by("position")))
+        }
+        for team in team_list
+    }
+    members_of: dict[int, list[User | None]] = {
+        team.pk: list(team.members.all()) or list(users[:3]) or [None] for team in team_list
+    }
+    all_tasks: list[Task] = []
+    carry: list[SprintCarryOver] = []
+    backlogs: list[list[Task]] = []
+    for team in team_list:
+        sprints = _sprints(workspace, team, today)
+        summary.sprints += len(sprints)
+        plans: list[tuple[Sprint | None, int]] = [
+            (s, 18 if s.status != SprintStatus.PLANNED else 10) for s in sprints
+        ]
+        plans.append((None, 30))
+        team_tasks: list[Task] = []
+        for sprint, count in plans:
+            for _ in range(count):
+                title = f"{rng.choice(VERBS)} {rng.choice(SUBJECTS)}"
+                team_tasks.append(
+                    _task(
+                        workspace,
+                        team,
+                        sprint,
+                        title,
+                        states[team.pk],
+                        members_of[team.pk],
+                        items_by_team.get(team.pk, []),
+                        today,
+                        rng,
+                    )
+                )
+        for number, task in enumerate(team_tasks, start=1):
+            task.number = number
+        ranks = ranking.keys_between(None, None, len(team_tasks))
+        for task, rank in zip(team_tasks, ranks, strict=True):
+            task.rank = rank
+        backlogs.append([t for t in team_tasks if t.sprint is None])
+        all_tasks += team_tasks
+        TaskCounter.objects.update_or_create(
+            team=team,
+            defaults={"last_number": len(team_tasks)},
+            create_defaults={"workspace": workspace, "last_number": len(team_tasks)},
+        )
+    # Near-duplicates: the same work written down twice, in two teams' backlogs.
+    for index, (first, second) in enumerate(NEAR_DUPLICATES):
+        if len(backlogs) > 1:
+            backlogs[index % len(backlogs)][index].title = first
+            backlogs[(index + 1) % len(backlogs)][index + 5].title = second
+    histories = [_history(task, states[task.team_id], carry, today, rng) for task in all_tasks]
+    Task.objects.bulk_create(all_tasks, batch_size=500)
+    summary.tasks = len(all_tasks)
+    events = [event for history in histories for event in history]
+    TaskEvent.objects.bulk_create(events, batch_size=1000)
+    SprintCarryOver.objects.bulk_create(carry)
+    summary.events = len(events)
+    TaskLabel.objects.bulk_create(
+        [
+            TaskLabel(workspace=workspace, task=task, label=rng.choice(labels))
+            for task in all_tasks
+            if rng.random() < 0.4
+        ],
+        ignore_conflicts=True,
+    )
+    _cross_team_blockers(workspace, all_tasks, rng)
+    summary.counts = {
+        "unaligned": sum(1 for t in all_tasks if t.roadmap_item_id is None),
+        "done": sum(1 for t in all_tasks if t.state_category == StateCategory.DONE),
+    }
+    return summary
+
+
+def _items(
+    workspace: Workspace, roadmap: Roadmap, teams: list[Team], today: date, rng: random.Random
+) -> dict[int, list[RoadmapItem]]:
+    quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    items: list[RoadmapItem] = []
+    for team in teams:
+        titles = ITEMS.get(team.key, [f"{team.name} initiative {n}" for n in range(1, 4)])
+        for index, title in enumerate(titles):
+            start = quarter_start + timedelta(days=-30 + index * 35 + rng.randint(0, 10))
+            target = start + timedelta(days=rng.choice([42, 56, 70, 84]))
+            status = (
+                "done"
+                if target < today - timedelta(days=10)
+                else ("in_progress" if start <= today else "planned")
+            )
+            items.append(
+                RoadmapItem(
+                    workspace=workspace,
+                    roadmap=roadmap,
+                    kind="initiative" if index == 0 else "epic",
+                    title=title,
+                    description=f"{title}: owned by {team.name}.",
+                    owner_team=team,
+                    start_date=start,
+                    target_date=target,
+                    status=status,
+                )
+            )
+    RoadmapItem.objects.bulk_create(items)
+    key_results = list(KeyResult.objects.for_workspace(workspace).order_by("pk"))
+    if key_results:
+        links = []
+        for index, item in enumerate(items):
+            chosen = {key_results[index % len(key_results)]}
+            if index % 3 == 0:
+                chosen.add(key_results[(index * 7 + 3) % len(key_results)])
+            links += [
+                KeyResultLink(
+                    workspace=workspace,
+                    item=item,
+                    key_result=kr,
+                    weight=Decimal(rng.choice([1, 1, 2])),
+                )
+                for kr in chosen
+            ]
+        KeyResultLink.objects.bulk_create(links)
+    # A chain across teams: the platform API unblocks mobile offline mode and onboarding.
+    edges = [(items[i], items[j]) for i, j in ((0, 5), (0, 8), (1, 9)) if j < len(items)]
+    RoadmapItemDependency.objects.bulk_create(
+        RoadmapItemDependency(workspace=workspace, blocking=a, blocked=b) for a, b in edges
+    )
+    by_team: dict[int, list[RoadmapItem]] = {}
+    for item in items:
+        by_team.setdefault(item.owner_team_id or 0, []).append(item)
+    return by_team
+
+
+def _sprints(workspace: Workspace, team: Team, today: date) -> list[Sprint]:
+    # The active sprint started up to 13 days ago, aligned to Mondays.
+    active_start = today - timedelta(days=today.weekday() + 7 * (today.isocalendar()[1] % 2))
+    specs = [
+        (active_start - timedelta(days=2 * SPRINT_DAYS), SprintStatus.CLOSED),
+        (active_start - timedelta(days=SPRINT_DAYS), SprintStatus.CLOSED),
+        (active_start, SprintStatus.ACTIVE),
+        (active_start + timedelta(days=SPRINT_DAYS), SprintStatus.PLANNED),
+    ]
+    sprints = [
+        Sprint(
+            workspace=workspace,
+            team=team,
+            name=f"{team.key} {start.isocalendar()[0]}-W{start.isocalendar()[1]:02d}",
+            goal="Ship the next slice of the roadmap.",
+            start_date=start,
+            end_date=start + timedelta(days=SPRINT_DAYS - 1),
+            status=status,
+            started_at=_at(start, 9) if status != SprintStatus.PLANNED else None,
+            closed_at=_at(start + timedelta(days=SPRINT_DAYS - 1), 17)
+            if status == SprintStatus.CLOSED
+            else None,
+        )
+        for start, status in specs
+    ]
+    return Sprint.objects.bulk_create(sprints)
+
+
+def _task(
+    workspace: Workspace,
+    team: Team,
+    sprint: Sprint | None,
+    title: str,
+    states: dict[str, WorkflowState],
+    members: list[User | None],
+    items: list[RoadmapItem],
+    today: date,
+    rng: random.Random,
+) -> Task:
+    if sprint is None:
+        category = StateCategory.BACKLOG
+    elif sprint.status == SprintStatus.CLOSED:
+        category = StateCategory.DONE if rng.random() < 0.85 else StateCategory.CANCELED
+    elif sprint.status == SprintStatus.ACTIVE:
+        category = rng.choice(
+            [
+                StateCategory.UNSTARTED,
+                StateCategory.STARTED,
+                StateCategory.STARTED,
+                StateCategory.DONE,
+            ]
+        )
+    else:
+        category = StateCategory.UNSTARTED
+    state = states.get(category) or next(iter(states.values()))
+    base_day = sprint.start_date if sprint else today - timedelta(days=rng.randint(1, 60))
+    created = _at(base_day - timedelta(days=rng.randint(1, 10)), rng.randint(8, 17))
+    aligned = items and rng.random() < 0.8
+    description = f"Part of the {team.name} plan.\n\n- acceptance: works on **all** clients"
+    return Task(
+        workspace=workspace,
+        team=team,
+        number=0,
+        title=title,
+        description=description,
+        description_html=render_markdown(description),
+        state=state,
+        state_category=state.category,
+        assignee=rng.choice(members) if sprint else None,
+        estimate=Decimal(rng.choice([1, 2, 3, 5, 8])) if rng.random() < 0.9 else None,
+        priority=rng.randint(0, 4),
+        roadmap_item=rng.choice(items) if aligned else None,
+        sprint=sprint,
+        created_at=created,
+    )
+
+
+def _history(
+    task: Task,
+    states: dict[str, WorkflowState],
+    carry: list[SprintCarryOver],
+    today: date,
+    rng: random.Random,
+) -> list[TaskEvent]:
+    """Created → (planned into a sprint) → started → done, timed inside the sprint."""
+
+    def event(
+        kind: str, at: datetime, category: str, before: object, after: object, sprint_id: int | None
+    ) -> TaskEvent:
+        return TaskEvent(
+            workspace_id=task.workspace_id,
+            task=task,
+            actor=task.assignee,
+            kind=kind,
+            before=before,
+            after=after,
+            sprint_id=sprint_id,
+            estimate=task.estimate,
+            state_category=category,
+            created_at=at,
+        )
+
+    backlog = states.get(StateCategory.BACKLOG)
+    events = [
+        event(
+            TaskEventKind.CREATED,
+            task.created_at,
+            StateCategory.BACKLOG,
+            None,
+            {"state": backlog.pk if backlog else None},
+            None,
+        )
+    ]
+    sprint = task.sprint
+    if sprint is None:
+        return events
+    planned_at = _at(sprint.start_date, 9) - timedelta(hours=rng.randint(1, 48))
+    events.append(
+        event(
+            TaskEventKind.SPRINT,
+            planned_at,
+            StateCategory.UNSTARTED,
+            {"sprint": None},
+            {"sprint": sprint.pk},
+            sprint.pk,
+        )
+    )
+    last_day = min(sprint.end_date, today)
+    span = max((last_day - sprint.start_date).days, 1)
+    if task.state_category in (StateCategory.STARTED, StateCategory.DONE):
+        started = _at(sprint.start_date + timedelta(days=rng.randint(0, max(span // 2, 0))), 11)
+        task.started_at = started
+        events.append(
+            event(
+                TaskEventKind.STATE,
+                started,
+                StateCategory.STARTED,
+                {"state": {"category": "unstarted"}},
+                {"state": {"category": "started"}},
+                sprint.pk,
+            )
+        )
+        if task.state_category == StateCategory.DONE:
+            done_at = started + timedelta(
+                days=rng.randint(1, max(span - (started.date() - sprint.start_date).days, 1))
+            )
+            done_at = min(done_at, _at(last_day, 16))
+            task.completed_at = done_at
+            events.append(
+                event(
+                    TaskEventKind.STATE,
+                    done_at,
+                    StateCategory.DONE,
+                    {"state": {"category": "started"}},
+                    {"state": {"category": "done"}},
+                    sprint.pk,
+                )
+            )
+    elif task.state_category == StateCategory.CANCELED:
+        events.append(
+            event(
+                TaskEventKind.STATE,
+                _at(sprint.start_date + timedelta(days=3)),
+                StateCategory.CANCELED,
+                {"state": {"category": "unstarted"}},
+                {"state": {"category": "canceled"}},
+                sprint.pk,
+            )
+        )
+    if (
+        sprint.status == SprintStatus.CLOSED
+        and rng.random() < 0.08
+        and task.state_category == StateCategory.DONE
+    ):
+        # Some closed-sprint work was carried over once before it was finished.
+        carry.append(
+            SprintCarryOver(
+                workspace_id=task.workspace_id,
+                from_sprint=sprint,
+                to_sprint=None,
+                task=task,
+                estimate=task.estimate,
+                state_category=StateCategory.STARTED,
+                created_at=_at(sprint.end_date, 17),
+            )
+        )
+    return events
+
+
+def _cross_team_blockers(workspace: Workspace, tasks: list[Task], rng: random.Random) -> None:
+    open_tasks = [
+        t for t in tasks if t.state_category not in (StateCategory.DONE, StateCategory.CANCELED)
+    ]
+    by_team: dict[int, list[Task]] = {}
+    for task in open_tasks:
+        by_team.setdefault(task.team_id, []).append(task)
+    teams = sorted(by_team)
+    edges: set[tuple[int, int]] = set()
+    for index, team_id in enumerate(teams):
+        other = teams[(index + 1) % len(teams)]
+        if other == team_id:
+            continue
+        if index == len(teams) - 1:
+            break  # edges only go from a team to the next one: the graph cannot cycle
+        for _ in range(3):
+            blocking = rng.choice(by_team[team_id])
+            blocked = rng.choice(by_team[other])
+            edges.add((blocking.pk, blocked.pk))
+    TaskDependency.objects.bulk_create(
+        [TaskDependency(workspace=workspace, blocking_id=a, blocked_id=b) for a, b in edges],
+        ignore_conflicts=True,
+    )
