@@ -1,0 +1,69 @@
+"""What every OKR viewset shares: ids from bodies resolved inside the workspace, versions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import django_filters
+from django.db.models import Model
+
+from alignment.api_base import PreconditionFailed, WorkspaceViewSet
+from alignment.errors import StaleVersion
+from alignment.models import User
+from okrs.services._common import not_here
+
+M = TypeVar("M", bound=Model)
+T = TypeVar("T")
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An id in a query string: a positive whole number that fits the column."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**53)
+        kwargs.setdefault("decimal_places", 0)
+        super().__init__(*args, **kwargs)
+
+
+class OkrViewSet(WorkspaceViewSet):
+    lookup_value_regex = r"[0-9]{1,15}"
+
+    def in_workspace(self, model: type[M], pk: int | None, field: str, what: str) -> M | None:
+        """The row with this id in the request's workspace; 404 naming the field otherwise."""
+        if pk is None:
+            return None
+        found = model._default_manager.filter(workspace=self.workspace, pk=pk).first()
+        if found is None:
+            raise not_here(what, field)
+        return found
+
+    def person(self, pk: int | None, field: str = "owner") -> User | None:
+        if pk is None:
+            return None
+        user = User.objects.filter(pk=pk, memberships__workspace=self.workspace).first()
+        if user is None:
+            raise not_here("That person", field)
+        return user
+
+    def versioned(self, write: Callable[[int | None], T]) -> T:
+        """Run a versioned write: If-Match mismatches answer 412, a stale body `version` 409."""
+        header = bool(self.request.headers.get("If-Match"))
+        try:
+            return write(self.if_match_version())
+        except StaleVersion as exc:
+            if not header:
+                raise
+            current = exc.details.get("current")
+            raise PreconditionFailed(
+                object=exc.details.get("object", "The object"), etag=f'"v{current}"'
+            ) from exc
+
+    def resolve_ids(self, data: dict[str, Any], specs: dict[str, tuple[type[Model], str]]) -> None:
+        """Replace the ids in `data` (those present) by rows of this workspace."""
+        for field, (model, what) in specs.items():
+            if field in data:
+                data[field] = self.in_workspace(model, data[field], field, what)
+        if "owner" in data:
+            data["owner"] = self.person(data["owner"])

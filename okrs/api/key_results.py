@@ -1,0 +1,184 @@
+"""Key results and their check-ins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from alignment.api_pagination import CursorPagination
+from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.models import Role
+from okrs import selectors, services
+from okrs.api._base import IdFilter, OkrViewSet
+from okrs.api.serializers import (
+    CheckInSerializer,
+    CheckInWriteSerializer,
+    KeyResultSerializer,
+    KeyResultUpdateSerializer,
+    KeyResultWriteSerializer,
+)
+from okrs.models import CheckIn, KeyResult, Objective
+
+
+class KeyResultFilter(django_filters.FilterSet):
+    objective = IdFilter(field_name="objective_id")
+    period = IdFilter(field_name="objective__period_id")
+    owner = IdFilter(field_name="owner_id")
+    kind = django_filters.ChoiceFilter(choices=KeyResult._meta.get_field("kind").choices)
+    source = django_filters.ChoiceFilter(choices=KeyResult._meta.get_field("source").choices)
+
+    class Meta:
+        model = KeyResult
+        fields = ["objective", "period", "owner", "kind", "source"]
+
+
+class CheckInPagination(CursorPagination):
+    ordering = ("-created_at", "-id")  # type: ignore[assignment]
+
+
+def kr_nodes(workspace: Any, key_results: list[KeyResult]) -> dict[int, Any]:
+    """Progress of a page of KRs, computed with their objectives in a fixed number of queries."""
+    objectives = list({kr.objective_id: kr.objective for kr in key_results}.values())
+    nodes = selectors.progress_for_objectives(workspace, objectives)
+    return {kr.key_result.pk: kr for node in nodes.values() for kr in node.key_results}
+
+
+class KeyResultViewSet(OkrViewSet):
+    queryset = KeyResult.objects.all()
+    serializer_class = KeyResultSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = KeyResultFilter
+    read_role = Role.VIEWER
+    write_role = Role.MEMBER
+
+    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
+        return qs.select_related("owner", "objective__period", "objective__workspace")
+
+    def _data(self, kr: KeyResult) -> dict[str, Any]:
+        context = {"kr_nodes": kr_nodes(self.workspace, [kr])}
+        return dict(KeyResultSerializer(kr, context=context).data)
+
+    @extend_schema(
+        summary="List key results (filter by objective, period, owner, kind, source)",
+        responses={200: KeyResultSerializer(many=True), **ERRORS},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []
+        context = {"kr_nodes": kr_nodes(self.workspace, list(page))}
+        data = KeyResultSerializer(page, many=True, context=context).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        summary="Get a key result (ETag; If-None-Match answers 304)",
+        responses={200: KeyResultSerializer, 304: None, **ERRORS},
+    )
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        kr = self.get_object()
+        return self.retrieve_with_etag(request, self._data(kr), kr)
+
+    @extend_schema(
+        summary="Add a key result to an objective",
+        request=KeyResultWriteSerializer,
+        responses={201: KeyResultSerializer, **WRITE_ERRORS},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = dict(self.validated(KeyResultWriteSerializer))
+        self.resolve_ids(data, {"objective": (Objective, "The objective")})
+        kr = services.key_result_create(actor=self.member, **data)
+        return self.respond(self._data(kr), status=201, obj=kr)
+
+    @extend_schema(
+        summary="Change a key result's definition (If-Match → 412, stale version → 409)",
+        request=KeyResultUpdateSerializer,
+        responses={200: KeyResultSerializer, **WRITE_ERRORS},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        kr = self.get_object()
+        data = dict(self.validated(KeyResultUpdateSerializer))
+        data.pop("version", None)
+        self.resolve_ids(data, {})
+        updated = self.versioned(
+            lambda version: services.key_result_update(
+                actor=self.member, key_result=kr, expected_version=version, **data
+            )
+        )
+        return self.respond(self._data(updated), obj=updated)
+
+    @extend_schema(summary="Delete a key result", responses={204: None, **WRITE_ERRORS})
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        kr = self.get_object()
+        self.versioned(
+            lambda version: services.key_result_delete(
+                actor=self.member, key_result=kr, expected_version=version
+            )
+        )
+        return Response(status=204)
+
+    @extend_schema(
+        summary="Check-ins of a key result (GET lists newest first, POST records one)",
+        request=CheckInWriteSerializer,
+        responses={200: CheckInSerializer(many=True), 201: CheckInSerializer, **WRITE_ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="check-ins",
+        filter_backends=[],
+        pagination_class=CheckInPagination,
+    )
+    def check_ins(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        kr = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        if request.method == "POST":
+            data = dict(self.validated(CheckInWriteSerializer))
+            data.pop("version", None)
+            check_in = self.versioned(
+                lambda version: services.key_result_check_in(
+                    actor=self.member, key_result=kr, expected_version=version, **data
+                )
+            )
+            return Response(CheckInSerializer(check_in).data, status=201)
+        rows = CheckIn.objects.for_workspace(self.workspace).filter(key_result=kr)
+        page = self.paginate_queryset(rows.select_related("author"))
+        return self.get_paginated_response(CheckInSerializer(page, many=True).data)
+
+
+class CheckInFilter(django_filters.FilterSet):
+    key_result = IdFilter(field_name="key_result_id")
+    author = IdFilter(field_name="author_id")
+
+    class Meta:
+        model = CheckIn
+        fields = ["key_result", "author"]
+
+
+class CheckInViewSet(OkrViewSet):
+    """Read-only: check-ins are appended through key-results/{id}/check-ins/."""
+
+    queryset = CheckIn.objects.all()
+    serializer_class = CheckInSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CheckInFilter
+    pagination_class = CheckInPagination
+
+    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
+        return qs.select_related("author")
+
+    @extend_schema(
+        summary="List check-ins (filter by key_result, author)",
+        responses={200: CheckInSerializer(many=True), **ERRORS},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(CheckInSerializer(page, many=True).data)
+
+    @extend_schema(summary="Get a check-in", responses={200: CheckInSerializer, **ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(CheckInSerializer(self.get_object()).data)

@@ -1,0 +1,214 @@
+"""Objectives: flat list with filters, the tree, explanation, writes with versions, comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.models import Role, Team
+from okrs import selectors, services
+from okrs.api._base import IdFilter, OkrViewSet
+from okrs.api.serializers import (
+    CheckInSerializer,
+    CommentSerializer,
+    CommentWriteSerializer,
+    ExplanationSerializer,
+    ObjectiveSerializer,
+    ObjectiveUpdateSerializer,
+    ObjectiveWriteSerializer,
+    PeriodSerializer,
+    TreeQuerySerializer,
+    TreeSerializer,
+    kr_node_data,
+    tree_node_data,
+)
+from okrs.models import KeyResult, Objective, ObjectiveComment, Period
+
+ID_FIELDS = {
+    "period": (Period, "The period"),
+    "team": (Team, "The team"),
+    "parent": (Objective, "The parent objective"),
+    "parent_key_result": (KeyResult, "The parent key result"),
+}
+
+
+class ObjectiveFilter(django_filters.FilterSet):
+    period = IdFilter(field_name="period_id")
+    team = IdFilter(field_name="team_id")
+    owner = IdFilter(field_name="owner_id")
+    parent = IdFilter(field_name="parent_id")
+    status = django_filters.ChoiceFilter(choices=Objective._meta.get_field("status").choices)
+    level = django_filters.ChoiceFilter(choices=Objective._meta.get_field("level").choices)
+
+    class Meta:
+        model = Objective
+        fields = ["period", "team", "owner", "parent", "status", "level"]
+
+
+class ObjectiveViewSet(OkrViewSet):
+    queryset = Objective.objects.all()
+    serializer_class = ObjectiveSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ObjectiveFilter
+    read_role = Role.VIEWER
+    write_role = Role.MEMBER
+
+    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
+        return qs.select_related("period", "owner")
+
+    def _data(self, objective: Objective) -> dict[str, Any]:
+        nodes = selectors.progress_for_objectives(self.workspace, [objective])
+        return dict(ObjectiveSerializer(objective, context={"nodes": nodes}).data)
+
+    @extend_schema(
+        summary="List objectives (flat), or the tree with ?view=tree",
+        parameters=[
+            OpenApiParameter("view", OpenApiTypes.STR, enum=["tree"]),
+            OpenApiParameter("health", OpenApiTypes.STR, description="Tree view only."),
+        ],
+        responses={200: ObjectiveSerializer(many=True), **ERRORS},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if request.query_params.get("view") == "tree":
+            return self._tree(request)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        nodes = selectors.progress_for_objectives(self.workspace, page or [])
+        data = ObjectiveSerializer(page, many=True, context={"nodes": nodes}).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        summary="The objective tree of a period, with progress, status and reasons",
+        parameters=[TreeQuerySerializer],
+        responses={200: TreeSerializer, **ERRORS},
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def tree(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._tree(request)
+
+    def _tree(self, request: Request) -> Response:
+        query = TreeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = dict(query.validated_data)
+        period_id = filters.pop("period", None)
+        filters.pop("view", None)
+        if period_id is not None:
+            period = self.in_workspace(Period, period_id, "period", "The period")
+        else:
+            period = selectors.current_period(self.workspace)
+        if period is None:
+            raise NotFound("This workspace has no periods yet.")
+        tree = selectors.objective_tree_for_period(self.workspace, period, filters)
+        return Response(
+            {
+                "period": PeriodSerializer(period).data,
+                "today": tree.today,
+                "counts": tree.status_counts,
+                "roots": [tree_node_data(node, tree.names) for node in tree.roots],
+            }
+        )
+
+    @extend_schema(
+        summary="Get an objective (ETag; If-None-Match answers 304)",
+        responses={200: ObjectiveSerializer, 304: None, **ERRORS},
+    )
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        objective = self.get_object()
+        return self.retrieve_with_etag(request, self._data(objective), objective)
+
+    @extend_schema(
+        summary="Create an objective (company level: admin)",
+        request=ObjectiveWriteSerializer,
+        responses={201: ObjectiveSerializer, **WRITE_ERRORS},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = dict(self.validated(ObjectiveWriteSerializer))
+        self.resolve_ids(data, ID_FIELDS)
+        objective = services.objective_create(actor=self.member, **data)
+        return self.respond(self._data(objective), status=201, obj=objective)
+
+    @extend_schema(
+        summary="Change an objective (If-Match → 412, stale body version → 409)",
+        request=ObjectiveUpdateSerializer,
+        responses={200: ObjectiveSerializer, **WRITE_ERRORS},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        objective = self.get_object()
+        data = dict(self.validated(ObjectiveUpdateSerializer))
+        data.pop("version", None)
+        self.resolve_ids(data, ID_FIELDS)
+        updated = self.versioned(
+            lambda version: services.objective_update(
+                actor=self.member, objective=objective, expected_version=version, **data
+            )
+        )
+        return self.respond(self._data(updated), obj=updated)
+
+    @extend_schema(
+        summary="Archive an objective (If-Match → 412)",
+        responses={204: None, **WRITE_ERRORS},
+    )
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        objective = self.get_object()
+        self.versioned(
+            lambda version: services.objective_archive(
+                actor=self.member, objective=objective, expected_version=version
+            )
+        )
+        return Response(status=204)
+
+    @extend_schema(
+        summary="Why the objective's progress and status are what they are",
+        responses={200: ExplanationSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def explanation(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        objective = self.get_object()
+        explained = selectors.objective_explanation(objective)
+        names = explained.names
+        nodes = {objective.pk: explained.node}
+        return Response(
+            {
+                "objective": ObjectiveSerializer(objective, context={"nodes": nodes}).data,
+                "key_results": [
+                    {
+                        **kr_node_data(item.node, names),
+                        "check_ins": CheckInSerializer(item.check_ins, many=True).data,
+                    }
+                    for item in explained.key_results
+                ],
+                "aligned": [tree_node_data(node, names) for node in explained.aligned],
+                "comments": CommentSerializer(explained.comments, many=True).data,
+            }
+        )
+
+    @extend_schema(
+        summary="Comments on an objective (GET lists, POST adds)",
+        request=CommentWriteSerializer,
+        responses={200: CommentSerializer(many=True), 201: CommentSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
+    def comments(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        objective = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        if request.method == "POST":
+            body = self.validated(CommentWriteSerializer)["body"]
+            comment = services.objective_comment_add(
+                actor=self.member, objective=objective, body=body
+            )
+            return Response(CommentSerializer(comment).data, status=201)
+        comments = (
+            ObjectiveComment.objects.for_workspace(self.workspace)
+            .filter(objective=objective)
+            .select_related("author")
+        )
+        return Response(CommentSerializer(comments, many=True).data)
