@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: run install install-dev migrate seed test lint format typecheck bench clean help
+.PHONY: run install install-dev migrate seed test lint format typecheck bench screenshots clean help
 
 help:
 	@echo "make run    set up (venv, locked deps, SQLite, demo data) and serve on http://$(HOST):$(PORT)"
@@ -59,6 +59,15 @@ test: lint typecheck
 		(echo "Model changes without a migration: run manage.py makemigrations" && exit 1)
 	$(VENV)/bin/pytest -n $${PYTEST_WORKERS:-auto} --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
 		if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; fi; exit $$rc
+
+SHOTS_PORT ?= 8765
+SHOTS ?= /accounts/login/=login /w/acme/=workspace-home
+# Docs screenshots of the demo company with the system Chromium (docs/development.md).
+screenshots: install-dev seed
+	@$(PY) manage.py runserver 127.0.0.1:$(SHOTS_PORT) --noreload >/dev/null 2>&1 & pid=$$!; \
+	trap 'kill $$pid' EXIT; \
+	$(PY) -m tests.browser.screenshots --base-url http://127.0.0.1:$(SHOTS_PORT) \
+		--login priya@acme.example:demo-password $(SHOTS)
 
 bench: install-dev
 	$(PY) -m bench.run

@@ -13,8 +13,16 @@ from rest_framework.response import Response
 from alignment import services
 from alignment.api_base import WorkspaceViewSet
 from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.errors import DomainError
 from alignment.models import ApiToken, Role, TokenScope
 from alignment.services import MAX_TOKEN_DAYS
+
+
+class SessionRequired(DomainError):
+    status, code = 403, "session_required"
+    message = (
+        "API tokens are created from a signed-in session (the API tokens page), not with a token."
+    )
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
@@ -78,11 +86,15 @@ class ApiTokenViewSet(WorkspaceViewSet):
     @extend_schema(
         summary="Create an API token",
         description="The response's `token` is the only time the raw value is shown. Viewers "
-        "may only create read-scope tokens.",
+        "may only create read-scope tokens. Needs a signed-in session: a token cannot create "
+        "tokens, so a leaked token cannot outlive its revocation.",
         request=ApiTokenWriteSerializer,
         responses={201: ApiTokenCreatedSerializer, **WRITE_ERRORS},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if isinstance(request.auth, ApiToken):
+            # A token that could mint tokens would let a leaked token outlive its revocation.
+            raise SessionRequired()
         token, raw = services.api_token_create(
             actor=self.member, **self.validated(ApiTokenWriteSerializer)
         )

@@ -340,8 +340,8 @@ def test_a_bad_audit_filter_is_400(admin_api, world):
 # --- Tokens --------------------------------------------------------------------------------
 
 
-def test_create_returns_the_raw_token_once(member_api, world):
-    response = post(member_api, api(world, "tokens/"), {"name": "Deploys", "scope": "read"})
+def test_create_returns_the_raw_token_once(member_client, member_api, world):
+    response = post(member_client, api(world, "tokens/"), {"name": "Deploys", "scope": "read"})
 
     body = response.json()
     assert response.status_code == 201
@@ -362,11 +362,21 @@ def test_token_list_holds_only_your_own(member_api, world):
     )
 
 
-def test_a_token_without_expiry(member_api, world):
+def test_a_token_without_expiry(member_client, world):
     body = post(
-        member_api, api(world, "tokens/"), {"name": "Forever", "expires_in_days": None}
+        member_client, api(world, "tokens/"), {"name": "Forever", "expires_in_days": None}
     ).json()
     assert body["expires_at"] is None
+
+
+def test_a_token_cannot_create_tokens(member_api, world):
+    before = ApiToken.objects.count()
+
+    response = post(member_api, api(world, "tokens/"), {"name": "Escalate", "scope": "write"})
+
+    assert response.status_code == 403
+    assert error(response)["code"] == "session_required"
+    assert ApiToken.objects.count() == before
 
 
 def test_delete_revokes_your_token(member_api, world):
