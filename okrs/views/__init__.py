@@ -1,0 +1,1 @@
+"""HTML pages of the OKRs (htmx partials from the same URLs). Thin: scope, call, render."""

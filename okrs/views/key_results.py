@@ -1,0 +1,186 @@
+"""Key result pages: create/edit with the SMART panel, and the check-in (dialog or page)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import reswap, retarget, trigger_client_event
+
+from alignment.errors import FieldErrors, StaleVersion
+from alignment.http import WorkspaceRequest
+from alignment.models import Role, Workspace
+from alignment.tenancy import workspace_view
+from okrs import services, smart
+from okrs.forms import CheckInForm, KeyResultForm, parse_steps
+from okrs.models import KeyResult, Objective
+from okrs.views._common import (
+    get_key_result,
+    get_objective,
+    is_partial,
+    okr_context,
+    see_other,
+    status_for,
+    url,
+)
+from okrs.views.objectives import explanation_context, smart_context
+
+STALE_MESSAGE = (
+    "This key result was changed by someone else since you opened it. Nothing was saved: "
+    "reload to see their changes, then make yours again."
+)
+
+
+def key_result_draft(data: Any) -> smart.KeyResultDraft | None:
+    if not str(data.get("title") or "").strip():
+        return None
+    return smart.KeyResultDraft.from_mapping(
+        {
+            "title": data.get("title"),
+            "kind": data.get("kind"),
+            "unit": data.get("unit"),
+            "baseline": data.get("baseline"),
+            "target": data.get("target"),
+            "owner": data.get("owner"),
+            "milestones": parse_steps(str(data.get("milestones") or "")),
+        }
+    )
+
+
+def _form_page(
+    request: WorkspaceRequest,
+    form: KeyResultForm,
+    objective: Objective,
+    key_result: KeyResult | None,
+    *,
+    status: int,
+    stale: bool = False,
+) -> HttpResponse:
+    draft = key_result_draft(form.data if form.is_bound else form.initial)
+    review = smart.review_key_result(draft) if draft else None
+    context = okr_context(
+        request,
+        form=form,
+        objective=objective,
+        key_result=key_result,
+        stale=stale,
+        review_url=url("review_key_result", request.workspace),
+        **smart_context(review),
+    )
+    return render(request, "okrs/key_result_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(read=Role.MEMBER, write=Role.MEMBER)
+def key_result_new(
+    request: WorkspaceRequest, workspace: Workspace, objective_id: int
+) -> HttpResponse:
+    objective = get_objective(workspace, objective_id)
+    review_url = url("review_key_result", workspace)
+    if request.method == "POST":
+        form = KeyResultForm(request.POST, workspace=workspace, review_url=review_url)
+        if form.is_valid():
+            try:
+                kr = services.key_result_create(
+                    actor=request.membership, objective=objective, **form.service_kwargs()
+                )
+            except FieldErrors as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, f"Key result “{kr.title}” added.")
+                return see_other(url("objective_detail", workspace, objective_id=objective.pk))
+        return _form_page(request, form, objective, None, status=422)
+    form = KeyResultForm(
+        initial={"owner": request.user.pk}, workspace=workspace, review_url=review_url
+    )
+    return _form_page(request, form, objective, None, status=200)
+
+
+def add_errors(form: Any, exc: FieldErrors) -> None:
+    """A service's field errors on the form; `steps_done`/`milestones` map to their inputs."""
+    for field, texts in exc.fields.items():
+        for text in texts:
+            form.add_error(field if field in form.fields else None, text)
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(read=Role.MEMBER, write=Role.MEMBER)
+def key_result_edit(
+    request: WorkspaceRequest, workspace: Workspace, key_result_id: int
+) -> HttpResponse:
+    key_result = get_key_result(workspace, key_result_id)
+    objective = key_result.objective
+    review_url = url("review_key_result", workspace)
+    if request.method == "POST":
+        form = KeyResultForm(
+            request.POST, workspace=workspace, key_result=key_result, review_url=review_url
+        )
+        if form.is_valid():
+            try:
+                services.key_result_update(
+                    actor=request.membership,
+                    key_result=key_result,
+                    expected_version=form.cleaned_data.get("version"),
+                    **form.service_kwargs(),
+                )
+            except StaleVersion:
+                form.add_error(None, STALE_MESSAGE)
+                return _form_page(request, form, objective, key_result, status=409, stale=True)
+            except FieldErrors as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, f"Key result “{key_result.title}” saved.")
+                return see_other(url("objective_detail", workspace, objective_id=objective.pk))
+        return _form_page(request, form, objective, key_result, status=status_for(request))
+    form = KeyResultForm(
+        initial=KeyResultForm.initial_for(key_result),
+        workspace=workspace,
+        key_result=key_result,
+        review_url=review_url,
+    )
+    return _form_page(request, form, objective, key_result, status=200)
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(read=Role.MEMBER, write=Role.MEMBER)
+def key_result_check_in(
+    request: WorkspaceRequest, workspace: Workspace, key_result_id: int
+) -> HttpResponse:
+    """Record a value. htmx: the KR row comes back and `progress-changed` refreshes the rest;
+    without JavaScript this is a page of its own that redirects to the objective."""
+    key_result = get_key_result(workspace, key_result_id)
+    objective = key_result.objective
+    form = CheckInForm(request.POST if request.method == "POST" else None, key_result=key_result)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.key_result_check_in(
+                actor=request.membership, key_result=key_result, **form.service_kwargs()
+            )
+        except FieldErrors as exc:
+            add_errors(form, exc)
+        else:
+            if is_partial(request):
+                context = okr_context(request, **explanation_context(request, objective))
+                row = next(r for r in context["rows"] if r["kr"].pk == key_result.pk)
+                context.update(row=row, oob=True)
+                response = render(request, "okrs/_kr_row.html", context)
+                return trigger_client_event(response, "progress-changed")
+            messages.success(request, f"Checked in on “{key_result.title}”.")
+            return see_other(url("objective_detail", workspace, objective_id=objective.pk))
+    context = okr_context(request, objective=objective, kr=key_result, check_in_form=form)
+    if is_partial(request):
+        response = render(request, "okrs/_check_in_form.html", context, status=status_for(request))
+        return reswap(retarget(response, f"#check-in-form-{key_result.pk}"), "innerHTML")
+    return render(request, "okrs/check_in.html", context, status=status_for(request))
+
+
+@require_POST
+@workspace_view(read=Role.MEMBER, write=Role.MEMBER)
+def review_key_result(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
+    """The SMART panel for the key result form's current input (htmx, while typing)."""
+    draft = key_result_draft(request.POST)
+    review = smart.review_key_result(draft) if draft else None
+    return render(request, "okrs/_smart_panel.html", okr_context(request, **smart_context(review)))
