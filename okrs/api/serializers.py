@@ -160,7 +160,11 @@ class KeyResultWriteSerializer(serializers.Serializer):
     )
     confidence = serializers.IntegerField(min_value=0, max_value=10, default=5)
     owner = id_field(required=False, allow_null=True, default=None)
-    milestones = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    milestones = serializers.JSONField(
+        required=False,
+        default=list,  # type: ignore[arg-type]
+        help_text='[{"title": str, "weight": number, "done": bool}]',
+    )
 
 
 class KeyResultUpdateSerializer(serializers.Serializer):
@@ -403,7 +407,7 @@ class KeyResultDraftSerializer(serializers.Serializer):
     baseline = serializers.FloatField(required=False, allow_null=True, default=None)
     target = serializers.FloatField(required=False, allow_null=True, default=None)
     owner = id_field(required=False, allow_null=True, default=None)
-    milestones = serializers.JSONField(required=False, default=list)
+    milestones = serializers.JSONField(required=False, default=list)  # type: ignore[arg-type]
 
 
 class ObjectiveDraftSerializer(serializers.Serializer):
