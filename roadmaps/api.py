@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from alignment.api_base import WorkspaceViewSet
 from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.errors import CrossWorkspaceLink
 from alignment.models import Role, Team
 from okrs.models import KeyResult
 from roadmaps import selectors, services
@@ -369,7 +370,7 @@ class RoadmapItemViewSet(WorkspaceViewSet):
             KeyResult.objects.for_workspace(self.workspace).filter(pk=int(key_result_id)).first()
         )
         if key_result is None:
-            raise serializers.ValidationError({"key_result": ["Not found in this workspace."]})
+            raise CrossWorkspaceLink(what="The key result")  # a path id: 404, like any lookup
         services.roadmap_item_unlink_key_result(actor=self.member, item=item, key_result=key_result)
         return Response(status=204)
 
