@@ -1,0 +1,770 @@
+"""Every workspace route of the URLconf, and how to fill its URL with one world's objects.
+
+The tenancy matrix (tests/test_tenancy_matrix.py) and the role matrix (tests/test_role_matrix.py)
+are parametrized over `workspace_routes()`, which walks `django.urls.get_resolver()` and keeps
+every pattern whose full route starts with `w/<slug:slug>/` (pages) or
+`api/v1/workspaces/<slug:slug>/` (API). A route added anywhere under those prefixes is in the
+matrices on the next run, without touching this file, or it makes them fail with a message
+that says what to add here.
+
+What each route contributes:
+- API viewsets (DRF router routes): the viewset class (`callback.cls`), its method -> action map
+  (`callback.actions`), the model (`queryset.model`) its lookup kwarg points at, and the role of
+  each method from `read_role` / `write_role` / `action_roles` (as `WorkspaceAPIMixin` computes
+  it). Plain API views get their methods from the handlers they define.
+- Pages: the roles `@workspace_view` stores on the view (`workspace_roles`, found through the
+  `__wrapped__` chain). A page without it is a problem the matrices report: every workspace page
+  must use `@workspace_view`.
+
+Which methods a page serves. Django's `require_http_methods` (and `require_GET`/`require_POST`,
+built on it) keeps its list in the closure of the function it returns; we read it from there,
+walking the `__wrapped__` chain and intersecting if there are several. A page that declares
+nothing is taken to serve GET and POST. Why not send every method and skip the 405s: then a
+view that answers 405 *before* it scopes its lookup would pass the tenancy probe vacuously.
+Here a 405 is never accepted: the matrix only sends methods a route serves, so a 405 is a
+failure (either the declaration could not be read, or the view refuses a method it was
+believed to serve -- declare the methods with `require_http_methods` and it is fixed).
+
+Filling URL kwargs with a world's objects (`WorldObjects`, one object of each model in
+`MODEL_SAMPLES`, built eagerly so fingerprints taken before a request include them):
+- a viewset's lookup kwarg (`pk`) -> the sample of `queryset.model`;
+- any other kwarg -> `FILLERS[name]` if present, else by convention `<model>_id` / `<model>_pk`
+  (`team_member_id` -> TeamMember) -> the sample of that model.
+A kwarg or model without either fails the matrices with the exact line to add below.
+
+Request bodies for unsafe methods are `{}` (JSON for the API, an empty form for pages) unless
+`BODIES[route name]` gives a plausible one. The tenancy probe demands 404, never 400/422: a
+view that validates its body before looking the object up would otherwise "pass" without
+proving it scopes; such a route needs a valid body in `BODIES`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.db import connection, models
+from django.db.models import Model, Value
+from django.db.models.functions import Cast, JSONArray
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.views import APIView
+
+from alignment.api_base import WorkspaceAPIMixin
+from alignment.models import (
+    ROLE_RANK,
+    ApiToken,
+    AuditEvent,
+    Invitation,
+    Membership,
+    Role,
+    Team,
+    TeamMember,
+    TokenScope,
+    User,
+    Workspace,
+)
+from integrations.models import (
+    Channel,
+    DeliveryStatus,
+    InboundDelivery,
+    Integration,
+    OutboxMessage,
+    OutboxStatus,
+    Provider,
+    WebhookSubscription,
+)
+from okrs.models import CheckIn, KeyResult, Objective, ObjectiveComment, Period
+from roadmaps.models import KeyResultLink, Roadmap, RoadmapItem, RoadmapItemDependency
+from tasks.models import (
+    Label,
+    Sprint,
+    StateCategory,
+    Task,
+    TaskComment,
+    TaskDependency,
+    WorkflowState,
+)
+from tests.conftest import World
+from tests.factories import ApiTokenFactory, InvitationFactory, TeamFactory
+from tests.factories.okrs import (
+    CheckInFactory,
+    KeyResultFactory,
+    ObjectiveCommentFactory,
+    ObjectiveFactory,
+    PeriodFactory,
+)
+from tests.factories.work import (
+    KeyResultLinkFactory,
+    LabelFactory,
+    RoadmapFactory,
+    RoadmapItemDependencyFactory,
+    RoadmapItemFactory,
+    SprintFactory,
+    TaskCommentFactory,
+    TaskDependencyFactory,
+    TaskFactory,
+    state_of,
+)
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+else:
+    from django.http import HttpResponse as Response
+
+Kind = Literal["page", "api"]
+PAGE_PREFIX = "w/<slug:slug>/"
+API_PREFIX = "api/v1/workspaces/<slug:slug>/"
+SAFE_METHODS = ("GET",)
+UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+SERVED_METHODS = SAFE_METHODS + UNSAFE_METHODS  # HEAD follows GET, OPTIONS is metadata
+DEFAULT_PAGE_METHODS = ("GET", "POST")
+IGNORED_KWARGS = frozenset({"slug", "format"})
+
+
+# --- One world's objects -------------------------------------------------------------------
+
+
+class MissingFiller(LookupError):
+    """A route kwarg or viewset model this module cannot fill; the message says what to add."""
+
+
+class WorldObjects:
+    """One object of every model in MODEL_SAMPLES, all in `world`'s workspace."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.workspace = world.workspace
+        self._objects: dict[type[Model], Model] = {}
+
+    @classmethod
+    def build(cls, world: World) -> WorldObjects:
+        objects = cls(world)
+        for model in MODEL_SAMPLES:
+            objects[model]
+        return objects
+
+    def __getitem__(self, model: type[Model]) -> Any:
+        if model not in self._objects:
+            make = MODEL_SAMPLES.get(model)
+            if make is None:
+                raise MissingFiller(
+                    f"No sample of {model.__module__}.{model.__name__}: add "
+                    f"MODEL_SAMPLES[{model.__name__}] = lambda objects: "
+                    f"{model.__name__}Factory(workspace=objects.workspace, ...) to tests/matrix.py."
+                )
+            obj = make(self)
+            assert getattr(obj, "workspace_id", self.workspace.pk) == self.workspace.pk, (
+                f"MODEL_SAMPLES[{model.__name__}] built an object outside {self.workspace.slug}"
+            )
+            self._objects[model] = obj
+        return self._objects[model]
+
+
+def _team_member(objects: WorldObjects) -> TeamMember:
+    return TeamMember.objects.create(
+        workspace=objects.workspace, team=objects[Team], user=objects.world.member.user
+    )
+
+
+def _audit_event(objects: WorldObjects) -> AuditEvent:
+    team = objects[Team]
+    return AuditEvent.objects.create(
+        workspace=objects.workspace,
+        actor=objects.world.owner.user,
+        verb="team.created",
+        object_type="team",
+        object_id=str(team.pk),
+        object_repr=str(team),
+    )
+
+
+def _integration(objects: WorldObjects) -> Integration:
+    integration = Integration(
+        workspace=objects.workspace, provider=Provider.GITHUB, name="GitHub", config={}
+    )
+    integration.set_secret(f"whsec-{uuid.uuid4().hex}")
+    integration.save()
+    return integration
+
+
+def _inbound_delivery(objects: WorldObjects) -> InboundDelivery:
+    # Failed, so that "reprocess" has something to do.
+    return InboundDelivery.objects.create(
+        workspace=objects.workspace,
+        integration=objects[Integration],
+        provider=Provider.GITHUB,
+        delivery_id=uuid.uuid4().hex,
+        event="pull_request",
+        action="opened",
+        body="{}",
+        status=DeliveryStatus.FAILED,
+    )
+
+
+def _webhook_subscription(objects: WorldObjects) -> WebhookSubscription:
+    subscription = WebhookSubscription(
+        workspace=objects.workspace,
+        url="https://hooks.example.com/alignment",
+        event_types=["task.created"],
+        created_by=objects.world.owner.user,
+    )
+    subscription.set_secret(f"whsec-{uuid.uuid4().hex}")
+    subscription.save()
+    return subscription
+
+
+def _outbox_message(objects: WorldObjects) -> OutboxMessage:
+    # Dead, so that "retry" has something to do.
+    return OutboxMessage.objects.create(
+        workspace=objects.workspace,
+        channel=Channel.WEBHOOK,
+        destination="https://hooks.example.com/alignment",
+        payload={"event": "task.created"},
+        dedupe_key=uuid.uuid4().hex,
+        event_type="task.created",
+        subscription=objects[WebhookSubscription],
+        status=OutboxStatus.DEAD,
+        attempts=5,
+    )
+
+
+# One object per model, in the workspace of `objects.world`; parents come from `objects[...]`
+# so that nested routes (a team and one of its members) get objects that belong together.
+MODEL_SAMPLES: dict[type[Model], Callable[[WorldObjects], Any]] = {
+    # A team of its own (not world.team): its key exists only in this workspace, so routes
+    # that look teams up by key cannot find "the same" team in the other workspace.
+    Team: lambda objects: TeamFactory(workspace=objects.workspace),
+    Membership: lambda objects: objects.world.member,
+    TeamMember: _team_member,
+    Invitation: lambda objects: InvitationFactory(
+        workspace=objects.workspace, invited_by=objects.world.owner.user
+    ),
+    # The viewer's own token: the role matrix's viewer may read and revoke it.
+    ApiToken: lambda objects: ApiTokenFactory(
+        workspace=objects.workspace, user=objects.world.viewer.user, scope=TokenScope.READ
+    ),
+    AuditEvent: _audit_event,
+    Period: lambda objects: PeriodFactory(workspace=objects.workspace),
+    Objective: lambda objects: ObjectiveFactory(
+        period=objects[Period], team=objects[Team], owner=objects.world.member.user
+    ),
+    KeyResult: lambda objects: KeyResultFactory(
+        objective=objects[Objective], owner=objects.world.member.user
+    ),
+    CheckIn: lambda objects: CheckInFactory(
+        key_result=objects[KeyResult], author=objects.world.member.user
+    ),
+    ObjectiveComment: lambda objects: ObjectiveCommentFactory(
+        objective=objects[Objective], author=objects.world.member.user
+    ),
+    Integration: _integration,
+    InboundDelivery: _inbound_delivery,
+    WebhookSubscription: _webhook_subscription,
+    OutboxMessage: _outbox_message,
+    Roadmap: lambda objects: RoadmapFactory(workspace=objects.workspace),
+    RoadmapItem: lambda objects: RoadmapItemFactory(
+        roadmap=objects[Roadmap], owner_team=objects[Team]
+    ),
+    KeyResultLink: lambda objects: KeyResultLinkFactory(
+        item=objects[RoadmapItem], key_result=objects[KeyResult]
+    ),
+    RoadmapItemDependency: lambda objects: RoadmapItemDependencyFactory(
+        blocking=objects[RoadmapItem], blocked=RoadmapItemFactory(roadmap=objects[Roadmap])
+    ),
+    WorkflowState: lambda objects: state_of(objects[Team]),
+    Label: lambda objects: LabelFactory(workspace=objects.workspace),
+    Sprint: lambda objects: SprintFactory(team=objects[Team]),
+    # In the sample team: its key ("T7-1") exists in no other workspace.
+    Task: lambda objects: TaskFactory(
+        team=objects[Team],
+        roadmap_item=objects[RoadmapItem],
+        sprint=objects[Sprint],
+        assignee=objects.world.member.user,
+        created_by=objects.world.member.user,
+    ),
+    TaskDependency: lambda objects: TaskDependencyFactory(
+        blocking=objects[Task], blocked=TaskFactory(team=objects[Team])
+    ),
+    TaskComment: lambda objects: TaskCommentFactory(
+        task=objects[Task], author=objects.world.member.user
+    ),
+}
+
+# URL kwargs that do not follow the `<model>_id` convention, by name, or by "<route name>:<kwarg>"
+# when one name means different things on different routes.
+FILLERS: dict[str, Callable[[WorldObjects], object]] = {
+    "token_id": lambda objects: objects[ApiToken].pk,
+    # A task's key (ENG-12) in routes nested under a task: tasks/<str:key>/comments/.
+    "key": lambda objects: objects[Task].key,
+    # The pk, not InboundDelivery.delivery_id (the provider's own id for it).
+    "delivery_id": lambda objects: objects[InboundDelivery].pk,
+    "message_id": lambda objects: objects[OutboxMessage].pk,
+    "subscription_id": lambda objects: objects[WebhookSubscription].pk,
+}
+
+# Plausible bodies for unsafe methods, by route name, built from the caller's own world. Needed
+# where a view validates the body before it looks the object up (see the module docstring).
+BODIES: dict[str, Callable[[WorldObjects], dict[str, Any]]] = {
+    "api-members-detail": lambda objects: {"role": Role.MEMBER},
+    "api-tasks-transition": lambda objects: {
+        "state": state_of(objects[Team], StateCategory.STARTED).pk
+    },
+    "api-tasks-move": lambda objects: {"version": objects[Task].version},
+    "api-tasks-move-to-team": lambda objects: {"team": objects.world.team.pk},
+    "api-tasks-merge": lambda objects: {"into": objects[TaskDependency].blocked.key},
+    "api-tasks-not-duplicate": lambda objects: {"other": objects[TaskDependency].blocked.key},
+}
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+@functools.cache
+def _models_by_snake_name() -> dict[str, type[Model] | None]:
+    found: dict[str, type[Model] | None] = {}
+    for model in apps.get_models():
+        key = _snake(model.__name__)
+        found[key] = None if key in found else model  # None: ambiguous across apps
+    return found
+
+
+def filler_for(route_name: str, kwarg: str) -> Callable[[WorldObjects], object] | None:
+    """FILLERS for the route's kwarg, else the sample of the model it names (`team_member_id`)."""
+    for key in (f"{route_name}:{kwarg}", kwarg):
+        if key in FILLERS:
+            return FILLERS[key]
+    match = re.fullmatch(r"(\w+?)_(?:id|pk)", kwarg)
+    model = _models_by_snake_name().get(match.group(1)) if match else None
+    if model is None:
+        return None
+    return lambda objects: objects[model].pk
+
+
+# --- The routes ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: Kind
+    name: str  # for reverse(), with namespaces
+    route: str  # the full route, for messages
+    kwargs: tuple[str, ...]  # URL kwargs other than the slug
+    # Every method the route serves, mapped to the role it requires.
+    roles: dict[str, str] = field(hash=False)
+    view: Callable[..., Any] = field(hash=False, repr=False)
+    viewset: type | None = None
+    actions: dict[str, str] = field(default_factory=dict, hash=False)
+    model: type[Model] | None = None  # what the viewset's lookup kwarg points at
+    lookup_kwarg: str | None = None
+    lookup_field: str = "pk"
+    problems: tuple[str, ...] = ()
+    methods_declared: bool = True
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        return tuple(m for m in SERVED_METHODS if m in self.roles)
+
+    @property
+    def has_object_kwargs(self) -> bool:
+        return bool(self.kwargs)
+
+    def missing_fillers(self) -> list[str]:
+        missing = []
+        for kwarg in self.kwargs:
+            if kwarg == self.lookup_kwarg and self.model is not None:
+                if self.model not in MODEL_SAMPLES:
+                    missing.append(
+                        f"{self.name}: its viewset {self.viewset.__name__ if self.viewset else ''}"
+                        f" looks up {self.model.__module__}.{self.model.__name__}; add "
+                        f"MODEL_SAMPLES[{self.model.__name__}] = lambda objects: "
+                        f"{self.model.__name__}Factory(workspace=objects.workspace, ...) "
+                        "to tests/matrix.py"
+                    )
+            elif filler_for(self.name, kwarg) is None:
+                missing.append(
+                    f"{self.name} ({self.route}): no filler for URL kwarg {kwarg!r}; add "
+                    f"FILLERS[{kwarg!r}] = lambda objects: objects[<Model>].pk to "
+                    "tests/matrix.py (or name it <model>_id and add MODEL_SAMPLES[<Model>])"
+                )
+        return missing
+
+    def url(
+        self,
+        slug: str,
+        objects: WorldObjects,
+        *,
+        other: WorldObjects | None = None,
+        from_other: tuple[str, ...] = (),
+    ) -> str:
+        """The route's URL under `slug`, its kwargs filled from `objects`, except those named
+        in `from_other`, which are filled from `other` (a nested id from another workspace)."""
+        missing = self.missing_fillers()
+        if missing:
+            raise MissingFiller("\n".join(missing))
+        values: dict[str, object] = {"slug": slug}
+        for kwarg in self.kwargs:
+            source = other if other is not None and kwarg in from_other else objects
+            if kwarg == self.lookup_kwarg and self.model is not None:
+                values[kwarg] = getattr(source[self.model], self.lookup_field)
+            else:
+                filler = filler_for(self.name, kwarg)
+                assert filler is not None
+                values[kwarg] = filler(source)
+        return reverse(self.name, kwargs=values)
+
+    def body(self, objects: WorldObjects) -> dict[str, Any]:
+        make = BODIES.get(self.name)
+        return make(objects) if make else {}
+
+    def send(self, client: Client, method: str, url: str, body: dict[str, Any]) -> Response:
+        if self.kind == "api":
+            if method in SAFE_METHODS:
+                return client.generic(method, url, HTTP_ACCEPT="application/json")
+            return client.generic(
+                method,
+                url,
+                json.dumps(body),
+                content_type="application/json",
+                HTTP_ACCEPT="application/json",
+            )
+        if method in SAFE_METHODS:
+            return client.generic(method, url)
+        if method == "POST":
+            return client.post(url, body)
+        return client.generic(method, url, urlencode(body), content_type=FORM)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class Case:
+    route: Route
+    method: str
+
+    @property
+    def required_role(self) -> str:
+        return self.route.roles[self.method]
+
+    @property
+    def is_safe(self) -> bool:
+        return self.method in SAFE_METHODS
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.route.name}"
+
+
+def _chain(view: Callable[..., Any]) -> Iterator[Callable[..., Any]]:
+    seen: set[int] = set()
+    current: Any = view
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = getattr(current, "__wrapped__", None)
+
+
+def declared_methods(view: Callable[..., Any]) -> frozenset[str] | None:
+    """The methods `require_http_methods` (or require_GET/POST/safe) lets through, if any."""
+    allowed: frozenset[str] | None = None
+    for func in _chain(view):
+        code = getattr(func, "__code__", None)
+        closure = getattr(func, "__closure__", None)
+        if code is None or not closure or "request_method_list" not in code.co_freevars:
+            continue
+        methods = frozenset(closure[code.co_freevars.index("request_method_list")].cell_contents)
+        allowed = methods if allowed is None else allowed & methods
+    return allowed
+
+
+def workspace_roles(view: Callable[..., Any]) -> dict[str, str] | None:
+    for func in _chain(view):
+        roles = getattr(func, "workspace_roles", None)
+        if roles is not None:
+            return dict(roles)
+    return None
+
+
+def _api_route(name: str, full: str, kwargs: tuple[str, ...], callback: Any) -> Route:
+    cls = callback.cls
+    problems: list[str] = []
+    if not issubclass(cls, WorkspaceAPIMixin):
+        problems.append(
+            f"{name} ({full}): {cls.__name__} must subclass WorkspaceViewSet (or "
+            "WorkspaceAPIMixin for a plain API view): that is what resolves the workspace"
+        )
+    actions: dict[str, str] = {
+        m.upper(): a for m, a in (getattr(callback, "actions", None) or {}).items()
+    }
+    if not actions:  # a plain APIView: the handlers it defines
+        actions = {m: "" for m in SERVED_METHODS if hasattr(cls, m.lower())}
+    action_roles: dict[str, str] = getattr(cls, "action_roles", {})
+    read_role = getattr(cls, "read_role", Role.VIEWER)
+    write_role = getattr(cls, "write_role", Role.MEMBER)
+    roles = {
+        method: action_roles.get(action) or (read_role if method in SAFE_METHODS else write_role)
+        for method, action in actions.items()
+        if method in SERVED_METHODS
+    }
+    queryset = getattr(cls, "queryset", None)
+    lookup_field = getattr(cls, "lookup_field", "pk") or "pk"
+    lookup_kwarg = getattr(cls, "lookup_url_kwarg", None) or lookup_field
+    return Route(
+        kind="api",
+        name=name,
+        route=full,
+        kwargs=kwargs,
+        roles=roles,
+        view=callback,
+        viewset=cls,
+        actions={m: a for m, a in actions.items() if a},
+        model=queryset.model if queryset is not None and lookup_kwarg in kwargs else None,
+        lookup_kwarg=lookup_kwarg if lookup_kwarg in kwargs else None,
+        lookup_field=lookup_field,
+        problems=tuple(problems),
+    )
+
+
+def _page_route(name: str, full: str, kwargs: tuple[str, ...], callback: Any) -> Route:
+    problems: list[str] = []
+    roles = workspace_roles(callback)
+    if roles is None:
+        problems.append(
+            f"{name} ({full}): every workspace page must use @workspace_view(read=..., "
+            "write=...) from alignment.tenancy"
+        )
+        roles = {"read": Role.OWNER, "write": Role.OWNER}
+    declared = declared_methods(callback)
+    methods = (
+        tuple(m for m in SERVED_METHODS if m in declared)
+        if declared is not None
+        else DEFAULT_PAGE_METHODS
+    )
+    return Route(
+        kind="page",
+        name=name,
+        route=full,
+        kwargs=kwargs,
+        roles={m: roles["read" if m in SAFE_METHODS else "write"] for m in methods},
+        view=callback,
+        problems=tuple(problems),
+        methods_declared=declared is not None,
+    )
+
+
+def _walk(
+    patterns: list[Any], prefix: str, namespaces: tuple[str, ...], kwargs: tuple[str, ...]
+) -> Iterator[tuple[str, str, tuple[str, ...], Any]]:
+    for entry in patterns:
+        piece = str(entry.pattern).removeprefix("^").removesuffix("$")
+        full = prefix + piece
+        found = kwargs + tuple(k for k in entry.pattern.regex.groupindex if k not in kwargs)
+        if isinstance(entry, URLResolver):
+            inner = (*namespaces, entry.namespace) if entry.namespace else namespaces
+            yield from _walk(entry.url_patterns, full, inner, found)
+        elif isinstance(entry, URLPattern):
+            name = ":".join((*namespaces, entry.name)) if entry.name else ""
+            yield full, name, found, entry.callback
+
+
+@functools.cache
+def workspace_routes() -> tuple[Route, ...]:
+    """Every route under the page and API workspace prefixes, in URLconf order."""
+    routes = []
+    for full, name, kwargs, callback in _walk(get_resolver().url_patterns, "", (), ()):
+        kind: Kind
+        if full.startswith(API_PREFIX):
+            kind = "api"
+        elif full.startswith(PAGE_PREFIX):
+            kind = "page"
+        else:
+            continue
+        args = tuple(k for k in kwargs if k not in IGNORED_KWARGS)
+        if not name:
+            routes.append(
+                Route(
+                    kind=kind,
+                    name=f"<unnamed {full}>",
+                    route=full,
+                    kwargs=args,
+                    roles={},
+                    view=callback,
+                    problems=(f"{full}: every workspace route needs a name= for reverse()",),
+                )
+            )
+        elif isinstance(getattr(callback, "cls", None), type) and issubclass(callback.cls, APIView):
+            routes.append(_api_route(name, full, args, callback))
+        elif kind == "api":
+            routes.append(
+                Route(
+                    kind=kind,
+                    name=name,
+                    route=full,
+                    kwargs=args,
+                    roles={},
+                    view=callback,
+                    problems=(f"{name} ({full}): an API route must be a WorkspaceViewSet",),
+                )
+            )
+        else:
+            routes.append(_page_route(name, full, args, callback))
+    return tuple(routes)
+
+
+def cases(*, kind: str | None = None) -> list[Case]:
+    """(route, method) for every method every workspace route serves."""
+    return [
+        Case(route, method)
+        for route in workspace_routes()
+        if kind is None or route.kind == kind
+        for method in route.methods
+    ]
+
+
+def rank(role: str) -> int:
+    return ROLE_RANK[role]
+
+
+# --- What a workspace holds ------------------------------------------------------------------
+
+
+@functools.cache
+def workspace_models() -> tuple[type[Model], ...]:
+    """Every model with a `workspace` foreign key: the rows a workspace owns."""
+    found = []
+    for model in apps.get_models():
+        try:
+            fk = model._meta.get_field("workspace")
+        except Exception:  # noqa: BLE001 - FieldDoesNotExist: not a tenant row
+            continue
+        if isinstance(fk, models.ForeignKey) and fk.related_model is Workspace:
+            found.append(model)
+    return tuple(sorted(found, key=lambda m: m._meta.label))
+
+
+# Fields that change on every authenticated request, not on the data.
+VOLATILE_FIELDS: dict[type[Model], frozenset[str]] = {
+    ApiToken: frozenset({"last_used_at"}),
+    User: frozenset({"last_login"}),
+}
+
+
+# Compiling the UNION of ~40 querysets costs more than running it; it is compiled once, with
+# this stand-in for the workspace id, which each snapshot replaces in the parameters.
+_ANY_WORKSPACE = -7_100_000_001
+
+
+@functools.cache
+def _snapshot_sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
+    sql, params = Snapshot.query(_ANY_WORKSPACE).query.sql_with_params()
+    assert _ANY_WORKSPACE in params, "the snapshot query no longer filters by workspace"
+    return sql, tuple(params)
+
+
+class Snapshot:
+    """Every row a workspace owns (and its members' users), for before/after comparison.
+
+    One UNION query over all tables, each row rendered as text: the matrices take two
+    snapshots per case, and one query per table made that the slowest part of a case.
+    """
+
+    def __init__(self, workspace: Workspace) -> None:
+        sql, params = _snapshot_sql(connection.vendor)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [workspace.pk if p == _ANY_WORKSPACE else p for p in params])
+            found = cursor.fetchall()
+        self.rows: dict[str, list[tuple[str, str]]] = {}
+        for label, pk, row in found:
+            self.rows.setdefault(label, []).append((pk, row))
+        for rows in self.rows.values():
+            rows.sort()
+
+    @staticmethod
+    def query(workspace_pk: int) -> models.QuerySet:
+        queries = [
+            Snapshot._rows(model, model._base_manager.filter(workspace_id=workspace_pk))
+            for model in workspace_models()
+        ]
+        queries.append(Snapshot._rows(Workspace, Workspace._base_manager.filter(pk=workspace_pk)))
+        members = User._base_manager.filter(memberships__workspace_id=workspace_pk)
+        queries.append(Snapshot._rows(User, members))
+        first, *others = queries
+        return first.union(*others, all=True)
+
+    @staticmethod
+    def _rows(model: type[Model], queryset: models.QuerySet) -> models.QuerySet:
+        skip = VOLATILE_FIELDS.get(model, frozenset())
+        columns = [
+            Cast(column.attname, output_field=models.TextField())
+            for column in model._meta.concrete_fields
+            if column.name not in skip
+        ]
+        return (
+            queryset.order_by()
+            .annotate(
+                snapshot_table=Value(model._meta.label, output_field=models.TextField()),
+                snapshot_pk=Cast("pk", output_field=models.TextField()),
+                snapshot_row=Cast(JSONArray(*columns), output_field=models.TextField()),
+            )
+            .values_list("snapshot_table", "snapshot_pk", "snapshot_row")
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Snapshot) and self.rows == other.rows
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def diff(self, after: Snapshot) -> str:
+        """Which tables changed, for an assertion message."""
+        changed = []
+        for label in sorted(set(self.rows) | set(after.rows)):
+            old, new = self.rows.get(label, []), after.rows.get(label, [])
+            if old != new:
+                gone = sorted(set(old) - set(new))
+                came = sorted(set(new) - set(old))
+                changed.append(f"{label}: was {gone}, now {came}")
+        return "; ".join(changed) or "nothing"
+
+
+def explain(case: Case, url: str, response: Response) -> str:
+    body = response.content[:300].decode(errors="replace")
+    hint = ""
+    if response.status_code == 405:
+        hint = " -- the matrix believed this method is served" + (
+            " (the page declares no methods: add @require_http_methods([...]))"
+            if not case.route.methods_declared
+            else ""
+        )
+    elif response.status_code in (400, 422):
+        hint = (
+            " -- refused by validation, which proves nothing about scoping: look the object "
+            f"up before validating, or add BODIES[{case.route.name!r}] (a valid body) to "
+            "tests/matrix.py"
+        )
+    return f"{case} {url} answered {response.status_code}{hint}: {body}"
+
+
+__all__ = [
+    "BODIES",
+    "FILLERS",
+    "MODEL_SAMPLES",
+    "Case",
+    "MissingFiller",
+    "Route",
+    "Snapshot",
+    "WorldObjects",
+    "cases",
+    "explain",
+    "workspace_routes",
+]

@@ -1,0 +1,155 @@
+"""Tenancy matrix: from workspace A, nothing of workspace B can be read or changed.
+
+Parametrized over every (route, method) under /w/<slug>/ and /api/v1/workspaces/<slug>/ that
+`tests.matrix` finds in the URLconf, as the OWNER of A (the strongest role, so no refusal can
+come from a role check): B's objects under A's slug, and anything under B's slug, are 404 --
+not 400/422 (validation proves nothing about scoping), not 403, not 405 -- and B's rows are
+exactly as before. Routes that nest several ids are also probed with one foreign id at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from alignment.models import Membership, Team
+from tests import matrix
+from tests.conftest import World, api_client_for, client_for
+from tests.matrix import Case, Snapshot, WorldObjects
+
+ALL_CASES = matrix.cases()
+
+
+@dataclass(frozen=True)
+class Probe:
+    case: Case
+    from_b: tuple[str, ...]  # the URL kwargs filled with B's objects; the rest are A's
+
+    def __str__(self) -> str:
+        if set(self.from_b) == set(self.case.route.kwargs):
+            return f"{self.case} [all ids from B]"
+        return f"{self.case} [{', '.join(self.from_b)} from B]"
+
+
+def _probes() -> list[Probe]:
+    probes = []
+    for case in ALL_CASES:
+        kwargs = case.route.kwargs
+        if not kwargs:
+            continue
+        probes.append(Probe(case, kwargs))
+        if len(kwargs) > 1:  # a nested id from B under a parent of A's, one at a time
+            probes.extend(Probe(case, (kwarg,)) for kwarg in kwargs)
+    return probes
+
+
+PROBES = _probes()
+
+
+@pytest.fixture
+def objects_of_a(world: World) -> WorldObjects:
+    return WorldObjects.build(world)
+
+
+@pytest.fixture
+def world_b_objects(world_b: World) -> WorldObjects:
+    return WorldObjects.build(world_b)
+
+
+def client_of(case: Case, membership: Membership) -> Client:
+    """A session for pages, a write-scope bearer token for the API."""
+    if case.route.kind == "api":
+        return api_client_for(membership, scope="write")
+    return client_for(membership.user)
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=str)
+def test_another_workspaces_objects_are_404_under_my_workspace(
+    probe: Probe, world: World, world_b: World, objects_of_a, world_b_objects
+):
+    case = probe.case
+    client = client_of(case, world.owner)
+    url = case.route.url(
+        world.workspace.slug, objects_of_a, other=world_b_objects, from_other=probe.from_b
+    )
+    before = Snapshot(world_b.workspace)
+
+    response = case.route.send(client, case.method, url, case.route.body(objects_of_a))
+
+    assert response.status_code == 404, matrix.explain(case, url, response)
+    after = Snapshot(world_b.workspace)
+    assert after == before, f"{case} changed workspace B: {before.diff(after)}"
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=str)
+def test_another_workspaces_routes_are_404(
+    case: Case, world: World, world_b: World, objects_of_a, world_b_objects
+):
+    client = client_of(case, world.owner)
+    url = case.route.url(world_b.workspace.slug, world_b_objects)
+    before = Snapshot(world_b.workspace)
+
+    response = case.route.send(client, case.method, url, case.route.body(objects_of_a))
+
+    assert response.status_code == 404, matrix.explain(case, url, response)
+    after = Snapshot(world_b.workspace)
+    assert after == before, f"{case} changed workspace B: {before.diff(after)}"
+
+
+@pytest.mark.parametrize("case", [c for c in ALL_CASES if c.route.kwargs], ids=str)
+def test_my_own_objects_are_found_through_the_same_urls(case: Case, world: World, objects_of_a):
+    # The control experiment: the fillers name real objects, so the 404s above come from
+    # scoping, not from ids that exist nowhere.
+    client = client_of(case, world.owner)
+    url = case.route.url(world.workspace.slug, objects_of_a)
+
+    response = case.route.send(client, case.method, url, case.route.body(objects_of_a))
+
+    assert response.status_code not in (404, 405), matrix.explain(case, url, response)
+    assert response.status_code < 500, matrix.explain(case, url, response)
+
+
+def test_every_workspace_route_kwarg_has_a_filler():
+    missing = [line for route in matrix.workspace_routes() for line in route.missing_fillers()]
+
+    assert missing == [], "\n".join(missing)
+
+
+def test_every_workspace_route_resolves_its_workspace_the_standard_way():
+    problems = [line for route in matrix.workspace_routes() for line in route.problems]
+
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_matrix_finds_pages_and_api_routes():
+    routes = matrix.workspace_routes()
+    names = {route.name for route in routes}
+    kinds = {route.kind: 0 for route in routes}
+    for route in routes:
+        kinds[route.kind] += 1
+
+    assert {
+        "workspace:home",
+        "workspace:team_edit",
+        "workspace:token_revoke",
+        "api-teams-list",
+        "api-teams-detail",
+        "api-members-detail",
+    } <= names
+    assert kinds["page"] >= 19
+    assert kinds["api"] >= 11
+    assert {case.method for case in ALL_CASES} >= {"GET", "POST", "PUT", "PATCH", "DELETE"}
+    assert len(PROBES) >= 20
+
+
+def test_the_matrix_knows_each_routes_methods_and_lookup():
+    by_name = {route.name: route for route in matrix.workspace_routes()}
+
+    assert by_name["workspace:home"].methods == ("GET",)
+    assert by_name["workspace:team_member_remove"].methods == ("POST",)
+    assert by_name["workspace:team_member_remove"].kwargs == ("team_id", "team_member_id")
+    assert by_name["api-teams-detail"].methods == ("GET", "PUT", "DELETE")
+    assert by_name["api-teams-detail"].lookup_kwarg == "pk"
+    assert by_name["api-teams-detail"].model is Team
