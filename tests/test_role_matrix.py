@@ -1,0 +1,97 @@
+"""Role matrix: each workspace route answers what its declared role says, in A, on A's objects.
+
+Parametrized over every (route, method) that `tests.matrix` finds, with the role each one
+declares (`@workspace_view(read=, write=)`, or a viewset's `read_role`/`write_role`/
+`action_roles`):
+- every role below the required one gets 403 and nothing in the workspace changes (the viewer
+  is refused every write above viewer, the member every admin write, the admin every owner
+  write, and the same for reads declared above viewer);
+- the required role itself may read: a safe method answers neither 403 nor 404;
+- a read-scope API token is refused every unsafe method with 403 `token_scope`, whatever the
+  role of its owner.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from alignment.models import Membership, Role
+from tests import matrix
+from tests.conftest import World, api_client_for, client_for
+from tests.matrix import Case, Snapshot, WorldObjects, rank
+
+ALL_CASES = matrix.cases()
+
+ROLES_BELOW_REQUIRED = [
+    pytest.param(case, role, id=f"{case} as {role}")
+    for case in ALL_CASES
+    for role in Role.values
+    if rank(role) < rank(case.required_role)
+]
+READS_BY_REQUIRED_ROLE = [
+    pytest.param(case, id=f"{case} as {case.required_role}") for case in ALL_CASES if case.is_safe
+]
+API_WRITES = [c for c in ALL_CASES if c.route.kind == "api" and not c.is_safe]
+
+
+@pytest.fixture
+def objects_of_a(world: World) -> WorldObjects:
+    return WorldObjects.build(world)
+
+
+def client_of(case: Case, membership: Membership) -> Client:
+    """A session for pages, a write-scope bearer token for the API."""
+    if case.route.kind == "api":
+        return api_client_for(membership, scope="write")
+    return client_for(membership.user)
+
+
+@pytest.mark.parametrize(("case", "role"), ROLES_BELOW_REQUIRED)
+def test_a_role_below_the_required_one_is_refused_with_403(
+    case: Case, role: str, world: World, objects_of_a
+):
+    client = client_of(case, world.membership(role))
+    url = case.route.url(world.workspace.slug, objects_of_a)
+    before = Snapshot(world.workspace)
+
+    response = case.route.send(client, case.method, url, case.route.body(objects_of_a))
+
+    assert response.status_code == 403, matrix.explain(case, url, response)
+    if case.route.kind == "api":
+        assert response.json()["error"]["code"] == "role_required"
+    after = Snapshot(world.workspace)
+    assert after == before, f"{case} as {role} changed the workspace: {before.diff(after)}"
+
+
+@pytest.mark.parametrize("case", READS_BY_REQUIRED_ROLE)
+def test_the_required_role_can_read(case: Case, world: World, objects_of_a):
+    client = client_of(case, world.membership(case.required_role))
+    url = case.route.url(world.workspace.slug, objects_of_a)
+
+    response = case.route.send(client, case.method, url, {})
+
+    assert response.status_code not in (403, 404, 405), matrix.explain(case, url, response)
+    assert response.status_code < 500, matrix.explain(case, url, response)
+
+
+@pytest.mark.parametrize("case", API_WRITES, ids=str)
+def test_a_read_scope_token_cannot_write(case: Case, world: World, objects_of_a):
+    client = api_client_for(world.owner, scope="read")
+    url = case.route.url(world.workspace.slug, objects_of_a)
+    before = Snapshot(world.workspace)
+
+    response = case.route.send(client, case.method, url, case.route.body(objects_of_a))
+
+    assert response.status_code == 403, matrix.explain(case, url, response)
+    assert response.json()["error"]["code"] == "token_scope"
+    after = Snapshot(world.workspace)
+    assert after == before, f"{case} with a read token changed the workspace: {before.diff(after)}"
+
+
+def test_the_role_matrix_covers_every_kind_of_refusal():
+    refused_roles = {role for param in ROLES_BELOW_REQUIRED for role in param.values[1:]}
+
+    assert refused_roles == {Role.VIEWER, Role.MEMBER, Role.ADMIN}
+    assert len(API_WRITES) >= 10
+    assert any(case.route.kind == "page" for case in ALL_CASES if not case.is_safe)
