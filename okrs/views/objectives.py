@@ -16,6 +16,7 @@ from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
 from alignment.views.settings_base import add_field_errors
 from okrs import charts, selectors, services, smart
+from okrs.errors import AlignmentCycle
 from okrs.forms import CheckInForm, CommentForm, ObjectiveForm
 from okrs.models import (
     BINARY_KINDS,
@@ -143,9 +144,13 @@ def objective_detail(
     return render(request, "okrs/objective_detail.html", context)
 
 
-def _objective_kwargs(form: ObjectiveForm) -> dict[str, Any]:
+def _objective_kwargs(form: ObjectiveForm, *, changed_only: bool = False) -> dict[str, Any]:
+    """Cleaned data for the service; when editing, only what the person changed (so that
+    saving a company objective's title does not count as re-levelling it)."""
     data = dict(form.cleaned_data)
     data.pop("version", None)
+    if changed_only:
+        data = {k: v for k, v in data.items() if k in form.changed_data}
     return data
 
 
@@ -264,7 +269,11 @@ def objective_edit(
     membership = request.membership
     if request.method == "POST":
         form = ObjectiveForm(
-            request.POST, membership=membership, objective=objective, review_url=review_url
+            request.POST,
+            initial=ObjectiveForm.initial_for(objective),
+            membership=membership,
+            objective=objective,
+            review_url=review_url,
         )
         if form.is_valid():
             try:
@@ -272,11 +281,13 @@ def objective_edit(
                     actor=membership,
                     objective=objective,
                     expected_version=form.cleaned_data.get("version"),
-                    **_objective_kwargs(form),
+                    **_objective_kwargs(form, changed_only=True),
                 )
             except StaleVersion:
                 form.add_error(None, STALE_MESSAGE)
                 return _form_page(request, form, objective, status=409, stale=True)
+            except AlignmentCycle as exc:
+                form.add_error("parent", exc.text)
             except FieldErrors as exc:
                 add_field_errors(form, exc)
             else:

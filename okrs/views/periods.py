@@ -111,8 +111,9 @@ def close_preview(workspace: Workspace, period: Period) -> list[dict[str, Any]]:
         Objective.objects.for_workspace(workspace)
         .filter(period=period, status__in=[ObjectiveStatus.DRAFT, ObjectiveStatus.ACTIVE])
         .select_related("period", "team", "owner")
-        .order_by("level", "title")
+        .order_by("title", "pk")
     )
+    objectives.sort(key=lambda o: selectors.LEVEL_ORDER.get(o.level, 9))
     nodes = selectors.progress_for_objectives(workspace, objectives)
     return [
         {

@@ -351,6 +351,34 @@ def test_a_stale_version_is_409_with_a_reload_message_and_nothing_overwritten(
     assert objective.title == "Their newer edit"
 
 
+def test_aligning_under_a_descendant_is_422_on_the_parent_field(admin_client, aligned):
+    company = aligned.parent
+
+    response = admin_client.post(
+        okrs_url("objective_edit", objective_id=company.pk),
+        edit_data(company, parent=aligned.pk),
+    )
+
+    company.refresh_from_db()
+    assert response.status_code == 422
+    assert "already aligns under it" in response.content.decode()
+    assert (company.parent_id, company.version) == (None, 1)
+
+
+def test_a_member_renames_a_company_objective_without_re_levelling_it(
+    member_client, company_objective
+):
+    response = member_client.post(
+        okrs_url("objective_edit", objective_id=company_objective.pk),
+        edit_data(company_objective, title="Be the easiest planning tool to start with"),
+    )
+
+    company_objective.refresh_from_db()
+    assert response.status_code == 303
+    assert company_objective.title == "Be the easiest planning tool to start with"
+    assert company_objective.level == ObjectiveLevel.COMPANY
+
+
 def test_a_viewer_cannot_edit_an_objective(viewer_client, objective):
     response = viewer_client.post(
         okrs_url("objective_edit", objective_id=objective.pk), edit_data(objective, title="No")
@@ -725,4 +753,19 @@ def test_the_tree_query_count_is_the_same_at_50_and_500_objectives(viewer_client
         viewer_client,
         okrs_url("tree") + f"?open={Objective.objects.filter(level='team').first().pk}",
         grow=lambda: grow_tree(world, period, 450),
+    )
+
+
+def test_the_objective_page_query_count_does_not_grow_with_key_results_and_check_ins(
+    viewer_client, world, objective, key_result
+):
+    CheckInFactory(key_result=key_result, author=world.member.user)
+
+    def grow() -> None:
+        for _ in range(5):
+            kr = KeyResultFactory(objective=objective, owner=world.admin.user)
+            CheckInFactory.create_batch(3, key_result=kr, author=world.member.user)
+
+    assert_flat_queries(
+        viewer_client, okrs_url("objective_detail", objective_id=objective.pk), grow=grow
     )
