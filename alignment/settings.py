@@ -152,6 +152,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # --- Integrations (owned by integrations/) ------------------------------------------------
 # Slack's Web API; tests point it at a local server speaking the same protocol.
 SLACK_API_BASE = env_str("SLACK_API_BASE", "https://slack.com/api")
+# Slash commands answer through the request's response_url only when it starts with these.
+SLACK_RESPONSE_URL_PREFIXES = env_list("SLACK_RESPONSE_URL_PREFIXES", ["https://hooks.slack.com/"])
 # Outbox delivery: attempt n+1 waits base*2^(n-1) seconds (±50 % jitter, capped); after
 # OUTBOX_MAX_ATTEMPTS failures a message is dead until an admin retries it.
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)

@@ -7,4 +7,4 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the delivery handlers (integrations.registry).
-        from integrations import handlers  # noqa: F401
+        from integrations import handlers, slack_commands  # noqa: F401

@@ -148,6 +148,8 @@ def _handler_for(peer: HttpPeer) -> type[BaseHTTPRequestHandler]:
             status, headers, payload = peer.responses[index] if peer.responses else (200, {}, {})
             self._answer(status, headers, payload)
 
+        do_GET = do_POST  # noqa: N815 - Slack's Web API also takes GET (users.info)
+
         def _answer(self, status: int, headers: dict[str, str], payload: Any) -> None:
             data = json.dumps(payload).encode()
             self.send_response(status)
