@@ -10,6 +10,7 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.db import DataError
 from django.db.models import Model, QuerySet
 from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.request import Request
@@ -136,6 +137,15 @@ class WorkspaceAPIMixin(EarlyThrottleMixin, IdempotencyMixin, ConditionalRequest
     member: Membership
     workspace: Workspace
 
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, OverflowError | DataError):
+            # A number or text the database cannot hold (an id of 1e300 in a filter, a string
+            # past a column's length) is bad input, not a server error.
+            exc = exceptions.ValidationError(
+                {"non_field_errors": ["A value in the request is too large or out of range."]}
+            )
+        return super().handle_exception(exc)
+
     def required_role(self, request: Request) -> str:
         action = getattr(self, "action", None)
         if action and action in self.action_roles:
@@ -237,6 +247,61 @@ class WorkspaceViewSet(WorkspaceAPIMixin, viewsets.GenericViewSet):
         return self.respond(data, obj=obj)
 
 
+def document_api_conventions(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: the headers and answers every API view shares.
+
+    The mixins above add them to every view, so the schema says so once, here: 429 everywhere
+    (rate limits), Idempotency-Key on POST, If-None-Match/304 on GET, If-Match/412 on writes.
+    """
+    error = {"$ref": "#/components/schemas/Error"}
+    if "Error" not in result.get("components", {}).get("schemas", {}):
+        return result
+
+    def answer(description: str) -> dict[str, Any]:
+        return {"content": {"application/json": {"schema": error}}, "description": description}
+
+    def header(name: str, description: str, **schema: Any) -> dict[str, Any]:
+        return {
+            "in": "header",
+            "name": name,
+            "required": False,
+            "description": description,
+            "schema": {"type": "string", **schema},
+        }
+
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            parameters = operation.setdefault("parameters", [])
+            responses.setdefault("429", answer("Rate limit reached; see the Retry-After header."))
+            if method == "post":
+                parameters.append(
+                    header(
+                        "Idempotency-Key",
+                        "Any unique string: a retry with the same key and body returns the "
+                        "first response (for 24 h) instead of running again.",
+                        minLength=1,
+                        maxLength=255,
+                        pattern="^[!-~]+$",
+                    )
+                )
+                responses.setdefault("409", answer("A request with this key is still running."))
+                responses.setdefault("422", answer("This key was used for a different request."))
+            elif method == "get":
+                parameters.append(header("If-None-Match", "An ETag from an earlier answer."))
+                responses.setdefault("304", {"description": "Not modified since that ETag."})
+            elif method in ("put", "patch", "delete"):
+                parameters.append(
+                    header("If-Match", 'The ETag you last saw, e.g. "v3".', pattern='^"v[0-9]+"$')
+                )
+                responses.setdefault("412", answer("The object changed since that ETag."))
+    return result
+
+
 __all__ = [
     "ConditionalRequestMixin",
     "PreconditionFailed",
@@ -245,6 +310,7 @@ __all__ = [
     "WorkspaceAPIMixin",
     "WorkspaceAccess",
     "WorkspaceViewSet",
+    "document_api_conventions",
     "etag_for",
     "etag_for_body",
     "etag_matches",

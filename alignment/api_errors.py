@@ -27,14 +27,24 @@ def error_body(
     }
 
 
-def _flatten(detail: Any) -> Any:
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Validation details as one level of `{"field": ["message", ...]}`, as the schema says.
+
+    Nested serializers and list items get dotted keys: `milestones.0.name`.
+    """
     if isinstance(detail, dict):
-        return {str(k): _flatten(v) for k, v in detail.items()}
-    if isinstance(detail, list):
-        if all(not isinstance(d, dict | list) for d in detail):
-            return [str(d) for d in detail]
-        return [_flatten(d) for d in detail]
-    return [str(detail)]
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(detail, list) and any(isinstance(d, dict | list) for d in detail):
+        flat = {}
+        for index, item in enumerate(detail):
+            if item:  # a list serializer reports {} for the items that were valid
+                flat.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix or "non_field_errors": [str(m) for m in messages]}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -59,8 +69,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
-        if not isinstance(fields, dict):
-            fields = {"non_field_errors": fields}
         message = "Some fields need attention."
         non_field = fields.get("non_field_errors")
         if isinstance(non_field, list) and non_field and len(fields) == 1:

@@ -302,6 +302,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "alignment.api_base.document_api_conventions",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "KeyResultKindEnum": "okrs.models.KeyResultKind",
         "NewObjectiveStatusEnum": [("draft", "draft"), ("active", "active")],

@@ -95,6 +95,13 @@ class ProbeObjectiveViewSet(WorkspaceViewSet):
         raise Conflict()
 
     @action(detail=False, methods=["get"])
+    def above(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Trusts a number from the query string, as a django-filter NumberFilter on a foreign
+        # key does (Django bounds-checks plain integer lookups, not foreign-key ones).
+        period = int(request.query_params.get("period", "0"))
+        return Response({"count": self.get_queryset().filter(period_id=period).count()})
+
+    @action(detail=False, methods=["get"])
     def plain(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response({"objectives": Objective.objects.for_workspace(self.workspace).count()})
 
