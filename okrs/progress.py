@@ -133,7 +133,10 @@ def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float | None:
     total = sum(w for _, w in items)
     if total <= 0:
         return sum(v for v, _ in items) / len(items)
-    return sum(v * w for v, w in items) / total
+    # Scale by the largest weight first: tiny (subnormal) weights would otherwise underflow
+    # in v * w and give 0 whatever the values.
+    top = max(w for _, w in items)
+    return sum(v * (w / top) for v, w in items) / sum(w / top for _, w in items)
 
 
 def weight_shares(weights: Sequence[float]) -> list[float]:
