@@ -30,5 +30,11 @@ class Command(BaseCommand):
 
 
 def demo_seeders() -> list[Any]:
-    """Each domain app's seeder, in dependency order (OKRs before the work that serves them)."""
-    return []
+    """Each domain app's seeder, in dependency order (OKRs before the work that serves them).
+
+    Imported here, not at module level: alignment/ must not import the domain apps.
+    """
+    from okrs.demo import seed_okrs
+    from tasks.demo import seed_work
+
+    return [seed_okrs, seed_work]
