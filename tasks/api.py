@@ -658,7 +658,7 @@ class TaskViewSet(WorkspaceViewSet):
         ],
         responses={200: SimilarTaskSerializer(many=True), **ERRORS},
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def similar(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         title = request.query_params.get("title", "")
         if not title.strip():
