@@ -45,12 +45,13 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
 
 from django.apps import apps
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Model, Value
 from django.db.models.functions import Cast, JSONArray
 from django.test import Client
@@ -92,7 +93,7 @@ from tasks.models import (
     TaskDependency,
     WorkflowState,
 )
-from tests.conftest import World
+from tests.conftest import World, build_world
 from tests.factories import ApiTokenFactory, InvitationFactory, TeamFactory
 from tests.factories.okrs import (
     CheckInFactory,
@@ -136,6 +137,10 @@ class MissingFiller(LookupError):
     """A route kwarg or viewset model this module cannot fill; the message says what to add."""
 
 
+class RouteProblem(AssertionError):
+    """A route that does not resolve its workspace the standard way (no @workspace_view…)."""
+
+
 class WorldObjects:
     """One object of every model in MODEL_SAMPLES, all in `world`'s workspace."""
 
@@ -166,6 +171,31 @@ class WorldObjects:
             )
             self._objects[model] = obj
         return self._objects[model]
+
+
+@dataclass(frozen=True)
+class Worlds:
+    """Workspace A (the caller's) and B (the other tenant), each with its sample objects."""
+
+    a: World
+    b: World
+    objects_a: WorldObjects
+    objects_b: WorldObjects
+
+
+@contextmanager
+def worlds_for_a_module(django_db_blocker: Any) -> Iterator[Worlds]:
+    """Build A and B once for a whole test module, inside a transaction rolled back at its end.
+
+    Each test still runs in its own savepoint (the `db` fixture nests in this transaction), so
+    whatever a request changes is undone before the next test, while the ~150 rows of the two
+    worlds are inserted once instead of once per case. The slugs differ from the shared
+    `world`/`world_b` fixtures, so a test may use both.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        a, b = build_world("tenant-a"), build_world("tenant-b")
+        yield Worlds(a=a, b=b, objects_a=WorldObjects.build(a), objects_b=WorldObjects.build(b))
+        transaction.set_rollback(True)
 
 
 def _team_member(objects: WorldObjects) -> TeamMember:
@@ -314,6 +344,9 @@ FILLERS: dict[str, Callable[[WorldObjects], object]] = {
 # where a view validates the body before it looks the object up (see the module docstring).
 BODIES: dict[str, Callable[[WorldObjects], dict[str, Any]]] = {
     "api-members-detail": lambda objects: {"role": Role.MEMBER},
+    # Valid edits: if a lookup ever lost its scoping, the write would land in the snapshot.
+    "api-teams-detail": lambda objects: {"name": "Renamed by the matrix", "key": "RNM"},
+    "workspace:team_edit": lambda objects: {"name": "Renamed by the matrix", "key": "RNM"},
     "api-tasks-transition": lambda objects: {
         "state": state_of(objects[Team], StateCategory.STARTED).pk
     },
@@ -407,6 +440,8 @@ class Route:
     ) -> str:
         """The route's URL under `slug`, its kwargs filled from `objects`, except those named
         in `from_other`, which are filled from `other` (a nested id from another workspace)."""
+        if self.problems:
+            raise RouteProblem("\n".join(self.problems))
         missing = self.missing_fillers()
         if missing:
             raise MissingFiller("\n".join(missing))
@@ -762,9 +797,12 @@ __all__ = [
     "Case",
     "MissingFiller",
     "Route",
+    "RouteProblem",
     "Snapshot",
     "WorldObjects",
+    "Worlds",
     "cases",
     "explain",
     "workspace_routes",
+    "worlds_for_a_module",
 ]

@@ -13,13 +13,15 @@ declares (`@workspace_view(read=, write=)`, or a viewset's `read_role`/`write_ro
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.test import Client
 
 from alignment.models import Membership, Role
 from tests import matrix
-from tests.conftest import World, api_client_for, client_for
-from tests.matrix import Case, Snapshot, WorldObjects, rank
+from tests.conftest import api_client_for, client_for
+from tests.matrix import Case, Snapshot, WorldObjects, Worlds, rank
 
 ALL_CASES = matrix.cases()
 
@@ -35,9 +37,16 @@ READS_BY_REQUIRED_ROLE = [
 API_WRITES = [c for c in ALL_CASES if c.route.kind == "api" and not c.is_safe]
 
 
+@pytest.fixture(scope="module")
+def worlds(django_db_setup, django_db_blocker) -> Iterator[Worlds]:
+    with matrix.worlds_for_a_module(django_db_blocker) as built:
+        yield built
+
+
 @pytest.fixture
-def objects_of_a(world: World) -> WorldObjects:
-    return WorldObjects.build(world)
+def world_a_objects(worlds: Worlds, db) -> WorldObjects:
+    """Workspace A, a person of every role, one object of each sampled model."""
+    return worlds.objects_a
 
 
 def client_of(case: Case, membership: Membership) -> Client:
@@ -49,13 +58,14 @@ def client_of(case: Case, membership: Membership) -> Client:
 
 @pytest.mark.parametrize(("case", "role"), ROLES_BELOW_REQUIRED)
 def test_a_role_below_the_required_one_is_refused_with_403(
-    case: Case, role: str, world: World, objects_of_a
+    case: Case, role: str, world_a_objects: WorldObjects
 ):
+    world = world_a_objects.world
     client = client_of(case, world.membership(role))
-    url = case.route.url(world.workspace.slug, objects_of_a)
+    url = case.route.url(world.workspace.slug, world_a_objects)
     before = Snapshot(world.workspace)
 
-    response = case.route.send(client, case.method, url, case.route.body(objects_of_a))
+    response = case.route.send(client, case.method, url, case.route.body(world_a_objects))
 
     assert response.status_code == 403, matrix.explain(case, url, response)
     if case.route.kind == "api":
@@ -65,9 +75,10 @@ def test_a_role_below_the_required_one_is_refused_with_403(
 
 
 @pytest.mark.parametrize("case", READS_BY_REQUIRED_ROLE)
-def test_the_required_role_can_read(case: Case, world: World, objects_of_a):
+def test_the_required_role_can_read(case: Case, world_a_objects: WorldObjects):
+    world = world_a_objects.world
     client = client_of(case, world.membership(case.required_role))
-    url = case.route.url(world.workspace.slug, objects_of_a)
+    url = case.route.url(world.workspace.slug, world_a_objects)
 
     response = case.route.send(client, case.method, url, {})
 
@@ -76,12 +87,13 @@ def test_the_required_role_can_read(case: Case, world: World, objects_of_a):
 
 
 @pytest.mark.parametrize("case", API_WRITES, ids=str)
-def test_a_read_scope_token_cannot_write(case: Case, world: World, objects_of_a):
+def test_a_read_scope_token_cannot_write(case: Case, world_a_objects: WorldObjects):
+    world = world_a_objects.world
     client = api_client_for(world.owner, scope="read")
-    url = case.route.url(world.workspace.slug, objects_of_a)
+    url = case.route.url(world.workspace.slug, world_a_objects)
     before = Snapshot(world.workspace)
 
-    response = case.route.send(client, case.method, url, case.route.body(objects_of_a))
+    response = case.route.send(client, case.method, url, case.route.body(world_a_objects))
 
     assert response.status_code == 403, matrix.explain(case, url, response)
     assert response.json()["error"]["code"] == "token_scope"

@@ -9,15 +9,16 @@ exactly as before. Routes that nest several ids are also probed with one foreign
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from django.test import Client
 
-from alignment.models import Membership, Team
+from alignment.models import Membership, Team, Workspace
 from tests import matrix
-from tests.conftest import World, api_client_for, client_for
-from tests.matrix import Case, Snapshot, WorldObjects
+from tests.conftest import api_client_for, client_for
+from tests.matrix import Case, Snapshot, WorldObjects, Worlds
 
 ALL_CASES = matrix.cases()
 
@@ -48,14 +49,22 @@ def _probes() -> list[Probe]:
 PROBES = _probes()
 
 
-@pytest.fixture
-def objects_of_a(world: World) -> WorldObjects:
-    return WorldObjects.build(world)
+@pytest.fixture(scope="module")
+def worlds(django_db_setup, django_db_blocker) -> Iterator[Worlds]:
+    with matrix.worlds_for_a_module(django_db_blocker) as built:
+        yield built
 
 
 @pytest.fixture
-def world_b_objects(world_b: World) -> WorldObjects:
-    return WorldObjects.build(world_b)
+def world_a_objects(worlds: Worlds, db) -> WorldObjects:
+    """Workspace A, the caller's, with one object of each sampled model."""
+    return worlds.objects_a
+
+
+@pytest.fixture
+def world_b_objects(worlds: Worlds, db) -> WorldObjects:
+    """Workspace B, the other tenant, with one object of each sampled model."""
+    return worlds.objects_b
 
 
 def client_of(case: Case, membership: Membership) -> Client:
@@ -67,45 +76,47 @@ def client_of(case: Case, membership: Membership) -> Client:
 
 @pytest.mark.parametrize("probe", PROBES, ids=str)
 def test_another_workspaces_objects_are_404_under_my_workspace(
-    probe: Probe, world: World, world_b: World, objects_of_a, world_b_objects
+    probe: Probe, world_a_objects: WorldObjects, world_b_objects: WorldObjects
 ):
-    case = probe.case
+    case, world, world_b = probe.case, world_a_objects.world, world_b_objects.world
     client = client_of(case, world.owner)
     url = case.route.url(
-        world.workspace.slug, objects_of_a, other=world_b_objects, from_other=probe.from_b
+        world.workspace.slug, world_a_objects, other=world_b_objects, from_other=probe.from_b
     )
     before = Snapshot(world_b.workspace)
 
-    response = case.route.send(client, case.method, url, case.route.body(objects_of_a))
+    response = case.route.send(client, case.method, url, case.route.body(world_a_objects))
 
-    assert response.status_code == 404, matrix.explain(case, url, response)
     after = Snapshot(world_b.workspace)
     assert after == before, f"{case} changed workspace B: {before.diff(after)}"
+    assert response.status_code == 404, matrix.explain(case, url, response)
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=str)
 def test_another_workspaces_routes_are_404(
-    case: Case, world: World, world_b: World, objects_of_a, world_b_objects
+    case: Case, world_a_objects: WorldObjects, world_b_objects: WorldObjects
 ):
+    world, world_b = world_a_objects.world, world_b_objects.world
     client = client_of(case, world.owner)
     url = case.route.url(world_b.workspace.slug, world_b_objects)
     before = Snapshot(world_b.workspace)
 
-    response = case.route.send(client, case.method, url, case.route.body(objects_of_a))
+    response = case.route.send(client, case.method, url, case.route.body(world_a_objects))
 
-    assert response.status_code == 404, matrix.explain(case, url, response)
     after = Snapshot(world_b.workspace)
     assert after == before, f"{case} changed workspace B: {before.diff(after)}"
+    assert response.status_code == 404, matrix.explain(case, url, response)
 
 
 @pytest.mark.parametrize("case", [c for c in ALL_CASES if c.route.kwargs], ids=str)
-def test_my_own_objects_are_found_through_the_same_urls(case: Case, world: World, objects_of_a):
+def test_my_own_objects_are_found_through_the_same_urls(case: Case, world_a_objects: WorldObjects):
+    world = world_a_objects.world
     # The control experiment: the fillers name real objects, so the 404s above come from
     # scoping, not from ids that exist nowhere.
     client = client_of(case, world.owner)
-    url = case.route.url(world.workspace.slug, objects_of_a)
+    url = case.route.url(world.workspace.slug, world_a_objects)
 
-    response = case.route.send(client, case.method, url, case.route.body(objects_of_a))
+    response = case.route.send(client, case.method, url, case.route.body(world_a_objects))
 
     assert response.status_code not in (404, 405), matrix.explain(case, url, response)
     assert response.status_code < 500, matrix.explain(case, url, response)
@@ -153,3 +164,30 @@ def test_the_matrix_knows_each_routes_methods_and_lookup():
     assert by_name["api-teams-detail"].methods == ("GET", "PUT", "DELETE")
     assert by_name["api-teams-detail"].lookup_kwarg == "pk"
     assert by_name["api-teams-detail"].model is Team
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(
+            lambda team: Team.objects.filter(pk=team.pk).update(name="Renamed"), id="edit"
+        ),
+        pytest.param(
+            lambda team: Team.objects.create(workspace=team.workspace, key="NEW"), id="add"
+        ),
+        pytest.param(lambda team: team.team_members.all().delete(), id="delete"),
+        pytest.param(
+            lambda team: Team.objects.filter(pk=team.pk).update(
+                workspace=Workspace.objects.create(name="Elsewhere", slug="elsewhere")
+            ),
+            id="move out",
+        ),
+    ],
+)
+def test_the_snapshot_sees_any_change_to_a_workspaces_rows(change, world_b_objects: WorldObjects):
+    # The "nothing changed in B" assertions are only as good as this.
+    before = Snapshot(world_b_objects.workspace)
+
+    change(world_b_objects[Team])
+
+    assert Snapshot(world_b_objects.workspace) != before
