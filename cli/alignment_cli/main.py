@@ -159,5 +159,9 @@ def key_or_branch(key: str | None) -> str:
     return found
 
 
+# The task and key-result commands register themselves on `app` when imported.
+from alignment_cli import work  # noqa: E402, F401
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()

@@ -1,0 +1,190 @@
+"""Comments, dependencies and search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from alignment.api_base import WorkspaceAPIMixin, WorkspaceViewSet
+from alignment.api_schema import ERRORS, WRITE_ERRORS
+from tasks import selectors, services
+from tasks.api.common import KEY_REGEX
+from tasks.models import (
+    Task,
+    TaskComment,
+    TaskDependency,
+)
+from tasks.search import workspace_search
+
+
+class TaskCommentSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+    mentions: Any = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = TaskComment
+        fields = ["id", "author", "body", "body_html", "mentions", "created_at"]
+
+    def get_author(self, comment: TaskComment) -> dict[str, Any] | None:
+        user = comment.author
+        return None if user is None else {"id": user.pk, "full_name": user.full_name}
+
+
+class TaskCommentWriteSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=20000)
+
+
+class TaskCommentViewSet(WorkspaceViewSet):
+    """Comments of one task: /tasks/<key>/comments/."""
+
+    queryset = TaskComment.objects.all()
+    serializer_class = TaskCommentSerializer
+
+    def task(self) -> Task:
+        task = selectors.task_by_key(self.workspace, self.kwargs["key"])
+        if task is None:
+            raise Http404("Task not found.")
+        return task
+
+    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
+        return (
+            qs.filter(task=self.task())
+            .select_related("author")
+            .prefetch_related("mentions")
+            .order_by("created_at", "pk")
+        )
+
+    @extend_schema(
+        summary="List a task's comments",
+        responses={200: TaskCommentSerializer(many=True), **ERRORS},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(TaskCommentSerializer(self.get_queryset()[:500], many=True).data)
+
+    @extend_schema(
+        summary="Comment on a task (@handle mentions a member)",
+        request=TaskCommentWriteSerializer,
+        responses={201: TaskCommentSerializer, **WRITE_ERRORS},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        comment = services.task_comment_add(
+            actor=self.member, task=self.task(), **self.validated(TaskCommentWriteSerializer)
+        )
+        return Response(TaskCommentSerializer(comment).data, status=201)
+
+    @extend_schema(
+        summary="Delete a comment (its author or an admin)", responses={204: None, **WRITE_ERRORS}
+    )
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.task_comment_delete(actor=self.member, comment=self.get_object())
+        return Response(status=204)
+
+
+class TaskDependencySerializer(serializers.ModelSerializer):
+    blocking = serializers.SerializerMethodField()
+    blocked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TaskDependency
+        fields = ["id", "blocking", "blocked", "created_at"]
+
+    def get_blocking(self, dependency: TaskDependency) -> str:
+        return dependency.blocking.key
+
+    def get_blocked(self, dependency: TaskDependency) -> str:
+        return dependency.blocked.key
+
+
+class TaskDependencyWriteSerializer(serializers.Serializer):
+    blocking = serializers.RegexField(KEY_REGEX)
+    blocked = serializers.RegexField(KEY_REGEX)
+
+
+class TaskDependencyViewSet(WorkspaceViewSet):
+    queryset = TaskDependency.objects.all()
+    serializer_class = TaskDependencySerializer
+
+    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
+        key = self.request.query_params.get("task")
+        if key:
+            task = selectors.task_by_key(self.workspace, key)
+            qs = (
+                qs.filter(blocked_id=task.pk) | qs.filter(blocking_id=task.pk)
+                if task
+                else qs.none()
+            )
+        return qs.select_related("blocking__team", "blocked__team")
+
+    @extend_schema(
+        summary="List task dependencies (?task=<key> for one task's)",
+        parameters=[OpenApiParameter("task", str, description="A task key.")],
+        responses={200: TaskDependencySerializer(many=True), **ERRORS},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(TaskDependencySerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Make one task wait for another (any teams; cycles refused with 409)",
+        request=TaskDependencyWriteSerializer,
+        responses={201: TaskDependencySerializer, **WRITE_ERRORS},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self.validated(TaskDependencyWriteSerializer)
+        blocking = self._task(data["blocking"], "blocking")
+        blocked = self._task(data["blocked"], "blocked")
+        dependency = services.task_dependency_add(
+            actor=self.member, blocking=blocking, blocked=blocked
+        )
+        return Response(TaskDependencySerializer(dependency).data, status=201)
+
+    def _task(self, key: str, field: str) -> Task:
+        task = selectors.task_by_key(self.workspace, key)
+        if task is None:
+            raise serializers.ValidationError({field: [f"No task {key} in this workspace."]})
+        return task
+
+    @extend_schema(summary="Remove a task dependency", responses={204: None, **WRITE_ERRORS})
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.task_dependency_remove(actor=self.member, dependency=self.get_object())
+        return Response(status=204)
+
+
+# ---- search -----------------------------------------------------------------------------
+
+
+class SearchResultSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    title = serializers.CharField()
+
+
+class SearchView(WorkspaceAPIMixin, generics.GenericAPIView):
+    queryset = Task.objects.none()
+    serializer_class = SearchResultSerializer
+    pagination_class = None
+
+    @extend_schema(
+        summary="Search tasks, objectives and roadmap items",
+        parameters=[
+            OpenApiParameter("q", str, required=True, description="Words, or a task key."),
+            OpenApiParameter("limit", int, description="At most 50 (default 20)."),
+        ],
+        responses={200: SearchResultSerializer(many=True), **ERRORS},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        q = request.query_params.get("q", "")
+        if not q.strip():
+            raise serializers.ValidationError({"q": ["Type something to search for."]})
+        limit = request.query_params.get("limit", "20")
+        if not limit.isdigit() or not 1 <= int(limit) <= 50:
+            raise serializers.ValidationError({"limit": ["Use a whole number from 1 to 50."]})
+        results = workspace_search(self.workspace, q, limit=int(limit))
+        return Response(SearchResultSerializer(results, many=True).data)

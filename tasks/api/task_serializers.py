@@ -1,0 +1,245 @@
+"""Input and output shapes of tasks, and the alignment line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+
+from alignment.models import Team
+from roadmaps.api import ScopedPrimaryKeyField
+from roadmaps.models import RoadmapItem
+from tasks import selectors
+from tasks.api.common import KEY_REGEX, WorkspaceUserField
+from tasks.api.workflow import LabelSerializer
+from tasks.models import (
+    Label,
+    Priority,
+    Sprint,
+    StateCategory,
+    Task,
+    WorkflowState,
+)
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    key = serializers.CharField(read_only=True)
+    team = serializers.SerializerMethodField()
+    state = serializers.SerializerMethodField()
+    assignee = serializers.SerializerMethodField()
+    labels = LabelSerializer(many=True, read_only=True)
+    estimate = serializers.DecimalField(
+        max_digits=6, decimal_places=1, coerce_to_string=False, allow_null=True
+    )
+    parent = serializers.SerializerMethodField()  # type: ignore[assignment]
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "key",
+            "team",
+            "number",
+            "title",
+            "description",
+            "description_html",
+            "state",
+            "state_category",
+            "assignee",
+            "estimate",
+            "priority",
+            "labels",
+            "due_date",
+            "roadmap_item",
+            "sprint",
+            "parent",
+            "rank",
+            "version",
+            "created_at",
+            "updated_at",
+            "started_at",
+            "completed_at",
+        ]
+
+    def get_team(self, task: Task) -> dict[str, Any]:
+        return {"id": task.team_id, "key": task.team.key, "name": task.team.name}
+
+    def get_state(self, task: Task) -> dict[str, Any]:
+        return {"id": task.state_id, "name": task.state.name, "category": task.state.category}
+
+    def get_assignee(self, task: Task) -> dict[str, Any] | None:
+        user = task.assignee
+        if user is None:
+            return None
+        return {"id": user.pk, "email": user.email, "full_name": user.full_name}
+
+    def get_parent(self, task: Task) -> int | None:
+        return task.parent_id
+
+
+class TaskWriteSerializer(serializers.Serializer):
+    team = ScopedPrimaryKeyField(Team)
+    title = serializers.CharField(max_length=255)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    state = ScopedPrimaryKeyField(WorkflowState, required=False, allow_null=True, default=None)
+    assignee = WorkspaceUserField(required=False, allow_null=True, default=None)
+    estimate = serializers.DecimalField(
+        max_digits=4, decimal_places=1, min_value=0, required=False, allow_null=True, default=None
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NONE)
+    labels = ScopedPrimaryKeyField(Label, many=True, required=False, default=list)
+    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    roadmap_item = ScopedPrimaryKeyField(RoadmapItem, required=False, allow_null=True, default=None)
+    sprint = ScopedPrimaryKeyField(Sprint, required=False, allow_null=True, default=None)
+    parent = ScopedPrimaryKeyField(  # type: ignore[assignment]
+        Task, required=False, allow_null=True, default=None
+    )
+
+
+class TaskPatchSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=255, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    state = ScopedPrimaryKeyField(WorkflowState, required=False)
+    assignee = WorkspaceUserField(required=False, allow_null=True)
+    estimate = serializers.DecimalField(
+        max_digits=4, decimal_places=1, min_value=0, required=False, allow_null=True
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    labels = ScopedPrimaryKeyField(Label, many=True, required=False)
+    due_date = serializers.DateField(required=False, allow_null=True)
+    roadmap_item = ScopedPrimaryKeyField(RoadmapItem, required=False, allow_null=True)
+    sprint = ScopedPrimaryKeyField(Sprint, required=False, allow_null=True)
+    parent = ScopedPrimaryKeyField(Task, required=False, allow_null=True)  # type: ignore[assignment]
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class TaskTransitionSerializer(serializers.Serializer):
+    state = ScopedPrimaryKeyField(WorkflowState)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class TaskMoveSerializer(serializers.Serializer):
+    after = serializers.RegexField(KEY_REGEX, required=False, allow_null=True, default=None)
+    before = serializers.RegexField(KEY_REGEX, required=False, allow_null=True, default=None)
+    state = ScopedPrimaryKeyField(WorkflowState, required=False)
+    sprint = ScopedPrimaryKeyField(Sprint, required=False, allow_null=True)
+    version = serializers.IntegerField(min_value=1)
+
+
+class TaskMoveToTeamSerializer(serializers.Serializer):
+    team = ScopedPrimaryKeyField(Team)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class TaskMergeSerializer(serializers.Serializer):
+    into = serializers.RegexField(KEY_REGEX)
+
+
+class TaskNotDuplicateSerializer(serializers.Serializer):
+    other = serializers.RegexField(KEY_REGEX)
+
+
+class TaskBulkSerializer(serializers.Serializer):
+    tasks = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=200
+    )
+    sprint = ScopedPrimaryKeyField(Sprint, required=False, allow_null=True)
+    assignee = WorkspaceUserField(required=False, allow_null=True)
+    estimate = serializers.DecimalField(
+        max_digits=4, decimal_places=1, min_value=0, required=False, allow_null=True
+    )
+    add_labels = ScopedPrimaryKeyField(Label, many=True, required=False, default=list)
+
+
+class SimilarTaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    title = serializers.CharField()
+    state_category = serializers.CharField()
+    similarity = serializers.FloatField()
+
+
+class TaskFilter(django_filters.FilterSet):
+    team = django_filters.NumberFilter(field_name="team_id")
+    state = django_filters.NumberFilter(field_name="state_id")
+    state_category = django_filters.MultipleChoiceFilter(choices=StateCategory.choices)
+    assignee = django_filters.NumberFilter(field_name="assignee_id")
+    unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
+    sprint = django_filters.NumberFilter(field_name="sprint_id")
+    backlog = django_filters.BooleanFilter(field_name="sprint", lookup_expr="isnull")
+    label = django_filters.NumberFilter(field_name="labels__id", distinct=True)
+    roadmap_item = django_filters.NumberFilter(field_name="roadmap_item_id")
+    unaligned = django_filters.BooleanFilter(field_name="roadmap_item", lookup_expr="isnull")
+    key_result = django_filters.NumberFilter(
+        field_name="roadmap_item__kr_links__key_result_id", distinct=True
+    )
+    objective = django_filters.NumberFilter(
+        field_name="roadmap_item__kr_links__key_result__objective_id", distinct=True
+    )
+    parent = django_filters.NumberFilter(field_name="parent_id")
+
+    class Meta:
+        model = Task
+        fields = [
+            "team",
+            "state",
+            "state_category",
+            "assignee",
+            "unassigned",
+            "sprint",
+            "backlog",
+            "label",
+            "roadmap_item",
+            "unaligned",
+            "key_result",
+            "objective",
+            "parent",
+        ]
+
+
+class LineStepSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    progress = serializers.FloatField(allow_null=True)
+    status = serializers.CharField(allow_null=True)
+
+
+class KeyResultLineSerializer(LineStepSerializer):
+    weight = serializers.FloatField(allow_null=True)
+    objectives = LineStepSerializer(many=True)
+
+
+class AlignmentLineSerializer(serializers.Serializer):
+    aligned = serializers.BooleanField()
+    roadmap_item = inline_serializer(
+        name="AlignmentRoadmapItem",
+        fields={"id": serializers.IntegerField(), "title": serializers.CharField()},
+        allow_null=True,
+    )
+    key_results = KeyResultLineSerializer(many=True)
+
+
+def _step(step: selectors.LineStep) -> dict[str, Any]:
+    return {
+        "id": step.obj.pk,
+        "title": step.obj.title,
+        "progress": None if step.progress is None else round(step.progress, 4),
+        "status": step.status,
+    }
+
+
+def alignment_line_data(line: selectors.AlignmentLine) -> dict[str, Any]:
+    return {
+        "aligned": line.is_aligned,
+        "roadmap_item": {"id": line.item.pk, "title": line.item.title} if line.item else None,
+        "key_results": [
+            {
+                **_step(step),
+                "weight": None if step.weight is None else float(step.weight),
+                "objectives": [_step(o) for o in line.objectives.get(step.obj.pk, [])],
+            }
+            for step in line.key_results
+        ],
+    }
