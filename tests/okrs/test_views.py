@@ -769,3 +769,58 @@ def test_the_objective_page_query_count_does_not_grow_with_key_results_and_check
     assert_flat_queries(
         viewer_client, okrs_url("objective_detail", objective_id=objective.pk), grow=grow
     )
+
+
+def test_a_milestone_key_result_is_created_with_its_steps(member_client, objective):
+    response = member_client.post(
+        okrs_url("key_result_new", objective_id=objective.pk),
+        {
+            "title": "Self-serve setup live in 3 regions",
+            "kind": "milestone",
+            "milestones": "Europe\nUS | 2\nAsia",
+            "source": "manual",
+            "weight": "1",
+            "confidence": "5",
+        },
+    )
+
+    kr = KeyResult.objects.get(objective=objective)
+    assert response.status_code == 303
+    assert [(s["title"], s["weight"]) for s in kr.milestones] == [
+        ("Europe", 1.0),
+        ("US", 2.0),
+        ("Asia", 1.0),
+    ]
+
+
+def test_a_milestone_check_in_marks_the_steps_done(member_client, objective):
+    kr = KeyResultFactory(
+        objective=objective,
+        kind="milestone",
+        baseline=0,
+        target=1,
+        current=0,
+        milestones=[
+            {"title": "Europe", "weight": 1, "done": False},
+            {"title": "US", "weight": 3, "done": False},
+        ],
+    )
+    url = okrs_url("key_result_check_in", key_result_id=kr.pk)
+
+    page = member_client.get(url).content.decode()
+    response = member_client.post(url, {"steps_done": ["1"], "confidence": "6"})
+
+    kr.refresh_from_db()
+    assert 'name="steps_done" value="1"' in page
+    assert response.status_code == 303
+    assert kr.current == Decimal("0.75")
+    assert [s["done"] for s in kr.milestones] == [False, True]
+
+
+def test_the_check_in_page_is_the_no_javascript_fallback(member_client, key_result):
+    response = member_client.get(okrs_url("key_result_check_in", key_result_id=key_result.pk))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Check in: Raise activation from 40% to 60%</h1>" in body
+    assert 'name="value"' in body
