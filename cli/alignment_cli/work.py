@@ -25,15 +25,22 @@ TASK_COLUMNS = [
     ("priority", "priority"),
     ("title", "title"),
 ]
-CATEGORY_OF = {"start": "started", "done": "done"}
+PRIORITY_NAMES = {0: "", 1: "urgent", 2: "high", 3: "medium", 4: "low"}
 
 
 def _flat(task: dict[str, Any]) -> dict[str, Any]:
     return {
         **task,
         "state_name": (task.get("state") or {}).get("name", ""),
+        "priority": PRIORITY_NAMES.get(task.get("priority") or 0, task.get("priority")),
         "assignee_email": (task.get("assignee") or {}).get("email", ""),
     }
+
+
+def _number(value: Any) -> str:
+    """99.1000 → 99.1; 3.0 → 3."""
+    text = str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _me(client: Client) -> dict[str, Any]:
@@ -113,8 +120,12 @@ def task_show(
     typer.secho(f"{task['key']}  {task['title']}", bold=True)
     assignee = (task.get("assignee") or {}).get("email") or "unassigned"
     typer.echo(
-        f"{task['state']['name']} · {assignee} · {task.get('estimate') or '–'} pts · "
-        f"priority {task.get('priority')}"
+        f"{task['state']['name']} · {assignee} · {task.get('estimate') or '–'} pts"
+        + (
+            f" · {PRIORITY_NAMES.get(task['priority'], '')} priority"
+            if task.get("priority")
+            else ""
+        )
     )
     if task.get("description"):
         typer.echo("")
@@ -129,13 +140,13 @@ def task_show(
     for kr in line["key_results"]:
         typer.echo(
             f"      ↳ KR {kr['id']}: {kr['title']}  "
-            f"{_bar(kr.get('progress'))}  {kr.get('status') or ''}"
+            f"{_bar(kr.get('progress'))}  {(kr.get('status') or '').replace('_', ' ')}"
         )
         indent = "          "
         for objective in kr.get("objectives", []):
             typer.echo(
                 f"{indent}↳ {objective['title']}  {_bar(objective.get('progress'))}  "
-                f"{objective.get('status') or ''}"
+                f"{(objective.get('status') or '').replace('_', ' ')}"
             )
             indent += "    "
 
@@ -287,7 +298,8 @@ def checkin(
         fail(error)
         return
     typer.secho(
-        f"Checked in {result['value']} on KR {key_result} (confidence {result['confidence']}/10)",
+        f"Checked in {_number(result['value'])} on KR {key_result} "
+        f"(confidence {result['confidence']}/10)",
         fg=typer.colors.GREEN,
     )
 
