@@ -30,11 +30,6 @@
     var xhr = event.detail.xhr;
     if (!source || !source.closest || !xhr) return;
     var dialog = source.closest("dialog[data-check-in]");
-    if (!dialog) {
-      var id = source.getAttribute && source.getAttribute("hx-target");
-      var row = id && id.indexOf("#kr-") === 0 ? id.slice(4) : null;
-      dialog = row ? document.getElementById("check-in-" + row) : null;
-    }
     if (dialog && xhr.status >= 200 && xhr.status < 300) {
       dialog.close();
       dialog.querySelectorAll("textarea").forEach(function (note) { note.value = ""; });

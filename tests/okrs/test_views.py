@@ -753,6 +753,8 @@ def test_the_tree_query_count_is_the_same_at_50_and_500_objectives(viewer_client
         viewer_client,
         okrs_url("tree") + f"?open={Objective.objects.filter(level='team').first().pk}",
         grow=lambda: grow_tree(world, period, 450),
+        budget=12,  # 10 today: session, user, membership, navigation, periods ×2, teams,
+        # owners, objectives, key results
     )
 
 
