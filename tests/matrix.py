@@ -25,17 +25,28 @@ Here a 405 is never accepted: the matrix only sends methods a route serves, so a
 failure (either the declaration could not be read, or the view refuses a method it was
 believed to serve -- declare the methods with `require_http_methods` and it is fixed).
 
-Filling URL kwargs with a world's objects (`WorldObjects`, one object of each model in
-`MODEL_SAMPLES`, built eagerly so fingerprints taken before a request include them):
-- a viewset's lookup kwarg (`pk`) -> the sample of `queryset.model`;
-- any other kwarg -> `FILLERS[name]` if present, else by convention `<model>_id` / `<model>_pk`
-  (`team_member_id` -> TeamMember) -> the sample of that model.
-A kwarg or model without either fails the matrices with the exact line to add below.
+Filling URL kwargs with a world's objects (`WorldObjects`: one object of each model in
+`MODEL_SAMPLES`, built eagerly so that a snapshot taken before a request includes them):
+- a viewset's lookup kwarg (`pk`, or `lookup_field` such as a task's `key`) -> that attribute
+  of the sample of `queryset.model`;
+- any other kwarg -> `FILLERS["<route name>:<kwarg>"]` or `FILLERS["<kwarg>"]` if present,
+  else by convention `<model>_id` / `<model>_pk` (`team_member_id` -> TeamMember) -> the pk
+  of the sample of that model.
+A kwarg or model without either fails the matrices with the exact line to add below. Samples
+that carry a per-workspace key (teams, tasks) get keys that exist in one workspace only, so
+"B's T7-1" can never be found as "A's T7-1" by accident. A control test requests A's own
+objects through every URL and expects no 404: a filler that names nothing would otherwise
+make every tenancy probe pass.
 
 Request bodies for unsafe methods are `{}` (JSON for the API, an empty form for pages) unless
-`BODIES[route name]` gives a plausible one. The tenancy probe demands 404, never 400/422: a
-view that validates its body before looking the object up would otherwise "pass" without
-proving it scopes; such a route needs a valid body in `BODIES`.
+`BODIES[route name]` gives a plausible one (built from the caller's own world). The tenancy
+probe demands 404, never 400/422: a view that validates its body before looking the object up
+would otherwise "pass" without proving it scopes; such a route needs a valid body in `BODIES`.
+
+"Nothing changed" is a `Snapshot`: every row of every model with a `workspace` foreign key,
+the workspace row and its members' users, as text, from one UNION query compiled once.
+Worlds A and B are built once per test module (`worlds_for_a_module`); each case runs in its
+own savepoint, so what one request changes is gone before the next.
 """
 
 from __future__ import annotations
@@ -127,6 +138,7 @@ SAFE_METHODS = ("GET",)
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 SERVED_METHODS = SAFE_METHODS + UNSAFE_METHODS  # HEAD follows GET, OPTIONS is metadata
 DEFAULT_PAGE_METHODS = ("GET", "POST")
+FORM = "application/x-www-form-urlencoded"
 IGNORED_KWARGS = frozenset({"slug", "format"})
 
 
@@ -338,6 +350,8 @@ FILLERS: dict[str, Callable[[WorldObjects], object]] = {
     "delivery_id": lambda objects: objects[InboundDelivery].pk,
     "message_id": lambda objects: objects[OutboxMessage].pk,
     "subscription_id": lambda objects: objects[WebhookSubscription].pk,
+    # A roadmap item (roadmaps/<roadmap_id>/items/<item_id>/), as KeyResultLink.item names it.
+    "item_id": lambda objects: objects[RoadmapItem].pk,
 }
 
 # Plausible bodies for unsafe methods, by route name, built from the caller's own world. Needed
@@ -405,10 +419,6 @@ class Route:
     @property
     def methods(self) -> tuple[str, ...]:
         return tuple(m for m in SERVED_METHODS if m in self.roles)
-
-    @property
-    def has_object_kwargs(self) -> bool:
-        return bool(self.kwargs)
 
     def missing_fillers(self) -> list[str]:
         missing = []
@@ -479,9 +489,6 @@ class Route:
 
     def __str__(self) -> str:
         return self.name
-
-
-FORM = "application/x-www-form-urlencoded"
 
 
 @dataclass(frozen=True)
