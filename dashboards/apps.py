@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class DashboardsConfig(AppConfig):
     name = "dashboards"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import pre_delete
+
+        from alignment import events
+        from dashboards import rollups, subscribers
+        from okrs.selectors import register_tasks_progress
+        from tasks.models import Task
+
+        for event_type, handler in subscribers.SUBSCRIPTIONS:
+            events.subscribe(event_type, handler)
+        pre_delete.connect(
+            subscribers.on_task_deleted, sender=Task, dispatch_uid="dashboards.task_deleted"
+        )
+        # OKR pages show source=tasks KRs from the materialized work rollups.
+        register_tasks_progress(rollups.tasks_progress)

@@ -1,0 +1,91 @@
+"""The coalescing refresh queue: domain events mark nodes stale, one job per workspace drains.
+
+A handler inserts (kind, node id) rows into `RollupPending`; the unique constraint folds a
+burst of 1,000 task moves into one row per affected node. A cache flag per workspace
+(`cache.add`, atomic in Redis and locmem) lets only the first event of a burst enqueue the
+Celery job; the job clears the flag *before* it reads the queue, so an event arriving while it
+runs enqueues the next one. Rows re-marked during a drain carry a newer `created_at` and
+survive its delete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from alignment.models import Workspace
+from dashboards import rollups
+from dashboards.models import RollupPending
+
+FLAG_SECONDS = 300
+
+
+def flag_key(workspace_id: int) -> str:
+    return f"dashboards:rollups-queued:{workspace_id}"
+
+
+def mark(workspace_id: int, nodes: Iterable[tuple[str, int | None]]) -> int:
+    """Record stale nodes (no job): usable inside a transaction, e.g. before a delete."""
+    now = timezone.now()
+    rows = [
+        RollupPending(workspace_id=workspace_id, kind=kind, node_id=node_id, created_at=now)
+        for kind, node_id in dict.fromkeys(nodes)
+        if node_id is not None
+    ]
+    if rows:
+        RollupPending.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["workspace", "kind", "node_id"],
+            update_fields=["created_at"],
+        )
+    return len(rows)
+
+
+def schedule(workspace_id: int) -> bool:
+    """Enqueue the drain job after commit unless one is already queued; True when enqueued."""
+    if not cache.add(flag_key(workspace_id), 1, timeout=FLAG_SECONDS):
+        return False
+    from dashboards.tasks import rollups_refresh_pending
+
+    transaction.on_commit(lambda: rollups_refresh_pending.delay(workspace_id=workspace_id))
+    return True
+
+
+def enqueue(workspace_id: int, nodes: Iterable[tuple[str, int | None]]) -> None:
+    """Mark nodes stale and make sure a drain job is on its way."""
+    if mark(workspace_id, nodes):
+        schedule(workspace_id)
+
+
+def drain(workspace_id: int) -> int:
+    """Recompute every node queued for a workspace (and what they feed); rows written."""
+    cache.delete(flag_key(workspace_id))
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return 0
+    # A row re-marked from now on has a newer created_at and is kept for the next job.
+    cutoff = timezone.now() + timedelta(microseconds=1)
+    pending = list(
+        RollupPending.objects.filter(workspace_id=workspace_id, created_at__lt=cutoff).values_list(
+            "id", "kind", "node_id"
+        )
+    )
+    if not pending:
+        return 0
+    with transaction.atomic():
+        written = rollups.refresh(
+            workspace, rollups.Seeds.of((kind, node_id) for _, kind, node_id in pending)
+        )
+        RollupPending.objects.filter(
+            pk__in=[pk for pk, _, _ in pending], created_at__lt=cutoff
+        ).delete()
+    return written
+
+
+def pending_workspaces() -> list[int]:
+    return list(RollupPending.objects.values_list("workspace_id", flat=True).distinct())

@@ -1,0 +1,959 @@
+"""Materialized rollups: every node's progress, status and reasons, recomputed from source rows.
+
+Two ways in, one computation:
+- `refresh(workspace_id, seeds)` recomputes the seeded nodes and walks *up* only the chain they
+  feed: roadmap items → sprints → teams, and roadmap items → key results → objectives → the
+  key results those objectives are aligned to → their objectives … Each level is a handful of
+  bulk queries, so the cost grows with the depth of the chain, not with the data.
+- `recompute_all(workspace)` runs the same levels over every node of a workspace (repair).
+
+Both end in the same per-node functions (`item_rollup`, `sprint_rollup`, `team_rollup`,
+`okr_rollups`), which read their inputs as rows (fresh ones from this pass, else the stored
+ones), so the incremental path and the full one agree exactly; a hypothesis state machine in
+tests/dashboards checks it. Numbers are rounded once, when a row is built, and consumers read
+the rounded values.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from alignment.models import Team, Workspace
+from dashboards.models import Basis, NodeKind, Rollup
+from okrs import progress as math
+from okrs.models import KeyResult, Objective, ObjectiveStatus
+from okrs.selectors import key_result_facts
+from roadmaps.models import KeyResultLink, RoadmapItem
+from tasks.models import Sprint, SprintStatus, StateCategory, Task
+
+Key = tuple[str, int]
+ITEM, SPRINT, TEAM = NodeKind.ROADMAP_ITEM.value, NodeKind.SPRINT.value, NodeKind.TEAM.value
+KR, OBJECTIVE = NodeKind.KEY_RESULT.value, NodeKind.OBJECTIVE.value
+TASK = "task"
+ZERO = Decimal("0")
+FOUR = Decimal("0.0001")
+THREE = Decimal("0.001")
+ROW_FIELDS = [
+    "workspace",
+    "progress",
+    "expected",
+    "basis",
+    "done_points",
+    "total_points",
+    "done_count",
+    "total_count",
+    "aligned_points",
+    "work_progress",
+    "status",
+    "reasons",
+    "feeds",
+    "inputs",
+    "computed_at",
+]
+# The fields a full recompute and an incremental one must agree on.
+COMPARED_FIELDS = [f for f in ROW_FIELDS if f not in ("workspace", "computed_at")]
+
+
+def q4(value: float | Decimal) -> Decimal:
+    return Decimal(str(value)).quantize(FOUR)
+
+
+def q3(value: Decimal | int) -> Decimal:
+    return Decimal(value).quantize(THREE)
+
+
+def reason_json(reason: math.Reason) -> dict[str, Any]:
+    return {
+        "code": reason.code,
+        "numbers": dict(reason.numbers),
+        "objects": [[kind, obj_id] for kind, obj_id in reason.objects],
+    }
+
+
+def reason_from_json(data: Mapping[str, Any]) -> math.Reason:
+    return math.Reason(
+        code=str(data.get("code", "")),
+        numbers=dict(data.get("numbers") or {}),
+        objects=[(str(k), int(i)) for k, i in data.get("objects") or []],
+    )
+
+
+def _keys(pairs: Iterable[Key]) -> list[list[Any]]:
+    return [[kind, node_id] for kind, node_id in sorted(set(pairs))]
+
+
+# ---- pure computation ------------------------------------------------------------------------
+
+
+@dataclass
+class Work:
+    """Points and tasks counted under a node (canceled tasks never count)."""
+
+    done_points: Decimal = ZERO
+    total_points: Decimal = ZERO
+    done_count: int = 0
+    total_count: int = 0
+    aligned_points: Decimal = ZERO
+
+    def add(self, other: Work) -> None:
+        self.done_points += other.done_points
+        self.total_points += other.total_points
+        self.done_count += other.done_count
+        self.total_count += other.total_count
+        self.aligned_points += other.aligned_points
+
+    @property
+    def open_count(self) -> int:
+        return self.total_count - self.done_count
+
+
+def work_progress(work: Work) -> tuple[float, str]:
+    """Done share on points when anything is estimated, else on task count."""
+    if work.total_points > 0:
+        return math.clamp01(float(work.done_points / work.total_points)), Basis.POINTS.value
+    if work.total_count > 0:
+        return work.done_count / work.total_count, Basis.COUNT.value
+    return 0.0, Basis.NONE.value
+
+
+def _row(
+    workspace_id: int,
+    kind: str,
+    node_id: int,
+    *,
+    progress: float,
+    expected: float,
+    basis: str,
+    work: Work,
+    status: math.Status,
+    feeds: Iterable[Key] = (),
+    inputs: Iterable[Key] = (),
+    work_share: float | None = None,
+    extra_reasons: Sequence[math.Reason] = (),
+    now: Any = None,
+) -> Rollup:
+    return Rollup(
+        workspace_id=workspace_id,
+        kind=kind,
+        node_id=node_id,
+        progress=q4(math.clamp01(progress)),
+        expected=q4(math.clamp01(expected)),
+        basis=basis,
+        done_points=q3(work.done_points),
+        total_points=q3(work.total_points),
+        done_count=work.done_count,
+        total_count=work.total_count,
+        aligned_points=q3(work.aligned_points),
+        work_progress=None if work_share is None else q4(math.clamp01(work_share)),
+        status=status.code,
+        reasons=[reason_json(r) for r in [*status.reasons, *extra_reasons]],
+        feeds=_keys(feeds),
+        inputs=_keys(inputs),
+        computed_at=now or timezone.now(),
+    )
+
+
+def _pace_status(
+    *,
+    ref: list[Key],
+    progress: float,
+    expected: float,
+    thresholds: math.Thresholds,
+) -> math.Status:
+    gap = progress - expected
+    numbers = {"progress": round(progress, 4), "expected": round(expected, 4), "gap": round(gap, 4)}
+    if gap <= -thresholds.off_track_gap:
+        return math.Status(math.OFF_TRACK, [math.Reason("behind_pace", numbers, ref)])
+    if gap <= -thresholds.at_risk_gap:
+        return math.Status(math.AT_RISK, [math.Reason("behind_pace", numbers, ref)])
+    return math.Status(math.ON_TRACK, [math.pace_reason(progress, expected, ref)])
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    id: int
+    workspace_id: int
+    start_date: date | None
+    target_date: date | None
+    status: str
+
+
+def item_rollup(
+    item: ItemFacts,
+    work: Work,
+    *,
+    feeds: Iterable[Key],
+    today: date,
+    thresholds: math.Thresholds,
+    now: Any = None,
+) -> Rollup:
+    """A roadmap item: done/total points of its tasks, against the pace of its own dates."""
+    ref: list[Key] = [(ITEM, item.id)]
+    progress, basis = work_progress(work)
+    expected = 0.0
+    if item.start_date and item.target_date:
+        expected = math.expected_progress(start=item.start_date, end=item.target_date, today=today)
+    if work.total_count == 0:
+        status = math.Status(math.ON_TRACK, [math.Reason("no_tasks", {}, ref)])
+    elif progress >= 1:
+        status = math.Status(math.ON_TRACK, [math.Reason("target_reached", {"progress": 1.0}, ref)])
+    elif item.target_date and today > item.target_date:
+        numbers = {
+            "days_late": float((today - item.target_date).days),
+            "open_count": float(work.open_count),
+            "progress": round(progress, 4),
+        }
+        status = math.Status(math.OFF_TRACK, [math.Reason("past_target_date", numbers, ref)])
+    elif item.start_date and item.target_date and today >= item.start_date:
+        status = _pace_status(ref=ref, progress=progress, expected=expected, thresholds=thresholds)
+    else:
+        status = math.Status(math.ON_TRACK, [math.Reason("not_scheduled", {}, ref)])
+    return _row(
+        item.workspace_id,
+        ITEM,
+        item.id,
+        progress=progress,
+        expected=expected,
+        basis=basis,
+        work=work,
+        status=status,
+        feeds=feeds,
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class SprintFacts:
+    id: int
+    workspace_id: int
+    team_id: int
+    start_date: date
+    end_date: date
+    status: str
+
+
+def sprint_rollup(
+    sprint: SprintFacts,
+    work: Work,
+    *,
+    inputs: Iterable[Key],
+    today: date,
+    thresholds: math.Thresholds,
+    now: Any = None,
+) -> Rollup:
+    """A sprint: done/total points of the tasks in it now, against the sprint's calendar."""
+    ref: list[Key] = [(SPRINT, sprint.id)]
+    progress, basis = work_progress(work)
+    expected = math.expected_progress(start=sprint.start_date, end=sprint.end_date, today=today)
+    if sprint.status == SprintStatus.CLOSED:
+        expected = 1.0
+        status = math.Status(
+            math.ON_TRACK, [math.Reason("sprint_closed", {"progress": round(progress, 4)}, ref)]
+        )
+    elif sprint.status == SprintStatus.PLANNED:
+        status = math.Status(math.ON_TRACK, [math.Reason("sprint_not_started", {}, ref)])
+    elif work.total_count == 0:
+        status = math.Status(math.ON_TRACK, [math.Reason("no_tasks", {}, ref)])
+    elif progress >= 1:
+        status = math.Status(math.ON_TRACK, [math.Reason("target_reached", {"progress": 1.0}, ref)])
+    else:
+        status = _pace_status(ref=ref, progress=progress, expected=expected, thresholds=thresholds)
+    return _row(
+        sprint.workspace_id,
+        SPRINT,
+        sprint.id,
+        progress=progress,
+        expected=expected,
+        basis=basis,
+        work=work,
+        status=status,
+        feeds=[(TEAM, sprint.team_id)],
+        inputs=inputs,
+        now=now,
+    )
+
+
+def team_rollup(
+    workspace_id: int, team_id: int, active_sprint: Rollup | None, *, now: Any = None
+) -> Rollup:
+    """A team: the numbers of its active sprint (alignment included), or nothing to count."""
+    ref: list[Key] = [(TEAM, team_id)]
+    if active_sprint is None:
+        status = math.Status(math.ON_TRACK, [math.Reason("no_active_sprint", {}, ref)])
+        return _row(
+            workspace_id,
+            TEAM,
+            team_id,
+            progress=0.0,
+            expected=0.0,
+            basis=Basis.NONE.value,
+            work=Work(),
+            status=status,
+            now=now,
+        )
+    work = Work(
+        done_points=active_sprint.done_points,
+        total_points=active_sprint.total_points,
+        done_count=active_sprint.done_count,
+        total_count=active_sprint.total_count,
+        aligned_points=active_sprint.aligned_points,
+    )
+    reasons = [reason_from_json(r) for r in active_sprint.reasons]
+    return _row(
+        workspace_id,
+        TEAM,
+        team_id,
+        progress=float(active_sprint.progress),
+        expected=float(active_sprint.expected),
+        basis=active_sprint.basis,
+        work=work,
+        status=math.Status(active_sprint.status, reasons),
+        inputs=[(SPRINT, active_sprint.node_id)],
+        now=now,
+    )
+
+
+@dataclass
+class OkrInputs:
+    """What the OKR level reads besides objectives and KRs themselves."""
+
+    # KR id → [(link weight, item rollup)] of its linked roadmap items.
+    links: dict[int, list[tuple[Decimal, Rollup]]] = field(default_factory=dict)
+    # KR id → [(objective weight, objective rollup)] of the live objectives aligned to it.
+    aligned: dict[int, list[tuple[Decimal, Rollup]]] = field(default_factory=dict)
+
+
+def key_result_rollup(
+    kr: KeyResult,
+    objective: Objective,
+    inputs: OkrInputs,
+    *,
+    today: date,
+    thresholds: math.Thresholds,
+    now: Any = None,
+) -> Rollup:
+    """A key result: link-weighted linked work, aligned objectives or its own check-ins."""
+    work = Work()
+    weighted_done = weighted_total = ZERO
+    weighted_done_count = weighted_total_count = ZERO
+    linked = inputs.links.get(kr.pk, [])
+    for weight, item in linked:
+        work.done_points += weight * item.done_points
+        work.total_points += weight * item.total_points
+        work.done_count += item.done_count
+        work.total_count += item.total_count
+        weighted_done_count += weight * item.done_count
+        weighted_total_count += weight * item.total_count
+    weighted_done, weighted_total = work.done_points, work.total_points
+    share: float | None = None
+    if weighted_total > 0:
+        share = float(q4(weighted_done / weighted_total))
+    elif weighted_total_count > 0:
+        share = float(q4(weighted_done_count / weighted_total_count))
+    facts = key_result_facts(kr, tasks_progress=share if kr.source == math.TASKS else None)
+    period = objective.period
+    notes: list[math.Reason] = []
+    children = inputs.aligned.get(kr.pk, [])
+    if kr.source == math.CHILDREN and kr.kind not in (math.BOOLEAN, math.MILESTONE):
+        mean = math.weighted_mean((float(row.progress), float(w)) for w, row in children)
+        if mean is None:
+            notes.append(math.Reason("no_aligned_objectives", objects=[(KR, kr.pk)]))
+        progress, basis = math.clamp01(mean or 0.0), Basis.CHILDREN.value
+    else:
+        progress, basis, notes = math.own_progress(facts)
+    expected = math.expected_progress(start=period.start, end=period.end, today=today)
+    status = math.key_result_status(
+        kr=facts,
+        progress=progress,
+        expected=expected,
+        today=today,
+        period_start=period.start,
+        period_end=period.end,
+        thresholds=thresholds,
+    )
+    return _row(
+        kr.workspace_id,
+        KR,
+        kr.pk,
+        progress=progress,
+        expected=expected,
+        basis=basis,
+        work=work,
+        status=status,
+        feeds=[(OBJECTIVE, kr.objective_id)],
+        inputs=[
+            *((ITEM, row.node_id) for _, row in linked),
+            *((OBJECTIVE, r.node_id) for _, r in children),
+        ],
+        work_share=share,
+        extra_reasons=notes,
+        now=now,
+    )
+
+
+def objective_rollup(
+    objective: Objective,
+    kr_rows: Sequence[tuple[KeyResult, Rollup]],
+    *,
+    today: date,
+    thresholds: math.Thresholds,
+    now: Any = None,
+) -> Rollup:
+    """An objective: the weighted mean of its key results, against the period's pace."""
+    period = objective.period
+    shares = math.weight_shares([float(kr.weight) for kr, _ in kr_rows])
+    progress = math.clamp01(
+        sum(share * float(row.progress) for share, (_, row) in zip(shares, kr_rows, strict=True))
+    )
+    expected = math.expected_progress(start=period.start, end=period.end, today=today)
+    statuses = [
+        (kr.pk, math.Status(row.status, [reason_from_json(r) for r in row.reasons]))
+        for kr, row in kr_rows
+    ]
+    status = math.objective_status(
+        objective_id=objective.pk,
+        progress=progress,
+        expected=expected,
+        key_results=statuses,
+        today=today,
+        period_start=period.start,
+        thresholds=thresholds,
+    )
+    work = Work()
+    for _, row in kr_rows:
+        work.add(Work(row.done_points, row.total_points, row.done_count, row.total_count))
+    feeds: list[Key] = []
+    if objective.parent_key_result_id:
+        feeds.append((KR, objective.parent_key_result_id))
+    return _row(
+        objective.workspace_id,
+        OBJECTIVE,
+        objective.pk,
+        progress=progress,
+        expected=expected,
+        basis=Basis.KEY_RESULTS.value if kr_rows else Basis.NONE.value,
+        work=work,
+        status=status,
+        feeds=feeds,
+        inputs=[(KR, kr.pk) for kr, _ in kr_rows],
+        now=now,
+    )
+
+
+# ---- loading and writing -----------------------------------------------------------------------
+
+
+@dataclass
+class Seeds:
+    """Nodes known to be stale; `tasks` are resolved to their item, sprint and team."""
+
+    tasks: set[int] = field(default_factory=set)
+    items: set[int] = field(default_factory=set)
+    sprints: set[int] = field(default_factory=set)
+    teams: set[int] = field(default_factory=set)
+    key_results: set[int] = field(default_factory=set)
+    objectives: set[int] = field(default_factory=set)
+
+    def add(self, kind: str, node_id: int | None) -> None:
+        if node_id is None:
+            return
+        bucket = {
+            TASK: self.tasks,
+            ITEM: self.items,
+            SPRINT: self.sprints,
+            TEAM: self.teams,
+            KR: self.key_results,
+            OBJECTIVE: self.objectives,
+        }.get(kind)
+        if bucket is not None:
+            bucket.add(int(node_id))
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[str, int | None]]) -> Seeds:
+        seeds = cls()
+        for kind, node_id in pairs:
+            seeds.add(kind, node_id)
+        return seeds
+
+    def __bool__(self) -> bool:
+        return any(
+            (self.tasks, self.items, self.sprints, self.teams, self.key_results, self.objectives)
+        )
+
+
+@dataclass
+class Pass:
+    """One refresh: the rows built so far (read before the stored ones) and what to write."""
+
+    workspace_id: int
+    today: date
+    thresholds: math.Thresholds
+    now: Any
+    full: bool = False
+    fresh: dict[Key, Rollup] = field(default_factory=dict)
+    gone: set[Key] = field(default_factory=set)
+    old: dict[Key, Rollup] = field(default_factory=dict)
+
+    def load_old(self, kind: str, ids: Iterable[int]) -> None:
+        """Stored rows of these nodes (for the nodes they used to feed); one query."""
+        wanted = [i for i in set(ids) if (kind, i) not in self.old]
+        if self.full or not wanted:
+            return
+        for row in Rollup.objects.filter(kind=kind, node_id__in=wanted):
+            self.old[(kind, row.node_id)] = row
+
+    def old_feeds(self, kind: str, ids: Iterable[int]) -> list[Key]:
+        found: list[Key] = []
+        for node_id in ids:
+            row = self.old.get((kind, node_id))
+            if row is not None:
+                found.extend((k, int(i)) for k, i in row.feeds)
+        return found
+
+    def rows(self, kind: str, ids: Iterable[int]) -> dict[int, Rollup]:
+        """Rows of these nodes: from this pass when built here, else stored; one query."""
+        result: dict[int, Rollup] = {}
+        missing = []
+        for node_id in set(ids):
+            row = self.fresh.get((kind, node_id))
+            if row is not None:
+                result[node_id] = row
+            elif (kind, node_id) not in self.gone:
+                missing.append(node_id)
+        if missing and not self.full:
+            for row in Rollup.objects.filter(kind=kind, node_id__in=missing):
+                result[row.node_id] = row
+        return result
+
+    def put(self, row: Rollup) -> None:
+        self.fresh[(row.kind, row.node_id)] = row
+
+    def drop(self, kind: str, ids: Iterable[int]) -> None:
+        self.gone.update((kind, i) for i in ids)
+
+    def save(self) -> None:
+        """Upsert every fresh row and delete the rows of nodes that no longer exist."""
+        rows = list(self.fresh.values())
+        if rows:
+            Rollup.objects.bulk_create(
+                rows,
+                batch_size=1000,
+                update_conflicts=True,
+                unique_fields=["kind", "node_id"],
+                update_fields=[f if f != "workspace" else "workspace_id" for f in ROW_FIELDS],
+            )
+        if self.full:
+            kept: dict[str, list[int]] = defaultdict(list)
+            for kind, node_id in self.fresh:
+                kept[kind].append(node_id)
+            for kind in NodeKind.values:
+                Rollup.objects.filter(workspace_id=self.workspace_id, kind=kind).exclude(
+                    node_id__in=kept.get(kind, [])
+                ).delete()
+        elif self.gone:
+            by_kind: dict[str, list[int]] = defaultdict(list)
+            for kind, node_id in self.gone:
+                by_kind[kind].append(node_id)
+            condition = Q(pk__in=[])
+            for kind, ids in by_kind.items():
+                condition |= Q(kind=kind, node_id__in=ids)
+            Rollup.objects.filter(condition, workspace_id=self.workspace_id).delete()
+
+
+def _work_rows(workspace_id: int, condition: Q | None) -> list[dict[str, Any]]:
+    """Done/total points and counts per (roadmap item, sprint): the one aggregate over tasks."""
+    decimal = DecimalField(max_digits=14, decimal_places=3)
+    done = Q(state_category=StateCategory.DONE)
+    tasks = Task.objects.filter(workspace_id=workspace_id).exclude(
+        state_category=StateCategory.CANCELED
+    )
+    if condition is not None:
+        tasks = tasks.filter(condition)
+    else:
+        tasks = tasks.filter(Q(roadmap_item_id__isnull=False) | Q(sprint_id__isnull=False))
+    rows: Any = (
+        tasks.values("roadmap_item_id", "sprint_id")
+        .order_by()
+        .annotate(
+            total_points=Coalesce(Sum("estimate"), Value(ZERO), output_field=decimal),
+            done_points=Coalesce(Sum("estimate", filter=done), Value(ZERO), output_field=decimal),
+            total_count=Count("id"),
+            done_count=Count("id", filter=done),
+        )
+    )
+    return list(rows)
+
+
+def _work_of(row: Mapping[str, Any]) -> Work:
+    return Work(
+        done_points=Decimal(row["done_points"] or 0),
+        total_points=Decimal(row["total_points"] or 0),
+        done_count=int(row["done_count"]),
+        total_count=int(row["total_count"]),
+    )
+
+
+def _aligned_items(workspace_id: int, item_ids: set[int] | None) -> set[int]:
+    """Items linked to a key result of an active objective: work that traces to an active KR."""
+    links = KeyResultLink.objects.filter(
+        workspace_id=workspace_id, key_result__objective__status=ObjectiveStatus.ACTIVE
+    )
+    if item_ids is not None:
+        if not item_ids:
+            return set()
+        links = links.filter(item_id__in=item_ids)
+    return set(links.values_list("item_id", flat=True))
+
+
+def _work_levels(p: Pass, seeds: Seeds) -> None:
+    """Roadmap items, sprints and teams; adds the key results the items feed to `seeds`."""
+    items: set[int] | None = None if p.full else set(seeds.items)
+    sprints: set[int] | None = None if p.full else set(seeds.sprints)
+    teams: set[int] | None = None if p.full else set(seeds.teams)
+    if items is not None and sprints is not None:
+        # Nodes the stale items used to feed: an unlinked KR, a sprint their tasks left.
+        p.load_old(ITEM, items)
+        for kind, node_id in p.old_feeds(ITEM, items):
+            if kind == KR:
+                seeds.key_results.add(node_id)
+            elif kind == SPRINT:
+                sprints.add(node_id)
+    by_item: dict[int, Work] = defaultdict(Work)
+    sprints_of_item: dict[int, set[int]] = defaultdict(set)
+    by_sprint: dict[int, list[tuple[int | None, Work]]] = defaultdict(list)
+
+    def collect(rows: Iterable[dict[str, Any]], *, seen_sprints: set[int] | None) -> None:
+        for row in rows:
+            item_id, sprint_id, work = row["roadmap_item_id"], row["sprint_id"], _work_of(row)
+            if item_id is not None and (items is None or item_id in items):
+                by_item[item_id].add(work)
+                if sprint_id is not None:
+                    sprints_of_item[item_id].add(sprint_id)
+            if sprint_id is not None and (seen_sprints is None or sprint_id in seen_sprints):
+                by_sprint[sprint_id].append((item_id, work))
+
+    if items is None or sprints is None:
+        collect(_work_rows(p.workspace_id, None), seen_sprints=None)
+    elif items or sprints:
+        condition = Q(roadmap_item_id__in=items) | Q(sprint_id__in=sprints)
+        collect(_work_rows(p.workspace_id, condition), seen_sprints=set(sprints))
+        # Sprints holding the stale items' tasks: their alignment may have changed.
+        extra = {s for i in items for s in sprints_of_item.get(i, ())} - sprints
+        if extra:
+            sprints |= extra
+            rows = _work_rows(p.workspace_id, Q(sprint_id__in=extra))
+            for row in rows:
+                by_sprint[row["sprint_id"]].append((row["roadmap_item_id"], _work_of(row)))
+
+    # Roadmap items.
+    item_qs = RoadmapItem.objects.filter(workspace_id=p.workspace_id)
+    if items is not None:
+        item_qs = item_qs.filter(pk__in=items)
+    facts = (
+        [
+            ItemFacts(r["id"], p.workspace_id, r["start_date"], r["target_date"], r["status"])
+            for r in item_qs.values("id", "start_date", "target_date", "status")
+        ]
+        if items is None or items
+        else []
+    )
+    found_items = {f.id for f in facts}
+    linked_item_ids = found_items | {i for rows in by_sprint.values() for i, _ in rows if i}
+    links = KeyResultLink.objects.filter(workspace_id=p.workspace_id)
+    if not p.full:
+        links = links.filter(item_id__in=linked_item_ids)
+    link_rows = (
+        list(links.values_list("item_id", "key_result_id", "key_result__objective__status"))
+        if p.full or linked_item_ids
+        else []
+    )
+    krs_of_item: dict[int, set[int]] = defaultdict(set)
+    aligned: set[int] = set()
+    for item_id, kr_id, objective_status in link_rows:
+        krs_of_item[item_id].add(kr_id)
+        if objective_status == ObjectiveStatus.ACTIVE:
+            aligned.add(item_id)
+    if items is not None:
+        p.drop(ITEM, items - found_items)
+    for item in facts:
+        feeds = [(KR, k) for k in krs_of_item.get(item.id, ())]
+        feeds += [(SPRINT, s) for s in sprints_of_item.get(item.id, ())]
+        p.put(
+            item_rollup(
+                item,
+                by_item.get(item.id, Work()),
+                feeds=feeds,
+                today=p.today,
+                thresholds=p.thresholds,
+                now=p.now,
+            )
+        )
+        seeds.key_results.update(krs_of_item.get(item.id, ()))
+
+    # Sprints.
+    sprint_qs = Sprint.objects.filter(workspace_id=p.workspace_id)
+    if sprints is not None:
+        sprint_qs = sprint_qs.filter(pk__in=sprints)
+    sprint_facts = (
+        [
+            SprintFacts(
+                r["id"], p.workspace_id, r["team_id"], r["start_date"], r["end_date"], r["status"]
+            )
+            for r in sprint_qs.values("id", "team_id", "start_date", "end_date", "status")
+        ]
+        if sprints is None or sprints
+        else []
+    )
+    if sprints is not None and teams is not None:
+        p.load_old(SPRINT, sprints)
+        p.drop(SPRINT, sprints - {s.id for s in sprint_facts})
+        teams.update(i for kind, i in p.old_feeds(SPRINT, sprints) if kind == TEAM)
+    for sprint in sprint_facts:
+        total = Work()
+        inputs: set[Key] = set()
+        for member_id, work in by_sprint.get(sprint.id, []):
+            if member_id is not None:
+                inputs.add((ITEM, member_id))
+                if member_id in aligned:
+                    total.aligned_points += work.total_points
+            total.add(work)
+        p.put(
+            sprint_rollup(
+                sprint, total, inputs=inputs, today=p.today, thresholds=p.thresholds, now=p.now
+            )
+        )
+        if teams is not None:
+            teams.add(sprint.team_id)
+
+    # Teams: the numbers of their active sprint.
+    team_qs = Team.objects.filter(workspace_id=p.workspace_id)
+    active_qs = Sprint.objects.filter(workspace_id=p.workspace_id, status=SprintStatus.ACTIVE)
+    if teams is not None:
+        if not teams:
+            return
+        team_qs = team_qs.filter(pk__in=teams)
+        active_qs = active_qs.filter(team_id__in=teams)
+    team_ids = set(team_qs.values_list("id", flat=True))
+    active = dict(active_qs.values_list("team_id", "id"))
+    if teams is not None:
+        p.drop(TEAM, teams - team_ids)
+    sprint_rows = p.rows(SPRINT, active.values())
+    for team_id in sorted(team_ids):
+        sprint_id = active.get(team_id)
+        active_row = sprint_rows.get(sprint_id) if sprint_id else None
+        p.put(team_rollup(p.workspace_id, team_id, active_row, now=p.now))
+
+
+def _okr_levels(p: Pass, seeds: Seeds) -> None:
+    """Objectives with all their key results, then the objectives they are aligned under."""
+    objectives_qs = Objective.objects.filter(workspace_id=p.workspace_id).select_related("period")
+    if p.full:
+        todo: set[int] | None = None
+    else:
+        todo = set(seeds.objectives)
+        if seeds.key_results:
+            found = dict(
+                KeyResult.objects.filter(pk__in=seeds.key_results).values_list("id", "objective_id")
+            )
+            todo.update(found.values())
+            gone = seeds.key_results - set(found)
+            p.load_old(KR, gone)
+            p.drop(KR, gone)
+            todo.update(i for k, i in p.old_feeds(KR, gone) if k == OBJECTIVE)
+    rounds = 0
+    while todo is None or todo:
+        rounds += 1
+        batch = objectives_qs if todo is None else objectives_qs.filter(pk__in=todo)
+        objectives = {o.pk: o for o in batch}
+        ids = set(objectives) if todo is None else set(todo)
+        if todo is not None:
+            p.load_old(OBJECTIVE, ids)
+            p.drop(OBJECTIVE, ids - set(objectives))
+        krs = list(
+            KeyResult.objects.filter(objective_id__in=list(objectives)).order_by("position", "id")
+            if todo is not None
+            else KeyResult.objects.filter(workspace_id=p.workspace_id).order_by("position", "id")
+        )
+        kr_ids = [kr.pk for kr in krs]
+        if todo is not None:
+            p.load_old(KR, kr_ids)
+        links: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
+        link_qs = KeyResultLink.objects.filter(workspace_id=p.workspace_id)
+        if todo is not None:
+            link_qs = link_qs.filter(key_result_id__in=kr_ids)
+        for kr_id, item_id, weight in link_qs.order_by("id").values_list(
+            "key_result_id", "item_id", "weight"
+        ):
+            links[kr_id].append((weight, item_id))
+        item_rows = p.rows(ITEM, {i for pairs in links.values() for _, i in pairs})
+        children_kr = [kr.pk for kr in krs if kr.source == math.CHILDREN]
+        aligned_of: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
+        if children_kr:
+            aligned_qs = Objective.objects.live().filter(parent_key_result_id__in=children_kr)
+            for obj_id, weight, parent_kr in aligned_qs.order_by("id").values_list(
+                "id", "weight", "parent_key_result_id"
+            ):
+                aligned_of[parent_kr].append((weight, obj_id))
+        # Objectives of this batch aligned under a KR of this batch go first (children first).
+        owner_of_kr = {kr.pk: kr.objective_id for kr in krs}
+        order = _children_first(objectives, owner_of_kr)
+        krs_of: dict[int, list[KeyResult]] = defaultdict(list)
+        for kr in krs:
+            krs_of[kr.objective_id].append(kr)
+        for objective_id in order:
+            objective = objectives[objective_id]
+            child_rows = p.rows(
+                OBJECTIVE, {o for kr in krs_of[objective_id] for _, o in aligned_of.get(kr.pk, [])}
+            )
+            inputs = OkrInputs(
+                links={
+                    kr.pk: [(w, item_rows[i]) for w, i in links.get(kr.pk, []) if i in item_rows]
+                    for kr in krs_of[objective_id]
+                },
+                aligned={
+                    kr.pk: [
+                        (w, child_rows[o]) for w, o in aligned_of.get(kr.pk, []) if o in child_rows
+                    ]
+                    for kr in krs_of[objective_id]
+                },
+            )
+            pairs = []
+            for kr in krs_of[objective_id]:
+                kr.objective = objective
+                row = key_result_rollup(
+                    kr, objective, inputs, today=p.today, thresholds=p.thresholds, now=p.now
+                )
+                p.put(row)
+                pairs.append((kr, row))
+            p.put(
+                objective_rollup(
+                    objective, pairs, today=p.today, thresholds=p.thresholds, now=p.now
+                )
+            )
+        if todo is None or rounds > 50:
+            break
+        parents_kr: set[int] = {
+            o.parent_key_result_id for o in objectives.values() if o.parent_key_result_id
+        }
+        parents_kr |= {i for k, i in p.old_feeds(OBJECTIVE, ids) if k == KR}
+        nxt = set(
+            KeyResult.objects.filter(pk__in=parents_kr).values_list("objective_id", flat=True)
+        )
+        # Within a batch parents come after their children, so only outside ones remain.
+        todo = nxt - set(objectives)
+
+
+def _children_first(
+    objectives: Mapping[int, Objective], owner_of_kr: Mapping[int, int]
+) -> list[int]:
+    """Objective ids ordered so an objective comes after those aligned under its KRs."""
+    parent_of = {o.pk: owner_of_kr.get(o.parent_key_result_id or 0) for o in objectives.values()}
+    depth: dict[int, int] = {}
+    for start in objectives:
+        chain: list[int] = []
+        seen: set[int] = set()
+        node: int | None = start
+        while node is not None and node in objectives and node not in depth and node not in seen:
+            seen.add(node)
+            chain.append(node)
+            node = parent_of.get(node)
+        base = depth.get(node, -1) if node is not None else -1
+        for offset, member in enumerate(reversed(chain)):
+            depth[member] = base + offset + 1
+    # Deeper (further from the root) first; ties by id for a stable order.
+    return sorted(objectives, key=lambda o: (-depth.get(o, 0), o))
+
+
+# ---- public entry points ---------------------------------------------------------------------
+
+
+def _expand(workspace_id: int, seeds: Seeds) -> None:
+    """Resolve tasks to their nodes; changed KRs and objectives reach the items linked to them
+    (an archived objective or a deleted KR changes which sprint work counts as aligned)."""
+    if seeds.tasks:
+        for item_id, sprint_id, team_id in Task.objects.filter(
+            workspace_id=workspace_id, pk__in=seeds.tasks
+        ).values_list("roadmap_item_id", "sprint_id", "team_id"):
+            seeds.add(ITEM, item_id)
+            seeds.add(SPRINT, sprint_id)
+            seeds.add(TEAM, team_id)
+    if seeds.key_results or seeds.objectives:
+        linked = KeyResultLink.objects.filter(workspace_id=workspace_id).filter(
+            Q(key_result_id__in=seeds.key_results)
+            | Q(key_result__objective_id__in=seeds.objectives)
+        )
+        seeds.items.update(linked.values_list("item_id", flat=True))
+        for row in Rollup.objects.filter(kind=KR, node_id__in=seeds.key_results):
+            seeds.items.update(int(i) for k, i in row.inputs if k == ITEM)
+
+
+def _pass(workspace: Workspace, *, today: date | None, full: bool) -> Pass:
+    return Pass(
+        workspace_id=workspace.pk,
+        today=today or timezone.localdate(),
+        thresholds=math.Thresholds.from_settings(workspace.settings),
+        now=timezone.now(),
+        full=full,
+    )
+
+
+@transaction.atomic
+def refresh(workspace: Workspace, seeds: Seeds, *, today: date | None = None) -> int:
+    """Recompute the seeded nodes and everything they feed, up to the roots; rows written."""
+    if not seeds:
+        return 0
+    p = _pass(workspace, today=today, full=False)
+    _expand(workspace.pk, seeds)
+    _work_levels(p, seeds)
+    _okr_levels(p, seeds)
+    p.save()
+    return len(p.fresh)
+
+
+def refresh_ancestors_of_task(task_id: int, *, today: date | None = None) -> int:
+    """Recompute the chain above one task: its item, linked KRs, objectives, sprint, team."""
+    task = Task.objects.filter(pk=task_id).select_related("workspace").first()
+    if task is None:
+        return 0
+    return refresh(task.workspace, Seeds(tasks={task_id}), today=today)
+
+
+def compute_all(workspace: Workspace, *, today: date | None = None) -> dict[Key, Rollup]:
+    """Every node's row of a workspace, computed from source rows and not saved."""
+    p = _pass(workspace, today=today, full=True)
+    seeds = Seeds()
+    _work_levels(p, seeds)
+    _okr_levels(p, seeds)
+    return p.fresh
+
+
+@transaction.atomic
+def recompute_all(workspace: Workspace, *, today: date | None = None) -> int:
+    """Recompute every node of a workspace from source rows (repair); rows written."""
+    p = _pass(workspace, today=today, full=True)
+    p.fresh = compute_all(workspace, today=p.today)
+    p.save()
+    return len(p.fresh)
+
+
+def comparable(row: Rollup) -> dict[str, Any]:
+    """The fields the incremental and the full path must agree on."""
+    return {name: getattr(row, name) for name in COMPARED_FIELDS}
+
+
+def tasks_progress(workspace: Workspace, key_result_ids: Sequence[int]) -> dict[int, float]:
+    """`source=tasks` progress for OKR pages: the link-weighted done share, from rollups."""
+    rows = Rollup.objects.filter(
+        workspace=workspace, kind=KR, node_id__in=list(key_result_ids), work_progress__isnull=False
+    ).values_list("node_id", "work_progress")
+    return {node_id: float(value) for node_id, value in rows if value is not None}
