@@ -66,8 +66,10 @@ SHOTS ?= /accounts/login/=login /w/acme/=workspace-home
 screenshots: install-dev seed
 	@$(PY) manage.py runserver 127.0.0.1:$(SHOTS_PORT) --noreload >/dev/null 2>&1 & pid=$$!; \
 	trap 'kill $$pid' EXIT; \
-	$(PY) -m tests.browser.screenshots --base-url http://127.0.0.1:$(SHOTS_PORT) \
+	DOCS_SCREENSHOTS=1 $(PY) -m tests.browser.screenshots --base-url http://127.0.0.1:$(SHOTS_PORT) \
 		--login priya@acme.example:demo-password $(SHOTS)
+	# The browser journeys capture the feature pages of docs/ as they go.
+	DOCS_SCREENSHOTS=1 $(VENV)/bin/pytest -q -p no:xdist -m browser
 
 bench: install-dev
 	$(PY) -m bench.run

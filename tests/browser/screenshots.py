@@ -12,6 +12,7 @@ signed-out pages named by `--public` (default: the log-in page). Browser tests c
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import sys
 import time
@@ -22,13 +23,18 @@ from playwright.sync_api import Page, sync_playwright
 
 from tests.browser.helpers import VIEWPORT, launch_chromium, log_in
 
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS_IMG = ROOT / "docs" / "img"
+# Test runs write their captures here (ignored by git); DOCS_SCREENSHOTS=1 (make screenshots)
+# refreshes the committed docs images instead, so `make test` never dirties the tree.
+SCRATCH_IMG = ROOT / "test-artifacts" / "screens"
 
 
 def capture(page: Page, name: str, *, full_page: bool = False) -> Path:
-    """Save what the page shows now as docs/img/<name>.png."""
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    path = DOCS_IMG / f"{name}.png"
+    """Save what the page shows now as <name>.png (docs/img/ when DOCS_SCREENSHOTS=1)."""
+    folder = DOCS_IMG if os.environ.get("DOCS_SCREENSHOTS") == "1" else SCRATCH_IMG
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     page.wait_for_load_state("networkidle")
     page.screenshot(path=str(path), full_page=full_page, animations="disabled")
     return path
