@@ -4,9 +4,9 @@ import json
 from decimal import Decimal
 
 import pytest
-
 from alignment_cli.client import EXIT_NOT_FOUND, EXIT_USAGE
 from alignment_cli.main import app
+
 from okrs.models import CheckIn
 from tasks.models import Task, TaskComment
 from tests.factories.work import (
