@@ -10,6 +10,8 @@ workspace_pages = [
     path("", include("alignment.urls_workspace")),
     path("okrs/", include("okrs.urls")),
     path("integrations/", include("integrations.urls")),
+    path("", include("tasks.urls")),
+    path("roadmaps/", include("roadmaps.urls")),
 ]
 
 workspace_api = [

@@ -1,4 +1,16 @@
-"""Roadmap pages, under /w/<slug>/ (views come with the pages)."""
+"""Roadmap pages, under /w/<slug>/roadmaps/."""
+
+from django.urls import path
+
+from roadmaps import views
 
 app_name = "roadmaps"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.roadmap_list, name="list"),
+    path("<int:roadmap_id>/", views.roadmap_timeline, name="timeline"),
+    path(
+        "<int:roadmap_id>/items/<int:item_id>/reschedule/",
+        views.item_reschedule,
+        name="item_reschedule",
+    ),
+]

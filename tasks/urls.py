@@ -1,4 +1,33 @@
-"""Work pages, under /w/<slug>/ (views come with the pages)."""
+"""Work pages, under /w/<slug>/: boards, backlog, planning, workflow, tasks, my work, search."""
+
+from django.urls import path
+
+from tasks.views import backlog, board, task_pages, work, workflow
 
 app_name = "tasks"
-urlpatterns: list = []
+urlpatterns = [
+    path("boards/", board.board_list, name="boards"),
+    path("teams/<int:team_id>/board/", board.sprint_board, name="board"),
+    path("teams/<int:team_id>/backlog/", backlog.backlog, name="backlog"),
+    path("teams/<int:team_id>/backlog/bulk/", backlog.backlog_bulk, name="backlog_bulk"),
+    path("teams/<int:team_id>/planning/", backlog.sprint_planning, name="planning"),
+    path("teams/<int:team_id>/workflow/", workflow.workflow_settings, name="workflow"),
+    path(
+        "teams/<int:team_id>/workflow/<int:workflow_state_id>/",
+        workflow.workflow_state_edit,
+        name="workflow_state",
+    ),
+    path("tasks/new/", task_pages.task_new, name="task_new"),
+    path("tasks/similar/", task_pages.similar_tasks, name="similar"),
+    path("tasks/<str:key>/", task_pages.task_detail, name="task"),
+    path("tasks/<str:key>/edit/", task_pages.task_edit, name="task_edit"),
+    path("tasks/<str:key>/card/", board.task_card, name="card"),
+    path("tasks/<str:key>/move/", board.task_move, name="move"),
+    path("tasks/<str:key>/quick-edit/", board.task_quick_edit, name="quick_edit"),
+    path("tasks/<str:key>/comments/", task_pages.comment_add, name="comment_add"),
+    path("tasks/<str:key>/align/", task_pages.task_align, name="align"),
+    path("tasks/<str:key>/not-duplicate/", task_pages.not_duplicate, name="not_duplicate"),
+    path("tasks/<str:key>/merge/", task_pages.task_merge, name="merge"),
+    path("my-work/", work.my_work, name="my_work"),
+    path("search/", work.search, name="search"),
+]

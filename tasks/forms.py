@@ -1,0 +1,235 @@
+"""Input shapes for the work pages. Every choice is scoped to the workspace; no writes here."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+
+from alignment.models import Team, User, Workspace
+from roadmaps.models import CLOSED_ITEM_STATUSES, RoadmapItem
+from tasks.models import (
+    Label,
+    Priority,
+    Sprint,
+    SprintStatus,
+    StateCategory,
+    Task,
+    WorkflowState,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class PersonField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
+class SprintField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.team.key} · {obj.name} ({obj.get_status_display().lower()})"
+
+
+class RoadmapItemField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.roadmap.name} · {obj.title}"
+
+
+def choice_field(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    """A form's model choice field, typed (to scope its queryset per workspace)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
+
+
+def people_of(workspace: Workspace) -> Any:
+    return User.objects.filter(memberships__workspace=workspace, is_active=True).order_by(
+        "full_name", "email"
+    )
+
+
+def open_items_of(workspace: Workspace, current: RoadmapItem | None = None) -> Any:
+    qs = RoadmapItem.objects.for_workspace(workspace).select_related("roadmap")
+    wanted = ~Q(status__in=sorted(CLOSED_ITEM_STATUSES))
+    if current is not None:
+        wanted |= Q(pk=current.pk)
+    return qs.filter(wanted).order_by("roadmap__name", "start_date", "title")
+
+
+class TaskForm(forms.Form):
+    """Create (with a team) or edit (with the task's team and its version) a task."""
+
+    title = forms.CharField(max_length=255, widget=forms.TextInput(attrs={"autofocus": True}))
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None)
+    description = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Markdown: **bold**, lists, `code`, links.",
+    )
+    state = forms.ModelChoiceField(queryset=WorkflowState.objects.none(), empty_label=None)
+    assignee = PersonField(queryset=User.objects.none(), required=False, empty_label="Nobody")
+    estimate = forms.DecimalField(
+        required=False, min_value=Decimal(0), max_digits=4, decimal_places=1, label="Points"
+    )
+    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, initial=0)
+    labels = forms.ModelMultipleChoiceField(
+        queryset=Label.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    due_date = forms.DateField(required=False, widget=DATE)
+    sprint = SprintField(queryset=Sprint.objects.none(), required=False, empty_label="Backlog")
+    roadmap_item = RoadmapItemField(
+        queryset=RoadmapItem.objects.none(),
+        required=False,
+        empty_label="Unaligned",
+        label="Roadmap item",
+        help_text="What this work moves: the line to the key results goes through it.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(
+        self, *args: Any, workspace: Workspace, task: Task | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "assignee").queryset = people_of(workspace)
+        choice_field(self, "labels").queryset = Label.objects.for_workspace(workspace).order_by(
+            "name"
+        )
+        sprints = Sprint.objects.for_workspace(workspace).select_related("team")
+        choice_field(self, "roadmap_item").queryset = open_items_of(
+            workspace, task.roadmap_item if task else None
+        )
+        if task is None:
+            choice_field(self, "team").queryset = Team.objects.for_workspace(workspace)
+            choice_field(self, "sprint").queryset = sprints.exclude(status=SprintStatus.CLOSED)
+            del self.fields["state"]
+            del self.fields["version"]
+        else:
+            del self.fields["team"]
+            choice_field(self, "state").queryset = WorkflowState.objects.for_workspace(
+                workspace
+            ).filter(team_id=task.team_id)
+            team_sprints = sprints.filter(team_id=task.team_id)
+            open_or_current = team_sprints.exclude(status=SprintStatus.CLOSED)
+            if task.sprint_id:
+                open_or_current = open_or_current | team_sprints.filter(pk=task.sprint_id)
+            choice_field(self, "sprint").queryset = open_or_current
+            self.fields["version"].required = True
+
+    @classmethod
+    def initial_for(cls, task: Task, label_ids: list[int]) -> dict[str, Any]:
+        return {
+            "title": task.title,
+            "description": task.description,
+            "state": task.state_id,
+            "assignee": task.assignee_id,
+            "estimate": task.estimate,
+            "priority": task.priority,
+            "labels": label_ids,
+            "due_date": task.due_date,
+            "sprint": task.sprint_id,
+            "roadmap_item": task.roadmap_item_id,
+            "version": task.version,
+        }
+
+
+class QuickEditForm(forms.Form):
+    """Assignee and points from a board card."""
+
+    assignee = PersonField(queryset=User.objects.none(), required=False, empty_label="Nobody")
+    estimate = forms.DecimalField(
+        required=False, min_value=Decimal(0), max_digits=4, decimal_places=1, label="Points"
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "assignee").queryset = people_of(workspace)
+
+
+class MoveForm(forms.Form):
+    """A drop: where the card lands (its neighbours' keys), optionally another column."""
+
+    state = forms.IntegerField(required=False, min_value=1)
+    after = forms.CharField(required=False, max_length=24)
+    before = forms.CharField(required=False, max_length=24)
+    version = forms.IntegerField(min_value=1)
+
+
+class BulkForm(forms.Form):
+    """Backlog bulk actions: one action on the checked tasks. The task ids come as a plain
+    list (`tasks`), checked against the workspace by the bulk service, all or nothing."""
+
+    ACTIONS = [
+        ("sprint", "Move to sprint"),
+        ("assign", "Assign to"),
+        ("label", "Add label"),
+        ("estimate", "Set points"),
+    ]
+    action = forms.ChoiceField(choices=ACTIONS)
+    sprint = forms.ModelChoiceField(queryset=Sprint.objects.none(), required=False)
+    assignee = PersonField(queryset=User.objects.none(), required=False, empty_label="Nobody")
+    label = forms.ModelChoiceField(queryset=Label.objects.none(), required=False)
+    estimate = forms.DecimalField(
+        required=False, min_value=Decimal(0), max_digits=4, decimal_places=1, label="Points"
+    )
+
+    def __init__(self, *args: Any, workspace: Workspace, team: Team, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "sprint").queryset = (
+            Sprint.objects.for_workspace(workspace)
+            .filter(team=team)
+            .exclude(status=SprintStatus.CLOSED)
+        )
+        choice_field(self, "assignee").queryset = people_of(workspace)
+        choice_field(self, "label").queryset = Label.objects.for_workspace(workspace)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        action = data.get("action")
+        needed = {"sprint": "sprint", "label": "label", "estimate": "estimate"}.get(action or "")
+        if needed and data.get(needed) in (None, ""):
+            self.add_error(needed, "Choose a value for this action.")
+        return data
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=20000,
+        label="Comment",
+        help_text="Markdown; @name mentions a member.",
+    )
+
+
+class AlignForm(forms.Form):
+    roadmap_item = RoadmapItemField(queryset=RoadmapItem.objects.none(), label="Roadmap item")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "roadmap_item").queryset = open_items_of(workspace)
+
+
+class OtherTaskForm(forms.Form):
+    """A second task by key: "not a duplicate of" / "merge into"."""
+
+    other = forms.CharField(max_length=24)
+
+
+class WorkflowStateForm(forms.Form):
+    name = forms.CharField(max_length=40)
+    category = forms.ChoiceField(choices=StateCategory.choices)
+    wip_limit = forms.IntegerField(required=False, min_value=1, label="WIP limit")
+    position = forms.IntegerField(required=False, min_value=0)
+
+
+class CapacityForm(forms.Form):
+    user = PersonField(queryset=User.objects.none(), label="Person", empty_label=None)
+    points = forms.DecimalField(min_value=Decimal(0), max_digits=6, decimal_places=1)
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "user").queryset = people_of(workspace)

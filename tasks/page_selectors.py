@@ -1,0 +1,349 @@
+"""Reads that only the work pages need, shaped once per page (a fixed number of queries).
+
+The domain selectors (tasks.selectors, roadmaps.selectors) stay shared with the API; this
+module adds what a page shows around them: filter choices, KR badges, backlog cursors,
+history in words, external links, and the timeline scaled to SVG units.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Count, Q, QuerySet
+
+from alignment.models import Membership, Team, User, Workspace
+from okrs.models import KeyResult, Objective
+from roadmaps.models import KeyResultLink, RoadmapItem
+from roadmaps.selectors import Timeline, TimelineBar
+from tasks import ranking
+from tasks.models import (
+    Label,
+    Sprint,
+    SprintStatus,
+    Task,
+    TaskEvent,
+    TaskEventKind,
+    WorkflowState,
+)
+from tasks.selectors import backlog_for_team
+
+MAX_PAGE = 200  # hard cap of every list page (ARCHITECTURE §11)
+BACKLOG_PAGE = 50
+MAX_CHOICES = 200  # filter and form choices: enough for a workspace, never unbounded
+
+
+def attach_workspace(objects: Iterable[Any], workspace: Workspace) -> None:
+    """Fill the cached `workspace` of loaded rows, so `get_absolute_url()` costs no query."""
+    for obj in objects:
+        obj.workspace = workspace
+
+
+# ---- choices ----------------------------------------------------------------------------
+
+
+@dataclass
+class FilterChoices:
+    people: list[User]
+    labels: list[Label]
+    key_results: list[KeyResult]
+    objectives: list[Objective]
+
+
+def workspace_people(workspace: Workspace) -> list[User]:
+    """Active members of the workspace, by name (one query)."""
+    return [
+        m.user
+        for m in Membership.objects.for_workspace(workspace)
+        .active()
+        .select_related("user")
+        .order_by("user__full_name", "user__email")[:MAX_CHOICES]
+    ]
+
+
+def filter_choices(workspace: Workspace) -> FilterChoices:
+    """People, labels, key results and objectives to filter a board or backlog by (4 queries)."""
+    return FilterChoices(
+        people=workspace_people(workspace),
+        labels=list(Label.objects.for_workspace(workspace).order_by("name")[:MAX_CHOICES]),
+        key_results=list(
+            KeyResult.objects.for_workspace(workspace)
+            .select_related("objective")
+            .order_by("objective__title", "title")[:MAX_CHOICES]
+        ),
+        objectives=list(Objective.objects.for_workspace(workspace).order_by("title")[:MAX_CHOICES]),
+    )
+
+
+def open_sprints(workspace: Workspace, team: Team) -> list[Sprint]:
+    """The team's planned and active sprints, earliest first (one query)."""
+    return list(
+        Sprint.objects.for_workspace(workspace)
+        .filter(team=team)
+        .exclude(status=SprintStatus.CLOSED)
+        .order_by("start_date", "pk")
+    )
+
+
+def team_sprint(workspace: Workspace, team: Team, sprint_id: str | None) -> Sprint | None:
+    """The sprint asked for (?sprint=<id>, scoped to the team), else the active one."""
+    sprints = Sprint.objects.for_workspace(workspace).filter(team=team)
+    if sprint_id:
+        return sprints.filter(pk=int(sprint_id)).first() if sprint_id.isdigit() else None
+    return sprints.active().first()
+
+
+def next_sprint(workspace: Workspace, team: Team) -> Sprint | None:
+    """The sprint to plan: the earliest planned one, else the active one (one query)."""
+    sprints = open_sprints(workspace, team)
+    planned = [s for s in sprints if s.status == SprintStatus.PLANNED]
+    active = [s for s in sprints if s.status == SprintStatus.ACTIVE]
+    candidates = planned or active
+    return candidates[0] if candidates else None
+
+
+def alignment_options(workspace: Workspace) -> list[RoadmapItem]:
+    """Open roadmap items a task can be linked to, with their roadmap (one query)."""
+    return list(
+        RoadmapItem.objects.for_workspace(workspace)
+        .open()
+        .select_related("roadmap")
+        .order_by("roadmap__name", "start_date", "title")[:MAX_CHOICES]
+    )
+
+
+def team_states(workspace: Workspace, team: Team) -> list[WorkflowState]:
+    return list(
+        WorkflowState.objects.for_workspace(workspace)
+        .filter(team=team)
+        .annotate(task_count=Count("tasks"))
+        .order_by("position", "pk")
+    )
+
+
+# ---- cards ------------------------------------------------------------------------------
+
+
+def key_results_by_item(workspace: Workspace, item_ids: Iterable[int | None]) -> dict[int, list]:
+    """roadmap item id → the key results it moves, heaviest first (one query)."""
+    ids = sorted({i for i in item_ids if i})
+    result: dict[int, list[KeyResult]] = defaultdict(list)
+    if not ids:
+        return {}
+    for link in (
+        KeyResultLink.objects.for_workspace(workspace)
+        .filter(item_id__in=ids)
+        .select_related("key_result")
+        .order_by("-weight", "pk")
+    ):
+        result[link.item_id].append(link.key_result)
+    return dict(result)
+
+
+def decorate_cards(
+    workspace: Workspace,
+    tasks: Sequence[Task],
+    *,
+    blocked_by: dict[int, list[str]] | None = None,
+    conflicts: dict[int, list[str]] | None = None,
+) -> None:
+    """Attach `key_results`, `blocked_keys` and `conflict_keys` to each card (one query)."""
+    krs = key_results_by_item(workspace, (t.roadmap_item_id for t in tasks))
+    for task in tasks:
+        task.key_results = krs.get(task.roadmap_item_id or 0, [])  # type: ignore[attr-defined]
+        task.blocked_keys = (blocked_by or {}).get(task.pk, [])  # type: ignore[attr-defined]
+        task.conflict_keys = (conflicts or {}).get(task.pk, [])  # type: ignore[attr-defined]
+
+
+# ---- backlog ----------------------------------------------------------------------------
+
+
+class BadCursor(ValueError):
+    """A `?after=` cursor that is not `<rank>.<id>`."""
+
+
+def parse_cursor(value: str) -> tuple[str, int] | None:
+    if not value:
+        return None
+    rank, _, pk = value.rpartition(".")
+    if not pk.isdigit() or not ranking.is_valid_key(rank):
+        raise BadCursor(value)
+    return rank, int(pk)
+
+
+@dataclass
+class BacklogPage:
+    tasks: list[Task]
+    next_cursor: str | None
+    size: int
+
+
+def backlog_page(
+    workspace: Workspace,
+    team: Team,
+    *,
+    after: str = "",
+    size: int = BACKLOG_PAGE,
+    filters: dict[str, int | None] | None = None,
+) -> BacklogPage:
+    """One page of the team's backlog in rank order, after a keyset cursor (3 queries)."""
+    size = max(1, min(size, MAX_PAGE))
+    qs = backlog_for_team(workspace, team, **(filters or {}))
+    cursor = parse_cursor(after)
+    if cursor is not None:
+        rank, pk = cursor
+        qs = qs.filter(Q(rank__gt=rank) | Q(rank=rank, pk__gt=pk))
+    rows = list(qs[: size + 1])
+    tasks, more = rows[:size], len(rows) > size
+    last = tasks[-1] if tasks else None
+    return BacklogPage(
+        tasks=tasks,
+        next_cursor=f"{last.rank}.{last.pk}" if more and last is not None else None,
+        size=size,
+    )
+
+
+# ---- task page --------------------------------------------------------------------------
+
+
+@dataclass
+class HistoryRow:
+    event: TaskEvent
+    text: str
+
+
+def _name(users: dict[int, User], user_id: Any) -> str:
+    if user_id in (None, ""):
+        return "nobody"
+    user = users.get(user_id)
+    return user.display_name if user else "someone who left"
+
+
+def history_rows(workspace: Workspace, events: Sequence[TaskEvent]) -> list[HistoryRow]:
+    """Each history event in words, newest first; names of sprints and people in 2 queries."""
+    sprint_ids: set[int] = set()
+    user_ids: set[int] = set()
+    for event in events:
+        for data in (event.before or {}, event.after or {}):
+            if isinstance(data, dict):
+                if isinstance(data.get("sprint"), int):
+                    sprint_ids.add(data["sprint"])
+                if isinstance(data.get("assignee"), int):
+                    user_ids.add(data["assignee"])
+    sprints = (
+        dict(
+            Sprint.objects.for_workspace(workspace)
+            .filter(pk__in=sprint_ids)
+            .values_list("pk", "name")
+        )
+        if sprint_ids
+        else {}
+    )
+    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+
+    def value(name: str, data: Any) -> str:
+        raw = data.get(name) if isinstance(data, dict) else None
+        if name == "state":
+            return raw.get("name", "?") if isinstance(raw, dict) else "?"
+        if name == "sprint":
+            return sprints.get(raw, "a deleted sprint") if raw else "the backlog"
+        if name == "assignee":
+            return _name(users, raw)
+        if name == "estimate":
+            return f"{raw} points" if raw not in (None, "") else "no estimate"
+        return str(raw) if raw is not None else "—"
+
+    rows = []
+    for event in events:
+        before, after = event.before, event.after
+        if event.kind == TaskEventKind.CREATED:
+            text = f"Created in {value('state', after)}"
+        elif event.kind in (TaskEventKind.TEAM, TaskEventKind.MERGED):
+            old = before.get("key") if isinstance(before, dict) else "?"
+            new = after.get("key") if isinstance(after, dict) else "?"
+            verb = "Moved" if event.kind == TaskEventKind.TEAM else "Merged"
+            text = f"{verb}: {old} → {new}"
+        else:
+            name = str(event.kind)
+            label = {"state": "State", "sprint": "Sprint", "estimate": "Estimate"}.get(
+                name, "Assignee"
+            )
+            text = f"{label}: {value(name, before)} → {value(name, after)}"
+        rows.append(HistoryRow(event=event, text=text))
+    return list(reversed(rows))
+
+
+def external_links(workspace: Workspace, keys: Sequence[str]) -> list[Any]:
+    """Pull requests and commits naming any of the task's keys (integrations, if installed).
+
+    Looked up through the app registry: the tasks app must not import integrations."""
+    if not apps.is_installed("integrations"):
+        return []
+    try:
+        model = apps.get_model("integrations", "ExternalLink")
+    except LookupError:
+        return []
+    qs: QuerySet = model.objects.filter(workspace=workspace, task_key__in=list(keys))
+    return list(qs.order_by("-updated_at", "-pk")[:50])
+
+
+# ---- timeline ---------------------------------------------------------------------------
+
+SCALE = 1000  # SVG user units across the whole grid
+
+
+@dataclass
+class BarRow:
+    bar: TimelineBar
+    x: float | None
+    width: float | None
+    progress_width: float | None
+    blocked_titles: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TimelineView:
+    timeline: Timeline
+    today_x: float | None
+    months: list[tuple[float, float, str]]
+    quarters: list[tuple[float, float, str]]
+    groups: list[tuple[str, str, list[BarRow]]]
+    item_titles: dict[int, str]
+
+
+def timeline_view(timeline: Timeline) -> TimelineView:
+    """The timeline in SVG units (0..1000 across), with the titles of each bar's blockers."""
+    titles = {bar.item.pk: bar.item.title for g in timeline.groups for bar in g.bars}
+
+    def units(fraction: float | None) -> float | None:
+        return None if fraction is None else round(fraction * SCALE, 2)
+
+    groups = []
+    for group in timeline.groups:
+        rows = []
+        for bar in group.bars:
+            width = units(bar.width)
+            progress = bar.progress
+            rows.append(
+                BarRow(
+                    bar=bar,
+                    x=units(bar.left),
+                    width=width,
+                    progress_width=round(width * progress, 2)
+                    if width is not None and progress is not None
+                    else None,
+                    blocked_titles=[titles.get(i, f"item {i}") for i in bar.blocked_by],
+                )
+            )
+        groups.append((group.key, group.label, rows))
+    return TimelineView(
+        timeline=timeline,
+        today_x=units(timeline.today_left),
+        months=[(units(c.left) or 0, units(c.width) or 0, c.label) for c in timeline.months],
+        quarters=[(units(c.left) or 0, units(c.width) or 0, c.label) for c in timeline.quarters],
+        groups=groups,
+        item_titles=titles,
+    )

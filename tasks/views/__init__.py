@@ -1,0 +1,1 @@
+"""HTML pages of the work domain (one module per page group)."""
