@@ -38,14 +38,7 @@ MAX_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "5"))
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
 # "<mode> METHOD /path" -> the bug it currently hits. Remove an entry when its bug is fixed.
-SIMILAR_TASKS_SHAPE = (
-    "tasks bug: GET /tasks/similar/ answers a bare list `[]` while its schema documents the "
-    "paginated object PaginatedSimilarTaskList ({next, previous, results})"
-)
-KNOWN_FAILURES: dict[str, str] = {
-    "positive GET /api/v1/workspaces/{slug}/tasks/similar/": SIMILAR_TASKS_SHAPE,
-    "negative GET /api/v1/workspaces/{slug}/tasks/similar/": SIMILAR_TASKS_SHAPE,
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 APP = get_wsgi_application()
 SCHEMA = schemathesis.openapi.from_wsgi("/api/schema/", APP)
