@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from alignment.models import Workspace
+from alignment.models import Team, Workspace
 from alignment.querysets import WorkspaceQuerySet
 
 
@@ -116,3 +116,122 @@ class RollupPending(models.Model):
 
     def __str__(self) -> str:
         return f"pending {self.kind}:{self.node_id}"
+
+
+class TeamMetrics(models.Model):
+    """A team's delivery metrics (velocity, flow, DORA), computed by a job; pages read this."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="metrics")
+    data = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"metrics of team {self.team_id}"
+
+
+class DeploymentQuerySet(WorkspaceQuerySet):
+    pass
+
+
+class Deployment(models.Model):
+    """A release to production (entered by hand or the API now; GitHub feeds it later)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="deployments")
+    deployed_at = models.DateTimeField()
+    # The first commit of the change: lead time for changes = deployed_at − committed_at.
+    committed_at = models.DateTimeField(null=True, blank=True)
+    environment = models.CharField(max_length=40, default="production")
+    reference = models.CharField(max_length=100, blank=True)  # version, tag or commit SHA
+    description = models.CharField(max_length=255, blank=True)
+    # The deployment caused a failure needing remediation (rollback, hotfix, incident).
+    is_failure = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DeploymentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-deployed_at", "-id"]
+        indexes = [
+            models.Index(fields=["workspace", "team", "deployed_at"], name="deployment_team_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(committed_at__isnull=True)
+                | Q(committed_at__lte=models.F("deployed_at")),
+                name="deployment_commit_before_deploy",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference or 'deployment'} at {self.deployed_at:%Y-%m-%d %H:%M}"
+
+
+class Incident(models.Model):
+    """A production failure; time to restore = resolved_at − started_at."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="incidents")
+    deployment = models.ForeignKey(
+        Deployment, on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents"
+    )
+    title = models.CharField(max_length=200)
+    started_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["workspace", "team", "started_at"], name="incident_team_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=models.F("started_at")),
+                name="incident_resolved_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DoraMetric(models.TextChoices):
+    DEPLOYMENT_FREQUENCY = "deployment_frequency", "Deployment frequency"
+    LEAD_TIME = "lead_time", "Change lead time"
+    CHANGE_FAILURE_RATE = "change_failure_rate", "Change fail rate"
+    TIME_TO_RESTORE = "time_to_restore", "Failed deployment recovery time"
+
+
+class DoraBenchmark(models.Model):
+    """One published DORA cluster threshold: versioned data with the report it comes from.
+
+    `bound` is in the metric's unit (deployments per day, hours, a 0..1 rate). `comparison`
+    says how a team meets it: "at_least" (frequency), "at_most" (times) or "nearest" (change
+    fail rate, whose 2024 clusters are not in tier order).
+    """
+
+    report = models.CharField(max_length=120)
+    year = models.PositiveSmallIntegerField()
+    source_url = models.URLField()
+    tier = models.CharField(max_length=10)  # elite | high | medium | low
+    rank = models.PositiveSmallIntegerField()  # 0 = elite … 3 = low
+    share_percent = models.PositiveSmallIntegerField()
+    metric = models.CharField(max_length=24, choices=DoraMetric.choices)
+    comparison = models.CharField(max_length=8)
+    bound = models.FloatField()
+    label = models.CharField(max_length=80)  # as the report words it
+
+    class Meta:
+        ordering = ["-year", "metric", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "metric", "tier"], name="dora_tier_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"DORA {self.year} {self.tier} {self.metric}"

@@ -44,3 +44,12 @@ def rollups_recompute_all(*, workspace_id: int | None = None) -> int:
 def rollups_sweep() -> int:
     """Drain queues whose job was lost (worker died, broker down): a beat safety net."""
     return sum(queue.drain(workspace_id) for workspace_id in queue.pending_workspaces())
+
+
+@shared_task(name="dashboards.team_metrics_refresh", autoretry_for=(OperationalError,))
+def team_metrics_refresh(*, workspace_id: int) -> int:
+    """Recompute every team's delivery metrics of a workspace."""
+    from dashboards.metrics import refresh_team_metrics
+
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    return refresh_team_metrics(workspace) if workspace else 0
