@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from django.db import transaction
 from django.db.models import F
 from django.urls import URLResolver, include, path
 from django.urls.resolvers import RegexPattern
@@ -94,12 +95,13 @@ class ProbeObjectiveViewSet(WorkspaceViewSet):
         CALLS.append("conflict")
         raise Conflict()
 
-    @action(detail=False, methods=["get"])
-    def above(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Trusts a number from the query string, as a django-filter NumberFilter on a foreign
-        # key does (Django bounds-checks plain integer lookups, not foreign-key ones).
-        period = int(request.query_params.get("period", "0"))
-        return Response({"count": self.get_queryset().filter(period_id=period).count()})
+    @action(detail=False, methods=["post"])
+    def renumber(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Writes a number from the body without bounds, as a serializer without max_value would;
+        # atomic like every service, so the failed statement rolls back to its savepoint.
+        with transaction.atomic():
+            self.get_queryset().update(version=int(request.data.get("version", 1)))
+        return Response(status=204)
 
     @action(detail=False, methods=["get"])
     def plain(self, request: Request, *args: Any, **kwargs: Any) -> Response:

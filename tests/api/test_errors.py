@@ -12,8 +12,10 @@ TOO_BIG = "9" * 30
 pytestmark = pytest.mark.urls("tests.api.probe_urls")
 
 
-def test_a_number_too_large_for_the_database_is_a_400_not_a_500(world, member_api):
-    response = member_api.get(probe_url(world, f"above/?period={TOO_BIG}"))
+def test_a_number_too_large_for_the_database_is_a_400_not_a_500(world, member_api, objective):
+    response = member_api.post(
+        probe_url(world, "renumber/"), {"version": int(TOO_BIG)}, content_type="application/json"
+    )
 
     assert response.status_code == 400
     assert response.json()["error"] == {
@@ -22,6 +24,8 @@ def test_a_number_too_large_for_the_database_is_a_400_not_a_500(world, member_ap
         "fields": {"non_field_errors": ["A value in the request is too large or out of range."]},
         "details": {},
     }
+    objective.refresh_from_db()
+    assert objective.version == 1
 
 
 def test_an_id_too_large_for_the_database_is_not_found(world, member_api):

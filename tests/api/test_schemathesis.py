@@ -17,7 +17,9 @@ import uuid
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
@@ -88,6 +90,18 @@ def _params():
 
 
 @pytest.fixture
+def _test_connection_kept_open():
+    # Django's WSGI handler closes "unusable" connections after each request, and inside the
+    # test's transaction (autocommit off) PostgreSQL's looks unusable. Django's test Client
+    # unhooks the same handler; so do we, around the schemathesis calls.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
 def fuzz_world(world: World, settings) -> tuple[World, str]:
     settings.API_RATE_LIMITS = {"token": "", "anon": "", "address": ""}
     raw = f"aln_{uuid.uuid4().hex}"
@@ -99,6 +113,7 @@ def fuzz_world(world: World, settings) -> tuple[World, str]:
 
 
 @pytest.mark.parametrize(("operation", "mode"), list(_params()))
+@pytest.mark.usefixtures("_test_connection_kept_open")
 def test_operation_answers_as_documented(operation, mode, fuzz_world):
     world, raw = fuzz_world
     path_parameters = {"slug": world.workspace.slug} if "{slug}" in operation.path else {}
