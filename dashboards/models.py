@@ -235,3 +235,41 @@ class DoraBenchmark(models.Model):
 
     def __str__(self) -> str:
         return f"DORA {self.year} {self.tier} {self.metric}"
+
+
+class Finding(models.Model):
+    """A drift or risk finding with its reasons as data and the records behind it.
+
+    `objects` holds the evidence as [kind, id] pairs (tasks, KRs, sprints…), `numbers` the
+    measurements; `dashboards.reasons.finding_sentence` turns them into a linked sentence.
+    Recomputed by a job, replaced as a whole per workspace.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=40)
+    severity = models.CharField(max_length=10)  # at_risk | off_track
+    subject_kind = models.CharField(max_length=12)
+    subject_id = models.BigIntegerField()
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    numbers = models.JSONField(default=dict, blank=True)
+    evidence = models.JSONField(default=list, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-severity", "code", "subject_id"]
+        indexes = [models.Index(fields=["workspace", "severity", "code"], name="finding_ws_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.code} on {self.subject_kind}:{self.subject_id}"
+
+    @property
+    def reason(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "numbers": self.numbers,
+            "objects": [[self.subject_kind, self.subject_id], *self.evidence],
+        }

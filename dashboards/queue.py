@@ -22,6 +22,7 @@ from dashboards import rollups
 from dashboards.models import RollupPending
 
 FLAG_SECONDS = 300
+FINDINGS_DELAY = 60
 
 
 def flag_key(workspace_id: int) -> str:
@@ -84,7 +85,22 @@ def drain(workspace_id: int) -> int:
         RollupPending.objects.filter(
             pk__in=[pk for pk, _, _ in pending], created_at__lt=cutoff
         ).delete()
+    schedule_findings(workspace_id)
     return written
+
+
+def schedule_findings(workspace_id: int) -> bool:
+    """Findings read rollups: refresh them once a burst has settled, at most once a minute."""
+    if not cache.add(f"dashboards:findings-queued:{workspace_id}", 1, timeout=FINDINGS_DELAY):
+        return False
+    from dashboards.tasks import findings_refresh
+
+    transaction.on_commit(
+        lambda: findings_refresh.apply_async(
+            kwargs={"workspace_id": workspace_id}, countdown=FINDINGS_DELAY
+        )
+    )
+    return True
 
 
 def pending_workspaces() -> list[int]:

@@ -53,3 +53,12 @@ def team_metrics_refresh(*, workspace_id: int) -> int:
 
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     return refresh_team_metrics(workspace) if workspace else 0
+
+
+@shared_task(name="dashboards.findings_refresh", autoretry_for=(OperationalError,))
+def findings_refresh(*, workspace_id: int) -> int:
+    """Recompute a workspace's drift and risk findings."""
+    from dashboards.drift import refresh_findings
+
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    return refresh_findings(workspace) if workspace else 0

@@ -1,0 +1,223 @@
+"""Words and links for rollup reasons and findings: every sentence names the records behind it.
+
+`Names.load(workspace, keys)` fetches the label and page URL of every [kind, id] a page shows
+in one query per kind, so a list of findings costs the same queries whatever its length.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+
+from alignment.models import Team, Workspace
+from dashboards.models import Finding
+from okrs import progress as okr_math
+from okrs.models import KeyResult, Objective
+from roadmaps.models import RoadmapItem
+from tasks.models import Sprint, Task
+
+Key = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Link:
+    kind: str
+    id: int
+    label: str
+    url: str | None
+
+
+def _url(name: str, **kwargs: Any) -> str | None:
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:  # the page's app is not mounted in this deployment
+        return None
+
+
+@dataclass
+class Names:
+    links: dict[Key, Link] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, workspace: Workspace, keys: Iterable[Key]) -> Names:
+        wanted: dict[str, set[int]] = defaultdict(set)
+        for kind, node_id in keys:
+            wanted[kind].add(int(node_id))
+        slug = workspace.slug
+        links: dict[Key, Link] = {}
+
+        def add(kind: str, node_id: int, label: str, url: str | None) -> None:
+            links[(kind, node_id)] = Link(kind, node_id, label, url)
+
+        if wanted.get("objective"):
+            for pk, title in Objective.objects.filter(
+                workspace=workspace, pk__in=wanted["objective"]
+            ).values_list("id", "title"):
+                add(
+                    "objective",
+                    pk,
+                    title,
+                    _url("okrs:objective_detail", slug=slug, objective_id=pk),
+                )
+        if wanted.get("key_result"):
+            for pk, title, objective_id in KeyResult.objects.filter(
+                workspace=workspace, pk__in=wanted["key_result"]
+            ).values_list("id", "title", "objective_id"):
+                url = _url("okrs:objective_detail", slug=slug, objective_id=objective_id)
+                add("key_result", pk, title, f"{url}#kr-{pk}" if url else None)
+        if wanted.get("roadmap_item"):
+            for pk, title in RoadmapItem.objects.filter(
+                workspace=workspace, pk__in=wanted["roadmap_item"]
+            ).values_list("id", "title"):
+                add("roadmap_item", pk, title, None)
+        if wanted.get("sprint"):
+            for pk, name, team_id in Sprint.objects.filter(
+                workspace=workspace, pk__in=wanted["sprint"]
+            ).values_list("id", "name", "team_id"):
+                add("sprint", pk, name, _url("dashboards:team", slug=slug, team_id=team_id))
+        if wanted.get("team"):
+            for pk, name in Team.objects.filter(
+                workspace=workspace, pk__in=wanted["team"]
+            ).values_list("id", "name"):
+                add("team", pk, name, _url("dashboards:team", slug=slug, team_id=pk))
+        if wanted.get("task"):
+            for pk, team_key, number, title in Task.objects.filter(
+                workspace=workspace, pk__in=wanted["task"]
+            ).values_list("id", "team__key", "number", "title"):
+                key = f"{team_key}-{number}"
+                add("task", pk, f"{key} {title}", _url("tasks:task", slug=slug, key=key))
+        return cls(links)
+
+    def get(self, kind: str, node_id: int) -> Link | None:
+        return self.links.get((kind, int(node_id)))
+
+    def label(self, kind: str, node_id: int) -> str:
+        link = self.get(kind, node_id)
+        return f"“{link.label}”" if link else f"{kind.replace('_', ' ')} {node_id}"
+
+    def titles(self) -> dict[Key, str]:
+        return {key: link.label for key, link in self.links.items()}
+
+
+def _pct(value: float) -> str:
+    return f"{round(float(value) * 100)}%"
+
+
+def _n(value: Any) -> str:
+    number = float(value)
+    return str(int(number)) if number == int(number) else f"{number:g}"
+
+
+def _plural(count: Any, noun: str) -> str:
+    count = int(float(count))
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def reason_sentence(reason: Mapping[str, Any], names: Names | None = None) -> str:
+    """A rollup reason (stored JSON) in plain English."""
+    code = str(reason.get("code", ""))
+    n = reason.get("numbers") or {}
+    if code == "past_target_date":
+        return (
+            f"{_plural(n.get('days_late', 0), 'day')} past the target date with "
+            f"{_plural(n.get('open_count', 0), 'open task')}."
+        )
+    if code == "no_tasks":
+        return "No tasks to count yet."
+    if code == "not_scheduled":
+        return "No start and target dates to measure the pace against."
+    if code == "sprint_closed":
+        return f"Closed with {_pct(n.get('progress', 0))} of its points done."
+    if code == "sprint_not_started":
+        return "The sprint has not started yet."
+    if code == "no_active_sprint":
+        return "The team has no active sprint."
+    objects = [(str(k), int(i)) for k, i in reason.get("objects") or []]
+    parsed = okr_math.Reason(code, dict(n), objects)
+    return okr_math.reason_sentence(parsed, names.titles() if names else None)
+
+
+def finding_sentence(finding: Finding, names: Names) -> str:
+    """Why a finding was raised, naming its subject; the evidence is linked beside it."""
+    n = finding.numbers
+    subject = names.label(finding.subject_kind, finding.subject_id)
+    code = finding.code
+    if code == "low_alignment":
+        return (
+            f"Only {_pct(n['ratio'])} of {subject}'s points ({_n(n['aligned_points'])} of "
+            f"{_n(n['total_points'])}) trace to an active key result; the minimum is "
+            f"{_pct(n['minimum'])}. Not aligned: {_plural(n['unaligned_count'], 'task')}."
+        )
+    if code == "kr_behind_pace":
+        return (
+            f"{subject} is at {_pct(n.get('progress', 0))} but {_pct(n.get('expected', 0))} of "
+            f"the period has passed ({round(-float(n.get('gap', 0)) * 100)} points behind pace)."
+        )
+    if code == "kr_no_check_in":
+        if n.get("never"):
+            return (
+                f"{subject} has had no check-in at all, {_n(n['days'])} days in (expected every "
+                f"{_n(n['limit'])})."
+            )
+        return (
+            f"{subject} has had no check-in for {_n(n['days'])} days (expected every "
+            f"{_n(n['limit'])})."
+        )
+    if code == "objective_without_work":
+        return (
+            f"{subject} has no roadmap work linked to its key results and no objective aligned "
+            "under it."
+        )
+    if code == "item_overdue":
+        return (
+            f"{subject} is {_plural(n.get('days_late', 0), 'day')} past its target date with "
+            f"{_plural(n.get('open_count', 0), 'open task')}."
+        )
+    if code == "blocked_across_teams":
+        return (
+            f"{subject} waits on {_plural(n['depth'], 'open task')} of "
+            f"{_plural(n['teams'], 'other team')}."
+        )
+    if code == "scope_added":
+        return (
+            f"{subject} grew by {_n(n['added_points'])} points ({_pct(n['share'])} of the "
+            f"{_n(n['committed_points'])} committed) after it started; the limit is "
+            f"{_pct(n['limit'])}."
+        )
+    return code.replace("_", " ").capitalize() + "."
+
+
+def finding_keys(findings: Iterable[Finding]) -> list[Key]:
+    keys: list[Key] = []
+    for finding in findings:
+        keys.append((finding.subject_kind, finding.subject_id))
+        keys.extend((str(k), int(i)) for k, i in finding.evidence)
+    return keys
+
+
+@dataclass
+class ShownFinding:
+    finding: Finding
+    sentence: str
+    subject: Link | None
+    evidence: list[Link]
+
+
+def shown(findings: Iterable[Finding], names: Names) -> list[ShownFinding]:
+    """Findings with their sentence and the links to the records behind them."""
+    result = []
+    for finding in findings:
+        evidence = [names.get(str(k), int(i)) for k, i in finding.evidence]
+        result.append(
+            ShownFinding(
+                finding=finding,
+                sentence=finding_sentence(finding, names),
+                subject=names.get(finding.subject_kind, finding.subject_id),
+                evidence=[link for link in evidence if link is not None],
+            )
+        )
+    return result
