@@ -9,6 +9,7 @@ from alignment.views import accounts, errors, workspace
 workspace_pages = [
     path("", include("alignment.urls_workspace")),
     path("okrs/", include("okrs.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("integrations/", include("integrations.urls")),
     path("", include("tasks.urls")),
     path("roadmaps/", include("roadmaps.urls")),

@@ -1,0 +1,170 @@
+"""Server-rendered SVG charts for the dashboards: coordinates here, markup in templates.
+
+No inline styles (the CSP forbids them): sizes live in attributes, colours in CSS classes.
+Every chart has a <title>; every point and bar its own <title> (values on hover and for
+screen readers); each page also shows the same numbers as a table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+WIDTH, HEIGHT = 560, 200
+LEFT, RIGHT, TOP, BOTTOM = 44, 14, 14, 28
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    label: str
+
+
+@dataclass
+class Series:
+    name: str
+    css: str
+    points: list[Point]
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    css: str = "bar-value"
+
+
+@dataclass
+class Chart:
+    """One chart: the slug makes ids unique on a page; `rows` feed the table view."""
+
+    slug: str
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    series: list[Series] = field(default_factory=list)
+    bars: list[Bar] = field(default_factory=list)
+    x_labels: list[tuple[float, str]] = field(default_factory=list)
+    y_labels: list[tuple[float, str]] = field(default_factory=list)
+    width: int = WIDTH
+    height: int = HEIGHT
+
+    @property
+    def plot_left(self) -> int:
+        return LEFT
+
+    @property
+    def plot_right(self) -> int:
+        return self.width - RIGHT
+
+    @property
+    def plot_bottom(self) -> int:
+        return self.height - BOTTOM
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.rows
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def _y(value: float, top: float, height: int) -> float:
+    span = height - TOP - BOTTOM
+    return height - BOTTOM - (value / top) * span if top else height - BOTTOM
+
+
+def _ticks(top: float, height: int) -> list[tuple[float, str]]:
+    return [(_y(v, top, height), _fmt(v)) for v in (0.0, top / 2, top)] if top else []
+
+
+def line_chart(
+    slug: str,
+    title: str,
+    labels: Sequence[str],
+    lines: Sequence[tuple[str, str, Sequence[float]]],
+    *,
+    unit: str = "points",
+) -> Chart:
+    """Lines over shared x labels; `lines` are (name, css class, values)."""
+    top = max([v for _, _, values in lines for v in values] + [0.0]) or 1.0
+    count = len(labels)
+    span = WIDTH - LEFT - RIGHT
+
+    def x(i: int) -> float:
+        return LEFT + (span * i / (count - 1) if count > 1 else span / 2)
+
+    series = [
+        Series(
+            name,
+            css,
+            [
+                Point(x(i), _y(v, top, HEIGHT), f"{labels[i]}: {name} {_fmt(v)} {unit}")
+                for i, v in enumerate(values)
+            ],
+        )
+        for name, css, values in lines
+    ]
+    x_labels = [(x(0), labels[0]), (x(count - 1), labels[-1])] if count else []
+    rows = [[labels[i], *(_fmt(values[i]) for _, _, values in lines)] for i in range(count)]
+    return Chart(
+        slug=slug,
+        title=title,
+        columns=["Day", *(name for name, _, _ in lines)],
+        rows=rows,
+        series=series,
+        x_labels=x_labels,
+        y_labels=_ticks(top, HEIGHT),
+    )
+
+
+def bar_chart(
+    slug: str, title: str, labels: Sequence[str], values: Sequence[float], *, unit: str = "points"
+) -> Chart:
+    """One bar per label."""
+    top = max([*values, 0.0]) or 1.0
+    count = len(labels)
+    span = WIDTH - LEFT - RIGHT
+    slot = span / count if count else span
+    bars = []
+    for i, value in enumerate(values):
+        y = _y(value, top, HEIGHT)
+        bars.append(
+            Bar(
+                x=LEFT + slot * i + slot * 0.15,
+                y=y,
+                width=slot * 0.7,
+                height=HEIGHT - BOTTOM - y,
+                label=f"{labels[i]}: {_fmt(value)} {unit}",
+            )
+        )
+    x_labels = [(LEFT + slot * i + slot / 2, labels[i]) for i in range(count)]
+    return Chart(
+        slug=slug,
+        title=title,
+        columns=["Sprint", unit.capitalize()],
+        rows=[[labels[i], _fmt(values[i])] for i in range(count)],
+        bars=bars,
+        x_labels=x_labels,
+        y_labels=_ticks(top, HEIGHT),
+    )
+
+
+def sparkline(values: Sequence[float], *, width: int = 80, height: int = 20) -> str:
+    """Points of a tiny trend line (for table cells), as an SVG polyline attribute."""
+    if len(values) < 2:
+        return ""
+    top = max(values) or 1.0
+    step = width / (len(values) - 1)
+    return " ".join(
+        f"{i * step:.1f},{height - 2 - (v / top) * (height - 4):.1f}" for i, v in enumerate(values)
+    )

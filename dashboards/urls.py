@@ -1,0 +1,13 @@
+"""Dashboard pages, under /w/<slug>/dashboards/."""
+
+from django.urls import path
+
+from dashboards import views
+
+app_name = "dashboards"
+urlpatterns = [
+    path("", views.leader, name="leader"),
+    path("export/", views.leader_export, name="leader_export"),
+    path("teams/<int:team_id>/", views.team, name="team"),
+    path("teams/<int:team_id>/export/", views.team_export, name="team_export"),
+]

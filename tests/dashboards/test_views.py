@@ -1,0 +1,140 @@
+"""Dashboard pages: what a leader and a team see, with reasons traced to records."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from django.urls import reverse
+
+from dashboards import drift, metrics, rollups
+from dashboards.models import Finding
+from tasks.models import StateCategory as C
+from tests.dashboards.conftest import Plan
+from tests.factories import TeamFactory
+from tests.factories.okrs import KeyResultFactory, ObjectiveFactory
+from tests.factories.work import SprintFactory
+from tests.querycount import assert_flat_queries
+
+pytestmark = pytest.mark.django_db
+
+
+def materialize(plan: Plan) -> None:
+    workspace = plan.world.workspace
+    rollups.recompute_all(workspace)
+    metrics.refresh_team_metrics(workspace)
+    drift.refresh_findings(workspace)
+
+
+def leader_url(plan: Plan) -> str:
+    return reverse("dashboards:leader", kwargs={"slug": plan.world.workspace.slug})
+
+
+def team_url(plan: Plan, team_id: int | None = None) -> str:
+    return reverse(
+        "dashboards:team",
+        kwargs={"slug": plan.world.workspace.slug, "team_id": team_id or plan.team.pk},
+    )
+
+
+@pytest.fixture
+def busy(plan: Plan) -> Plan:
+    plan.task(item=plan.item_a, estimate="3", category=C.DONE, sprint=plan.sprint)
+    plan.task(item=plan.item_b, estimate="3", category=C.STARTED)
+    plan.task(item=None, estimate="7", category=C.STARTED, sprint=plan.sprint)
+    plan.task(item=plan.item_loose, estimate="2", category=C.UNSTARTED)
+    materialize(plan)
+    return plan
+
+
+def test_leader_dashboard_shows_company_progress_against_pace(busy: Plan, viewer_client):
+    response = viewer_client.get(leader_url(busy))
+    html = response.content.decode()
+    assert response.status_code == 200
+    # Company objective: (2 × 3/12 + 1 × 0.5) / 3 = 33%; half the period has passed.
+    assert re.search(r'id="company-percent">33%<', html)
+    assert "50% of This quarter has passed" in html
+
+
+def test_leader_dashboard_says_why_a_key_result_is_at_risk(busy: Plan, viewer_client):
+    html = viewer_client.get(leader_url(busy)).content.decode()
+    risk = html.split(f'id="risk-key_result-{busy.from_work.pk}"')[1].split("</li></ul>")[0]
+    assert "Progress is 25% but 50% of the period has passed (25 points behind pace)." in risk
+
+
+def test_every_finding_links_the_records_behind_it(busy: Plan, viewer_client):
+    html = viewer_client.get(leader_url(busy)).content.decode()
+    findings = list(Finding.objects.filter(workspace=busy.world.workspace))
+    assert {f.code for f in findings} >= {"low_alignment", "item_overdue", "kr_behind_pace"}
+    for finding in findings:
+        section = html.split(f'id="finding-{finding.pk}"')[1].split("</li>")[0]
+        for kind, node_id in [[finding.subject_kind, finding.subject_id], *finding.evidence]:
+            assert f'data-kind="{kind}" data-id="{node_id}"' in section, (finding.code, kind)
+
+
+def test_team_comparison_names_the_dora_report(busy: Plan, viewer_client):
+    html = viewer_client.get(leader_url(busy)).content.decode()
+    assert "Accelerate State of DevOps Report 2024</a> (2024)" in html
+    row = html.split(f'id="team-{busy.team.pk}"')[1].split("</tr>")[0]
+    assert "30%" in row  # alignment: 3 of 10 points
+
+
+def test_pages_carry_no_inline_style_attributes(busy: Plan, viewer_client):
+    for url in (leader_url(busy), team_url(busy)):
+        assert " style=" not in viewer_client.get(url).content.decode()
+
+
+def test_team_dashboard_shows_sprint_progress_and_alignment(busy: Plan, viewer_client):
+    html = viewer_client.get(team_url(busy)).content.decode()
+    assert re.search(r'id="alignment-ratio">30%<', html)
+    assert "<strong>30%</strong> of 10 points done (1 of 2 tasks)" in html
+    assert 'aria-labelledby="chart-burnup-' in html
+
+
+def test_team_of_another_workspace_is_404(busy: Plan, world_b, viewer_client):
+    assert viewer_client.get(team_url(busy, world_b.team.pk)).status_code == 404
+
+
+def test_leader_csv_export_lists_the_teams(busy: Plan, viewer_client):
+    url = leader_url(busy) + "export/?table=teams"
+    response = viewer_client.get(url)
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert rows[0][:4] == ["team", "key", "sprint_progress_percent", "alignment_percent"]
+    assert rows[1][:4] == [busy.team.name, "ENG", "30", "30"]
+
+
+def test_unknown_export_table_is_404(busy: Plan, viewer_client):
+    assert viewer_client.get(leader_url(busy) + "export/?table=secrets").status_code == 404
+
+
+def test_team_csv_export_of_findings(busy: Plan, viewer_client):
+    response = viewer_client.get(team_url(busy) + "export/?table=findings")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["code", "severity", "sentence"]
+    assert "low_alignment" in {row[0] for row in rows[1:]}
+
+
+def _grow(plan: Plan) -> None:
+    """More of everything, keeping the same kinds of records on the page (names load one
+    query per kind shown, so a kind appearing for the first time is one more query)."""
+    ws = plan.world.workspace
+    for n in range(6):
+        team = TeamFactory(workspace=ws, name=f"Team {n}", key=f"TM{n}")
+        SprintFactory(team=team, name="Now", status="active")
+        objective = ObjectiveFactory(period=plan.period, team=team, title=f"Goal {n}")
+        KeyResultFactory(objective=objective, title=f"Result {n}")
+        for _ in range(3):
+            plan.task(item=None, estimate="2", category=C.UNSTARTED, sprint=plan.sprint)
+            plan.task(item=plan.item_loose, estimate="1", category=C.STARTED, team=team)
+    materialize(plan)
+
+
+def test_leader_dashboard_queries_do_not_grow(busy: Plan, viewer_client):
+    assert_flat_queries(viewer_client, leader_url(busy), grow=lambda: _grow(busy), budget=25)
+
+
+def test_team_dashboard_queries_do_not_grow(busy: Plan, viewer_client):
+    assert_flat_queries(viewer_client, team_url(busy), grow=lambda: _grow(busy), budget=20)
