@@ -273,3 +273,34 @@ class Finding(models.Model):
             "numbers": self.numbers,
             "objects": [[self.subject_kind, self.subject_id], *self.evidence],
         }
+
+
+class Snapshot(models.Model):
+    """One node's rollup at the end of a day: trends, burnup and burndown read these."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    kind = models.CharField(max_length=12, choices=NodeKind.choices)
+    node_id = models.BigIntegerField()
+    progress = models.DecimalField(max_digits=5, decimal_places=4, default=0)
+    expected = models.DecimalField(max_digits=5, decimal_places=4, default=0)
+    done_points = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    total_points = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    status = models.CharField(max_length=10, default="on_track")
+    # Where the row came from: the daily job, or a backfill replaying task history.
+    source = models.CharField(max_length=10, default="daily")
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "node_id", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "node_id", "day"], name="snapshot_node_day"),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "kind", "node_id", "day"], name="snapshot_node_idx"),
+            models.Index(fields=["workspace", "day"], name="snapshot_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.node_id} on {self.day}"

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.utils import timezone
 
 from alignment.models import Team, Workspace
 from dashboards import charts
-from dashboards.models import DoraBenchmark, Finding, Rollup, TeamMetrics
+from dashboards.models import DoraBenchmark, Finding, Rollup, Snapshot, TeamMetrics
 from dashboards.reasons import Link, Names, ShownFinding, finding_keys, reason_sentence, shown
 from dashboards.rollups import KR, OBJECTIVE, SPRINT, TEAM
 from okrs import progress as okr_math
@@ -105,6 +105,7 @@ class LeaderDashboard:
     teams: list[TeamRow]
     benchmark: DoraBenchmark | None
     computed_at: Any
+    trend: charts.Chart
 
     @property
     def percent(self) -> int:
@@ -202,6 +203,7 @@ def leader_dashboard(workspace: Workspace, *, today: date | None = None) -> Lead
         else 0.0
     )
     computed = [r.computed_at for r in rows.values()]
+    trend = _company_trend(workspace, company, today)
     return LeaderDashboard(
         workspace=workspace,
         today=today,
@@ -215,6 +217,36 @@ def leader_dashboard(workspace: Workspace, *, today: date | None = None) -> Lead
         teams=team_rows(workspace),
         benchmark=latest_benchmark(),
         computed_at=max(computed) if computed else None,
+        trend=trend,
+    )
+
+
+TREND_DAYS = 30
+
+
+def _company_trend(workspace: Workspace, company: Sequence[Objective], today: date) -> charts.Chart:
+    """Company progress and the expected pace per day, from the daily snapshots: one query."""
+    weights = {o.pk: float(o.weight) for o in company}
+    per_day: dict[date, list[tuple[float, float, float]]] = {}
+    for day, node_id, progress, expected in Snapshot.objects.filter(
+        workspace=workspace,
+        kind=OBJECTIVE,
+        node_id__in=list(weights),
+        day__gte=today - timedelta(days=TREND_DAYS),
+    ).values_list("day", "node_id", "progress", "expected"):
+        per_day.setdefault(day, []).append((float(progress), float(expected), weights[node_id]))
+    days = sorted(per_day)
+    done = [okr_math.weighted_mean((p, w) for p, _, w in per_day[d]) or 0.0 for d in days]
+    pace = [okr_math.weighted_mean((e, w) for _, e, w in per_day[d]) or 0.0 for d in days]
+    return charts.line_chart(
+        "company-trend",
+        "Company progress per day against the expected pace (percent)",
+        [d.isoformat()[5:] for d in days],
+        [
+            ("Progress", "series", [round(v * 100, 1) for v in done]),
+            ("Expected", "series-ideal", [round(v * 100, 1) for v in pace]),
+        ],
+        unit="%",
     )
 
 

@@ -62,3 +62,11 @@ def findings_refresh(*, workspace_id: int) -> int:
 
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     return refresh_findings(workspace) if workspace else 0
+
+
+@shared_task(name="dashboards.snapshots_daily", autoretry_for=(OperationalError,))
+def snapshots_daily() -> int:
+    """The beat job: refresh rollups, metrics and findings of every workspace, then snapshot."""
+    from dashboards.snapshots import take_daily
+
+    return sum(take_daily(workspace) for workspace in Workspace.objects.all())

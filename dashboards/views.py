@@ -56,7 +56,7 @@ def leader(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
 @require_GET
 @workspace_view(read=Role.VIEWER, write=Role.MEMBER)
 def leader_export(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
-    """A table of the leader dashboard as CSV: ?table=teams (default)|objectives|at_risk|findings."""
+    """The leader dashboard tables as CSV: ?table=teams (default)|objectives|at_risk|findings."""
     table = _table(request, ["teams", "objectives", "at_risk", "findings"])
     dash = selectors.leader_dashboard(workspace)
     slug = workspace.slug

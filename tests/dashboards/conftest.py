@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -132,7 +132,7 @@ def plan(world: World, today) -> Plan:
         start_date=today - timedelta(days=7),
         end_date=today + timedelta(days=6),
         status="active",
-        started_at=timezone.now(),
+        started_at=timezone.make_aware(datetime.combine(today - timedelta(days=7), time(9))),
     )
     next_sprint = SprintFactory(
         team=world.team,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 
-from dashboards import drift, metrics, rollups
+from dashboards import drift, metrics, rollups, snapshots
 from dashboards.models import Finding
 from tasks.models import StateCategory as C
 from tests.dashboards.conftest import Plan
@@ -138,3 +139,11 @@ def test_leader_dashboard_queries_do_not_grow(busy: Plan, viewer_client):
 
 def test_team_dashboard_queries_do_not_grow(busy: Plan, viewer_client):
     assert_flat_queries(viewer_client, team_url(busy), grow=lambda: _grow(busy), budget=20)
+
+
+def test_leader_trend_is_drawn_from_daily_snapshots(busy: Plan, viewer_client, today):
+    snapshots.take(busy.world.workspace, day=today - timedelta(days=1))
+    snapshots.take(busy.world.workspace, day=today)
+    html = viewer_client.get(leader_url(busy)).content.decode()
+    trend = html.split('id="chart-company-trend"')[1].split("</figure>")[0]
+    assert f"{(today - timedelta(days=1)).isoformat()[5:]}: Progress 33.3 %" in trend

@@ -1,0 +1,263 @@
+"""Daily snapshots of every rollup, and a backfill that rebuilds past days from history.
+
+`take_daily` (the beat job) first recomputes everything (statuses depend on the date), then
+copies each rollup into a `Snapshot` row for the day. `backfill` replays `TaskEvent` rows and
+check-ins to compute what each roadmap item, sprint, key result and objective looked like at
+the end of each past day, with the same per-node functions the live rollups use. It assumes a
+task's roadmap item and a KR's links were what they are now (neither is kept as history).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from alignment.models import Workspace
+from dashboards import drift, metrics, rollups
+from dashboards.models import Rollup, Snapshot
+from dashboards.rollups import ITEM, KR, OBJECTIVE, SPRINT, ItemFacts, OkrInputs, SprintFacts, Work
+from okrs import progress as okr_math
+from okrs.models import CheckIn, KeyResult, Objective
+from roadmaps.models import KeyResultLink, RoadmapItem
+from tasks.models import Sprint, SprintStatus, StateCategory, Task, TaskEvent
+
+FIELDS = ["workspace", "progress", "expected", "done_points", "total_points", "status", "source"]
+
+
+def _upsert(snapshots: Sequence[Snapshot]) -> int:
+    Snapshot.objects.bulk_create(
+        snapshots,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["kind", "node_id", "day"],
+        update_fields=[f if f != "workspace" else "workspace_id" for f in FIELDS],
+    )
+    return len(snapshots)
+
+
+def _snapshot(row: Rollup, day: date, source: str) -> Snapshot:
+    return Snapshot(
+        workspace_id=row.workspace_id,
+        day=day,
+        kind=row.kind,
+        node_id=row.node_id,
+        progress=row.progress,
+        expected=row.expected,
+        done_points=row.done_points,
+        total_points=row.total_points,
+        status=row.status,
+        source=source,
+    )
+
+
+@transaction.atomic
+def take(workspace: Workspace, *, day: date | None = None) -> int:
+    """Store today's rollup of every node of a workspace; snapshots written."""
+    day = day or timezone.localdate()
+    return _upsert([_snapshot(r, day, "daily") for r in Rollup.objects.filter(workspace=workspace)])
+
+
+def take_daily(workspace: Workspace, *, day: date | None = None) -> int:
+    """The beat job for one workspace: refresh rollups, metrics and findings, then snapshot."""
+    rollups.recompute_all(workspace, today=day)
+    metrics.refresh_team_metrics(workspace)
+    drift.refresh_findings(workspace)
+    return take(workspace, day=day)
+
+
+# ---- backfill ----------------------------------------------------------------------------------
+
+
+def _end_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+def _sprint_status(sprint: Sprint, cut: datetime) -> str:
+    if sprint.closed_at and sprint.closed_at <= cut:
+        return SprintStatus.CLOSED
+    if sprint.started_at and sprint.started_at <= cut:
+        return SprintStatus.ACTIVE
+    if sprint.status != SprintStatus.PLANNED and not sprint.started_at:
+        start = timezone.make_aware(datetime.combine(sprint.start_date, time.min))
+        return SprintStatus.ACTIVE if start <= cut else SprintStatus.PLANNED
+    return SprintStatus.PLANNED
+
+
+def _value_at(history: Sequence[tuple[datetime, Decimal, int]], cut: datetime) -> tuple | None:
+    times = [h[0] for h in history]
+    index = bisect_right(times, cut)
+    return history[index - 1] if index else None
+
+
+def backfill(workspace: Workspace, *, days: int, today: date | None = None) -> int:
+    """Rebuild the snapshots of the last `days` days before today from history; rows written."""
+    today = today or timezone.localdate()
+    thresholds = okr_math.Thresholds.from_settings(workspace.settings)
+    item_of = dict(Task.objects.filter(workspace=workspace).values_list("id", "roadmap_item_id"))
+    histories: dict[int, list[metrics.Moment]] = defaultdict(list)
+    for task_id, at, sprint_id, estimate, category in (
+        TaskEvent.objects.filter(workspace=workspace)
+        .order_by("task_id", "created_at", "id")
+        .values_list("task_id", "created_at", "sprint_id", "estimate", "state_category")
+    ):
+        histories[task_id].append(metrics.Moment(at, sprint_id, float(estimate or 0), category))
+    items = [
+        ItemFacts(r["id"], workspace.pk, r["start_date"], r["target_date"], r["status"])
+        for r in RoadmapItem.objects.filter(workspace=workspace).values(
+            "id", "start_date", "target_date", "status"
+        )
+    ]
+    sprints = list(Sprint.objects.filter(workspace=workspace))
+    aligned = set(
+        KeyResultLink.objects.filter(
+            workspace=workspace, key_result__objective__status="active"
+        ).values_list("item_id", flat=True)
+    )
+    links: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
+    for kr_id, item_id, weight in KeyResultLink.objects.filter(workspace=workspace).values_list(
+        "key_result_id", "item_id", "weight"
+    ):
+        links[kr_id].append((weight, item_id))
+    objectives = {
+        o.pk: o for o in Objective.objects.filter(workspace=workspace).select_related("period")
+    }
+    key_results = list(KeyResult.objects.filter(workspace=workspace).order_by("position", "id"))
+    check_ins: dict[int, list[tuple[datetime, Decimal, int]]] = defaultdict(list)
+    for kr_id, at, value, confidence in (
+        CheckIn.objects.filter(workspace=workspace)
+        .order_by("created_at", "id")
+        .values_list("key_result_id", "created_at", "value", "confidence")
+    ):
+        check_ins[kr_id].append((at, value, confidence))
+    written = 0
+    for offset in range(days, 0, -1):
+        day = today - timedelta(days=offset)
+        written += _upsert(
+            _day_rows(
+                workspace,
+                day,
+                histories,
+                item_of,
+                items,
+                sprints,
+                aligned,
+                links,
+                objectives,
+                key_results,
+                check_ins,
+                thresholds,
+            )
+        )
+    return written
+
+
+def _day_rows(
+    workspace: Workspace,
+    day: date,
+    histories: dict[int, list[metrics.Moment]],
+    item_of: Mapping[int, int | None],
+    items: Iterable[ItemFacts],
+    sprints: Iterable[Sprint],
+    aligned: set[int],
+    links: dict[int, list[tuple[Decimal, int]]],
+    objectives: dict[int, Objective],
+    key_results: Sequence[KeyResult],
+    check_ins: dict[int, list[tuple[datetime, Decimal, int]]],
+    thresholds: okr_math.Thresholds,
+) -> list[Snapshot]:
+    cut = _end_of(day)
+    by_item: dict[int, Work] = defaultdict(Work)
+    by_sprint: dict[int, Work] = defaultdict(Work)
+    for task_id, history in histories.items():
+        if history[0].at > cut:
+            continue
+        moment = metrics.state_at(history, cut, inclusive=True)
+        if moment is None or moment.category == StateCategory.CANCELED:
+            continue
+        points = Decimal(str(moment.estimate))
+        done = moment.category == StateCategory.DONE
+        work = Work(points if done else Decimal(0), points, int(done), 1)
+        item_id = item_of.get(task_id)
+        if item_id is not None:
+            by_item[item_id].add(work)
+        if moment.sprint_id is not None:
+            if item_id in aligned:
+                work.aligned_points = points
+            by_sprint[moment.sprint_id].add(work)
+    rows: list[Rollup] = []
+    item_rows: dict[int, Rollup] = {}
+    for item in items:
+        row = rollups.item_rollup(
+            item, by_item.get(item.id, Work()), feeds=[], today=day, thresholds=thresholds
+        )
+        item_rows[item.id] = row
+        rows.append(row)
+    for sprint in sprints:
+        status = _sprint_status(sprint, cut)
+        if status == SprintStatus.PLANNED:
+            continue
+        facts = SprintFacts(
+            sprint.pk, workspace.pk, sprint.team_id, sprint.start_date, sprint.end_date, status
+        )
+        rows.append(
+            rollups.sprint_rollup(
+                facts,
+                by_sprint.get(sprint.pk, Work()),
+                inputs=[],
+                today=day,
+                thresholds=thresholds,
+            )
+        )
+    live = {
+        pk: o
+        for pk, o in objectives.items()
+        if o.period.start <= day <= o.period.end and o.created_at.date() <= day
+    }
+    krs_of: dict[int, list[KeyResult]] = defaultdict(list)
+    for kr in key_results:
+        if kr.objective_id in live and kr.created_at <= cut:
+            krs_of[kr.objective_id].append(kr)
+    owner_of_kr = {kr.pk: kr.objective_id for kr in key_results}
+    aligned_of: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
+    for o in live.values():
+        if o.parent_key_result_id and o.status != "archived":
+            aligned_of[o.parent_key_result_id].append((o.weight, o.pk))
+    objective_rows: dict[int, Rollup] = {}
+    for objective_id in rollups._children_first(live, owner_of_kr):
+        objective = live[objective_id]
+        pairs = []
+        for kr in krs_of[objective_id]:
+            checks = check_ins.get(kr.pk, [])
+            past = _value_at(checks, cut)
+            if past is not None:  # the value and confidence as of that day
+                kr.last_check_in_at, kr.current, kr.confidence = past
+            elif checks:  # checked in later, not yet then
+                kr.last_check_in_at, kr.current = None, kr.baseline
+            kr.objective = objective
+            inputs = OkrInputs(
+                links={
+                    kr.pk: [(w, item_rows[i]) for w, i in links.get(kr.pk, []) if i in item_rows]
+                },
+                aligned={
+                    kr.pk: [
+                        (w, objective_rows[o])
+                        for w, o in aligned_of.get(kr.pk, [])
+                        if o in objective_rows
+                    ]
+                },
+            )
+            row = rollups.key_result_rollup(kr, objective, inputs, today=day, thresholds=thresholds)
+            rows.append(row)
+            pairs.append((kr, row))
+        objective_row = rollups.objective_rollup(objective, pairs, today=day, thresholds=thresholds)
+        objective_rows[objective_id] = objective_row
+        rows.append(objective_row)
+    return [
+        _snapshot(row, day, "backfill") for row in rows if row.kind in (ITEM, SPRINT, KR, OBJECTIVE)
+    ]
