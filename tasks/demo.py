@@ -340,6 +340,11 @@ def _history(
 ) -> list[TaskEvent]:
     """Created → (planned into a sprint) → started → done, timed inside the sprint."""
 
+    def state(category: str) -> dict[str, object] | None:
+        # The same shape task services record, so history pages can name the column.
+        found = states.get(category)
+        return {"id": found.pk, "name": found.name, "category": category} if found else None
+
     def event(
         kind: str, at: datetime, category: str, before: object, after: object, sprint_id: int | None
     ) -> TaskEvent:
@@ -356,14 +361,13 @@ def _history(
             created_at=at,
         )
 
-    backlog = states.get(StateCategory.BACKLOG)
     events = [
         event(
             TaskEventKind.CREATED,
             task.created_at,
             StateCategory.BACKLOG,
             None,
-            {"state": backlog.pk if backlog else None},
+            {"state": state(StateCategory.BACKLOG)},
             None,
         )
     ]
@@ -391,8 +395,8 @@ def _history(
                 TaskEventKind.STATE,
                 started,
                 StateCategory.STARTED,
-                {"state": {"category": "unstarted"}},
-                {"state": {"category": "started"}},
+                {"state": state("unstarted")},
+                {"state": state("started")},
                 sprint.pk,
             )
         )
@@ -407,8 +411,8 @@ def _history(
                     TaskEventKind.STATE,
                     done_at,
                     StateCategory.DONE,
-                    {"state": {"category": "started"}},
-                    {"state": {"category": "done"}},
+                    {"state": state("started")},
+                    {"state": state("done")},
                     sprint.pk,
                 )
             )
@@ -418,8 +422,8 @@ def _history(
                 TaskEventKind.STATE,
                 _at(sprint.start_date + timedelta(days=3)),
                 StateCategory.CANCELED,
-                {"state": {"category": "unstarted"}},
-                {"state": {"category": "canceled"}},
+                {"state": state("unstarted")},
+                {"state": state("canceled")},
                 sprint.pk,
             )
         )

@@ -30,6 +30,20 @@ def test_seed_demo_builds_people_of_every_role_who_can_log_in(client):
     assert client.get(response["Location"], follow=True).status_code == 200
 
 
+def test_demo_task_history_names_the_columns_it_moved_between():
+    from tasks.models import TaskEvent
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    states = [
+        side["state"]
+        for event in TaskEvent.objects.filter(kind__in=["created", "state"])
+        for side in (event.before, event.after)
+        if isinstance(side, dict) and side.get("state") is not None
+    ]
+    assert states, "the demo has no state history"
+    assert all(isinstance(s, dict) and s.get("name") and s.get("category") for s in states)
+
+
 def test_second_seed_run_changes_nothing():
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     before = all_rows()
