@@ -20,6 +20,7 @@ workspace_api = [
     path("", include("okrs.api_urls")),
     path("", include("roadmaps.api_urls")),
     path("", include("tasks.api_urls")),
+    path("", include("dashboards.api_urls")),
 ]
 
 urlpatterns = [

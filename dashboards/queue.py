@@ -105,3 +105,17 @@ def schedule_findings(workspace_id: int) -> bool:
 
 def pending_workspaces() -> list[int]:
     return list(RollupPending.objects.values_list("workspace_id", flat=True).distinct())
+
+
+def schedule_metrics(workspace_id: int) -> bool:
+    """Team metrics read history: refresh them shortly after a change, at most once a minute."""
+    if not cache.add(f"dashboards:metrics-queued:{workspace_id}", 1, timeout=FINDINGS_DELAY):
+        return False
+    from dashboards.tasks import team_metrics_refresh
+
+    transaction.on_commit(
+        lambda: team_metrics_refresh.apply_async(
+            kwargs={"workspace_id": workspace_id}, countdown=FINDINGS_DELAY
+        )
+    )
+    return True

@@ -141,9 +141,16 @@ def reason_sentence(reason: Mapping[str, Any], names: Names | None = None) -> st
     return okr_math.reason_sentence(parsed, names.titles() if names else None)
 
 
+class _Numbers(dict[str, Any]):
+    """Stored numbers; one missing (an older or hand-made row) reads as 0, never a crash."""
+
+    def __missing__(self, key: str) -> float:
+        return 0.0
+
+
 def finding_sentence(finding: Finding, names: Names) -> str:
     """Why a finding was raised, naming its subject; the evidence is linked beside it."""
-    n = finding.numbers
+    n = _Numbers(finding.numbers if isinstance(finding.numbers, dict) else {})
     subject = names.label(finding.subject_kind, finding.subject_id)
     code = finding.code
     if code == "low_alignment":

@@ -64,9 +64,7 @@ def on_sprint_closed(event: SprintClosed) -> None:
     nodes: list[tuple[str, int | None]] = [(SPRINT, event.sprint_id)]
     nodes += [(TASK, task_id) for task_id in event.carried_task_ids]
     queue.enqueue(event.workspace_id, nodes)
-    from dashboards.tasks import team_metrics_refresh
-
-    team_metrics_refresh.delay(workspace_id=event.workspace_id)
+    queue.schedule_metrics(event.workspace_id)
 
 
 def on_key_result(event: KeyResultChanged | KeyResultCheckedIn) -> None:

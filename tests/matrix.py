@@ -106,6 +106,7 @@ from tasks.models import (
 )
 from tests.conftest import World, build_world
 from tests.factories import ApiTokenFactory, InvitationFactory, TeamFactory
+from tests.factories.dashboards import dashboards_samples
 from tests.factories.okrs import (
     CheckInFactory,
     KeyResultFactory,
@@ -338,6 +339,7 @@ MODEL_SAMPLES: dict[type[Model], Callable[[WorldObjects], Any]] = {
     TaskComment: lambda objects: TaskCommentFactory(
         task=objects[Task], author=objects.world.member.user
     ),
+    **dashboards_samples(),
 }
 
 # URL kwargs that do not follow the `<model>_id` convention, by name, or by "<route name>:<kwarg>"

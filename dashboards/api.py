@@ -1,0 +1,404 @@
+"""Dashboards API: rollups, findings, team metrics and snapshots (read), deployments and
+incidents (DORA inputs, read and write). Reads come from materialized rows only."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from alignment.api_base import WorkspaceViewSet
+from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.errors import FieldErrors
+from alignment.models import Role, Team
+from dashboards import services
+from dashboards.models import (
+    Deployment,
+    Finding,
+    Incident,
+    NodeKind,
+    Rollup,
+    Snapshot,
+    TeamMetrics,
+)
+from roadmaps.api import ScopedPrimaryKeyField
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    if not str(raw).isdigit():
+        raise FieldErrors({name: "Use a whole number."})
+    return int(raw)
+
+
+def _date_param(request: Request, name: str) -> date | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError as exc:
+        raise FieldErrors({name: "Use a date as YYYY-MM-DD."}) from exc
+
+
+def _kind_param(request: Request) -> str | None:
+    kind = request.query_params.get("kind") or None
+    if kind is not None and kind not in NodeKind.values:
+        raise FieldErrors({"kind": f"Use one of: {', '.join(NodeKind.values)}."})
+    return kind
+
+
+NODE_FILTERS = [
+    OpenApiParameter("kind", str, enum=NodeKind.values, description="Only nodes of this kind."),
+    OpenApiParameter("node_id", int, description="Only this node (with kind)."),
+]
+
+
+class RollupSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text="objective, key_result, …")
+    progress = serializers.FloatField()
+    expected = serializers.FloatField()
+    done_points = serializers.FloatField()
+    total_points = serializers.FloatField()
+    aligned_points = serializers.FloatField()
+    work_progress = serializers.FloatField(allow_null=True)
+
+    class Meta:
+        model = Rollup
+        fields = [
+            "id",
+            "kind",
+            "node_id",
+            "progress",
+            "expected",
+            "basis",
+            "done_points",
+            "total_points",
+            "done_count",
+            "total_count",
+            "aligned_points",
+            "work_progress",
+            "status",
+            "reasons",
+            "inputs",
+            "computed_at",
+        ]
+
+
+class RollupViewSet(WorkspaceViewSet):
+    queryset = Rollup.objects.all()
+    serializer_class = RollupSerializer
+
+    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
+        kind = _kind_param(self.request)
+        node_id = _int_param(self.request, "node_id")
+        if kind:
+            qs = qs.filter(kind=kind)
+        if node_id is not None:
+            qs = qs.filter(node_id=node_id)
+        status = self.request.query_params.get("status")
+        return qs.filter(status=status) if status else qs
+
+    @extend_schema(
+        summary="List materialized rollups (progress, status and reasons of every node)",
+        parameters=[*NODE_FILTERS, OpenApiParameter("status", str)],
+        responses={200: RollupSerializer(many=True), **ERRORS},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(RollupSerializer(page, many=True).data)
+
+    @extend_schema(summary="Get one rollup", responses={200: RollupSerializer, **ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.respond(RollupSerializer(self.get_object()).data)
+
+
+class DriftFindingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Finding
+        fields = [
+            "id",
+            "code",
+            "severity",
+            "subject_kind",
+            "subject_id",
+            "team",
+            "numbers",
+            "evidence",
+            "computed_at",
+        ]
+
+
+class FindingViewSet(WorkspaceViewSet):
+    queryset = Finding.objects.all()
+    serializer_class = DriftFindingSerializer
+
+    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
+        for name in ("code", "severity"):
+            value = self.request.query_params.get(name)
+            if value:
+                qs = qs.filter(**{name: value})
+        team = _int_param(self.request, "team")
+        return qs.filter(team_id=team) if team is not None else qs
+
+    @extend_schema(
+        summary="List drift and risk findings with their numbers and evidence",
+        parameters=[
+            OpenApiParameter("code", str),
+            OpenApiParameter("severity", str, enum=["at_risk", "off_track"]),
+            OpenApiParameter("team", int),
+        ],
+        responses={200: DriftFindingSerializer(many=True), **ERRORS},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(DriftFindingSerializer(page, many=True).data)
+
+    @extend_schema(summary="Get one finding", responses={200: DriftFindingSerializer, **ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.respond(DriftFindingSerializer(self.get_object()).data)
+
+
+class TeamMetricsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TeamMetrics
+        fields = ["id", "team", "data", "computed_at"]
+
+
+class TeamMetricsViewSet(WorkspaceViewSet):
+    queryset = TeamMetrics.objects.all()
+    serializer_class = TeamMetricsSerializer
+
+    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
+        team = _int_param(self.request, "team")
+        return qs.filter(team_id=team) if team is not None else qs
+
+    @extend_schema(
+        summary="List team metrics: sprint flow, velocity, cycle time, throughput, WIP, DORA",
+        parameters=[OpenApiParameter("team", int)],
+        responses={200: TeamMetricsSerializer(many=True), **ERRORS},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(TeamMetricsSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Get one team's metrics", responses={200: TeamMetricsSerializer, **ERRORS}
+    )
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.respond(TeamMetricsSerializer(self.get_object()).data)
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text="objective, key_result, …")
+    progress = serializers.FloatField()
+    expected = serializers.FloatField()
+    done_points = serializers.FloatField()
+    total_points = serializers.FloatField()
+
+    class Meta:
+        model = Snapshot
+        fields = [
+            "id",
+            "day",
+            "kind",
+            "node_id",
+            "progress",
+            "expected",
+            "done_points",
+            "total_points",
+            "status",
+            "source",
+        ]
+
+
+class SnapshotViewSet(WorkspaceViewSet):
+    queryset = Snapshot.objects.all()
+    serializer_class = SnapshotSerializer
+
+    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
+        kind = _kind_param(self.request)
+        node_id = _int_param(self.request, "node_id")
+        since, until = _date_param(self.request, "since"), _date_param(self.request, "until")
+        if kind:
+            qs = qs.filter(kind=kind)
+        if node_id is not None:
+            qs = qs.filter(node_id=node_id)
+        if since:
+            qs = qs.filter(day__gte=since)
+        return qs.filter(day__lte=until) if until else qs
+
+    @extend_schema(
+        summary="List daily snapshots (trends, burnup, burndown)",
+        parameters=[
+            *NODE_FILTERS,
+            OpenApiParameter("since", date),
+            OpenApiParameter("until", date),
+        ],
+        responses={200: SnapshotSerializer(many=True), **ERRORS},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(SnapshotSerializer(page, many=True).data)
+
+    @extend_schema(summary="Get one snapshot", responses={200: SnapshotSerializer, **ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.respond(SnapshotSerializer(self.get_object()).data)
+
+
+class DeploymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Deployment
+        fields = [
+            "id",
+            "team",
+            "deployed_at",
+            "committed_at",
+            "environment",
+            "reference",
+            "description",
+            "is_failure",
+            "created_at",
+        ]
+
+
+class DeploymentWriteSerializer(serializers.Serializer):
+    team = ScopedPrimaryKeyField(Team)
+    deployed_at = serializers.DateTimeField()
+    committed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    environment = serializers.CharField(max_length=40, required=False, default="production")
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        max_length=255, required=False, allow_blank=True, default=""
+    )
+    is_failure = serializers.BooleanField(required=False, default=False)
+
+
+class DeploymentPatchSerializer(serializers.Serializer):
+    is_failure = serializers.BooleanField()
+
+
+class DeploymentViewSet(WorkspaceViewSet):
+    queryset = Deployment.objects.all()
+    serializer_class = DeploymentSerializer
+    action_roles = {"destroy": Role.ADMIN}
+
+    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
+        team = _int_param(self.request, "team")
+        return qs.filter(team_id=team) if team is not None else qs
+
+    @extend_schema(
+        summary="List deployments",
+        parameters=[OpenApiParameter("team", int)],
+        responses={200: DeploymentSerializer(many=True), **ERRORS},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(DeploymentSerializer(page, many=True).data)
+
+    @extend_schema(summary="Get a deployment", responses={200: DeploymentSerializer, **ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.respond(DeploymentSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Record a deployment",
+        request=DeploymentWriteSerializer,
+        responses={201: DeploymentSerializer, **WRITE_ERRORS},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self.validated(DeploymentWriteSerializer)
+        deployment = services.deployment_create(actor=self.member, **data)
+        return self.respond(DeploymentSerializer(deployment).data, status=201)
+
+    @extend_schema(
+        summary="Mark whether a deployment caused a failure",
+        request=DeploymentPatchSerializer,
+        responses={200: DeploymentSerializer, **WRITE_ERRORS},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        deployment = self.get_object()
+        data = self.validated(DeploymentPatchSerializer)
+        deployment = services.deployment_mark_failure(
+            actor=self.member, deployment=deployment, is_failure=data["is_failure"]
+        )
+        return self.respond(DeploymentSerializer(deployment).data)
+
+    @extend_schema(summary="Delete a deployment (admins)", responses={204: None, **WRITE_ERRORS})
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.deployment_delete(actor=self.member, deployment=self.get_object())
+        return Response(status=204)
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Incident
+        fields = ["id", "team", "deployment", "title", "started_at", "resolved_at", "created_at"]
+
+
+class IncidentWriteSerializer(serializers.Serializer):
+    team = ScopedPrimaryKeyField(Team)
+    title = serializers.CharField(max_length=200)
+    started_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    deployment = ScopedPrimaryKeyField(Deployment, required=False, allow_null=True, default=None)
+
+
+class IncidentPatchSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    resolved_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class IncidentViewSet(WorkspaceViewSet):
+    queryset = Incident.objects.all()
+    serializer_class = IncidentSerializer
+    action_roles = {"destroy": Role.ADMIN}
+
+    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
+        team = _int_param(self.request, "team")
+        return qs.filter(team_id=team) if team is not None else qs
+
+    @extend_schema(
+        summary="List incidents",
+        parameters=[OpenApiParameter("team", int)],
+        responses={200: IncidentSerializer(many=True), **ERRORS},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(IncidentSerializer(page, many=True).data)
+
+    @extend_schema(summary="Get an incident", responses={200: IncidentSerializer, **ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.respond(IncidentSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Record an incident",
+        request=IncidentWriteSerializer,
+        responses={201: IncidentSerializer, **WRITE_ERRORS},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self.validated(IncidentWriteSerializer)
+        incident = services.incident_create(actor=self.member, **data)
+        return self.respond(IncidentSerializer(incident).data, status=201)
+
+    @extend_schema(
+        summary="Rename an incident or record when service was restored",
+        request=IncidentPatchSerializer,
+        responses={200: IncidentSerializer, **WRITE_ERRORS},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incident = self.get_object()
+        data = self.validated(IncidentPatchSerializer)
+        incident = services.incident_update(actor=self.member, incident=incident, **data)
+        return self.respond(IncidentSerializer(incident).data)
+
+    @extend_schema(summary="Delete an incident (admins)", responses={204: None, **WRITE_ERRORS})
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.incident_delete(actor=self.member, incident=self.get_object())
+        return Response(status=204)
