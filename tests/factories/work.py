@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import factory
+from django.db import transaction
 
 from alignment.models import Team, Workspace
 from okrs.models import KeyResult, Objective, Period
@@ -125,9 +126,12 @@ class TaskFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class: type[Task], *args: Any, **kwargs: Any) -> Task:
         team = kwargs["team"]
-        kwargs.setdefault("number", next_number(team))
-        kwargs.setdefault("rank", ranking.key_between(last_rank(team), None))
-        return super()._create(model_class, *args, **kwargs)
+        # next_number locks the counter row, which PostgreSQL allows only inside a
+        # transaction; transactional (live-server) tests run in autocommit.
+        with transaction.atomic():
+            kwargs.setdefault("number", next_number(team))
+            kwargs.setdefault("rank", ranking.key_between(last_rank(team), None))
+            return super()._create(model_class, *args, **kwargs)
 
 
 class TaskDependencyFactory(factory.django.DjangoModelFactory):
