@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from integrations import views
+from integrations import views, views_import
 
 app_name = "integrations"
 urlpatterns = [
@@ -38,4 +38,7 @@ urlpatterns = [
         views.subscription_delete,
         name="subscription_delete",
     ),
+    path("export/", views_import.export_index, name="export_index"),
+    path("export/tasks.csv", views_import.export_tasks, name="export_tasks"),
+    path("export/okrs.csv", views_import.export_okrs, name="export_okrs"),
 ]

@@ -1,0 +1,143 @@
+"""CSV exports of tasks and of OKRs (one row per key result), streamed row by row.
+
+Each exporter takes the workspace and already-resolved filters and yields rows; the view wraps
+them in a `StreamingHttpResponse`. Querysets are scoped with `.for_workspace(...)` and shaped
+with `select_related`, then read with `.iterator()` so a large export never sits in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from alignment.models import Team, Workspace
+from okrs.models import KeyResult, Objective, Period
+from tasks.models import Task
+
+TASK_COLUMNS = [
+    "key",
+    "title",
+    "team",
+    "state",
+    "state_category",
+    "assignee_email",
+    "estimate",
+    "priority",
+    "sprint",
+    "due_date",
+    "created_at",
+]
+OKR_COLUMNS = [
+    "period",
+    "objective_id",
+    "objective",
+    "level",
+    "team",
+    "objective_owner_email",
+    "objective_status",
+    "key_result_id",
+    "key_result",
+    "kind",
+    "unit",
+    "baseline",
+    "target",
+    "current",
+    "key_result_owner_email",
+]
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: list[str], rows: Iterable[list[object]]) -> Iterator[str]:
+    """The header then each row, as CSV text lines."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(["" if value is None else value for value in row])
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _number(value: Decimal) -> str:
+    """100.0000 -> "100", 2.5000 -> "2.5" (never "1E+2")."""
+    return format(value.normalize(), "f")
+
+
+def task_rows(*, workspace: Workspace, team: Team | None = None) -> Iterator[list[object]]:
+    tasks = (
+        Task.objects.for_workspace(workspace)
+        .select_related("team", "state", "assignee", "sprint")
+        .order_by("team__key", "number")
+    )
+    if team is not None:
+        tasks = tasks.filter(team=team)
+    for task in tasks.iterator(chunk_size=500):
+        yield [
+            task.key,
+            task.title,
+            task.team.key,
+            task.state.name,
+            task.state_category,
+            task.assignee.email if task.assignee else "",
+            _text(task.estimate),
+            task.get_priority_display(),
+            task.sprint.name if task.sprint else "",
+            task.due_date.isoformat() if task.due_date else "",
+            task.created_at.isoformat(),
+        ]
+
+
+def okr_rows(
+    *, workspace: Workspace, team: Team | None = None, period: Period | None = None
+) -> Iterator[list[object]]:
+    """One row per key result; an objective without key results gets one row of its own."""
+    objectives = (
+        Objective.objects.for_workspace(workspace)
+        .select_related("period", "team", "owner")
+        .order_by("period__start", "pk")
+    )
+    if team is not None:
+        objectives = objectives.filter(team=team)
+    if period is not None:
+        objectives = objectives.filter(period=period)
+    key_results: dict[int, list[KeyResult]] = {}
+    results = (
+        KeyResult.objects.for_workspace(workspace)
+        .filter(objective__in=objectives)
+        .select_related("owner")
+        .order_by("position", "pk")
+    )
+    for key_result in results.iterator(chunk_size=500):
+        key_results.setdefault(key_result.objective_id, []).append(key_result)
+    for objective in objectives.iterator(chunk_size=500):
+        head: list[object] = [
+            objective.period.name,
+            objective.pk,
+            objective.title,
+            objective.level,
+            objective.team.key if objective.team else "",
+            objective.owner.email if objective.owner else "",
+            objective.status,
+        ]
+        children = key_results.get(objective.pk, [])
+        if not children:
+            yield head + ["", "", "", "", "", "", "", ""]
+        for key_result in children:
+            yield head + [
+                key_result.pk,
+                key_result.title,
+                key_result.kind,
+                key_result.unit,
+                _number(key_result.baseline),
+                _number(key_result.target),
+                _number(key_result.current),
+                key_result.owner.email if key_result.owner else "",
+            ]
