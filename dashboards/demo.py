@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from alignment.models import Team, User, Workspace
 from dashboards import drift, metrics, rollups, snapshots
-from dashboards.models import Deployment, Incident
+from dashboards.models import Deployment, Incident, Rollup
 
 BACKFILL_DAYS = 30
 # Deploys per week by team position: a spread of DORA tiers on the leader dashboard.
@@ -87,9 +87,14 @@ def seed_dashboards(
     people: Mapping[str, User] | Sequence[User],
     today: date,
 ) -> DashboardsSummary:
-    """Deployments and incidents once; rollups, metrics, findings and snapshots every run."""
+    """Deployments and incidents, then rollups, metrics, findings and snapshots — once.
+
+    A second seed run changes nothing (like every seeder): the materialized rows already
+    exist, and `manage.py recompute_rollups` is the way to refresh them on purpose."""
     team_list = list(teams.values()) if isinstance(teams, Mapping) else list(teams)
     deployments, incidents = _deliveries(workspace, team_list, today)
+    if Rollup.objects.filter(workspace=workspace).exists():
+        return DashboardsSummary(0, deployments, incidents, 0, 0)
     written = rollups.recompute_all(workspace, today=today)
     metrics.refresh_team_metrics(workspace)
     found = drift.refresh_findings(workspace)

@@ -34,7 +34,8 @@ def demo_seeders() -> list[Any]:
 
     Imported here, not at module level: alignment/ must not import the domain apps.
     """
+    from dashboards.demo import seed_dashboards
     from okrs.demo import seed_okrs
     from tasks.demo import seed_work
 
-    return [seed_okrs, seed_work]
+    return [seed_okrs, seed_work, seed_dashboards]
