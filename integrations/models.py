@@ -304,3 +304,52 @@ class WebhookDeliveryLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} attempt {self.attempt}: {self.response_code}"
+
+
+class ImportKind(models.TextChoices):
+    TASKS_CSV = "tasks_csv", "Tasks from CSV"
+    JIRA = "jira", "Jira"
+
+
+class ImportStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """One upload: its text, the column mapping, and the progress of its all-or-nothing run.
+    `errors` holds `{"row": n, "messages": [...]}` items; a failed run writes nothing."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=ImportKind.choices)
+    status = models.CharField(max_length=8, choices=ImportStatus.choices, default="draft")
+    file_name = models.CharField(max_length=200, blank=True)
+    source = models.TextField()
+    mapping = models.JSONField(default=dict, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.done * 100 // self.total)

@@ -29,3 +29,11 @@ def outbox_sweep() -> int:
 def deliveries_sweep() -> int:
     """Beat, every minute: process deliveries whose enqueue was lost (broker down)."""
     return inbound.sweep_received()
+
+
+@shared_task(name="integrations.import_run")
+def import_run(import_id: int) -> None:
+    """Run a queued import all or nothing; a finished import is left alone."""
+    from integrations.importers import csv_tasks  # the tasks app loads after this one
+
+    csv_tasks.run(import_id)

@@ -86,6 +86,7 @@ from alignment.models import (
 from integrations.models import (
     Channel,
     DeliveryStatus,
+    ImportJob,
     InboundDelivery,
     Integration,
     OutboxMessage,
@@ -338,6 +339,13 @@ MODEL_SAMPLES: dict[type[Model], Callable[[WorldObjects], Any]] = {
     ),
     TaskComment: lambda objects: TaskCommentFactory(
         task=objects[Task], author=objects.world.member.user
+    ),
+    ImportJob: lambda objects: ImportJob.objects.create(
+        workspace=objects.workspace,
+        kind="tasks_csv",
+        source=f"title,team\nImported,{objects[Team].key}\n",
+        mapping={"title": "title", "team": "team"},
+        created_by=objects.world.admin.user,
     ),
     **dashboards_samples(),
 }

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from alignment.errors import FieldErrors
+from integrations.importers import csv_tasks
+from integrations.models import ImportJob, ImportKind, ImportStatus
 from okrs.models import ObjectiveLevel
+from tasks.models import Task
 from tests.conftest import client_for
 from tests.factories.core import TeamFactory
 from tests.factories.okrs import KeyResultFactory, ObjectiveFactory, PeriodFactory
@@ -146,3 +152,236 @@ def test_export_page_lists_the_workspaces_teams_only(world, world_b, viewer_clie
 
 def test_exports_refuse_writes(world, admin_client):
     assert admin_client.post(url(world, "export_tasks")).status_code == 405
+
+
+# --- Task import from CSV -----------------------------------------------------------------
+
+GOOD_CSV = (
+    b"Summary,Team,Story Points,Assignee,Due date\r\n"
+    b"Write the importer,ENG,3,member@acme.example.com,2026-12-01\r\n"
+    b"Document it,eng,,,\r\n"
+)
+BAD_CSV = (
+    b"Summary,Team,Story Points,Assignee\r\n"
+    b"Fine row,ENG,1,\r\n"
+    b"Lost team,NOPE,2,\r\n"
+    b"Odd points,ENG,lots,\r\n"
+    b"Stranger,ENG,1,ghost@acme.example.com\r\n"
+    b",ENG,1,\r\n"
+)
+
+
+def job_url(world, name: str, job: ImportJob) -> str:
+    return reverse(
+        f"integrations:{name}", kwargs={"slug": world.workspace.slug, "import_job_id": job.pk}
+    )
+
+
+def upload(client, world, data: bytes, name: str = "tasks.csv"):
+    return client.post(
+        url(world, "import_tasks_upload"), {"file": SimpleUploadedFile(name, data, "text/csv")}
+    )
+
+
+def draft(world, data: bytes = GOOD_CSV, **mapping: str) -> ImportJob:
+    text = data.decode("utf-8-sig")
+    guessed = csv_tasks.guess_mapping(csv_tasks.header_of(text))
+    return ImportJob.objects.create(
+        workspace=world.workspace,
+        kind=ImportKind.TASKS_CSV,
+        file_name="tasks.csv",
+        source=text,
+        mapping={**guessed, **mapping},
+        created_by=world.admin.user,
+    )
+
+
+def test_upload_with_a_byte_order_mark_creates_a_draft_with_guessed_columns(world, admin_client):
+    response = upload(admin_client, world, b"\xef\xbb\xbf" + GOOD_CSV)
+    job = ImportJob.objects.get()
+    assert response.status_code == 303
+    assert response["Location"] == job_url(world, "import_mapping", job)
+    assert job.status == ImportStatus.DRAFT
+    assert job.mapping == {
+        "title": "Summary",
+        "team": "Team",
+        "description": "",
+        "estimate": "Story Points",
+        "assignee_email": "Assignee",
+        "due_date": "Due date",
+    }
+
+
+def test_upload_that_is_not_utf8_is_refused_with_a_clear_error(world, admin_client):
+    response = upload(admin_client, world, "Title,Team\r\nCafé,ENG\r\n".encode("latin-1"))
+    assert response.status_code == 422
+    assert "The file is not UTF-8" in response.content.decode()
+    assert ImportJob.objects.count() == 0
+
+
+def test_upload_over_the_size_limit_is_refused(world, admin_client, settings):
+    settings.IMPORT_MAX_BYTES = 20
+    response = upload(admin_client, world, GOOD_CSV)
+    assert response.status_code == 422
+    assert f"The file is {len(GOOD_CSV)} bytes; upload at most 20 bytes." in (
+        response.content.decode()
+    )
+    assert ImportJob.objects.count() == 0
+
+
+def test_upload_with_only_a_header_is_refused(world, admin_client):
+    response = upload(admin_client, world, b"Title,Team\r\n")
+    assert response.status_code == 422
+    assert "The file has a header row but no tasks." in response.content.decode()
+
+
+def test_members_cannot_upload_imports(world, member_client):
+    assert upload(member_client, world, GOOD_CSV).status_code == 403
+    assert ImportJob.objects.count() == 0
+
+
+def test_mapping_post_saves_the_columns_and_goes_to_the_preview(world, admin_client):
+    job = draft(world)
+    response = admin_client.post(
+        job_url(world, "import_mapping", job), {"title": "Team", "team": "Team"}
+    )
+    job.refresh_from_db()
+    assert response.status_code == 303
+    assert response["Location"] == job_url(world, "import_preview", job)
+    assert job.mapping["title"] == "Team"
+    assert job.mapping["estimate"] == ""
+
+
+def test_preview_shows_each_rows_errors_and_writes_nothing(world, admin_client):
+    job = draft(world, BAD_CSV)
+    response = admin_client.get(job_url(world, "import_preview", job))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "5 rows, 4 with errors." in html
+    assert "Unknown team key “NOPE”." in html
+    assert "Estimate “lots”: Must be a number of points." in html
+    assert "No member of this workspace has the e-mail “ghost@acme.example.com”." in html
+    assert "Give the task a title." in html
+    assert "import_commit" not in html
+    assert "/commit/" not in html
+    assert Task.objects.count() == 0
+
+
+def test_preview_reports_a_missing_title_column(world, admin_client):
+    job = draft(world, title="")
+    html = admin_client.get(job_url(world, "import_preview", job)).content.decode()
+    assert "Choose the column that holds the title." in html
+
+
+def test_another_workspaces_team_key_and_member_are_unknown(world, world_b):
+    TeamFactory(workspace=world_b.workspace, key="GLX")
+    data = b"Title,Team,Assignee\r\nA,GLX,\r\nB,ENG,member@globex.example.com\r\n"
+    checked = csv_tasks.preview(draft(world, data))
+    assert [row.errors for row in checked.rows] == [
+        ["Unknown team key “GLX”."],
+        ["No member of this workspace has the e-mail “member@globex.example.com”."],
+    ]
+
+
+def test_commit_with_row_errors_is_refused_and_writes_nothing(world, admin_client):
+    job = draft(world, BAD_CSV)
+    response = admin_client.post(job_url(world, "import_commit", job))
+    job.refresh_from_db()
+    assert response.status_code == 409
+    assert job.status == ImportStatus.DRAFT
+    assert Task.objects.count() == 0
+
+
+def test_commit_creates_every_task_through_the_services(
+    world, admin_client, django_capture_on_commit_callbacks
+):
+    job = draft(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(job_url(world, "import_commit", job))
+    job.refresh_from_db()
+    assert response.status_code == 303
+    assert response["Location"] == job_url(world, "import_progress", job)
+    assert (job.status, job.total, job.done) == (ImportStatus.DONE, 2, 2)
+    first, second = Task.objects.for_workspace(world.workspace).order_by("number")
+    assert (first.key, first.title, first.estimate) == ("ENG-1", "Write the importer", 3)
+    assert first.assignee == world.member.user
+    assert first.due_date == date(2026, 12, 1)
+    assert first.created_by == world.admin.user
+    assert (second.title, second.estimate, second.assignee) == ("Document it", None, None)
+
+
+def test_commit_queues_the_run_only_after_the_transaction_commits(
+    world, admin_client, django_capture_on_commit_callbacks
+):
+    job = draft(world)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        admin_client.post(job_url(world, "import_commit", job))
+    job.refresh_from_db()
+    assert len(callbacks) == 1
+    assert job.status == ImportStatus.QUEUED
+    assert Task.objects.count() == 0
+
+
+def test_a_row_failing_during_the_run_rolls_back_every_row(world, monkeypatch):
+    job = draft(world)
+    job.status = ImportStatus.QUEUED
+    job.save()
+    real_create = csv_tasks.task_services.task_create
+
+    def fail_on_second_row(**kwargs):
+        if kwargs["title"] == "Document it":
+            raise FieldErrors({"title": "Refused for the test."})
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(csv_tasks.task_services, "task_create", fail_on_second_row)
+    csv_tasks.run(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    assert job.errors == [{"row": 3, "messages": ["Refused for the test."]}]
+    assert job.done == 0
+    assert Task.objects.count() == 0
+
+
+def test_running_a_finished_import_again_imports_nothing(world):
+    job = draft(world)
+    job.status = ImportStatus.QUEUED
+    job.save()
+    csv_tasks.run(job.pk)
+    csv_tasks.run(job.pk)
+    assert Task.objects.count() == 2
+
+
+def test_members_cannot_commit_an_import(world, member_client):
+    job = draft(world)
+    assert member_client.post(job_url(world, "import_commit", job)).status_code == 403
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DRAFT
+    assert Task.objects.count() == 0
+
+
+def test_another_workspaces_import_is_404_and_untouched(world, world_b, admin_client):
+    theirs = draft(world_b)
+    path = reverse(
+        "integrations:import_commit",
+        kwargs={"slug": world.workspace.slug, "import_job_id": theirs.pk},
+    )
+    assert admin_client.post(path).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == ImportStatus.DRAFT
+
+
+def test_progress_polls_every_second_while_queued(world, admin_client):
+    job = draft(world)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED, total=2)
+    html = admin_client.get(job_url(world, "import_progress", job), HTTP_HX_REQUEST="true")
+    assert 'hx-trigger="every 1s"' in html.content.decode()
+    assert "0 of 2 rows" in html.content.decode()
+
+
+def test_progress_stops_polling_when_done(world, admin_client):
+    job = draft(world)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.DONE, total=2, done=2)
+    html = admin_client.get(job_url(world, "import_progress", job)).content.decode()
+    assert "every 1s" not in html
+    assert 'width="100"' in html
+    assert "2 of 2 rows" in html
