@@ -53,6 +53,10 @@ class Names:
         def add(kind: str, node_id: int, label: str, url: str | None) -> None:
             links[(kind, node_id)] = Link(kind, node_id, label, url)
 
+        # One query per kind, always (an absent kind asks for no ids): a page's query count
+        # then depends on neither its size nor which kinds of records it happens to show.
+        for kind in ("objective", "key_result", "roadmap_item", "sprint", "team", "task"):
+            wanted[kind] = wanted.get(kind) or {0}
         if wanted.get("objective"):
             for pk, title in Objective.objects.filter(
                 workspace=workspace, pk__in=wanted["objective"]

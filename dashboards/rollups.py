@@ -542,8 +542,25 @@ class Pass:
         self.gone.update((kind, i) for i in ids)
 
     def save(self) -> None:
-        """Upsert every fresh row and delete the rows of nodes that no longer exist."""
+        """Upsert every fresh row and delete the rows of nodes that no longer exist.
+
+        A full pass first reads what is stored (one narrow query) and writes only the rows
+        that differ: a repair of a healthy workspace writes nothing.
+        """
         rows = list(self.fresh.values())
+        if self.full and rows:
+            stored = {
+                (values[0], values[1]): values[2:]
+                for values in Rollup.objects.filter(workspace_id=self.workspace_id)
+                .order_by()
+                .values_list("kind", "node_id", *COMPARED_FIELDS)
+            }
+            rows = [
+                r
+                for r in rows
+                if stored.get((r.kind, r.node_id))
+                != tuple(getattr(r, name) for name in COMPARED_FIELDS)
+            ]
         if rows:
             Rollup.objects.bulk_create(
                 rows,

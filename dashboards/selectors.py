@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from alignment.models import Team, Workspace
@@ -23,6 +24,7 @@ from okrs.models import KeyResult, Objective, ObjectiveLevel, Period
 from okrs.selectors import current_period
 
 FINDINGS_SHOWN = 50
+LIST_SHOWN = 50  # objectives and at-risk rows on the page; the CSV has them all
 DORA_METRICS = [
     ("deployment_frequency", "Deploys"),
     ("lead_time", "Lead time"),
@@ -100,6 +102,8 @@ class LeaderDashboard:
     expected: float
     objectives: list[NodeView]
     at_risk: list[NodeView]
+    objective_count: int
+    at_risk_count: int
     findings: list[ShownFinding]
     finding_count: int
     teams: list[TeamRow]
@@ -141,32 +145,37 @@ def team_rows(workspace: Workspace) -> list[TeamRow]:
     return [TeamRow(t, rollups.get(t.pk), metrics.get(t.pk) or {}) for t in teams]
 
 
-def leader_dashboard(workspace: Workspace, *, today: date | None = None) -> LeaderDashboard:
+def leader_dashboard(
+    workspace: Workspace, *, today: date | None = None, limit: int | None = LIST_SHOWN
+) -> LeaderDashboard:
     """Company progress against pace, what is at risk and why, drift, and the teams side by side."""
     today = today or timezone.localdate()
     period = current_period(workspace, today=today)
-    objectives: list[Objective] = []
-    key_results: list[KeyResult] = []
-    if period is not None:
-        objectives = list(
-            Objective.objects.for_workspace(workspace)
-            .live()
-            .filter(period=period)
-            .order_by("level", "title", "id")
+    in_period = Objective.objects.for_workspace(workspace).live().filter(period=period)
+    ordered = in_period.order_by("level", "title", "id")
+    objectives: list[Objective] = list(ordered[:limit] if limit is not None else ordered)
+    objective_count = in_period.count()  # always asked: the query count stays flat
+    # The headline: company objectives (or the roots when there are none), weighted.
+    company = list(
+        in_period.filter(level=ObjectiveLevel.COMPANY).only("id", "weight", "level")
+    ) or list(in_period.filter(parent__isnull=True).only("id", "weight", "level"))
+    # At risk, most serious first, chosen in SQL so the page reads a bounded number of rows.
+    risky = (
+        Rollup.objects.filter(
+            workspace=workspace, status__in=[okr_math.AT_RISK, okr_math.OFF_TRACK]
         )
-        key_results = list(
-            KeyResult.objects.filter(objective__in=[o.pk for o in objectives]).order_by(
-                "position", "id"
-            )
+        .filter(
+            Q(kind=OBJECTIVE, node_id__in=in_period.values("id"))
+            | Q(kind=KR, node_id__in=KeyResult.objects.filter(objective__in=in_period).values("id"))
         )
-    rows = {
-        (r.kind, r.node_id): r
-        for r in Rollup.objects.filter(
-            workspace=workspace,
-            kind__in=[OBJECTIVE, KR],
-            node_id__in=[*(o.pk for o in objectives), *(k.pk for k in key_results)],
-        )
-    }
+        .order_by("-status", "-kind", "node_id")
+    )
+    at_risk_rows = list(risky[:limit] if limit is not None else risky)
+    at_risk_count = risky.count()
+    rows = {(r.kind, r.node_id): r for r in at_risk_rows}
+    wanted = {o.pk for o in objectives} | {o.pk for o in company}
+    for r in Rollup.objects.filter(workspace=workspace, kind=OBJECTIVE, node_id__in=wanted):
+        rows[(r.kind, r.node_id)] = r
     stored = list(
         Finding.objects.filter(workspace=workspace).order_by("-severity", "code", "subject_id")[
             : FINDINGS_SHOWN + 1
@@ -174,7 +183,7 @@ def leader_dashboard(workspace: Workspace, *, today: date | None = None) -> Lead
     )
     finding_count = len(stored)
     stored = stored[:FINDINGS_SHOWN]
-    keys = [*((OBJECTIVE, o.pk) for o in objectives), *((KR, k.pk) for k in key_results)]
+    keys = [(r.kind, r.node_id) for r in rows.values()]
     for row in rows.values():
         keys.extend((str(k), int(i)) for r in row.reasons for k, i in r.get("objects", []))
     names = Names.load(workspace, [*keys, *finding_keys(stored)])
@@ -185,12 +194,7 @@ def leader_dashboard(workspace: Workspace, *, today: date | None = None) -> Lead
         return NodeView(link=link, row=row, sentences=_reasons(row, names), level=level)
 
     objective_views = [view(OBJECTIVE, o.pk, o.level) for o in objectives]
-    at_risk = [v for v in objective_views if v.status != okr_math.ON_TRACK]
-    at_risk += [v for v in (view(KR, k.pk) for k in key_results) if v.status != okr_math.ON_TRACK]
-    at_risk.sort(key=lambda v: (-okr_math.SEVERITY[v.status], v.link.kind != OBJECTIVE))
-    company = [o for o in objectives if o.level == ObjectiveLevel.COMPANY] or [
-        o for o in objectives if o.parent_id is None
-    ]
+    at_risk = [view(r.kind, r.node_id) for r in at_risk_rows]
     pairs = [
         (float(rows[(OBJECTIVE, o.pk)].progress), float(o.weight))
         for o in company
@@ -212,6 +216,8 @@ def leader_dashboard(workspace: Workspace, *, today: date | None = None) -> Lead
         expected=expected,
         objectives=objective_views,
         at_risk=at_risk,
+        objective_count=objective_count,
+        at_risk_count=at_risk_count,
         findings=shown(stored, names),
         finding_count=finding_count,
         teams=team_rows(workspace),

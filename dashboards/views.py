@@ -58,7 +58,7 @@ def leader(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
 def leader_export(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """The leader dashboard tables as CSV: ?table=teams (default)|objectives|at_risk|findings."""
     table = _table(request, ["teams", "objectives", "at_risk", "findings"])
-    dash = selectors.leader_dashboard(workspace)
+    dash = selectors.leader_dashboard(workspace, limit=None)
     slug = workspace.slug
     if table in ("objectives", "at_risk"):
         views = dash.objectives if table == "objectives" else dash.at_risk

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from dashboards import rollups
 from dashboards.models import Rollup
@@ -132,3 +134,11 @@ def test_refresh_of_one_task_uses_a_query_count_independent_of_data(
     with django_assert_max_num_queries(30) as large:
         rollups.refresh_ancestors_of_task(task.pk)
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_a_repeat_recompute_writes_no_unchanged_row(plan: Plan):
+    plan.task(item=plan.item_a, estimate="3", category=C.DONE)
+    rollups.recompute_all(plan.world.workspace)
+    with CaptureQueriesContext(connection) as captured:
+        rollups.recompute_all(plan.world.workspace)
+    assert not [q for q in captured.captured_queries if q["sql"].startswith("INSERT")]

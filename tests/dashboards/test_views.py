@@ -119,8 +119,7 @@ def test_team_csv_export_of_findings(busy: Plan, viewer_client):
 
 
 def _grow(plan: Plan) -> None:
-    """More of everything, keeping the same kinds of records on the page (names load one
-    query per kind shown, so a kind appearing for the first time is one more query)."""
+    """More of everything: teams, sprints, objectives, KRs, tasks and findings."""
     ws = plan.world.workspace
     for n in range(6):
         team = TeamFactory(workspace=ws, name=f"Team {n}", key=f"TM{n}")
