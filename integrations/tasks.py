@@ -34,6 +34,6 @@ def deliveries_sweep() -> int:
 @shared_task(name="integrations.import_run")
 def import_run(import_id: int) -> None:
     """Run a queued import all or nothing; a finished import is left alone."""
-    from integrations.importers import csv_tasks  # the tasks app loads after this one
+    from integrations.importers import runner  # the tasks app loads after this one
 
-    csv_tasks.run(import_id)
+    runner.run(import_id)

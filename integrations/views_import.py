@@ -28,7 +28,7 @@ from alignment.models import Role, Team, Workspace
 from alignment.tenancy import workspace_view
 from alignment.views.settings_base import see_other_to
 from integrations import exporters
-from integrations.importers import csv_tasks
+from integrations.importers import csv_tasks, jira, runner
 from integrations.importers.errors import ImportHasErrors, ImportNotDraft, UploadInvalid
 from integrations.models import ImportJob, ImportKind, ImportStatus
 from okrs.models import Period
@@ -124,7 +124,12 @@ def _draft(workspace: Workspace, import_job_id: int) -> ImportJob:
 def import_tasks_upload(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """Step 1: upload a UTF-8 CSV file; its header decides the guessed column mapping."""
     form = UploadForm(request.POST or None, request.FILES or None)
-    context = {"workspace": workspace, "form": form, "max_mb": _max_bytes() // (1024 * 1024)}
+    context = {
+        "workspace": workspace,
+        "form": form,
+        "max_mb": _max_bytes() // (1024 * 1024),
+        "kind": ImportKind.TASKS_CSV,
+    }
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -185,8 +190,10 @@ def import_preview(
 ) -> HttpResponse:
     """Step 3: every row with its errors; nothing has been written."""
     job = _draft(workspace, import_job_id)
-    checked = csv_tasks.preview(job)
+    checked = runner.preview(job)
     context = {"workspace": workspace, "job": job, "preview": checked, "labels": csv_tasks.LABELS}
+    if job.kind == ImportKind.JIRA:
+        return render(request, "integrations/import_jira_preview.html", context)
     return render(request, "integrations/import_preview.html", context)
 
 
@@ -204,11 +211,11 @@ def import_commit(
         )
         if job.status != ImportStatus.DRAFT:
             raise ImportNotDraft()
-        checked = csv_tasks.preview(job)
+        checked = runner.preview(job)
         if not checked.is_valid:
             raise ImportHasErrors(count=len(checked.error_rows) or 1)
         job.status = ImportStatus.QUEUED
-        job.total = len(checked.rows)
+        job.total = len(checked.issues if job.kind == ImportKind.JIRA else checked.rows)
         job.created_by = request.user  # type: ignore[assignment]
         job.save(update_fields=["status", "total", "created_by"])
         transaction.on_commit(lambda: import_run.delay(job.pk))
@@ -231,3 +238,37 @@ def import_progress(
         "integrations/_import_progress.html" if is_htmx else "integrations/import_progress.html"
     )
     return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(read=Role.ADMIN, write=Role.ADMIN)
+def import_jira_upload(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
+    """Upload the JSON of Jira's issue search; the next page is its preview."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    context = {
+        "workspace": workspace,
+        "form": form,
+        "max_mb": _max_bytes() // (1024 * 1024),
+        "kind": ImportKind.JIRA,
+    }
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > _max_bytes():
+                raise UploadInvalid(
+                    f"The file is {upload.size} bytes; upload at most {_max_bytes()} bytes."
+                )
+            text = jira.decode(upload.read())
+        except UploadInvalid as error:
+            form.add_error("file", error.text)
+        else:
+            job = ImportJob.objects.create(
+                workspace=workspace,
+                kind=ImportKind.JIRA,
+                file_name=(upload.name or "")[:200],
+                source=text,
+                created_by=request.user,
+            )
+            return see_other_to("integrations:import_preview", workspace, import_job_id=job.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "integrations/import_upload.html", context, status=status)
