@@ -49,7 +49,8 @@ def _period_filter(request: WorkspaceRequest, workspace: Workspace) -> Period | 
     raw = request.GET.get("period", "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    # Not str.isdigit(): it accepts "²", which int() then refuses.
+    if not (raw.isascii() and raw.isdecimal()) or len(raw) > 18:
         raise BadFilter("The period filter must be a period id.")
     return get_object_or_404(Period.objects.for_workspace(workspace), pk=int(raw))
 

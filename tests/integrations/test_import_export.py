@@ -7,6 +7,7 @@ import io
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -137,8 +138,9 @@ def test_okr_export_with_another_workspaces_period_is_404(world, world_b, viewer
     assert response.status_code == 404
 
 
-def test_okr_export_with_a_malformed_period_is_400(world, viewer_client):
-    response = viewer_client.get(url(world, "export_okrs", period="q3"))
+@pytest.mark.parametrize("period", ["q3", "²", "9" * 40])
+def test_okr_export_with_a_malformed_period_is_400(world, viewer_client, period):
+    response = viewer_client.get(url(world, "export_okrs"), {"period": period})
     assert response.status_code == 400
 
 
