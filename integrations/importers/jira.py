@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +27,7 @@ from integrations.importers.csv_tasks import progress_key
 from integrations.importers.errors import UploadInvalid
 from integrations.models import ImportJob, ImportStatus
 from tasks import services as task_services
-from tasks.models import StateCategory, WorkflowState
+from tasks.models import Sprint, SprintStatus, StateCategory, WorkflowState
 from tasks.services.core import clean_estimate
 
 # Jira statusCategory.key -> our state category.
@@ -36,6 +37,7 @@ STATUS_CATEGORIES = {
     "done": StateCategory.DONE,
 }
 STORY_POINT_FIELDS = ("customfield_10016", "customfield_10028", "story_points")
+SPRINT_FIELD = "customfield_10020"  # Jira Cloud's sprint field: a list of sprint objects
 TEAM_KEY = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
 
 
@@ -77,14 +79,24 @@ class IssuePreview:
     estimate: Decimal | None = None
     assignee: User | None = None
     assignee_label: str = ""
+    sprint: PlannedSprint | None = None
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PlannedSprint:
+    name: str
+    start_date: date
+    end_date: date
+    goal: str = ""
 
 
 @dataclass
 class JiraPreview:
     issues: list[IssuePreview]
     teams_to_create: list[tuple[str, str]]  # (key, name)
+    sprints: list[tuple[str, PlannedSprint]]  # (team key, sprint), found or created
     unknown_assignees: list[str]
     warnings: list[str]
 
@@ -108,6 +120,26 @@ def _points(fields: dict[str, Any]) -> tuple[Decimal | None, str | None]:
             messages = "; ".join(m for ms in error.fields.values() for m in ms)
             return None, f"Story points “{value}”: {messages}"
     return None, None
+
+
+def _sprint(fields: dict[str, Any]) -> tuple[PlannedSprint | None, str | None]:
+    """The issue's open sprint (the last one not closed), or a note on why there is none."""
+    sprints = [s for s in fields.get(SPRINT_FIELD) or [] if isinstance(s, dict)]
+    open_sprints = [s for s in sprints if s.get("state") in ("active", "future")]
+    if not open_sprints:
+        return None, ("Its sprints are closed: no sprint." if sprints else None)
+    raw = open_sprints[-1]
+    name = " ".join(str(raw.get("name") or "").split())[:100]
+    try:
+        start = date.fromisoformat(str(raw.get("startDate") or "")[:10])
+        end = date.fromisoformat(str(raw.get("endDate") or "")[:10])
+    except ValueError:
+        return None, f"Sprint “{name}” has no dates: no sprint."
+    if not name or end < start:
+        return None, f"Sprint “{name}” cannot be planned here: no sprint."
+    return PlannedSprint(
+        name=name, start_date=start, end_date=end, goal=str(raw.get("goal") or "")
+    ), None
 
 
 def preview(job: ImportJob) -> JiraPreview:
@@ -147,6 +179,9 @@ def preview(job: ImportJob) -> JiraPreview:
         issue.estimate, points_error = _points(fields)
         if points_error:
             issue.errors.append(points_error)
+        issue.sprint, sprint_note = _sprint(fields)
+        if sprint_note:
+            issue.notes.append(sprint_note)
         assignee = fields.get("assignee") or {}
         if assignee:
             email = str(assignee.get("emailAddress") or "").lower()
@@ -158,9 +193,11 @@ def preview(job: ImportJob) -> JiraPreview:
                     unknown.append(issue.assignee_label)
         issues.append(issue)
     warnings = [str(w) for w in payload.get("warningMessages") or []]
+    sprints = {(i.project_key, i.sprint.name): i.sprint for i in issues if i.sprint}
     return JiraPreview(
         issues=issues,
         teams_to_create=sorted(new_teams.items()),
+        sprints=[(team_key, sprint) for (team_key, _), sprint in sorted(sprints.items())],
         unknown_assignees=unknown,
         warnings=warnings,
     )
@@ -168,6 +205,25 @@ def preview(job: ImportJob) -> JiraPreview:
 
 def _state(team: Team, category: str) -> WorkflowState | None:
     return WorkflowState.objects.filter(team=team, category=category).order_by("position").first()
+
+
+def _sprint_for(actor: Membership, team: Team, planned: PlannedSprint) -> Sprint | None:
+    """The team's sprint of that name (none when it is closed), else a new planned one."""
+    existing = Sprint.objects.for_workspace(team.workspace).filter(team=team, name=planned.name)
+    found = existing.first()
+    if found is not None:
+        return None if found.status == SprintStatus.CLOSED else found
+    try:
+        return task_services.sprint_create(
+            actor=actor,
+            team=team,
+            name=planned.name,
+            start_date=planned.start_date,
+            end_date=planned.end_date,
+            goal=planned.goal,
+        )
+    except DomainError as error:
+        raise _IssueFailed(planned.name, f"Sprint {planned.name}: {_message(error)}") from error
 
 
 def _message(error: DomainError) -> str:
@@ -218,8 +274,12 @@ def run(job_id: int) -> None:
                     teams[key] = core_services.team_create(actor=actor, name=name, key=key)
                 except DomainError as error:
                     raise _IssueFailed(key, f"Team {key}: {_message(error)}") from error
+            sprints: dict[tuple[str, str], Sprint | None] = {}
+            for team_key, planned in checked.sprints:
+                sprints[(team_key, planned.name)] = _sprint_for(actor, teams[team_key], planned)
             for done, issue in enumerate(checked.issues, start=1):
                 team = teams[issue.project_key]
+                sprint = sprints.get((team.key, issue.sprint.name)) if issue.sprint else None
                 try:
                     task_services.task_create(
                         actor=actor,
@@ -229,6 +289,7 @@ def run(job_id: int) -> None:
                         state=_state(team, issue.category),
                         assignee=issue.assignee,
                         estimate=issue.estimate,
+                        sprint=sprint,
                     )
                 except DomainError as error:
                     raise _IssueFailed(issue.key, _message(error)) from error

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,9 @@ from alignment.errors import FieldErrors
 from alignment.models import Team
 from integrations.importers import jira
 from integrations.models import ImportJob, ImportKind, ImportStatus
-from tasks.models import StateCategory, Task
+from tasks.models import Sprint, StateCategory, Task
 from tests.factories.core import TeamFactory
+from tests.factories.work import SprintFactory
 from tests.integrations.conftest import shared_fixtures_dir
 from tests.services import CI
 
@@ -213,3 +215,48 @@ def test_a_file_that_is_not_json_is_refused(world, admin_client):
 def test_members_cannot_upload_a_jira_import(world, member_client, search_response):
     assert upload(member_client, world, search_response).status_code == 403
     assert ImportJob.objects.count() == 0
+
+
+def jira_sprint(state: str, name: str = "Sprint 7") -> dict[str, Any]:
+    """Shaped like Jira Cloud's customfield_10020 entries."""
+    return {
+        "id": 37,
+        "name": name,
+        "state": state,
+        "boardId": 1,
+        "goal": "Fix checkout",
+        "startDate": "2026-11-23T09:00:00.000Z",
+        "endDate": "2026-12-04T17:00:00.000Z",
+    }
+
+
+def test_an_issues_open_sprint_is_planned_and_holds_the_task(world, admin_client, search_response):
+    sprints = [jira_sprint("closed", "Sprint 6"), jira_sprint("active")]
+    job = draft(world, enriched(search_response, customfield_10020=sprints))
+    html = admin_client.get(job_url(world, "import_preview", job)).content.decode()
+    assert "Sprints: EX · Sprint 7 (23 Nov–4 Dec 2026)" in html
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)
+    jira.run(job.pk)
+    task = Task.objects.select_related("sprint").get()
+    assert task.sprint is not None
+    assert (task.sprint.name, task.sprint.goal) == ("Sprint 7", "Fix checkout")
+    assert (task.sprint.start_date, task.sprint.end_date) == (date(2026, 11, 23), date(2026, 12, 4))
+
+
+def test_an_issue_whose_sprints_are_closed_gets_no_sprint(world, search_response):
+    job = draft(world, enriched(search_response, customfield_10020=[jira_sprint("closed")]))
+    [issue] = jira.preview(job).issues
+    assert issue.notes == ["Its sprints are closed: no sprint."]
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)
+    jira.run(job.pk)
+    assert Task.objects.get().sprint is None
+
+
+def test_a_teams_sprint_with_the_same_name_is_reused(world, search_response):
+    team = TeamFactory(workspace=world.workspace, key="EX")
+    existing = SprintFactory(team=team, name="Sprint 7")
+    job = draft(world, enriched(search_response, customfield_10020=[jira_sprint("future")]))
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)
+    jira.run(job.pk)
+    assert Task.objects.get().sprint == existing
+    assert Sprint.objects.filter(team=team).count() == 1
