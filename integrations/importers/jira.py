@@ -26,6 +26,8 @@ from alignment.models import Membership, Role, Team, User, Workspace
 from integrations.importers.csv_tasks import progress_key
 from integrations.importers.errors import UploadInvalid
 from integrations.models import ImportJob, ImportStatus
+from roadmaps import services as roadmap_services
+from roadmaps.models import Roadmap, RoadmapItem
 from tasks import services as task_services
 from tasks.models import Sprint, SprintStatus, StateCategory, WorkflowState
 from tasks.services.core import clean_estimate
@@ -39,6 +41,7 @@ STATUS_CATEGORIES = {
 STORY_POINT_FIELDS = ("customfield_10016", "customfield_10028", "story_points")
 SPRINT_FIELD = "customfield_10020"  # Jira Cloud's sprint field: a list of sprint objects
 TEAM_KEY = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
+ROADMAP_NAME = "Jira"  # epics become items of this roadmap (found by name, or created)
 
 
 def decode(data: bytes) -> str:
@@ -80,6 +83,8 @@ class IssuePreview:
     assignee: User | None = None
     assignee_label: str = ""
     sprint: PlannedSprint | None = None
+    is_epic: bool = False
+    epic_key: str = ""  # the parent epic, when there is one
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -97,6 +102,7 @@ class JiraPreview:
     issues: list[IssuePreview]
     teams_to_create: list[tuple[str, str]]  # (key, name)
     sprints: list[tuple[str, PlannedSprint]]  # (team key, sprint), found or created
+    epics: dict[str, tuple[str, str]]  # epic key -> (title, team key): roadmap items
     unknown_assignees: list[str]
     warnings: list[str]
 
@@ -120,6 +126,11 @@ def _points(fields: dict[str, Any]) -> tuple[Decimal | None, str | None]:
             messages = "; ".join(m for ms in error.fields.values() for m in ms)
             return None, f"Story points “{value}”: {messages}"
     return None, None
+
+
+def _is_epic(fields: dict[str, Any]) -> bool:
+    issue_type = fields.get("issuetype") or {}
+    return str(issue_type.get("name") or "").lower() == "epic"
 
 
 def _sprint(fields: dict[str, Any]) -> tuple[PlannedSprint | None, str | None]:
@@ -154,6 +165,7 @@ def preview(job: ImportJob) -> JiraPreview:
     issues: list[IssuePreview] = []
     new_teams: dict[str, str] = {}
     unknown: list[str] = []
+    parent_epics: dict[str, tuple[str, str]] = {}
     for raw in payload["issues"]:
         fields = raw.get("fields") or {}
         project = fields.get("project") or {}
@@ -179,6 +191,13 @@ def preview(job: ImportJob) -> JiraPreview:
         issue.estimate, points_error = _points(fields)
         if points_error:
             issue.errors.append(points_error)
+        issue.is_epic = _is_epic(fields)
+        parent = fields.get("parent") or {}
+        if isinstance(parent, dict) and _is_epic(parent.get("fields") or {}):
+            issue.epic_key = str(parent.get("key") or "")
+            parent_title = " ".join(str(parent["fields"].get("summary") or "").split())[:200]
+            if issue.epic_key and parent_title:
+                parent_epics.setdefault(issue.epic_key, (parent_title, project_key))
         issue.sprint, sprint_note = _sprint(fields)
         if sprint_note:
             issue.notes.append(sprint_note)
@@ -193,11 +212,18 @@ def preview(job: ImportJob) -> JiraPreview:
                     unknown.append(issue.assignee_label)
         issues.append(issue)
     warnings = [str(w) for w in payload.get("warningMessages") or []]
-    sprints = {(i.project_key, i.sprint.name): i.sprint for i in issues if i.sprint}
+    sprints = {
+        (i.project_key, i.sprint.name): i.sprint for i in issues if i.sprint and not i.is_epic
+    }
+    epics = {**parent_epics, **{i.key: (i.title, i.project_key) for i in issues if i.is_epic}}
+    for issue in issues:
+        if issue.epic_key and issue.epic_key not in epics:
+            issue.notes.append(f"Epic {issue.epic_key} is not in the file: no roadmap item.")
     return JiraPreview(
         issues=issues,
         teams_to_create=sorted(new_teams.items()),
         sprints=[(team_key, sprint) for (team_key, _), sprint in sorted(sprints.items())],
+        epics=epics,
         unknown_assignees=unknown,
         warnings=warnings,
     )
@@ -205,6 +231,35 @@ def preview(job: ImportJob) -> JiraPreview:
 
 def _state(team: Team, category: str) -> WorkflowState | None:
     return WorkflowState.objects.filter(team=team, category=category).order_by("position").first()
+
+
+def _roadmap_items(
+    actor: Membership, teams: dict[str, Team], epics: dict[str, tuple[str, str]]
+) -> dict[str, RoadmapItem]:
+    """Epic key -> an item of the "Jira" roadmap with the epic's title (reused when there)."""
+    if not epics:
+        return {}
+    workspace = actor.workspace
+    roadmap = Roadmap.objects.for_workspace(workspace).filter(name__iexact=ROADMAP_NAME).first()
+    try:
+        if roadmap is None:
+            roadmap = roadmap_services.roadmap_create(actor=actor, name=ROADMAP_NAME)
+        existing = {
+            item.title: item
+            for item in RoadmapItem.objects.for_workspace(workspace).filter(roadmap=roadmap)
+        }
+        items: dict[str, RoadmapItem] = {}
+        for key, (title, team_key) in epics.items():
+            item = existing.get(title)
+            if item is None:
+                item = roadmap_services.roadmap_item_create(
+                    actor=actor, roadmap=roadmap, title=title, owner_team=teams.get(team_key)
+                )
+                existing[title] = item
+            items[key] = item
+    except DomainError as error:
+        raise _IssueFailed(ROADMAP_NAME, f"Roadmap: {_message(error)}") from error
+    return items
 
 
 def _sprint_for(actor: Membership, team: Team, planned: PlannedSprint) -> Sprint | None:
@@ -277,8 +332,12 @@ def run(job_id: int) -> None:
             sprints: dict[tuple[str, str], Sprint | None] = {}
             for team_key, planned in checked.sprints:
                 sprints[(team_key, planned.name)] = _sprint_for(actor, teams[team_key], planned)
+            items = _roadmap_items(actor, teams, checked.epics)
             for done, issue in enumerate(checked.issues, start=1):
                 team = teams[issue.project_key]
+                if issue.is_epic:
+                    cache.set(progress_key(job.pk), done, timeout=3600)
+                    continue
                 sprint = sprints.get((team.key, issue.sprint.name)) if issue.sprint else None
                 try:
                     task_services.task_create(
@@ -290,6 +349,7 @@ def run(job_id: int) -> None:
                         assignee=issue.assignee,
                         estimate=issue.estimate,
                         sprint=sprint,
+                        roadmap_item=items.get(issue.epic_key),
                     )
                 except DomainError as error:
                     raise _IssueFailed(issue.key, _message(error)) from error

@@ -18,9 +18,10 @@ from alignment.errors import FieldErrors
 from alignment.models import Team
 from integrations.importers import jira
 from integrations.models import ImportJob, ImportKind, ImportStatus
+from roadmaps.models import RoadmapItem
 from tasks.models import Sprint, StateCategory, Task
 from tests.factories.core import TeamFactory
-from tests.factories.work import SprintFactory
+from tests.factories.work import RoadmapFactory, RoadmapItemFactory, SprintFactory
 from tests.integrations.conftest import shared_fixtures_dir
 from tests.services import CI
 
@@ -260,3 +261,45 @@ def test_a_teams_sprint_with_the_same_name_is_reused(world, search_response):
     jira.run(job.pk)
     assert Task.objects.get().sprint == existing
     assert Sprint.objects.filter(team=team).count() == 1
+
+
+def with_epic(response: dict[str, Any], *, epic_in_file: bool = True) -> dict[str, Any]:
+    """The real issue as a story under epic EX-10, and (optionally) the epic itself."""
+    epic_fields = {"summary": "Checkout revamp", "issuetype": {"name": "Epic"}}
+    payload = enriched(response, parent={"key": "EX-10", "fields": epic_fields})
+    if epic_in_file:
+        epic = copy.deepcopy(payload["issues"][0])
+        epic["key"] = "EX-10"
+        epic["fields"].pop("parent")
+        epic["fields"].update(epic_fields)
+        payload["issues"].insert(0, epic)
+    return payload
+
+
+def test_an_epic_becomes_a_roadmap_item_holding_its_stories(world, admin_client, search_response):
+    job = draft(world, with_epic(search_response))
+    html = admin_client.get(job_url(world, "import_preview", job)).content.decode()
+    assert "Epics, as items of the “Jira” roadmap: EX-10 Checkout revamp" in html
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)
+    jira.run(job.pk)
+    item = RoadmapItem.objects.for_workspace(world.workspace).get()
+    assert (item.roadmap.name, item.title, item.owner_team.key) == ("Jira", "Checkout revamp", "EX")
+    task = Task.objects.get()
+    assert (task.title, task.roadmap_item) == ("Main order flow broken", item)
+
+
+def test_an_epic_known_only_as_a_parent_still_becomes_an_item(world, search_response):
+    job = draft(world, with_epic(search_response, epic_in_file=False))
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)
+    jira.run(job.pk)
+    assert Task.objects.get().roadmap_item.title == "Checkout revamp"
+
+
+def test_an_existing_item_of_the_jira_roadmap_is_reused(world, search_response):
+    roadmap = RoadmapFactory(workspace=world.workspace, name="Jira")
+    item = RoadmapItemFactory(roadmap=roadmap, title="Checkout revamp")
+    job = draft(world, with_epic(search_response))
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)
+    jira.run(job.pk)
+    assert Task.objects.get().roadmap_item == item
+    assert RoadmapItem.objects.count() == 1
