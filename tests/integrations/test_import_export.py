@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alignment.errors import FieldErrors
@@ -150,6 +152,30 @@ def test_export_page_lists_the_workspaces_teams_only(world, world_b, viewer_clie
     assert response.status_code == 200
     assert b'value="ENG"' in response.content
     assert b'value="GLX"' not in response.content
+
+
+def queries_to_download(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        b"".join(client.get(path).streaming_content)
+    return len(captured)
+
+
+def test_task_export_queries_do_not_grow_with_tasks(world, viewer_client):
+    TaskFactory(team=world.team, assignee=world.member.user)
+    queries_to_download(viewer_client, url(world, "export_tasks"))  # warm-up
+    one = queries_to_download(viewer_client, url(world, "export_tasks"))
+    TaskFactory.create_batch(19, team=world.team, assignee=world.member.user)
+    assert queries_to_download(viewer_client, url(world, "export_tasks")) == one
+
+
+def test_okr_export_queries_do_not_grow_with_objectives(world, viewer_client):
+    period = PeriodFactory(workspace=world.workspace)
+    KeyResultFactory(objective=ObjectiveFactory(period=period, team=world.team))
+    queries_to_download(viewer_client, url(world, "export_okrs"))  # warm-up
+    one = queries_to_download(viewer_client, url(world, "export_okrs"))
+    for _ in range(19):
+        KeyResultFactory(objective=ObjectiveFactory(period=period, team=world.team))
+    assert queries_to_download(viewer_client, url(world, "export_okrs")) == one
 
 
 def test_exports_refuse_writes(world, admin_client):
@@ -376,6 +402,7 @@ def test_progress_polls_every_second_while_queued(world, admin_client):
     job = draft(world)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED, total=2)
     html = admin_client.get(job_url(world, "import_progress", job), HTTP_HX_REQUEST="true")
+    assert "<html" not in html.content.decode()
     assert 'hx-trigger="every 1s"' in html.content.decode()
     assert "0 of 2 rows" in html.content.decode()
 
