@@ -21,6 +21,7 @@ from alignment.api_idempotency import IdempotencyMixin
 from alignment.api_throttling import EarlyThrottleMixin
 from alignment.errors import DomainError, RoleRequired, StaleVersion
 from alignment.models import ApiToken, Membership, Role, TokenScope, Workspace
+from alignment.parsing import is_digits
 from alignment.tenancy import SAFE_METHODS, require_role, resolve_membership
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ class WorkspaceAPIMixin(EarlyThrottleMixin, IdempotencyMixin, ConditionalRequest
         header = request.headers.get("If-Match")
         if header:
             value = header.strip().removeprefix("W/").strip('"')
-            if not value.startswith("v") or not value[1:].isdigit():
+            if not value.startswith("v") or not is_digits(value[1:]):
                 raise exceptions.ParseError('If-Match must be an ETag such as "v3".')
             return int(value[1:])
         version = request.data.get("version") if hasattr(request.data, "get") else None

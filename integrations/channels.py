@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
+from alignment.parsing import is_digits
 from integrations.models import (
     Channel,
     Integration,
@@ -46,7 +47,7 @@ class SendResult:
 
 def _retry_after(response: httpx.Response) -> int | None:
     raw = response.headers.get("Retry-After", "").strip()
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if is_digits(raw) else None
 
 
 def _http_result(response: httpx.Response) -> SendResult:

@@ -10,6 +10,8 @@ import hashlib
 import hmac
 import time
 
+from alignment.parsing import is_digits
+
 SLACK_TOLERANCE_SECONDS = 5 * 60
 
 
@@ -75,7 +77,7 @@ def alignment_verify(
     """What a receiver does (docs/webhooks.md): any v1 matching, timestamp within tolerance."""
     fields = [p.split("=", 1) for p in header.split(",") if "=" in p]
     stamps = [v for k, v in fields if k.strip() == "t"]
-    if len(stamps) != 1 or not stamps[0].isdigit():
+    if len(stamps) != 1 or not is_digits(stamps[0]):
         return False
     t = int(stamps[0])
     if abs((time.time() if now is None else now) - t) > tolerance:

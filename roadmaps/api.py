@@ -17,6 +17,7 @@ from alignment.api_base import WorkspaceViewSet
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.errors import CrossWorkspaceLink
 from alignment.models import Role, Team
+from alignment.parsing import is_digits
 from okrs.models import KeyResult
 from roadmaps import selectors, services
 from roadmaps.models import (
@@ -382,7 +383,7 @@ class RoadmapItemDependencyViewSet(WorkspaceViewSet):
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         item = self.request.query_params.get("item")
-        if item and item.isdigit():
+        if item and is_digits(item):
             qs = qs.filter(blocked_id=int(item)) | qs.filter(blocking_id=int(item))
         return qs.order_by("pk")
 

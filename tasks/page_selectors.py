@@ -16,6 +16,7 @@ from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 
 from alignment.models import Membership, Team, User, Workspace
+from alignment.parsing import is_digits
 from okrs.models import KeyResult, Objective
 from roadmaps.models import KeyResultLink, RoadmapItem
 from roadmaps.selectors import Timeline, TimelineBar
@@ -92,7 +93,7 @@ def team_sprint(workspace: Workspace, team: Team, sprint_id: str | None) -> Spri
     """The sprint asked for (?sprint=<id>, scoped to the team), else the active one."""
     sprints = Sprint.objects.for_workspace(workspace).filter(team=team)
     if sprint_id:
-        return sprints.filter(pk=int(sprint_id)).first() if sprint_id.isdigit() else None
+        return sprints.filter(pk=int(sprint_id)).first() if is_digits(sprint_id) else None
     return sprints.active().first()
 
 
@@ -169,7 +170,7 @@ def parse_cursor(value: str) -> tuple[str, int] | None:
     if not value:
         return None
     rank, _, pk = value.rpartition(".")
-    if not pk.isdigit() or not ranking.is_valid_key(rank):
+    if not is_digits(pk) or not ranking.is_valid_key(rank):
         raise BadCursor(value)
     return rank, int(pk)
 

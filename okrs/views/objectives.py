@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 from alignment.errors import FieldErrors, StaleVersion
 from alignment.http import WorkspaceRequest
 from alignment.models import Role, Workspace
+from alignment.parsing import is_digits
 from alignment.tenancy import workspace_view
 from alignment.views.settings_base import add_field_errors
 from okrs import charts, selectors, services, smart
@@ -330,7 +331,7 @@ def review_objective(request: WorkspaceRequest, workspace: Workspace) -> HttpRes
     """The SMART panel for the objective form's current input (htmx, while typing)."""
     key_results: list[KeyResult] = []
     objective_id = request.GET.get("objective", "")
-    if objective_id.isdigit():
+    if is_digits(objective_id):
         key_results = list(
             KeyResult.objects.for_workspace(workspace).filter(objective_id=int(objective_id))
         )

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from alignment.api_base import WorkspaceAPIMixin, WorkspaceViewSet
 from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.parsing import is_digits
 from tasks import selectors, services
 from tasks.api.common import KEY_REGEX
 from tasks.models import (
@@ -184,7 +185,7 @@ class SearchView(WorkspaceAPIMixin, generics.GenericAPIView):
         if not q.strip():
             raise serializers.ValidationError({"q": ["Type something to search for."]})
         limit = request.query_params.get("limit", "20")
-        if not limit.isdigit() or not 1 <= int(limit) <= 50:
+        if not is_digits(limit) or not 1 <= int(limit) <= 50:
             raise serializers.ValidationError({"limit": ["Use a whole number from 1 to 50."]})
         results = workspace_search(self.workspace, q, limit=int(limit))
         return Response(SearchResultSerializer(results, many=True).data)

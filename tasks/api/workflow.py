@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from alignment.api_base import WorkspaceViewSet
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.models import Role, Team
+from alignment.parsing import is_digits
 from roadmaps.api import ScopedPrimaryKeyField
 from tasks import services
 from tasks.models import (
@@ -51,7 +52,7 @@ class WorkflowStateViewSet(WorkspaceViewSet):
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         team = self.request.query_params.get("team", "")
-        if team.isdigit():
+        if is_digits(team):
             qs = qs.filter(team_id=int(team))
         return qs.order_by("team_id", "position", "pk")
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from alignment.http import WorkspaceRequest
 from alignment.models import Role, Team, Workspace
+from alignment.parsing import is_digits
 from tasks import selectors
 from tasks.models import Task
 
@@ -62,8 +63,8 @@ def is_partial(request: WorkspaceRequest) -> bool:
 
 def int_param(value: str | None) -> int | None:
     """A filter id from the query string; anything but digits means 'no filter'."""
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and is_digits(value) else None
 
 
 def parse_version(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and is_digits(value) else None

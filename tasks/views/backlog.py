@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 from alignment.errors import FieldErrors
 from alignment.http import WorkspaceRequest
 from alignment.models import Role, Team, Workspace
+from alignment.parsing import is_digits
 from alignment.tenancy import workspace_view
 from alignment.views.settings_base import add_field_errors
 from tasks import page_selectors, selectors, services
@@ -87,7 +88,7 @@ def backlog_bulk(request: WorkspaceRequest, workspace: Workspace, team_id: int) 
     team = get_team(workspace, team_id)
     form = BulkForm(request.POST, workspace=workspace, team=team)
     raw_ids = request.POST.getlist("tasks")
-    if not all(v.isdigit() for v in raw_ids):
+    if not all(is_digits(v) for v in raw_ids):
         form.add_error(None, "The selection was not understood; reload and select again.")
     if form.is_valid():
         data = form.cleaned_data
