@@ -110,7 +110,12 @@ def integration_update(
     if bot_token.strip():
         integration.set_bot_token(bot_token.strip())
     if state_rules is not None:
-        integration.config = {**integration.config, "state_rules": state_rules}
+        # Merge, so per-team overrides ("teams": {...}) that the form does not show survive.
+        current = integration.config.get("state_rules") or {}
+        integration.config = {
+            **integration.config,
+            "state_rules": {**current, **state_rules},
+        }
     _save_integration(integration)
     audit_record(
         workspace=actor.workspace,

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from alignment.models import Membership
@@ -35,12 +35,9 @@ MAX_ITEMS = 10
 
 def _task_line(task: Task) -> str:
     who = task.assignee.display_name if task.assignee else "unassigned"
-    try:  # the task page, once the tasks app serves it
-        url = settings.SITE_URL + reverse(
-            "tasks:task_detail", kwargs={"slug": task.workspace.slug, "key": task.key}
-        )
-    except NoReverseMatch:
-        return f"*{task.key}* {task.title} · {task.state.name} · {who}"
+    url = settings.SITE_URL + reverse(
+        "tasks:task", kwargs={"slug": task.workspace.slug, "key": task.key}
+    )
     return f"<{url}|*{task.key}*> {task.title} · {task.state.name} · {who}"
 
 

@@ -44,10 +44,8 @@ def test_task_command_answers_through_response_url(
     assert answer.path == "/commands/T1/1/x"
     body = json.loads(answer.body)
     assert body["response_type"] == "ephemeral"
-    assert (
-        f"*{task.key}* Speed up search · Backlog · {world.member.user.display_name}"
-        in (body["text"])
-    )
+    link = f"<{settings.SITE_URL}/w/{world.workspace.slug}/tasks/{task.key}/|*{task.key}*>"
+    assert f"{link} Speed up search · Backlog · {world.member.user.display_name}" in body["text"]
     assert InboundDelivery.objects.get().status == DeliveryStatus.PROCESSED
 
 

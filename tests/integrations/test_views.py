@@ -113,6 +113,24 @@ def test_edit_saves_name_pause_and_state_rules(world, admin_client, github):
     assert github.config["state_rules"] == {"pr_opened": "", "pr_merged": "done"}
 
 
+def test_edit_keeps_per_team_rules_the_form_does_not_show(world, admin_client, github):
+    teams = {"ENG": {"pr_opened": ""}}
+    github.config = {"state_rules": {"pr_opened": "started", "teams": teams}}
+    github.save()
+
+    admin_client.post(
+        url(world, "integration_edit", integration_id=github.pk),
+        {"name": "renamed", "active": "on", "pr_opened": "started", "pr_merged": "done"},
+    )
+
+    github.refresh_from_db()
+    assert github.config["state_rules"] == {
+        "pr_opened": "started",
+        "pr_merged": "done",
+        "teams": teams,
+    }
+
+
 def test_another_workspaces_integration_is_404(world, world_b, admin_client):
     theirs = integration_for(world_b, "github", "their-secret-0123456789")
     for name in ["integration_edit", "deliveries", "integration_secret"]:
