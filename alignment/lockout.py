@@ -8,7 +8,10 @@ Stored in the database so it holds across web replicas.
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -75,9 +78,27 @@ def prune() -> int:
     return deleted
 
 
-def client_ip(meta: dict[str, str]) -> str:
-    # Behind the proxy in docker-compose the address is in X-Forwarded-For; the proxy is ours.
-    forwarded = meta.get("HTTP_X_FORWARDED_FOR", "") if settings.USE_X_FORWARDED_FOR else ""
-    return (forwarded.split(",")[0].strip() if forwarded else "") or meta.get(
-        "REMOTE_ADDR", "0.0.0.0"
-    )
+def client_ip(meta: Mapping[str, Any]) -> str:
+    """The client's address, for lock-out and rate limits.
+
+    Behind our own proxies (USE_X_FORWARDED_FOR) the address is the entry that the outermost
+    trusted proxy appended: the TRUSTED_PROXY_COUNT-th from the right. Entries further left
+    are whatever the client sent, so trusting the first one would let anyone pick a fresh
+    address per request and never be locked out.
+    """
+    remote = _valid_ip(meta.get("REMOTE_ADDR")) or "0.0.0.0"
+    if not settings.USE_X_FORWARDED_FOR:
+        return remote
+    hops = [part.strip() for part in str(meta.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
+    hops = [hop for hop in hops if hop]
+    count = max(1, settings.TRUSTED_PROXY_COUNT)
+    if len(hops) < count:
+        return remote
+    return _valid_ip(hops[-count]) or remote
+
+
+def _valid_ip(value: object) -> str | None:
+    try:
+        return str(ipaddress.ip_address(str(value)))
+    except ValueError:
+        return None

@@ -329,3 +329,5 @@ LOGGING = {
 
 # Trust X-Forwarded-For only when a proxy we run sets it (docker-compose does).
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", False)
+# How many proxies of ours append to X-Forwarded-For (docker-compose: Caddy, so 1).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)

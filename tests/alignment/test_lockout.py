@@ -85,3 +85,32 @@ def test_an_address_trying_many_accounts_is_locked_too(client, world):
     # 16 failures across accounts; the address limit is 4 x 5 = 20.
     assert fail(client, "guess9@example.com", 4) == [400, 400, 400, 429]
     assert lockout.locked_until(world.member.user.email, "10.0.0.1") is not None
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "proxies", "expected"),
+    [
+        ("203.0.113.9", 1, "203.0.113.9"),
+        ("6.6.6.6, 203.0.113.9", 1, "203.0.113.9"),  # the client's own claim is ignored
+        ("6.6.6.6, 203.0.113.9, 10.0.0.2", 2, "203.0.113.9"),
+        ("not-an-ip", 1, "198.51.100.1"),
+        ("", 1, "198.51.100.1"),
+        ("203.0.113.9", 2, "198.51.100.1"),  # fewer hops than proxies: not via them
+    ],
+)
+def test_client_ip_takes_the_entry_our_proxy_appended(settings, forwarded, proxies, expected):
+    from alignment.lockout import client_ip
+
+    settings.USE_X_FORWARDED_FOR = True
+    settings.TRUSTED_PROXY_COUNT = proxies
+    meta = {"REMOTE_ADDR": "198.51.100.1", "HTTP_X_FORWARDED_FOR": forwarded}
+    assert client_ip(meta) == expected
+
+
+def test_client_ip_ignores_forwarded_for_unless_told_to(settings):
+    from alignment.lockout import client_ip
+
+    settings.USE_X_FORWARDED_FOR = False
+    assert client_ip({"REMOTE_ADDR": "198.51.100.1", "HTTP_X_FORWARDED_FOR": "6.6.6.6"}) == (
+        "198.51.100.1"
+    )
