@@ -9,12 +9,12 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alignment.api_base import WorkspaceViewSet
 from alignment.api_schema import ERRORS, WRITE_ERRORS
-from alignment.errors import FieldErrors
 from alignment.models import Role, Team
 from dashboards import services
 from dashboards.models import (
@@ -29,13 +29,19 @@ from dashboards.models import (
 from roadmaps.api import ScopedPrimaryKeyField
 
 
+def _bad(name: str, message: str) -> ValidationError:
+    """A malformed query parameter: 400 with the parameter named, like a bad body field."""
+    return ValidationError({name: [message]})
+
+
 def _int_param(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return None
-    if not str(raw).isdigit():
-        raise FieldErrors({name: "Use a whole number."})
-    return int(raw)
+    try:
+        return int(str(raw))
+    except ValueError as exc:
+        raise _bad(name, "Use a whole number.") from exc
 
 
 def _date_param(request: Request, name: str) -> date | None:
@@ -45,13 +51,13 @@ def _date_param(request: Request, name: str) -> date | None:
     try:
         return date.fromisoformat(str(raw))
     except ValueError as exc:
-        raise FieldErrors({name: "Use a date as YYYY-MM-DD."}) from exc
+        raise _bad(name, "Use a date as YYYY-MM-DD.") from exc
 
 
 def _kind_param(request: Request) -> str | None:
     kind = request.query_params.get("kind") or None
     if kind is not None and kind not in NodeKind.values:
-        raise FieldErrors({"kind": f"Use one of: {', '.join(NodeKind.values)}."})
+        raise _bad("kind", f"Use one of: {', '.join(NodeKind.values)}.")
     return kind
 
 

@@ -35,7 +35,7 @@ def test_rollups_are_listed_by_kind_and_node(plan: Plan, viewer_api):
 
 def test_an_unknown_rollup_kind_is_refused_with_the_choices(plan: Plan, viewer_api):
     response = viewer_api.get(api(plan, "rollups/?kind=galaxy"))
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert "objective" in response.json()["error"]["fields"]["kind"][0]
 
 
