@@ -10,4 +10,5 @@ urlpatterns = [
     path("export/", views.leader_export, name="leader_export"),
     path("teams/<int:team_id>/", views.team, name="team"),
     path("teams/<int:team_id>/export/", views.team_export, name="team_export"),
+    path("teams/<int:team_id>/delivery/", views.team_delivery, name="delivery"),
 ]

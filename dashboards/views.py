@@ -6,16 +6,19 @@ import csv
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
-from alignment.errors import NotFound
+from alignment.errors import FieldErrors, NotFound
 from alignment.http import WorkspaceRequest
 from alignment.models import Role, Team, Workspace
 from alignment.tenancy import workspace_view
-from dashboards import selectors
+from dashboards import selectors, services
 from dashboards.charts import Chart
+from dashboards.forms import DeploymentForm, IncidentForm
+from dashboards.models import Deployment, Incident
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -165,3 +168,57 @@ def team_export(request: WorkspaceRequest, workspace: Workspace, team_id: int) -
         )
     chart: Chart = dash.burnup if table == "burn" else dash.throughput
     return csv_response(name, chart.columns, chart.rows)
+
+
+DELIVERY_SHOWN = 20
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+def team_delivery(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> HttpResponse:
+    """Record a team's deployments and incidents (the DORA inputs) and list the latest."""
+    team = _get_team(workspace, team_id)
+    deployment_form = DeploymentForm(prefix="deployment")
+    incident_form = IncidentForm(prefix="incident", team=team)
+    status = 200
+    if request.method == "POST":
+        kind = request.POST.get("kind")
+        if kind == "deployment":
+            deployment_form = DeploymentForm(request.POST, prefix="deployment")
+            form: DeploymentForm | IncidentForm = deployment_form
+        elif kind == "incident":
+            incident_form = IncidentForm(request.POST, prefix="incident", team=team)
+            form = incident_form
+        else:
+            raise FieldErrors({"kind": "Say what to record: a deployment or an incident."})
+        if form.is_valid():
+            try:
+                if kind == "deployment":
+                    services.deployment_create(
+                        actor=request.membership, team=team, **form.cleaned_data
+                    )
+                else:
+                    services.incident_create(
+                        actor=request.membership, team=team, **form.cleaned_data
+                    )
+            except FieldErrors as exc:
+                for field, messages in exc.fields.items():
+                    for message in messages:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                url = reverse(
+                    "dashboards:delivery", kwargs={"slug": workspace.slug, "team_id": team.pk}
+                )
+                return HttpResponseRedirect(url, status=303)
+        status = 422
+    context = {
+        "workspace": workspace,
+        "team": team,
+        "deployment_form": deployment_form,
+        "incident_form": incident_form,
+        "deployments": Deployment.objects.filter(workspace=workspace, team=team)[:DELIVERY_SHOWN],
+        "incidents": Incident.objects.filter(workspace=workspace, team=team).select_related(
+            "deployment"
+        )[:DELIVERY_SHOWN],
+    }
+    return render(request, "dashboards/delivery.html", context, status=status)

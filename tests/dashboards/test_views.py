@@ -9,9 +9,10 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from dashboards import drift, metrics, rollups, snapshots
-from dashboards.models import Finding
+from dashboards.models import Deployment, Finding, Incident
 from tasks.models import StateCategory as C
 from tests.dashboards.conftest import Plan
 from tests.factories import TeamFactory
@@ -146,3 +147,66 @@ def test_leader_trend_is_drawn_from_daily_snapshots(busy: Plan, viewer_client, t
     html = viewer_client.get(leader_url(busy)).content.decode()
     trend = html.split('id="chart-company-trend"')[1].split("</figure>")[0]
     assert f"{(today - timedelta(days=1)).isoformat()[5:]}: Progress 33.3 %" in trend
+
+
+def delivery_url(plan: Plan, team_id: int | None = None) -> str:
+    return reverse(
+        "dashboards:delivery",
+        kwargs={"slug": plan.world.workspace.slug, "team_id": team_id or plan.team.pk},
+    )
+
+
+def test_member_records_a_deployment_from_the_delivery_page(plan: Plan, member_client):
+    response = member_client.post(
+        delivery_url(plan),
+        {
+            "kind": "deployment",
+            "deployment-deployed_at": "2026-01-10T10:00",
+            "deployment-committed_at": "2026-01-09T16:00",
+            "deployment-reference": "v3.1",
+        },
+    )
+    assert response.status_code == 303
+    deployment = Deployment.objects.get()
+    assert (deployment.reference, deployment.team_id) == ("v3.1", plan.team.pk)
+
+
+def test_an_incident_restored_before_it_started_is_shown_again_with_422(plan: Plan, member_client):
+    response = member_client.post(
+        delivery_url(plan),
+        {
+            "kind": "incident",
+            "incident-title": "Checkout down",
+            "incident-started_at": "2026-01-10T10:00",
+            "incident-resolved_at": "2026-01-10T09:00",
+        },
+    )
+    assert response.status_code == 422
+    assert "An incident is resolved after it starts." in response.content.decode()
+    assert not Incident.objects.exists()
+
+
+def test_an_incident_cannot_point_at_another_teams_deployment(plan: Plan, member_client):
+    design = TeamFactory(workspace=plan.world.workspace, name="Design", key="DES")
+    other = Deployment.objects.create(
+        workspace=plan.world.workspace, team=design, deployed_at=timezone.now()
+    )
+    response = member_client.post(
+        delivery_url(plan),
+        {
+            "kind": "incident",
+            "incident-title": "Checkout down",
+            "incident-started_at": "2026-01-10T10:00",
+            "incident-deployment": str(other.pk),
+        },
+    )
+    assert response.status_code == 422
+    assert not Incident.objects.exists()
+
+
+def test_viewer_cannot_record_a_deployment(plan: Plan, viewer_client):
+    response = viewer_client.post(
+        delivery_url(plan), {"kind": "deployment", "deployment-deployed_at": "2026-01-10T10:00"}
+    )
+    assert response.status_code == 403
+    assert not Deployment.objects.exists()
