@@ -504,6 +504,18 @@ class Pass:
     gone: set[Key] = field(default_factory=set)
     old: dict[Key, Rollup] = field(default_factory=dict)
 
+    def load_old_many(self, wanted: Mapping[str, Iterable[int]]) -> None:
+        """`load_old` for several kinds in one query."""
+        condition = Q(pk__in=[])
+        for kind, ids in wanted.items():
+            missing = [i for i in set(ids) if (kind, i) not in self.old]
+            if missing:
+                condition |= Q(kind=kind, node_id__in=missing)
+        if self.full or condition == Q(pk__in=[]):
+            return
+        for row in Rollup.objects.filter(condition).order_by():
+            self.old[(row.kind, row.node_id)] = row
+
     def load_old(self, kind: str, ids: Iterable[int]) -> None:
         """Stored rows of these nodes (for the nodes they used to feed); one query."""
         wanted = [i for i in set(ids) if (kind, i) not in self.old]
@@ -773,7 +785,9 @@ def _work_levels(p: Pass, seeds: Seeds) -> None:
 
 def _okr_levels(p: Pass, seeds: Seeds) -> None:
     """Objectives with all their key results, then the objectives they are aligned under."""
-    objectives_qs = Objective.objects.filter(workspace_id=p.workspace_id).select_related("period")
+    objectives_qs = Objective.objects.filter(workspace_id=p.workspace_id).select_related(
+        "period", "parent_key_result"
+    )
     if p.full:
         todo: set[int] | None = None
     else:
@@ -794,7 +808,6 @@ def _okr_levels(p: Pass, seeds: Seeds) -> None:
         objectives = {o.pk: o for o in batch}
         ids = set(objectives) if todo is None else set(todo)
         if todo is not None:
-            p.load_old(OBJECTIVE, ids)
             p.drop(OBJECTIVE, ids - set(objectives))
         krs = list(
             KeyResult.objects.filter(objective_id__in=list(objectives)).order_by("position", "id")
@@ -803,7 +816,7 @@ def _okr_levels(p: Pass, seeds: Seeds) -> None:
         )
         kr_ids = [kr.pk for kr in krs]
         if todo is not None:
-            p.load_old(KR, kr_ids)
+            p.load_old_many({OBJECTIVE: ids, KR: kr_ids})
         links: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
         link_qs = KeyResultLink.objects.filter(workspace_id=p.workspace_id)
         if todo is not None:
@@ -863,9 +876,17 @@ def _okr_levels(p: Pass, seeds: Seeds) -> None:
             o.parent_key_result_id for o in objectives.values() if o.parent_key_result_id
         }
         parents_kr |= {i for k, i in p.old_feeds(OBJECTIVE, ids) if k == KR}
-        nxt = set(
-            KeyResult.objects.filter(pk__in=parents_kr).values_list("objective_id", flat=True)
-        )
+        known = {
+            o.parent_key_result_id: o.parent_key_result.objective_id
+            for o in objectives.values()
+            if o.parent_key_result is not None
+        }
+        nxt = {known[k] for k in parents_kr if k in known}
+        unknown = parents_kr - set(known)  # an old parent KR: the objective was re-aligned
+        if unknown:
+            nxt |= set(
+                KeyResult.objects.filter(pk__in=unknown).values_list("objective_id", flat=True)
+            )
         # Within a batch parents come after their children, so only outside ones remain.
         todo = nxt - set(objectives)
 
@@ -942,7 +963,8 @@ def refresh_ancestors_of_task(task_id: int, *, today: date | None = None) -> int
     task = Task.objects.filter(pk=task_id).select_related("workspace").first()
     if task is None:
         return 0
-    return refresh(task.workspace, Seeds(tasks={task_id}), today=today)
+    seeds = Seeds.of([(ITEM, task.roadmap_item_id), (SPRINT, task.sprint_id), (TEAM, task.team_id)])
+    return refresh(task.workspace, seeds, today=today)
 
 
 def compute_all(workspace: Workspace, *, today: date | None = None) -> dict[Key, Rollup]:
