@@ -169,6 +169,8 @@ OUTBOX_SENDING_TIMEOUT_SECONDS = env_int("OUTBOX_SENDING_TIMEOUT_SECONDS", 5 * 6
 WEBHOOK_SECRET_OVERLAP_SECONDS = env_int("WEBHOOK_SECRET_OVERLAP_SECONDS", 24 * 60 * 60)
 # Subscriptions must use https:// unless this is on (local development, tests).
 WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", DEBUG)
+# Webhook URLs may resolve to private/loopback addresses only in development (SSRF guard).
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", DEBUG)
 CELERY_BEAT_SCHEDULE["integrations-outbox-sweep"] = {
     "task": "integrations.outbox_sweep",
     "schedule": timedelta(minutes=1),

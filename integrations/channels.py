@@ -27,6 +27,7 @@ from integrations.models import (
     WebhookDeliveryLog,
 )
 from integrations.signatures import alignment_signature
+from integrations.urlguard import BlockedDestination, check_public_url
 
 # 4xx answers worth retrying: timeout, conflict-ish, too early, rate limited.
 RETRYABLE_4XX = frozenset({408, 409, 425, 429})
@@ -75,6 +76,11 @@ def send_webhook(message: OutboxMessage) -> SendResult:
         return SendResult(ok=False, error="The subscription was deleted.", permanent=True)
     if not subscription.active:
         return SendResult(ok=False, error="The subscription is paused.", permanent=True)
+    try:
+        # Checked again at send time: DNS may have changed since the URL was saved.
+        check_public_url(message.destination)
+    except BlockedDestination as exc:
+        return SendResult(ok=False, error=str(exc), permanent=True)
     body = webhook_body(message)
     headers = {
         "Content-Type": "application/json",

@@ -28,6 +28,7 @@ from integrations.models import (
     Provider,
     WebhookSubscription,
 )
+from integrations.urlguard import BlockedDestination, check_public_url
 
 INTEGRATION_FIELDS = ["name", "provider", "active", "secret_hint", "bot_token_hint"]
 SUBSCRIPTION_FIELDS = ["url", "description", "event_types", "active", "secret_hint"]
@@ -224,6 +225,10 @@ def _clean_url(url: str) -> str:
     allowed = ("https://", "http://") if settings.WEBHOOKS_ALLOW_HTTP else ("https://",)
     if not url.startswith(allowed):
         raise FieldErrors({"url": "Use an https:// URL."})
+    try:
+        check_public_url(url)
+    except BlockedDestination as exc:
+        raise FieldErrors({"url": str(exc)}) from exc
     return url
 
 

@@ -45,6 +45,13 @@ def shared_fixtures_dir() -> Path:
     pytest.skip("The shared provider fixtures (../shared/fixtures) are not available here.")
 
 
+@pytest.fixture(autouse=True)
+def _receivers_on_localhost(settings: Any) -> None:
+    # The peers these tests talk to listen on 127.0.0.1, which the SSRF guard refuses by
+    # default; test_urlguard.py turns the guard back on to test it.
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
+
+
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return shared_fixtures_dir()
