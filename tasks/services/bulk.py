@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from alignment.errors import CrossWorkspaceLink, FieldErrors
-from alignment.models import Membership, User
+from alignment.models import Membership, Team, User
 from roadmaps.services import ensure_same_workspace
 from tasks.models import Label, Sprint, Task, TaskLabel
 from tasks.services.core import UNSET, apply_changes, require_member
@@ -17,9 +17,11 @@ from tasks.services.core import UNSET, apply_changes, require_member
 MAX_BULK = 200
 
 
-def scoped_tasks(actor: Membership, task_ids: Sequence[int]) -> list[Task]:
-    """The tasks with these ids in the actor's workspace; any id outside it is 'not found'
-    (the same answer as a missing id), so nothing is changed for anyone."""
+def scoped_tasks(
+    actor: Membership, task_ids: Sequence[int], team: Team | None = None
+) -> list[Task]:
+    """The tasks with these ids in the actor's workspace (and `team`, when given); any id
+    outside it is 'not found' (the same answer as a missing id), so nothing changes."""
     ids = list(dict.fromkeys(task_ids))
     if not ids:
         raise FieldErrors({"tasks": "Select at least one task."})
@@ -31,6 +33,8 @@ def scoped_tasks(actor: Membership, task_ids: Sequence[int]) -> list[Task]:
         .select_for_update(of=("self",))
         .filter(pk__in=ids)
     )
+    if team is not None:
+        tasks = [t for t in tasks if t.team_id == team.pk]
     if len(tasks) != len(ids):
         missing = sorted(set(ids) - {t.pk for t in tasks})
         raise CrossWorkspaceLink(
@@ -50,6 +54,7 @@ def task_bulk_update(
     assignee: User | None = UNSET,
     estimate: Decimal | int | str | None = UNSET,
     add_labels: Iterable[Label] = (),
+    team: Team | None = None,
 ) -> list[Task]:
     """Move to a sprint (None: backlog), assign, estimate and/or label many tasks at once.
 
@@ -70,7 +75,7 @@ def task_bulk_update(
         changes["estimate"] = estimate
     if not changes and not labels:
         raise FieldErrors({"action": "Choose what to change."})
-    tasks = scoped_tasks(actor, task_ids)
+    tasks = scoped_tasks(actor, task_ids, team)
     for task in tasks:
         if changes:
             apply_changes(actor=actor, task=task, changes=dict(changes), expected_version=None)

@@ -110,7 +110,10 @@ def backlog_bulk(request: WorkspaceRequest, workspace: Workspace, team_id: int) 
             changes["estimate"], value = data["estimate"], str(data["estimate"])
         try:
             tasks = services.task_bulk_update(
-                actor=request.membership, task_ids=[int(v) for v in raw_ids], **changes
+                actor=request.membership,
+                task_ids=[int(v) for v in raw_ids],
+                team=team,  # this backlog's tasks only
+                **changes,
             )
         except FieldErrors as exc:
             add_field_errors(form, exc)

@@ -19,6 +19,7 @@ from tasks.models import (
     WorkflowState,
 )
 from tests.conftest import World
+from tests.factories.core import TeamFactory
 from tests.factories.work import (
     KeyResultLinkFactory,
     LabelFactory,
@@ -384,6 +385,22 @@ def test_bulk_with_a_task_of_another_workspace_changes_nothing(
 ):
     mine = TaskFactory(team=team)
     theirs = TaskFactory(team=world_b.team)
+
+    response = member_client.post(
+        bulk_url(world, team),
+        {"tasks": [mine.pk, theirs.pk], "action": "estimate", "estimate": "8"},
+    )
+
+    assert response.status_code == 404
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.estimate, theirs.estimate) == (None, None)
+
+
+def test_bulk_on_a_backlog_leaves_other_teams_tasks_alone(member_client, world, team):
+    other_team = TeamFactory(workspace=world.workspace, key="OPS", name="Operations")
+    mine = TaskFactory(team=team)
+    theirs = TaskFactory(team=other_team)
 
     response = member_client.post(
         bulk_url(world, team),
