@@ -13,10 +13,19 @@ from alignment_cli.client import EXIT_USAGE, Client, CliError
 from alignment_cli.main import JsonOption, app, emit, fail, key_or_branch, session
 
 task_app = typer.Typer(
-    help="Show and change one task. Without a KEY, the current branch's key is used.",
-    no_args_is_help=True,
+    help="Show and change one task. Without a KEY, the current branch's key is used; "
+    "`alignment task` alone shows the current branch's task.",
+    invoke_without_command=True,
 )
 app.add_typer(task_app, name="task")
+
+
+@task_app.callback()
+def task_default(ctx: typer.Context) -> None:
+    """With no subcommand, show the task named by the current git branch."""
+    if ctx.invoked_subcommand is None:
+        task_show(key=None, as_json=False)
+
 
 TASK_COLUMNS = [
     ("key", "key"),

@@ -106,3 +106,23 @@ def test_comment_and_checkin(runner, logged_in, world, my_task):
     assert checked.exit_code == 0, checked.output
     check_in = CheckIn.objects.get(key_result=kr)
     assert (check_in.value, check_in.confidence) == (Decimal("0.4"), 7)
+
+
+def test_task_alone_shows_the_current_branchs_task(
+    runner, logged_in, my_task, tmp_path, monkeypatch
+):
+    import subprocess
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "-C", str(repo), "init", "-q", "-b", "main"], check=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "switch", "-q", "-c", f"{my_task.key.lower()}-speed-up"],
+        check=True,
+    )
+    monkeypatch.chdir(repo)
+
+    result = runner.invoke(app, ["task"])
+
+    assert result.exit_code == 0, result.output
+    assert f"{my_task.key}  Speed up the board" in result.output
