@@ -250,14 +250,14 @@ def measure(gen: Generator, label: str) -> dict[str, Any]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from dashboards import drift, metrics, rollups
+    from dashboards import drift, metrics, rollup_passes, rollups
     from tasks.models import Task
 
     ws = gen.workspace
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(f"[{label}] {gen.tasks} tasks: full recompute …", flush=True)
-    floor_ms, _ = timed(lambda: rollups._work_rows(ws.pk, None))
+    floor_ms, _ = timed(lambda: rollup_passes._work_rows(ws.pk, None))
     # The first pass after new data writes every changed row; repeats write nothing.
     first_ms, rows = timed(lambda: rollups.recompute_all(ws), repeat=1)
     recompute_ms, rows = timed(lambda: rollups.recompute_all(ws))
@@ -397,7 +397,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "Rollup rows: "
         + ", ".join(f"{s['rollup_rows']:,} at {s['tasks']:,} tasks" for s in sizes)
-        + ". The floor is `dashboards.rollups._work_rows` over the whole workspace; the full "
+        + ". The floor is `dashboards.rollup_passes._work_rows` over the whole workspace; the full "
         "recompute runs it once more and adds the item links, sprints, teams and the OKR tree, "
         "then upserts every row.",
         "",

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from alignment.models import Workspace
 from dashboards.models import Finding, Rollup, TeamMetrics
-from dashboards.rollups import ITEM, KR, OBJECTIVE, SPRINT, TEAM
+from dashboards.rollup_math import ITEM, KR, OBJECTIVE, SPRINT, TEAM
 from okrs import progress as okr_math
 from okrs.models import KeyResult, Objective, ObjectiveStatus
 from roadmaps.models import KeyResultLink

@@ -20,6 +20,7 @@ from django.utils import timezone
 from alignment.models import Workspace
 from dashboards import rollups
 from dashboards.models import RollupPending
+from dashboards.rollup_passes import Seeds
 
 FLAG_SECONDS = 300
 FINDINGS_DELAY = 60
@@ -80,7 +81,7 @@ def drain(workspace_id: int) -> int:
         return 0
     with transaction.atomic():
         written = rollups.refresh(
-            workspace, rollups.Seeds.of((kind, node_id) for _, kind, node_id in pending)
+            workspace, Seeds.of((kind, node_id) for _, kind, node_id in pending)
         )
         RollupPending.objects.filter(
             pk__in=[pk for pk, _, _ in pending], created_at__lt=cutoff

@@ -18,7 +18,7 @@ from alignment.models import Team, Workspace
 from dashboards import charts
 from dashboards.models import DoraBenchmark, Finding, Rollup, Snapshot, TeamMetrics
 from dashboards.reasons import Link, Names, ShownFinding, finding_keys, reason_sentence, shown
-from dashboards.rollups import KR, OBJECTIVE, SPRINT, TEAM
+from dashboards.rollup_math import KR, OBJECTIVE, SPRINT, TEAM
 from okrs import progress as okr_math
 from okrs.models import KeyResult, Objective, ObjectiveLevel, Period
 from okrs.selectors import current_period

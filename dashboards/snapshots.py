@@ -19,9 +19,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from alignment.models import Workspace
-from dashboards import drift, metrics, rollups
+from dashboards import drift, metrics, rollup_math, rollup_passes, rollups
 from dashboards.models import Rollup, Snapshot
-from dashboards.rollups import ITEM, KR, OBJECTIVE, SPRINT, ItemFacts, OkrInputs, SprintFacts, Work
+from dashboards.rollup_math import (
+    ITEM,
+    KR,
+    OBJECTIVE,
+    SPRINT,
+    ItemFacts,
+    OkrInputs,
+    SprintFacts,
+    Work,
+)
 from okrs import progress as okr_math
 from okrs.models import CheckIn, KeyResult, Objective
 from roadmaps.models import KeyResultLink, RoadmapItem
@@ -193,7 +202,7 @@ def _day_rows(
     rows: list[Rollup] = []
     item_rows: dict[int, Rollup] = {}
     for item in items:
-        row = rollups.item_rollup(
+        row = rollup_math.item_rollup(
             item, by_item.get(item.id, Work()), feeds=[], today=day, thresholds=thresholds
         )
         item_rows[item.id] = row
@@ -206,7 +215,7 @@ def _day_rows(
             sprint.pk, workspace.pk, sprint.team_id, sprint.start_date, sprint.end_date, status
         )
         rows.append(
-            rollups.sprint_rollup(
+            rollup_math.sprint_rollup(
                 facts,
                 by_sprint.get(sprint.pk, Work()),
                 inputs=[],
@@ -229,7 +238,7 @@ def _day_rows(
         if o.parent_key_result_id and o.status != "archived":
             aligned_of[o.parent_key_result_id].append((o.weight, o.pk))
     objective_rows: dict[int, Rollup] = {}
-    for objective_id in rollups._children_first(live, owner_of_kr):
+    for objective_id in rollup_passes._children_first(live, owner_of_kr):
         objective = live[objective_id]
         pairs = []
         for kr in krs_of[objective_id]:
@@ -252,10 +261,14 @@ def _day_rows(
                     ]
                 },
             )
-            row = rollups.key_result_rollup(kr, objective, inputs, today=day, thresholds=thresholds)
+            row = rollup_math.key_result_rollup(
+                kr, objective, inputs, today=day, thresholds=thresholds
+            )
             rows.append(row)
             pairs.append((kr, row))
-        objective_row = rollups.objective_rollup(objective, pairs, today=day, thresholds=thresholds)
+        objective_row = rollup_math.objective_rollup(
+            objective, pairs, today=day, thresholds=thresholds
+        )
         objective_rows[objective_id] = objective_row
         rows.append(objective_row)
     return [

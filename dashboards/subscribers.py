@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from dashboards import queue
-from dashboards.rollups import ITEM, KR, OBJECTIVE, SPRINT, TASK, TEAM
+from dashboards.rollup_math import ITEM, KR, OBJECTIVE, SPRINT, TASK, TEAM
 from okrs.events import KeyResultChanged, KeyResultCheckedIn, ObjectiveChanged, PeriodClosed
 from okrs.models import Objective
 from roadmaps.events import KeyResultLinksChanged, RoadmapItemChanged
