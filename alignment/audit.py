@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Model
 
-from alignment.models import AuditEvent, User, Workspace
+from alignment.models import AuditEvent, Membership, User, Workspace
 
 
 def snapshot(obj: Model, fields: list[str]) -> dict[str, Any]:
@@ -40,4 +40,18 @@ def audit_record(
         object_repr=str(obj)[:200],
         before=before,
         after=after,
+    )
+
+
+def audit_by(
+    actor: Membership,
+    *,
+    verb: str,
+    obj: Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record what a member did in their own workspace (the usual case for services)."""
+    return audit_record(
+        workspace=actor.workspace, actor=actor.user, verb=verb, obj=obj, before=before, after=after
     )

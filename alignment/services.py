@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from alignment.audit import audit_record, snapshot
+from alignment.audit import audit_by, audit_record, snapshot
 from alignment.errors import (
     AlreadyMember,
     Conflict,
@@ -97,9 +97,8 @@ def team_create(*, actor: Membership, name: str, key: str, description: str = ""
     )
     _validate_team(team)
     _save_team(team)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="team.created",
         obj=team,
         after=snapshot(team, TEAM_FIELDS),
@@ -118,9 +117,8 @@ def team_update(
     team.name, team.key, team.description = name.strip(), key.strip().upper(), description
     _validate_team(team)
     _save_team(team)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="team.updated",
         obj=team,
         before=before,
@@ -158,9 +156,8 @@ def team_delete(*, actor: Membership, team: Team) -> None:
     """Delete a team (admin). Refused while other rows (sprints, tasks…) still point at it."""
     if not actor.has_role(Role.ADMIN):
         raise RoleRequired(role="admin")
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="team.deleted",
         obj=team,
         before=snapshot(team, TEAM_FIELDS),
@@ -190,9 +187,8 @@ def team_member_add(*, actor: Membership, team: Team, user: User) -> TeamMember:
     )
     if not created:
         raise Conflict(f"{user.display_name} is already on {team.name}.")
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="team.member_added",
         obj=team,
         after={"user": user.email},
@@ -207,9 +203,8 @@ def team_member_remove(*, actor: Membership, team_member: TeamMember) -> None:
         raise RoleRequired(role="admin")
     if team_member.workspace_id != actor.workspace_id:
         raise CrossWorkspaceLink(what="The team member")
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="team.member_removed",
         obj=team_member.team,
         before={"user": team_member.user.email},
@@ -258,9 +253,8 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
     before = {"role": membership.role}
     membership.role = role
     membership.save(update_fields=["role"])
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="membership.role_changed",
         obj=membership,
         before=before,
@@ -282,9 +276,8 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
     membership = _locked_membership(actor, membership)
     if membership.role == Role.OWNER and owners <= 1:
         raise LastOwner()
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="membership.left" if leaving else "membership.removed",
         obj=membership,
         before={"email": membership.user.email, "role": membership.role},
@@ -329,9 +322,8 @@ def _invitation_issue(
         token_hash=hash_secret(raw),
         invited_by=actor.user,
     )
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb=verb,
         obj=invitation,
         after={"email": email, "role": role},
@@ -425,9 +417,8 @@ def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitatio
         raise Conflict(f"This invitation is already {invitation.status}.")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="invitation.revoked",
         obj=invitation,
         before={"email": invitation.email, "role": invitation.role},
@@ -467,9 +458,8 @@ def api_token_create(
         scope=scope,
         expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
     )
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="api_token.created",
         obj=token,
         after={"name": name, "scope": scope, "prefix": prefix},
@@ -487,9 +477,8 @@ def api_token_revoke(*, actor: Membership, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(
-            workspace=actor.workspace,
-            actor=actor.user,
+        audit_by(
+            actor,
             verb="api_token.revoked",
             obj=token,
             before={"name": token.name, "prefix": token.prefix},

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from alignment.audit import audit_record, snapshot
+from alignment.audit import audit_by, snapshot
 from alignment.errors import CrossWorkspaceLink, FieldErrors, RoleRequired
 from alignment.models import Membership, Role, Team
 from dashboards import queue
@@ -69,9 +69,8 @@ def deployment_create(
         description=_text(description, "description", 255),
         is_failure=bool(is_failure),
     )
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="deployment.created",
         obj=deployment,
         after=snapshot(deployment, ["team", "deployed_at", "reference", "is_failure"]),
@@ -90,9 +89,8 @@ def deployment_mark_failure(
     before = snapshot(deployment, ["is_failure"])
     Deployment.objects.filter(pk=deployment.pk).update(is_failure=bool(is_failure))
     deployment.is_failure = bool(is_failure)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="deployment.updated",
         obj=deployment,
         before=before,
@@ -107,9 +105,8 @@ def deployment_delete(*, actor: Membership, deployment: Deployment) -> None:
     """Remove a deployment entered by mistake (admins)."""
     _require(actor, Role.ADMIN)
     _in_workspace(actor, deployment, "That deployment")
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="deployment.deleted",
         obj=deployment,
         before=snapshot(deployment, ["team", "deployed_at", "reference"]),
@@ -143,9 +140,8 @@ def incident_create(
         resolved_at=resolved_at,
         deployment=deployment,
     )
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="incident.created",
         obj=incident,
         after=snapshot(incident, ["team", "title", "started_at", "resolved_at", "deployment"]),
@@ -173,9 +169,8 @@ def incident_update(
             raise FieldErrors({"resolved_at": "An incident is resolved after it starts."})
         incident.resolved_at = resolved_at
     incident.save(update_fields=["title", "resolved_at"])
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="incident.updated",
         obj=incident,
         before=before,
@@ -190,9 +185,8 @@ def incident_delete(*, actor: Membership, incident: Incident) -> None:
     """Remove an incident entered by mistake (admins)."""
     _require(actor, Role.ADMIN)
     _in_workspace(actor, incident, "That incident")
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="incident.deleted",
         obj=incident,
         before=snapshot(incident, ["team", "title", "started_at"]),

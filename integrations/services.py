@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from alignment.audit import audit_record, snapshot
+from alignment.audit import audit_by, snapshot
 from alignment.errors import Conflict, FieldErrors, RoleRequired
 from alignment.models import Membership, Role
 from integrations import outbox, webhooks
@@ -81,9 +81,8 @@ def integration_create(
     if bot_token.strip():
         integration.set_bot_token(bot_token.strip())
     _save_integration(integration)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="integration.created",
         obj=integration,
         after=snapshot(integration, INTEGRATION_FIELDS),
@@ -118,9 +117,8 @@ def integration_update(
             "state_rules": {**current, **state_rules},
         }
     _save_integration(integration)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="integration.updated",
         obj=integration,
         before=before,
@@ -145,9 +143,8 @@ def integration_rotate_secret(
     integration.set_secret(raw)
     integration.secret_rotated_at = timezone.now()
     integration.save(update_fields=["secret", "secret_hint", "secret_rotated_at"])
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="integration.secret_rotated",
         obj=integration,
         before=before,
@@ -159,9 +156,8 @@ def integration_rotate_secret(
 @transaction.atomic
 def integration_delete(*, actor: Membership, integration: Integration) -> None:
     _require_admin(actor)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="integration.deleted",
         obj=integration,
         before=snapshot(integration, INTEGRATION_FIELDS),
@@ -180,9 +176,8 @@ def delivery_reprocess(*, actor: Membership, delivery: InboundDelivery) -> Inbou
     )
     if not updated:
         raise Conflict("This delivery is already waiting to be processed.")
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="integration.delivery_reprocessed",
         obj=delivery,
         before={"status": delivery.status},
@@ -201,9 +196,8 @@ def outbox_message_retry(*, actor: Membership, message: OutboxMessage) -> Outbox
         raise Conflict(f"This message is {message.get_status_display().lower()}; nothing to retry.")
     before = {"status": message.status, "attempts": message.attempts}
     message = outbox.outbox_retry(message=message)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="outbox.retried",
         obj=message,
         before=before,
@@ -248,9 +242,8 @@ def subscription_create(
     raw = webhooks.new_webhook_secret()
     subscription.set_secret(raw)
     subscription.save()
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="webhook.created",
         obj=subscription,
         after=snapshot(subscription, SUBSCRIPTION_FIELDS),
@@ -275,9 +268,8 @@ def subscription_update(
     subscription.description = description.strip()
     subscription.active = active
     subscription.save()
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="webhook.updated",
         obj=subscription,
         before=before,
@@ -300,9 +292,8 @@ def subscription_rotate_secret(
     raw = webhooks.new_webhook_secret()
     subscription.set_secret(raw)
     subscription.save()
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="webhook.secret_rotated",
         obj=subscription,
         before=before,
@@ -314,9 +305,8 @@ def subscription_rotate_secret(
 @transaction.atomic
 def subscription_delete(*, actor: Membership, subscription: WebhookSubscription) -> None:
     _require_admin(actor)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="webhook.deleted",
         obj=subscription,
         before=snapshot(subscription, SUBSCRIPTION_FIELDS),

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 
-from alignment.audit import audit_record, snapshot
+from alignment.audit import audit_by, snapshot
 from alignment.errors import CrossWorkspaceLink, FieldErrors, RoleRequired
 from alignment.events import publish_on_commit
 from alignment.models import Membership, Role, Team
@@ -69,9 +69,8 @@ def roadmap_create(*, actor: Membership, name: str, description: str = "") -> Ro
     if Roadmap.objects.for_workspace(actor.workspace).filter(name__iexact=name).exists():
         raise FieldErrors({"name": f"A roadmap called {name} already exists."})
     roadmap = Roadmap.objects.create(workspace=actor.workspace, name=name, description=description)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="roadmap.created",
         obj=roadmap,
         after=snapshot(roadmap, ROADMAP_FIELDS),
@@ -109,9 +108,8 @@ def roadmap_update(
             )
     except IntegrityError as exc:
         raise FieldErrors({"name": "Another roadmap already has this name."}) from exc
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="roadmap.updated",
         obj=roadmap,
         before=before,
@@ -127,9 +125,8 @@ def roadmap_delete(*, actor: Membership, roadmap: Roadmap) -> None:
         raise RoleRequired(role="admin")
     ensure_same_workspace(actor, roadmap)
     item_ids = list(roadmap.items.values_list("pk", flat=True))
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="roadmap.deleted",
         obj=roadmap,
         before=snapshot(roadmap, ROADMAP_FIELDS),
@@ -184,9 +181,8 @@ def roadmap_item_create(
     )
     _validate_item(item)
     item.save()
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="roadmap_item.created",
         obj=item,
         after=snapshot(item, ITEM_FIELDS),
@@ -232,9 +228,8 @@ def roadmap_item_update(
         fields=[f if f != "owner_team" else "owner_team_id" for f in changes] or ["title"],
         label=f"Roadmap item {item.title}",
     )
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="roadmap_item.updated",
         obj=item,
         before=before,
@@ -249,9 +244,8 @@ def roadmap_item_delete(*, actor: Membership, item: RoadmapItem) -> None:
     """Delete an item; its tasks become unaligned work."""
     _require_member(actor)
     ensure_same_workspace(actor, item)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="roadmap_item.deleted",
         obj=item,
         before=snapshot(item, ITEM_FIELDS),
@@ -289,9 +283,8 @@ def roadmap_item_link_key_result(
         defaults={"weight": _weight(weight)},
         create_defaults={"weight": _weight(weight), "workspace": actor.workspace},
     )
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="roadmap_item.kr_linked" if created else "roadmap_item.kr_link_weighted",
         obj=item,
         after={"key_result": key_result.pk, "weight": str(link.weight)},
@@ -315,9 +308,8 @@ def roadmap_item_unlink_key_result(
     deleted, _ = KeyResultLink.objects.filter(item=item, key_result=key_result).delete()
     if not deleted:
         raise CrossWorkspaceLink(what="That key result link")
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="roadmap_item.kr_unlinked",
         obj=item,
         before={"key_result": key_result.pk},
@@ -351,9 +343,8 @@ def roadmap_item_dependency_add(
     dependency = RoadmapItemDependency.objects.create(
         workspace=actor.workspace, blocking=blocking, blocked=blocked
     )
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="roadmap_item.dependency_added",
         obj=blocked,
         after={"blocking": blocking.pk},
@@ -366,9 +357,8 @@ def roadmap_item_dependency_remove(*, actor: Membership, dependency: RoadmapItem
     """Remove a dependency between two items."""
     _require_member(actor)
     ensure_same_workspace(actor, dependency)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="roadmap_item.dependency_removed",
         obj=dependency,
         before={"blocking": dependency.blocking_id, "blocked": dependency.blocked_id},

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from alignment import events
-from alignment.audit import audit_record, snapshot
+from alignment.audit import audit_by, audit_record, snapshot
 from alignment.errors import FieldErrors
 from alignment.models import Membership, Role, Team, User
 from okrs.errors import AlignmentCycle
@@ -326,9 +326,8 @@ def objective_comment_add(
     comment = ObjectiveComment.objects.create(
         workspace=actor.workspace, objective=objective, author=actor.user, body=text
     )
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="objective.commented",
         obj=objective,
         after={"comment": comment.pk},

@@ -11,7 +11,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from alignment import events
-from alignment.audit import audit_record, snapshot
+from alignment.audit import audit_by, snapshot
 from alignment.errors import Conflict, FieldErrors
 from alignment.models import Membership, Role
 from okrs import selectors
@@ -56,9 +56,8 @@ def period_create(*, actor: Membership, name: str, start: date, end: date) -> Pe
     period = Period(workspace=actor.workspace, name=clean_title(name, "name", max_length=60))
     period.start, period.end = start, end
     _save(period)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="period.created",
         obj=period,
         after=snapshot(period, PERIOD_FIELDS),
@@ -81,9 +80,8 @@ def period_update(
     _check_dates(new_start, new_end)
     period.start, period.end = new_start, new_end
     _save(period)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="period.updated",
         obj=period,
         before=before,
@@ -96,9 +94,8 @@ def period_update(
 def period_delete(*, actor: Membership, period: Period) -> None:
     """Delete an empty period (admin); one with objectives is refused."""
     require_role(actor, Role.ADMIN)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="period.deleted",
         obj=period,
         before=snapshot(period, PERIOD_FIELDS),
@@ -168,9 +165,8 @@ def period_close(
     carried = _carry_over(actor, objectives, nodes, target) if target is not None else 0
     period.closed_at = now
     period.save(update_fields=["closed_at"])
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="period.closed",
         obj=period,
         after={
@@ -242,9 +238,8 @@ def _carry_over(
                 position=kr.position,
                 carried_from=kr,
             )
-        audit_record(
-            workspace=actor.workspace,
-            actor=actor.user,
+        audit_by(
+            actor,
             verb="objective.carried_over",
             obj=copy,
             after={"from": objective.pk, "key_results": len(unfinished)},

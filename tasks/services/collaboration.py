@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from alignment.audit import audit_record
+from alignment.audit import audit_by
 from alignment.errors import FieldErrors, RoleRequired
 from alignment.events import publish_on_commit
 from alignment.models import Membership, Role
@@ -68,9 +68,8 @@ def task_comment_delete(*, actor: Membership, comment: TaskComment) -> None:
     ensure_same_workspace(actor, comment)
     if comment.author_id != actor.user_id and not actor.has_role(Role.ADMIN):
         raise RoleRequired(role="admin")
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="task.comment_deleted",
         obj=comment,
         before={"task": comment.task_id, "body": comment.body[:200]},
@@ -95,9 +94,8 @@ def task_dependency_add(*, actor: Membership, blocking: Task, blocked: Task) -> 
     dependency = TaskDependency.objects.create(
         workspace_id=actor.workspace_id, blocking=blocking, blocked=blocked, created_by=actor.user
     )
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="task.dependency_added",
         obj=blocked,
         after={"blocking": blocking.key, "blocked": blocked.key},
@@ -110,9 +108,8 @@ def task_dependency_remove(*, actor: Membership, dependency: TaskDependency) -> 
     """Remove a dependency between two tasks."""
     require_member(actor)
     ensure_same_workspace(actor, dependency)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="task.dependency_removed",
         obj=dependency,
         before={"blocking": dependency.blocking_id, "blocked": dependency.blocked_id},
@@ -182,9 +179,8 @@ def task_merge(*, actor: Membership, source: Task, into: Task) -> Task:
             )
         ]
     )
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="task.merged",
         obj=into,
         before={"key": source_key},

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from alignment.audit import audit_record
+from alignment.audit import audit_by
 from alignment.errors import CrossWorkspaceLink, FieldErrors, RoleRequired
 from alignment.events import publish_on_commit
 from alignment.models import Membership, Role, Team, User
@@ -297,9 +297,8 @@ def task_create(
         },
         at=now,
     ).save()
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="task.created",
         obj=task,
         after={"key": task.key, "title": task.title},
@@ -414,9 +413,8 @@ def apply_changes(
             )
             for name, old, new in events
         )
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="task.updated",
         obj=task,
         after={"key": task.key, "fields": changed},
@@ -603,9 +601,8 @@ def task_move_to_team(
             )
         )
     TaskEvent.objects.bulk_create(events)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="task.moved_to_team",
         obj=task,
         before={"key": old_key, "team": old_team.pk},

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from alignment.audit import audit_record, snapshot
+from alignment.audit import audit_by, audit_record, snapshot
 from alignment.errors import FieldErrors
 from alignment.events import publish_on_commit
 from alignment.models import Membership, Team, User
@@ -78,9 +78,8 @@ def sprint_create(
             sprint.save()
     except IntegrityError as exc:
         raise FieldErrors({"name": "This team already has a sprint with that name."}) from exc
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="sprint.created",
         obj=sprint,
         after=snapshot(sprint, SPRINT_FIELDS),
@@ -116,9 +115,8 @@ def sprint_update(
         fields=list(changes) or ["name"],
         label=f"Sprint {sprint.name}",
     )
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="sprint.updated",
         obj=sprint,
         before=before,
@@ -232,9 +230,8 @@ def sprint_close(
         status=SprintStatus.CLOSED, closed_at=now, version=F("version") + 1
     )
     sprint.refresh_from_db()
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="sprint.closed",
         obj=sprint,
         after={"carried_over": len(unfinished), "to_sprint": target.pk if target else None},

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from alignment.audit import audit_record, snapshot
+from alignment.audit import audit_by, audit_record, snapshot
 from alignment.errors import FieldErrors
 from alignment.models import Membership, Team
 from roadmaps.services import ensure_same_workspace
@@ -76,9 +76,8 @@ def workflow_state_create(
     )
     _clean_state(state)
     _save_state(state)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="workflow_state.created",
         obj=state,
         after=snapshot(state, STATE_FIELDS),
@@ -109,9 +108,8 @@ def workflow_state_update(
     _save_state(state)
     if state.category != before["category"]:
         Task.objects.filter(state=state).update(state_category=state.category)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="workflow_state.updated",
         obj=state,
         before=before,
@@ -128,9 +126,8 @@ def workflow_state_delete(*, actor: Membership, state: WorkflowState) -> None:
     count = Task.objects.filter(state=state).count()
     if count or WorkflowState.objects.filter(team_id=state.team_id).count() <= 1:
         raise StateInUse(state=state.name, count=count)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="workflow_state.deleted",
         obj=state,
         before=snapshot(state, STATE_FIELDS),
@@ -187,9 +184,8 @@ def label_update(
         label.color = color
     _clean_label(actor, label)
     _save_label(label)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="label.updated",
         obj=label,
         before=before,
@@ -203,9 +199,8 @@ def label_delete(*, actor: Membership, label: Label) -> None:
     """Delete a label; tasks simply lose it."""
     require_member(actor)
     ensure_same_workspace(actor, label)
-    audit_record(
-        workspace=actor.workspace,
-        actor=actor.user,
+    audit_by(
+        actor,
         verb="label.deleted",
         obj=label,
         before=snapshot(label, ["name", "color"]),
