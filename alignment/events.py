@@ -1,10 +1,17 @@
-"""Domain events: services publish after commit, apps subscribe in `AppConfig.ready`.
+"""Domain events: services publish, apps subscribe in `AppConfig.ready`.
 
     events.subscribe(KeyResultCheckedIn, refresh_rollups)   # dashboards/apps.py
+    events.subscribe(TaskCreated, write_webhook_rows, in_transaction=True)
     events.publish_on_commit(KeyResultCheckedIn(key_result_id=kr.pk, workspace_id=ws.pk))
 
-Handlers run only once the surrounding transaction commits (never for a rolled-back write),
-so the publisher never imports its subscribers and a failed write announces nothing.
+Two kinds of subscriber, so the publisher never imports its subscribers:
+
+- after-commit handlers (the default) run once the surrounding transaction commits, never
+  for a rolled-back write: enqueueing Celery work, refreshing caches.
+- in-transaction handlers run at publish time, inside the publisher's transaction. They are
+  for writes that must commit or roll back with the change itself, such as outbox rows
+  (nothing is lost if the process dies right after commit; nothing is sent for a rolled-back
+  change). They must only write rows; a failure in one aborts the change, as it should.
 """
 
 from __future__ import annotations
@@ -17,24 +24,30 @@ from django.db import transaction
 
 Handler = Callable[[Any], None]
 _handlers: defaultdict[type, list[Handler]] = defaultdict(list)
+_in_transaction_handlers: defaultdict[type, list[Handler]] = defaultdict(list)
 
 
-def subscribe(event_type: type, handler: Handler) -> None:
-    """Call `handler(event)` after commit for every published event of this type."""
-    if handler not in _handlers[event_type]:
-        _handlers[event_type].append(handler)
+def subscribe(event_type: type, handler: Handler, *, in_transaction: bool = False) -> None:
+    """Call `handler(event)` for every published event of this type (after commit by default)."""
+    registry = _in_transaction_handlers if in_transaction else _handlers
+    if handler not in registry[event_type]:
+        registry[event_type].append(handler)
 
 
 def unsubscribe(event_type: type, handler: Handler) -> None:
-    if handler in _handlers[event_type]:
-        _handlers[event_type].remove(handler)
+    for registry in (_handlers, _in_transaction_handlers):
+        if handler in registry[event_type]:
+            registry[event_type].remove(handler)
 
 
 def dispatch(event: object) -> None:
-    """Run the handlers of `event` now (publish_on_commit calls this after commit)."""
+    """Run the after-commit handlers of `event` now (publish_on_commit calls this on commit)."""
     for handler in list(_handlers[type(event)]):
         handler(event)
 
 
 def publish_on_commit(event: object) -> None:
+    """Run in-transaction handlers now, and the after-commit handlers once the change commits."""
+    for handler in list(_in_transaction_handlers[type(event)]):
+        handler(event)
     transaction.on_commit(lambda: dispatch(event))
