@@ -10,6 +10,7 @@ class ObjectiveChanged:
     workspace_id: int
     objective_id: int
     verb: str  # created | updated | reparented | archived
+    actor_id: int | None = None  # the user who made the change; None for the system
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class KeyResultChanged:
     key_result_id: int
     objective_id: int
     verb: str  # created | updated | deleted
+    actor_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class KeyResultCheckedIn:
     key_result_id: int
     objective_id: int
     check_in_id: int
+    actor_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -33,3 +36,4 @@ class PeriodClosed:
     workspace_id: int
     period_id: int
     carried_into_period_id: int | None
+    actor_id: int | None = None

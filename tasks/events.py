@@ -14,6 +14,7 @@ class TaskCreated:
     workspace_id: int
     task_id: int
     roadmap_item_id: int | None
+    actor_id: int | None = None  # the user who made the change; None for the system
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class TaskChanged:
     task_id: int
     fields: tuple[str, ...]
     roadmap_item_ids: tuple[int, ...]
+    actor_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class TaskMerged:
     workspace_id: int
     source_id: int
     into_id: int
+    actor_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,14 @@ class TaskCommented:
     task_id: int
     comment_id: int
     mentioned_user_ids: tuple[int, ...]
+    actor_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SprintStarted:
+    workspace_id: int
+    sprint_id: int
+    actor_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -46,3 +57,4 @@ class SprintClosed:
     workspace_id: int
     sprint_id: int
     carried_task_ids: tuple[int, ...]
+    actor_id: int | None = None

@@ -149,13 +149,14 @@ def _audit(actor: Membership, verb: str, kr: KeyResult, **kwargs: Any) -> None:
     audit_record(workspace=actor.workspace, actor=actor.user, verb=verb, obj=kr, **kwargs)
 
 
-def _publish(kr: KeyResult, verb: str) -> None:
+def _publish(actor: Membership, kr: KeyResult, verb: str) -> None:
     events.publish_on_commit(
         KeyResultChanged(
             workspace_id=kr.workspace_id,
             key_result_id=kr.pk,
             objective_id=kr.objective_id,
             verb=verb,
+            actor_id=actor.user_id,
         )
     )
 
@@ -205,7 +206,7 @@ def key_result_create(
         **shape,
     )
     _audit(actor, "key_result.created", kr, after=snapshot(kr, KR_FIELDS))
-    _publish(kr, "created")
+    _publish(actor, kr, "created")
     return kr
 
 
@@ -267,7 +268,7 @@ def key_result_update(
         before=before,
         after=snapshot(key_result, KR_FIELDS),
     )
-    _publish(key_result, "updated")
+    _publish(actor, key_result, "updated")
     return key_result
 
 
@@ -295,6 +296,7 @@ def key_result_delete(
             key_result_id=pk,
             objective_id=objective_id,
             verb="deleted",
+            actor_id=actor.user_id,
         )
     )
 
@@ -380,6 +382,7 @@ def key_result_check_in(
             key_result_id=key_result.pk,
             objective_id=key_result.objective_id,
             check_in_id=check_in.pk,
+            actor_id=actor.user_id,
         )
     )
     return check_in

@@ -121,9 +121,14 @@ def _audit(actor: Membership, verb: str, objective: Objective, **kwargs: Any) ->
     audit_record(workspace=actor.workspace, actor=actor.user, verb=verb, obj=objective, **kwargs)
 
 
-def _publish(objective: Objective, verb: str) -> None:
+def _publish(actor: Membership, objective: Objective, verb: str) -> None:
     events.publish_on_commit(
-        ObjectiveChanged(workspace_id=objective.workspace_id, objective_id=objective.pk, verb=verb)
+        ObjectiveChanged(
+            workspace_id=objective.workspace_id,
+            objective_id=objective.pk,
+            verb=verb,
+            actor_id=actor.user_id,
+        )
     )
 
 
@@ -166,7 +171,7 @@ def objective_create(
         weight=to_weight(weight),
     )
     _audit(actor, "objective.created", objective, after=snapshot(objective, OBJECTIVE_FIELDS))
-    _publish(objective, "created")
+    _publish(actor, objective, "created")
     return objective
 
 
@@ -257,7 +262,7 @@ def objective_update(
         before=before,
         after=snapshot(objective, OBJECTIVE_FIELDS),
     )
-    _publish(objective, "updated")
+    _publish(actor, objective, "updated")
     return objective
 
 
@@ -289,7 +294,7 @@ def objective_reparent(
         before=before,
         after=snapshot(objective, ["parent", "parent_key_result"]),
     )
-    _publish(objective, "reparented")
+    _publish(actor, objective, "reparented")
     return objective
 
 
@@ -308,7 +313,7 @@ def objective_archive(
         objective, expected_version=expected_version, fields={"status": ObjectiveStatus.ARCHIVED}
     )
     _audit(actor, "objective.archived", objective, before=before, after={"status": "archived"})
-    _publish(objective, "archived")
+    _publish(actor, objective, "archived")
     return objective
 
 

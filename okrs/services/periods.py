@@ -180,6 +180,7 @@ def period_close(
             workspace_id=actor.workspace_id,
             period_id=period.pk,
             carried_into_period_id=target.pk if target else None,
+            actor_id=actor.user_id,
         )
     )
     return period

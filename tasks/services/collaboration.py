@@ -57,6 +57,7 @@ def task_comment_add(*, actor: Membership, task: Task, body: str) -> TaskComment
             task_id=task.pk,
             comment_id=comment.pk,
             mentioned_user_ids=tuple(mentioned),
+            actor_id=actor.user_id,
         )
     )
     return comment
@@ -187,7 +188,12 @@ def task_merge(*, actor: Membership, source: Task, into: Task) -> Task:
         after={"key": into.key},
     )
     publish_on_commit(
-        TaskMerged(workspace_id=into.workspace_id, source_id=source_id, into_id=into.pk)
+        TaskMerged(
+            workspace_id=into.workspace_id,
+            source_id=source_id,
+            into_id=into.pk,
+            actor_id=actor.user_id,
+        )
     )
     return into
 

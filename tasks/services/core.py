@@ -221,13 +221,16 @@ def _clean_labels(actor: Membership, labels: Iterable[Label]) -> list[Label]:
     return labels
 
 
-def _publish_change(task: Task, fields: Sequence[str], item_ids: Iterable[int | None]) -> None:
+def _publish_change(
+    actor: Membership, task: Task, fields: Sequence[str], item_ids: Iterable[int | None]
+) -> None:
     publish_on_commit(
         TaskChanged(
             workspace_id=task.workspace_id,
             task_id=task.pk,
             fields=tuple(fields),
             roadmap_item_ids=tuple(sorted({i for i in item_ids if i is not None})),
+            actor_id=actor.user_id,
         )
     )
 
@@ -305,7 +308,10 @@ def task_create(
     )
     publish_on_commit(
         TaskCreated(
-            workspace_id=task.workspace_id, task_id=task.pk, roadmap_item_id=task.roadmap_item_id
+            workspace_id=task.workspace_id,
+            task_id=task.pk,
+            roadmap_item_id=task.roadmap_item_id,
+            actor_id=actor.user_id,
         )
     )
     return task
@@ -419,7 +425,7 @@ def apply_changes(
         obj=task,
         after={"key": task.key, "fields": changed},
     )
-    _publish_change(task, changed, [item_before, task.roadmap_item_id])
+    _publish_change(actor, task, changed, [item_before, task.roadmap_item_id])
     return changed
 
 
@@ -608,5 +614,5 @@ def task_move_to_team(
         before={"key": old_key, "team": old_team.pk},
         after={"key": task.key, "team": team.pk},
     )
-    _publish_change(task, ["team", "state", "sprint"], [task.roadmap_item_id])
+    _publish_change(actor, task, ["team", "state", "sprint"], [task.roadmap_item_id])
     return task

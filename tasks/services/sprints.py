@@ -17,6 +17,7 @@ from roadmaps.services import ensure_same_workspace
 from roadmaps.versioning import save_versioned
 from tasks.errors import SprintAlreadyActive, SprintClosed, SprintNotActive, SprintOfAnotherTeam
 from tasks.events import SprintClosed as SprintClosedEvent
+from tasks.events import SprintStarted
 from tasks.models import (
     OPEN_CATEGORIES,
     Sprint,
@@ -152,6 +153,9 @@ def sprint_start(*, actor: Membership, sprint: Sprint) -> Sprint:
         raise SprintNotActive(sprint=sprint.name, status=sprint.status)
     sprint.refresh_from_db()
     audit_record(workspace=actor.workspace, actor=actor.user, verb="sprint.started", obj=sprint)
+    publish_on_commit(
+        SprintStarted(workspace_id=sprint.workspace_id, sprint_id=sprint.pk, actor_id=actor.user_id)
+    )
     return sprint
 
 
@@ -241,6 +245,7 @@ def sprint_close(
             workspace_id=sprint.workspace_id,
             sprint_id=sprint.pk,
             carried_task_ids=tuple(t.pk for t in unfinished),
+            actor_id=actor.user_id,
         )
     )
     return carry_overs

@@ -358,6 +358,7 @@ def test_check_in_event_is_published_only_after_commit(
             key_result_id=key_result.pk,
             objective_id=key_result.objective_id,
             check_in_id=check_in.pk,
+            actor_id=world.member.user_id,
         )
     ]
 

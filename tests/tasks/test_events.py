@@ -4,8 +4,9 @@ import pytest
 
 from alignment import events
 from tasks import services
-from tasks.events import TaskChanged, TaskCreated
-from tests.factories.work import TaskFactory, state_of
+from tasks.events import SprintStarted, TaskChanged, TaskCreated
+from tasks.models import SprintStatus
+from tests.factories.work import SprintFactory, TaskFactory, state_of
 
 
 @pytest.fixture
@@ -27,7 +28,12 @@ def test_task_created_is_published_only_after_commit(
     for callback in callbacks:
         callback()
     assert received == [
-        TaskCreated(workspace_id=world.workspace.pk, task_id=task.pk, roadmap_item_id=None)
+        TaskCreated(
+            workspace_id=world.workspace.pk,
+            task_id=task.pk,
+            roadmap_item_id=None,
+            actor_id=world.member.user_id,
+        )
     ]
 
 
@@ -41,6 +47,26 @@ def test_transition_publishes_the_changed_fields(
         )
     assert received == [
         TaskChanged(
-            workspace_id=world.workspace.pk, task_id=task.pk, fields=("state",), roadmap_item_ids=()
+            workspace_id=world.workspace.pk,
+            task_id=task.pk,
+            fields=("state",),
+            roadmap_item_ids=(),
+            actor_id=world.member.user_id,
+        )
+    ]
+
+
+def test_sprint_start_announces_the_started_sprint(world, django_capture_on_commit_callbacks):
+    seen: list[SprintStarted] = []
+    events.subscribe(SprintStarted, seen.append)
+    sprint = SprintFactory(team=world.team, status=SprintStatus.PLANNED)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.sprint_start(actor=world.member, sprint=sprint)
+    finally:
+        events.unsubscribe(SprintStarted, seen.append)
+    assert seen == [
+        SprintStarted(
+            workspace_id=world.workspace.pk, sprint_id=sprint.pk, actor_id=world.member.user_id
         )
     ]
