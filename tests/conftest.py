@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from alignment.celery import app as celery_app
 from alignment.models import Membership, Role, Team, User, Workspace
@@ -17,6 +19,13 @@ from tests.factories import (
     UserFactory,
     WorkspaceFactory,
 )
+
+# Property tests judge results, not speed: on a loaded 2-core CI machine a 200 ms deadline
+# turns a slow example into a red run. Timing belongs to bench/.
+hypothesis_settings.register_profile(
+    "alignment", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("alignment")
 
 
 @pytest.fixture(autouse=True)
