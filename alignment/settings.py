@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from alignment.env import env_bool, env_int, env_list, env_str
@@ -148,6 +149,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "prune-idempotency-records": {
         "task": "alignment.idempotency_records_prune",
         "schedule": timedelta(hours=1),
+    },
+    # dashboards: the daily snapshot (refreshes rollups, metrics and findings first) and the
+    # safety net that drains rollup queues whose job was lost.
+    "dashboards-snapshots-daily": {
+        "task": "dashboards.snapshots_daily",
+        "schedule": crontab(hour=0, minute=15),
+    },
+    "dashboards-rollups-sweep": {
+        "task": "dashboards.rollups_sweep",
+        "schedule": timedelta(minutes=5),
     },
 }
 

@@ -6,10 +6,7 @@ class DashboardsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from datetime import timedelta
-
-        from celery.schedules import crontab
-        from django.conf import settings
+        # Beat schedules live in settings.CELERY_BEAT_SCHEDULE ("dashboards-*" entries).
         from django.db.models.signals import pre_delete
 
         from alignment import events
@@ -24,12 +21,3 @@ class DashboardsConfig(AppConfig):
         )
         # OKR pages show source=tasks KRs from the materialized work rollups.
         register_tasks_progress(rollups.tasks_progress)
-        # Beat schedules of this app (settings.CELERY_BEAT_SCHEDULE is read lazily by beat).
-        settings.CELERY_BEAT_SCHEDULE.setdefault(
-            "dashboards-snapshots-daily",
-            {"task": "dashboards.snapshots_daily", "schedule": crontab(hour=0, minute=15)},
-        )
-        settings.CELERY_BEAT_SCHEDULE.setdefault(
-            "dashboards-rollups-sweep",
-            {"task": "dashboards.rollups_sweep", "schedule": timedelta(minutes=5)},
-        )

@@ -127,3 +127,13 @@ def test_draining_the_queue_recomputes_and_empties_it(plan: Plan):
     assert row("roadmap_item", plan.item_a.pk).done_points == Decimal("4")
     assert row("sprint", plan.sprint.pk).done_points == Decimal("4")
     assert not RollupPending.objects.exists()
+
+
+def test_beat_runs_the_dashboards_jobs_from_settings(settings):
+    from alignment.celery import app
+
+    entries = {name: entry["task"] for name, entry in settings.CELERY_BEAT_SCHEDULE.items()}
+    assert entries["dashboards-snapshots-daily"] == "dashboards.snapshots_daily"
+    assert entries["dashboards-rollups-sweep"] == "dashboards.rollups_sweep"
+    app.loader.import_default_modules()
+    assert {"dashboards.snapshots_daily", "dashboards.rollups_sweep"} <= set(app.tasks)
