@@ -162,6 +162,28 @@ class Team(models.Model):
         return f"{self.key} · {self.name}"
 
 
+class TeamKeyAlias(models.Model):
+    """A key a team had before it was changed: `OLD-12` keeps leading to the task now `NEW-12`.
+
+    A team's current key always wins: a team claiming a key drops it as anyone's alias.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="key_aliases")
+    key = models.CharField(max_length=10)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="team_key_alias_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → team {self.team_id}"
+
+
 class TeamMember(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="team_members")

@@ -33,6 +33,7 @@ from alignment.models import (
     Membership,
     Role,
     Team,
+    TeamKeyAlias,
     TeamMember,
     TokenScope,
     User,
@@ -114,9 +115,12 @@ def team_update(
     if not actor.has_role(Role.ADMIN):
         raise RoleRequired(role="admin")
     before = snapshot(team, TEAM_FIELDS)
+    old_key = team.key
     team.name, team.key, team.description = name.strip(), key.strip().upper(), description
     _validate_team(team)
     _save_team(team)
+    if team.key != old_key:
+        _keep_old_key_resolving(team, old_key)
     audit_by(
         actor,
         verb="team.updated",
@@ -125,6 +129,13 @@ def team_update(
         after=snapshot(team, TEAM_FIELDS),
     )
     return team
+
+
+def _keep_old_key_resolving(team: Team, old_key: str) -> None:
+    """Links, commits and bookmarks naming `OLD-12` must still find the task now `NEW-12`."""
+    aliases = TeamKeyAlias.objects.for_workspace(team.workspace_id)
+    aliases.filter(key=team.key).delete()  # the new current key wins over anyone's alias
+    aliases.update_or_create(workspace_id=team.workspace_id, key=old_key, defaults={"team": team})
 
 
 def _save_team(team: Team) -> None:

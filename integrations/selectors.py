@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from alignment.models import TeamKeyAlias
 from integrations.models import ExternalLink
 from tasks.models import Task, TaskAlias
 
 
 def links_for_task(task: Task) -> QuerySet[ExternalLink]:
-    """PRs, MRs and commits naming the task's key or one of its old keys (moves, merges)."""
-    keys = [task.key] + [
-        f"{team_key}-{number}"
-        for team_key, number in TaskAlias.objects.for_workspace(task.workspace_id)
+    """PRs, MRs and commits naming the task's key or an old one (moves, merges, team keys)."""
+    numbers = [(task.team_id, task.team.key, task.number)] + list(
+        TaskAlias.objects.for_workspace(task.workspace_id)
         .filter(task=task)
-        .values_list("team__key", "number")
+        .values_list("team_id", "team__key", "number")
+    )
+    # Keys a team had before its key changed name the same tasks.
+    old_team_keys: dict[int, list[str]] = {}
+    for team_id, old_key in (
+        TeamKeyAlias.objects.for_workspace(task.workspace_id)
+        .filter(team_id__in={team_id for team_id, _, _ in numbers})
+        .values_list("team_id", "key")
+    ):
+        old_team_keys.setdefault(team_id, []).append(old_key)
+    keys = [
+        f"{team_key}-{number}"
+        for team_id, current_key, number in numbers
+        for team_key in [current_key, *old_team_keys.get(team_id, [])]
     ]
     return ExternalLink.objects.for_workspace(task.workspace_id).filter(task_key__in=keys)

@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
-from alignment.models import Membership, Team, User, Workspace
+from alignment.models import Membership, Team, TeamKeyAlias, User, Workspace
 from okrs import progress
 from okrs.models import KeyResult, Objective
 from roadmaps.models import KeyResultLink, RoadmapItem
@@ -77,12 +77,23 @@ def task_by_key(workspace: Workspace, key: str) -> Task | None:
     task = base.filter(team__key=team_key, number=number).first()
     if task is not None:
         return task
-    alias = (
-        TaskAlias.objects.for_workspace(workspace)
-        .filter(team__key=team_key, number=number)
-        .values_list("task_id", flat=True)
+    aliases = TaskAlias.objects.for_workspace(workspace).values_list("task_id", flat=True)
+    alias = aliases.filter(team__key=team_key, number=number).first()
+    if alias is not None:
+        return base.filter(pk=alias).first()
+    # A key from before the team's key changed (ENG-12 after ENG became PLAT).
+    renamed_team = (
+        TeamKeyAlias.objects.for_workspace(workspace)
+        .filter(key=team_key)
+        .values_list("team_id", flat=True)
         .first()
     )
+    if renamed_team is None:
+        return None
+    task = base.filter(team_id=renamed_team, number=number).first()
+    if task is not None:
+        return task
+    alias = aliases.filter(team_id=renamed_team, number=number).first()
     return None if alias is None else base.filter(pk=alias).first()
 
 
