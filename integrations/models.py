@@ -308,7 +308,9 @@ class WebhookDeliveryLog(models.Model):
 
 class ImportKind(models.TextChoices):
     TASKS_CSV = "tasks_csv", "Tasks from CSV"
+    OKRS_CSV = "okrs_csv", "OKRs from CSV"
     JIRA = "jira", "Jira"
+    JIRA_CSV = "jira_csv", "Jira CSV"
 
 
 class ImportStatus(models.TextChoices):
