@@ -27,7 +27,7 @@ from integrations.models import (
     WebhookDeliveryLog,
 )
 from integrations.signatures import alignment_signature
-from integrations.urlguard import BlockedDestination, check_public_url
+from integrations.urlguard import BlockedDestination, pin_public_url
 
 # 4xx answers worth retrying: timeout, conflict-ish, too early, rate limited.
 RETRYABLE_4XX = frozenset({408, 409, 425, 429})
@@ -77,8 +77,9 @@ def send_webhook(message: OutboxMessage) -> SendResult:
     if not subscription.active:
         return SendResult(ok=False, error="The subscription is paused.", permanent=True)
     try:
-        # Checked again at send time: DNS may have changed since the URL was saved.
-        check_public_url(message.destination)
+        # Checked again at send time (DNS may have changed since the URL was saved), and the
+        # connection goes to the address checked, not to a second DNS answer.
+        target = pin_public_url(message.destination)
     except BlockedDestination as exc:
         return SendResult(ok=False, error=str(exc), permanent=True)
     body = webhook_body(message)
@@ -91,16 +92,22 @@ def send_webhook(message: OutboxMessage) -> SendResult:
             subscription.signing_secrets(), int(time.time()), body
         ),
     }
+    if target.host_header:
+        headers["Host"] = target.host_header
     started = time.monotonic()
     result: SendResult
     try:
-        response = httpx.post(
-            message.destination,
-            content=body,
-            headers=headers,
-            timeout=settings.OUTBOX_HTTP_TIMEOUT_SECONDS,
-            follow_redirects=False,
-        )
+        with httpx.Client(
+            timeout=settings.OUTBOX_HTTP_TIMEOUT_SECONDS, follow_redirects=False
+        ) as client:
+            request = client.build_request(
+                "POST",
+                target.url,
+                content=body,
+                headers=headers,
+                extensions={"sni_hostname": target.sni_hostname} if target.sni_hostname else None,
+            )
+            response = client.send(request)
     except httpx.HTTPError as exc:
         result = SendResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
     else:
