@@ -190,6 +190,11 @@ CELERY_BEAT_SCHEDULE["integrations-deliveries-sweep"] = {
     "task": "integrations.deliveries_sweep",
     "schedule": timedelta(minutes=1),
 }
+# Daily: remind owners of key results whose check-in is overdue (once per stale episode).
+CELERY_BEAT_SCHEDULE["integrations-checkin-reminders"] = {
+    "task": "integrations.checkin_reminders_send",
+    "schedule": timedelta(days=1),
+}
 # --- end of integrations ------------------------------------------------------------------
 
 # --- Auth ---------------------------------------------------------------------------------

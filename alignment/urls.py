@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from alignment.views import accounts, errors, workspace
+from integrations import notification_urls
 
 workspace_pages = [
     path("", include("alignment.urls_workspace")),
@@ -13,6 +14,7 @@ workspace_pages = [
     path("integrations/", include("integrations.urls")),
     path("", include("tasks.urls")),
     path("roadmaps/", include("roadmaps.urls")),
+    path("notifications/", include((notification_urls.page_patterns, "notifications"))),
 ]
 
 workspace_api = [
@@ -21,6 +23,7 @@ workspace_api = [
     path("", include("roadmaps.api_urls")),
     path("", include("tasks.api_urls")),
     path("", include("dashboards.api_urls")),
+    path("", include(notification_urls.api_patterns)),
 ]
 
 urlpatterns = [

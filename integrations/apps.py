@@ -8,3 +8,9 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         # Registers the delivery handlers (integrations.registry).
         from integrations import handlers, slack_commands  # noqa: F401
+
+        # Notifications: in-transaction event subscribers, and the check-in reminder task.
+        from integrations.notifications import subscribers
+        from integrations.notifications import tasks as notification_tasks  # noqa: F401
+
+        subscribers.register()

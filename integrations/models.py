@@ -355,3 +355,11 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else min(100, self.done * 100 // self.total)
+
+
+# Notifications live in their own package; imported here so Django registers the models.
+from integrations.notifications.models import (  # noqa: E402, F401
+    CheckInReminder,
+    Notification,
+    NotificationPreference,
+)

@@ -94,6 +94,7 @@ from integrations.models import (
     Provider,
     WebhookSubscription,
 )
+from integrations.notifications.models import Notification
 from okrs.models import CheckIn, KeyResult, Objective, ObjectiveComment, Period
 from roadmaps.models import KeyResultLink, Roadmap, RoadmapItem, RoadmapItemDependency
 from tasks.models import (
@@ -265,6 +266,22 @@ def _webhook_subscription(objects: WorldObjects) -> WebhookSubscription:
     return subscription
 
 
+def _notification(objects: WorldObjects) -> Notification:
+    # The owner's own (unread): the matrices call as the owner, and a notification is only
+    # ever found by its recipient.
+    task = objects[Task]
+    return Notification.objects.create(
+        workspace=objects.workspace,
+        recipient=objects.world.owner.user,
+        actor=objects.world.member.user,
+        kind="assigned",
+        sentence=f"{task.key} was assigned to you.",
+        url=f"/w/{objects.workspace.slug}/tasks/{task.key}/",
+        object_type="task",
+        object_id=task.pk,
+    )
+
+
 def _outbox_message(objects: WorldObjects) -> OutboxMessage:
     # Dead, so that "retry" has something to do.
     return OutboxMessage.objects.create(
@@ -313,6 +330,7 @@ MODEL_SAMPLES: dict[type[Model], Callable[[WorldObjects], Any]] = {
     InboundDelivery: _inbound_delivery,
     WebhookSubscription: _webhook_subscription,
     OutboxMessage: _outbox_message,
+    Notification: _notification,
     Roadmap: lambda objects: RoadmapFactory(workspace=objects.workspace),
     RoadmapItem: lambda objects: RoadmapItemFactory(
         roadmap=objects[Roadmap], owner_team=objects[Team]
