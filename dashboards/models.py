@@ -137,7 +137,7 @@ class DeploymentQuerySet(WorkspaceQuerySet):
 
 
 class Deployment(models.Model):
-    """A release to production (entered by hand or the API now; GitHub feeds it later)."""
+    """A release to production: entered by hand or the API, or fed by GitHub/GitLab deliveries."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="deployments")
@@ -149,6 +149,10 @@ class Deployment(models.Model):
     description = models.CharField(max_length=255, blank=True)
     # The deployment caused a failure needing remediation (rollback, hotfix, incident).
     is_failure = models.BooleanField(default=False)
+    # Where it came from: "" when entered by hand, else the provider ("github", "gitlab") and
+    # its id for the deployment, so redeliveries and later statuses update this one row.
+    source = models.CharField(max_length=20, blank=True, default="")
+    external_id = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = DeploymentQuerySet.as_manager()
@@ -163,6 +167,12 @@ class Deployment(models.Model):
                 condition=Q(committed_at__isnull=True)
                 | Q(committed_at__lte=models.F("deployed_at")),
                 name="deployment_commit_before_deploy",
+            ),
+            # One row per provider deployment and team (a release can ship two teams' work).
+            models.UniqueConstraint(
+                fields=["workspace", "source", "external_id", "team"],
+                condition=~Q(external_id=""),
+                name="deployment_external_unique",
             ),
         ]
 
@@ -181,6 +191,9 @@ class Incident(models.Model):
     title = models.CharField(max_length=200)
     started_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # As on Deployment: set when a provider's failed deployment opened it (idempotent upserts).
+    source = models.CharField(max_length=20, blank=True, default="")
+    external_id = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = WorkspaceQuerySet.as_manager()
@@ -194,6 +207,11 @@ class Incident(models.Model):
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=models.F("started_at")),
                 name="incident_resolved_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "source", "external_id", "team"],
+                condition=~Q(external_id=""),
+                name="incident_external_unique",
             ),
         ]
 

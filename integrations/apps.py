@@ -7,7 +7,7 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the delivery handlers (integrations.registry).
-        from integrations import handlers, slack_commands  # noqa: F401
+        from integrations import handlers, handlers_deployments, slack_commands  # noqa: F401
 
         # Notifications: in-transaction event subscribers, and the check-in reminder task.
         from integrations.notifications import subscribers

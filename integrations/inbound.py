@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from integrations import signatures
 from integrations.models import DeliveryStatus, InboundDelivery, Integration, Provider
-from integrations.registry import handler_for
+from integrations.registry import DeliveryIgnored, handler_for
 
 logger = logging.getLogger(__name__)
 
@@ -268,6 +268,9 @@ def process(delivery_pk: int) -> InboundDelivery | None:
             try:
                 with transaction.atomic():
                     handler(delivery, delivery_payload(delivery))
+            except DeliveryIgnored as exc:
+                delivery.status = DeliveryStatus.IGNORED
+                delivery.error = str(exc)[:2000]
             except Exception as exc:  # noqa: BLE001 - recorded on the row, shown on the log page
                 logger.exception("Processing delivery %s failed", delivery.pk)
                 delivery.status = DeliveryStatus.FAILED

@@ -17,6 +17,12 @@ Handler = Callable[[InboundDelivery, Any], None]
 _HANDLERS: dict[tuple[str, str], Handler] = {}
 
 
+class DeliveryIgnored(Exception):
+    """Raised by a handler that has nothing to do with a delivery it understood (a staging
+    deployment, no team to credit): the delivery is stored as "ignored" with this message as
+    the reason on the delivery log, and the handler's writes roll back."""
+
+
 def handles(provider: str, *events: str) -> Callable[[Handler], Handler]:
     """Register the decorated function for these events of `provider`."""
 

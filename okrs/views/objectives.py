@@ -36,6 +36,7 @@ from okrs.views._common import (
     status_for,
     url,
 )
+from okrs.views.trends import trends_for
 
 STALE_MESSAGE = (
     "This objective was changed by someone else since you opened it. Nothing was saved: "
@@ -84,6 +85,7 @@ def explanation_context(
     """The explanation with each KR's reasons in words, chart and check-in form."""
     explanation = selectors.objective_explanation(objective)
     period = objective.period
+    trend = trends_for(objective, [item.node.key_result for item in explanation.key_results])
     rows = []
     for item in explanation.key_results:
         kr = item.node.key_result
@@ -100,6 +102,7 @@ def explanation_context(
                 "chart": charts.check_in_chart(
                     kr, item.check_ins, period_start=period.start, period_end=period.end
                 ),
+                "trend": trend.key_results[kr.pk],
                 "value": value,
                 "baseline": baseline,
                 "target": target,
@@ -116,6 +119,7 @@ def explanation_context(
         "explanation": explanation,
         "node": node,
         "rows": rows,
+        "trend": trend,
         "reasons": explanation.reason_sentences,
         "total_points": _points(node.progress),
         "score_percent": round(float(objective.score) * 100)

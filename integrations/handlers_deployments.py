@@ -1,0 +1,421 @@
+"""Deployments from GitHub and GitLab → the `Deployment` and `Incident` rows DORA reads.
+
+Events: GitHub `deployment`, `deployment_status`, `workflow_run`; GitLab `Deployment Hook`.
+Each payload is first read into a `Report` (one provider deployment, one outcome, one time),
+then `record()` applies the same rules to every provider (docs/integrations.md, "Deployments
+and DORA"):
+
+- only production environments count (per integration, default "production"/"prod");
+- the team: the integration's repository → team mapping, else the teams of the task keys the
+  deployed commits and PRs name, else the integration's default team;
+- success → a Deployment (deployed_at = the status time) and resolves open incidents of that
+  team and environment; failure after an earlier success in the environment → the deployment
+  is a failure and an Incident starts; pending → nothing counts yet; canceled → ignored;
+- rows are upserted by (source, external_id, team), so redeliveries and repeated statuses
+  change nothing; team metrics are refreshed after commit.
+
+Anything not counted finishes the delivery as "ignored" with the reason on the delivery log.
+Settings live on `Integration.config["deployments"]` (see `DeploymentSettings`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from alignment.models import Team
+from dashboards import queue
+from dashboards.models import Deployment, Incident
+from integrations.keys import extract_task_keys
+from integrations.models import ExternalLink, InboundDelivery, Integration, LinkKind, Provider
+from integrations.registry import DeliveryIgnored, handles
+
+CONFIG_KEY = "deployments"
+DEFAULT_ENVIRONMENTS = ("production", "prod")
+DEFAULT_WORKFLOW_WORDS = ("deploy",)
+
+PENDING, SUCCESS, FAILURE = "pending", "success", "failure"
+GITHUB_STATES = {
+    "success": SUCCESS,
+    "failure": FAILURE,
+    "error": FAILURE,
+    "pending": PENDING,
+    "queued": PENDING,
+    "in_progress": PENDING,
+}
+GITHUB_RUN_CONCLUSIONS = {"success": SUCCESS, "failure": FAILURE, "timed_out": FAILURE}
+GITLAB_STATUSES = {
+    "success": SUCCESS,
+    "failed": FAILURE,
+    "created": PENDING,
+    "running": PENDING,
+    "blocked": PENDING,
+}
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _words(value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A list (or comma-separated text) of names, lower-cased; the default when empty."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        return default
+    words = tuple(str(item).strip().lower() for item in items if str(item).strip())
+    return words or default
+
+
+@dataclass(frozen=True)
+class DeploymentSettings:
+    """`Integration.config["deployments"]`, e.g. {"environments": ["production", "live"],
+    "workflows": ["deploy", "release"], "repositories": {"acme/api": "API"},
+    "default_team": "OPS"}."""
+
+    environments: tuple[str, ...] = DEFAULT_ENVIRONMENTS
+    workflows: tuple[str, ...] = DEFAULT_WORKFLOW_WORDS
+    repositories: dict[str, str] = field(default_factory=dict)
+    default_team: str = ""
+
+    def counts_environment(self, name: str) -> bool:
+        return name.strip().lower() in self.environments
+
+    def is_deploy_workflow(self, name: str) -> bool:
+        lowered = name.lower()
+        return any(word in lowered for word in self.workflows)
+
+
+def deployment_settings(integration: Integration) -> DeploymentSettings:
+    raw = _dict(_dict(integration.config).get(CONFIG_KEY))
+    repositories = {
+        str(repo).strip().lower(): str(team).strip().upper()
+        for repo, team in _dict(raw.get("repositories")).items()
+        if str(repo).strip() and str(team).strip()
+    }
+    return DeploymentSettings(
+        environments=_words(raw.get("environments"), DEFAULT_ENVIRONMENTS),
+        workflows=_words(raw.get("workflows"), DEFAULT_WORKFLOW_WORDS),
+        repositories=repositories,
+        default_team=str(raw.get("default_team") or "").strip().upper(),
+    )
+
+
+@dataclass
+class Report:
+    """What one delivery says about one provider deployment."""
+
+    external_id: str
+    outcome: str  # PENDING / SUCCESS / FAILURE
+    at: datetime
+    environment: str
+    repository: str
+    reference: str  # the deployed commit SHA (or ref)
+    description: str = ""
+    texts: list[str] = field(default_factory=list)  # where task keys may be named
+    commit_times: list[datetime] = field(default_factory=list)
+    shas: list[str] = field(default_factory=list)
+    pull_request_ids: list[str] = field(default_factory=list)
+
+
+def _time(value: Any, delivery: InboundDelivery) -> datetime:
+    """A provider timestamp (ISO 8601, or GitLab's "2025-05-02 12:30:19 +0000"); without a
+    readable one, when we received the delivery."""
+    try:
+        parsed = parse_datetime(str(value)) if value else None
+    except ValueError:  # well formed but impossible, e.g. month 13
+        parsed = None
+    if parsed is None:
+        return delivery.received_at
+    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
+
+
+# ---- reading the payloads -----------------------------------------------------------------
+
+
+def github_report(delivery: InboundDelivery, payload: dict[str, Any], outcome: str) -> Report:
+    deployment = _dict(payload.get("deployment"))
+    status = _dict(payload.get("deployment_status"))
+    when = status.get("created_at") if status else deployment.get("created_at")
+    sha = str(deployment.get("sha") or "")
+    return Report(
+        external_id=f"deployment:{deployment.get('id')}",
+        outcome=outcome,
+        at=_time(when, delivery),
+        environment=str(status.get("environment") or deployment.get("environment") or ""),
+        repository=str(_dict(payload.get("repository")).get("full_name") or ""),
+        reference=sha or str(deployment.get("ref") or ""),
+        description=str(deployment.get("description") or ""),
+        texts=[str(deployment.get("ref") or ""), str(deployment.get("description") or "")],
+        shas=[sha] if sha else [],
+    )
+
+
+@handles(Provider.GITHUB, "deployment")
+def github_deployment(delivery: InboundDelivery, payload: Any) -> None:
+    """A deployment was requested: nothing counts until a status says it succeeded, but the
+    environment and team are checked now so a misconfiguration shows on the log at once."""
+    data = _dict(payload)
+    if not _dict(data.get("deployment")).get("id"):
+        raise DeliveryIgnored("The payload has no deployment id.")
+    record(delivery, github_report(delivery, data, PENDING))
+
+
+@handles(Provider.GITHUB, "deployment_status")
+def github_deployment_status(delivery: InboundDelivery, payload: Any) -> None:
+    data = _dict(payload)
+    if not _dict(data.get("deployment")).get("id"):
+        raise DeliveryIgnored("The payload has no deployment id.")
+    state = str(_dict(data.get("deployment_status")).get("state") or "")
+    outcome = GITHUB_STATES.get(state)
+    if outcome is None:
+        raise DeliveryIgnored(f"Deployment state {state!r} does not change DORA numbers.")
+    record(delivery, github_report(delivery, data, outcome))
+
+
+@handles(Provider.GITHUB, "workflow_run")
+def github_workflow_run(delivery: InboundDelivery, payload: Any) -> None:
+    """A completed deploy workflow on the default branch counts as a production deployment."""
+    data = _dict(payload)
+    run = _dict(data.get("workflow_run"))
+    settings = deployment_settings(delivery.integration)
+    name = str(_dict(data.get("workflow")).get("name") or run.get("name") or "")
+    if data.get("action") != "completed":
+        raise DeliveryIgnored("Only completed workflow runs count.")
+    if not settings.is_deploy_workflow(name):
+        words = ", ".join(settings.workflows)
+        raise DeliveryIgnored(f"Workflow {name!r} is not a deploy workflow (names with: {words}).")
+    default_branch = str(_dict(data.get("repository")).get("default_branch") or "")
+    branch = str(run.get("head_branch") or "")
+    if not default_branch or branch != default_branch:
+        raise DeliveryIgnored(f"Branch {branch!r} is not the default branch {default_branch!r}.")
+    conclusion = str(run.get("conclusion") or "")
+    outcome = GITHUB_RUN_CONCLUSIONS.get(conclusion)
+    if outcome is None:
+        raise DeliveryIgnored(f"A run that ended {conclusion!r} deployed nothing.")
+    head = _dict(run.get("head_commit"))
+    sha = str(run.get("head_sha") or head.get("id") or "")
+    record(
+        delivery,
+        Report(
+            external_id=f"run:{run.get('id')}",
+            outcome=outcome,
+            at=_time(run.get("updated_at"), delivery),
+            # A run names no environment: a deploy workflow deploys to production.
+            environment=settings.environments[0],
+            repository=str(_dict(data.get("repository")).get("full_name") or ""),
+            reference=sha,
+            description=name,
+            texts=[str(head.get("message") or ""), str(run.get("display_title") or "")],
+            commit_times=[_time(head["timestamp"], delivery)] if head.get("timestamp") else [],
+            shas=[sha] if sha else [],
+            pull_request_ids=[
+                str(_dict(pr).get("id")) for pr in run.get("pull_requests") or [] if pr
+            ],
+        ),
+    )
+
+
+@handles(Provider.GITLAB, "Deployment Hook")
+def gitlab_deployment(delivery: InboundDelivery, payload: Any) -> None:
+    data = _dict(payload)
+    status = str(data.get("status") or "")
+    if not data.get("deployment_id"):
+        raise DeliveryIgnored("The payload has no deployment_id.")
+    outcome = GITLAB_STATUSES.get(status)
+    if outcome is None:
+        raise DeliveryIgnored(f"A deployment that is {status!r} deployed nothing.")
+    commit_url = str(data.get("commit_url") or "")
+    sha = commit_url.rsplit("/-/commit/", 1)[-1] if "/-/commit/" in commit_url else ""
+    sha = sha or str(data.get("short_sha") or "")
+    title = str(data.get("commit_title") or "")
+    record(
+        delivery,
+        Report(
+            external_id=f"deployment:{data.get('deployment_id')}",
+            outcome=outcome,
+            at=_time(data.get("status_changed_at"), delivery),
+            environment=str(data.get("environment") or ""),
+            repository=str(_dict(data.get("project")).get("path_with_namespace") or ""),
+            reference=sha,
+            description=title,
+            texts=[title, str(data.get("ref") or "")],
+            shas=[sha] if sha else [],
+        ),
+    )
+
+
+# ---- the rules ----------------------------------------------------------------------------
+
+
+def _linked(delivery: InboundDelivery, report: Report) -> Any:
+    """The stored PR/commit links of the deployed commits and pull requests themselves."""
+    ids = [*report.shas, *report.pull_request_ids]
+    links = ExternalLink.objects.for_workspace(delivery.workspace_id).filter(
+        provider=delivery.provider
+    )
+    return links.filter(external_id__in=ids) if ids else links.none()
+
+
+def task_keys_of(delivery: InboundDelivery, report: Report, team_keys: list[str]) -> list[str]:
+    """Keys named by the payload's texts, then by links of the deployed commits and PRs."""
+    named = extract_task_keys(report.texts, team_keys)
+    linked = _linked(delivery, report).values_list("task_key", flat=True)
+    return list(dict.fromkeys([*named, *linked]))
+
+
+def resolve_teams(
+    delivery: InboundDelivery, report: Report, settings: DeploymentSettings
+) -> tuple[list[Team], list[str]]:
+    """The teams a deployment counts for (with the task keys it ships), or a reason why none."""
+    teams = {t.key: t for t in Team.objects.for_workspace(delivery.workspace_id)}
+    keys = task_keys_of(delivery, report, list(teams))
+    mapped = settings.repositories.get(report.repository.lower())
+    if mapped:
+        if mapped not in teams:
+            raise DeliveryIgnored(
+                f"Repository {report.repository!r} is mapped to team {mapped!r}, "
+                "which does not exist in this workspace."
+            )
+        return [teams[mapped]], keys
+    by_keys = [teams[k] for k in dict.fromkeys(key.split("-", 1)[0] for key in keys) if k in teams]
+    if by_keys:
+        return by_keys, keys
+    if settings.default_team in teams:
+        return [teams[settings.default_team]], keys
+    raise DeliveryIgnored(
+        f"No team for this deployment of {report.repository or 'an unnamed repository'}: map "
+        "the repository to a team, name a task key in its commits or PRs, or set a default team."
+    )
+
+
+def first_commit_at(
+    delivery: InboundDelivery, report: Report, team: Team, keys: list[str]
+) -> datetime | None:
+    """When the oldest change in the deployment began, never after it was deployed: commit
+    times in the payload, else when we first saw the deployed commits and PRs (their links),
+    or the PRs/commits of the shipped tasks since the team's previous deployment."""
+    candidates = list(report.commit_times)
+    candidates += _linked(delivery, report).values_list("created_at", flat=True)
+    if keys:
+        previous = (
+            Deployment.objects.for_workspace(delivery.workspace_id)
+            .filter(team=team, deployed_at__lt=report.at)
+            .exclude(source=delivery.provider, external_id=report.external_id)
+            .order_by("-deployed_at")
+            .values_list("deployed_at", flat=True)
+            .first()
+        )
+        links = ExternalLink.objects.for_workspace(delivery.workspace_id).filter(
+            provider=delivery.provider,
+            task_key__in=keys,
+            kind__in=[LinkKind.PULL_REQUEST, LinkKind.MERGE_REQUEST, LinkKind.COMMIT],
+        )
+        if previous is not None:
+            links = links.filter(created_at__gt=previous)
+        candidates += links.values_list("created_at", flat=True)
+    before = [moment for moment in candidates if moment <= report.at]
+    return min(before) if before else None
+
+
+def record(delivery: InboundDelivery, report: Report) -> None:
+    """Apply one report to the DORA rows of each team it counts for."""
+    settings = deployment_settings(delivery.integration)
+    if not settings.counts_environment(report.environment):
+        raise DeliveryIgnored(
+            f"Environment {report.environment!r} is not production for this integration "
+            f"(counted: {', '.join(settings.environments)})."
+        )
+    teams, keys = resolve_teams(delivery, report, settings)
+    if report.outcome == PENDING:
+        return  # the intent is the stored delivery; a later status decides
+    changed = 0
+    skipped: list[str] = []
+    for team in teams:
+        if report.outcome == SUCCESS:
+            _record_success(delivery, report, team, keys)
+            changed += 1
+        elif _record_failure(delivery, report, team, keys):
+            changed += 1
+        else:
+            skipped.append(team.key)
+    if not changed:
+        raise DeliveryIgnored(
+            f"No earlier successful deployment to {report.environment} for team "
+            f"{', '.join(skipped)}: a failure then changed nothing that was running."
+        )
+    queue.schedule_metrics(delivery.workspace_id)
+
+
+def _deployment_rows(delivery: InboundDelivery, report: Report, team: Team) -> Any:
+    return Deployment.objects.for_workspace(delivery.workspace_id).filter(
+        team=team, source=delivery.provider, external_id=report.external_id[:200]
+    )
+
+
+def _create_deployment(
+    delivery: InboundDelivery, report: Report, team: Team, keys: list[str], *, is_failure: bool
+) -> tuple[Deployment, bool]:
+    return Deployment.objects.get_or_create(
+        workspace_id=delivery.workspace_id,
+        team=team,
+        source=delivery.provider,
+        external_id=report.external_id[:200],
+        defaults={
+            "deployed_at": report.at,
+            "committed_at": first_commit_at(delivery, report, team, keys),
+            "environment": report.environment[:40],
+            "reference": report.reference[:100],
+            "description": report.description[:255],
+            "is_failure": is_failure,
+        },
+    )
+
+
+def _record_success(delivery: InboundDelivery, report: Report, team: Team, keys: list[str]) -> None:
+    """A Deployment (the first success time stays), and production is restored: the team's
+    open incidents in this environment that started before it are resolved."""
+    _create_deployment(delivery, report, team, keys, is_failure=False)
+    Incident.objects.for_workspace(delivery.workspace_id).filter(
+        team=team,
+        source=delivery.provider,
+        resolved_at__isnull=True,
+        started_at__lte=report.at,
+        deployment__environment__iexact=report.environment,
+    ).update(resolved_at=report.at)
+
+
+def _record_failure(delivery: InboundDelivery, report: Report, team: Team, keys: list[str]) -> bool:
+    """After an earlier success in the environment: the deployment is a failure and an
+    Incident starts (once per deployment). False when nothing succeeded before."""
+    earlier_success = (
+        Deployment.objects.for_workspace(delivery.workspace_id)
+        .filter(
+            team=team,
+            environment__iexact=report.environment,
+            is_failure=False,
+            deployed_at__lte=report.at,
+        )
+        .exists()
+    )
+    if not earlier_success:
+        return False
+    deployment, created = _create_deployment(delivery, report, team, keys, is_failure=True)
+    if not created and not deployment.is_failure:
+        _deployment_rows(delivery, report, team).update(is_failure=True)
+    reference = report.reference[:12] or report.external_id
+    Incident.objects.get_or_create(
+        workspace_id=delivery.workspace_id,
+        team=team,
+        source=delivery.provider,
+        external_id=report.external_id[:200],
+        defaults={
+            "deployment": deployment,
+            "title": f"Deployment {reference} to {report.environment} failed"[:200],
+            "started_at": max(report.at, deployment.deployed_at),
+        },
+    )
+    return True
