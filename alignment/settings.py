@@ -190,6 +190,11 @@ CELERY_BEAT_SCHEDULE["integrations-deliveries-sweep"] = {
     "task": "integrations.deliveries_sweep",
     "schedule": timedelta(minutes=1),
 }
+# The weekly leader digest (UTC: workspaces have no time zone of their own yet).
+CELERY_BEAT_SCHEDULE["integrations-weekly-digest"] = {
+    "task": "integrations.weekly_digest",
+    "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+}
 # Daily: remind owners of key results whose check-in is overdue (once per stale episode).
 CELERY_BEAT_SCHEDULE["integrations-checkin-reminders"] = {
     "task": "integrations.checkin_reminders_send",

@@ -50,6 +50,13 @@ class IntegrationEditForm(forms.Form):
     pr_merged = forms.ChoiceField(
         choices=RULE_CHOICES, required=False, label="When a PR/MR naming a task is merged"
     )
+    digest_channel = forms.CharField(
+        max_length=80,
+        required=False,
+        label="Slack digest channel",
+        help_text="Slack only: the channel ID (C0123ABCD) the weekly leader digest goes to; "
+        "empty for none. Invite the bot to it.",
+    )
 
 
 class RotateSecretForm(forms.Form):

@@ -6,6 +6,7 @@ audit snapshots carry the hint ("…a1f3") only.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -90,6 +91,23 @@ def integration_create(
     return integration, raw
 
 
+# A Slack channel ID (C0123ABCD, G…) or a channel name (#leadership, leadership).
+SLACK_CHANNEL = re.compile(r"^(?:[CG][A-Z0-9]{6,20}|#?[a-z0-9][a-z0-9._-]{0,79})$")
+
+
+def _with_digest_channel(integration: Integration, channel: str) -> dict[str, Any]:
+    config = {k: v for k, v in integration.config.items() if k != "digest_channel"}
+    if not channel:
+        return config
+    if integration.provider != Provider.SLACK:
+        raise FieldErrors({"digest_channel": "Only a Slack connection posts the digest."})
+    if not SLACK_CHANNEL.match(channel):
+        raise FieldErrors(
+            {"digest_channel": "Use the channel ID (C0123ABCD) or its name (#leadership)."}
+        )
+    return {**config, "digest_channel": channel}
+
+
 @transaction.atomic
 def integration_update(
     *,
@@ -99,8 +117,10 @@ def integration_update(
     active: bool,
     bot_token: str = "",
     state_rules: dict[str, Any] | None = None,
+    digest_channel: str | None = None,
 ) -> Integration:
-    """Rename, pause/resume, or replace the Slack bot token (an empty token keeps the old)."""
+    """Rename, pause/resume, or replace the Slack bot token (an empty token keeps the old).
+    `digest_channel` (Slack only) is where the weekly digest is posted; '' turns that off."""
     _require_admin(actor)
     before = snapshot(integration, INTEGRATION_FIELDS)
     name = name.strip()
@@ -116,6 +136,8 @@ def integration_update(
             **integration.config,
             "state_rules": {**current, **state_rules},
         }
+    if digest_channel is not None:
+        integration.config = _with_digest_channel(integration, digest_channel.strip())
     _save_integration(integration)
     audit_by(
         actor,

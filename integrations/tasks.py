@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from celery import shared_task
+from django.db import OperationalError
 
 from integrations import inbound, outbox
 
@@ -37,3 +40,33 @@ def import_run(import_id: int) -> None:
     from integrations.importers import runner  # the tasks app loads after this one
 
     runner.run(import_id)
+
+
+@shared_task(name="integrations.weekly_digest")
+def weekly_digest() -> int:
+    """Beat, Monday 07:00 UTC: one digest job per workspace, all for the same day."""
+    from alignment.models import Workspace
+    from integrations.digest import digest_today
+
+    day = digest_today().isoformat()
+    ids = list(Workspace.objects.order_by("pk").values_list("pk", flat=True))
+    for workspace_id in ids:
+        workspace_digest.delay(workspace_id=workspace_id, day=day)
+    return len(ids)
+
+
+@shared_task(
+    name="integrations.workspace_digest",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def workspace_digest(*, workspace_id: int, day: str | None = None) -> int:
+    """Write one workspace's weekly digest to the outbox; safe to repeat (dedupe per week)."""
+    from alignment.models import Workspace
+    from integrations.digest import send_digest
+
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return 0
+    return send_digest(workspace, today=date.fromisoformat(day) if day else None)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from integrations import views, views_import
+from integrations import digest_views, views, views_import
 
 app_name = "integrations"
 urlpatterns = [
@@ -47,4 +47,5 @@ urlpatterns = [
     path("import/<int:import_job_id>/mapping/", views_import.import_mapping, name="import_mapping"),
     path("import/<int:import_job_id>/preview/", views_import.import_preview, name="import_preview"),
     path("import/<int:import_job_id>/commit/", views_import.import_commit, name="import_commit"),
+    path("digest/", digest_views.digest_preview, name="digest"),
 ]

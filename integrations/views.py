@@ -186,6 +186,7 @@ def integration_edit(
         "active": integration.active,
         "pr_opened": rules.get("pr_opened", ""),
         "pr_merged": rules.get("pr_merged", ""),
+        "digest_channel": (integration.config or {}).get("digest_channel", ""),
     }
     form = IntegrationEditForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -198,6 +199,7 @@ def integration_edit(
                 active=data["active"],
                 bot_token=data["bot_token"],
                 state_rules={"pr_opened": data["pr_opened"], "pr_merged": data["pr_merged"]},
+                digest_channel=data["digest_channel"],
             )
         except FieldErrors as exc:
             add_field_errors(form, exc)

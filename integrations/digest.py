@@ -1,0 +1,504 @@
+"""The weekly leader digest: what moved, what is at risk or drifting and why, the teams.
+
+build_digest()      reads materialized rows only (rollups, findings, team metrics, snapshots)
+                    through `dashboards.selectors.leader_dashboard` plus two snapshot queries,
+                    so its query count is the same for ten objectives or two thousand.
+digest_recipients() active owners and admins, plus owners of this period's company objectives.
+send_digest()       one e-mail per recipient and one Slack message per workspace through the
+                    outbox, each with a dedupe key per workspace + recipient + ISO week: a rerun
+                    of the beat job in the same week writes nothing new.
+
+"This week" is the seven days before the digest's day: each objective's latest snapshot on or
+before that day against its latest snapshot on or before seven days earlier. Dates are UTC: the
+Workspace model has no time zone yet.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from alignment.audit import audit_by
+from alignment.errors import RoleRequired
+from alignment.models import Membership, Role, User, Workspace
+from dashboards.models import Finding, Snapshot
+from dashboards.reasons import Link
+from dashboards.rollup_math import OBJECTIVE
+from dashboards.selectors import LeaderDashboard, TeamRow, leader_dashboard
+from integrations import digest_slack
+from integrations.models import Channel, Integration, OutboxMessage, Provider
+from integrations.outbox import outbox_enqueue
+from okrs import progress as okr_math
+from okrs.models import Objective, ObjectiveLevel, Period
+from okrs.selectors import current_period
+
+EVENT_TYPE = "weekly_digest"
+SHOWN = 10  # lines per list; "and N more" links to the dashboard for the rest
+TEAMS_SHOWN = 25
+MOVED_MIN = 0.01  # a change smaller than one percentage point is not "moved"
+DIGEST_CHANNEL_KEY = "digest_channel"  # in the Slack integration's `config`
+
+
+def absolute(url: str | None) -> str | None:
+    """A page path as a link that works from a mail client or Slack."""
+    if url and url.startswith("/"):
+        return settings.SITE_URL + url
+    return url
+
+
+@dataclass(frozen=True)
+class MovedObjective:
+    title: str
+    url: str
+    level: str
+    from_percent: int
+    to_percent: int
+    expected_from_percent: int
+    expected_percent: int
+    status: str
+
+    @property
+    def delta(self) -> int:
+        return self.to_percent - self.from_percent
+
+    @property
+    def pace_gap(self) -> int:
+        """Points ahead (+) or behind (−) the expected pace at the end of the week."""
+        return self.to_percent - self.expected_percent
+
+    @property
+    def pace_words(self) -> str:
+        gap = self.pace_gap
+        if gap == 0:
+            return "on pace"
+        return f"{abs(gap)} pts {'ahead of' if gap > 0 else 'behind'} pace"
+
+    @property
+    def delta_text(self) -> str:
+        return f"{self.delta:+d} pts"
+
+
+def status_label(code: str) -> str:
+    return okr_math.STATUS_LABELS.get(code, code.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class RiskItem:
+    kind: str  # "Objective" or "Key result"
+    title: str
+    url: str
+    status: str
+    percent: int
+    expected_percent: int
+    reasons: list[str]
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
+
+
+@dataclass(frozen=True)
+class DriftItem:
+    severity: str
+    sentence: str
+    url: str
+    evidence: list[Link]  # with absolute URLs; a record without a page has url None
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.severity)
+
+
+@dataclass(frozen=True)
+class TeamLine:
+    name: str
+    url: str
+    alignment_percent: int | None
+    velocity: float | None
+    velocity_points: list[float]
+    velocity_trend: str | None  # rising | falling | steady
+    cycle_time_p50: float | None
+    dora: list[tuple[str, str | None]]  # (metric label, tier)
+
+    @property
+    def trend_arrow(self) -> str:
+        return {"rising": "↑", "falling": "↓", "steady": "→"}.get(self.velocity_trend or "", "")
+
+    @property
+    def velocity_text(self) -> str:
+        return "—" if self.velocity is None else f"{self.velocity:g} pts"
+
+    @property
+    def cycle_time_text(self) -> str:
+        return "—" if self.cycle_time_p50 is None else f"{self.cycle_time_p50:g} d"
+
+    @property
+    def alignment_text(self) -> str:
+        return "—" if self.alignment_percent is None else f"{self.alignment_percent}%"
+
+    @property
+    def dora_text(self) -> str:
+        tiers = [f"{label} {tier}" for label, tier in self.dora if tier]
+        return ", ".join(tiers) if tiers else "—"
+
+
+@dataclass
+class Digest:
+    workspace: Workspace
+    today: date
+    week: str  # ISO week, e.g. "2026-W48": part of every dedupe key
+    period: Period | None
+    percent: int
+    expected_percent: int
+    status: str
+    moved: list[MovedObjective]
+    moved_count: int
+    at_risk: list[RiskItem]
+    at_risk_count: int
+    drifting: list[DriftItem]
+    drift_count: int
+    teams: list[TeamLine]
+    team_count: int
+    has_team_data: bool
+    dashboard_url: str
+    preview_url: str
+    compared: tuple[date, date] | None = None  # the two snapshot days compared
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
+
+    @property
+    def week_start(self) -> date:
+        return self.today - timedelta(days=self.today.weekday())
+
+    @property
+    def is_quiet(self) -> bool:
+        """Nothing moved, nothing at risk, nothing drifting: a short digest says so."""
+        return not (self.moved or self.at_risk or self.drifting)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to report at all (no period, no findings, no team numbers): no digest."""
+        return self.period is None and not self.drifting and not self.has_team_data
+
+    @property
+    def more_moved(self) -> int:
+        return self.moved_count - len(self.moved)
+
+    @property
+    def more_at_risk(self) -> int:
+        return self.at_risk_count - len(self.at_risk)
+
+    @property
+    def more_drifting(self) -> int:
+        return self.drift_count - len(self.drifting)
+
+    @property
+    def more_teams(self) -> int:
+        return self.team_count - len(self.teams)
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def digest_today() -> date:
+    """The digest's day: UTC, since a workspace has no time zone of its own yet."""
+    return timezone.localdate()
+
+
+def _moved(
+    workspace: Workspace, period: Period | None, today: date
+) -> tuple[list[MovedObjective], int, tuple[date, date] | None]:
+    """Objectives of the period whose snapshot progress changed over the week: three queries."""
+    if period is None:
+        return [], 0, None
+    snapshots = Snapshot.objects.filter(workspace=workspace, kind=OBJECTIVE)
+    week_ago = today - timedelta(days=7)
+    days = snapshots.aggregate(
+        to_day=Max("day", filter=Q(day__lte=today)),
+        from_day=Max("day", filter=Q(day__lte=week_ago)),
+    )
+    to_day, from_day = days["to_day"], days["from_day"]
+    if to_day is None or from_day is None or to_day == from_day:
+        return [], 0, None
+    in_period = Objective.objects.for_workspace(workspace).live().filter(period=period)
+    titles = {
+        pk: (title, level) for pk, title, level in in_period.values_list("id", "title", "level")
+    }
+    rows: dict[int, dict[date, tuple[float, float, str]]] = {}
+    for node_id, day, stored, pace, stored_status in snapshots.filter(
+        day__in=[from_day, to_day], node_id__in=list(titles)
+    ).values_list("node_id", "day", "progress", "expected", "status"):
+        rows.setdefault(node_id, {})[day] = (float(stored), float(pace), stored_status)
+    moved = []
+    slug = workspace.slug
+    for node_id, by_day in rows.items():
+        if from_day not in by_day or to_day not in by_day:
+            continue  # new this week or gone since: no "from" to compare with
+        (before, expected_before, _), (after, expected, status) = by_day[from_day], by_day[to_day]
+        if abs(after - before) < MOVED_MIN:
+            continue
+        title, level = titles[node_id]
+        url = reverse("okrs:objective_detail", kwargs={"slug": slug, "objective_id": node_id})
+        moved.append(
+            MovedObjective(
+                title=title,
+                url=settings.SITE_URL + url,
+                level=level,
+                from_percent=round(before * 100),
+                to_percent=round(after * 100),
+                expected_from_percent=round(expected_before * 100),
+                expected_percent=round(expected * 100),
+                status=status,
+            )
+        )
+    # Biggest moves first, company objectives before team ones at equal size.
+    level_rank: dict[str, int] = {ObjectiveLevel.COMPANY.value: 0, ObjectiveLevel.TEAM.value: 1}
+    moved.sort(key=lambda m: (-abs(m.delta), level_rank.get(m.level, 2), m.title))
+    return moved[:SHOWN], len(moved), (from_day, to_day)
+
+
+def _velocity_trend(points: list[float]) -> str | None:
+    """The last closed sprint against the mean of the ones before it (±10 % is steady)."""
+    if len(points) < 2:
+        return None
+    earlier = sum(points[:-1]) / (len(points) - 1)
+    if points[-1] > earlier * 1.1:
+        return "rising"
+    if points[-1] < earlier * 0.9:
+        return "falling"
+    return "steady"
+
+
+def _team_line(row: TeamRow, slug: str) -> TeamLine:
+    url = reverse("dashboards:team", kwargs={"slug": slug, "team_id": row.team.pk})
+    return TeamLine(
+        name=row.team.name,
+        url=settings.SITE_URL + url,
+        alignment_percent=row.alignment_percent,
+        velocity=row.velocity,
+        velocity_points=row.velocity_points,
+        velocity_trend=_velocity_trend(row.velocity_points),
+        cycle_time_p50=row.cycle_time_p50,
+        dora=[(label, tier) for label, tier, _ in row.dora],
+    )
+
+
+def build_digest(workspace: Workspace, *, today: date | None = None) -> Digest:
+    """This week's digest of a workspace, from materialized rows only."""
+    today = today or digest_today()
+    slug = workspace.slug
+    dashboard_url = settings.SITE_URL + reverse("dashboards:leader", kwargs={"slug": slug})
+    dash: LeaderDashboard = leader_dashboard(workspace, today=today, limit=SHOWN)
+    moved, moved_count, compared = _moved(workspace, dash.period, today)
+    at_risk = [
+        RiskItem(
+            kind="Objective" if node.link.kind == OBJECTIVE else "Key result",
+            title=node.link.label,
+            url=absolute(node.link.url) or f"{dashboard_url}#at-risk",
+            status=node.status,
+            percent=node.percent,
+            expected_percent=node.expected_percent,
+            reasons=[s for s in node.sentences if s],
+        )
+        for node in dash.at_risk
+    ]
+    drifting = []
+    for item in dash.findings[:SHOWN]:
+        evidence = [item.subject] if item.subject else []
+        evidence += item.evidence
+        links = [Link(e.kind, e.id, e.label, absolute(e.url)) for e in evidence]
+        first = next((link.url for link in links if link.url), None)
+        drifting.append(
+            DriftItem(
+                severity=item.finding.severity,
+                sentence=item.sentence,
+                url=first or f"{dashboard_url}#drift",
+                evidence=links,
+            )
+        )
+    # The dashboard stops counting past its own list; "and N more" needs the number. Always
+    # asked, so the query count does not depend on how many findings there are.
+    drift_count = Finding.objects.filter(workspace=workspace).count()
+    team_rows = dash.teams
+    return Digest(
+        workspace=workspace,
+        today=today,
+        week=iso_week(today),
+        period=dash.period,
+        percent=dash.percent,
+        expected_percent=dash.expected_percent,
+        status=dash.status,
+        moved=moved,
+        moved_count=moved_count,
+        at_risk=at_risk,
+        at_risk_count=dash.at_risk_count,
+        drifting=drifting,
+        drift_count=drift_count,
+        teams=[_team_line(row, slug) for row in team_rows[:TEAMS_SHOWN]],
+        team_count=len(team_rows),
+        has_team_data=any(row.rollup is not None or row.metrics for row in team_rows),
+        dashboard_url=dashboard_url,
+        preview_url=settings.SITE_URL + reverse("integrations:digest", kwargs={"slug": slug}),
+        compared=compared,
+    )
+
+
+# --- Recipients -----------------------------------------------------------------------------
+
+
+def digest_recipients(workspace: Workspace, *, today: date | None = None) -> list[Membership]:
+    """Active owners and admins, plus members who own a company objective of the current period.
+
+    Objective owners who are no longer active members get nothing: a digest never leaves the
+    workspace's own people. Two queries.
+    """
+    period = current_period(workspace, today=today or digest_today())
+    leaders = Q(role__in=[Role.OWNER, Role.ADMIN])
+    if period is not None:
+        owners = (
+            Objective.objects.for_workspace(workspace)
+            .live()
+            .filter(period=period, level=ObjectiveLevel.COMPANY, owner__isnull=False)
+            .values("owner_id")
+        )
+        leaders |= Q(user_id__in=owners)
+    return list(
+        Membership.objects.for_workspace(workspace)
+        .active()
+        .filter(leaders)
+        .select_related("user")
+        .order_by("user__email")
+    )
+
+
+def _preference_check() -> Callable[..., bool] | None:
+    """`integrations.notifications.notification_wants` when per-person preferences exist."""
+    try:
+        module = importlib.import_module("integrations.notifications")
+    except ModuleNotFoundError as exc:
+        if exc.name != "integrations.notifications":
+            raise  # the module exists but is broken: say so, do not silently send to all
+        return None
+    return getattr(module, "notification_wants", None)
+
+
+def _wanted_by(memberships: Iterable[Membership], workspace: Workspace) -> list[Membership]:
+    """Drop recipients who turned the weekly digest e-mail off; without preferences, keep all."""
+    wants = _preference_check()
+    if wants is None:
+        return list(memberships)
+    return [m for m in memberships if wants(m.user, workspace, kind=EVENT_TYPE, channel="email")]
+
+
+# --- Rendering ------------------------------------------------------------------------------
+
+
+def render_email(digest: Digest, user: User, *, preview: bool = False) -> dict[str, str]:
+    """Subject, text and HTML of one recipient's e-mail (the outbox payload)."""
+    context = {"digest": digest, "user": user, "preview": preview}
+    subject = " ".join(render_to_string("emails/digest_subject.txt", context).split())
+    return {
+        "subject": subject,
+        "text": render_to_string("emails/digest.txt", context),
+        "html": render_to_string("emails/digest.html", context),
+    }
+
+
+def digest_slack_channel(workspace: Workspace) -> str:
+    """The digest channel of the Slack integration whose bot token sends: the same row
+    `channels.slack_bot_token` picks (the first active one with a token)."""
+    integration = (
+        Integration.objects.for_workspace(workspace)
+        .filter(provider=Provider.SLACK, active=True)
+        .exclude(bot_token="")
+        .order_by("pk")
+        .first()
+    )
+    if integration is None:
+        return ""
+    return str((integration.config or {}).get(DIGEST_CHANNEL_KEY) or "").strip()
+
+
+def _dedupe_key(digest: Digest, recipient: str) -> str:
+    return f"{EVENT_TYPE}:{digest.workspace.pk}:{digest.week}:{recipient}"
+
+
+@transaction.atomic
+def send_digest(workspace: Workspace, *, today: date | None = None) -> int:
+    """Write this week's digest messages to the outbox; returns how many are new.
+
+    A workspace with nothing to report gets none. Keys already in the outbox (an earlier run
+    this week) are skipped before rendering; `outbox_enqueue`'s unique key settles a race.
+    """
+    digest = build_digest(workspace, today=today)
+    if digest.is_empty:
+        return 0
+    recipients = _wanted_by(digest_recipients(workspace, today=digest.today), workspace)
+    channel = digest_slack_channel(workspace)
+    keys = {m.user_id: _dedupe_key(digest, f"email:{m.user_id}") for m in recipients}
+    slack_key = _dedupe_key(digest, f"slack:{channel}") if channel else ""
+    sent = set(
+        OutboxMessage.objects.filter(dedupe_key__in=[*keys.values(), slack_key]).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    written = 0
+    for membership in recipients:
+        if keys[membership.user_id] in sent:
+            continue
+        outbox_enqueue(
+            workspace=workspace,
+            channel=Channel.EMAIL,
+            destination=membership.user.email,
+            payload=render_email(digest, membership.user),
+            dedupe_key=keys[membership.user_id],
+            event_type=EVENT_TYPE,
+        )
+        written += 1
+    if channel and slack_key not in sent:
+        outbox_enqueue(
+            workspace=workspace,
+            channel=Channel.SLACK,
+            destination=channel,
+            payload=digest_slack.message(digest),
+            dedupe_key=slack_key,
+            event_type=EVENT_TYPE,
+        )
+        written += 1
+    return written
+
+
+@transaction.atomic
+def digest_send_test(*, actor: Membership, today: date | None = None) -> OutboxMessage:
+    """E-mail this week's digest to the asking admin only (a second click within a minute is
+    the same message)."""
+    if not actor.has_role(Role.ADMIN):
+        raise RoleRequired(role="admin")
+    digest = build_digest(actor.workspace, today=today)
+    now = timezone.now()
+    message = outbox_enqueue(
+        workspace=actor.workspace,
+        channel=Channel.EMAIL,
+        destination=actor.user.email,
+        payload=render_email(digest, actor.user),
+        dedupe_key=f"{EVENT_TYPE}_test:{actor.workspace_id}:{actor.user_id}:{now:%Y%m%dT%H%M}",
+        event_type=f"{EVENT_TYPE}_test",
+    )
+    audit_by(
+        actor, verb="integration.digest_test_sent", obj=message, after={"to": message.destination}
+    )
+    return message
