@@ -424,6 +424,25 @@ def test_recipients_who_turned_the_digest_off_get_none(
     assert sorted(received(smtp_inbox)) == ["owner@acme.example.com"]
 
 
+def test_a_member_owning_a_company_objective_gets_it_once_opted_in(
+    planned, smtp_inbox, django_capture_on_commit_callbacks, today
+):
+    preferences = pytest.importorskip("integrations.notifications.preferences")
+    world = planned.world
+    planned.company.owner = world.member.user
+    planned.company.save()
+    assert world.member in digest_recipients(world.workspace, today=today)
+    # The preferences' default: the digest e-mail is on for owners and admins only.
+    with django_capture_on_commit_callbacks(execute=True):
+        send_digest(world.workspace, today=today)
+    assert "member@acme.example.com" not in received(smtp_inbox)
+
+    preferences.preferences_update(actor=world.member, choices={"weekly_digest": {"email": True}})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_digest(world.workspace, today=today) == 1  # the others had theirs
+    assert "member@acme.example.com" in received(smtp_inbox)
+
+
 def test_without_preferences_every_recipient_gets_it(planned, monkeypatch):
     # As if integrations.notifications did not exist: importing it fails, nobody is dropped.
     monkeypatch.setitem(sys.modules, "integrations.notifications", None)
