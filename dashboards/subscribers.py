@@ -47,9 +47,13 @@ def on_task_changed(event: TaskChanged) -> None:
 
 
 def on_task_merged(event: TaskMerged) -> None:
-    # The source's item, sprint and team were marked by `on_task_deleted` before it went.
-    queue.enqueue(event.workspace_id, [(TASK, event.into_id)])
-    queue.schedule(event.workspace_id)
+    # The source stays as a hidden tombstone (merged_into): the nodes it fed lose it now.
+    nodes: list[tuple[str, int | None]] = [(TASK, event.into_id)]
+    for item_id, sprint_id, team_id in Task.all_objects.filter(pk=event.source_id).values_list(
+        "roadmap_item_id", "sprint_id", "team_id"
+    ):
+        nodes += [(ITEM, item_id), (SPRINT, sprint_id), (TEAM, team_id)]
+    queue.enqueue(event.workspace_id, nodes)
 
 
 def on_task_deleted(sender: type, instance: Task, **_: Any) -> None:

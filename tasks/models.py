@@ -212,6 +212,20 @@ class TaskQuerySet(WorkspaceQuerySet):
         return self.select_related("team", "state", "assignee", "sprint", "roadmap_item")
 
 
+class TaskManager(models.Manager.from_queryset(TaskQuerySet)):  # type: ignore[misc]
+    """The default manager: tasks that exist as themselves, i.e. not merged into another.
+
+    A merged duplicate stays as a tombstone so its history (TaskEvent, SprintCarryOver) keeps
+    past burndown and velocity honest, but every board, list, search, API and rollup reads
+    through this manager (and reverse relations like `sprint.tasks`) and so never sees it.
+    `Task.all_objects` includes tombstones; FK access and deletes use the unfiltered base
+    manager, so history rows still reach their task.
+    """
+
+    def get_queryset(self) -> TaskQuerySet:
+        return super().get_queryset().filter(merged_into__isnull=True)
+
+
 class Task(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="tasks")
@@ -254,8 +268,14 @@ class Task(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Set when this task was merged into another (tasks.services.task_merge): the row stays
+    # as a tombstone for history, hidden by the default manager; its key leads to the survivor.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="merged_from"
+    )
 
-    objects = TaskQuerySet.as_manager()
+    objects = TaskManager()
+    all_objects = TaskQuerySet.as_manager()
 
     class Meta:
         ordering = ["rank", "id"]
@@ -263,7 +283,8 @@ class Task(models.Model):
             models.Index(fields=["workspace", "team", "sprint", "rank"], name="task_board_idx"),
             models.Index(
                 fields=["workspace", "roadmap_item"],
-                include=["state_category", "estimate"],
+                # merged_into: the default manager filters on it, keep the scan index-only.
+                include=["state_category", "estimate", "merged_into"],
                 name="task_rollup_idx",
             ),
             models.Index(fields=["workspace", "assignee", "state_category"], name="task_mine_idx"),

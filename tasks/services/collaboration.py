@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.utils import timezone
 
 from alignment.audit import audit_by
@@ -17,7 +19,9 @@ from tasks.events import TaskCommented, TaskMerged
 from tasks.markdown import render_markdown
 from tasks.mentions import resolve_mentions
 from tasks.models import (
+    CLOSED_CATEGORIES,
     DuplicateDismissal,
+    StateCategory,
     Task,
     TaskAlias,
     TaskComment,
@@ -25,6 +29,7 @@ from tasks.models import (
     TaskEvent,
     TaskEventKind,
     TaskLabel,
+    WorkflowState,
 )
 from tasks.services.core import record_event, require_member
 
@@ -136,7 +141,12 @@ def task_mark_not_duplicate(*, actor: Membership, task: Task, other: Task) -> Du
 @transaction.atomic
 def task_merge(*, actor: Membership, source: Task, into: Task) -> Task:
     """Merge a duplicate: comments, labels, dependencies and subtasks of `source` move to
-    `into`; `source` is deleted and its keys (and its aliases) resolve to `into`."""
+    `into`; `source` stays as a closed tombstone (`merged_into`) and its keys resolve to `into`.
+
+    The source row is kept, not deleted, so its history (TaskEvent, SprintCarryOver) still
+    feeds past sprints' burndown and velocity: a merge never rewrites a closed sprint. The
+    default manager hides the tombstone from boards, lists, search, the API and rollups.
+    """
     require_member(actor)
     ensure_same_workspace(actor, source, into)
     if source.pk == into.pk:
@@ -149,6 +159,7 @@ def task_merge(*, actor: Membership, source: Task, into: Task) -> Task:
             )
         ancestor = ancestor.parent
     source_key = source.key
+    now = timezone.now()
     TaskComment.objects.filter(task=source).update(task=into)
     # Labels: union; duplicates are dropped by the unique constraint.
     TaskLabel.objects.bulk_create(
@@ -161,23 +172,33 @@ def task_merge(*, actor: Membership, source: Task, into: Task) -> Task:
     _move_dependencies(source, into)
     Task.objects.filter(parent=source).exclude(pk=into.pk).update(parent=into)
     TaskAlias.objects.filter(task=source).update(task=into)
+    # Tombstones of earlier merges into `source` now lead to the survivor directly.
+    Task.all_objects.filter(merged_into=source).update(merged_into=into)
     DuplicateDismissal.objects.filter(Q(task=source) | Q(other=source)).delete()
-    source_id = source.pk
-    source_team, source_number = source.team_id, source.number
-    source.delete()
+    _close_as_tombstone(source, into=into, now=now)
     TaskAlias.objects.create(
-        workspace_id=into.workspace_id, task=into, team_id=source_team, number=source_number
+        workspace_id=into.workspace_id, task=into, team_id=source.team_id, number=source.number
     )
     TaskEvent.objects.bulk_create(
         [
+            # The source's row holds its values after the merge (closed): the sprint it was
+            # in stops counting it from now on, earlier days and closed sprints keep it.
+            record_event(
+                source,
+                actor=actor,
+                kind=TaskEventKind.MERGED,
+                before={"key": source_key},
+                after={"merged_into": into.key},
+                at=now,
+            ),
             record_event(
                 into,
                 actor=actor,
                 kind=TaskEventKind.MERGED,
                 before={"key": source_key},
                 after={"key": into.key},
-                at=timezone.now(),
-            )
+                at=now,
+            ),
         ]
     )
     audit_by(
@@ -190,12 +211,42 @@ def task_merge(*, actor: Membership, source: Task, into: Task) -> Task:
     publish_on_commit(
         TaskMerged(
             workspace_id=into.workspace_id,
-            source_id=source_id,
+            source_id=source.pk,
             into_id=into.pk,
             actor_id=actor.user_id,
         )
     )
     return into
+
+
+def _close_as_tombstone(source: Task, *, into: Task, now: datetime) -> None:
+    """Mark `source` merged; an open task moves to its team's first canceled state (else
+    done state), so WIP and open counts drop it. A closed one keeps its state: work that was
+    done stays done in history."""
+    fields = ["merged_into", "version", "updated_at"]
+    if not source.is_closed:
+        closed_state = (
+            WorkflowState.objects.filter(
+                team_id=source.team_id, category__in=sorted(CLOSED_CATEGORIES)
+            )
+            .order_by(
+                # canceled before done: a duplicate was not delivered work
+                Case(When(category=StateCategory.CANCELED, then=0), default=1),
+                "position",
+                "pk",
+            )
+            .first()
+        )
+        if closed_state is not None:
+            source.state = closed_state
+            source.state_category = closed_state.category
+            if closed_state.category == StateCategory.DONE:
+                source.completed_at = now
+            fields += ["state", "state_category", "completed_at"]
+    source.merged_into = into
+    source.version += 1
+    source.updated_at = now
+    source.save(update_fields=fields)
 
 
 def _move_dependencies(source: Task, into: Task) -> None:

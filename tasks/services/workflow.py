@@ -6,14 +6,14 @@ import re
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Case, Max, When
 
 from alignment.audit import audit_by, audit_record, snapshot
 from alignment.errors import FieldErrors
 from alignment.models import Membership, Team
 from roadmaps.services import ensure_same_workspace
 from tasks.errors import StateInUse
-from tasks.models import Label, StateCategory, Task, WorkflowState
+from tasks.models import CLOSED_CATEGORIES, Label, StateCategory, Task, WorkflowState
 from tasks.services.core import UNSET, require_admin, require_member
 
 STATE_FIELDS = ["name", "category", "position", "wip_limit"]
@@ -132,6 +132,18 @@ def workflow_state_delete(*, actor: Membership, state: WorkflowState) -> None:
         obj=state,
         before=snapshot(state, STATE_FIELDS),
     )
+    # Merged tombstones (hidden, see Task.merged_into) must not block the delete: they move
+    # to another column of the team, preferring a closed one. Their history is untouched.
+    other = (
+        WorkflowState.objects.filter(team_id=state.team_id)
+        .exclude(pk=state.pk)
+        .order_by(Case(When(category__in=sorted(CLOSED_CATEGORIES), then=0), default=1), "position")
+        .first()
+    )
+    if other is not None:
+        Task.all_objects.filter(state=state).exclude(merged_into=None).update(
+            state=other, state_category=other.category
+        )
     state.delete()
 
 

@@ -65,6 +65,13 @@ def detail_context(request: WorkspaceRequest, workspace: Workspace, task: Task) 
     )
 
 
+def _is_merged_key(workspace: Workspace, key: str) -> bool:
+    """True when `key` is a merged task's own key (a tombstone), not a move's old key."""
+    return (
+        Task.all_objects.for_workspace(workspace).with_key(key).exclude(merged_into=None).exists()
+    )
+
+
 @require_GET
 @vary_on_headers("HX-Request")
 @workspace_view(read=Role.VIEWER, write=Role.MEMBER)
@@ -72,6 +79,8 @@ def task_detail(request: WorkspaceRequest, workspace: Workspace, key: str) -> Ht
     """Everything about a task and its line up to the objectives; old keys redirect."""
     task = get_task(workspace, key)
     if key != task.key:
+        if _is_merged_key(workspace, key):
+            messages.info(request, f"{key.upper()} was merged into {task.key}.")
         return HttpResponseRedirect(task_url("task", workspace, task))
     return render(request, "tasks/task_detail.html", detail_context(request, workspace, task))
 
