@@ -30,7 +30,8 @@ def test_the_schema_generates_without_warnings_or_errors(tmp_path):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        # Generous: on a loaded 2-core runner Django's start-up alone can take a minute.
+        timeout=600,
         check=False,
     )
 
