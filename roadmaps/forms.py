@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
+
+from alignment.models import Team, Workspace
+from okrs.models import KeyResult
+from roadmaps.models import RoadmapItemKind, RoadmapItemStatus
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -22,3 +28,78 @@ class RescheduleForm(forms.Form):
         if start and target and target < start:
             self.add_error("target_date", "The target date cannot be before the start date.")
         return data
+
+
+class RoadmapForm(forms.Form):
+    """A roadmap's name and description; `version` guards edits against lost updates."""
+
+    name = forms.CharField(max_length=100)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+
+class RoadmapItemForm(forms.Form):
+    """An initiative or epic on a roadmap. Teams are limited to the workspace's own."""
+
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=RoadmapItemKind.choices, initial=RoadmapItemKind.EPIC)
+    status = forms.ChoiceField(choices=RoadmapItemStatus.choices, initial=RoadmapItemStatus.PLANNED)
+    owner_team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, label="Owning team", empty_label="No team"
+    )
+    start_date = forms.DateField(required=False, widget=DATE, label="Start")
+    target_date = forms.DateField(required=False, widget=DATE, label="Target")
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        team_field = self.fields["owner_team"]
+        assert isinstance(team_field, forms.ModelChoiceField)
+        team_field.queryset = Team.objects.for_workspace(workspace).order_by("name")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, target = data.get("start_date"), data.get("target_date")
+        if start and target and target < start:
+            self.add_error("target_date", "The target date cannot be before the start date.")
+        return data
+
+
+class KeyResultChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.objective.title} → {obj.title}"
+
+
+class KeyResultLinkForm(forms.Form):
+    """Say which key result an item moves, and how much of the item's work counts for it."""
+
+    key_result = KeyResultChoiceField(
+        queryset=KeyResult.objects.none(),
+        label="Key result",
+        empty_label="Choose a key result…",
+        error_messages={"invalid_choice": "Choose a key result of an open period."},
+    )
+    weight = forms.DecimalField(
+        min_value=Decimal("0.01"),
+        max_value=Decimal("9999.99"),
+        decimal_places=2,
+        initial=Decimal("1"),
+        help_text="Relative share of this item in the key result's task-based progress.",
+    )
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kr_field = self.fields["key_result"]
+        assert isinstance(kr_field, forms.ModelChoiceField)
+        kr_field.queryset = linkable_key_results(workspace)
+
+
+def linkable_key_results(workspace: Workspace) -> QuerySet[KeyResult]:
+    """Key results of periods that are still open, grouped by objective."""
+    return (
+        KeyResult.objects.for_workspace(workspace)
+        .filter(objective__period__closed_at__isnull=True)
+        .select_related("objective")
+        .order_by("objective__title", "title")
+    )

@@ -380,6 +380,8 @@ FILLERS: dict[str, Callable[[WorldObjects], object]] = {
     "subscription_id": lambda objects: objects[WebhookSubscription].pk,
     # A roadmap item (roadmaps/<roadmap_id>/items/<item_id>/), as KeyResultLink.item names it.
     "item_id": lambda objects: objects[RoadmapItem].pk,
+    # roadmaps/<roadmap_id>/items/<item_id>/links/<link_id>/: a KeyResultLink of that item.
+    "link_id": lambda objects: objects[KeyResultLink].pk,
 }
 
 # Plausible bodies for unsafe methods, by route name, built from the caller's own world. Needed
@@ -396,6 +398,16 @@ BODIES: dict[str, Callable[[WorldObjects], dict[str, Any]]] = {
     "api-tasks-move-to-team": lambda objects: {"team": objects.world.team.pk},
     "api-tasks-merge": lambda objects: {"into": objects[TaskDependency].blocked.key},
     "api-tasks-not-duplicate": lambda objects: {"other": objects[TaskDependency].blocked.key},
+    # Valid arrange steps and layouts: a layout written through another workspace's team would
+    # show up in the snapshot.
+    "dashboards:leader_layout": lambda objects: {"action": "remove", "widget": "trend"},
+    "dashboards:leader_layout_default": lambda objects: {"action": "save"},
+    "dashboards:team_layout": lambda objects: {"action": "remove", "widget": "burndown"},
+    "dashboards:team_layout_default": lambda objects: {"action": "save"},
+    "api-dashboard-layout-leader": lambda objects: {"widgets": ["trend", "progress"]},
+    "api-dashboard-layout-leader-default": lambda objects: {"widgets": ["trend"]},
+    "api-dashboard-layout-team": lambda objects: {"widgets": ["burnup", "sprint"]},
+    "api-dashboard-layout-team-default": lambda objects: {"widgets": ["burnup"]},
 }
 
 

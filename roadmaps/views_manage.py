@@ -1,0 +1,310 @@
+"""Roadmap pages that change things: roadmaps, their items, and the items' key result links.
+
+The timeline (views.py) shows where work sits in time; these pages say what a roadmap item
+is and which key results it moves, the link that puts tasks on the line up to objectives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Count, F, Q, Sum
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from alignment.errors import FieldErrors, StaleVersion
+from alignment.http import WorkspaceRequest
+from alignment.models import Role, Workspace
+from alignment.tenancy import workspace_view
+from alignment.views.settings_base import add_field_errors
+from roadmaps import services
+from roadmaps.forms import KeyResultLinkForm, RoadmapForm, RoadmapItemForm
+from roadmaps.models import KeyResultLink, Roadmap, RoadmapItem, RoadmapItemDependency
+from roadmaps.views import get_roadmap, timeline_url
+from tasks.models import StateCategory, Task
+from tasks.views._common import see_other, work_context
+
+TASKS_SHOWN = 50
+STALE = (
+    "{what} was changed by someone else since you opened it. Nothing was saved: reload to "
+    "see their changes, then make yours again."
+)
+
+
+def get_item(workspace: Workspace, roadmap: Roadmap, item_id: int) -> RoadmapItem:
+    items = RoadmapItem.objects.for_workspace(workspace).filter(roadmap=roadmap)
+    return get_object_or_404(items.select_related("owner_team", "roadmap"), pk=item_id)
+
+
+def item_url(workspace: Workspace, item: RoadmapItem) -> str:
+    return reverse(
+        "roadmaps:item",
+        kwargs={"slug": workspace.slug, "roadmap_id": item.roadmap_id, "item_id": item.pk},
+    )
+
+
+def _form_page(
+    request: WorkspaceRequest, template: str, form: forms.Form, status: int = 200, **extra: Any
+) -> HttpResponse:
+    return render(
+        request,
+        template,
+        work_context(request, form=form, stale=status == 409, **extra),
+        status=status,
+    )
+
+
+# ---- roadmaps -----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(read=Role.MEMBER, write=Role.MEMBER)
+def roadmap_new(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
+    form = RoadmapForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            roadmap = services.roadmap_create(
+                actor=request.membership,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+            )
+        except FieldErrors as exc:
+            add_field_errors(form, exc)
+        else:
+            messages.success(request, f"Roadmap {roadmap.name} created. Add its first item.")
+            return see_other(timeline_url(workspace, roadmap))
+    status = 422 if request.method == "POST" else 200
+    return _form_page(request, "roadmaps/roadmap_form.html", form, status)
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(read=Role.MEMBER, write=Role.MEMBER)
+def roadmap_edit(request: WorkspaceRequest, workspace: Workspace, roadmap_id: int) -> HttpResponse:
+    roadmap = get_roadmap(workspace, roadmap_id)
+    initial = {"name": roadmap.name, "description": roadmap.description, "version": roadmap.version}
+    form = RoadmapForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.roadmap_update(
+                    actor=request.membership,
+                    roadmap=roadmap,
+                    expected_version=form.cleaned_data["version"],
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
+                )
+            except StaleVersion:
+                form.add_error(None, STALE.format(what="This roadmap"))
+                status = 409
+            except FieldErrors as exc:
+                add_field_errors(form, exc)
+            else:
+                messages.success(request, f"Roadmap {roadmap.name} saved.")
+                return see_other(timeline_url(workspace, roadmap))
+    return _form_page(request, "roadmaps/roadmap_form.html", form, status, roadmap=roadmap)
+
+
+@require_POST
+@workspace_view(read=Role.VIEWER, write=Role.ADMIN)
+def roadmap_delete(
+    request: WorkspaceRequest, workspace: Workspace, roadmap_id: int
+) -> HttpResponse:
+    roadmap = get_roadmap(workspace, roadmap_id)
+    services.roadmap_delete(actor=request.membership, roadmap=roadmap)
+    messages.success(request, f"Roadmap {roadmap.name} deleted; its tasks are now unaligned work.")
+    return see_other(reverse("roadmaps:list", kwargs={"slug": workspace.slug}))
+
+
+# ---- items --------------------------------------------------------------------------------
+
+
+def _item_fields(form: RoadmapItemForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {
+        name: data[name]
+        for name in (
+            "title",
+            "kind",
+            "status",
+            "owner_team",
+            "start_date",
+            "target_date",
+            "description",
+        )
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(read=Role.MEMBER, write=Role.MEMBER)
+def item_new(request: WorkspaceRequest, workspace: Workspace, roadmap_id: int) -> HttpResponse:
+    roadmap = get_roadmap(workspace, roadmap_id)
+    form = RoadmapItemForm(request.POST or None, workspace=workspace)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.roadmap_item_create(
+                actor=request.membership, roadmap=roadmap, **_item_fields(form)
+            )
+        except FieldErrors as exc:
+            add_field_errors(form, exc)
+        else:
+            messages.success(request, f"{item.title} added. Link it to the key results it moves.")
+            return see_other(item_url(workspace, item))
+    status = 422 if request.method == "POST" else 200
+    return _form_page(request, "roadmaps/item_form.html", form, status, roadmap=roadmap)
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(read=Role.MEMBER, write=Role.MEMBER)
+def item_edit(
+    request: WorkspaceRequest, workspace: Workspace, roadmap_id: int, item_id: int
+) -> HttpResponse:
+    roadmap = get_roadmap(workspace, roadmap_id)
+    item = get_item(workspace, roadmap, item_id)
+    initial = {
+        "title": item.title,
+        "kind": item.kind,
+        "status": item.status,
+        "owner_team": item.owner_team,
+        "start_date": item.start_date,
+        "target_date": item.target_date,
+        "description": item.description,
+        "version": item.version,
+    }
+    form = RoadmapItemForm(request.POST or None, initial=initial, workspace=workspace)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.roadmap_item_update(
+                    actor=request.membership,
+                    item=item,
+                    expected_version=form.cleaned_data["version"],
+                    **_item_fields(form),
+                )
+            except StaleVersion:
+                form.add_error(None, STALE.format(what="This item"))
+                status = 409
+            except FieldErrors as exc:
+                add_field_errors(form, exc)
+            else:
+                messages.success(request, f"{item.title} saved.")
+                return see_other(item_url(workspace, item))
+    return _form_page(request, "roadmaps/item_form.html", form, status, roadmap=roadmap, item=item)
+
+
+@require_POST
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+def item_delete(
+    request: WorkspaceRequest, workspace: Workspace, roadmap_id: int, item_id: int
+) -> HttpResponse:
+    roadmap = get_roadmap(workspace, roadmap_id)
+    item = get_item(workspace, roadmap, item_id)
+    services.roadmap_item_delete(actor=request.membership, item=item)
+    messages.success(request, f"{item.title} deleted; its tasks are now unaligned work.")
+    return see_other(timeline_url(workspace, roadmap))
+
+
+def _item_context(
+    request: WorkspaceRequest, workspace: Workspace, item: RoadmapItem, link_form: forms.Form
+) -> dict[str, Any]:
+    links = list(
+        KeyResultLink.objects.for_workspace(workspace)
+        .filter(item=item)
+        .select_related("key_result__objective__period")
+        .order_by("key_result__objective__title", "key_result__title")
+    )
+    # One aggregate over the item's tasks (indexed by workspace + roadmap item).
+    done = Q(state_category=StateCategory.DONE)
+    work = (
+        Task.objects.for_workspace(workspace)
+        .filter(roadmap_item=item)
+        .aggregate(
+            total=Count("pk"),
+            done=Count("pk", filter=done),
+            points=Sum("estimate"),
+            done_points=Sum("estimate", filter=done),
+        )
+    )
+    dependencies = RoadmapItemDependency.objects.for_workspace(workspace).select_related(
+        "blocking", "blocked"
+    )
+    return work_context(
+        request,
+        roadmap=item.roadmap,
+        item=item,
+        links=links,
+        work=work,
+        blocked_by=[d.blocking for d in dependencies.filter(blocked=item)],
+        blocks=[d.blocked for d in dependencies.filter(blocking=item)],
+        link_form=link_form,
+        # Open work first; a long tail is summarised by the counts above, not paged here.
+        tasks=list(
+            Task.objects.for_workspace(workspace)
+            .filter(roadmap_item=item)
+            .select_related("team", "state", "assignee")
+            .order_by(F("completed_at").asc(nulls_first=True), "rank", "pk")[:TASKS_SHOWN]
+        ),
+    )
+
+
+@require_http_methods(["GET"])
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+def item_detail(
+    request: WorkspaceRequest, workspace: Workspace, roadmap_id: int, item_id: int
+) -> HttpResponse:
+    """What the item is, which key results it moves (with weights) and how its work stands."""
+    item = get_item(workspace, get_roadmap(workspace, roadmap_id), item_id)
+    context = _item_context(request, workspace, item, KeyResultLinkForm(workspace=workspace))
+    return render(request, "roadmaps/item_detail.html", context)
+
+
+@require_POST
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+def item_link(
+    request: WorkspaceRequest, workspace: Workspace, roadmap_id: int, item_id: int
+) -> HttpResponse:
+    """Link the item to a key result, or change the weight of an existing link."""
+    item = get_item(workspace, get_roadmap(workspace, roadmap_id), item_id)
+    form = KeyResultLinkForm(request.POST, workspace=workspace)
+    if form.is_valid():
+        try:
+            services.roadmap_item_link_key_result(
+                actor=request.membership,
+                item=item,
+                key_result=form.cleaned_data["key_result"],
+                weight=form.cleaned_data["weight"],
+            )
+        except FieldErrors as exc:
+            add_field_errors(form, exc)
+        else:
+            kr = form.cleaned_data["key_result"]
+            messages.success(request, f"{item.title} now counts towards “{kr.title}”.")
+            return see_other(item_url(workspace, item))
+    context = _item_context(request, workspace, item, form)
+    return render(request, "roadmaps/item_detail.html", context, status=422)
+
+
+@require_POST
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+def item_unlink(
+    request: WorkspaceRequest, workspace: Workspace, roadmap_id: int, item_id: int, link_id: int
+) -> HttpResponse:
+    item = get_item(workspace, get_roadmap(workspace, roadmap_id), item_id)
+    link = get_object_or_404(
+        KeyResultLink.objects.for_workspace(workspace)
+        .filter(item=item)
+        .select_related("key_result"),
+        pk=link_id,
+    )
+    services.roadmap_item_unlink_key_result(
+        actor=request.membership, item=item, key_result=link.key_result
+    )
+    messages.success(request, f"{item.title} no longer counts towards “{link.key_result.title}”.")
+    return see_other(item_url(workspace, item))
