@@ -151,11 +151,19 @@ def test_a_rolled_back_change_leaves_no_inbox_or_outbox_rows(world, task):
     class Abort(Exception):
         pass
 
-    with pytest.raises(Abort), transaction.atomic():
-        tasks.task_assign(actor=world.admin, task=task, assignee=world.member.user)
-        tasks.task_comment_add(actor=world.admin, task=task, body="@member over to you")
-        assert len(inbox(world.member.user)) == 2  # written inside the transaction…
-        raise Abort
+    written_inside = []
+
+    def change_then_fail() -> None:
+        with transaction.atomic():
+            tasks.task_assign(actor=world.admin, task=task, assignee=world.member.user)
+            tasks.task_comment_add(actor=world.admin, task=task, body="@member over to you")
+            written_inside.append(len(inbox(world.member.user)))
+            raise Abort
+
+    with pytest.raises(Abort):
+        change_then_fail()
+
+    assert written_inside == [2]  # written inside the transaction…
 
     assert Notification.objects.count() == 0  # …and gone with it
     assert outbox() == []
@@ -185,9 +193,7 @@ def test_the_same_news_in_separate_transactions_is_sent_each_time(
 
 
 def test_turned_off_channels_are_not_used(world, task):
-    preferences_update(
-        actor=world.member, choices={"assigned": {"in_app": False, "email": False}}
-    )
+    preferences_update(actor=world.member, choices={"assigned": {"in_app": False, "email": False}})
 
     tasks.task_assign(actor=world.admin, task=task, assignee=world.member.user)
 
@@ -309,8 +315,9 @@ def test_the_at_risk_email_says_why(world, key_result):
     rollup_changed(world, key_result, "on_track", "at_risk")
 
     [email] = outbox(Channel.EMAIL)
-    assert "The last check-in was 20 days ago (expected at least every 14 days)." in (
-        email.payload["text"]
+    assert (
+        "The last check-in was 20 days ago (expected at least every 14 days)."
+        in (email.payload["text"])
     )
 
 
