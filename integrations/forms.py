@@ -57,6 +57,34 @@ class IntegrationEditForm(forms.Form):
         help_text="Slack only: the channel ID (C0123ABCD) the weekly leader digest goes to; "
         "empty for none. Invite the bot to it.",
     )
+    # Deployments → DORA (integrations.deployment_settings); GitHub and GitLab only.
+    deploy_environments = forms.CharField(
+        max_length=500,
+        required=False,
+        label="Production environments",
+        help_text="GitHub/GitLab: environment names whose deployments count for DORA, "
+        "comma-separated. Empty: production, prod.",
+    )
+    deploy_workflows = forms.CharField(
+        max_length=500,
+        required=False,
+        label="Deploy workflows",
+        help_text="GitHub: a completed run on the default branch counts as a deployment when "
+        "its workflow's name contains one of these words. Empty: deploy.",
+    )
+    deploy_repositories = forms.CharField(
+        max_length=5000,
+        required=False,
+        label="Repositories → teams",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One 'owner/repo = TEAM' per line: whose deployments a repository's are.",
+    )
+    deploy_team = forms.CharField(
+        max_length=10,
+        required=False,
+        label="Default team for deployments",
+        help_text="A team key, for deployments whose repository and commits name no team.",
+    )
 
 
 class RotateSecretForm(forms.Form):

@@ -15,7 +15,7 @@ and DORA"):
   change nothing; team metrics are refreshed after commit.
 
 Anything not counted finishes the delivery as "ignored" with the reason on the delivery log.
-Settings live on `Integration.config["deployments"]` (see `DeploymentSettings`).
+Settings live on `Integration.config["deployments"]` (`integrations.deployment_settings`).
 """
 
 from __future__ import annotations
@@ -30,13 +30,10 @@ from django.utils.dateparse import parse_datetime
 from alignment.models import Team
 from dashboards import queue
 from dashboards.models import Deployment, Incident
+from integrations.deployment_settings import DeploymentSettings, deployment_settings
 from integrations.keys import extract_task_keys
-from integrations.models import ExternalLink, InboundDelivery, Integration, LinkKind, Provider
+from integrations.models import ExternalLink, InboundDelivery, LinkKind, Provider
 from integrations.registry import DeliveryIgnored, handles
-
-CONFIG_KEY = "deployments"
-DEFAULT_ENVIRONMENTS = ("production", "prod")
-DEFAULT_WORKFLOW_WORDS = ("deploy",)
 
 PENDING, SUCCESS, FAILURE = "pending", "success", "failure"
 GITHUB_STATES = {
@@ -59,49 +56,6 @@ GITLAB_STATUSES = {
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _words(value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
-    """A list (or comma-separated text) of names, lower-cased; the default when empty."""
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, list | tuple):
-        return default
-    words = tuple(str(item).strip().lower() for item in items if str(item).strip())
-    return words or default
-
-
-@dataclass(frozen=True)
-class DeploymentSettings:
-    """`Integration.config["deployments"]`, e.g. {"environments": ["production", "live"],
-    "workflows": ["deploy", "release"], "repositories": {"acme/api": "API"},
-    "default_team": "OPS"}."""
-
-    environments: tuple[str, ...] = DEFAULT_ENVIRONMENTS
-    workflows: tuple[str, ...] = DEFAULT_WORKFLOW_WORDS
-    repositories: dict[str, str] = field(default_factory=dict)
-    default_team: str = ""
-
-    def counts_environment(self, name: str) -> bool:
-        return name.strip().lower() in self.environments
-
-    def is_deploy_workflow(self, name: str) -> bool:
-        lowered = name.lower()
-        return any(word in lowered for word in self.workflows)
-
-
-def deployment_settings(integration: Integration) -> DeploymentSettings:
-    raw = _dict(_dict(integration.config).get(CONFIG_KEY))
-    repositories = {
-        str(repo).strip().lower(): str(team).strip().upper()
-        for repo, team in _dict(raw.get("repositories")).items()
-        if str(repo).strip() and str(team).strip()
-    }
-    return DeploymentSettings(
-        environments=_words(raw.get("environments"), DEFAULT_ENVIRONMENTS),
-        workflows=_words(raw.get("workflows"), DEFAULT_WORKFLOW_WORDS),
-        repositories=repositories,
-        default_team=str(raw.get("default_team") or "").strip().upper(),
-    )
 
 
 @dataclass

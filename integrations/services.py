@@ -18,7 +18,7 @@ from django.utils import timezone
 from alignment.audit import audit_by, snapshot
 from alignment.errors import Conflict, FieldErrors, RoleRequired
 from alignment.models import Membership, Role
-from integrations import outbox, webhooks
+from integrations import deployment_settings, outbox, webhooks
 from integrations.inbound import enqueue_processing
 from integrations.models import (
     DeliveryStatus,
@@ -118,6 +118,7 @@ def integration_update(
     bot_token: str = "",
     state_rules: dict[str, Any] | None = None,
     digest_channel: str | None = None,
+    deployments: dict[str, str] | None = None,
 ) -> Integration:
     """Rename, pause/resume, or replace the Slack bot token (an empty token keeps the old).
     `digest_channel` (Slack only) is where the weekly digest is posted; '' turns that off."""
@@ -138,6 +139,10 @@ def integration_update(
         }
     if digest_channel is not None:
         integration.config = _with_digest_channel(integration, digest_channel.strip())
+    if deployments is not None:
+        # The page's text fields (deployment_settings.FORM_FIELDS), checked against the teams.
+        deploy_config = deployment_settings.config_from_form(integration.workspace_id, deployments)
+        integration.config = {**integration.config, deployment_settings.CONFIG_KEY: deploy_config}
     _save_integration(integration)
     audit_by(
         actor,

@@ -29,7 +29,7 @@ from alignment.views.settings_base import (
     see_other_to,
     settings_context,
 )
-from integrations import services
+from integrations import deployment_settings, services
 from integrations.forms import (
     IntegrationCreateForm,
     IntegrationEditForm,
@@ -187,6 +187,7 @@ def integration_edit(
         "pr_opened": rules.get("pr_opened", ""),
         "pr_merged": rules.get("pr_merged", ""),
         "digest_channel": (integration.config or {}).get("digest_channel", ""),
+        **deployment_settings.form_initial(integration),
     }
     form = IntegrationEditForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -200,6 +201,7 @@ def integration_edit(
                 bot_token=data["bot_token"],
                 state_rules={"pr_opened": data["pr_opened"], "pr_merged": data["pr_merged"]},
                 digest_channel=data["digest_channel"],
+                deployments={name: data[name] for name in deployment_settings.FORM_FIELDS},
             )
         except FieldErrors as exc:
             add_field_errors(form, exc)

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from dashboards.models import Deployment, Incident, TeamMetrics
 from integrations.models import DeliveryStatus, ExternalLink, InboundDelivery, Integration
+from tests.factories.core import TeamFactory
 from tests.integrations.conftest import GITLAB_TOKEN, body_of, load_fixture, post_github
 
 SHA = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e"  # the deployed commit in the GitHub payloads
@@ -377,3 +378,65 @@ def test_gitlab_canceled_deployment_is_ignored(
     assert (
         InboundDelivery.objects.get().error == "A deployment that is 'canceled' deployed nothing."
     )
+
+
+# ---- the settings on the integration's page ------------------------------------------------
+
+
+def edit_url(world, integration: Integration) -> str:
+    return reverse("integrations:integration_edit", args=[world.workspace.slug, integration.pk])
+
+
+def test_the_page_stores_deployment_settings_that_the_handlers_then_use(
+    world, github, admin_client, fixtures_dir, django_capture_on_commit_callbacks
+):
+    form = {
+        "name": github.name,
+        "active": "on",
+        "deploy_environments": "Live, production",
+        "deploy_workflows": "release",
+        "deploy_repositories": "Codertocat/Hello-World = eng\n\n",
+        "deploy_team": "",
+    }
+    assert admin_client.post(edit_url(world, github), form).status_code == 303
+    github.refresh_from_db()
+    assert github.config["deployments"] == {
+        "environments": ["Live", "production"],
+        "workflows": ["release"],
+        "repositories": {"Codertocat/Hello-World": "ENG"},
+    }
+    page = admin_client.get(edit_url(world, github)).content.decode()
+    assert "Codertocat/Hello-World = ENG" in page
+
+    payload = load_fixture(fixtures_dir, "github/deployment_status__created.json")
+    payload["deployment"]["environment"] = payload["deployment_status"]["environment"] = "live"
+    for d in (payload["deployment"], payload["deployment_status"]):
+        d.update(created_at=iso(T0), updated_at=iso(T0))
+    send(
+        django_capture_on_commit_callbacks,
+        post_github,
+        github,
+        "deployment_status",
+        body_of(payload),
+    )
+    assert Deployment.objects.get().team == world.team
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"deploy_repositories": "acme/api = NOPE"}, "Line 1: no team NOPE."),
+        ({"deploy_repositories": "acme/api"}, "Line 1: write owner/repo = TEAM."),
+        ({"deploy_team": "OPS"}, "There is no team OPS."),
+    ],
+)
+def test_the_page_refuses_settings_naming_unknown_teams(
+    changes, message, world, world_b, github, admin_client
+):
+    TeamFactory(workspace=world_b.workspace, key="OPS", name="Ops")  # another workspace's team
+    form = {"name": github.name, "active": "on", **changes}
+    response = admin_client.post(edit_url(world, github), form)
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    github.refresh_from_db()
+    assert "deployments" not in github.config
