@@ -1,5 +1,9 @@
 """CSV exports of tasks and of OKRs (one row per key result), streamed row by row.
 
+The OKR export is also the OKR import's format (`importers/okr_csv.py`): parents are named by
+title and people by e-mail, so a file exported here imports back into a workspace with the
+same periods, team keys and members.
+
 Each exporter takes the workspace and already-resolved filters and yields rows; the view wraps
 them in a `StreamingHttpResponse`. Querysets are scoped with `.for_workspace(...)` and shaped
 with `select_related`, then read with `.iterator()` so a large export never sits in memory.
@@ -36,6 +40,7 @@ OKR_COLUMNS = [
     "team",
     "objective_owner_email",
     "objective_status",
+    "parent_objective",
     "key_result_id",
     "key_result",
     "kind",
@@ -43,6 +48,7 @@ OKR_COLUMNS = [
     "baseline",
     "target",
     "current",
+    "source",
     "key_result_owner_email",
 ]
 
@@ -101,7 +107,7 @@ def okr_rows(
     """One row per key result; an objective without key results gets one row of its own."""
     objectives = (
         Objective.objects.for_workspace(workspace)
-        .select_related("period", "team", "owner")
+        .select_related("period", "team", "owner", "parent")
         .order_by("period__start", "pk")
     )
     if team is not None:
@@ -126,10 +132,11 @@ def okr_rows(
             objective.team.key if objective.team else "",
             objective.owner.email if objective.owner else "",
             objective.status,
+            objective.parent.title if objective.parent else "",
         ]
         children = key_results.get(objective.pk, [])
         if not children:
-            yield head + ["", "", "", "", "", "", "", ""]
+            yield head + ["", "", "", "", "", "", "", "", ""]
         for key_result in children:
             yield head + [
                 key_result.pk,
@@ -139,5 +146,6 @@ def okr_rows(
                 _number(key_result.baseline),
                 _number(key_result.target),
                 _number(key_result.current),
+                key_result.source,
                 key_result.owner.email if key_result.owner else "",
             ]

@@ -42,6 +42,12 @@ urlpatterns = [
     path("export/tasks.csv", views_import.export_tasks, name="export_tasks"),
     path("export/okrs.csv", views_import.export_okrs, name="export_okrs"),
     path("import/tasks/", views_import.import_tasks_upload, name="import_tasks_upload"),
+    path("import/okrs/", views_import.import_okrs_upload, name="import_okrs_upload"),
+    path(
+        "import/okrs/template.csv",
+        views_import.import_okrs_template,
+        name="import_okrs_template",
+    ),
     path("import/jira/", views_import.import_jira_upload, name="import_jira_upload"),
     path("import/<int:import_job_id>/", views_import.import_progress, name="import_progress"),
     path("import/<int:import_job_id>/mapping/", views_import.import_mapping, name="import_mapping"),

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import (
+    Http404,
     HttpResponse,
     HttpResponseBadRequest,
     StreamingHttpResponse,
@@ -28,8 +29,10 @@ from alignment.models import Role, Team, Workspace
 from alignment.tenancy import workspace_view
 from alignment.views.settings_base import see_other_to
 from integrations import exporters
-from integrations.importers import csv_tasks, jira, runner
+from integrations.importers import csv_tasks, jira, jira_csv, okr_csv, runner
+from integrations.importers.base import progress_key
 from integrations.importers.errors import ImportHasErrors, ImportNotDraft, UploadInvalid
+from integrations.importers.forms import JiraCsvMappingForm, column_mapping_form
 from integrations.models import ImportJob, ImportKind, ImportStatus
 from okrs.models import Period
 
@@ -99,6 +102,20 @@ def export_okrs(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse
 # --- Import -------------------------------------------------------------------------------
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+# CSV kinds with a column mapping step: the importer module holds its fields and labels.
+COLUMN_IMPORTERS: dict[str, Any] = {ImportKind.TASKS_CSV: csv_tasks, ImportKind.OKRS_CSV: okr_csv}
+PREVIEW_TEMPLATES: dict[str, str] = {
+    ImportKind.TASKS_CSV: "integrations/import_preview.html",
+    ImportKind.OKRS_CSV: "integrations/import_okr_preview.html",
+    ImportKind.JIRA: "integrations/import_jira_preview.html",
+    ImportKind.JIRA_CSV: "integrations/import_jira_preview.html",
+}
+UPLOAD_URLS: dict[str, str] = {
+    ImportKind.TASKS_CSV: "integrations:import_tasks_upload",
+    ImportKind.OKRS_CSV: "integrations:import_okrs_upload",
+    ImportKind.JIRA: "integrations:import_jira_upload",
+    ImportKind.JIRA_CSV: "integrations:import_jira_upload",
+}
 
 
 class UploadForm(forms.Form):
@@ -120,50 +137,88 @@ def _draft(workspace: Workspace, import_job_id: int) -> ImportJob:
     return job
 
 
-@require_http_methods(["GET", "POST"])
-@workspace_view(read=Role.ADMIN, write=Role.ADMIN)
-def import_tasks_upload(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
-    """Step 1: upload a UTF-8 CSV file; its header decides the guessed column mapping."""
+def _draft_from(workspace: Workspace, kind: str, upload: Any) -> ImportJob:
+    """A draft job for the upload: its kind, text and first mapping guess come from the file."""
+    if upload.size > _max_bytes():
+        raise UploadInvalid(
+            f"The file is {upload.size} bytes; upload at most {_max_bytes()} bytes."
+        )
+    data = bytes(upload.read())
+    if kind == ImportKind.JIRA:
+        text = data.decode("utf-8-sig", errors="replace")
+        kind = ImportKind.JIRA_CSV if jira_csv.looks_like_csv(text) else ImportKind.JIRA
+    mapping: dict[str, Any] = {}
+    if kind == ImportKind.JIRA:
+        text = jira.decode(data)
+    elif kind == ImportKind.JIRA_CSV:
+        text = jira_csv.decode(data)
+        mapping = jira_csv.guessed_mapping(jira_csv.choices(workspace, text))
+    else:
+        importer = COLUMN_IMPORTERS[kind]
+        text = importer.decode(data)
+        mapping = importer.guess_mapping(importer.header_of(text))
+    return ImportJob(
+        workspace=workspace,
+        kind=kind,
+        file_name=(upload.name or "")[:200],
+        source=text,
+        mapping=mapping,
+    )
+
+
+def _upload(request: WorkspaceRequest, workspace: Workspace, kind: str) -> HttpResponse:
+    """Step 1 of every import: a file is read, refused with its reason, or kept as a draft."""
     form = UploadForm(request.POST or None, request.FILES or None)
     context = {
         "workspace": workspace,
         "form": form,
         "max_mb": _max_bytes() // (1024 * 1024),
-        "kind": ImportKind.TASKS_CSV,
+        "kind": kind,
     }
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            if upload.size > _max_bytes():
-                raise UploadInvalid(
-                    f"The file is {upload.size} bytes; upload at most {_max_bytes()} bytes."
-                )
-            text = csv_tasks.decode(upload.read())
-            header = csv_tasks.header_of(text)
+            job = _draft_from(workspace, kind, form.cleaned_data["file"])
         except UploadInvalid as error:
             form.add_error("file", error.text)
         else:
-            job = ImportJob.objects.create(
-                workspace=workspace,
-                kind=ImportKind.TASKS_CSV,
-                file_name=(upload.name or "")[:200],
-                source=text,
-                mapping=csv_tasks.guess_mapping(header),
-                created_by=request.user,
-            )
-            return see_other_to("integrations:import_mapping", workspace, import_job_id=job.pk)
+            job.created_by = request.user  # type: ignore[assignment]
+            job.save()
+            # Only the search JSON says everything itself; the others need a mapping step.
+            step = "import_preview" if job.kind == ImportKind.JIRA else "import_mapping"
+            return see_other_to(f"integrations:{step}", workspace, import_job_id=job.pk)
     status = 422 if request.method == "POST" else 200
     return render(request, "integrations/import_upload.html", context, status=status)
 
 
-def _mapping_form(header: list[str], data: Any = None, initial: Any = None) -> forms.Form:
-    choices = [("", "— not in the file —")] + [(name, name) for name in header if name]
-    form = forms.Form(data, initial=initial)
-    for name, label in csv_tasks.LABELS.items():
-        form.fields[name] = forms.ChoiceField(
-            label=label, choices=choices, required=name in csv_tasks.REQUIRED
-        )
-    return form
+@require_http_methods(["GET", "POST"])
+@workspace_view(read=Role.ADMIN, write=Role.ADMIN)
+def import_tasks_upload(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
+    """Upload a UTF-8 CSV of tasks; its header decides the guessed column mapping."""
+    return _upload(request, workspace, ImportKind.TASKS_CSV)
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(read=Role.ADMIN, write=Role.ADMIN)
+def import_okrs_upload(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
+    """Upload a UTF-8 CSV of objectives and key results (the template's or our export's shape)."""
+    return _upload(request, workspace, ImportKind.OKRS_CSV)
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view(read=Role.ADMIN, write=Role.ADMIN)
+def import_jira_upload(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
+    """Upload Jira's search JSON (straight to its preview) or its CSV export (mapping first)."""
+    return _upload(request, workspace, ImportKind.JIRA)
+
+
+@require_GET
+@workspace_view(read=Role.ADMIN, write=Role.ADMIN)
+def import_okrs_template(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
+    """A CSV with the OKR import's columns and example rows, to fill in."""
+    lines = exporters.csv_lines(okr_csv.TEMPLATE_HEADER, okr_csv.TEMPLATE_ROWS)
+    response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="okr-import-template.csv"'
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -171,16 +226,30 @@ def _mapping_form(header: list[str], data: Any = None, initial: Any = None) -> f
 def import_mapping(
     request: WorkspaceRequest, workspace: Workspace, import_job_id: int
 ) -> HttpResponse:
-    """Step 2: say which column holds which field (guessed from the header names)."""
+    """Step 2: which column holds which field, or (Jira CSV) what its statuses, sprints and
+    assignees are here. Guessed from the file; every choice can be changed."""
     job = _draft(workspace, import_job_id)
-    header = csv_tasks.header_of(job.source)
-    form = _mapping_form(header, request.POST or None, initial=job.mapping)
+    data = request.POST or None
+    form: forms.Form
+    if job.kind == ImportKind.JIRA_CSV:
+        choices = jira_csv.choices(workspace, job.source)
+        form = JiraCsvMappingForm(choices, workspace, job.mapping or {}, data)
+    elif job.kind in COLUMN_IMPORTERS:
+        importer = COLUMN_IMPORTERS[job.kind]
+        header = importer.header_of(job.source)
+        form = column_mapping_form(header, importer.LABELS, importer.REQUIRED, data, job.mapping)
+    else:
+        raise Http404("Jira's search JSON needs no mapping.")
     if request.method == "POST" and form.is_valid():
-        job.mapping = {name: form.cleaned_data.get(name) or "" for name in csv_tasks.LABELS}
+        if isinstance(form, JiraCsvMappingForm):
+            job.mapping = form.mapping()
+        else:
+            labels = COLUMN_IMPORTERS[job.kind].LABELS
+            job.mapping = {name: form.cleaned_data.get(name) or "" for name in labels}
         job.save(update_fields=["mapping"])
         return see_other_to("integrations:import_preview", workspace, import_job_id=job.pk)
     status = 422 if request.method == "POST" else 200
-    context = {"workspace": workspace, "job": job, "form": form, "header": header}
+    context = {"workspace": workspace, "job": job, "form": form}
     return render(request, "integrations/import_mapping.html", context, status=status)
 
 
@@ -193,9 +262,7 @@ def import_preview(
     job = _draft(workspace, import_job_id)
     checked = runner.preview(job)
     context = {"workspace": workspace, "job": job, "preview": checked, "labels": csv_tasks.LABELS}
-    if job.kind == ImportKind.JIRA:
-        return render(request, "integrations/import_jira_preview.html", context)
-    return render(request, "integrations/import_preview.html", context)
+    return render(request, PREVIEW_TEMPLATES[job.kind], context)
 
 
 @require_POST
@@ -216,7 +283,7 @@ def import_commit(
         if not checked.is_valid:
             raise ImportHasErrors(count=len(checked.error_rows) or 1)
         job.status = ImportStatus.QUEUED
-        job.total = len(checked.issues if job.kind == ImportKind.JIRA else checked.rows)
+        job.total = checked.total
         job.created_by = request.user  # type: ignore[assignment]
         job.save(update_fields=["status", "total", "created_by"])
         transaction.on_commit(lambda: import_run.delay(job.pk))
@@ -230,46 +297,12 @@ def import_progress(
 ) -> HttpResponse:
     """The run's progress; the htmx partial polls itself every second until it is finished."""
     job = _job(workspace, import_job_id)
-    live = cache.get(csv_tasks.progress_key(job.pk))
+    live = cache.get(progress_key(job.pk))
     if isinstance(live, int) and not job.is_finished:
         job.done = live
-    context = {"workspace": workspace, "job": job}
+    context = {"workspace": workspace, "job": job, "upload_url": UPLOAD_URLS[job.kind]}
     is_htmx = bool(getattr(request, "htmx", False))
     template = (
         "integrations/_import_progress.html" if is_htmx else "integrations/import_progress.html"
     )
     return render(request, template, context)
-
-
-@require_http_methods(["GET", "POST"])
-@workspace_view(read=Role.ADMIN, write=Role.ADMIN)
-def import_jira_upload(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
-    """Upload the JSON of Jira's issue search; the next page is its preview."""
-    form = UploadForm(request.POST or None, request.FILES or None)
-    context = {
-        "workspace": workspace,
-        "form": form,
-        "max_mb": _max_bytes() // (1024 * 1024),
-        "kind": ImportKind.JIRA,
-    }
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            if upload.size > _max_bytes():
-                raise UploadInvalid(
-                    f"The file is {upload.size} bytes; upload at most {_max_bytes()} bytes."
-                )
-            text = jira.decode(upload.read())
-        except UploadInvalid as error:
-            form.add_error("file", error.text)
-        else:
-            job = ImportJob.objects.create(
-                workspace=workspace,
-                kind=ImportKind.JIRA,
-                file_name=(upload.name or "")[:200],
-                source=text,
-                created_by=request.user,
-            )
-            return see_other_to("integrations:import_preview", workspace, import_job_id=job.pk)
-    status = 422 if request.method == "POST" else 200
-    return render(request, "integrations/import_upload.html", context, status=status)

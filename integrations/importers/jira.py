@@ -1,5 +1,8 @@
 """Issues from Jira's search API (`/rest/api/3/search` or `/search/jql` JSON) into tasks.
 
+Both Jira formats read into the same intermediate `JiraIssue`: this module reads the JSON,
+`jira_csv` reads the CSV export; `check` and `write` below are the one mapping and commit.
+
 Projects become teams (found by key in this workspace, created when missing), issues become
 tasks in their project's team with the state of the mapped category, story points as the
 estimate, and the assignee matched by e-mail among this workspace's members. Jira Cloud
@@ -16,16 +19,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
-from django.db import transaction
-from django.utils import timezone
-
 from alignment import services as core_services
 from alignment.errors import DomainError, FieldErrors
-from alignment.models import Membership, Role, Team, User, Workspace
-from integrations.importers.csv_tasks import progress_key
+from alignment.models import Membership, Team, User, Workspace
+from integrations.importers.base import RowFailed, Tick, error_text, execute
 from integrations.importers.errors import UploadInvalid
-from integrations.models import ImportJob, ImportStatus
+from integrations.models import ImportJob
 from roadmaps import services as roadmap_services
 from roadmaps.models import Roadmap, RoadmapItem
 from tasks import services as task_services
@@ -71,6 +70,94 @@ def adf_text(node: Any) -> str:
     return joiner.join(part for part in parts if part)
 
 
+def _line(value: Any, limit: int) -> str:
+    return " ".join(str(value or "").split())[:limit]
+
+
+@dataclass(frozen=True)
+class JiraSprint:
+    """A sprint as Jira names it on an issue; dates are ISO text (empty when unknown)."""
+
+    name: str
+    state: str  # Jira's: "active", "future" or "closed"
+    start: str = ""
+    end: str = ""
+    goal: str = ""
+
+
+@dataclass
+class JiraIssue:
+    """One issue as either Jira export describes it, before it is checked against a workspace."""
+
+    key: str
+    summary: str
+    project_key: str
+    project_name: str
+    category: str  # ours (StateCategory), already mapped from Jira's status
+    status_name: str = ""
+    is_epic: bool = False
+    points: Any = None  # the raw story points, None when the issue has none
+    description: str = ""
+    sprints: list[JiraSprint] = field(default_factory=list)
+    parent_key: str = ""
+    parent_summary: str = ""
+    parent_is_epic: bool = False
+    assignee_email: str = ""
+    assignee_name: str = ""
+    has_assignee: bool = False
+
+
+def _is_epic(fields: dict[str, Any]) -> bool:
+    issue_type = fields.get("issuetype") or {}
+    return str(issue_type.get("name") or "").lower() == "epic"
+
+
+def issues_from_search(payload: dict[str, Any]) -> list[JiraIssue]:
+    """The issues of a search response, read into the intermediate shape."""
+    issues: list[JiraIssue] = []
+    for raw in payload["issues"]:
+        fields = raw.get("fields") or {}
+        project = fields.get("project") or {}
+        status = fields.get("status") or {}
+        category_key = (status.get("statusCategory") or {}).get("key")
+        parent = fields.get("parent") or {}
+        parent_fields = (parent.get("fields") or {}) if isinstance(parent, dict) else {}
+        assignee = fields.get("assignee") or {}
+        sprints = [s for s in fields.get(SPRINT_FIELD) or [] if isinstance(s, dict)]
+        issues.append(
+            JiraIssue(
+                key=str(raw.get("key") or raw.get("id") or "?"),
+                summary=_line(fields.get("summary"), 255),
+                project_key=str(project.get("key") or "").upper(),
+                project_name=_line(project.get("name"), 100),
+                category=STATUS_CATEGORIES.get(str(category_key), StateCategory.BACKLOG),
+                status_name=str(status.get("name") or ""),
+                is_epic=_is_epic(fields),
+                points=next(
+                    (fields[n] for n in STORY_POINT_FIELDS if fields.get(n) is not None), None
+                ),
+                description=adf_text(fields.get("description")),
+                sprints=[
+                    JiraSprint(
+                        name=_line(s.get("name"), 100),
+                        state=str(s.get("state") or ""),
+                        start=str(s.get("startDate") or "")[:10],
+                        end=str(s.get("endDate") or "")[:10],
+                        goal=str(s.get("goal") or ""),
+                    )
+                    for s in sprints
+                ],
+                parent_key=str(parent.get("key") or "") if parent_fields else "",
+                parent_summary=_line(parent_fields.get("summary"), 200),
+                parent_is_epic=_is_epic(parent_fields),
+                assignee_email=str(assignee.get("emailAddress") or "").lower(),
+                assignee_name=str(assignee.get("displayName") or ""),
+                has_assignee=bool(assignee),
+            )
+        )
+    return issues
+
+
 @dataclass
 class IssuePreview:
     key: str
@@ -114,49 +201,48 @@ class JiraPreview:
     def is_valid(self) -> bool:
         return not self.error_rows
 
+    @property
+    def total(self) -> int:
+        return len(self.issues)
 
-def _points(fields: dict[str, Any]) -> tuple[Decimal | None, str | None]:
-    for name in STORY_POINT_FIELDS:
-        value = fields.get(name)
-        if value is None:
-            continue
-        try:
-            return clean_estimate(value), None
-        except FieldErrors as error:
-            messages = "; ".join(m for ms in error.fields.values() for m in ms)
-            return None, f"Story points “{value}”: {messages}"
-    return None, None
+    def job_errors(self) -> list[dict[str, Any]]:
+        return [{"row": i.key, "messages": i.errors} for i in self.error_rows]
 
 
-def _is_epic(fields: dict[str, Any]) -> bool:
-    issue_type = fields.get("issuetype") or {}
-    return str(issue_type.get("name") or "").lower() == "epic"
+def _points(value: Any) -> tuple[Decimal | None, str | None]:
+    if value is None or value == "":
+        return None, None
+    try:
+        return clean_estimate(value), None
+    except FieldErrors as error:
+        return None, f"Story points “{value}”: {error_text(error)}"
 
 
-def _sprint(fields: dict[str, Any]) -> tuple[PlannedSprint | None, str | None]:
+def _open_sprint(sprints: list[JiraSprint]) -> tuple[PlannedSprint | None, str | None]:
     """The issue's open sprint (the last one not closed), or a note on why there is none."""
-    sprints = [s for s in fields.get(SPRINT_FIELD) or [] if isinstance(s, dict)]
-    open_sprints = [s for s in sprints if s.get("state") in ("active", "future")]
+    open_sprints = [s for s in sprints if s.state in ("active", "future")]
     if not open_sprints:
         return None, ("Its sprints are closed: no sprint." if sprints else None)
     raw = open_sprints[-1]
-    name = " ".join(str(raw.get("name") or "").split())[:100]
     try:
-        start = date.fromisoformat(str(raw.get("startDate") or "")[:10])
-        end = date.fromisoformat(str(raw.get("endDate") or "")[:10])
+        start = date.fromisoformat(raw.start)
+        end = date.fromisoformat(raw.end)
     except ValueError:
-        return None, f"Sprint “{name}” has no dates: no sprint."
-    if not name or end < start:
-        return None, f"Sprint “{name}” cannot be planned here: no sprint."
-    return PlannedSprint(
-        name=name, start_date=start, end_date=end, goal=str(raw.get("goal") or "")
-    ), None
+        return None, f"Sprint “{raw.name}” has no dates: no sprint."
+    if not raw.name or end < start:
+        return None, f"Sprint “{raw.name}” cannot be planned here: no sprint."
+    return PlannedSprint(name=raw.name, start_date=start, end_date=end, goal=raw.goal), None
 
 
 def preview(job: ImportJob) -> JiraPreview:
-    """Every issue checked against this workspace's teams and members; nothing is written."""
-    workspace = job.workspace
+    """Every issue of the search JSON checked against this workspace; nothing is written."""
     payload = json.loads(job.source)
+    warnings = [str(w) for w in payload.get("warningMessages") or []]
+    return check(job.workspace, issues_from_search(payload), warnings)
+
+
+def check(workspace: Workspace, raw_issues: list[JiraIssue], warnings: list[str]) -> JiraPreview:
+    """Issues checked against this workspace's teams and members; nothing is written."""
     teams = {team.key: team for team in Team.objects.for_workspace(workspace)}
     members = {
         m.user.email.lower(): m.user
@@ -166,15 +252,16 @@ def preview(job: ImportJob) -> JiraPreview:
     new_teams: dict[str, str] = {}
     unknown: list[str] = []
     parent_epics: dict[str, tuple[str, str]] = {}
-    for raw in payload["issues"]:
-        fields = raw.get("fields") or {}
-        project = fields.get("project") or {}
-        project_key = str(project.get("key") or "").upper()
+    for raw in raw_issues:
+        project_key = raw.project_key
         issue = IssuePreview(
-            key=str(raw.get("key") or raw.get("id") or "?"),
-            title=" ".join(str(fields.get("summary") or "").split())[:255],
+            key=raw.key,
+            title=raw.summary,
             project_key=project_key,
-            description=adf_text(fields.get("description")),
+            description=raw.description,
+            category=raw.category,
+            status_name=raw.status_name,
+            is_epic=raw.is_epic,
         )
         if not issue.title:
             issue.errors.append("The issue has no summary (ask Jira for fields=summary,…).")
@@ -183,35 +270,26 @@ def preview(job: ImportJob) -> JiraPreview:
         elif not TEAM_KEY.match(project_key):
             issue.errors.append(f"Project key “{project_key}” cannot be a team key.")
         elif project_key not in teams:
-            new_teams.setdefault(project_key, str(project.get("name") or project_key)[:100])
-        status = fields.get("status") or {}
-        category_key = (status.get("statusCategory") or {}).get("key")
-        issue.status_name = str(status.get("name") or "")
-        issue.category = STATUS_CATEGORIES.get(str(category_key), StateCategory.BACKLOG)
-        issue.estimate, points_error = _points(fields)
+            new_teams.setdefault(project_key, raw.project_name or project_key)
+        issue.estimate, points_error = _points(raw.points)
         if points_error:
             issue.errors.append(points_error)
-        issue.is_epic = _is_epic(fields)
-        parent = fields.get("parent") or {}
-        if isinstance(parent, dict) and _is_epic(parent.get("fields") or {}):
-            issue.epic_key = str(parent.get("key") or "")
-            parent_title = " ".join(str(parent["fields"].get("summary") or "").split())[:200]
-            if issue.epic_key and parent_title:
-                parent_epics.setdefault(issue.epic_key, (parent_title, project_key))
-        issue.sprint, sprint_note = _sprint(fields)
+        if raw.parent_key and raw.parent_is_epic:
+            issue.epic_key = raw.parent_key
+            if raw.parent_summary:
+                parent_epics.setdefault(issue.epic_key, (raw.parent_summary, project_key))
+        issue.sprint, sprint_note = _open_sprint(raw.sprints)
         if sprint_note:
             issue.notes.append(sprint_note)
-        assignee = fields.get("assignee") or {}
-        if assignee:
-            email = str(assignee.get("emailAddress") or "").lower()
+        if raw.has_assignee:
+            email = raw.assignee_email
             issue.assignee = members.get(email) if email else None
             if issue.assignee is None:
-                issue.assignee_label = email or str(assignee.get("displayName") or "?")
+                issue.assignee_label = email or raw.assignee_name or "?"
                 issue.notes.append(f"Assignee {issue.assignee_label} is not a member: unassigned.")
                 if issue.assignee_label not in unknown:
                     unknown.append(issue.assignee_label)
         issues.append(issue)
-    warnings = [str(w) for w in payload.get("warningMessages") or []]
     sprints = {
         (i.project_key, i.sprint.name): i.sprint for i in issues if i.sprint and not i.is_epic
     }
@@ -258,7 +336,7 @@ def _roadmap_items(
                 existing[title] = item
             items[key] = item
     except DomainError as error:
-        raise _IssueFailed(ROADMAP_NAME, f"Roadmap: {_message(error)}") from error
+        raise RowFailed(ROADMAP_NAME, f"Roadmap: {error_text(error)}") from error
     return items
 
 
@@ -278,87 +356,44 @@ def _sprint_for(actor: Membership, team: Team, planned: PlannedSprint) -> Sprint
             goal=planned.goal,
         )
     except DomainError as error:
-        raise _IssueFailed(planned.name, f"Sprint {planned.name}: {_message(error)}") from error
+        raise RowFailed(planned.name, f"Sprint {planned.name}: {error_text(error)}") from error
 
 
-def _message(error: DomainError) -> str:
-    if isinstance(error, FieldErrors) and error.fields:
-        return "; ".join(m for messages in error.fields.values() for m in messages)
-    return error.text
-
-
-def _fail(job: ImportJob, errors: list[dict[str, Any]]) -> None:
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.FAILED, errors=errors, done=0, finished_at=timezone.now()
-    )
-
-
-class _IssueFailed(Exception):
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
-        self.key, self.message = key, message
+def write(actor: Membership, checked: JiraPreview, tick: Tick) -> None:
+    """Create the missing teams, sprints and epics' items, then every issue's task."""
+    teams = {team.key: team for team in Team.objects.for_workspace(actor.workspace)}
+    for key, name in checked.teams_to_create:
+        try:
+            teams[key] = core_services.team_create(actor=actor, name=name, key=key)
+        except DomainError as error:
+            raise RowFailed(key, f"Team {key}: {error_text(error)}") from error
+    sprints: dict[tuple[str, str], Sprint | None] = {}
+    for team_key, planned in checked.sprints:
+        sprints[(team_key, planned.name)] = _sprint_for(actor, teams[team_key], planned)
+    items = _roadmap_items(actor, teams, checked.epics)
+    for done, issue in enumerate(checked.issues, start=1):
+        team = teams[issue.project_key]
+        if issue.is_epic:
+            tick(done)
+            continue
+        sprint = sprints.get((team.key, issue.sprint.name)) if issue.sprint else None
+        try:
+            task_services.task_create(
+                actor=actor,
+                team=team,
+                title=issue.title,
+                description=issue.description,
+                state=_state(team, issue.category),
+                assignee=issue.assignee,
+                estimate=issue.estimate,
+                sprint=sprint,
+                roadmap_item=items.get(issue.epic_key),
+            )
+        except DomainError as error:
+            raise RowFailed(issue.key, error_text(error)) from error
+        tick(done)
 
 
 def run(job_id: int) -> None:
     """Create the missing teams and every issue's task in one transaction, or nothing."""
-    job = ImportJob.objects.select_related("workspace").get(pk=job_id)
-    if job.status not in (ImportStatus.QUEUED, ImportStatus.DRAFT):
-        return
-    workspace: Workspace = job.workspace
-    actor = (
-        Membership.objects.for_workspace(workspace)
-        .filter(user_id=job.created_by_id or 0, role__in=[Role.ADMIN, Role.OWNER])
-        .select_related("user", "workspace")
-        .first()
-    )
-    if actor is None:
-        _fail(job, [{"row": 0, "messages": ["The person who started this import is no admin."]}])
-        return
-    checked = preview(job)
-    if not checked.is_valid:
-        _fail(job, [{"row": i.key, "messages": i.errors} for i in checked.error_rows])
-        return
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.RUNNING, total=len(checked.issues), done=0, errors=[]
-    )
-    try:
-        with transaction.atomic():
-            teams = {team.key: team for team in Team.objects.for_workspace(workspace)}
-            for key, name in checked.teams_to_create:
-                try:
-                    teams[key] = core_services.team_create(actor=actor, name=name, key=key)
-                except DomainError as error:
-                    raise _IssueFailed(key, f"Team {key}: {_message(error)}") from error
-            sprints: dict[tuple[str, str], Sprint | None] = {}
-            for team_key, planned in checked.sprints:
-                sprints[(team_key, planned.name)] = _sprint_for(actor, teams[team_key], planned)
-            items = _roadmap_items(actor, teams, checked.epics)
-            for done, issue in enumerate(checked.issues, start=1):
-                team = teams[issue.project_key]
-                if issue.is_epic:
-                    cache.set(progress_key(job.pk), done, timeout=3600)
-                    continue
-                sprint = sprints.get((team.key, issue.sprint.name)) if issue.sprint else None
-                try:
-                    task_services.task_create(
-                        actor=actor,
-                        team=team,
-                        title=issue.title,
-                        description=issue.description,
-                        state=_state(team, issue.category),
-                        assignee=issue.assignee,
-                        estimate=issue.estimate,
-                        sprint=sprint,
-                        roadmap_item=items.get(issue.epic_key),
-                    )
-                except DomainError as error:
-                    raise _IssueFailed(issue.key, _message(error)) from error
-                cache.set(progress_key(job.pk), done, timeout=3600)
-    except _IssueFailed as failed:
-        _fail(job, [{"row": failed.key, "messages": [failed.message]}])
-        return
-    finally:
-        cache.delete(progress_key(job.pk))
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.DONE, done=len(checked.issues), finished_at=timezone.now()
-    )
+    execute(job_id, preview=preview, write=write)

@@ -207,9 +207,16 @@ def test_bad_story_points_are_a_row_error(world, search_response):
 
 
 def test_a_file_that_is_not_json_is_refused(world, admin_client):
-    response = upload(admin_client, world, b"key,summary\nEX-1,Hello\n")
+    response = upload(admin_client, world, b'{"issues": [')
     assert response.status_code == 422
     assert "The file is not Jira search JSON" in response.content.decode()
+    assert ImportJob.objects.count() == 0
+
+
+def test_a_csv_that_is_not_jiras_export_is_refused(world, admin_client):
+    response = upload(admin_client, world, b"key,summary\nEX-1,Hello\n")
+    assert response.status_code == 422
+    assert "This CSV has no “Summary” and “Issue key” columns" in response.content.decode()
     assert ImportJob.objects.count() == 0
 
 
