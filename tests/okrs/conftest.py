@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from okrs.models import KeyResult, Objective, Period
+from okrs.models import KeyResult, Objective, ObjectiveLevel, Period
 from tests.conftest import World
 from tests.factories.okrs import KeyResultFactory, ObjectiveFactory, PeriodFactory
 
@@ -59,3 +59,21 @@ def key_result(objective: Objective, world: World) -> KeyResult:
         target=60,
         current=40,
     )
+
+
+@pytest.fixture
+def company_objective(world: World, period: Period) -> Objective:
+    return ObjectiveFactory(
+        period=period,
+        level=ObjectiveLevel.COMPANY,
+        team=None,
+        owner=world.admin.user,
+        title="Become the easiest planning tool to start with",
+    )
+
+
+@pytest.fixture
+def aligned(objective: Objective, company_objective: Objective) -> Objective:
+    objective.parent = company_objective
+    objective.save(update_fields=["parent"])
+    return objective
