@@ -1,7 +1,7 @@
 """The weekly leader digest: what moved, what is at risk or drifting and why, the teams.
 
 build_digest()      reads materialized rows only (rollups, findings, team metrics, snapshots)
-                    through `dashboards.selectors.leader_dashboard` plus two snapshot queries,
+                    through `dashboards.selectors.leader_dashboard` plus four queries of its own,
                     so its query count is the same for ten objectives or two thousand.
 digest_recipients() active owners and admins, plus owners of this period's company objectives.
 send_digest()       one e-mail per recipient and one Slack message per workspace through the
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -172,7 +172,6 @@ class Digest:
     dashboard_url: str
     preview_url: str
     compared: tuple[date, date] | None = None  # the two snapshot days compared
-    notes: list[str] = field(default_factory=list)
 
     @property
     def status_label(self) -> str:
@@ -227,12 +226,14 @@ def _moved(
         return [], 0, None
     snapshots = Snapshot.objects.filter(workspace=workspace, kind=OBJECTIVE)
     week_ago = today - timedelta(days=7)
-    days = snapshots.aggregate(
-        to_day=Max("day", filter=Q(day__lte=today)),
+    # Only the last two weeks are looked at: older rows are no basis for "this week", and the
+    # aggregate then reads a bounded slice of the workspace's history.
+    days = snapshots.filter(day__gt=week_ago - timedelta(days=7), day__lte=today).aggregate(
+        to_day=Max("day", filter=Q(day__gt=week_ago)),
         from_day=Max("day", filter=Q(day__lte=week_ago)),
     )
     to_day, from_day = days["to_day"], days["from_day"]
-    if to_day is None or from_day is None or to_day == from_day:
+    if to_day is None or from_day is None:
         return [], 0, None
     in_period = Objective.objects.for_workspace(workspace).live().filter(period=period)
     titles = {
@@ -240,7 +241,7 @@ def _moved(
     }
     rows: dict[int, dict[date, tuple[float, float, str]]] = {}
     for node_id, day, stored, pace, stored_status in snapshots.filter(
-        day__in=[from_day, to_day], node_id__in=list(titles)
+        day__in=[from_day, to_day], node_id__in=in_period.values("id")
     ).values_list("node_id", "day", "progress", "expected", "status"):
         rows.setdefault(node_id, {})[day] = (float(stored), float(pace), stored_status)
     moved = []

@@ -243,6 +243,25 @@ def test_leaders_receive_the_digest_as_html_and_text_over_smtp(
     assert OutboxMessage.objects.filter(status=OutboxStatus.DELIVERED).count() == 3
 
 
+def test_only_objectives_with_a_snapshot_a_week_ago_count_as_moved(planned, today):
+    new = ObjectiveFactory(period=planned.period, level="company", team=None, title="Brand new")
+    _snapshot(new, today, "0.60", "0.50")  # created this week: nothing to compare with
+    old = ObjectiveFactory(period=planned.period, level="company", team=None, title="Long ago")
+    _snapshot(old, today - timedelta(days=30), "0.10", "0.20")  # too old to be "a week ago"
+    _snapshot(old, today, "0.70", "0.50")
+
+    built = build_digest(planned.world.workspace, today=today)
+
+    assert [m.title for m in built.moved] == ["Acme wins the market"]
+    assert built.compared == (today - timedelta(days=7), today)
+
+
+def test_without_a_snapshot_a_week_ago_nothing_moved(planned, today):
+    Snapshot.objects.filter(day__lt=today).update(day=today - timedelta(days=20))
+    built = build_digest(planned.world.workspace, today=today)
+    assert (built.moved, built.moved_count, built.compared) == ([], 0, None)
+
+
 def test_a_second_run_in_the_same_week_sends_nothing(
     planned, smtp_inbox, slack_api, django_capture_on_commit_callbacks, today
 ):
