@@ -208,6 +208,11 @@ class SnapshotSerializer(serializers.ModelSerializer):
     expected = serializers.FloatField()
     done_points = serializers.FloatField()
     total_points = serializers.FloatField()
+    aligned_points = serializers.FloatField()
+    state_counts = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Sprints on days they ran: tasks per workflow state category (cumulative flow).",
+    )
 
     class Meta:
         model = Snapshot
@@ -220,6 +225,8 @@ class SnapshotSerializer(serializers.ModelSerializer):
             "expected",
             "done_points",
             "total_points",
+            "aligned_points",
+            "state_counts",
             "status",
             "source",
         ]

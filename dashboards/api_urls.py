@@ -1,8 +1,9 @@
 """Dashboards API, under /api/v1/workspaces/<slug>/."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from dashboards import api
+from dashboards import api, api_layouts
 
 router = SimpleRouter()
 router.register("rollups", api.RollupViewSet, basename="api-rollups")
@@ -11,4 +12,26 @@ router.register("team-metrics", api.TeamMetricsViewSet, basename="api-team-metri
 router.register("snapshots", api.SnapshotViewSet, basename="api-snapshots")
 router.register("deployments", api.DeploymentViewSet, basename="api-deployments")
 router.register("incidents", api.IncidentViewSet, basename="api-incidents")
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path(
+        "dashboard-layouts/leader/",
+        api_layouts.LeaderLayoutView.as_view(),
+        name="api-dashboard-layout-leader",
+    ),
+    path(
+        "dashboard-layouts/leader/default/",
+        api_layouts.LeaderDefaultLayoutView.as_view(),
+        name="api-dashboard-layout-leader-default",
+    ),
+    path(
+        "dashboard-layouts/teams/<int:team_id>/",
+        api_layouts.TeamLayoutView.as_view(),
+        name="api-dashboard-layout-team",
+    ),
+    path(
+        "dashboard-layouts/teams/<int:team_id>/default/",
+        api_layouts.TeamDefaultLayoutView.as_view(),
+        name="api-dashboard-layout-team-default",
+    ),
+]

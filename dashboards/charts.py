@@ -42,6 +42,15 @@ class Bar:
     css: str = "bar-value"
 
 
+@dataclass(frozen=True)
+class Area:
+    """One band of a stacked area chart, as an SVG polygon."""
+
+    name: str
+    css: str
+    polygon: str
+
+
 @dataclass
 class Chart:
     """One chart: the slug makes ids unique on a page; `rows` feed the table view."""
@@ -52,6 +61,7 @@ class Chart:
     rows: list[list[str]]
     series: list[Series] = field(default_factory=list)
     bars: list[Bar] = field(default_factory=list)
+    areas: list[Area] = field(default_factory=list)
     x_labels: list[tuple[float, str]] = field(default_factory=list)
     y_labels: list[tuple[float, str]] = field(default_factory=list)
     width: int = WIDTH
@@ -154,6 +164,64 @@ def bar_chart(
         columns=["Sprint", unit.capitalize()],
         rows=[[labels[i], _fmt(values[i])] for i in range(count)],
         bars=bars,
+        x_labels=x_labels,
+        y_labels=_ticks(top, HEIGHT),
+    )
+
+
+def stacked_area_chart(
+    slug: str,
+    title: str,
+    labels: Sequence[str],
+    bands: Sequence[tuple[str, str, Sequence[float]]],
+    *,
+    unit: str = "tasks",
+) -> Chart:
+    """Bands stacked bottom-up over shared x labels (cumulative flow); `bands` are
+    (name, css class, values). Each day gets a full-height hover column whose <title> lists
+    every band's value, since a polygon can only carry one title."""
+    count = len(labels)
+    totals = [sum(values[i] for _, _, values in bands) for i in range(count)]
+    top = max([*totals, 0.0]) or 1.0
+    span = WIDTH - LEFT - RIGHT
+
+    def x(i: int) -> float:
+        return LEFT + (span * i / (count - 1) if count > 1 else span / 2)
+
+    # One day alone is drawn as a flat band across the plot, not as an invisible sliver.
+    xs = [x(i) for i in range(count)] if count > 1 else [LEFT, WIDTH - RIGHT] * count
+    index = list(range(count)) if count > 1 else [0, 0] * count
+    areas = []
+    below = [0.0] * count
+    for name, css, values in bands:
+        above = [below[i] + values[i] for i in range(count)]
+        upper = [f"{xs[j]:.1f},{_y(above[i], top, HEIGHT):.1f}" for j, i in enumerate(index)]
+        lower = [f"{xs[j]:.1f},{_y(below[i], top, HEIGHT):.1f}" for j, i in enumerate(index)]
+        areas.append(Area(name, css, " ".join(upper + lower[::-1])))
+        below = above
+    slot = span / count if count else span
+    columns = []
+    for i in range(count):
+        parts = ", ".join(f"{name} {_fmt(values[i])}" for name, _, values in reversed(bands))
+        left = x(i) - slot / 2 if count > 1 else LEFT
+        columns.append(
+            Bar(
+                x=max(LEFT, left),
+                y=TOP,
+                width=min(slot, WIDTH - RIGHT - max(LEFT, left)) if count > 1 else span,
+                height=HEIGHT - TOP - BOTTOM,
+                label=f"{labels[i]}: {parts} ({_fmt(totals[i])} {unit})",
+                css="hover-column",
+            )
+        )
+    x_labels = [(x(0), labels[0]), (x(count - 1), labels[-1])] if count else []
+    return Chart(
+        slug=slug,
+        title=title,
+        columns=["Day", *(name for name, _, _ in bands)],
+        rows=[[labels[i], *(_fmt(values[i]) for _, _, values in bands)] for i in range(count)],
+        areas=areas,
+        bars=columns,
         x_labels=x_labels,
         y_labels=_ticks(top, HEIGHT),
     )

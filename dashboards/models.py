@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -305,6 +306,11 @@ class Snapshot(models.Model):
     done_points = models.DecimalField(max_digits=14, decimal_places=3, default=0)
     total_points = models.DecimalField(max_digits=14, decimal_places=3, default=0)
     status = models.CharField(max_length=10, default="on_track")
+    # Sprints: points of the counted work that trace to an active KR (the alignment trend).
+    aligned_points = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    # Sprints: how many of its tasks sat in each workflow state category at the end of the day
+    # ({"done": 4, "started": 2, ...}, canceled left out): the cumulative flow chart reads it.
+    state_counts = models.JSONField(default=dict, blank=True)
     # Where the row came from: the daily job, or a backfill replaying task history.
     source = models.CharField(max_length=10, default="daily")
 
@@ -322,3 +328,70 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.node_id} on {self.day}"
+
+
+class Dashboard(models.TextChoices):
+    LEADER = "leader", "Leader dashboard"
+    TEAM = "team", "Team dashboard"
+
+
+class DashboardLayout(models.Model):
+    """Which widgets a dashboard shows, in order: a person's own, or a default they start from.
+
+    - `user` set: that person's layout (of the leader dashboard, or of one team's dashboard).
+    - `user` empty: the default, saved by an admin: the workspace's for the leader dashboard,
+      a team's for its team dashboard. A person without a layout of their own sees it.
+    `team` is set exactly for the team dashboard. `widgets` holds widget keys of
+    `dashboards.widgets`, validated there (unknown keys and repeats are refused).
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    dashboard = models.CharField(max_length=10, choices=Dashboard.choices)
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    widgets = models.JSONField(default=list)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dashboard=Dashboard.LEADER, team__isnull=True)
+                | Q(dashboard=Dashboard.TEAM, team__isnull=False),
+                name="layout_team_iff_team_dashboard",
+            ),
+            # NULLs are distinct in unique indexes, so each shape gets its own partial one.
+            models.UniqueConstraint(
+                fields=["workspace", "dashboard", "user"],
+                condition=Q(team__isnull=True, user__isnull=False),
+                name="layout_personal_leader_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "dashboard", "team", "user"],
+                condition=Q(team__isnull=False, user__isnull=False),
+                name="layout_personal_team_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "dashboard"],
+                condition=Q(team__isnull=True, user__isnull=True),
+                name="layout_workspace_default_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "dashboard", "team"],
+                condition=Q(team__isnull=False, user__isnull=True),
+                name="layout_team_default_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        whose = f"user {self.user_id}" if self.user_id else "default"
+        return f"{self.dashboard} layout ({whose}, team {self.team_id})"

@@ -6,7 +6,7 @@ by jobs; these functions load them for a whole page at once and attach names and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from dashboards.rollup_math import KR, OBJECTIVE, SPRINT, TEAM
 from okrs import progress as okr_math
 from okrs.models import KeyResult, Objective, ObjectiveLevel, Period
 from okrs.selectors import current_period
+from tasks.models import StateCategory
 
 FINDINGS_SHOWN = 50
 LIST_SHOWN = 50  # objectives and at-risk rows on the page; the CSV has them all
@@ -92,24 +93,64 @@ class TeamRow:
             for metric, label in DORA_METRICS
         ]
 
+    @property
+    def dora_cells(self) -> list[DoraCell]:
+        """Each DORA measure with its value, tier and the report's words for the tier."""
+        data = self.metrics.get("dora") or {}
+        return [
+            DoraCell(
+                label,
+                dora_value(metric, (data.get(metric) or {}).get("value")),
+                (data.get(metric) or {}).get("tier"),
+                (data.get(metric) or {}).get("tier_label"),
+            )
+            for metric, label in DORA_METRICS
+        ]
+
+
+LEADER_PARTS = frozenset({"progress", "trend", "at_risk", "findings", "teams"})
+
+
+def dora_value(metric: str, value: Any) -> str:
+    """A DORA measure in the unit people read it in."""
+    if value is None:
+        return "—"
+    number = float(value)
+    if metric == "deployment_frequency":
+        return f"{number * 7:.1f} / week"
+    if metric == "change_failure_rate":
+        return f"{number * 100:.0f}%"
+    return f"{number:.1f} h" if number < 48 else f"{number / 24:.1f} d"
+
+
+@dataclass(frozen=True)
+class DoraCell:
+    label: str
+    value: str
+    tier: str | None
+    tier_label: str | None
+
 
 @dataclass
 class LeaderDashboard:
+    """The leader dashboard's data; only the `parts` asked for are loaded (the rest stay empty)."""
+
     workspace: Workspace
     today: date
     period: Period | None
-    progress: float
-    expected: float
-    objectives: list[NodeView]
-    at_risk: list[NodeView]
-    objective_count: int
-    at_risk_count: int
-    findings: list[ShownFinding]
-    finding_count: int
-    teams: list[TeamRow]
-    benchmark: DoraBenchmark | None
-    computed_at: Any
-    trend: charts.Chart
+    parts: frozenset[str]
+    progress: float = 0.0
+    expected: float = 0.0
+    objectives: list[NodeView] = field(default_factory=list)
+    at_risk: list[NodeView] = field(default_factory=list)
+    objective_count: int = 0
+    at_risk_count: int = 0
+    findings: list[ShownFinding] = field(default_factory=list)
+    finding_count: int = 0
+    teams: list[TeamRow] = field(default_factory=list)
+    benchmark: DoraBenchmark | None = None
+    computed_at: Any = None
+    trend: charts.Chart | None = None
 
     @property
     def percent(self) -> int:
@@ -146,85 +187,96 @@ def team_rows(workspace: Workspace) -> list[TeamRow]:
 
 
 def leader_dashboard(
-    workspace: Workspace, *, today: date | None = None, limit: int | None = LIST_SHOWN
+    workspace: Workspace,
+    *,
+    parts: Collection[str] | None = None,
+    today: date | None = None,
+    limit: int | None = LIST_SHOWN,
 ) -> LeaderDashboard:
-    """Company progress against pace, what is at risk and why, drift, and the teams side by side."""
+    """Company progress against pace, what is at risk and why, drift, and the teams side by side.
+
+    `parts` (default: all of LEADER_PARTS) says what to load; each costs a fixed number of
+    queries whatever the data size, and the record names of all of them load together."""
+    wanted = LEADER_PARTS if parts is None else frozenset(parts) & LEADER_PARTS
     today = today or timezone.localdate()
     period = current_period(workspace, today=today)
+    dash = LeaderDashboard(workspace=workspace, today=today, period=period, parts=wanted)
     in_period = Objective.objects.for_workspace(workspace).live().filter(period=period)
-    ordered = in_period.order_by("level", "title", "id")
-    objectives: list[Objective] = list(ordered[:limit] if limit is not None else ordered)
-    objective_count = in_period.count()  # always asked: the query count stays flat
-    # The headline: company objectives (or the roots when there are none), weighted.
-    company = list(
-        in_period.filter(level=ObjectiveLevel.COMPANY).only("id", "weight", "level")
-    ) or list(in_period.filter(parent__isnull=True).only("id", "weight", "level"))
-    # At risk, most serious first, chosen in SQL so the page reads a bounded number of rows.
-    risky = (
-        Rollup.objects.filter(
-            workspace=workspace, status__in=[okr_math.AT_RISK, okr_math.OFF_TRACK]
+    company: list[Objective] = []
+    if wanted & {"progress", "trend"}:
+        # The headline: company objectives (or the roots when there are none), weighted.
+        company = list(
+            in_period.filter(level=ObjectiveLevel.COMPANY).only("id", "weight", "level")
+        ) or list(in_period.filter(parent__isnull=True).only("id", "weight", "level"))
+    rows: dict[tuple[str, int], Rollup] = {}
+    objectives: list[Objective] = []
+    if "progress" in wanted:
+        ordered = in_period.order_by("level", "title", "id")
+        objectives = list(ordered[:limit] if limit is not None else ordered)
+        dash.objective_count = in_period.count()  # always asked: the query count stays flat
+        shown_ids = {o.pk for o in objectives} | {o.pk for o in company}
+        for r in Rollup.objects.filter(workspace=workspace, kind=OBJECTIVE, node_id__in=shown_ids):
+            rows[(r.kind, r.node_id)] = r
+    at_risk_rows: list[Rollup] = []
+    if "at_risk" in wanted:
+        # Most serious first, chosen in SQL so the page reads a bounded number of rows.
+        krs = KeyResult.objects.filter(objective__in=in_period).values("id")
+        risky = (
+            Rollup.objects.filter(
+                workspace=workspace, status__in=[okr_math.AT_RISK, okr_math.OFF_TRACK]
+            )
+            .filter(
+                Q(kind=OBJECTIVE, node_id__in=in_period.values("id")) | Q(kind=KR, node_id__in=krs)
+            )
+            .order_by("-status", "-kind", "node_id")
         )
-        .filter(
-            Q(kind=OBJECTIVE, node_id__in=in_period.values("id"))
-            | Q(kind=KR, node_id__in=KeyResult.objects.filter(objective__in=in_period).values("id"))
+        at_risk_rows = list(risky[:limit] if limit is not None else risky)
+        dash.at_risk_count = risky.count()
+    stored: list[Finding] = []
+    if "findings" in wanted:
+        stored = list(
+            Finding.objects.filter(workspace=workspace).order_by("-severity", "code", "subject_id")[
+                : FINDINGS_SHOWN + 1
+            ]
         )
-        .order_by("-status", "-kind", "node_id")
-    )
-    at_risk_rows = list(risky[:limit] if limit is not None else risky)
-    at_risk_count = risky.count()
-    rows = {(r.kind, r.node_id): r for r in at_risk_rows}
-    wanted = {o.pk for o in objectives} | {o.pk for o in company}
-    for r in Rollup.objects.filter(workspace=workspace, kind=OBJECTIVE, node_id__in=wanted):
-        rows[(r.kind, r.node_id)] = r
-    stored = list(
-        Finding.objects.filter(workspace=workspace).order_by("-severity", "code", "subject_id")[
-            : FINDINGS_SHOWN + 1
+        dash.finding_count = len(stored)
+        stored = stored[:FINDINGS_SHOWN]
+    if wanted & {"progress", "at_risk", "findings"}:
+        keys = [(OBJECTIVE, o.pk) for o in objectives]
+        for row in [*rows.values(), *at_risk_rows]:
+            keys.append((row.kind, row.node_id))
+            keys.extend((str(k), int(i)) for r in row.reasons for k, i in r.get("objects", []))
+        names = Names.load(workspace, [*keys, *finding_keys(stored)])
+
+        def view(row: Rollup | None, kind: str, node_id: int, level: str = "") -> NodeView:
+            link = names.get(kind, node_id) or Link(kind, node_id, f"{kind} {node_id}", None)
+            return NodeView(link=link, row=row, sentences=_reasons(row, names), level=level)
+
+        dash.objectives = [
+            view(rows.get((OBJECTIVE, o.pk)), OBJECTIVE, o.pk, o.level) for o in objectives
         ]
-    )
-    finding_count = len(stored)
-    stored = stored[:FINDINGS_SHOWN]
-    keys = [(r.kind, r.node_id) for r in rows.values()]
-    for row in rows.values():
-        keys.extend((str(k), int(i)) for r in row.reasons for k, i in r.get("objects", []))
-    names = Names.load(workspace, [*keys, *finding_keys(stored)])
-
-    def view(kind: str, node_id: int, level: str = "") -> NodeView:
-        row = rows.get((kind, node_id))
-        link = names.get(kind, node_id) or Link(kind, node_id, f"{kind} {node_id}", None)
-        return NodeView(link=link, row=row, sentences=_reasons(row, names), level=level)
-
-    objective_views = [view(OBJECTIVE, o.pk, o.level) for o in objectives]
-    at_risk = [view(r.kind, r.node_id) for r in at_risk_rows]
-    pairs = [
-        (float(rows[(OBJECTIVE, o.pk)].progress), float(o.weight))
-        for o in company
-        if (OBJECTIVE, o.pk) in rows
-    ]
-    progress = okr_math.weighted_mean(pairs) or 0.0
-    expected = (
-        okr_math.expected_progress(start=period.start, end=period.end, today=today)
-        if period
-        else 0.0
-    )
-    computed = [r.computed_at for r in rows.values()]
-    trend = _company_trend(workspace, company, today)
-    return LeaderDashboard(
-        workspace=workspace,
-        today=today,
-        period=period,
-        progress=progress,
-        expected=expected,
-        objectives=objective_views,
-        at_risk=at_risk,
-        objective_count=objective_count,
-        at_risk_count=at_risk_count,
-        findings=shown(stored, names),
-        finding_count=finding_count,
-        teams=team_rows(workspace),
-        benchmark=latest_benchmark(),
-        computed_at=max(computed) if computed else None,
-        trend=trend,
-    )
+        dash.at_risk = [view(r, r.kind, r.node_id) for r in at_risk_rows]
+        dash.findings = shown(stored, names)
+    if "progress" in wanted:
+        pairs = [
+            (float(rows[(OBJECTIVE, o.pk)].progress), float(o.weight))
+            for o in company
+            if (OBJECTIVE, o.pk) in rows
+        ]
+        dash.progress = okr_math.weighted_mean(pairs) or 0.0
+        dash.expected = (
+            okr_math.expected_progress(start=period.start, end=period.end, today=today)
+            if period
+            else 0.0
+        )
+        computed = [r.computed_at for r in rows.values()]
+        dash.computed_at = max(computed) if computed else None
+    if "trend" in wanted:
+        dash.trend = _company_trend(workspace, company, today)
+    if "teams" in wanted:
+        dash.teams = team_rows(workspace)
+        dash.benchmark = latest_benchmark()
+    return dash
 
 
 TREND_DAYS = 30
@@ -256,19 +308,35 @@ def _company_trend(workspace: Workspace, company: Sequence[Objective], today: da
     )
 
 
+TEAM_PARTS = frozenset({"rollup", "sprint", "metrics", "findings", "history", "benchmark"})
+HISTORY_DAYS = 60  # a sprint's daily rows read for its flow chart: longer than any sprint
+# Bottom to top, as cumulative flow charts stack them: finished work at the bottom.
+FLOW_BANDS = [
+    (StateCategory.DONE, "Done", "band-done"),
+    (StateCategory.STARTED, "In progress", "band-started"),
+    (StateCategory.UNSTARTED, "To do", "band-unstarted"),
+    (StateCategory.BACKLOG, "Backlog", "band-backlog"),
+]
+
+
 @dataclass
 class TeamDashboard:
+    """A team dashboard's data; only the `parts` asked for are loaded (the rest stay empty)."""
+
     workspace: Workspace
     team: Team
-    rollup: Rollup | None
-    sprint: NodeView | None
-    metrics: dict[str, Any]
-    findings: list[ShownFinding]
-    burndown: charts.Chart
-    burnup: charts.Chart
-    velocity: charts.Chart
-    throughput: charts.Chart
-    benchmark: DoraBenchmark | None
+    parts: frozenset[str]
+    rollup: Rollup | None = None
+    sprint: NodeView | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    findings: list[ShownFinding] = field(default_factory=list)
+    burndown: charts.Chart | None = None
+    burnup: charts.Chart | None = None
+    velocity: charts.Chart | None = None
+    throughput: charts.Chart | None = None
+    flow: charts.Chart | None = None  # cumulative flow of the active sprint
+    alignment_trend: charts.Chart | None = None
+    benchmark: DoraBenchmark | None = None
 
     @property
     def row(self) -> TeamRow:
@@ -302,62 +370,117 @@ def _burn_charts(team: Team, days: Sequence[dict[str, Any]]) -> tuple[charts.Cha
     return burndown, burnup
 
 
-def team_dashboard(workspace: Workspace, team: Team) -> TeamDashboard:
-    """A team's sprint: burn charts, velocity, throughput, alignment and its findings."""
-    rollup = Rollup.objects.filter(workspace=workspace, kind=TEAM, node_id=team.pk).first()
-    metrics_row = TeamMetrics.objects.filter(workspace=workspace, team=team).first()
-    metrics = metrics_row.data if metrics_row else {}
-    stored = list(
-        Finding.objects.filter(workspace=workspace, team=team).order_by(
-            "-severity", "code", "subject_id"
-        )[:FINDINGS_SHOWN]
-    )
-    sprint_id = None
-    if rollup is not None:
-        sprint_id = next((int(i) for k, i in rollup.inputs if k == SPRINT), None)
-    sprint_row = (
-        Rollup.objects.filter(workspace=workspace, kind=SPRINT, node_id=sprint_id).first()
-        if sprint_id
-        else None
-    )
-    keys = finding_keys(stored)
-    if sprint_id:
-        keys.append((SPRINT, sprint_id))
-    if sprint_row is not None:
-        keys.extend((str(k), int(i)) for r in sprint_row.reasons for k, i in r.get("objects", []))
-    names = Names.load(workspace, keys)
-    sprint = None
-    if sprint_id:
-        link = names.get(SPRINT, sprint_id) or Link(SPRINT, sprint_id, "Active sprint", None)
-        sprint = NodeView(link=link, row=sprint_row, sentences=_reasons(sprint_row, names))
-    burndown, burnup = _burn_charts(team, (metrics.get("burn") or {}).get("days") or [])
+def _metric_charts(dash: TeamDashboard) -> None:
+    team, metrics = dash.team, dash.metrics
+    dash.burndown, dash.burnup = _burn_charts(team, (metrics.get("burn") or {}).get("days") or [])
     flows = metrics.get("sprints") or []
     closed = [f for f in flows if f.get("status") == "closed"]
-    velocity = charts.bar_chart(
+    dash.velocity = charts.bar_chart(
         f"velocity-{team.pk}",
         f"Velocity of {team.name}: points completed per closed sprint",
         [f["name"] for f in closed],
         [float(f["completed_points"]) for f in closed],
     )
     weeks = metrics.get("throughput") or []
-    throughput = charts.bar_chart(
+    dash.throughput = charts.bar_chart(
         f"throughput-{team.pk}",
         f"Throughput of {team.name}: tasks finished per week",
         [w["week"][5:] for w in weeks],
         [float(w["count"]) for w in weeks],
         unit="tasks",
     )
-    throughput.columns = ["Week starting", "Tasks"]
-    return TeamDashboard(
-        workspace=workspace,
-        team=team,
-        rollup=rollup,
-        sprint=sprint,
-        metrics=metrics,
-        findings=shown(stored, names),
-        burndown=burndown,
-        burnup=burnup,
-        velocity=velocity,
-        throughput=throughput,
-        benchmark=latest_benchmark(),
+    dash.throughput.columns = ["Week starting", "Tasks"]
+
+
+def _history_charts(dash: TeamDashboard, sprint_id: int | None, today: date) -> None:
+    """Cumulative flow and the alignment trend of the active sprint, from its daily snapshots.
+
+    Only days with state counts count: those the sprint was active (planned days are not
+    drawn). One query, bounded by HISTORY_DAYS rows."""
+    days: list[tuple[date, dict[str, int], float, float]] = []
+    if sprint_id:
+        for day, counts, total, aligned in (
+            Snapshot.objects.filter(
+                workspace=dash.workspace,
+                kind=SPRINT,
+                node_id=sprint_id,
+                day__gte=today - timedelta(days=HISTORY_DAYS),
+            )
+            .order_by("day")
+            .values_list("day", "state_counts", "total_points", "aligned_points")
+        ):
+            if counts:
+                days.append((day, counts, float(total), float(aligned)))
+    labels = [d.isoformat()[5:] for d, _, _, _ in days]
+    name = dash.team.name
+    dash.flow = charts.stacked_area_chart(
+        f"flow-{dash.team.pk}",
+        f"Cumulative flow of {name}'s active sprint: tasks per workflow state each day",
+        labels,
+        [
+            (label, css, [int(c.get(category, 0)) for _, c, _, _ in days])
+            for category, label, css in FLOW_BANDS
+        ],
     )
+    measured = [(label, t, a) for label, (_, _, t, a) in zip(labels, days, strict=True) if t]
+    dash.alignment_trend = charts.line_chart(
+        f"alignment-{dash.team.pk}",
+        f"Share of {name}'s active sprint points that trace to an active key result, per day",
+        [label for label, _, _ in measured],
+        [("Aligned", "series", [round(a / t * 100, 1) for _, t, a in measured])],
+        unit="%",
+    )
+
+
+def team_dashboard(
+    workspace: Workspace,
+    team: Team,
+    *,
+    parts: Collection[str] | None = None,
+    today: date | None = None,
+) -> TeamDashboard:
+    """A team's sprint: burn charts, velocity, flow, alignment and its findings.
+
+    `parts` (default: all of TEAM_PARTS) says what to load, each a fixed number of queries."""
+    wanted = TEAM_PARTS if parts is None else frozenset(parts) & TEAM_PARTS
+    today = today or timezone.localdate()
+    dash = TeamDashboard(workspace=workspace, team=team, parts=wanted)
+    if wanted & {"rollup", "sprint", "history"}:
+        dash.rollup = Rollup.objects.filter(workspace=workspace, kind=TEAM, node_id=team.pk).first()
+    sprint_id = None
+    if dash.rollup is not None:
+        sprint_id = next((int(i) for k, i in dash.rollup.inputs if k == SPRINT), None)
+    if wanted & {"metrics"}:
+        metrics_row = TeamMetrics.objects.filter(workspace=workspace, team=team).first()
+        dash.metrics = metrics_row.data if metrics_row else {}
+        _metric_charts(dash)
+    stored: list[Finding] = []
+    if "findings" in wanted:
+        stored = list(
+            Finding.objects.filter(workspace=workspace, team=team).order_by(
+                "-severity", "code", "subject_id"
+            )[:FINDINGS_SHOWN]
+        )
+    sprint_row = None
+    if "sprint" in wanted and sprint_id:
+        sprint_row = Rollup.objects.filter(
+            workspace=workspace, kind=SPRINT, node_id=sprint_id
+        ).first()
+    if wanted & {"sprint", "findings"}:
+        keys = finding_keys(stored)
+        if sprint_id and "sprint" in wanted:
+            keys.append((SPRINT, sprint_id))
+        if sprint_row is not None:
+            keys.extend(
+                (str(k), int(i)) for r in sprint_row.reasons for k, i in r.get("objects", [])
+            )
+        names = Names.load(workspace, keys)
+        dash.findings = shown(stored, names)
+        if sprint_id and "sprint" in wanted:
+            link = names.get(SPRINT, sprint_id) or Link(SPRINT, sprint_id, "Active sprint", None)
+            dash.sprint = NodeView(link=link, row=sprint_row, sentences=_reasons(sprint_row, names))
+    if "history" in wanted:
+        _history_charts(dash, sprint_id, today)
+    if "benchmark" in wanted:
+        dash.benchmark = latest_benchmark()
+    return dash

@@ -1,7 +1,8 @@
 """Daily snapshots of every rollup, and a backfill that rebuilds past days from history.
 
 `take_daily` (the beat job) first recomputes everything (statuses depend on the date), then
-copies each rollup into a `Snapshot` row for the day. `backfill` replays `TaskEvent` rows and
+copies each rollup into a `Snapshot` row for the day, with the task count per workflow state
+category of each active sprint (the cumulative flow chart). `backfill` replays `TaskEvent` rows and
 check-ins to compute what each roadmap item, sprint, key result and objective looked like at
 the end of each past day, with the same per-node functions the live rollups use. It assumes a
 task's roadmap item and a KR's links were what they are now (neither is kept as history).
@@ -16,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from alignment.models import Workspace
@@ -36,7 +38,19 @@ from okrs.models import CheckIn, KeyResult, Objective
 from roadmaps.models import KeyResultLink, RoadmapItem
 from tasks.models import Sprint, SprintStatus, StateCategory, Task, TaskEvent
 
-FIELDS = ["workspace", "progress", "expected", "done_points", "total_points", "status", "source"]
+FIELDS = [
+    "workspace",
+    "progress",
+    "expected",
+    "done_points",
+    "total_points",
+    "aligned_points",
+    "state_counts",
+    "status",
+    "source",
+]
+# The categories a sprint's flow is counted in; canceled work has left the sprint's flow.
+FLOW_CATEGORIES = [c for c in StateCategory.values if c != StateCategory.CANCELED]
 
 
 def _upsert(snapshots: Sequence[Snapshot]) -> int:
@@ -50,7 +64,10 @@ def _upsert(snapshots: Sequence[Snapshot]) -> int:
     return len(snapshots)
 
 
-def _snapshot(row: Rollup, day: date, source: str) -> Snapshot:
+def _snapshot(
+    row: Rollup, day: date, source: str, counts: Mapping[str, int] | None = None
+) -> Snapshot:
+    """`counts`: tasks per state category, for a sprint measured that day (else left empty)."""
     return Snapshot(
         workspace_id=row.workspace_id,
         day=day,
@@ -60,16 +77,48 @@ def _snapshot(row: Rollup, day: date, source: str) -> Snapshot:
         expected=row.expected,
         done_points=row.done_points,
         total_points=row.total_points,
+        aligned_points=row.aligned_points,
+        state_counts={c: int(counts.get(c, 0)) for c in FLOW_CATEGORIES}
+        if counts is not None
+        else {},
         status=row.status,
         source=source,
     )
+
+
+def active_sprint_counts(workspace: Workspace) -> dict[int, dict[str, int]]:
+    """Tasks per state category of every active sprint, now: one aggregate query.
+
+    Closed sprints are left out: their current membership no longer says what was in them
+    (unfinished work moved on), and the backfill has their history."""
+    counts: dict[int, dict[str, int]] = {
+        pk: {}
+        for pk in Sprint.objects.filter(
+            workspace=workspace, status=SprintStatus.ACTIVE
+        ).values_list("id", flat=True)
+    }
+    for sprint_id, category, number in (
+        Task.objects.filter(workspace=workspace, sprint__status=SprintStatus.ACTIVE)
+        .exclude(state_category=StateCategory.CANCELED)
+        .values_list("sprint_id", "state_category")
+        .annotate(number=Count("id"))
+        .order_by()
+    ):
+        counts.setdefault(sprint_id, {})[category] = number
+    return counts
 
 
 @transaction.atomic
 def take(workspace: Workspace, *, day: date | None = None) -> int:
     """Store today's rollup of every node of a workspace; snapshots written."""
     day = day or timezone.localdate()
-    return _upsert([_snapshot(r, day, "daily") for r in Rollup.objects.filter(workspace=workspace)])
+    counts = active_sprint_counts(workspace)
+    return _upsert(
+        [
+            _snapshot(r, day, "daily", counts.get(r.node_id) if r.kind == SPRINT else None)
+            for r in Rollup.objects.filter(workspace=workspace)
+        ]
+    )
 
 
 def take_daily(workspace: Workspace, *, day: date | None = None) -> int:
@@ -183,6 +232,7 @@ def _day_rows(
     cut = _end_of(day)
     by_item: dict[int, Work] = defaultdict(Work)
     by_sprint: dict[int, Work] = defaultdict(Work)
+    flow: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for task_id, history in histories.items():
         if history[0].at > cut:
             continue
@@ -199,6 +249,7 @@ def _day_rows(
             if item_id in aligned:
                 work.aligned_points = points
             by_sprint[moment.sprint_id].add(work)
+            flow[moment.sprint_id][moment.category] += 1
     rows: list[Rollup] = []
     item_rows: dict[int, Rollup] = {}
     for item in items:
@@ -271,6 +322,9 @@ def _day_rows(
         )
         objective_rows[objective_id] = objective_row
         rows.append(objective_row)
+    # A sprint's flow is measured on the days it ran (planned days were skipped above).
     return [
-        _snapshot(row, day, "backfill") for row in rows if row.kind in (ITEM, SPRINT, KR, OBJECTIVE)
+        _snapshot(row, day, "backfill", flow.get(row.node_id, {}) if row.kind == SPRINT else None)
+        for row in rows
+        if row.kind in (ITEM, SPRINT, KR, OBJECTIVE)
     ]

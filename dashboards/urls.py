@@ -8,7 +8,15 @@ app_name = "dashboards"
 urlpatterns = [
     path("", views.leader, name="leader"),
     path("export/", views.leader_export, name="leader_export"),
+    path("layout/", views.leader_layout, name="leader_layout"),
+    path("layout/default/", views.leader_layout_default, name="leader_layout_default"),
     path("teams/<int:team_id>/", views.team, name="team"),
     path("teams/<int:team_id>/export/", views.team_export, name="team_export"),
+    path("teams/<int:team_id>/layout/", views.team_layout, name="team_layout"),
+    path(
+        "teams/<int:team_id>/layout/default/",
+        views.team_layout_default,
+        name="team_layout_default",
+    ),
     path("teams/<int:team_id>/delivery/", views.team_delivery, name="delivery"),
 ]

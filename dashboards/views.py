@@ -9,14 +9,14 @@ from typing import Any
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alignment.errors import FieldErrors, NotFound
 from alignment.http import WorkspaceRequest
 from alignment.models import Role, Team, Workspace
 from alignment.tenancy import workspace_view
-from dashboards import selectors, services
-from dashboards.charts import Chart
+from dashboards import layouts, selectors, services
+from dashboards import widgets as registry
 from dashboards.forms import DeploymentForm, IncidentForm
 from dashboards.models import Deployment, Incident
 
@@ -48,12 +48,122 @@ def _table(request: WorkspaceRequest, tables: Sequence[str]) -> str:
     return table
 
 
+def _layout(request: WorkspaceRequest, dashboard: str, team: Team | None) -> layouts.Layout:
+    return layouts.layout_for(
+        workspace=request.workspace, user_id=request.user.pk, dashboard=dashboard, team=team
+    )
+
+
+def _page(
+    request: WorkspaceRequest,
+    workspace: Workspace,
+    layout: layouts.Layout,
+    *,
+    arrange: bool,
+    focus: str = "",
+    announce: str = "",
+) -> HttpResponse:
+    """The dashboard (or, for an htmx arrange step, its widget region) with only the data of
+    the widgets shown loaded."""
+    parts = registry.parts_of(layout.widgets)
+    if layout.team is None:
+        dash: Any = selectors.leader_dashboard(workspace, parts=parts)
+        urls = {
+            "layout_url": reverse("dashboards:leader_layout", args=[workspace.slug]),
+            "default_url": reverse("dashboards:leader_layout_default", args=[workspace.slug]),
+            "page_url": reverse("dashboards:leader", args=[workspace.slug]),
+        }
+        page = "dashboards/leader.html"
+    else:
+        dash = selectors.team_dashboard(workspace, layout.team, parts=parts)
+        args = [workspace.slug, layout.team.pk]
+        urls = {
+            "layout_url": reverse("dashboards:team_layout", args=args),
+            "default_url": reverse("dashboards:team_layout_default", args=args),
+            "page_url": reverse("dashboards:team", args=args),
+        }
+        page = "dashboards/team.html"
+    context = {
+        "workspace": workspace,
+        "dash": dash,
+        "layout": layout,
+        "arrange": arrange,
+        "can_save_default": request.membership.has_role(Role.ADMIN),
+        "focus": focus,
+        "announce": announce,
+        **urls,
+    }
+    template = "dashboards/_widgets.html" if request.method == "POST" else page
+    return render(request, template, context)
+
+
 @require_GET
 @workspace_view(read=Role.VIEWER, write=Role.MEMBER)
 def leader(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """Company progress against pace, what is at risk and why, and the teams side by side."""
-    dashboard = selectors.leader_dashboard(workspace)
-    return render(request, "dashboards/leader.html", {"workspace": workspace, "dash": dashboard})
+    layout = _layout(request, registry.LEADER, None)
+    return _page(request, workspace, layout, arrange=request.GET.get("arrange") == "1")
+
+
+def _arranged(
+    request: WorkspaceRequest, workspace: Workspace, team: Team | None, *, default: bool
+) -> HttpResponse:
+    """Apply one arrange step (or a reset / a default save), then show the result."""
+    dashboard = registry.LEADER if team is None else registry.TEAM
+    action = request.POST.get("action", "")
+    widget = request.POST.get("widget", "")
+    focus = announce = ""
+    if default:
+        layout = _layout(request, dashboard, team)
+        if action == "save":
+            layouts.layout_default_save(
+                actor=request.membership, dashboard=dashboard, team=team, widgets=layout.keys
+            )
+            announce = "Saved as the default layout."
+        elif action == "clear":
+            layouts.layout_default_reset(actor=request.membership, dashboard=dashboard, team=team)
+            announce = "The default layout is the built-in one again."
+        else:
+            raise registry.refused({"action": "Say what to do with the default: save or clear."})
+        focus = "arrange-default"
+    elif action == "reset":
+        layouts.layout_reset(actor=request.membership, dashboard=dashboard, team=team)
+        announce, focus = "Back to the default layout.", "arrange-done"
+    else:
+        layout = layouts.layout_change(
+            actor=request.membership, dashboard=dashboard, team=team, action=action, widget=widget
+        )
+        title = registry.registry(dashboard)[widget].title
+        if action == "remove":
+            announce, focus = f"{title} removed.", "add-widget"
+        elif action == "add":
+            announce, focus = f"{title} added at the end.", f"widget-{widget}-up"
+        else:
+            place = layout.keys.index(widget) + 1
+            announce = f"{title} moved {action}: now {place} of {len(layout.keys)}."
+            focus = f"widget-{widget}-{action}"
+    layout = _layout(request, dashboard, team)
+    if not request.htmx:
+        url = reverse(
+            "dashboards:leader" if team is None else "dashboards:team",
+            kwargs={"slug": workspace.slug, **({"team_id": team.pk} if team is not None else {})},
+        )
+        return HttpResponseRedirect(f"{url}?arrange=1", status=303)
+    return _page(request, workspace, layout, arrange=True, focus=focus, announce=announce)
+
+
+@require_POST
+@workspace_view(read=Role.VIEWER, write=Role.VIEWER)
+def leader_layout(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
+    """Arrange one's own leader dashboard: action=up|down|remove|add with widget=<key>, or reset."""
+    return _arranged(request, workspace, None, default=False)
+
+
+@require_POST
+@workspace_view(read=Role.VIEWER, write=Role.ADMIN)
+def leader_layout_default(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
+    """Admins: action=save makes one's current leader layout everyone's default; clear drops it."""
+    return _arranged(request, workspace, None, default=True)
 
 
 @require_GET
@@ -61,7 +171,8 @@ def leader(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
 def leader_export(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """The leader dashboard tables as CSV: ?table=teams (default)|objectives|at_risk|findings."""
     table = _table(request, ["teams", "objectives", "at_risk", "findings"])
-    dash = selectors.leader_dashboard(workspace, limit=None)
+    part = {"objectives": "progress", "at_risk": "at_risk", "findings": "findings"}
+    dash = selectors.leader_dashboard(workspace, parts={part.get(table, table)}, limit=None)
     slug = workspace.slug
     if table in ("objectives", "at_risk"):
         views = dash.objectives if table == "objectives" else dash.at_risk
@@ -134,18 +245,45 @@ def _get_team(workspace: Workspace, team_id: int) -> Team:
 @require_GET
 @workspace_view(read=Role.VIEWER, write=Role.MEMBER)
 def team(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> HttpResponse:
-    """A team's sprint: burndown, burnup, velocity, throughput, alignment and at-risk work."""
-    dashboard = selectors.team_dashboard(workspace, _get_team(workspace, team_id))
-    return render(request, "dashboards/team.html", {"workspace": workspace, "dash": dashboard})
+    """A team's sprint: burndown, burnup, flow, velocity, throughput, alignment and risks."""
+    layout = _layout(request, registry.TEAM, _get_team(workspace, team_id))
+    return _page(request, workspace, layout, arrange=request.GET.get("arrange") == "1")
+
+
+@require_POST
+@workspace_view(read=Role.VIEWER, write=Role.VIEWER)
+def team_layout(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> HttpResponse:
+    """Arrange one's own view of a team dashboard (as for the leader dashboard)."""
+    return _arranged(request, workspace, _get_team(workspace, team_id), default=False)
+
+
+@require_POST
+@workspace_view(read=Role.VIEWER, write=Role.ADMIN)
+def team_layout_default(
+    request: WorkspaceRequest, workspace: Workspace, team_id: int
+) -> HttpResponse:
+    """Admins: save one's current layout as the team's default (action=save), or clear it."""
+    return _arranged(request, workspace, _get_team(workspace, team_id), default=True)
+
+
+TEAM_TABLES = {
+    "sprints": "metrics",
+    "burn": "metrics",
+    "throughput": "metrics",
+    "flow": "history",
+    "findings": "findings",
+}
 
 
 @require_GET
 @workspace_view(read=Role.VIEWER, write=Role.MEMBER)
 def team_export(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> HttpResponse:
-    """A table of the team dashboard as CSV: ?table=sprints (default)|burn|throughput|findings."""
-    table = _table(request, ["sprints", "burn", "throughput", "findings"])
-    dash = selectors.team_dashboard(workspace, _get_team(workspace, team_id))
-    name = f"{workspace.slug}-{dash.team.key.lower()}-{table}.csv"
+    """A table of the team dashboard as CSV:
+    ?table=sprints (default)|burn|throughput|flow|findings."""
+    table = _table(request, list(TEAM_TABLES))
+    team = _get_team(workspace, team_id)
+    dash = selectors.team_dashboard(workspace, team, parts={TEAM_TABLES[table]})
+    name = f"{workspace.slug}-{team.key.lower()}-{table}.csv"
     if table == "sprints":
         flows = dash.metrics.get("sprints") or []
         fields = [
@@ -166,7 +304,8 @@ def team_export(request: WorkspaceRequest, workspace: Workspace, team_id: int) -
             ["code", "severity", "sentence"],
             ([f.finding.code, f.finding.severity, f.sentence] for f in dash.findings),
         )
-    chart: Chart = dash.burnup if table == "burn" else dash.throughput
+    chart = {"burn": dash.burnup, "throughput": dash.throughput, "flow": dash.flow}[table]
+    assert chart is not None  # its part was loaded above
     return csv_response(name, chart.columns, chart.rows)
 
 

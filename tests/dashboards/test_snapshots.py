@@ -94,3 +94,41 @@ def test_backfill_command_reports_what_it_wrote(plan: Plan, capsys):
     assert out.startswith(f"{plan.world.workspace.slug}: ")
     assert out.endswith(" snapshots over 3 days\n")
     assert Snapshot.objects.values("day").distinct().count() == 3
+
+
+def test_daily_snapshot_counts_the_active_sprints_tasks_per_state(plan: Plan, today):
+    plan.task(item=plan.item_a, estimate="2", category=C.DONE, sprint=plan.sprint)
+    plan.task(item=plan.item_a, estimate="3", category=C.STARTED, sprint=plan.sprint)
+    plan.task(item=None, estimate="1", category=C.STARTED, sprint=plan.sprint)
+    plan.task(item=None, estimate="1", category=C.CANCELED, sprint=plan.sprint)
+    plan.task(item=None, estimate="5", category=C.UNSTARTED, sprint=plan.next_sprint)
+    snapshots.take_daily(plan.world.workspace, day=today)
+    active = Snapshot.objects.get(kind="sprint", node_id=plan.sprint.pk, day=today)
+    assert active.state_counts == {"backlog": 0, "unstarted": 0, "started": 2, "done": 1}
+    assert active.aligned_points == Decimal("5")  # item_a traces to an active KR
+    planned = Snapshot.objects.get(kind="sprint", node_id=plan.next_sprint.pk, day=today)
+    assert planned.state_counts == {}  # not running yet: no flow to draw
+
+
+def test_backfill_replays_each_days_state_counts(plan: Plan, today):
+    task = plan.task(item=None, estimate="5", category=C.DONE, sprint=plan.sprint)
+    for days_ago, category in ((5, C.UNSTARTED), (3, C.STARTED), (1, C.DONE)):
+        TaskEvent.objects.create(
+            workspace=plan.world.workspace,
+            task=task,
+            kind="state",
+            sprint=plan.sprint,
+            estimate=Decimal("5"),
+            state_category=category,
+            created_at=noon(today - timedelta(days=days_ago)),
+        )
+    snapshots.backfill(plan.world.workspace, days=5, today=today)
+    counts = {
+        s.day: {k: v for k, v in s.state_counts.items() if v}
+        for s in Snapshot.objects.filter(kind="sprint", node_id=plan.sprint.pk)
+    }
+    assert counts[today - timedelta(days=5)] == {"unstarted": 1}
+    assert counts[today - timedelta(days=3)] == {"started": 1}
+    assert counts[today - timedelta(days=2)] == {"started": 1}
+    assert counts[today - timedelta(days=1)] == {"done": 1}
+    assert Snapshot.objects.filter(kind="sprint", node_id=plan.next_sprint.pk).count() == 0

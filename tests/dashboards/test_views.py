@@ -210,3 +210,38 @@ def test_viewer_cannot_record_a_deployment(plan: Plan, viewer_client):
     )
     assert response.status_code == 403
     assert not Deployment.objects.exists()
+
+
+def test_cumulative_flow_stacks_the_sprints_tasks_per_state_each_day(
+    busy: Plan, viewer_client, today
+):
+    snapshots.take(busy.world.workspace, day=today - timedelta(days=1))
+    busy.task(item=None, estimate="1", category=C.UNSTARTED, sprint=busy.sprint)
+    snapshots.take(busy.world.workspace, day=today)
+    html = viewer_client.get(team_url(busy)).content.decode()
+    flow = html.split(f'id="chart-flow-{busy.team.pk}"')[1].split("</figure>")[0]
+    assert flow.count('<polygon class="area band-') == 4
+    yesterday, now = (today - timedelta(days=1)).isoformat()[5:], today.isoformat()[5:]
+    # Values on hover: one column per day naming every band, top band first.
+    assert (
+        f"<title>{yesterday}: Backlog 0, To do 0, In progress 1, Done 1 (2 tasks)</title>" in flow
+    )
+    assert f"<title>{now}: Backlog 0, To do 1, In progress 1, Done 1 (3 tasks)</title>" in flow
+    assert '<th scope="col">In progress</th>' in flow  # the table view
+
+
+def test_cumulative_flow_downloads_as_csv(busy: Plan, viewer_client, today):
+    snapshots.take(busy.world.workspace, day=today)
+    response = viewer_client.get(team_url(busy) + "export/?table=flow")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows == [
+        ["Day", "Done", "In progress", "To do", "Backlog"],
+        [today.isoformat()[5:], "1", "1", "0", "0"],
+    ]
+
+
+def test_alignment_widget_draws_the_sprints_aligned_share_per_day(busy: Plan, viewer_client, today):
+    snapshots.take(busy.world.workspace, day=today)
+    html = viewer_client.get(team_url(busy)).content.decode()
+    trend = html.split(f'id="chart-alignment-{busy.team.pk}"')[1].split("</figure>")[0]
+    assert f"<title>{today.isoformat()[5:]}: Aligned 30 %</title>" in trend
