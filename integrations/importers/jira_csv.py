@@ -157,8 +157,9 @@ def choices(workspace: Workspace, text: str) -> Choices:
                 guess.update(
                     start=existing.start_date.isoformat(), end=existing.end_date.isoformat()
                 )
-            # An issue's last sprint is the one it is in now; earlier ones were left behind.
-            if position == len(names) - 1:
+            # An unfinished issue's last sprint is the one it is in now, so that one is open;
+            # sprints it left behind, and those only finished issues name, are likely closed.
+            if position == len(names) - 1 and statuses.get(status) != StateCategory.DONE:
                 guess["open"] = True
         name = issue.first("assignee")
         if name and name not in assignees:

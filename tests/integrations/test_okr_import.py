@@ -397,6 +397,8 @@ def test_members_cannot_import_okrs_or_fetch_the_template(world, member_client, 
 
 def test_the_export_page_links_admins_to_the_imports(world, admin_client, viewer_client):
     html = admin_client.get(url(world, "export_index")).content.decode()
+    assert html.count('id="imports"') == 1
+    assert "<title>Export · Acme Inc" in html
     assert url(world, "import_okrs_upload") in html
     assert url(world, "import_okrs_template") in html
     assert (
