@@ -58,7 +58,8 @@ def apply_trigger(*, delivery: InboundDelivery, keys: list[str], trigger: str | 
 
 def integration_actor(integration: Integration) -> Membership | None:
     """Who a move is recorded as: the person who connected the integration while they are
-    still a member who may move tasks, else the workspace's first owner."""
+    still a member who may move tasks, else the workspace's first owner. The history also
+    names the integration event (`via`), so the move is never mistaken for their click."""
     memberships = Membership.objects.for_workspace(integration.workspace_id).select_related(
         "workspace", "user"
     )
@@ -84,5 +85,8 @@ def move_task(*, delivery: InboundDelivery, key: str, category: str) -> bool:
     if state is None or actor is None:
         logger.info("Not moving %s: no %s state or no actor", key, category)
         return False
-    task_transition(actor=actor, task=task, to_state=state)
+    via = " ".join(
+        part for part in (delivery.get_provider_display(), delivery.event, delivery.action) if part
+    )
+    task_transition(actor=actor, task=task, to_state=state, via=via)
     return True

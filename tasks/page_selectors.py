@@ -273,6 +273,8 @@ def history_rows(workspace: Workspace, events: Sequence[TaskEvent]) -> list[Hist
                 name, "Assignee"
             )
             text = f"{label}: {value(name, before)} → {value(name, after)}"
+            if isinstance(after, dict) and after.get("via"):
+                text += f" (via {after['via']})"
         rows.append(HistoryRow(event=event, text=text))
     return list(reversed(rows))
 

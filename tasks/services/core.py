@@ -453,11 +453,20 @@ def task_transition(
     task: Task,
     to_state: WorkflowState,
     expected_version: int | None = None,
+    via: str = "",
 ) -> Task:
-    """Move a task to another column of its own team's workflow."""
+    """Move a task to another column of its own team's workflow.
+
+    `via` names what made the move when it was not the person's own click (an integration:
+    "GitHub pull_request closed"); the history shows it next to the change.
+    """
     require_member(actor)
     apply_changes(
-        actor=actor, task=task, changes={"state": to_state}, expected_version=expected_version
+        actor=actor,
+        task=task,
+        changes={"state": to_state},
+        expected_version=expected_version,
+        extra_after={"via": via[:120]} if via else None,
     )
     return task
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from integrations.models import ExternalLink
 from integrations.selectors import links_for_task
 from tasks.models import StateCategory, TaskEvent
@@ -113,3 +115,24 @@ def test_task_page_selector_finds_the_links_of_a_task(
     task = task_in(world)
     send_pr(fixtures_dir, github, django_capture_on_commit_callbacks, "opened", task.key, "d1")
     assert [link.kind for link in links_for_task(task)] == ["pull_request"]
+
+
+def test_a_move_by_a_pull_request_says_so_in_the_task_history(
+    world, github, fixtures_dir, django_capture_on_commit_callbacks, member_client
+):
+    task = task_in(world, StateCategory.STARTED)
+    send_pr(
+        fixtures_dir,
+        github,
+        django_capture_on_commit_callbacks,
+        "closed",
+        f"{task.key} fix",
+        "d1",
+        merged=True,
+    )
+    [event] = TaskEvent.objects.filter(task=task, kind="state")
+    assert event.after["via"] == "GitHub pull_request closed"
+    page = member_client.get(
+        reverse("tasks:task", kwargs={"slug": world.workspace.slug, "key": task.key})
+    ).content.decode()
+    assert "(via GitHub pull_request closed)" in page
