@@ -255,16 +255,25 @@ def _check_objective(row: OkrRow, period: Period, lookups: _Lookups) -> PlannedO
     return planned
 
 
+DEFAULTS = {"level": ObjectiveLevel.TEAM, "objective_status": ObjectiveStatus.ACTIVE}
+
+
+def _same(name: str, one: str, other: str) -> bool:
+    """Whether two cells mean the same objective value (case and defaults aside)."""
+    default = DEFAULTS.get(name, "")
+    return (one.casefold() or default) == (other.casefold() or default)
+
+
 def _check_repeat(row: OkrRow, planned: PlannedObjective) -> None:
     """A later row of an objective may leave its columns empty, never change them."""
     first = planned.first_row
     for name in OBJECTIVE_FIELDS:
         given = row.values.get(name, "")
-        if given and given.casefold() != first.values.get(name, "").casefold():
+        if given and not _same(name, given, first.values.get(name, "")):
             row.errors.append(
                 f"{LABELS[name].split(' (')[0]} “{given}” differs from line {first.number}, "
                 f"which gives objective “{planned.title}” "
-                f"“{first.values.get(name, '')}”."
+                f"“{first.values.get(name, '') or DEFAULTS.get(name, '')}”."
             )
 
 

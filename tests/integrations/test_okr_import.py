@@ -490,3 +490,15 @@ def test_an_okr_export_imports_back_to_the_same_okrs(
 
     after = _export(admin_client, world)
     assert _without_ids(after) == _without_ids(before)
+
+
+def test_later_rows_may_repeat_an_objective_in_other_words(world, quarter):
+    job = _draft(
+        world,
+        HEADER
+        + "Q3 2026,Fast checkout,,eng,,,Cut latency,number,ms,900,300,,,\n"
+        + "Q3 2026,Fast checkout,Team,ENG,,,Ship it,boolean,,,,0,,\n",
+    )
+    preview = okr_csv.preview(job)
+    assert preview.job_errors() == []
+    assert [o.team for o in preview.objectives] == [world.team]
