@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from alignment.models import Workspace
+from dashboards import duplicates
 from dashboards.models import Finding, Rollup, TeamMetrics
 from dashboards.rollup_math import ITEM, KR, OBJECTIVE, SPRINT, TEAM
 from okrs import progress as okr_math
@@ -38,6 +39,9 @@ class DriftThresholds:
     stale_check_in_days: int = okr_math.STALE_AFTER_DAYS
     scope_added_max: float = 0.2  # points added after start / points committed
     overdue_grace_days: int = 0
+    # Titles at least this alike (pg_trgm similarity, 0.3..1) in two teams: suspected duplicates.
+    duplicate_similarity_min: float = 0.7
+    duplicate_window_days: int = 30  # only tasks created or changed this recently look for pairs
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any] | None) -> DriftThresholds:
@@ -344,6 +348,42 @@ def _scope_added(workspace: Workspace, thresholds: DriftThresholds, now: Any) ->
     return found
 
 
+def _duplicate_work(workspace: Workspace, thresholds: DriftThresholds, now: Any) -> list[Finding]:
+    """Open tasks of two teams with near-equal titles, serving the same thing or nothing."""
+    found = []
+    minimum = duplicates.effective_minimum(thresholds.duplicate_similarity_min)
+    for pair in duplicates.suspected_duplicates(
+        workspace,
+        minimum=minimum,
+        window_days=thresholds.duplicate_window_days,
+        now=now,
+    ):
+        evidence: list[tuple[str, int]] = [
+            (TASK, pair.other_id),
+            (TEAM, pair.task_team_id),
+            (TEAM, pair.other_team_id),
+        ]
+        if pair.shared is not None:
+            evidence.append(pair.shared)
+        found.append(
+            _finding(
+                workspace,
+                "duplicate_work",
+                okr_math.AT_RISK,
+                (TASK, pair.task_id),
+                team_id=pair.task_team_id,
+                numbers={
+                    "similarity": pair.similarity,
+                    "minimum": minimum,
+                    "link": float(pair.link),
+                },
+                evidence=evidence,
+                now=now,
+            )
+        )
+    return found
+
+
 def compute_findings(workspace: Workspace, *, now: Any = None) -> list[Finding]:
     """Every finding of a workspace, unsaved."""
     now = now or timezone.now()
@@ -356,6 +396,7 @@ def compute_findings(workspace: Workspace, *, now: Any = None) -> list[Finding]:
         *_overdue_items(workspace, thresholds, now),
         *_blocked_chains(workspace, now),
         *_scope_added(workspace, thresholds, now),
+        *_duplicate_work(workspace, thresholds, now),
     ]
 
 

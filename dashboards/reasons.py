@@ -74,10 +74,11 @@ class Names:
                 url = _url("okrs:objective_detail", slug=slug, objective_id=objective_id)
                 add("key_result", pk, title, f"{url}#kr-{pk}" if url else None)
         if wanted.get("roadmap_item"):
-            for pk, title in RoadmapItem.objects.filter(
+            for pk, title, roadmap_id in RoadmapItem.objects.filter(
                 workspace=workspace, pk__in=wanted["roadmap_item"]
-            ).values_list("id", "title"):
-                add("roadmap_item", pk, title, None)
+            ).values_list("id", "title", "roadmap_id"):
+                url = _url("roadmaps:timeline", slug=slug, roadmap_id=roadmap_id)
+                add("roadmap_item", pk, title, f"{url}#item-{pk}" if url else None)
         if wanted.get("sprint"):
             for pk, name, team_id in Sprint.objects.filter(
                 workspace=workspace, pk__in=wanted["sprint"]
@@ -199,7 +200,37 @@ def finding_sentence(finding: Finding, names: Names) -> str:
             f"{_n(n['committed_points'])} committed) after it started; the limit is "
             f"{_pct(n['limit'])}."
         )
+    if code == "duplicate_work":
+        return _duplicate_sentence(finding, n, names, subject)
     return code.replace("_", " ").capitalize() + "."
+
+
+# How the two tasks of a duplicate_work finding relate to the plan (dashboards.duplicates).
+DUPLICATE_LINKS = {
+    0: "Neither is linked to a roadmap item.",
+    1: "Both belong to the roadmap item {shared}.",
+    2: "Both serve the key result {shared}.",
+    3: "Only one of them is linked to a roadmap item.",
+}
+
+
+def _plain(names: Names, kind: str, node_id: int) -> str:
+    link = names.get(kind, node_id)
+    return link.label if link else f"{kind.replace('_', ' ')} {node_id}"
+
+
+def _duplicate_sentence(finding: Finding, n: _Numbers, names: Names, subject: str) -> str:
+    evidence = [(str(k), int(i)) for k, i in finding.evidence]
+    others = [i for k, i in evidence if k == "task"]
+    teams = [_plain(names, "team", i) for k, i in evidence if k == "team"] + ["another team"] * 2
+    shared = next(((k, i) for k, i in evidence if k in ("roadmap_item", "key_result")), None)
+    other = names.label("task", others[0]) if others else "another task"
+    link = DUPLICATE_LINKS.get(int(n["link"]), "")
+    return (
+        f"{subject} ({teams[0]}) and {other} ({teams[1]}) look like the same work in two "
+        f"teams: their titles are {_pct(n['similarity'])} alike (the threshold is "
+        f"{_pct(n['minimum'])}). " + link.format(shared=names.label(*shared) if shared else "")
+    ).strip()
 
 
 def finding_keys(findings: Iterable[Finding]) -> list[Key]:
