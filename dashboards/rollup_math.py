@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from dashboards.models import Basis, NodeKind, Rollup
@@ -48,7 +49,7 @@ COMPARED_FIELDS = [f for f in ROW_FIELDS if f not in ("workspace", "computed_at"
 
 
 def q4(value: float | Decimal) -> Decimal:
-    return Decimal(str(value)).quantize(FOUR)
+    return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(FOUR)
 
 
 def q3(value: Decimal | int) -> Decimal:
@@ -125,7 +126,8 @@ def _row(
     extra_reasons: Sequence[math.Reason] = (),
     now: Any = None,
 ) -> Rollup:
-    return Rollup(
+    return new_rollup(
+        id=None,
         workspace_id=workspace_id,
         kind=kind,
         node_id=node_id,
@@ -144,6 +146,25 @@ def _row(
         inputs=_keys(inputs),
         computed_at=now or timezone.now(),
     )
+
+
+ROLLUP_ATTNAMES = frozenset(f.attname for f in Rollup._meta.concrete_fields)
+
+
+def new_rollup(**values: Any) -> Rollup:
+    """An unsaved Rollup from every concrete field's value, without `Model.__init__`.
+
+    A full recompute builds one row per node (about 20,000 at a million tasks) and usually
+    writes none of them; `Model.__init__` (field defaults, signals, kwargs matching) was a
+    quarter of its time. The result is the same unsaved instance `Rollup(**values)` gives:
+    every attname set, a fresh `_state` (adding, no database).
+    """
+    if values.keys() != ROLLUP_ATTNAMES:
+        raise TypeError(f"new_rollup needs exactly {sorted(ROLLUP_ATTNAMES)}")
+    row = Rollup.__new__(Rollup)
+    row._state = ModelState()
+    row.__dict__.update(values)
+    return row
 
 
 def _pace_status(

@@ -1,19 +1,22 @@
-"""Loading a pass of rollups: seeds, the bulk queries per level, and writing rows."""
+"""A pass of rollups: what is stale (`Seeds`), the rows read and built (`Pass`), writing them.
+
+The levels themselves live in rollup_work.py (roadmap items, sprints, teams) and rollup_okr.py
+(key results and objectives); rollups.py holds the entry points.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 
-from alignment.models import Team
-from dashboards.models import NodeKind, Rollup
+from alignment import events
+from dashboards.events import RollupChanged
+from dashboards.models import Rollup
 from dashboards.rollup_math import (
     COMPARED_FIELDS,
     ITEM,
@@ -23,24 +26,18 @@ from dashboards.rollup_math import (
     SPRINT,
     TASK,
     TEAM,
-    ZERO,
-    ItemFacts,
     Key,
-    OkrInputs,
-    SprintFacts,
-    Work,
-    item_rollup,
-    key_result_rollup,
-    objective_rollup,
-    sprint_rollup,
-    team_rollup,
 )
 from okrs import progress as math
-from okrs.models import KeyResult, Objective, ObjectiveStatus
-from roadmaps.models import KeyResultLink, RoadmapItem
-from tasks.models import Sprint, SprintStatus, StateCategory, Task
+from okrs.models import Objective
 
-# ---- loading and writing -----------------------------------------------------------------------
+# A queue kind besides the node kinds and "task": a roadmap item whose key result links (so
+# its alignment) or existence changed. Such an item also refreshes every sprint holding its
+# tasks; a plain task change refreshes only the task's own sprint.
+REALIGN = "item_links"
+PROGRESS_AT = COMPARED_FIELDS.index("progress")
+STATUS_AT = COMPARED_FIELDS.index("status")
+Compared = tuple[Any, ...]
 
 
 @dataclass
@@ -49,13 +46,21 @@ class Seeds:
 
     tasks: set[int] = field(default_factory=set)
     items: set[int] = field(default_factory=set)
+    realigned: set[int] = field(default_factory=set)
     sprints: set[int] = field(default_factory=set)
     teams: set[int] = field(default_factory=set)
     key_results: set[int] = field(default_factory=set)
     objectives: set[int] = field(default_factory=set)
+    # Key result → its objective, where a level above already read it (saves a lookup).
+    objective_of_kr: dict[int, int] = field(default_factory=dict)
 
     def add(self, kind: str, node_id: int | None) -> None:
         if node_id is None:
+            return
+        node_id = int(node_id)
+        if kind == REALIGN:
+            self.realigned.add(node_id)
+            self.items.add(node_id)
             return
         bucket = {
             TASK: self.tasks,
@@ -66,7 +71,7 @@ class Seeds:
             OBJECTIVE: self.objectives,
         }.get(kind)
         if bucket is not None:
-            bucket.add(int(node_id))
+            bucket.add(node_id)
 
     @classmethod
     def of(cls, pairs: Iterable[tuple[str, int | None]]) -> Seeds:
@@ -83,7 +88,11 @@ class Seeds:
 
 @dataclass
 class Pass:
-    """One refresh: the rows built so far (read before the stored ones) and what to write."""
+    """One refresh: the rows built so far (read before the stored ones) and what to write.
+
+    An incremental pass reads stored rows only for the nodes it touches, a level at a time
+    (`load`); a full pass reads every stored row of the workspace once, when it saves.
+    """
 
     workspace_id: int
     today: date
@@ -92,50 +101,41 @@ class Pass:
     full: bool = False
     fresh: dict[Key, Rollup] = field(default_factory=dict)
     gone: set[Key] = field(default_factory=set)
-    old: dict[Key, Rollup] = field(default_factory=dict)
+    stored: dict[Key, Rollup] = field(default_factory=dict)
+    looked: set[Key] = field(default_factory=set)
 
-    def load_old_many(self, wanted: Mapping[str, Iterable[int]]) -> None:
-        """`load_old` for several kinds in one query."""
-        condition = Q(pk__in=[])
+    def load(self, wanted: Mapping[str, Iterable[int]]) -> None:
+        """Stored rows of these nodes in one query, skipping nodes already looked up."""
+        if self.full:
+            return
+        condition: Q | None = None
         for kind, ids in wanted.items():
-            missing = [i for i in set(ids) if (kind, i) not in self.old]
+            missing = [i for i in set(ids) if (kind, i) not in self.looked]
             if missing:
-                condition |= Q(kind=kind, node_id__in=missing)
-        if self.full or condition == Q(pk__in=[]):
+                self.looked.update((kind, i) for i in missing)
+                clause = Q(kind=kind, node_id__in=missing)
+                condition = clause if condition is None else condition | clause
+        if condition is None:
             return
-        for row in Rollup.objects.filter(condition).order_by():
-            self.old[(row.kind, row.node_id)] = row
-
-    def load_old(self, kind: str, ids: Iterable[int]) -> None:
-        """Stored rows of these nodes (for the nodes they used to feed); one query."""
-        wanted = [i for i in set(ids) if (kind, i) not in self.old]
-        if self.full or not wanted:
-            return
-        for row in Rollup.objects.filter(kind=kind, node_id__in=wanted):
-            self.old[(kind, row.node_id)] = row
+        for row in Rollup.objects.filter(condition, workspace_id=self.workspace_id).order_by():
+            self.stored[(row.kind, row.node_id)] = row
 
     def old_feeds(self, kind: str, ids: Iterable[int]) -> list[Key]:
+        """The nodes these nodes fed when last stored (call `load` for them first)."""
         found: list[Key] = []
         for node_id in ids:
-            row = self.old.get((kind, node_id))
+            row = self.stored.get((kind, node_id))
             if row is not None:
                 found.extend((k, int(i)) for k, i in row.feeds)
         return found
 
-    def rows(self, kind: str, ids: Iterable[int]) -> dict[int, Rollup]:
-        """Rows of these nodes: from this pass when built here, else stored; one query."""
-        result: dict[int, Rollup] = {}
-        missing = []
-        for node_id in set(ids):
-            row = self.fresh.get((kind, node_id))
-            if row is not None:
-                result[node_id] = row
-            elif (kind, node_id) not in self.gone:
-                missing.append(node_id)
-        if missing and not self.full:
-            for row in Rollup.objects.filter(kind=kind, node_id__in=missing):
-                result[row.node_id] = row
-        return result
+    def row(self, kind: str, node_id: int) -> Rollup | None:
+        """A node's row: built in this pass, else (incremental) the stored one."""
+        key = (kind, node_id)
+        found = self.fresh.get(key)
+        if found is not None or self.full or key in self.gone:
+            return found
+        return self.stored.get(key)
 
     def put(self, row: Rollup) -> None:
         self.fresh[(row.kind, row.node_id)] = row
@@ -143,342 +143,103 @@ class Pass:
     def drop(self, kind: str, ids: Iterable[int]) -> None:
         self.gone.update((kind, i) for i in ids)
 
-    def save(self) -> None:
-        """Upsert every fresh row and delete the rows of nodes that no longer exist.
-
-        A full pass first reads what is stored (one narrow query) and writes only the rows
-        that differ: a repair of a healthy workspace writes nothing.
-        """
-        rows = list(self.fresh.values())
-        if self.full and rows:
-            stored = {
-                (values[0], values[1]): values[2:]
+    def _before(self) -> dict[Key, tuple[int, Compared]]:
+        """(row id, compared values) of the stored rows this pass may change."""
+        if self.full:
+            return {
+                (values[1], values[2]): (values[0], values[3:])
                 for values in Rollup.objects.filter(workspace_id=self.workspace_id)
                 .order_by()
-                .values_list("kind", "node_id", *COMPARED_FIELDS)
+                .values_list("id", "kind", "node_id", *COMPARED_FIELDS)
             }
-            rows = [
-                r
-                for r in rows
-                if stored.get((r.kind, r.node_id))
-                != tuple(getattr(r, name) for name in COMPARED_FIELDS)
-            ]
-        if rows:
+        self.load(_by_kind([*self.fresh, *self.gone]))
+        return {key: (row.pk, _compared(row)) for key, row in self.stored.items()}
+
+    def save(self) -> int:
+        """Write the rows that differ from the stored ones, delete the rows of nodes that are
+        gone, and publish `RollupChanged` for every node whose progress or status moved.
+
+        Call inside the transaction that should hold the writes: in-transaction subscribers
+        write their outbox rows there, after-commit ones run once it commits. A repair of a
+        healthy workspace writes nothing and publishes nothing.
+        """
+        before = self._before()
+        changed = [
+            row
+            for key, row in self.fresh.items()
+            if (known := before.get(key)) is None or known[1] != _compared(row)
+        ]
+        if changed:
             Rollup.objects.bulk_create(
-                rows,
+                changed,
                 batch_size=1000,
                 update_conflicts=True,
                 unique_fields=["kind", "node_id"],
                 update_fields=[f if f != "workspace" else "workspace_id" for f in ROW_FIELDS],
             )
         if self.full:
-            kept: dict[str, list[int]] = defaultdict(list)
-            for kind, node_id in self.fresh:
-                kept[kind].append(node_id)
-            for kind in NodeKind.values:
-                Rollup.objects.filter(workspace_id=self.workspace_id, kind=kind).exclude(
-                    node_id__in=kept.get(kind, [])
-                ).delete()
-        elif self.gone:
-            by_kind: dict[str, list[int]] = defaultdict(list)
-            for kind, node_id in self.gone:
-                by_kind[kind].append(node_id)
-            condition = Q(pk__in=[])
-            for kind, ids in by_kind.items():
-                condition |= Q(kind=kind, node_id__in=ids)
-            Rollup.objects.filter(condition, workspace_id=self.workspace_id).delete()
+            removed = [key for key in before if key not in self.fresh]
+        else:
+            removed = [key for key in self.gone if key in before]
+        if removed:
+            Rollup.objects.filter(
+                workspace_id=self.workspace_id, pk__in=[before[key][0] for key in removed]
+            ).delete()
+        self._publish(before, changed, removed)
+        return len(self.fresh)
 
-
-def _work_rows(workspace_id: int, condition: Q | None) -> list[dict[str, Any]]:
-    """Done/total points and counts per (roadmap item, sprint): the one aggregate over tasks."""
-    decimal = DecimalField(max_digits=14, decimal_places=3)
-    done = Q(state_category=StateCategory.DONE)
-    tasks = Task.objects.filter(workspace_id=workspace_id).exclude(
-        state_category=StateCategory.CANCELED
-    )
-    if condition is not None:
-        tasks = tasks.filter(condition)
-    else:
-        tasks = tasks.filter(Q(roadmap_item_id__isnull=False) | Q(sprint_id__isnull=False))
-    rows: Any = (
-        tasks.values("roadmap_item_id", "sprint_id")
-        .order_by()
-        .annotate(
-            total_points=Coalesce(Sum("estimate"), Value(ZERO), output_field=decimal),
-            done_points=Coalesce(Sum("estimate", filter=done), Value(ZERO), output_field=decimal),
-            total_count=Count("id"),
-            done_count=Count("id", filter=done),
-        )
-    )
-    return list(rows)
-
-
-def _work_of(row: Mapping[str, Any]) -> Work:
-    return Work(
-        done_points=Decimal(row["done_points"] or 0),
-        total_points=Decimal(row["total_points"] or 0),
-        done_count=int(row["done_count"]),
-        total_count=int(row["total_count"]),
-    )
-
-
-def _aligned_items(workspace_id: int, item_ids: set[int] | None) -> set[int]:
-    """Items linked to a key result of an active objective: work that traces to an active KR."""
-    links = KeyResultLink.objects.filter(
-        workspace_id=workspace_id, key_result__objective__status=ObjectiveStatus.ACTIVE
-    )
-    if item_ids is not None:
-        if not item_ids:
-            return set()
-        links = links.filter(item_id__in=item_ids)
-    return set(links.values_list("item_id", flat=True))
-
-
-def _work_levels(p: Pass, seeds: Seeds) -> None:
-    """Roadmap items, sprints and teams; adds the key results the items feed to `seeds`."""
-    items: set[int] | None = None if p.full else set(seeds.items)
-    sprints: set[int] | None = None if p.full else set(seeds.sprints)
-    teams: set[int] | None = None if p.full else set(seeds.teams)
-    if items is not None and sprints is not None:
-        # Nodes the stale items used to feed: an unlinked KR, a sprint their tasks left.
-        p.load_old(ITEM, items)
-        for kind, node_id in p.old_feeds(ITEM, items):
-            if kind == KR:
-                seeds.key_results.add(node_id)
-            elif kind == SPRINT:
-                sprints.add(node_id)
-    by_item: dict[int, Work] = defaultdict(Work)
-    sprints_of_item: dict[int, set[int]] = defaultdict(set)
-    by_sprint: dict[int, list[tuple[int | None, Work]]] = defaultdict(list)
-
-    def collect(rows: Iterable[dict[str, Any]], *, seen_sprints: set[int] | None) -> None:
-        for row in rows:
-            item_id, sprint_id, work = row["roadmap_item_id"], row["sprint_id"], _work_of(row)
-            if item_id is not None and (items is None or item_id in items):
-                by_item[item_id].add(work)
-                if sprint_id is not None:
-                    sprints_of_item[item_id].add(sprint_id)
-            if sprint_id is not None and (seen_sprints is None or sprint_id in seen_sprints):
-                by_sprint[sprint_id].append((item_id, work))
-
-    if items is None or sprints is None:
-        collect(_work_rows(p.workspace_id, None), seen_sprints=None)
-    elif items or sprints:
-        condition = Q(roadmap_item_id__in=items) | Q(sprint_id__in=sprints)
-        collect(_work_rows(p.workspace_id, condition), seen_sprints=set(sprints))
-        # Sprints holding the stale items' tasks: their alignment may have changed.
-        extra = {s for i in items for s in sprints_of_item.get(i, ())} - sprints
-        if extra:
-            sprints |= extra
-            rows = _work_rows(p.workspace_id, Q(sprint_id__in=extra))
-            for row in rows:
-                by_sprint[row["sprint_id"]].append((row["roadmap_item_id"], _work_of(row)))
-
-    # Roadmap items.
-    item_qs = RoadmapItem.objects.filter(workspace_id=p.workspace_id)
-    if items is not None:
-        item_qs = item_qs.filter(pk__in=items)
-    facts = (
-        [
-            ItemFacts(r["id"], p.workspace_id, r["start_date"], r["target_date"], r["status"])
-            for r in item_qs.values("id", "start_date", "target_date", "status")
-        ]
-        if items is None or items
-        else []
-    )
-    found_items = {f.id for f in facts}
-    linked_item_ids = found_items | {i for rows in by_sprint.values() for i, _ in rows if i}
-    links = KeyResultLink.objects.filter(workspace_id=p.workspace_id)
-    if not p.full:
-        links = links.filter(item_id__in=linked_item_ids)
-    link_rows = (
-        list(links.values_list("item_id", "key_result_id", "key_result__objective__status"))
-        if p.full or linked_item_ids
-        else []
-    )
-    krs_of_item: dict[int, set[int]] = defaultdict(set)
-    aligned: set[int] = set()
-    for item_id, kr_id, objective_status in link_rows:
-        krs_of_item[item_id].add(kr_id)
-        if objective_status == ObjectiveStatus.ACTIVE:
-            aligned.add(item_id)
-    if items is not None:
-        p.drop(ITEM, items - found_items)
-    for item in facts:
-        feeds = [(KR, k) for k in krs_of_item.get(item.id, ())]
-        feeds += [(SPRINT, s) for s in sprints_of_item.get(item.id, ())]
-        p.put(
-            item_rollup(
-                item,
-                by_item.get(item.id, Work()),
-                feeds=feeds,
-                today=p.today,
-                thresholds=p.thresholds,
-                now=p.now,
-            )
-        )
-        seeds.key_results.update(krs_of_item.get(item.id, ()))
-
-    # Sprints.
-    sprint_qs = Sprint.objects.filter(workspace_id=p.workspace_id)
-    if sprints is not None:
-        sprint_qs = sprint_qs.filter(pk__in=sprints)
-    sprint_facts = (
-        [
-            SprintFacts(
-                r["id"], p.workspace_id, r["team_id"], r["start_date"], r["end_date"], r["status"]
-            )
-            for r in sprint_qs.values("id", "team_id", "start_date", "end_date", "status")
-        ]
-        if sprints is None or sprints
-        else []
-    )
-    if sprints is not None and teams is not None:
-        p.load_old(SPRINT, sprints)
-        p.drop(SPRINT, sprints - {s.id for s in sprint_facts})
-        teams.update(i for kind, i in p.old_feeds(SPRINT, sprints) if kind == TEAM)
-    for sprint in sprint_facts:
-        total = Work()
-        inputs: set[Key] = set()
-        for member_id, work in by_sprint.get(sprint.id, []):
-            if member_id is not None:
-                inputs.add((ITEM, member_id))
-                if member_id in aligned:
-                    total.aligned_points += work.total_points
-            total.add(work)
-        p.put(
-            sprint_rollup(
-                sprint, total, inputs=inputs, today=p.today, thresholds=p.thresholds, now=p.now
-            )
-        )
-        if teams is not None:
-            teams.add(sprint.team_id)
-
-    # Teams: the numbers of their active sprint.
-    team_qs = Team.objects.filter(workspace_id=p.workspace_id)
-    active_qs = Sprint.objects.filter(workspace_id=p.workspace_id, status=SprintStatus.ACTIVE)
-    if teams is not None:
-        if not teams:
-            return
-        team_qs = team_qs.filter(pk__in=teams)
-        active_qs = active_qs.filter(team_id__in=teams)
-    team_ids = set(team_qs.values_list("id", flat=True))
-    active = dict(active_qs.values_list("team_id", "id"))
-    if teams is not None:
-        p.drop(TEAM, teams - team_ids)
-    sprint_rows = p.rows(SPRINT, active.values())
-    for team_id in sorted(team_ids):
-        sprint_id = active.get(team_id)
-        active_row = sprint_rows.get(sprint_id) if sprint_id else None
-        p.put(team_rollup(p.workspace_id, team_id, active_row, now=p.now))
-
-
-def _okr_levels(p: Pass, seeds: Seeds) -> None:
-    """Objectives with all their key results, then the objectives they are aligned under."""
-    objectives_qs = Objective.objects.filter(workspace_id=p.workspace_id).select_related(
-        "period", "parent_key_result"
-    )
-    if p.full:
-        todo: set[int] | None = None
-    else:
-        todo = set(seeds.objectives)
-        if seeds.key_results:
-            found = dict(
-                KeyResult.objects.filter(pk__in=seeds.key_results).values_list("id", "objective_id")
-            )
-            todo.update(found.values())
-            gone = seeds.key_results - set(found)
-            p.load_old(KR, gone)
-            p.drop(KR, gone)
-            todo.update(i for k, i in p.old_feeds(KR, gone) if k == OBJECTIVE)
-    rounds = 0
-    while todo is None or todo:
-        rounds += 1
-        batch = objectives_qs if todo is None else objectives_qs.filter(pk__in=todo)
-        objectives = {o.pk: o for o in batch}
-        ids = set(objectives) if todo is None else set(todo)
-        if todo is not None:
-            p.drop(OBJECTIVE, ids - set(objectives))
-        krs = list(
-            KeyResult.objects.filter(objective_id__in=list(objectives)).order_by("position", "id")
-            if todo is not None
-            else KeyResult.objects.filter(workspace_id=p.workspace_id).order_by("position", "id")
-        )
-        kr_ids = [kr.pk for kr in krs]
-        if todo is not None:
-            p.load_old_many({OBJECTIVE: ids, KR: kr_ids})
-        links: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
-        link_qs = KeyResultLink.objects.filter(workspace_id=p.workspace_id)
-        if todo is not None:
-            link_qs = link_qs.filter(key_result_id__in=kr_ids)
-        for kr_id, item_id, weight in link_qs.order_by("id").values_list(
-            "key_result_id", "item_id", "weight"
-        ):
-            links[kr_id].append((weight, item_id))
-        item_rows = p.rows(ITEM, {i for pairs in links.values() for _, i in pairs})
-        children_kr = [kr.pk for kr in krs if kr.source == math.CHILDREN]
-        aligned_of: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
-        if children_kr:
-            aligned_qs = Objective.objects.live().filter(parent_key_result_id__in=children_kr)
-            for obj_id, weight, parent_kr in aligned_qs.order_by("id").values_list(
-                "id", "weight", "parent_key_result_id"
-            ):
-                aligned_of[parent_kr].append((weight, obj_id))
-        # Objectives of this batch aligned under a KR of this batch go first (children first).
-        owner_of_kr = {kr.pk: kr.objective_id for kr in krs}
-        order = _children_first(objectives, owner_of_kr)
-        krs_of: dict[int, list[KeyResult]] = defaultdict(list)
-        for kr in krs:
-            krs_of[kr.objective_id].append(kr)
-        for objective_id in order:
-            objective = objectives[objective_id]
-            child_rows = p.rows(
-                OBJECTIVE, {o for kr in krs_of[objective_id] for _, o in aligned_of.get(kr.pk, [])}
-            )
-            inputs = OkrInputs(
-                links={
-                    kr.pk: [(w, item_rows[i]) for w, i in links.get(kr.pk, []) if i in item_rows]
-                    for kr in krs_of[objective_id]
-                },
-                aligned={
-                    kr.pk: [
-                        (w, child_rows[o]) for w, o in aligned_of.get(kr.pk, []) if o in child_rows
-                    ]
-                    for kr in krs_of[objective_id]
-                },
-            )
-            pairs = []
-            for kr in krs_of[objective_id]:
-                kr.objective = objective
-                row = key_result_rollup(
-                    kr, objective, inputs, today=p.today, thresholds=p.thresholds, now=p.now
+    def _publish(
+        self,
+        before: Mapping[Key, tuple[int, Compared]],
+        changed: Iterable[Rollup],
+        removed: Iterable[Key],
+    ) -> None:
+        found: list[RollupChanged] = []
+        for row in changed:
+            known = before.get((row.kind, row.node_id))
+            progress, status = (known[1][PROGRESS_AT], known[1][STATUS_AT]) if known else (None, "")
+            if known is None or progress != row.progress or status != row.status:
+                found.append(
+                    RollupChanged(
+                        workspace_id=self.workspace_id,
+                        kind=row.kind,
+                        node_id=row.node_id,
+                        progress_before=_text(progress),
+                        progress_after=_text(row.progress),
+                        status_before=status,
+                        status_after=row.status,
+                    )
                 )
-                p.put(row)
-                pairs.append((kr, row))
-            p.put(
-                objective_rollup(
-                    objective, pairs, today=p.today, thresholds=p.thresholds, now=p.now
+        for kind, node_id in removed:
+            values = before[(kind, node_id)][1]
+            found.append(
+                RollupChanged(
+                    workspace_id=self.workspace_id,
+                    kind=kind,
+                    node_id=node_id,
+                    progress_before=_text(values[PROGRESS_AT]),
+                    progress_after=None,
+                    status_before=values[STATUS_AT],
+                    status_after="",
                 )
             )
-        if todo is None or rounds > 50:
-            break
-        parents_kr: set[int] = {
-            o.parent_key_result_id for o in objectives.values() if o.parent_key_result_id
-        }
-        parents_kr |= {i for k, i in p.old_feeds(OBJECTIVE, ids) if k == KR}
-        known = {
-            o.parent_key_result_id: o.parent_key_result.objective_id
-            for o in objectives.values()
-            if o.parent_key_result is not None
-        }
-        nxt = {known[k] for k in parents_kr if k in known}
-        unknown = parents_kr - set(known)  # an old parent KR: the objective was re-aligned
-        if unknown:
-            nxt |= set(
-                KeyResult.objects.filter(pk__in=unknown).values_list("objective_id", flat=True)
-            )
-        # Within a batch parents come after their children, so only outside ones remain.
-        todo = nxt - set(objectives)
+        for event in sorted(found, key=lambda e: (e.kind, e.node_id)):
+            events.publish_on_commit(event)
+
+
+def _compared(row: Rollup) -> Compared:
+    return tuple(getattr(row, name) for name in COMPARED_FIELDS)
+
+
+def _text(progress: Decimal | None) -> str | None:
+    return None if progress is None else str(Decimal(progress).quantize(Decimal("0.0001")))
+
+
+def _by_kind(keys: Iterable[Key]) -> dict[str, list[int]]:
+    grouped: dict[str, list[int]] = {}
+    for kind, node_id in keys:
+        grouped.setdefault(kind, []).append(node_id)
+    return grouped
 
 
 def _children_first(

@@ -27,7 +27,9 @@ from django.utils import timezone
 from alignment.models import Workspace
 from dashboards.models import Rollup
 from dashboards.rollup_math import COMPARED_FIELDS, ITEM, KR, SPRINT, TEAM, Key
-from dashboards.rollup_passes import Pass, Seeds, _okr_levels, _work_levels
+from dashboards.rollup_okr import okr_levels
+from dashboards.rollup_passes import Pass, Seeds
+from dashboards.rollup_work import work_levels
 from okrs import progress as math
 from roadmaps.models import KeyResultLink
 from tasks.models import Task
@@ -35,24 +37,30 @@ from tasks.models import Task
 # ---- public entry points ---------------------------------------------------------------------
 
 
-def _expand(workspace_id: int, seeds: Seeds) -> None:
+def _expand(p: Pass, seeds: Seeds) -> None:
     """Resolve tasks to their nodes; changed KRs and objectives reach the items linked to them
     (an archived objective or a deleted KR changes which sprint work counts as aligned)."""
     if seeds.tasks:
         for item_id, sprint_id, team_id in Task.objects.filter(
-            workspace_id=workspace_id, pk__in=seeds.tasks
+            workspace_id=p.workspace_id, pk__in=seeds.tasks
         ).values_list("roadmap_item_id", "sprint_id", "team_id"):
             seeds.add(ITEM, item_id)
             seeds.add(SPRINT, sprint_id)
             seeds.add(TEAM, team_id)
     if seeds.key_results or seeds.objectives:
-        linked = KeyResultLink.objects.filter(workspace_id=workspace_id).filter(
+        linked = KeyResultLink.objects.filter(workspace_id=p.workspace_id).filter(
             Q(key_result_id__in=seeds.key_results)
             | Q(key_result__objective_id__in=seeds.objectives)
         )
-        seeds.items.update(linked.values_list("item_id", flat=True))
-        for row in Rollup.objects.filter(kind=KR, node_id__in=seeds.key_results):
-            seeds.items.update(int(i) for k, i in row.inputs if k == ITEM)
+        realigned = set(linked.values_list("item_id", flat=True))
+        # A deleted KR's links are gone with it: its stored row still names its items.
+        p.load({KR: seeds.key_results})
+        for kr_id in seeds.key_results:
+            row = p.stored.get((KR, kr_id))
+            if row is not None:
+                realigned.update(int(i) for k, i in row.inputs if k == ITEM)
+        seeds.realigned |= realigned
+        seeds.items |= realigned
 
 
 def _pass(workspace: Workspace, *, today: date | None, full: bool) -> Pass:
@@ -71,11 +79,10 @@ def refresh(workspace: Workspace, seeds: Seeds, *, today: date | None = None) ->
     if not seeds:
         return 0
     p = _pass(workspace, today=today, full=False)
-    _expand(workspace.pk, seeds)
-    _work_levels(p, seeds)
-    _okr_levels(p, seeds)
-    p.save()
-    return len(p.fresh)
+    _expand(p, seeds)
+    work_levels(p, seeds)
+    okr_levels(p, seeds)
+    return p.save()
 
 
 def refresh_ancestors_of_task(task_id: int, *, today: date | None = None) -> int:
@@ -91,8 +98,8 @@ def compute_all(workspace: Workspace, *, today: date | None = None) -> dict[Key,
     """Every node's row of a workspace, computed from source rows and not saved."""
     p = _pass(workspace, today=today, full=True)
     seeds = Seeds()
-    _work_levels(p, seeds)
-    _okr_levels(p, seeds)
+    work_levels(p, seeds)
+    okr_levels(p, seeds)
     return p.fresh
 
 
@@ -101,8 +108,7 @@ def recompute_all(workspace: Workspace, *, today: date | None = None) -> int:
     """Recompute every node of a workspace from source rows (repair); rows written."""
     p = _pass(workspace, today=today, full=True)
     p.fresh = compute_all(workspace, today=p.today)
-    p.save()
-    return len(p.fresh)
+    return p.save()
 
 
 def comparable(row: Rollup) -> dict[str, Any]:

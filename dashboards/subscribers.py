@@ -7,6 +7,7 @@ from typing import Any
 
 from dashboards import queue
 from dashboards.rollup_math import ITEM, KR, OBJECTIVE, SPRINT, TASK, TEAM
+from dashboards.rollup_passes import REALIGN
 from okrs.events import KeyResultChanged, KeyResultCheckedIn, ObjectiveChanged, PeriodClosed
 from okrs.models import Objective
 from roadmaps.events import KeyResultLinksChanged, RoadmapItemChanged
@@ -87,11 +88,13 @@ def on_period_closed(event: PeriodClosed) -> None:
 
 
 def on_item_changed(event: RoadmapItemChanged) -> None:
-    queue.enqueue(event.workspace_id, [(ITEM, event.item_id)])
+    # REALIGN: a deleted item's tasks leave it, so every sprint holding them recounts.
+    queue.enqueue(event.workspace_id, [(REALIGN, event.item_id)])
 
 
 def on_links_changed(event: KeyResultLinksChanged) -> None:
-    queue.enqueue(event.workspace_id, [(ITEM, event.item_id), (KR, event.key_result_id)])
+    # REALIGN: the sprints holding the item's tasks recount their aligned points.
+    queue.enqueue(event.workspace_id, [(REALIGN, event.item_id), (KR, event.key_result_id)])
 
 
 SUBSCRIPTIONS: list[tuple[type, Any]] = [

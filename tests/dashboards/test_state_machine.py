@@ -21,13 +21,14 @@ from alignment.models import Team
 from dashboards import rollups
 from dashboards.models import Rollup
 from okrs import services as okr_services
+from okrs.models import ObjectiveStatus
 from roadmaps import services as roadmap_services
-from roadmaps.models import KeyResultLink
+from roadmaps.models import KeyResultLink, RoadmapItem
 from tasks import services as task_services
 from tasks.models import StateCategory, Task
 from tests.dashboards.conftest import Plan
 from tests.factories import TeamFactory
-from tests.factories.work import state_of
+from tests.factories.work import RoadmapItemFactory, state_of
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,14 @@ class RollupMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.actor = self.plan.world.member
-        self.items = [self.plan.item_a, self.plan.item_b, self.plan.item_loose, None]
+        # A spare item linked to a KR, with work in the sprint, that a rule may delete.
+        self.spare: RoadmapItem | None = RoadmapItemFactory(
+            roadmap=self.plan.item_a.roadmap, title="Spare"
+        )
+        KeyResultLink.objects.create(
+            workspace=self.plan.world.workspace, item=self.spare, key_result=self.plan.manual
+        )
+        self.items = [self.plan.item_a, self.plan.item_b, self.plan.item_loose, None, self.spare]
         self.sprints = [self.plan.sprint, self.plan.next_sprint, None]
         self.key_results = [self.plan.from_work, self.plan.manual, self.plan.from_teams]
         # Each example runs in a savepoint rolled back at teardown: every run starts equal.
@@ -70,7 +78,7 @@ class RollupMachine(RuleBasedStateMachine):
         return data.draw(st.sampled_from(tasks)) if tasks else None
 
     @rule(
-        item=st.integers(0, 3),
+        item=st.integers(0, 4),
         sprint=st.integers(0, 2),
         estimate=ESTIMATES,
         category=st.sampled_from(CATEGORIES),
@@ -106,7 +114,7 @@ class RollupMachine(RuleBasedStateMachine):
         with committed():
             task_services.task_update(actor=self.actor, task=task, estimate=estimate)
 
-    @rule(data=st.data(), item=st.integers(0, 3))
+    @rule(data=st.data(), item=st.integers(0, 4))
     def relink_task(self, data: st.DataObject, item: int) -> None:
         task = self.pick(data)
         if task is None:
@@ -154,6 +162,8 @@ class RollupMachine(RuleBasedStateMachine):
     @rule(value=st.integers(0, 120), confidence=st.integers(0, 10))
     def check_in(self, value: int, confidence: int) -> None:
         self.plan.manual.refresh_from_db()
+        if self.archived():  # refused: an archived objective's KRs take no check-ins
+            return
         with committed():
             okr_services.key_result_check_in(
                 actor=self.actor, key_result=self.plan.manual, value=value, confidence=confidence
@@ -163,6 +173,8 @@ class RollupMachine(RuleBasedStateMachine):
     def reparent(self, aligned: bool) -> None:
         objective = self.plan.team_objective
         objective.refresh_from_db()
+        if self.archived():
+            return
         with committed():
             okr_services.objective_reparent(
                 actor=self.actor,
@@ -170,6 +182,31 @@ class RollupMachine(RuleBasedStateMachine):
                 parent=self.plan.company,
                 parent_key_result=self.plan.from_teams if aligned else None,
             )
+
+    def archived(self) -> bool:
+        self.plan.team_objective.refresh_from_db()
+        return self.plan.team_objective.status == ObjectiveStatus.ARCHIVED
+
+    @rule()
+    def delete_spare_item(self) -> None:
+        if self.spare is None:
+            return
+        with committed():
+            roadmap_services.roadmap_item_delete(actor=self.actor, item=self.spare)
+        self.spare = self.items[4] = None
+
+    @rule(archive=st.booleans())
+    def archive_or_restore(self, archive: bool) -> None:
+        """Archiving changes which work counts as aligned and what the parent KR averages."""
+        objective = self.plan.team_objective
+        objective.refresh_from_db()
+        with committed():
+            if archive:
+                okr_services.objective_archive(actor=self.actor, objective=objective)
+            else:
+                okr_services.objective_update(
+                    actor=self.actor, objective=objective, status=ObjectiveStatus.ACTIVE
+                )
 
     @invariant()
     def incremental_equals_full(self) -> None:

@@ -1,0 +1,267 @@
+"""The work levels of a rollup pass: roadmap items, sprints and teams.
+
+Both paths read the same facts through the same queries, scoped differently: a full pass
+reads the whole workspace (one aggregate over every task: the SQL floor of a recompute), an
+incremental one reads only the stale nodes. Per pass: stored rows of the stale nodes, one
+task aggregate, items with their links, sprints, teams with their active sprint.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from alignment.models import Team
+from dashboards.rollup_math import (
+    ITEM,
+    KR,
+    SPRINT,
+    TEAM,
+    ZERO,
+    ItemFacts,
+    Key,
+    SprintFacts,
+    Work,
+    item_rollup,
+    sprint_rollup,
+    team_rollup,
+)
+from dashboards.rollup_passes import Pass, Seeds
+from okrs.models import ObjectiveStatus
+from roadmaps.models import RoadmapItem
+from tasks.models import Sprint, SprintStatus, StateCategory, Task
+
+# (roadmap item, sprint, done points, total points, done count, total count)
+WorkRow = tuple[int | None, int | None, Decimal, Decimal, int, int]
+
+
+def work_rows(workspace_id: int, condition: Q | None) -> list[WorkRow]:
+    """Done/total points and counts per (roadmap item, sprint): the one aggregate over tasks.
+
+    Without a condition it covers every task of the workspace under an item or a sprint:
+    the floor a full recompute is measured against (bench/).
+    """
+    decimal = DecimalField(max_digits=14, decimal_places=3)
+    done = Q(state_category=StateCategory.DONE)
+    tasks = Task.objects.filter(workspace_id=workspace_id).exclude(
+        state_category=StateCategory.CANCELED
+    )
+    if condition is not None:
+        tasks = tasks.filter(condition)
+    else:
+        tasks = tasks.filter(Q(roadmap_item_id__isnull=False) | Q(sprint_id__isnull=False))
+    rows = (
+        tasks.values("roadmap_item_id", "sprint_id")
+        .order_by()
+        .annotate(
+            done_points=Coalesce(Sum("estimate", filter=done), Value(ZERO), output_field=decimal),
+            total_points=Coalesce(Sum("estimate"), Value(ZERO), output_field=decimal),
+            done_count=Count("id", filter=done),
+            total_count=Count("id"),
+        )
+        .values_list(
+            "roadmap_item_id",
+            "sprint_id",
+            "done_points",
+            "total_points",
+            "done_count",
+            "total_count",
+        )
+    )
+    return list(rows)
+
+
+@dataclass
+class WorkFacts:
+    """What the work levels read, for the nodes a pass computes."""
+
+    rows: list[WorkRow] = field(default_factory=list)
+    items: list[ItemFacts] = field(default_factory=list)
+    # Item → [(key result, its objective)] of its links.
+    links_of_item: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    # Items linked to a key result of an active objective: work that traces to an active KR.
+    aligned: set[int] = field(default_factory=set)
+    sprints: list[SprintFacts] = field(default_factory=list)
+
+
+def work_levels(p: Pass, seeds: Seeds) -> None:
+    """Roadmap items, sprints and teams; adds the key results the items feed to `seeds`."""
+    if p.full:
+        facts = _read(p, items=None, sprints=None, rows=work_rows(p.workspace_id, None))
+        _build(p, seeds, facts, items=None, sprints=None)
+        _teams(p, None)
+        return
+    items, sprints, teams = set(seeds.items), set(seeds.sprints), set(seeds.teams)
+    if not (items or sprints or teams):
+        return
+    p.load({ITEM: items, SPRINT: sprints, TEAM: teams})
+    for item_id in items:
+        for kind, node_id in p.old_feeds(ITEM, [item_id]):
+            if kind == KR:  # an unlinked key result, a deleted item's
+                seeds.key_results.add(node_id)
+            elif kind == SPRINT and item_id in seeds.realigned:
+                sprints.add(node_id)
+    rows: list[WorkRow] = []
+    if items or sprints:
+        condition = Q(roadmap_item_id__in=items) | Q(sprint_id__in=sprints)
+        if seeds.realigned:
+            # Every sprint holding a realigned item's tasks counts its aligned points anew.
+            holding = Task.objects.filter(
+                workspace_id=p.workspace_id,
+                roadmap_item_id__in=seeds.realigned,
+                sprint_id__isnull=False,
+            ).values("sprint_id")
+            condition |= Q(sprint_id__in=holding)
+        rows = work_rows(p.workspace_id, condition)
+        sprints.update(r[1] for r in rows if r[1] is not None and r[0] in seeds.realigned)
+    facts = _read(p, items=items, sprints=sprints, rows=rows)
+    found = {s.id for s in facts.sprints}
+    gone = sprints - found
+    if gone:  # a deleted sprint: its team drops it
+        p.drop(SPRINT, gone)
+        teams.update(i for kind, i in p.old_feeds(SPRINT, gone) if kind == TEAM)
+    p.drop(ITEM, items - {i.id for i in facts.items})
+    _build(p, seeds, facts, items=items, sprints=sprints)
+    teams.update(s.team_id for s in facts.sprints)
+    if teams:
+        _teams(p, teams)
+
+
+def _read(
+    p: Pass, *, items: set[int] | None, sprints: set[int] | None, rows: list[WorkRow]
+) -> WorkFacts:
+    """Items (with their links) and sprints to compute, and the links of the sprints' items."""
+    facts = WorkFacts(rows=rows)
+    wanted: set[int] | None = None
+    if items is not None and sprints is not None:
+        members = {r[0] for r in rows if r[1] in sprints and r[0] is not None}
+        wanted = items | members
+    if wanted is None or wanted:
+        item_qs = RoadmapItem.objects.filter(workspace_id=p.workspace_id)
+        if wanted is not None:
+            item_qs = item_qs.filter(pk__in=wanted)
+        seen: set[int] = set()
+        for (
+            item_id,
+            start,
+            target,
+            status,
+            kr_id,
+            objective_id,
+            objective_status,
+        ) in item_qs.order_by("id", "kr_links__id").values_list(
+            "id",
+            "start_date",
+            "target_date",
+            "status",
+            "kr_links__key_result_id",
+            "kr_links__key_result__objective_id",
+            "kr_links__key_result__objective__status",
+        ):
+            if item_id not in seen:
+                seen.add(item_id)
+                facts.links_of_item[item_id] = []
+                if items is None or item_id in items:
+                    facts.items.append(ItemFacts(item_id, p.workspace_id, start, target, status))
+            if kr_id is not None:
+                facts.links_of_item[item_id].append((kr_id, objective_id))
+                if objective_status == ObjectiveStatus.ACTIVE:
+                    facts.aligned.add(item_id)
+    if sprints is None or sprints:
+        sprint_qs = Sprint.objects.filter(workspace_id=p.workspace_id)
+        if sprints is not None:
+            sprint_qs = sprint_qs.filter(pk__in=sprints)
+        facts.sprints = [
+            SprintFacts(s_id, p.workspace_id, team_id, start, end, status)
+            for s_id, team_id, start, end, status in sprint_qs.order_by("id").values_list(
+                "id", "team_id", "start_date", "end_date", "status"
+            )
+        ]
+    return facts
+
+
+def _work(row: WorkRow) -> Work:
+    return Work(
+        done_points=Decimal(row[2] or 0),
+        total_points=Decimal(row[3] or 0),
+        done_count=int(row[4]),
+        total_count=int(row[5]),
+    )
+
+
+def _build(
+    p: Pass,
+    seeds: Seeds,
+    facts: WorkFacts,
+    *,
+    items: set[int] | None,
+    sprints: set[int] | None,
+) -> None:
+    by_item: dict[int, Work] = defaultdict(Work)
+    sprints_of_item: dict[int, set[int]] = defaultdict(set)
+    by_sprint: dict[int, list[tuple[int | None, Work]]] = defaultdict(list)
+    for row in facts.rows:
+        item_id, sprint_id = row[0], row[1]
+        work = _work(row)
+        if item_id is not None and (items is None or item_id in items):
+            by_item[item_id].add(work)
+            if sprint_id is not None:
+                sprints_of_item[item_id].add(sprint_id)
+        if sprint_id is not None and (sprints is None or sprint_id in sprints):
+            by_sprint[sprint_id].append((item_id, work))
+    for item in facts.items:
+        links = facts.links_of_item.get(item.id, [])
+        feeds: list[Key] = [(KR, kr_id) for kr_id, _ in links]
+        feeds += [(SPRINT, s) for s in sprints_of_item.get(item.id, ())]
+        p.put(
+            item_rollup(
+                item,
+                by_item.get(item.id, Work()),
+                feeds=feeds,
+                today=p.today,
+                thresholds=p.thresholds,
+                now=p.now,
+            )
+        )
+        for kr_id, objective_id in links:
+            seeds.key_results.add(kr_id)
+            seeds.objective_of_kr[kr_id] = objective_id
+    for sprint in facts.sprints:
+        total = Work()
+        inputs: set[Key] = set()
+        for member_id, work in by_sprint.get(sprint.id, []):
+            if member_id is not None:
+                inputs.add((ITEM, member_id))
+                if member_id in facts.aligned:
+                    total.aligned_points += work.total_points
+            total.add(work)
+        p.put(
+            sprint_rollup(
+                sprint, total, inputs=inputs, today=p.today, thresholds=p.thresholds, now=p.now
+            )
+        )
+
+
+def _teams(p: Pass, teams: Iterable[int] | None) -> None:
+    """Teams show the numbers of their active sprint (at most one per team)."""
+    active = Sprint.objects.filter(team_id=OuterRef("pk"), status=SprintStatus.ACTIVE)
+    team_qs = Team.objects.filter(workspace_id=p.workspace_id)
+    wanted = None if teams is None else set(teams)
+    if wanted is not None:
+        team_qs = team_qs.filter(pk__in=wanted)
+    found = dict(
+        team_qs.annotate(active_sprint=Subquery(active.order_by("-id").values("id")[:1]))
+        .order_by("id")
+        .values_list("id", "active_sprint")
+    )
+    if wanted is not None:
+        p.drop(TEAM, wanted - set(found))
+        p.load({SPRINT: [s for s in found.values() if s and p.row(SPRINT, s) is None]})
+    for team_id, sprint_id in found.items():
+        active_row = p.row(SPRINT, sprint_id) if sprint_id else None
+        p.put(team_rollup(p.workspace_id, team_id, active_row, now=p.now))
