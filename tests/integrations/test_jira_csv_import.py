@@ -22,6 +22,7 @@ from roadmaps.models import RoadmapItem
 from tasks.models import Sprint, StateCategory, Task
 from tests.factories.core import TeamFactory
 from tests.factories.work import SprintFactory
+from tests.querycount import assert_flat_queries
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # The sprint dates of fixtures/jira_board.json, which Jira's CSV does not carry.
@@ -346,3 +347,20 @@ def test_the_fixtures_describe_the_same_issues(board_csv, board_json):
     assert [row.first("summary") for row in rows] == [
         issue["fields"]["summary"] for issue in payload["issues"]
     ]
+
+
+@pytest.mark.parametrize("step", ["import_mapping", "import_preview"])
+def test_the_mapping_and_preview_queries_do_not_grow_with_issues(world, admin_client, step):
+    rows = [
+        f"Issue {n},APP-{n},{n},Task,Status {n % 4},Sprint {n % 3},,{n % 5},," for n in range(1, 3)
+    ]
+    job = upload(admin_client, world.workspace, csv_of(*rows), "export.csv")
+
+    def grow() -> None:
+        more = [
+            f"Issue {n},APP-{n},{n},Task,Status {n % 4},Sprint {n % 3},,{n % 5},1,"
+            for n in range(3, 40)
+        ]
+        ImportJob.objects.filter(pk=job.pk).update(source=csv_of(*rows, *more).decode())
+
+    assert_flat_queries(admin_client, url(world.workspace, step, job), grow=grow, budget=12)

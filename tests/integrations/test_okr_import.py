@@ -21,6 +21,7 @@ from integrations.models import ImportJob, ImportKind, ImportStatus
 from okrs.models import KeyResult, KeyResultKind, KeyResultSource, Objective, ObjectiveLevel
 from tests.factories.core import TeamFactory
 from tests.factories.okrs import KeyResultFactory, ObjectiveFactory, PeriodFactory
+from tests.querycount import assert_flat_queries
 
 HEADER = (
     "period,objective,level,team,objective_owner_email,parent_objective,key_result,kind,unit,"
@@ -502,3 +503,19 @@ def test_later_rows_may_repeat_an_objective_in_other_words(world, quarter):
     preview = okr_csv.preview(job)
     assert preview.job_errors() == []
     assert [o.team for o in preview.objectives] == [world.team]
+
+
+def test_the_preview_queries_do_not_grow_with_rows(world, admin_client, quarter):
+    ObjectiveFactory(period=quarter, title="Existing goal", team=world.team)
+    job = _draft(world, GOOD)
+
+    def grow() -> None:
+        more = "".join(
+            f"Q3 2026,Goal {n},team,ENG,member@acme.example.com,Grow revenue,KR {n},number,,"
+            f"0,{n + 1},,manual,admin@acme.example.com\n"
+            for n in range(20)
+        )
+        ObjectiveFactory.create_batch(5, period=quarter, team=world.team)
+        ImportJob.objects.filter(pk=job.pk).update(source=GOOD + more)
+
+    assert_flat_queries(admin_client, url(world, "import_preview", job), grow=grow, budget=12)
