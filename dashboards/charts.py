@@ -80,6 +80,19 @@ class Chart:
         return self.height - BOTTOM
 
     @property
+    def x_label_marks(self) -> list[tuple[float, str, str]]:
+        """x labels with a text anchor that keeps the first and last inside the drawing."""
+        marks = []
+        for x, label in self.x_labels:
+            anchor = "middle"
+            if x - self.plot_left < 16:
+                anchor = "start"
+            elif self.plot_right - x < 16:
+                anchor = "end"
+            marks.append((x, label, anchor))
+        return marks
+
+    @property
     def is_empty(self) -> bool:
         return not self.rows
 

@@ -45,9 +45,15 @@ REGISTRY: dict[str, dict[str, Widget]] = {
             ("progress",),
             wide=True,
         ),
-        Widget("trend", "Trend", "Company progress per day against the pace.", ("trend",)),
         Widget(
-            "at_risk", "At risk", "Objectives and key results behind pace, and why.", ("at_risk",)
+            "trend", "Trend", "Company progress per day against the pace.", ("trend",), wide=True
+        ),
+        Widget(
+            "at_risk",
+            "At risk",
+            "Objectives and key results behind pace, and why.",
+            ("at_risk",),
+            wide=True,
         ),
         Widget(
             "drifting",
@@ -109,7 +115,9 @@ REGISTRY: dict[str, dict[str, Widget]] = {
             ("rollup", "metrics", "benchmark"),
             wide=True,
         ),
-        Widget("at_risk", "At risk", "This team's drift and risk findings.", ("findings",)),
+        Widget(
+            "at_risk", "At risk", "This team's drift and risk findings.", ("findings",), wide=True
+        ),
     ),
 }
 

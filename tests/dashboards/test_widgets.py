@@ -10,11 +10,12 @@ import pytest
 from django.urls import reverse
 
 from alignment.errors import FieldErrors
-from dashboards import layouts
+from dashboards import layouts, selectors
 from dashboards import widgets as registry
 from dashboards.models import DashboardLayout
 from tests.conftest import World, api_client_for, client_for
 from tests.dashboards.conftest import Plan
+from tests.dashboards.test_demo import company  # noqa: F401 - fixture
 from tests.dashboards.test_views import busy, materialize  # noqa: F401 - fixture
 from tests.factories import TeamFactory
 from tests.querycount import count_queries
@@ -294,3 +295,28 @@ def test_api_layout_of_another_workspaces_team_is_404(world: World, world_b: Wor
     assert client.get(url).status_code == 404
     assert put(client, url, {"widgets": ["burnup"]}).status_code == 404
     assert not DashboardLayout.objects.exists()
+
+
+# ---- the demo ---------------------------------------------------------------------------------
+
+
+def test_the_demo_fills_every_widget_and_its_flow_moves(company):  # noqa: F811
+    workspace = company.workspace
+    owner = workspace.memberships.filter(role="owner").first()
+    client = client_for(owner.user)
+    every = list(registry.REGISTRY["leader"])
+    layouts.layout_save(actor=owner, dashboard="leader", team=None, widgets=every)
+    leader = client.get(reverse("dashboards:leader", kwargs={"slug": workspace.slug}))
+    assert shown(leader.content.decode())[-1] == "dora"
+    assert 'class="badge tier-' in leader.content.decode().split('id="dora-table"')[1]
+    team = next(iter(company.teams.values()))
+    html = client.get(
+        reverse("dashboards:team", kwargs={"slug": workspace.slug, "team_id": team.pk})
+    ).content.decode()
+    for empty in ("No active sprint", "Nothing to draw yet", "No closed sprints", "appears once"):
+        assert empty not in html, empty
+    dash = selectors.team_dashboard(workspace, team, parts={"history"})
+    assert dash.flow is not None
+    assert len(dash.flow.rows) >= 3
+    done = [int(row[1]) for row in dash.flow.rows]
+    assert done[-1] > done[0]  # work finishes over the sprint: the bottom band grows
