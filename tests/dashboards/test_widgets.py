@@ -320,3 +320,22 @@ def test_the_demo_fills_every_widget_and_its_flow_moves(company):  # noqa: F811
     assert len(dash.flow.rows) >= 3
     done = [int(row[1]) for row in dash.flow.rows]
     assert done[-1] > done[0]  # work finishes over the sprint: the bottom band grows
+
+
+def test_an_admin_clears_the_saved_default(world: World, admin_client):
+    layouts.layout_default_save(actor=world.admin, dashboard="leader", team=None, widgets=["teams"])
+    page = admin_client.get(leader_url(world) + "?arrange=1").content.decode()
+    assert "Clear saved default" in page
+    response = admin_client.post(leader_url(world, "leader_layout_default"), {"action": "clear"})
+    assert response.status_code == 303
+    assert not DashboardLayout.objects.exists()
+    viewer_page = client_for(world.viewer.user).get(leader_url(world)).content.decode()
+    assert shown(viewer_page) == registry.DEFAULTS["leader"]
+
+
+def test_without_javascript_a_bad_step_is_a_clear_4xx_not_a_crash(world: World, member_client):
+    response = member_client.post(
+        team_url(world, "team_layout"), {"action": "sideways", "widget": "burnup"}
+    )
+    assert 400 <= response.status_code < 500
+    assert not DashboardLayout.objects.exists()
