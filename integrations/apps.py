@@ -14,3 +14,8 @@ class IntegrationsConfig(AppConfig):
         from integrations.notifications import tasks as notification_tasks  # noqa: F401
 
         subscribers.register()
+
+        # Outbound webhooks: domain events → outbox rows, in the publisher's transaction.
+        from integrations import domain_webhooks
+
+        domain_webhooks.register()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from integrations.models import Provider
-from integrations.webhooks import EVENT_TYPES
+from integrations.webhooks import event_type_choices
 
 PROVIDER_CHOICES = [
     (Provider.GITHUB.value, Provider.GITHUB.label),
@@ -97,7 +97,7 @@ class SubscriptionForm(forms.Form):
     url = forms.URLField(max_length=500, label="URL", assume_scheme="https")
     description = forms.CharField(max_length=200, required=False)
     event_types = forms.MultipleChoiceField(
-        choices=[(k, f"{k} — {v}") for k, v in EVENT_TYPES.items() if k != "ping"],
+        choices=event_type_choices,
         widget=forms.CheckboxSelectMultiple,
     )
     active = forms.BooleanField(required=False, initial=True)
