@@ -73,7 +73,8 @@ def reason_from_json(data: Mapping[str, Any]) -> math.Reason:
 
 
 def _keys(pairs: Iterable[Key]) -> list[list[Any]]:
-    return [[kind, node_id] for kind, node_id in sorted(set(pairs))]
+    # map(list, …) runs in C: a full recompute sorts about 120,000 pairs at a million tasks.
+    return list(map(list, sorted(set(pairs))))
 
 
 # ---- pure computation ------------------------------------------------------------------------

@@ -6,13 +6,15 @@ The levels themselves live in rollup_work.py (roadmap items, sprints, teams) and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import JSONField, Q, TextField
+from django.db.models.functions import Cast
 
 from alignment import events
 from dashboards.events import RollupChanged
@@ -146,12 +148,7 @@ class Pass:
     def _before(self) -> dict[Key, tuple[int, Compared]]:
         """(row id, compared values) of the stored rows this pass may change."""
         if self.full:
-            return {
-                (values[1], values[2]): (values[0], values[3:])
-                for values in Rollup.objects.filter(workspace_id=self.workspace_id)
-                .order_by()
-                .values_list("id", "kind", "node_id", *COMPARED_FIELDS)
-            }
+            return _stored_values(self.workspace_id)
         self.load(_by_kind([*self.fresh, *self.gone]))
         return {key: (row.pk, _compared(row)) for key, row in self.stored.items()}
 
@@ -225,6 +222,32 @@ class Pass:
             )
         for event in sorted(found, key=lambda e: (e.kind, e.node_id)):
             events.publish_on_commit(event)
+
+
+JSON_FIELDS = [f for f in COMPARED_FIELDS if isinstance(Rollup._meta.get_field(f), JSONField)]
+
+
+def _stored_values(workspace_id: int) -> dict[Key, tuple[int, Compared]]:
+    """(row id, compared values) of every stored row of a workspace.
+
+    The JSON columns come as text and are decoded in one `json.loads` over all rows: decoding
+    60,000 small documents one by one was a third of a full recompute at a million tasks.
+    """
+    columns = [Cast(f, TextField()) if f in JSON_FIELDS else f for f in COMPARED_FIELDS]
+    rows = list(
+        Rollup.objects.filter(workspace_id=workspace_id)
+        .order_by()
+        .values_list("id", "kind", "node_id", *columns)
+    )
+    at = [3 + COMPARED_FIELDS.index(f) for f in JSON_FIELDS]
+    decoded = iter(json.loads("[" + ",".join(row[i] for row in rows for i in at) + "]"))
+    found: dict[Key, tuple[int, Compared]] = {}
+    for row in rows:
+        values = list(row[3:])
+        for i in at:
+            values[i - 3] = next(decoded)
+        found[(row[1], row[2])] = (row[0], tuple(values))
+    return found
 
 
 def _compared(row: Rollup) -> Compared:

@@ -185,15 +185,6 @@ def _read(
     return facts
 
 
-def _work(row: WorkRow) -> Work:
-    return Work(
-        done_points=Decimal(row[2] or 0),
-        total_points=Decimal(row[3] or 0),
-        done_count=int(row[4]),
-        total_count=int(row[5]),
-    )
-
-
 def _build(
     p: Pass,
     seeds: Seeds,
@@ -204,16 +195,29 @@ def _build(
 ) -> None:
     by_item: dict[int, Work] = defaultdict(Work)
     sprints_of_item: dict[int, set[int]] = defaultdict(set)
-    by_sprint: dict[int, list[tuple[int | None, Work]]] = defaultdict(list)
-    for row in facts.rows:
-        item_id, sprint_id = row[0], row[1]
-        work = _work(row)
+    by_sprint: dict[int, Work] = defaultdict(Work)
+    items_of_sprint: dict[int, set[Key]] = defaultdict(set)
+    aligned = facts.aligned
+    # One pass over the aggregate rows, summing in place (60,000 rows at a million tasks).
+    for item_id, sprint_id, done_points, total_points, done_count, total_count in facts.rows:
         if item_id is not None and (items is None or item_id in items):
-            by_item[item_id].add(work)
+            total = by_item[item_id]
+            total.done_points += done_points
+            total.total_points += total_points
+            total.done_count += done_count
+            total.total_count += total_count
             if sprint_id is not None:
                 sprints_of_item[item_id].add(sprint_id)
         if sprint_id is not None and (sprints is None or sprint_id in sprints):
-            by_sprint[sprint_id].append((item_id, work))
+            total = by_sprint[sprint_id]
+            total.done_points += done_points
+            total.total_points += total_points
+            total.done_count += done_count
+            total.total_count += total_count
+            if item_id is not None:
+                items_of_sprint[sprint_id].add((ITEM, item_id))
+                if item_id in aligned:
+                    total.aligned_points += total_points
     for item in facts.items:
         links = facts.links_of_item.get(item.id, [])
         feeds: list[Key] = [(KR, kr_id) for kr_id, _ in links]
@@ -232,17 +236,14 @@ def _build(
             seeds.key_results.add(kr_id)
             seeds.objective_of_kr[kr_id] = objective_id
     for sprint in facts.sprints:
-        total = Work()
-        inputs: set[Key] = set()
-        for member_id, work in by_sprint.get(sprint.id, []):
-            if member_id is not None:
-                inputs.add((ITEM, member_id))
-                if member_id in facts.aligned:
-                    total.aligned_points += work.total_points
-            total.add(work)
         p.put(
             sprint_rollup(
-                sprint, total, inputs=inputs, today=p.today, thresholds=p.thresholds, now=p.now
+                sprint,
+                by_sprint.get(sprint.id) or Work(),
+                inputs=items_of_sprint.get(sprint.id, ()),
+                today=p.today,
+                thresholds=p.thresholds,
+                now=p.now,
             )
         )
 
