@@ -416,3 +416,11 @@ def seed_okrs(
             )
     if last.closed_at is None:
         Period.objects.filter(pk=last.pk).update(closed_at=_at(last_end + timedelta(days=1), 9))
+    # The OKRs were written as their quarter began, so trend charts and the snapshot backfill
+    # have the whole quarter to draw (rows are created today; auto_now_add ignores a value).
+    for period in (current, last):
+        planned = _at(period.start, 9)
+        Objective.objects.filter(period=period, created_at__gt=planned).update(created_at=planned)
+        KeyResult.objects.filter(objective__period=period, created_at__gt=planned).update(
+            created_at=planned
+        )

@@ -133,7 +133,10 @@ def seed_work(
     all_tasks: list[Task] = []
     carry: list[SprintCarryOver] = []
     backlogs: list[list[Task]] = []
-    for team in team_list:
+    for team_index, team in enumerate(team_list):
+        # Each team works on its own parts of the product: titles repeat within a team's
+        # history, not across teams (only NEAR_DUPLICATES below are meant to look alike).
+        subjects = SUBJECTS[team_index :: len(team_list)] or SUBJECTS
         sprints = _sprints(workspace, team, today)
         summary.sprints += len(sprints)
         plans: list[tuple[Sprint | None, int]] = [
@@ -143,7 +146,7 @@ def seed_work(
         team_tasks: list[Task] = []
         for sprint, count in plans:
             for _ in range(count):
-                title = f"{rng.choice(VERBS)} {rng.choice(SUBJECTS)}"
+                title = f"{rng.choice(VERBS)} {rng.choice(subjects)}"
                 team_tasks.append(
                     _task(
                         workspace,
@@ -173,7 +176,9 @@ def seed_work(
     for index, (first, second) in enumerate(NEAR_DUPLICATES):
         if len(backlogs) > 1:
             backlogs[index % len(backlogs)][index].title = first
-            backlogs[(index + 1) % len(backlogs)][index + 5].title = second
+            copy = backlogs[(index + 1) % len(backlogs)][index + 5]
+            copy.title = second
+            copy.roadmap_item = None  # written down again by a team that did not know
     histories = [_history(task, states[task.team_id], carry, today, rng) for task in all_tasks]
     Task.objects.bulk_create(all_tasks, batch_size=500)
     summary.tasks = len(all_tasks)
