@@ -60,7 +60,7 @@ def reason_json(reason: math.Reason) -> dict[str, Any]:
     return {
         "code": reason.code,
         "numbers": dict(reason.numbers),
-        "objects": [[kind, obj_id] for kind, obj_id in reason.objects],
+        "objects": list(map(list, reason.objects)),
     }
 
 
@@ -351,7 +351,7 @@ def key_result_rollup(
     work = Work()
     weighted_done = weighted_total = ZERO
     weighted_done_count = weighted_total_count = ZERO
-    linked = inputs.links.get(kr.pk, [])
+    linked = inputs.links.get(kr.id, [])
     for weight, item in linked:
         work.done_points += weight * item.done_points
         work.total_points += weight * item.total_points
@@ -368,11 +368,11 @@ def key_result_rollup(
     facts = key_result_facts(kr, tasks_progress=share if kr.source == math.TASKS else None)
     period = objective.period
     notes: list[math.Reason] = []
-    children = inputs.aligned.get(kr.pk, [])
+    children = inputs.aligned.get(kr.id, [])
     if kr.source == math.CHILDREN and kr.kind not in (math.BOOLEAN, math.MILESTONE):
         mean = math.weighted_mean((float(row.progress), float(w)) for w, row in children)
         if mean is None:
-            notes.append(math.Reason("no_aligned_objectives", objects=[(KR, kr.pk)]))
+            notes.append(math.Reason("no_aligned_objectives", objects=[(KR, kr.id)]))
         progress, basis = math.clamp01(mean or 0.0), Basis.CHILDREN.value
     else:
         progress, basis, notes = math.own_progress(facts)
@@ -389,7 +389,7 @@ def key_result_rollup(
     return _row(
         kr.workspace_id,
         KR,
-        kr.pk,
+        kr.id,
         progress=progress,
         expected=expected,
         basis=basis,
@@ -422,11 +422,11 @@ def objective_rollup(
     )
     expected = math.expected_progress(start=period.start, end=period.end, today=today)
     statuses = [
-        (kr.pk, math.Status(row.status, [reason_from_json(r) for r in row.reasons]))
+        (kr.id, math.Status(row.status, [reason_from_json(r) for r in row.reasons]))
         for kr, row in kr_rows
     ]
     status = math.objective_status(
-        objective_id=objective.pk,
+        objective_id=objective.id,
         progress=progress,
         expected=expected,
         key_results=statuses,
@@ -443,13 +443,13 @@ def objective_rollup(
     return _row(
         objective.workspace_id,
         OBJECTIVE,
-        objective.pk,
+        objective.id,
         progress=progress,
         expected=expected,
         basis=Basis.KEY_RESULTS.value if kr_rows else Basis.NONE.value,
         work=work,
         status=status,
         feeds=feeds,
-        inputs=[(KR, kr.pk) for kr, _ in kr_rows],
+        inputs=[(KR, kr.id) for kr, _ in kr_rows],
         now=now,
     )

@@ -70,11 +70,11 @@ def _round(p: Pass, todo: set[int] | None) -> set[int]:
     if todo is not None:
         objective_qs = objective_qs.filter(pk__in=todo)
         kr_qs = kr_qs.filter(objective_id__in=todo)
-    objectives = {o.pk: o for o in objective_qs.order_by("id")}
+    objectives = {o.id: o for o in objective_qs.order_by("id")}
     if todo is not None:
         p.drop(OBJECTIVE, todo - set(objectives))
     krs = list(kr_qs) if objectives else []
-    kr_ids = [kr.pk for kr in krs]
+    kr_ids = [kr.id for kr in krs]
     if todo is not None:
         link_qs = link_qs.filter(key_result_id__in=kr_ids)
     links: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
@@ -84,12 +84,12 @@ def _round(p: Pass, todo: set[int] | None) -> set[int]:
         ):
             links[kr_id].append((weight, item_id))
     aligned_of: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
-    children_kr = {kr.pk for kr in krs if kr.source == math.CHILDREN}
+    children_kr = {kr.id for kr in krs if kr.source == math.CHILDREN}
     if todo is None:
         # The whole tree is at hand: aligned objectives are the live ones under a KR.
         for o in objectives.values():
             if o.parent_key_result_id in children_kr and o.status != ObjectiveStatus.ARCHIVED:
-                aligned_of[o.parent_key_result_id].append((o.weight, o.pk))
+                aligned_of[o.parent_key_result_id].append((o.weight, o.id))
     elif children_kr:
         aligned_qs = Objective.objects.live().filter(
             workspace_id=p.workspace_id, parent_key_result_id__in=children_kr
@@ -115,7 +115,7 @@ def _round(p: Pass, todo: set[int] | None) -> set[int]:
                 ITEM: [i for pairs in links.values() for _, i in pairs if (ITEM, i) not in p.fresh],
             }
         )
-    owner_of_kr = {kr.pk: kr.objective_id for kr in krs}
+    owner_of_kr = {kr.id: kr.objective_id for kr in krs}
     krs_of: dict[int, list[KeyResult]] = defaultdict(list)
     for kr in krs:
         krs_of[kr.objective_id].append(kr)
@@ -124,12 +124,12 @@ def _round(p: Pass, todo: set[int] | None) -> set[int]:
         objective = objectives[objective_id]
         inputs = OkrInputs()
         for kr in krs_of[objective_id]:
-            inputs.links[kr.pk] = [
-                (w, row) for w, i in links.get(kr.pk, []) if (row := p.row(ITEM, i)) is not None
+            inputs.links[kr.id] = [
+                (w, row) for w, i in links.get(kr.id, []) if (row := p.row(ITEM, i)) is not None
             ]
-            inputs.aligned[kr.pk] = [
+            inputs.aligned[kr.id] = [
                 (w, row)
-                for w, o in aligned_of.get(kr.pk, [])
+                for w, o in aligned_of.get(kr.id, [])
                 if (row := p.row(OBJECTIVE, o)) is not None
             ]
         pairs = []
