@@ -10,8 +10,8 @@ class DashboardsConfig(AppConfig):
         from django.db.models.signals import pre_delete
 
         from alignment import events
-        from dashboards import rollups, subscribers
-        from okrs.selectors import register_tasks_progress
+        from dashboards import rollups, subscribers, trends
+        from okrs.selectors import register_tasks_progress, register_trends
         from tasks.models import Task
 
         for event_type, handler in subscribers.SUBSCRIPTIONS:
@@ -21,3 +21,5 @@ class DashboardsConfig(AppConfig):
         )
         # OKR pages show source=tasks KRs from the materialized work rollups.
         register_tasks_progress(rollups.tasks_progress)
+        # The objective page draws its trend charts from our daily snapshots.
+        register_trends(trends.trends_for)

@@ -9,19 +9,21 @@ not grow with its key results. The expected pace is the period's elapsed share, 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import reduce
 from operator import or_
 
 from django.db.models import Q
+from django.utils import timezone
 
 from alignment.models import Workspace
 from dashboards import chart_lines
 from dashboards.charts import Chart
 from dashboards.models import Snapshot
 from okrs import progress as okr_math
+from okrs.models import KeyResult, Objective
 
 Node = tuple[str, int]  # (kind, id): ("objective", 4), ("key_result", 17)
 EMPTY = "Trend appears after the first daily snapshot."
@@ -128,3 +130,42 @@ __all__ = [
     "progress_series",
     "trend_chart",
 ]
+
+
+# ---- the objective page's charts (registered with okrs.selectors.register_trends) -------
+
+OBJECTIVE, KEY_RESULT = "objective", "key_result"
+
+
+@dataclass
+class ObjectiveTrends:
+    objective: Trend
+    key_results: dict[int, Trend]
+    empty: str = EMPTY
+
+
+def trends_for(
+    objective: Objective, key_results: Sequence[KeyResult], *, today: date | None = None
+) -> ObjectiveTrends:
+    """The objective's chart and one per key result: one query for all of them."""
+    period = objective.period
+    today = today or timezone.localdate()
+    nodes = [(OBJECTIVE, objective.pk), *((KEY_RESULT, kr.pk) for kr in key_results)]
+    series = progress_series(objective.workspace, nodes, start=period.start, end=period.end)
+
+    def chart(kind: str, node_id: int, subject: str) -> Trend:
+        return trend_chart(
+            f"{kind.replace('_', '-')}-{node_id}-trend",
+            subject,
+            series[(kind, node_id)],
+            start=period.start,
+            end=period.end,
+            today=today,
+        )
+
+    return ObjectiveTrends(
+        objective=chart(OBJECTIVE, objective.pk, f"the objective “{objective.title}”"),
+        key_results={
+            kr.pk: chart(KEY_RESULT, kr.pk, f"the key result “{kr.title}”") for kr in key_results
+        },
+    )

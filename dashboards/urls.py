@@ -2,12 +2,17 @@
 
 from django.urls import path
 
-from dashboards import views
+from dashboards import views, views_trends
 
 app_name = "dashboards"
 urlpatterns = [
     path("", views.leader, name="leader"),
     path("export/", views.leader_export, name="leader_export"),
+    path(
+        "objectives/<int:objective_id>/trend.csv",
+        views_trends.objective_trend_export,
+        name="objective_trend_export",
+    ),
     path("layout/", views.leader_layout, name="leader_layout"),
     path("layout/default/", views.leader_layout_default, name="leader_layout_default"),
     path("teams/<int:team_id>/", views.team, name="team"),

@@ -41,6 +41,22 @@ def register_tasks_progress(provider: TasksProgressProvider | None) -> None:
     _tasks_progress_provider = provider
 
 
+# Trend charts of an objective and its KRs come from daily snapshots, which dashboards owns;
+# it registers the provider at start-up so okrs never imports it. Without one, no trends.
+TrendsProvider = Callable[[Objective, Sequence[KeyResult]], Any]
+_trends_provider: TrendsProvider | None = None
+
+
+def register_trends(provider: TrendsProvider | None) -> None:
+    global _trends_provider
+    _trends_provider = provider
+
+
+def objective_trends(objective: Objective, key_results: Sequence[KeyResult]) -> Any | None:
+    """The objective's and its KRs' trend charts (one query), or None when none are kept."""
+    return None if _trends_provider is None else _trends_provider(objective, key_results)
+
+
 LEVEL_ORDER: dict[str, int] = {
     ObjectiveLevel.COMPANY: 0,
     ObjectiveLevel.TEAM: 1,

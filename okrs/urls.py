@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from okrs.views import key_results, objectives, periods, tree, trends
+from okrs.views import key_results, objectives, periods, tree
 
 app_name = "okrs"
 urlpatterns = [
@@ -14,11 +14,6 @@ urlpatterns = [
     path("objectives/new/", objectives.objective_new, name="objective_new"),
     path("objectives/review/", objectives.review_objective, name="review_objective"),
     path("objectives/<int:objective_id>/", objectives.objective_detail, name="objective_detail"),
-    path(
-        "objectives/<int:objective_id>/trend.csv",
-        trends.objective_trend_export,
-        name="objective_trend_export",
-    ),
     path("objectives/<int:objective_id>/edit/", objectives.objective_edit, name="objective_edit"),
     path("objectives/<int:objective_id>/children/", tree.tree_children, name="objective_children"),
     path("objectives/<int:objective_id>/comments/", objectives.comment_add, name="comment_add"),

@@ -36,7 +36,6 @@ from okrs.views._common import (
     status_for,
     url,
 )
-from okrs.views.trends import trends_for
 
 STALE_MESSAGE = (
     "This objective was changed by someone else since you opened it. Nothing was saved: "
@@ -85,7 +84,9 @@ def explanation_context(
     """The explanation with each KR's reasons in words, chart and check-in form."""
     explanation = selectors.objective_explanation(objective)
     period = objective.period
-    trend = trends_for(objective, [item.node.key_result for item in explanation.key_results])
+    trend = selectors.objective_trends(
+        objective, [item.node.key_result for item in explanation.key_results]
+    )
     rows = []
     for item in explanation.key_results:
         kr = item.node.key_result
@@ -102,7 +103,7 @@ def explanation_context(
                 "chart": charts.check_in_chart(
                     kr, item.check_ins, period_start=period.start, period_end=period.end
                 ),
-                "trend": trend.key_results[kr.pk],
+                "trend": trend.key_results[kr.pk] if trend else None,
                 "value": value,
                 "baseline": baseline,
                 "target": target,

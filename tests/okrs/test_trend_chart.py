@@ -32,7 +32,7 @@ def detail_url(objective: Objective) -> str:
 
 def csv_url(objective: Objective) -> str:
     return reverse(
-        "okrs:objective_trend_export", kwargs={"slug": SLUG, "objective_id": objective.pk}
+        "dashboards:objective_trend_export", kwargs={"slug": SLUG, "objective_id": objective.pk}
     )
 
 
