@@ -11,6 +11,7 @@ class RoadmapItemChanged:
 
     workspace_id: int
     item_id: int
+    actor_id: int | None = None  # the user who made the change; None for the system
 
 
 @dataclass(frozen=True)
@@ -20,3 +21,4 @@ class KeyResultLinksChanged:
     workspace_id: int
     item_id: int
     key_result_id: int
+    actor_id: int | None = None

@@ -133,7 +133,11 @@ def roadmap_delete(*, actor: Membership, roadmap: Roadmap) -> None:
     )
     roadmap.delete()
     for item_id in item_ids:
-        publish_on_commit(RoadmapItemChanged(workspace_id=actor.workspace_id, item_id=item_id))
+        publish_on_commit(
+            RoadmapItemChanged(
+                workspace_id=actor.workspace_id, item_id=item_id, actor_id=actor.user_id
+            )
+        )
 
 
 def _validate_item(item: RoadmapItem) -> None:
@@ -187,7 +191,9 @@ def roadmap_item_create(
         obj=item,
         after=snapshot(item, ITEM_FIELDS),
     )
-    publish_on_commit(RoadmapItemChanged(workspace_id=actor.workspace_id, item_id=item.pk))
+    publish_on_commit(
+        RoadmapItemChanged(workspace_id=actor.workspace_id, item_id=item.pk, actor_id=actor.user_id)
+    )
     return item
 
 
@@ -235,7 +241,9 @@ def roadmap_item_update(
         before=before,
         after=snapshot(item, ITEM_FIELDS),
     )
-    publish_on_commit(RoadmapItemChanged(workspace_id=actor.workspace_id, item_id=item.pk))
+    publish_on_commit(
+        RoadmapItemChanged(workspace_id=actor.workspace_id, item_id=item.pk, actor_id=actor.user_id)
+    )
     return item
 
 
@@ -252,7 +260,9 @@ def roadmap_item_delete(*, actor: Membership, item: RoadmapItem) -> None:
     )
     item_id = item.pk
     item.delete()
-    publish_on_commit(RoadmapItemChanged(workspace_id=actor.workspace_id, item_id=item_id))
+    publish_on_commit(
+        RoadmapItemChanged(workspace_id=actor.workspace_id, item_id=item_id, actor_id=actor.user_id)
+    )
 
 
 def _weight(value: Decimal | int | float | str) -> Decimal:
@@ -291,7 +301,10 @@ def roadmap_item_link_key_result(
     )
     publish_on_commit(
         KeyResultLinksChanged(
-            workspace_id=actor.workspace_id, item_id=item.pk, key_result_id=key_result.pk
+            workspace_id=actor.workspace_id,
+            item_id=item.pk,
+            key_result_id=key_result.pk,
+            actor_id=actor.user_id,
         )
     )
     return link
@@ -316,7 +329,10 @@ def roadmap_item_unlink_key_result(
     )
     publish_on_commit(
         KeyResultLinksChanged(
-            workspace_id=actor.workspace_id, item_id=item.pk, key_result_id=key_result.pk
+            workspace_id=actor.workspace_id,
+            item_id=item.pk,
+            key_result_id=key_result.pk,
+            actor_id=actor.user_id,
         )
     )
 

@@ -311,8 +311,10 @@ def test_roadmap_item_updated_and_deleted(world, receiver, run):
     item = run(
         roadmap_services.roadmap_item_create, actor=world.member, roadmap=roadmap, title="SSO"
     )
-    created = the_one(receiver, "roadmap_item.updated", world)["data"]
+    body = the_one(receiver, "roadmap_item.updated", world)
+    created = body["data"]
     assert (created["roadmap_item"]["title"], created["deleted"]) == ("SSO", False)
+    assert body["actor"]["id"] == world.member.user_id
     item_id = item.pk
     run(roadmap_services.roadmap_item_delete, actor=world.member, item=item)
     deleted = [json.loads(r.body)["data"] for r in received(receiver, "roadmap_item.updated")]
