@@ -18,28 +18,29 @@ incremental update under 50 ms in O(depth) queries, leader dashboard under 300 m
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
-import random
 import statistics
 import sys
 import time
-from collections.abc import Callable
-from datetime import timedelta
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from bench.generate import FULL, Generator
+
 HERE = Path(__file__).resolve().parent
 SMALL = 10_000
-FULL = {"tasks": 1_000_000, "teams": 100, "items": 10_000, "objectives": 2_000}
 TARGETS = {
     "recompute_ratio_max": 3.0,
     "incremental_ms_max": 50.0,
     "leader_ms_max": 300.0,
 }
-BATCH = 5_000
 
 
 def timed(fn: Callable[[], Any], *, repeat: int = 3) -> tuple[float, Any]:
@@ -52,215 +53,50 @@ def timed(fn: Callable[[], Any], *, repeat: int = 3) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
-class Generator:
-    """Deterministic data of one workspace, grown in steps (bulk inserts, no events)."""
-
-    def __init__(self, scale: float) -> None:
-        from alignment.models import Membership, Role, Team, User, Workspace
-        from okrs.models import Period
-        from roadmaps.models import Roadmap
-        from tasks.models import Sprint, StateCategory, WorkflowState
-
-        self.rng = random.Random(42)
-        self.scale = scale
-        self.teams_wanted = max(4, round(FULL["teams"] * scale))
-        self.workspace = Workspace.objects.create(name="Bench", slug="bench")
-        self.user = User.objects.create_user(email="bench@example.com", password="x" * 12)
-        Membership.objects.create(workspace=self.workspace, user=self.user, role=Role.OWNER)
-        from django.utils import timezone
-
-        self.today = timezone.localdate()
-        self.period = Period.objects.create(
-            workspace=self.workspace,
-            name="This quarter",
-            start=self.today - timedelta(days=45),
-            end=self.today + timedelta(days=45),
-        )
-        self.roadmap = Roadmap.objects.create(workspace=self.workspace, name="Roadmap")
-        self.teams = [
-            Team.objects.create(workspace=self.workspace, name=f"Team {n}", key=f"T{n:03d}")
-            for n in range(self.teams_wanted)
-        ]
-        self.states: dict[int, dict[str, Any]] = {}
-        for state in WorkflowState.objects.filter(workspace=self.workspace).order_by("position"):
-            self.states.setdefault(state.team_id, {}).setdefault(state.category, state)
-        self.sprints: dict[int, dict[str, Any]] = {}
-        for team in self.teams:
-            made = {}
-            for n, status in enumerate(["closed", "closed", "active", "planned"]):
-                start = self.today - timedelta(days=35 - 14 * n)
-                made[status if status != "closed" else f"closed{n}"] = Sprint.objects.create(
-                    workspace=self.workspace,
-                    team=team,
-                    name=f"{team.key} S{n}",
-                    start_date=start,
-                    end_date=start + timedelta(days=13),
-                    status=status,
-                    started_at=timezone.now() - timedelta(days=35 - 14 * n)
-                    if status != "planned"
-                    else None,
-                    closed_at=timezone.now() - timedelta(days=22 - 14 * n)
-                    if status == "closed"
-                    else None,
-                )
-            self.sprints[team.pk] = made
-        self.categories = [
-            (StateCategory.DONE, 40),
-            (StateCategory.STARTED, 15),
-            (StateCategory.UNSTARTED, 20),
-            (StateCategory.BACKLOG, 20),
-            (StateCategory.CANCELED, 5),
-        ]
-        self.items: list[Any] = []
-        self.task_krs: list[Any] = []
-        self.company_children: list[Any] = []
-        self.numbers = dict.fromkeys((t.pk for t in self.teams), 0)
-        self.tasks = 0
-
-    def _objectives(self, count: int) -> None:
-        from okrs.models import KeyResult, Objective
-
-        for _ in range(count):
-            company = not self.company_children or self.rng.random() < 0.1
-            team = self.rng.choice(self.teams)
-            parent_kr = None if company else self.rng.choice(self.company_children)
-            objective = Objective.objects.create(
-                workspace=self.workspace,
-                period=self.period,
-                title=f"Objective {self.rng.random():.6f}",
-                level="company" if company else "team",
-                team=None if company else team,
-                parent_key_result=parent_kr,
-                parent=parent_kr.objective if parent_kr else None,
-            )
-            krs = KeyResult.objects.bulk_create(
-                [
-                    KeyResult(
-                        workspace=self.workspace,
-                        objective=objective,
-                        title=f"KR {n}",
-                        source=source,
-                        baseline=Decimal(0),
-                        target=Decimal(100),
-                        current=Decimal(self.rng.randint(0, 100)),
-                        position=n,
-                    )
-                    for n, source in enumerate(
-                        ["children" if company else "tasks", "tasks", "manual"]
-                    )
-                ]
-            )
-            if company:
-                self.company_children.append(krs[0])
-            self.task_krs.extend(kr for kr in krs if kr.source == "tasks")
-
-    def _items(self, count: int) -> None:
-        from roadmaps.models import KeyResultLink, RoadmapItem
-
-        new = RoadmapItem.objects.bulk_create(
-            [
-                RoadmapItem(
-                    workspace=self.workspace,
-                    roadmap=self.roadmap,
-                    title=f"Item {len(self.items) + n}",
-                    owner_team=self.rng.choice(self.teams),
-                    start_date=self.today - timedelta(days=self.rng.randint(20, 60)),
-                    target_date=self.today + timedelta(days=self.rng.randint(-10, 60)),
-                    status="in_progress",
-                )
-                for n in range(count)
-            ],
-            batch_size=BATCH,
-        )
-        links = []
-        for item in new:
-            for kr in self.rng.sample(self.task_krs, k=min(len(self.task_krs), 2)):
-                if self.rng.random() < 0.7:
-                    links.append(
-                        KeyResultLink(
-                            workspace=self.workspace,
-                            item=item,
-                            key_result=kr,
-                            weight=Decimal(self.rng.randint(1, 3)),
-                        )
-                    )
-        KeyResultLink.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)
-        self.items.extend(new)
-
-    def _tasks(self, count: int) -> None:
-        from tasks.models import Task, TaskCounter
-
-        categories, weights = zip(*self.categories, strict=True)
-        rows = []
-        for _ in range(count):
-            team = self.rng.choice(self.teams)
-            category = self.rng.choices(categories, weights)[0]
-            sprints = self.sprints[team.pk]
-            roll = self.rng.random()
-            sprint = (
-                sprints["active"]
-                if roll < 0.03
-                else sprints["closed0"]
-                if roll < 0.05
-                else sprints["closed1"]
-                if roll < 0.07
-                else None
-            )
-            self.numbers[team.pk] += 1
-            rows.append(
-                Task(
-                    workspace=self.workspace,
-                    team=team,
-                    number=self.numbers[team.pk],
-                    title=f"Task {self.tasks + len(rows)}",
-                    state=self.states[team.pk][category],
-                    state_category=category,
-                    estimate=self.rng.choice(
-                        [None, Decimal(1), Decimal(2), Decimal(3), Decimal(5), Decimal(8)]
-                    ),
-                    roadmap_item=self.rng.choice(self.items) if self.rng.random() < 0.8 else None,
-                    sprint=sprint,
-                    rank=f"i{self.numbers[team.pk]:08d}",
-                )
-            )
-            if len(rows) >= BATCH:
-                Task.objects.bulk_create(rows)
-                self.tasks += len(rows)
-                rows = []
-        if rows:
-            Task.objects.bulk_create(rows)
-            self.tasks += len(rows)
-        for team_id, number in self.numbers.items():
-            TaskCounter.objects.filter(team_id=team_id).update(last_number=number)
-
-    def grow_to(self, tasks: int) -> None:
-        """Add objectives, items and tasks in proportion until the workspace has `tasks`."""
-        share = tasks / FULL["tasks"]
-        objectives = max(10, round(FULL["objectives"] * share))
-        items = max(50, round(FULL["items"] * share))
-        from okrs.models import Objective
-
-        self._objectives(objectives - Objective.objects.filter(workspace=self.workspace).count())
-        self._items(items - len(self.items))
-        self._tasks(tasks - self.tasks)
+def count_into(
+    log: list[str], execute: Any, sql: str, params: Any, many: bool, context: Any
+) -> Any:
+    """A connection.execute_wrapper that records each statement (survives reconnects)."""
+    log.append(sql)
+    return execute(sql, params, many, context)
 
 
-def measure(gen: Generator, label: str) -> dict[str, Any]:
+@contextlib.contextmanager
+def subscribers_detached(published: list[Any]) -> Iterator[None]:
+    """Time the rollups alone: RollupChanged subscribers (webhook and notification outbox
+    rows, owned by integrations/) are swapped for a recorder that counts what was published."""
+    from alignment import events
+    from dashboards.events import RollupChanged
+
+    saved = (events._handlers, events._in_transaction_handlers)
+    events._handlers = defaultdict(list)
+    events._in_transaction_handlers = defaultdict(list, {RollupChanged: [published.append]})
+    try:
+        yield
+    finally:
+        events._handlers, events._in_transaction_handlers = saved
+
+
+def measure(gen: Generator, label: str, generated_s: float) -> dict[str, Any]:
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
-    from dashboards import drift, metrics, rollup_passes, rollups
+    from dashboards import drift, metrics, rollup_work, rollups
+    from dashboards.events import RollupChanged
     from tasks.models import Task
 
     ws = gen.workspace
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    print(f"[{label}] {gen.tasks} tasks: full recompute …", flush=True)
-    floor_ms, _ = timed(lambda: rollup_passes._work_rows(ws.pk, None))
+    load_before = os.getloadavg()[0]
+    published: list[RollupChanged] = []
+    print(f"[{label}] {gen.tasks:,} tasks: full recompute …", flush=True)
+    floor_ms, _ = timed(lambda: rollup_work.work_rows(ws.pk, None))
     # The first pass after new data writes every changed row; repeats write nothing.
-    first_ms, rows = timed(lambda: rollups.recompute_all(ws), repeat=1)
-    recompute_ms, rows = timed(lambda: rollups.recompute_all(ws))
+    with subscribers_detached(published):
+        first_ms, rows = timed(lambda: rollups.recompute_all(ws), repeat=1)
+        first_events = len(published)
+        recompute_ms, rows = timed(lambda: rollups.recompute_all(ws))
+    floor_after_ms, _ = timed(lambda: rollup_work.work_rows(ws.pk, None))
+    floor_ms = min(floor_ms, floor_after_ms)  # the best of both sides: a fair floor
     metrics.refresh_team_metrics(ws)
     drift.refresh_findings(ws)
 
@@ -268,16 +104,22 @@ def measure(gen: Generator, label: str) -> dict[str, Any]:
     sample = list(
         Task.objects.filter(workspace=ws, roadmap_item__isnull=False, sprint__isnull=False)
         .order_by("pk")
-        .values_list("pk", flat=True)[:7]
+        .values_list("pk", flat=True)[:9]
     )
     incremental, counts = [], []
-    for task_id in sample:
-        Task.objects.filter(pk=task_id).update(estimate=Decimal(3))
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            rollups.refresh_ancestors_of_task(task_id)
-            incremental.append((time.perf_counter() - started) * 1000)
-        counts.append(len(captured))
+    published.clear()
+    with subscribers_detached(published):
+        for task_id in sample:
+            # A new estimate every time (the same tasks are sampled at every size): every
+            # refresh has something to write.
+            current = Task.objects.filter(pk=task_id).values_list("estimate", flat=True)[0]
+            Task.objects.filter(pk=task_id).update(estimate=(current or Decimal(0)) + 1)
+            executed: list[str] = []
+            with connection.execute_wrapper(partial(count_into, executed)):
+                started = time.perf_counter()
+                rollups.refresh_ancestors_of_task(task_id)
+                incremental.append((time.perf_counter() - started) * 1000)
+            counts.append(len(executed))
 
     print(f"[{label}] pages …", flush=True)
     client = Client()
@@ -292,32 +134,29 @@ def measure(gen: Generator, label: str) -> dict[str, Any]:
     for name, url in pages.items():
         for _ in range(2):  # warm: connection, session, caches
             assert client.get(url).status_code == 200, url
-        executed: list[str] = []
-
-        def count(
-            execute: Any, sql: str, params: Any, many: bool, context: Any, log: list = executed
-        ) -> Any:
-            log.append(sql)
-            return execute(sql, params, many, context)
-
+        executed = []
         # An execute wrapper survives the reconnects between requests (a capture does not).
-        with connection.execute_wrapper(count):
+        with connection.execute_wrapper(partial(count_into, executed)):
             client.get(url)
-        ms, _ = timed(lambda url=url: client.get(url), repeat=7)
+        ms, _ = timed(partial(client.get, url), repeat=7)
         page_results[name] = {"ms": round(ms, 1), "queries": len(executed)}
     return {
         "label": label,
         "tasks": gen.tasks,
         "teams": len(gen.teams),
         "roadmap_items": len(gen.items),
+        "generated_s": round(generated_s, 1),
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "rollup_rows": rows,
         "full_recompute_first_ms": round(first_ms, 1),
+        "full_recompute_first_events": first_events,
         "full_recompute_ms": round(recompute_ms, 1),
         "sql_floor_ms": round(floor_ms, 1),
         "recompute_to_floor_ratio": round(recompute_ms / floor_ms, 2) if floor_ms else None,
         "incremental_ms_median": round(statistics.median(incremental), 2),
         "incremental_ms_max": round(max(incremental), 2),
         "incremental_queries": sorted(set(counts)),
+        "incremental_events_per_refresh": round(len(published) / len(sample), 1),
         "pages": page_results,
     }
 
@@ -336,22 +175,26 @@ def checks(sizes: list[dict[str, Any]]) -> dict[str, bool]:
         "incremental_under_50ms": all(
             s["incremental_ms_median"] < TARGETS["incremental_ms_max"] for s in sizes
         ),
-        "leader_under_300ms": all(
-            s["pages"]["leader_dashboard"]["ms"] < TARGETS["leader_ms_max"] for s in sizes
-        ),
+        # The issue's target is for the largest size (1M tasks): "under 300 ms warm at 1M".
+        "leader_under_300ms_at_largest_size": large["pages"]["leader_dashboard"]["ms"]
+        < TARGETS["leader_ms_max"],
     }
 
 
 def markdown(results: dict[str, Any]) -> str:
     sizes = results["sizes"]
+    machine = results["machine"]
+    pg = machine.get("postgres_settings", {})
     lines = [
         "# Benchmark results",
         "",
-        f"Run {results['run_at']} on {results['machine']['cpus']} CPUs, "
-        f"{results['machine']['database']}; SCALE={results['scale']} "
-        f"(SCALE=1 is 1,000,000 tasks). Generated by `python -m bench.run`; raw numbers in "
+        f"Run {results['run_at']} with SCALE={results['scale']} (SCALE=1 is 1,000,000 tasks) on "
+        f"{machine['cpus']} CPUs and {machine.get('memory_gib')} GiB, {machine['database']} "
+        f"(shared_buffers {pg.get('shared_buffers')}, work_mem {pg.get('work_mem')}, untuned), "
+        f"Python {machine['python']}. Generated by `python -m bench.run`; raw numbers in "
         "`results.json`. Times are medians of warm runs on this machine: compare runs on one "
-        "machine, not across machines. Query counts are exact.",
+        "machine, not across machines, and read the load average (the machine may be shared). "
+        "Query counts are exact.",
         "",
         "| measure | " + " | ".join(f"{s['tasks']:,} tasks" for s in sizes) + " | target |",
         "|---|" + "---|" * len(sizes) + "---|",
@@ -360,6 +203,12 @@ def markdown(results: dict[str, Any]) -> str:
     def row(name: str, values: list[str], target: str) -> None:
         lines.append(f"| {name} | " + " | ".join(values) + f" | {target} |")
 
+    row("data generation (s)", [f"{s.get('generated_s')}" for s in sizes], "")
+    row(
+        "load average (1 min) before / after measuring",
+        [" / ".join(map(str, s.get("load_average", []))) for s in sizes],
+        "",
+    )
     row(
         "full recompute after new data, writing its rows (ms)",
         [f"{s['full_recompute_first_ms']}" for s in sizes],
@@ -373,36 +222,58 @@ def markdown(results: dict[str, Any]) -> str:
     )
     row("recompute (repeat) ÷ floor", [f"{s['recompute_to_floor_ratio']}×" for s in sizes], "≤ 3×")
     row(
-        "incremental refresh above one task (ms, median)",
-        [f"{s['incremental_ms_median']}" for s in sizes],
+        "incremental refresh above one task (ms, median / max)",
+        [f"{s['incremental_ms_median']} / {s['incremental_ms_max']}" for s in sizes],
         "< 50 ms",
     )
     row(
         "incremental refresh queries",
         [", ".join(map(str, s["incremental_queries"])) for s in sizes],
-        "same at both sizes",
+        "same at both sizes, O(depth)",
+    )
+    row(
+        "RollupChanged events: first full recompute / per incremental refresh",
+        [
+            f"{s.get('full_recompute_first_events')} / {s.get('incremental_events_per_refresh')}"
+            for s in sizes
+        ],
+        "",
     )
     for page in ("leader_dashboard", "team_dashboard", "sprint_board"):
         row(
             f"{page.replace('_', ' ')} (ms / queries)",
             [f"{s['pages'][page]['ms']} / {s['pages'][page]['queries']}" for s in sizes],
-            "< 300 ms" if page == "leader_dashboard" else "flat queries",
+            "< 300 ms, flat queries" if page == "leader_dashboard" else "flat queries",
         )
     lines += ["", "## Checks", ""]
     lines += [
-        f"- {'✅' if ok else '❌'} {name.replace('_', ' ')}"
+        f"- {'✅ pass' if ok else '❌ fail'}: {name.replace('_', ' ')}"
         for name, ok in results["checks"].items()
     ]
     lines += [
         "",
         "Rollup rows: "
         + ", ".join(f"{s['rollup_rows']:,} at {s['tasks']:,} tasks" for s in sizes)
-        + ". The floor is `dashboards.rollup_passes._work_rows` over the whole workspace; the full "
-        "recompute runs it once more and adds the item links, sprints, teams and the OKR tree, "
-        "then upserts every row.",
+        + ". The floor is `dashboards.rollup_work.work_rows` over the whole workspace (the one "
+        "GROUP BY over every task, fetched; the best of a run before and after the recomputes); "
+        "the full recompute runs that same aggregate, reads the items with their links, the "
+        "sprints, teams and the OKR tree, builds every row, reads the stored rows and writes the "
+        "ones that differ. Rollup timings run with the RollupChanged subscribers of integrations/ "
+        "detached (their outbox writes are theirs to measure); the events are counted instead.",
         "",
     ]
+    notes = results.get("notes")
+    if notes:
+        lines += ["## Notes", "", *notes, ""]
     return "\n".join(lines)
+
+
+def memory_gib() -> float | None:
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+    return round(pages * size / 2**30, 1)
 
 
 def main() -> int:
@@ -421,8 +292,7 @@ def main() -> int:
     if connection.vendor != "postgresql":
         print("bench.run needs PostgreSQL: set DATABASE_URL=postgres://…", file=sys.stderr)
         return 2
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = "memory://"
+    celery_app.conf.update(task_always_eager=False, broker_url="memory://")
     settings.ALLOWED_HOSTS = ["testserver"]
     setup_test_environment()
     # A database of its own, so a test run on the same server is never clobbered.
@@ -432,13 +302,20 @@ def main() -> int:
         with connection.cursor() as cursor:
             cursor.execute("SELECT version()")
             database = cursor.fetchone()[0].split(" on ")[0]
+            cursor.execute("SHOW shared_buffers")
+            shared_buffers = cursor.fetchone()[0]
+            cursor.execute("SHOW work_mem")
+            work_mem = cursor.fetchone()[0]
         gen = Generator(scale)
         sizes = []
         large = max(SMALL, round(FULL["tasks"] * scale))
         for total in dict.fromkeys([SMALL, large]):
             print(f"generating {total:,} tasks …", flush=True)
+            started = time.perf_counter()
             gen.grow_to(total)
-            sizes.append(measure(gen, f"{total:,}"))
+            generated_s = time.perf_counter() - started
+            print(f"generated {total:,} tasks in {generated_s:.1f} s", flush=True)
+            sizes.append(measure(gen, f"{total:,}", generated_s))
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
@@ -451,6 +328,8 @@ def main() -> int:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "database": database,
+            "postgres_settings": {"shared_buffers": shared_buffers, "work_mem": work_mem},
+            "memory_gib": memory_gib(),
         },
         "targets": TARGETS,
         "sizes": sizes,

@@ -3,15 +3,18 @@
 Two ways in, one computation:
 - `refresh(workspace_id, seeds)` recomputes the seeded nodes and walks *up* only the chain they
   feed: roadmap items → sprints → teams, and roadmap items → key results → objectives → the
-  key results those objectives are aligned to → their objectives … Each level is a handful of
-  bulk queries, so the cost grows with the depth of the chain, not with the data.
-- `recompute_all(workspace)` runs the same levels over every node of a workspace (repair).
+  key results those objectives are aligned to → their objectives … Each level is a fixed
+  handful of wide queries (rollup_work.py, rollup_okr.py), so the cost grows with the depth
+  of the chain, not with the data.
+- `recompute_all(workspace)` runs the same levels over every node of a workspace (repair):
+  one aggregate over all its tasks, then every level from memory.
 
-Both end in the same per-node functions (`item_rollup`, `sprint_rollup`, `team_rollup`,
-`okr_rollups`), which read their inputs as rows (fresh ones from this pass, else the stored
-ones), so the incremental path and the full one agree exactly; a hypothesis state machine in
-tests/dashboards checks it. Numbers are rounded once, when a row is built, and consumers read
-the rounded values.
+Both end in the same per-node functions of rollup_math.py (`item_rollup`, `sprint_rollup`,
+`team_rollup`, `key_result_rollup`, `objective_rollup`), which read their inputs as rows (fresh
+ones from this pass, else the stored ones), so the incremental path and the full one agree
+exactly; a hypothesis state machine in tests/dashboards checks it. Numbers are rounded once,
+when a row is built, and consumers read the rounded values. `Pass.save` (rollup_passes.py)
+writes only the rows that differ and publishes `RollupChanged` for the nodes that moved.
 """
 
 from __future__ import annotations
