@@ -10,8 +10,10 @@ survive its delete.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -21,6 +23,8 @@ from alignment.models import Workspace
 from dashboards import rollups
 from dashboards.models import RollupPending
 from dashboards.rollup_passes import Seeds
+
+logger = logging.getLogger(__name__)
 
 FLAG_SECONDS = 300
 FINDINGS_DELAY = 60
@@ -48,13 +52,32 @@ def mark(workspace_id: int, nodes: Iterable[tuple[str, int | None]]) -> int:
     return len(rows)
 
 
+def _first_of_burst(key: str, timeout: int) -> bool:
+    """True for the first caller within `timeout`.
+
+    Also False while Redis is down (alignment.cache fails open): the stale nodes are already
+    `RollupPending` rows, committed with the change, and the beat sweep drains them.
+    """
+    return bool(cache.add(key, 1, timeout=timeout))
+
+
+def _enqueue(task: Any, **options: Any) -> None:
+    """Send a Celery job; with the broker down, leave the work to the sweep."""
+    try:
+        task.apply_async(**options)
+    except Exception:  # noqa: BLE001 - any broker failure: the sweep catches up
+        logger.warning("Could not enqueue %s; the beat sweep will catch up", task.name)
+
+
 def schedule(workspace_id: int) -> bool:
     """Enqueue the drain job after commit unless one is already queued; True when enqueued."""
-    if not cache.add(flag_key(workspace_id), 1, timeout=FLAG_SECONDS):
+    if not _first_of_burst(flag_key(workspace_id), FLAG_SECONDS):
         return False
     from dashboards.tasks import rollups_refresh_pending
 
-    transaction.on_commit(lambda: rollups_refresh_pending.delay(workspace_id=workspace_id))
+    transaction.on_commit(
+        lambda: _enqueue(rollups_refresh_pending, kwargs={"workspace_id": workspace_id})
+    )
     return True
 
 
@@ -92,13 +115,13 @@ def drain(workspace_id: int) -> int:
 
 def schedule_findings(workspace_id: int) -> bool:
     """Findings read rollups: refresh them once a burst has settled, at most once a minute."""
-    if not cache.add(f"dashboards:findings-queued:{workspace_id}", 1, timeout=FINDINGS_DELAY):
+    if not _first_of_burst(f"dashboards:findings-queued:{workspace_id}", FINDINGS_DELAY):
         return False
     from dashboards.tasks import findings_refresh
 
     transaction.on_commit(
-        lambda: findings_refresh.apply_async(
-            kwargs={"workspace_id": workspace_id}, countdown=FINDINGS_DELAY
+        lambda: _enqueue(
+            findings_refresh, kwargs={"workspace_id": workspace_id}, countdown=FINDINGS_DELAY
         )
     )
     return True
@@ -110,13 +133,13 @@ def pending_workspaces() -> list[int]:
 
 def schedule_metrics(workspace_id: int) -> bool:
     """Team metrics read history: refresh them shortly after a change, at most once a minute."""
-    if not cache.add(f"dashboards:metrics-queued:{workspace_id}", 1, timeout=FINDINGS_DELAY):
+    if not _first_of_burst(f"dashboards:metrics-queued:{workspace_id}", FINDINGS_DELAY):
         return False
     from dashboards.tasks import team_metrics_refresh
 
     transaction.on_commit(
-        lambda: team_metrics_refresh.apply_async(
-            kwargs={"workspace_id": workspace_id}, countdown=FINDINGS_DELAY
+        lambda: _enqueue(
+            team_metrics_refresh, kwargs={"workspace_id": workspace_id}, countdown=FINDINGS_DELAY
         )
     )
     return True
