@@ -30,12 +30,41 @@ class RescheduleForm(forms.Form):
         return data
 
 
+MISSING_VERSION = (
+    "This form is missing the version you loaded, so a concurrent change could be "
+    "overwritten: reload the page and make your change again."
+)
+
+
+def require_version_when_editing(form: forms.Form, editing: bool) -> None:
+    """An edit without the version it started from could silently overwrite someone else.
+
+    Checked in `clean` as a form-wide error: the field is hidden, so its own error would
+    not be shown next to anything.
+    """
+    form.editing = editing  # type: ignore[attr-defined]
+
+
+def check_version(form: forms.Form, data: dict[str, Any]) -> None:
+    if getattr(form, "editing", False) and not data.get("version"):
+        form.add_error(None, MISSING_VERSION)
+
+
 class RoadmapForm(forms.Form):
     """A roadmap's name and description; `version` guards edits against lost updates."""
 
     name = forms.CharField(max_length=100)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        require_version_when_editing(self, editing)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        check_version(self, data)
+        return data
 
 
 class RoadmapItemForm(forms.Form):
@@ -52,8 +81,11 @@ class RoadmapItemForm(forms.Form):
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
     version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, workspace: Workspace, editing: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        require_version_when_editing(self, editing)
         team_field = self.fields["owner_team"]
         assert isinstance(team_field, forms.ModelChoiceField)
         team_field.queryset = Team.objects.for_workspace(workspace).order_by("name")
@@ -63,6 +95,7 @@ class RoadmapItemForm(forms.Form):
         start, target = data.get("start_date"), data.get("target_date")
         if start and target and target < start:
             self.add_error("target_date", "The target date cannot be before the start date.")
+        check_version(self, data)
         return data
 
 

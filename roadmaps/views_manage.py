@@ -86,7 +86,7 @@ def roadmap_new(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse
 def roadmap_edit(request: WorkspaceRequest, workspace: Workspace, roadmap_id: int) -> HttpResponse:
     roadmap = get_roadmap(workspace, roadmap_id)
     initial = {"name": roadmap.name, "description": roadmap.description, "version": roadmap.version}
-    form = RoadmapForm(request.POST or None, initial=initial)
+    form = RoadmapForm(request.POST or None, initial=initial, editing=True)
     status = 200
     if request.method == "POST":
         status = 422
@@ -176,7 +176,7 @@ def item_edit(
         "description": item.description,
         "version": item.version,
     }
-    form = RoadmapItemForm(request.POST or None, initial=initial, workspace=workspace)
+    form = RoadmapItemForm(request.POST or None, initial=initial, workspace=workspace, editing=True)
     status = 200
     if request.method == "POST":
         status = 422

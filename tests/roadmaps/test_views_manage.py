@@ -282,3 +282,21 @@ def test_unlinking_a_link_of_another_item_is_404(world, member_client, item, roa
     )
     assert response.status_code == 404
     assert KeyResultLink.objects.filter(pk=other_link.pk).exists()
+
+
+@pytest.mark.parametrize("page", ["roadmap_edit", "item_edit"])
+def test_an_edit_without_its_version_is_refused_not_saved_blindly(world, member_client, item, page):
+    kwargs = {"roadmap_id": item.roadmap_id} if page == "roadmap_edit" else item_kwargs(item)
+    body = {"name": "Blind", "title": "Blind", "kind": "epic", "status": "planned"}
+    response = member_client.post(url(world, page, **kwargs), body)
+    assert response.status_code == 422
+    assert "missing the version you loaded" in response.content.decode()
+    item.refresh_from_db()
+    item.roadmap.refresh_from_db()
+    assert "Blind" not in (item.title, item.roadmap.name)
+
+
+def test_an_empty_timeline_offers_the_first_item(world, member_client, roadmap):
+    page = member_client.get(url(world, "timeline", roadmap_id=roadmap.pk)).content.decode()
+    assert "Add the first item" in page
+    assert "through the API" not in page
