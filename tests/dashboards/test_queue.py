@@ -108,14 +108,14 @@ def test_a_burst_of_moves_queues_one_job_and_one_row_per_node(
         for _ in range(40)
     ]
     with (
-        mock.patch("dashboards.tasks.rollups_refresh_pending.delay") as delay,
+        mock.patch("dashboards.tasks.rollups_refresh_pending.apply_async") as send,
         django_capture_on_commit_callbacks(execute=True),
     ):
         for task in tasks:
             task_services.task_transition(
                 actor=plan.world.member, task=task, to_state=plan.states[C.DONE]
             )
-    delay.assert_called_once_with(workspace_id=plan.world.workspace.pk)
+    send.assert_called_once_with(kwargs={"workspace_id": plan.world.workspace.pk})
     pending = set(RollupPending.objects.values_list("kind", "node_id"))
     assert pending == {("task", t.pk) for t in tasks} | {("roadmap_item", plan.item_a.pk)}
 
