@@ -137,7 +137,12 @@ def _write(
                     updated_by=actor.user,
                 )
         except IntegrityError as exc:  # someone created it between our read and write
-            raise StaleVersion(object=label, current=1) from exc
+            if expected_version == 0:  # the caller insisted it must not exist yet
+                raise StaleVersion(object=label, current=1) from exc
+            # No version asked for (two tabs' first arrange step at once): update theirs.
+            current = rows.select_for_update().first()
+            if current is None:
+                raise StaleVersion(object=label, current=0) from exc
     guard = rows.filter(pk=current.pk)
     if expected_version is not None:
         guard = guard.filter(version=expected_version)
