@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from alignment.csvsafe import safe_cell as _cell
 from alignment.errors import FieldErrors, NotFound
 from alignment.http import WorkspaceRequest
 from alignment.models import Role, Team, Workspace
@@ -19,14 +20,6 @@ from dashboards import layouts, selectors, services
 from dashboards import widgets as registry
 from dashboards.forms import DeploymentForm, IncidentForm
 from dashboards.models import Deployment, Incident
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> str:
-    """A CSV cell; text a spreadsheet would run as a formula is quoted with a leading '."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_START) else text
 
 
 def csv_response(

@@ -15,6 +15,7 @@ import csv
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
+from alignment.csvsafe import safe_cell
 from alignment.models import Team, Workspace
 from okrs.models import KeyResult, Objective, Period
 from tasks.models import Task
@@ -61,11 +62,12 @@ class _Echo:
 
 
 def csv_lines(header: list[str], rows: Iterable[list[object]]) -> Iterator[str]:
-    """The header then each row, as CSV text lines."""
+    """The header then each row, as CSV text lines; no cell runs as a spreadsheet formula
+    (`alignment.csvsafe`; the importers take the guard's quote off again)."""
     writer = csv.writer(_Echo())
     yield writer.writerow(header)
     for row in rows:
-        yield writer.writerow(["" if value is None else value for value in row])
+        yield writer.writerow([safe_cell(value) for value in row])
 
 
 def _text(value: object) -> str:

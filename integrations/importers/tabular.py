@@ -10,6 +10,7 @@ import csv
 import io
 from collections.abc import Mapping
 
+from alignment.csvsafe import unquote_cell
 from integrations.importers.errors import UploadInvalid
 
 MAX_ROWS = 5000
@@ -86,10 +87,17 @@ def mapping_errors(
 def mapped_rows(
     rows: list[list[str]], mapping: Mapping[str, str]
 ) -> list[tuple[int, dict[str, str]]]:
-    """(line number, our field -> stripped cell) for every row under the header (line 1)."""
+    """(line number, our field -> stripped cell) for every row under the header (line 1).
+
+    Our exports lead formula-like text with a `'` (`alignment.csvsafe`); it comes off here so
+    an exported "=1+2" imports back as "=1+2"."""
     header = [cell.strip() for cell in rows[0]] if rows else []
     index = {name: header.index(column) for name, column in mapping.items() if column}
     return [
-        (number, {name: (cells[i].strip() if i < len(cells) else "") for name, i in index.items()})
+        (number, {name: _cell(cells, i) for name, i in index.items()})
         for number, cells in enumerate(rows[1:], start=2)
     ]
+
+
+def _cell(cells: list[str], i: int) -> str:
+    return unquote_cell(cells[i].strip()) if i < len(cells) else ""
