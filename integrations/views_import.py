@@ -299,7 +299,8 @@ def import_progress(
     job = _job(workspace, import_job_id)
     live = cache.get(progress_key(job.pk))
     if isinstance(live, int) and not job.is_finished:
-        job.done = live
+        # The run's RUNNING commits with its rows (importers/base.py); the live count shows it.
+        job.status, job.done = ImportStatus.RUNNING, live
     context = {"workspace": workspace, "job": job, "upload_url": UPLOAD_URLS[job.kind]}
     is_htmx = bool(getattr(request, "htmx", False))
     template = (

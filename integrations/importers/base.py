@@ -10,10 +10,13 @@ on any refusal rolls everything back and records why on the job.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from alignment.errors import DomainError, FieldErrors
@@ -21,6 +24,9 @@ from alignment.models import Membership, Role
 from integrations.models import ImportJob, ImportStatus
 
 Tick = Callable[[int], None]
+
+# A RUNNING job older than this, left by a lost worker of the code before the claim, is retaken.
+STALE_RUNNING_AFTER = timedelta(minutes=10)
 
 
 class Checked(Protocol):
@@ -69,6 +75,34 @@ def _admin_actor(job: ImportJob) -> Membership | None:
     )
 
 
+def _claim(job_id: int) -> bool:
+    """Take the job for this run, or learn that another run has it or had it.
+
+    Why one transaction and no lease: the claim (QUEUED/DRAFT -> RUNNING), the writes and the
+    final DONE/FAILED all commit together or not at all. A worker lost mid-write (the task is
+    acked late and redelivered) rolls the claim back with the rows, so the redelivery finds the
+    job QUEUED and imports it: nothing gets stuck. The conditional UPDATE locks the job's row
+    until that transaction ends, so a second delivery running at the same time waits on the
+    lock, then re-reads the row, finds it DONE or FAILED, claims 0 rows and returns: nothing is
+    imported twice. A lease with a timeout could do neither: a redelivery inside the timeout
+    would give up, and a run slower than the timeout would be run again beside itself.
+
+    A committed RUNNING can only have been left by the code before this one (which claimed
+    outside the write transaction); it is taken again once older than
+    `IMPORT_STALE_RUNNING_AFTER` (no claim time was recorded then, so the upload time stands in).
+    """
+    stale_before = timezone.now() - getattr(
+        settings, "IMPORT_STALE_RUNNING_AFTER", STALE_RUNNING_AFTER
+    )
+    claimable = Q(status__in=[ImportStatus.QUEUED, ImportStatus.DRAFT]) | Q(
+        status=ImportStatus.RUNNING, created_at__lt=stale_before
+    )
+    claimed = ImportJob.objects.filter(claimable, pk=job_id).update(
+        status=ImportStatus.RUNNING, done=0, errors=[]
+    )
+    return claimed == 1
+
+
 def execute(
     job_id: int,
     *,
@@ -76,33 +110,34 @@ def execute(
     write: Callable[[Membership, Any, Tick], None],
 ) -> None:
     """Run a queued job once: everything is written in one transaction, or nothing is."""
-    job = ImportJob.objects.select_related("workspace").get(pk=job_id)
-    if job.status not in (ImportStatus.QUEUED, ImportStatus.DRAFT):
-        return  # already run: running it twice must not import twice
-    actor = _admin_actor(job)
-    if actor is None:
-        fail(job, [{"row": 0, "messages": ["The person who started this import is no admin."]}])
-        return
-    checked: Checked = preview(job)
-    if not checked.is_valid:
-        fail(job, checked.job_errors())
-        return
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.RUNNING, total=checked.total, done=0, errors=[]
-    )
+    with transaction.atomic():
+        if not _claim(job_id):
+            return  # run (or being run) by another delivery: running it twice must not import twice
+        job = ImportJob.objects.select_related("workspace").get(pk=job_id)
+        actor = _admin_actor(job)
+        if actor is None:
+            fail(job, [{"row": 0, "messages": ["The person who started this import is no admin."]}])
+            return
+        # Checked again inside the claim: the workspace may have changed since the preview.
+        checked: Checked = preview(job)
+        if not checked.is_valid:
+            fail(job, checked.job_errors())
+            return
+        ImportJob.objects.filter(pk=job.pk).update(total=checked.total)
 
-    def tick(done: int) -> None:
-        # The rows are invisible to others until commit; the count is shown live from the cache.
-        cache.set(progress_key(job.pk), done, timeout=3600)
+        def tick(done: int) -> None:
+            # The rows are invisible to others until commit; the count is shown live from the cache.
+            cache.set(progress_key(job.pk), done, timeout=3600)
 
-    try:
-        with transaction.atomic():
-            write(actor, checked, tick)
-    except RowFailed as failed:
-        fail(job, [{"row": failed.row, "messages": [failed.message]}])
-        return
-    finally:
-        cache.delete(progress_key(job.pk))
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.DONE, done=checked.total, finished_at=timezone.now()
-    )
+        try:
+            # A savepoint: a refused row undoes the rows, and the job still commits as FAILED.
+            with transaction.atomic():
+                write(actor, checked, tick)
+        except RowFailed as failed:
+            fail(job, [{"row": failed.row, "messages": [failed.message]}])
+            return
+        finally:
+            cache.delete(progress_key(job.pk))
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportStatus.DONE, done=checked.total, finished_at=timezone.now()
+        )
