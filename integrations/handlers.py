@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from alignment.models import Team
 from integrations import task_bridge
-from integrations.keys import branch_name, extract_task_keys
+from integrations.keys import branch_name
 from integrations.models import ExternalLink, InboundDelivery, LinkKind, Provider
 from integrations.registry import handles
+from integrations.team_keys import task_keys_named, team_key_names
 
 
-def _team_keys(delivery: InboundDelivery) -> list[str]:
-    return list(Team.objects.for_workspace(delivery.workspace_id).values_list("key", flat=True))
+def _team_keys(delivery: InboundDelivery) -> dict[str, str]:
+    """Every key naming a team here (old ones too, after a rename) → its current key."""
+    return team_key_names(delivery.workspace_id)
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -77,7 +78,7 @@ def github_pull_request(delivery: InboundDelivery, payload: Any) -> None:
     pr = _dict(_dict(payload).get("pull_request"))
     head = _dict(pr.get("head"))
     title = str(pr.get("title") or "")
-    keys = extract_task_keys([title, str(head.get("ref") or "")], _team_keys(delivery))
+    keys = task_keys_named([title, str(head.get("ref") or "")], _team_keys(delivery))
     state = _github_pr_state(pr)
     upsert_links(
         delivery,
@@ -96,12 +97,12 @@ def github_pull_request(delivery: InboundDelivery, payload: Any) -> None:
 
 
 def _commit_links(
-    delivery: InboundDelivery, commits: list[Any], branch: str, team_keys: list[str]
+    delivery: InboundDelivery, commits: list[Any], branch: str, team_keys: dict[str, str]
 ) -> None:
     for commit in commits:
         c = _dict(commit)
         message = str(c.get("message") or "")
-        keys = extract_task_keys([message, branch], team_keys)
+        keys = task_keys_named([message, branch], team_keys)
         upsert_links(
             delivery,
             kind=LinkKind.COMMIT,
@@ -132,7 +133,7 @@ GITLAB_MR_TRIGGERS = {
 def gitlab_merge_request(delivery: InboundDelivery, payload: Any) -> None:
     mr = _dict(_dict(payload).get("object_attributes"))
     title = str(mr.get("title") or "")
-    keys = extract_task_keys([title, str(mr.get("source_branch") or "")], _team_keys(delivery))
+    keys = task_keys_named([title, str(mr.get("source_branch") or "")], _team_keys(delivery))
     state = GITLAB_MR_STATES.get(str(mr.get("state") or ""), str(mr.get("state") or ""))
     if state == "open" and (mr.get("draft") or mr.get("work_in_progress")):
         state = "draft"

@@ -1,0 +1,41 @@
+"""Which team a key names, now or before the team's key changed (`TeamKeyAlias`).
+
+Pull requests, commits and deployment settings written before ENG became PLAT still say ENG;
+everything we store or compare uses the current key, so the task page, state rules and DORA
+rows keep finding the team.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from alignment.models import Team, TeamKeyAlias
+from integrations.keys import extract_task_keys
+
+
+def old_team_keys(workspace_id: int) -> dict[str, str]:
+    """Each key a team of the workspace had before → that team's current key (one query)."""
+    return dict(TeamKeyAlias.objects.for_workspace(workspace_id).values_list("key", "team__key"))
+
+
+def team_key_names(workspace_id: int, current_keys: Iterable[str] | None = None) -> dict[str, str]:
+    """Every key naming a team of the workspace → that team's current key.
+
+    Pass the current keys when already read; a current key always wins over an alias."""
+    if current_keys is None:
+        current_keys = Team.objects.for_workspace(workspace_id).values_list("key", flat=True)
+    names = old_team_keys(workspace_id)
+    names.update((key, key) for key in current_keys)
+    return names
+
+
+def current_task_key(key: str, names: dict[str, str]) -> str:
+    """`ENG-12` → `PLAT-12` once ENG became PLAT; keys of unknown teams come back unchanged."""
+    prefix, sep, number = key.partition("-")
+    return f"{names.get(prefix.upper(), prefix)}{sep}{number}"
+
+
+def task_keys_named(texts: Iterable[str | None], names: dict[str, str]) -> list[str]:
+    """Task keys named in `texts` under their team's current key, in order, once each."""
+    found = extract_task_keys(texts, names)
+    return list(dict.fromkeys(current_task_key(key, names) for key in found))
