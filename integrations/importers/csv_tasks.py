@@ -18,7 +18,7 @@ from integrations.importers import tabular
 from integrations.importers.base import RowFailed, Tick, error_text, execute
 from integrations.models import ImportJob
 from tasks import services as task_services
-from tasks.services.core import clean_estimate, clean_title
+from tasks.services.rules import clean_estimate, clean_title
 
 MAX_ROWS = tabular.MAX_ROWS
 # Our field -> header names (lower-cased, spaces/underscores/dashes ignored) that mean it.

@@ -29,7 +29,7 @@ from roadmaps import services as roadmap_services
 from roadmaps.models import Roadmap, RoadmapItem
 from tasks import services as task_services
 from tasks.models import Sprint, SprintStatus, StateCategory, WorkflowState
-from tasks.services.core import clean_estimate
+from tasks.services.rules import clean_estimate
 
 # Jira statusCategory.key -> our state category.
 STATUS_CATEGORIES = {

@@ -21,7 +21,7 @@ from tasks.models import (
     Sprint,
     SprintStatus,
 )
-from tasks.services.core import UNSET
+from tasks.services.rules import UNSET
 
 
 class SprintSerializer(serializers.ModelSerializer):

@@ -34,7 +34,7 @@ from tasks.api.task_serializers import (
 from tasks.models import (
     Task,
 )
-from tasks.services.core import UNSET
+from tasks.services.rules import UNSET
 from tasks.similarity import similar_open_tasks
 
 

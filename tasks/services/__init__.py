@@ -1,7 +1,8 @@
 """Every write with rules in the work domain. `grep -n "def task_"` lists how a task changes.
 
-Split by sub-domain: core (create, update, transition, move, assign, team), sprints,
-workflow (states, labels), collaboration (comments, dependencies, merge), bulk.
+Split by sub-domain: rules (checks and cleaners), core (create, update, transition, move,
+assign), teams (hand to another team), sprints, workflow (states, labels), collaboration
+(comments, dependencies, merge), bulk.
 """
 
 from tasks.services.bulk import task_bulk_update
@@ -17,7 +18,6 @@ from tasks.services.core import (
     task_assign,
     task_create,
     task_move,
-    task_move_to_team,
     task_transition,
     task_update,
 )
@@ -28,6 +28,7 @@ from tasks.services.sprints import (
     sprint_start,
     sprint_update,
 )
+from tasks.services.teams import task_move_to_team
 from tasks.services.workflow import (
     label_create,
     label_delete,

@@ -12,7 +12,8 @@ from alignment.errors import CrossWorkspaceLink, FieldErrors
 from alignment.models import Membership, Team, User
 from roadmaps.services import ensure_same_workspace
 from tasks.models import Label, Sprint, Task, TaskLabel
-from tasks.services.core import UNSET, apply_changes, require_member
+from tasks.services.core import apply_changes
+from tasks.services.rules import UNSET, require_member
 
 MAX_BULK = 200
 

@@ -31,7 +31,8 @@ from tasks.models import (
     TaskLabel,
     WorkflowState,
 )
-from tasks.services.core import record_event, require_member
+from tasks.services.core import record_event
+from tasks.services.rules import require_member
 
 MAX_COMMENT = 20000
 

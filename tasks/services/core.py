@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -12,9 +12,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from alignment.audit import audit_by
-from alignment.errors import CrossWorkspaceLink, FieldErrors, RoleRequired
+from alignment.errors import FieldErrors
 from alignment.events import publish_on_commit
-from alignment.models import Membership, Role, Team, User
+from alignment.models import Membership, Team, User
 from roadmaps.models import RoadmapItem
 from roadmaps.services import ensure_same_workspace
 from roadmaps.versioning import save_versioned
@@ -29,16 +29,20 @@ from tasks.models import (
     SprintStatus,
     StateCategory,
     Task,
-    TaskAlias,
     TaskCounter,
     TaskEvent,
     TaskEventKind,
     TaskLabel,
     WorkflowState,
 )
+from tasks.services.rules import (
+    UNSET,
+    clean_estimate,
+    clean_title,
+    ensure_workspace_user,
+    require_member,
+)
 
-UNSET: Any = object()
-MAX_ESTIMATE = Decimal("1000")
 # Changes of these fields are history (TaskEvent): burndown, velocity and cycle time read them.
 TRACKED = {
     "state": TaskEventKind.STATE,
@@ -61,47 +65,6 @@ EDITABLE = [
 ]
 
 
-def require_member(actor: Membership) -> None:
-    if not actor.has_role(Role.MEMBER):
-        raise RoleRequired(role="member")
-
-
-def require_admin(actor: Membership) -> None:
-    if not actor.has_role(Role.ADMIN):
-        raise RoleRequired(role="admin")
-
-
-def ensure_workspace_user(actor: Membership, user: User | None) -> None:
-    """People outside the workspace are 'not found', exactly like missing ones."""
-    if user is None:
-        return
-    if not Membership.objects.for_workspace(actor.workspace_id).filter(user=user).exists():
-        raise CrossWorkspaceLink(what="That person")
-
-
-def clean_estimate(value: Decimal | int | float | str | None) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        estimate = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise FieldErrors({"estimate": "Must be a number of points."}) from exc
-    if not estimate.is_finite() or estimate < 0 or estimate >= MAX_ESTIMATE:
-        raise FieldErrors({"estimate": "Use a number of points from 0 to 999.9."})
-    if estimate != estimate.quantize(Decimal("0.1")):
-        raise FieldErrors({"estimate": "Use at most one decimal place."})
-    return estimate.quantize(Decimal("0.1"))
-
-
-def clean_title(value: str) -> str:
-    title = " ".join((value or "").split())
-    if not title:
-        raise FieldErrors({"title": "Give the task a title."})
-    if len(title) > 255:
-        raise FieldErrors({"title": "Use at most 255 characters."})
-    return title
-
-
 def task_label(task: Task) -> str:
     return f"Task {task.key}"
 
@@ -116,7 +79,7 @@ def _value(obj: Any) -> Any:
     return getattr(obj, "pk", str(obj))
 
 
-def _tracked_value(name: str, obj: Any) -> Any:
+def tracked_value(name: str, obj: Any) -> Any:
     if name == "state" and obj is not None:
         return {"id": obj.pk, "name": obj.name, "category": obj.category}
     return _value(obj)
@@ -204,7 +167,7 @@ def _check_parent(task: Task, parent: Task | None) -> None:
         node = node.parent if node.parent_id else None
 
 
-def _set_state_times(task: Task, state: WorkflowState, now: Any) -> None:
+def set_state_times(task: Task, state: WorkflowState, now: Any) -> None:
     task.state = state
     task.state_category = state.category
     if state.category == StateCategory.STARTED and task.started_at is None:
@@ -221,7 +184,7 @@ def _clean_labels(actor: Membership, labels: Iterable[Label]) -> list[Label]:
     return labels
 
 
-def _publish_change(
+def publish_change(
     actor: Membership, task: Task, fields: Sequence[str], item_ids: Iterable[int | None]
 ) -> None:
     publish_on_commit(
@@ -278,7 +241,7 @@ def task_create(
     chosen = state or default_state(team, in_sprint=sprint is not None)
     _check_state(task, chosen)
     now = timezone.now()
-    _set_state_times(task, chosen, now)
+    set_state_times(task, chosen, now)
     task.number = next_number(team)
     # After the counter lock: a concurrent creator in this team has committed its rank.
     task.rank = ranking.key_between(last_rank(team), None)
@@ -293,7 +256,7 @@ def task_create(
         actor=actor,
         kind=TaskEventKind.CREATED,
         after={
-            "state": _tracked_value("state", chosen),
+            "state": tracked_value("state", chosen),
             "sprint": task.sprint_id,
             "estimate": _value(task.estimate),
             "assignee": task.assignee_id,
@@ -368,9 +331,9 @@ def apply_changes(
             continue
         changed.append(name)
         if name in TRACKED:
-            events.append((name, _tracked_value(name, old), _tracked_value(name, value)))
+            events.append((name, tracked_value(name, old), tracked_value(name, value)))
         if name == "state":
-            _set_state_times(task, value, now)
+            set_state_times(task, value, now)
             write_fields |= {"state_id", "state_category", "started_at", "completed_at"}
         elif name == "description":
             task.description = value
@@ -425,7 +388,7 @@ def apply_changes(
         obj=task,
         after={"key": task.key, "fields": changed},
     )
-    _publish_change(actor, task, changed, [item_before, task.roadmap_item_id])
+    publish_change(actor, task, changed, [item_before, task.roadmap_item_id])
     return changed
 
 
@@ -532,96 +495,4 @@ def task_assign(
     apply_changes(
         actor=actor, task=task, changes={"assignee": assignee}, expected_version=expected_version
     )
-    return task
-
-
-@transaction.atomic
-def task_move_to_team(
-    *,
-    actor: Membership,
-    task: Task,
-    team: Team,
-    expected_version: int | None = None,
-) -> Task:
-    """Hand a task to another team of the same workspace: it gets that team's next key, the
-    old key keeps resolving (TaskAlias), its state maps by category and it leaves its sprint.
-    Moving into another workspace is impossible (the team is 'not found')."""
-    require_member(actor)
-    ensure_same_workspace(actor, task)
-    ensure_same_workspace(actor, team, what="That team")
-    if team.pk == task.team_id:
-        return task
-    old_team, old_number, old_key = task.team, task.number, task.key
-    old_state = task.state
-    states = list(WorkflowState.objects.filter(team=team).order_by("position", "pk"))
-    same_category = [s for s in states if s.category == old_state.category]
-    if not states:
-        raise FieldErrors({"team": f"{team.name} has no workflow states yet."})
-    new_state = (same_category or states)[0]
-    old_sprint_id = task.sprint_id
-    TaskAlias.objects.create(
-        workspace_id=task.workspace_id, task=task, team=old_team, number=old_number
-    )
-    task.team = team
-    task.number = next_number(team)
-    task.sprint = None
-    task.rank = ranking.key_between(last_rank(team), None)
-    now = timezone.now()
-    _set_state_times(task, new_state, now)
-    save_versioned(
-        task,
-        expected_version=expected_version,
-        fields=[
-            "team_id",
-            "number",
-            "sprint_id",
-            "rank",
-            "state_id",
-            "state_category",
-            "started_at",
-            "completed_at",
-        ],
-        label=f"Task {old_key}",
-    )
-    events = [
-        record_event(
-            task,
-            actor=actor,
-            kind=TaskEventKind.TEAM,
-            before={"team": old_team.pk, "key": old_key},
-            after={"team": team.pk, "key": task.key},
-            at=now,
-        )
-    ]
-    if old_state.pk != new_state.pk:
-        events.append(
-            record_event(
-                task,
-                actor=actor,
-                kind=TaskEventKind.STATE,
-                before={"state": _tracked_value("state", old_state)},
-                after={"state": _tracked_value("state", new_state)},
-                at=now,
-            )
-        )
-    if old_sprint_id is not None:
-        events.append(
-            record_event(
-                task,
-                actor=actor,
-                kind=TaskEventKind.SPRINT,
-                before={"sprint": old_sprint_id},
-                after={"sprint": None},
-                at=now,
-            )
-        )
-    TaskEvent.objects.bulk_create(events)
-    audit_by(
-        actor,
-        verb="task.moved_to_team",
-        obj=task,
-        before={"key": old_key, "team": old_team.pk},
-        after={"key": task.key, "team": team.pk},
-    )
-    _publish_change(actor, task, ["team", "state", "sprint"], [task.roadmap_item_id])
     return task

@@ -28,7 +28,7 @@ from tasks.models import (
     TaskEvent,
     TaskEventKind,
 )
-from tasks.services.core import UNSET, ensure_workspace_user, require_member
+from tasks.services.rules import UNSET, ensure_workspace_user, require_member
 
 SPRINT_FIELDS = ["name", "goal", "start_date", "end_date", "status"]
 

@@ -14,7 +14,7 @@ from alignment.models import Membership, Team
 from roadmaps.services import ensure_same_workspace
 from tasks.errors import StateInUse
 from tasks.models import CLOSED_CATEGORIES, Label, StateCategory, Task, WorkflowState
-from tasks.services.core import UNSET, require_admin, require_member
+from tasks.services.rules import UNSET, require_admin, require_member
 
 STATE_FIELDS = ["name", "category", "position", "wip_limit"]
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")

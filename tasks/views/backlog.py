@@ -18,7 +18,7 @@ from alignment.tenancy import workspace_view
 from alignment.views.settings_base import add_field_errors
 from tasks import page_selectors, selectors, services
 from tasks.forms import BulkForm, CapacityForm
-from tasks.services.core import UNSET
+from tasks.services.rules import UNSET
 from tasks.views._common import (
     get_team,
     int_param,

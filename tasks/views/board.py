@@ -19,7 +19,7 @@ from alignment.views.settings_base import add_field_errors
 from tasks import page_selectors, selectors, services
 from tasks.forms import MoveForm, QuickEditForm
 from tasks.models import OPEN_CATEGORIES, Sprint, SprintStatus, Task, WorkflowState
-from tasks.services.core import UNSET
+from tasks.services.rules import UNSET
 from tasks.views._common import (
     get_task,
     get_team,

@@ -1,0 +1,115 @@
+"""Handing a task to another team: a new key there, the old key kept as an alias."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from alignment.audit import audit_by
+from alignment.errors import FieldErrors
+from alignment.models import Membership, Team
+from roadmaps.services import ensure_same_workspace
+from roadmaps.versioning import save_versioned
+from tasks import ranking
+from tasks.models import Task, TaskAlias, TaskEvent, TaskEventKind, WorkflowState
+from tasks.services.core import (
+    last_rank,
+    next_number,
+    publish_change,
+    record_event,
+    set_state_times,
+    tracked_value,
+)
+from tasks.services.rules import require_member
+
+
+@transaction.atomic
+def task_move_to_team(
+    *,
+    actor: Membership,
+    task: Task,
+    team: Team,
+    expected_version: int | None = None,
+) -> Task:
+    """Hand a task to another team of the same workspace: it gets that team's next key, the
+    old key keeps resolving (TaskAlias), its state maps by category and it leaves its sprint.
+    Moving into another workspace is impossible (the team is 'not found')."""
+    require_member(actor)
+    ensure_same_workspace(actor, task)
+    ensure_same_workspace(actor, team, what="That team")
+    if team.pk == task.team_id:
+        return task
+    old_team, old_number, old_key = task.team, task.number, task.key
+    old_state = task.state
+    states = list(WorkflowState.objects.filter(team=team).order_by("position", "pk"))
+    same_category = [s for s in states if s.category == old_state.category]
+    if not states:
+        raise FieldErrors({"team": f"{team.name} has no workflow states yet."})
+    new_state = (same_category or states)[0]
+    old_sprint_id = task.sprint_id
+    TaskAlias.objects.create(
+        workspace_id=task.workspace_id, task=task, team=old_team, number=old_number
+    )
+    task.team = team
+    task.number = next_number(team)
+    task.sprint = None
+    task.rank = ranking.key_between(last_rank(team), None)
+    now = timezone.now()
+    set_state_times(task, new_state, now)
+    save_versioned(
+        task,
+        expected_version=expected_version,
+        fields=[
+            "team_id",
+            "number",
+            "sprint_id",
+            "rank",
+            "state_id",
+            "state_category",
+            "started_at",
+            "completed_at",
+        ],
+        label=f"Task {old_key}",
+    )
+    events = [
+        record_event(
+            task,
+            actor=actor,
+            kind=TaskEventKind.TEAM,
+            before={"team": old_team.pk, "key": old_key},
+            after={"team": team.pk, "key": task.key},
+            at=now,
+        )
+    ]
+    if old_state.pk != new_state.pk:
+        events.append(
+            record_event(
+                task,
+                actor=actor,
+                kind=TaskEventKind.STATE,
+                before={"state": tracked_value("state", old_state)},
+                after={"state": tracked_value("state", new_state)},
+                at=now,
+            )
+        )
+    if old_sprint_id is not None:
+        events.append(
+            record_event(
+                task,
+                actor=actor,
+                kind=TaskEventKind.SPRINT,
+                before={"sprint": old_sprint_id},
+                after={"sprint": None},
+                at=now,
+            )
+        )
+    TaskEvent.objects.bulk_create(events)
+    audit_by(
+        actor,
+        verb="task.moved_to_team",
+        obj=task,
+        before={"key": old_key, "team": old_team.pk},
+        after={"key": task.key, "team": team.pk},
+    )
+    publish_change(actor, task, ["team", "state", "sprint"], [task.roadmap_item_id])
+    return task
