@@ -6,15 +6,17 @@ commit (or roll back) with the change. They only read and write rows; they never
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.urls import reverse
+from django.utils import timezone
 
 from alignment import events
 from alignment.models import User, Workspace
 from dashboards.events import RollupChanged
 from dashboards.models import NodeKind, Rollup
 from dashboards.rollup_math import reason_from_json
-from integrations.notifications.models import NotificationKind
+from integrations.notifications.models import Notification, NotificationKind
 from integrations.notifications.services import About, notify
 from okrs import progress
 from okrs.models import KeyResult
@@ -150,8 +152,34 @@ def _why(workspace_id: int, key_result: KeyResult) -> str:
         return ""
 
 
+def _status_sentence(title: str, label: str) -> str:
+    return f"Your key result “{title}” is now {label}."
+
+
+def _told_today(key_result: KeyResult, owner: User, label: str, since: datetime) -> bool:
+    """Whether the owner's inbox already says "now <label>" about this KR since `since`: one
+    query on the recipient's inbox index (the sentence ends with the status by construction)."""
+    return (
+        Notification.objects.for_workspace(key_result.workspace_id)
+        .for_recipient(owner.pk)
+        .filter(
+            kind=NotificationKind.KR_AT_RISK,
+            object_type="key_result",
+            object_id=key_result.pk,
+            created_at__gte=since,
+            sentence__endswith=f" is now {label}.",
+        )
+        .exists()
+    )
+
+
 def on_rollup_changed(event: RollupChanged) -> None:
-    """A KR that got worse (on track → at risk, → off track) tells its owner, with the why."""
+    """A KR that got worse (on track → at risk, → off track) tells its owner, with the why.
+
+    At most once per status per (UTC) day: a KR hovering at the boundary flips back and forth
+    on every recompute, and its owner should hear "now at risk" once, not every morning and
+    evening. The inbox row is the record for in-app; the outbox key (status + day) is the record
+    for e-mail and Slack, so the dedupe holds for people who turned the inbox off too."""
     if event.kind != NodeKind.KEY_RESULT:
         return
     before = progress.SEVERITY.get(event.status_before, 0)
@@ -168,14 +196,18 @@ def on_rollup_changed(event: RollupChanged) -> None:
         return
     workspace: Workspace = key_result.workspace
     label = progress.STATUS_LABELS.get(event.status_after, event.status_after).lower()
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    if _told_today(key_result, key_result.owner, label, today):
+        return
     url = key_result.objective.get_absolute_url() + f"#kr-{key_result.pk}"
     notify(
         workspace=workspace,
         recipient=key_result.owner,
         kind=NotificationKind.KR_AT_RISK,
-        sentence=f"Your key result “{key_result.title}” is now {label}.",
+        sentence=_status_sentence(key_result.title, label),
         about=About("key_result", key_result.pk, url),
         detail=_why(event.workspace_id, key_result),
+        key=f"kr_status:{key_result.pk}:{event.status_after}:{today:%Y-%m-%d}",
     )
 
 
