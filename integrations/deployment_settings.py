@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alignment.errors import FieldErrors
-from alignment.models import Team
 from integrations.models import Integration
+from integrations.team_keys import team_key_names
 
 CONFIG_KEY = "deployments"
 DEFAULT_ENVIRONMENTS = ("production", "prod")
@@ -68,8 +68,15 @@ def deployment_settings(integration: Integration) -> DeploymentSettings:
 
 
 def form_initial(integration: Integration) -> dict[str, str]:
-    """The stored settings as the page's text fields (empty where the default applies)."""
+    """The stored settings as the page's text fields (empty where the default applies); keys
+    stored before a team's key changed show as the team's key now."""
     raw = _dict(_dict(integration.config).get(CONFIG_KEY))
+    names = team_key_names(integration.workspace_id)
+
+    def key_now(team: Any) -> str:
+        text = str(team or "")
+        return names.get(text.strip().upper(), text)
+
     listed = {
         name: ", ".join(str(v) for v in raw.get(name) or [] if isinstance(v, str))
         for name in ("environments", "workflows")
@@ -78,9 +85,9 @@ def form_initial(integration: Integration) -> dict[str, str]:
         "deploy_environments": listed["environments"],
         "deploy_workflows": listed["workflows"],
         "deploy_repositories": "\n".join(
-            f"{repo} = {team}" for repo, team in _dict(raw.get("repositories")).items()
+            f"{repo} = {key_now(team)}" for repo, team in _dict(raw.get("repositories")).items()
         ),
-        "deploy_team": str(raw.get("default_team") or ""),
+        "deploy_team": key_now(raw.get("default_team")),
     }
 
 
@@ -93,8 +100,9 @@ def _names(text: str, field_name: str) -> list[str]:
 
 def config_from_form(workspace_id: int, values: dict[str, str]) -> dict[str, Any]:
     """Check the page's text fields against this workspace's teams; the config to store
-    (empty fields are left out, so the defaults apply)."""
-    keys = set(Team.objects.for_workspace(workspace_id).values_list("key", flat=True))
+    (empty fields are left out, so the defaults apply). A team named by a key it had before
+    (the page showed ENG before ENG became PLAT) is stored under its key now."""
+    keys = team_key_names(workspace_id)
     config: dict[str, Any] = {}
     environments = _names(values.get("deploy_environments", ""), "deploy_environments")
     workflows = _names(values.get("deploy_workflows", ""), "deploy_workflows")
@@ -112,12 +120,12 @@ def config_from_form(workspace_id: int, values: dict[str, str]) -> dict[str, Any
             raise FieldErrors({"deploy_repositories": f"Line {number}: write owner/repo = TEAM."})
         if team not in keys:
             raise FieldErrors({"deploy_repositories": f"Line {number}: no team {team}."})
-        repositories[repo] = team
+        repositories[repo] = keys[team]
     if repositories:
         config["repositories"] = repositories
     default_team = values.get("deploy_team", "").strip().upper()
     if default_team and default_team not in keys:
         raise FieldErrors({"deploy_team": f"There is no team {default_team}."})
     if default_team:
-        config["default_team"] = default_team
+        config["default_team"] = keys[default_team]
     return config

@@ -31,9 +31,15 @@ from alignment.models import Team
 from dashboards import queue
 from dashboards.models import Deployment, Incident
 from integrations.deployment_settings import DeploymentSettings, deployment_settings
-from integrations.keys import extract_task_keys
 from integrations.models import ExternalLink, InboundDelivery, LinkKind, Provider
 from integrations.registry import DeliveryIgnored, handles
+from integrations.team_keys import (
+    current_task_key,
+    old_team_keys,
+    task_keys_named,
+    team_key_names,
+    with_old_spellings,
+)
 
 PENDING, SUCCESS, FAILURE = "pending", "success", "failure"
 GITHUB_STATES = {
@@ -214,32 +220,37 @@ def _linked(delivery: InboundDelivery, report: Report) -> Any:
     return links.filter(external_id__in=ids) if ids else links.none()
 
 
-def task_keys_of(delivery: InboundDelivery, report: Report, team_keys: list[str]) -> list[str]:
-    """Keys named by the payload's texts, then by links of the deployed commits and PRs."""
-    named = extract_task_keys(report.texts, team_keys)
+def task_keys_of(delivery: InboundDelivery, report: Report, names: dict[str, str]) -> list[str]:
+    """Keys named by the payload's texts, then by links of the deployed commits and PRs, each
+    under its team's current key (links stored before a team's key changed say the old one)."""
+    named = task_keys_named(report.texts, names)
     linked = _linked(delivery, report).values_list("task_key", flat=True)
-    return list(dict.fromkeys([*named, *linked]))
+    return list(dict.fromkeys([*named, *(current_task_key(key, names) for key in linked)]))
 
 
 def resolve_teams(
     delivery: InboundDelivery, report: Report, settings: DeploymentSettings
 ) -> tuple[list[Team], list[str]]:
-    """The teams a deployment counts for (with the task keys it ships), or a reason why none."""
+    """The teams a deployment counts for (with the task keys it ships), or a reason why none.
+
+    Settings and links may name a team by a key it had before (ENG after ENG became PLAT)."""
     teams = {t.key: t for t in Team.objects.for_workspace(delivery.workspace_id)}
-    keys = task_keys_of(delivery, report, list(teams))
+    names = team_key_names(delivery.workspace_id, teams)
+    keys = task_keys_of(delivery, report, names)
     mapped = settings.repositories.get(report.repository.lower())
     if mapped:
-        if mapped not in teams:
+        if names.get(mapped) not in teams:
             raise DeliveryIgnored(
                 f"Repository {report.repository!r} is mapped to team {mapped!r}, "
                 "which does not exist in this workspace."
             )
-        return [teams[mapped]], keys
+        return [teams[names[mapped]]], keys
     by_keys = [teams[k] for k in dict.fromkeys(key.split("-", 1)[0] for key in keys) if k in teams]
     if by_keys:
         return by_keys, keys
-    if settings.default_team in teams:
-        return [teams[settings.default_team]], keys
+    default_team = names.get(settings.default_team)
+    if default_team in teams:
+        return [teams[default_team]], keys
     raise DeliveryIgnored(
         f"No team for this deployment of {report.repository or 'an unnamed repository'}: map "
         "the repository to a team, name a task key in its commits or PRs, or set a default team."
@@ -265,7 +276,7 @@ def first_commit_at(
         )
         links = ExternalLink.objects.for_workspace(delivery.workspace_id).filter(
             provider=delivery.provider,
-            task_key__in=keys,
+            task_key__in=with_old_spellings(keys, old_team_keys(delivery.workspace_id)),
             kind__in=[LinkKind.PULL_REQUEST, LinkKind.MERGE_REQUEST, LinkKind.COMMIT],
         )
         if previous is not None:

@@ -39,3 +39,16 @@ def task_keys_named(texts: Iterable[str | None], names: dict[str, str]) -> list[
     """Task keys named in `texts` under their team's current key, in order, once each."""
     found = extract_task_keys(texts, names)
     return list(dict.fromkeys(current_task_key(key, names) for key in found))
+
+
+def with_old_spellings(keys: Iterable[str], names: dict[str, str]) -> list[str]:
+    """`PLAT-12` and every older spelling of it (`ENG-12`), for links stored before a rename."""
+    old_by_current: dict[str, list[str]] = {}
+    for name, current in names.items():
+        if name != current:
+            old_by_current.setdefault(current, []).append(name)
+    spelled: list[str] = []
+    for key in keys:
+        prefix, sep, number = key.partition("-")
+        spelled += [key, *(f"{old}{sep}{number}" for old in old_by_current.get(prefix, []))]
+    return spelled
