@@ -60,6 +60,10 @@ class Rollup(models.Model):
     feeds = models.JSONField(default=list, blank=True)
     inputs = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
+    # A hash of every compared value (dashboards.rollup_math.row_digest), written with them: a
+    # full recompute compares it instead of decoding each stored row's JSON. "" (rows written
+    # before it existed) never matches, so such a row is rewritten once.
+    digest = models.CharField(max_length=32, blank=True, default="")
 
     objects = WorkspaceQuerySet.as_manager()
 

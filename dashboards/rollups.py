@@ -115,8 +115,9 @@ def recompute_all(workspace: Workspace, *, today: date | None = None) -> int:
 
 
 def comparable(row: Rollup) -> dict[str, Any]:
-    """The fields the incremental and the full path must agree on."""
-    return {name: getattr(row, name) for name in COMPARED_FIELDS}
+    """The fields the incremental and the full path must agree on, and the digest of them
+    (a row written by either path must hash as the other would build it)."""
+    return {name: getattr(row, name) for name in [*COMPARED_FIELDS, "digest"]}
 
 
 def tasks_progress(workspace: Workspace, key_result_ids: Sequence[int]) -> dict[int, float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -178,3 +179,31 @@ def test_a_repeat_recompute_writes_no_unchanged_row(plan: Plan):
     with CaptureQueriesContext(connection) as captured:
         rollups.recompute_all(plan.world.workspace)
     assert not [q for q in captured.captured_queries if q["sql"].startswith("INSERT")]
+
+
+def test_a_recompute_rewrites_exactly_the_rows_whose_digest_differs(plan: Plan):
+    plan.task(item=plan.item_a, estimate="3", category=C.DONE)
+    rollups.recompute_all(plan.world.workspace)
+    item = row("roadmap_item", plan.item_a.pk)
+    assert len(item.digest) == 32
+    # A row written before digests existed: rewritten, with its digest; the others are not.
+    long_ago = item.computed_at - timedelta(days=30)
+    Rollup.objects.filter(workspace=plan.world.workspace).update(computed_at=long_ago)
+    Rollup.objects.filter(pk=item.pk).update(digest="")
+    rollups.recompute_all(plan.world.workspace)
+    rewritten = Rollup.objects.filter(workspace=plan.world.workspace).exclude(computed_at=long_ago)
+    assert [(r.pk, r.digest) for r in rewritten] == [(item.pk, item.digest)]
+    # A changed value changes the digest.
+    plan.task(item=plan.item_a, estimate="1", category=C.STARTED)
+    rollups.recompute_all(plan.world.workspace)
+    assert row("roadmap_item", plan.item_a.pk).digest != item.digest
+
+
+def test_digest_does_not_depend_on_the_order_of_a_reasons_numbers():
+    from dashboards.rollup_math import reason_json, row_digest
+    from okrs import progress as math
+
+    one = reason_json(math.Reason("behind_pace", {"gap": -0.5, "progress": 0.1}, []))
+    other = reason_json(math.Reason("behind_pace", {"progress": 0.1, "gap": -0.5}, []))
+    assert row_digest([[one]]) == row_digest([[other]])
+    assert row_digest([[one]]) != row_digest([[reason_json(math.Reason("behind_pace", {}, []))]])
