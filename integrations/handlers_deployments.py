@@ -141,6 +141,9 @@ def github_workflow_run(delivery: InboundDelivery, payload: Any) -> None:
     """A completed deploy workflow on the default branch counts as a production deployment."""
     data = _dict(payload)
     run = _dict(data.get("workflow_run"))
+    if not run.get("id"):
+        # Rows are keyed by the run id: without one every such run would be "run:None".
+        raise DeliveryIgnored("The workflow run has no id.")
     settings = deployment_settings(delivery.integration)
     name = str(_dict(data.get("workflow")).get("name") or run.get("name") or "")
     if data.get("action") != "completed":

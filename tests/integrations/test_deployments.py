@@ -307,6 +307,24 @@ def test_workflow_runs_off_the_default_branch_or_cancelled_are_ignored(
     assert (stored.status, stored.error) == (DeliveryStatus.IGNORED, reason)
 
 
+@pytest.mark.parametrize("run_id", [None, 0, ""])
+def test_a_workflow_run_without_an_id_is_ignored_and_never_collides(
+    run_id, world, github, fixtures_dir, django_capture_on_commit_callbacks
+):
+    configure(github, repositories={"octo-org/octo-repo": "ENG"}, workflows=["test"])
+    capture = django_capture_on_commit_callbacks
+    for delivery_id in ("no-id-1", "no-id-2"):  # two different runs, neither names its id
+        payload = load_fixture(fixtures_dir, "github/workflow_run__completed.json")
+        payload["workflow_run"]["id"] = run_id
+        send(capture, post_github, github, "workflow_run", body_of(payload), delivery=delivery_id)
+        stored = delivery(delivery_id)
+        assert (stored.status, stored.error) == (
+            DeliveryStatus.IGNORED,
+            "The workflow run has no id.",
+        )
+    assert not Deployment.objects.exists()
+
+
 # ---- GitLab Deployment Hook ----------------------------------------------------------------
 
 
