@@ -144,6 +144,51 @@ def test_htmx_mark_read_swaps_the_line_and_the_badge(world):
     assert unread_count(world.member.user.pk, world.workspace.pk) == 2
 
 
+def test_htmx_mark_read_updates_every_count_on_the_page(world):
+    [note] = make(world, world.member.user, 1)
+    make(world, world.member.user, 2)
+    client = csrf_client(world.member.user)
+    page = client.get(url(world, "inbox")).content.decode()
+    token = client.cookies["csrftoken"].value
+    assert 'data-unread="3"' in page
+    assert ">3 unread</span>" in page
+    assert '<span id="notification-filter-count"> (3)</span>' in page
+
+    html = client.post(
+        url(world, "read", notification_id=note.pk), HTTP_X_CSRFTOKEN=token, **HTMX
+    ).content.decode()
+
+    # The bell, the list's "N unread" line and the Unread filter, each swapped out of band
+    # into the element of the same id on the page.
+    assert re.search(r'<a id="notification-badge"[^>]* hx-swap-oob="true"', html)
+    assert 'data-unread="2"' in html
+    assert re.search(
+        r'<div class="notification-actions" id="notification-actions" '
+        r'hx-swap-oob="true">\s*<span class="muted small">2 unread</span>',
+        html,
+    )
+    assert "Mark all read" in html
+    assert '<span id="notification-filter-count" hx-swap-oob="true"> (2)</span>' in html
+    for element_id in ("notification-badge", "notification-actions", "notification-filter-count"):
+        assert f'id="{element_id}"' in page  # the target the out-of-band swap replaces
+
+
+def test_marking_the_last_one_read_says_all_read_and_drops_mark_all(world):
+    [note] = make(world, world.member.user, 1)
+    client = csrf_client(world.member.user)
+    client.get(url(world, "inbox"))
+
+    html = client.post(
+        url(world, "read", notification_id=note.pk),
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+        **HTMX,
+    ).content.decode()
+
+    assert "All read" in html
+    assert "Mark all read" not in html
+    assert '<span id="notification-filter-count" hx-swap-oob="true"></span>' in html
+
+
 def test_mark_read_without_the_csrf_token_is_refused(world):
     [note] = make(world, world.member.user, 1)
     client = csrf_client(world.member.user)
@@ -189,6 +234,7 @@ def test_mark_all_read_swaps_the_list_and_clears_the_badge(world, member_client)
     assert "All read" in html
     assert 'class="notification unread"' not in html
     assert 'aria-label="Notifications"' in html  # the badge, without a count
+    assert '<span id="notification-filter-count" hx-swap-oob="true"></span>' in html
     assert Notification.objects.filter(recipient=world.member.user, read_at=None).count() == 0
     assert Notification.objects.filter(recipient=world.admin.user, read_at=None).count() == 1
     assert unread_count(world.member.user.pk, world.workspace.pk) == 0
