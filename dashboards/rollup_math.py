@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -61,9 +61,10 @@ def q3(value: Decimal | int) -> Decimal:
 def reason_json(reason: math.Reason) -> dict[str, Any]:
     # Numbers sorted by name: PostgreSQL's jsonb reorders keys, and a reason rebuilt from a
     # stored row (a team's, from its sprint's) must hash like the fresh one (`row_digest`).
+    numbers = reason.numbers
     return {
         "code": reason.code,
-        "numbers": dict(sorted(reason.numbers.items())),
+        "numbers": dict(sorted(numbers.items())) if len(numbers) > 1 else dict(numbers),
         "objects": list(map(list, reason.objects)),
     }
 
@@ -364,6 +365,7 @@ def key_result_rollup(
     today: date,
     thresholds: math.Thresholds,
     now: Any = None,
+    tz: tzinfo | None = None,
 ) -> Rollup:
     """A key result: link-weighted linked work, aligned objectives or its own check-ins."""
     work = Work()
@@ -383,7 +385,7 @@ def key_result_rollup(
         share = float(q4(weighted_done / weighted_total))
     elif weighted_total_count > 0:
         share = float(q4(weighted_done_count / weighted_total_count))
-    facts = key_result_facts(kr, tasks_progress=share if kr.source == math.TASKS else None)
+    facts = key_result_facts(kr, tasks_progress=share if kr.source == math.TASKS else None, tz=tz)
     period = objective.period
     notes: list[math.Reason] = []
     children = inputs.aligned.get(kr.id, [])

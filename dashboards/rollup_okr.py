@@ -12,6 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import F
+from django.utils import timezone
 
 from dashboards.rollup_math import (
     ITEM,
@@ -119,6 +120,7 @@ def _round(p: Pass, todo: set[int] | None) -> set[int]:
     krs_of: dict[int, list[KeyResult]] = defaultdict(list)
     for kr in krs:
         krs_of[kr.objective_id].append(kr)
+    zone = timezone.get_current_timezone()  # once, not per key result
     # Objectives of this round aligned under a KR of this round go first (children first).
     for objective_id in _children_first(objectives, owner_of_kr):
         objective = objectives[objective_id]
@@ -136,7 +138,7 @@ def _round(p: Pass, todo: set[int] | None) -> set[int]:
         for kr in krs_of[objective_id]:
             kr.objective = objective
             row = key_result_rollup(
-                kr, objective, inputs, today=p.today, thresholds=p.thresholds, now=p.now
+                kr, objective, inputs, today=p.today, thresholds=p.thresholds, now=p.now, tz=zone
             )
             p.put(row)
             pairs.append((kr, row))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, tzinfo
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -226,8 +226,15 @@ def _facts(
     return objective_facts, kr_facts
 
 
-def key_result_facts(kr: KeyResult, *, tasks_progress: float | None = None) -> math.KeyResultFacts:
-    """A KR as plain data for `okrs.progress`."""
+def key_result_facts(
+    kr: KeyResult, *, tasks_progress: float | None = None, tz: tzinfo | None = None
+) -> math.KeyResultFacts:
+    """A KR as plain data for `okrs.progress`.
+
+    `tz`: the current time zone, when the caller builds many (a full rollup builds 6,000 at a
+    million tasks): looking it up per KR was a fifth of this function's time.
+    """
+    zone = tz or timezone.get_current_timezone()
     return math.KeyResultFacts(
         id=kr.pk,
         objective_id=kr.objective_id,
@@ -238,8 +245,10 @@ def key_result_facts(kr: KeyResult, *, tasks_progress: float | None = None) -> m
         current=float(kr.current),
         weight=float(kr.weight),
         confidence=kr.confidence,
-        last_check_in_on=timezone.localdate(kr.last_check_in_at) if kr.last_check_in_at else None,
-        created_on=timezone.localdate(kr.created_at) if kr.created_at else None,
+        last_check_in_on=(
+            timezone.localdate(kr.last_check_in_at, zone) if kr.last_check_in_at else None
+        ),
+        created_on=timezone.localdate(kr.created_at, zone) if kr.created_at else None,
         steps=steps_of(kr.milestones),
         tasks_progress=tasks_progress,
     )
