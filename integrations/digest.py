@@ -3,10 +3,11 @@
 build_digest()      reads materialized rows only (rollups, findings, team metrics, snapshots)
                     through `dashboards.selectors.leader_dashboard` plus four queries of its own,
                     so its query count is the same for ten objectives or two thousand.
-digest_recipients() active owners and admins, plus owners of this period's company objectives.
+digest_recipients() active owners and admins, plus owners of this period's company objectives
+                    (digest_recipients.py, with the preferences that may turn it off).
 send_digest()       one e-mail per recipient and one Slack message per workspace through the
-                    outbox, each with a dedupe key per workspace + recipient + ISO week: a rerun
-                    of the beat job in the same week writes nothing new.
+                    outbox, each with a dedupe key per ISO week (and per recipient for e-mail):
+                    a rerun of the beat job in the same week writes nothing new.
 
 "This week" is the seven days before the digest's day: each objective's latest snapshot on or
 before that day against its latest snapshot on or before seven days earlier. Dates are UTC: the
@@ -15,8 +16,6 @@ Workspace model has no time zone yet.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -35,17 +34,27 @@ from dashboards.reasons import Link
 from dashboards.rollup_math import OBJECTIVE
 from dashboards.selectors import LeaderDashboard, TeamRow, leader_dashboard
 from integrations import digest_slack
+from integrations.digest_recipients import digest_recipients, wanted_by
 from integrations.models import Channel, Integration, OutboxMessage, Provider
 from integrations.outbox import outbox_enqueue
 from okrs import progress as okr_math
 from okrs.models import Objective, ObjectiveLevel, Period
-from okrs.selectors import current_period
 
 EVENT_TYPE = "weekly_digest"
 SHOWN = 10  # lines per list; "and N more" links to the dashboard for the rest
 TEAMS_SHOWN = 25
 MOVED_MIN = 0.01  # a change smaller than one percentage point is not "moved"
 DIGEST_CHANNEL_KEY = "digest_channel"  # in the Slack integration's `config`
+
+
+def point_unit(count: float) -> str:
+    """ "pt" for one (or minus one) point, else "pts": percentage points and story points."""
+    return "pt" if abs(count) == 1 else "pts"
+
+
+def points(count: float) -> str:
+    """`1 pt`, `2 pts`, `0.5 pts`."""
+    return f"{count:g} {point_unit(count)}"
 
 
 def absolute(url: str | None) -> str | None:
@@ -80,11 +89,15 @@ class MovedObjective:
         gap = self.pace_gap
         if gap == 0:
             return "on pace"
-        return f"{abs(gap)} pts {'ahead of' if gap > 0 else 'behind'} pace"
+        return f"{points(abs(gap))} {'ahead of' if gap > 0 else 'behind'} pace"
 
     @property
     def delta_text(self) -> str:
-        return f"{self.delta:+d} pts"
+        return f"{self.delta:+d} {point_unit(self.delta)}"
+
+    @property
+    def pace_gap_text(self) -> str:
+        return f"{self.pace_gap:+d} {point_unit(self.pace_gap)}"
 
 
 def status_label(code: str) -> str:
@@ -135,7 +148,7 @@ class TeamLine:
 
     @property
     def velocity_text(self) -> str:
-        return "—" if self.velocity is None else f"{self.velocity:g} pts"
+        return "—" if self.velocity is None else points(self.velocity)
 
     @property
     def cycle_time_text(self) -> str:
@@ -358,53 +371,6 @@ def build_digest(workspace: Workspace, *, today: date | None = None) -> Digest:
     )
 
 
-# --- Recipients -----------------------------------------------------------------------------
-
-
-def digest_recipients(workspace: Workspace, *, today: date | None = None) -> list[Membership]:
-    """Active owners and admins, plus members who own a company objective of the current period.
-
-    Objective owners who are no longer active members get nothing: a digest never leaves the
-    workspace's own people. Two queries.
-    """
-    period = current_period(workspace, today=today or digest_today())
-    leaders = Q(role__in=[Role.OWNER, Role.ADMIN])
-    if period is not None:
-        owners = (
-            Objective.objects.for_workspace(workspace)
-            .live()
-            .filter(period=period, level=ObjectiveLevel.COMPANY, owner__isnull=False)
-            .values("owner_id")
-        )
-        leaders |= Q(user_id__in=owners)
-    return list(
-        Membership.objects.for_workspace(workspace)
-        .active()
-        .filter(leaders)
-        .select_related("user")
-        .order_by("user__email")
-    )
-
-
-def _preference_check() -> Callable[..., bool] | None:
-    """`integrations.notifications.notification_wants` when per-person preferences exist."""
-    try:
-        module = importlib.import_module("integrations.notifications")
-    except ModuleNotFoundError as exc:
-        if exc.name != "integrations.notifications":
-            raise  # the module exists but is broken: say so, do not silently send to all
-        return None
-    return getattr(module, "notification_wants", None)
-
-
-def _wanted_by(memberships: Iterable[Membership], workspace: Workspace) -> list[Membership]:
-    """Drop recipients who turned the weekly digest e-mail off; without preferences, keep all."""
-    wants = _preference_check()
-    if wants is None:
-        return list(memberships)
-    return [m for m in memberships if wants(m.user, workspace, kind=EVENT_TYPE, channel="email")]
-
-
 # --- Rendering ------------------------------------------------------------------------------
 
 
@@ -448,10 +414,12 @@ def send_digest(workspace: Workspace, *, today: date | None = None) -> int:
     digest = build_digest(workspace, today=today)
     if digest.is_empty:
         return 0
-    recipients = _wanted_by(digest_recipients(workspace, today=digest.today), workspace)
+    recipients = wanted_by(digest_recipients(workspace, today=digest.today), workspace)
     channel = digest_slack_channel(workspace)
     keys = {m.user_id: _dedupe_key(digest, f"email:{m.user_id}") for m in recipients}
-    slack_key = _dedupe_key(digest, f"slack:{channel}") if channel else ""
+    # One Slack digest per workspace and week, whichever channel: moving the digest to another
+    # channel mid-week must not post the week's digest a second time.
+    slack_key = _dedupe_key(digest, "slack") if channel else ""
     sent = set(
         OutboxMessage.objects.filter(dedupe_key__in=[*keys.values(), slack_key]).values_list(
             "dedupe_key", flat=True

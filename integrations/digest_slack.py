@@ -57,7 +57,7 @@ def _section(text: str) -> dict[str, Any]:
 def _moved_lines(digest: Digest) -> list[str]:
     return [
         f"• {link(m.url, m.title)}: {m.from_percent}% → *{m.to_percent}%* "
-        f"(expected {m.expected_percent}%, {m.pace_gap:+d} pts vs pace)"
+        f"(expected {m.expected_percent}%, {m.pace_gap_text} vs pace)"
         for m in digest.moved
     ]
 

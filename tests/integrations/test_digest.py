@@ -4,7 +4,6 @@ SMTP server and a local Slack Web API, once per recipient and ISO week, never ac
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -23,12 +22,15 @@ from alignment.errors import FieldErrors
 from dashboards.models import Finding, Rollup, Snapshot, TeamMetrics
 from integrations import digest, digest_slack, services
 from integrations.digest import build_digest, digest_recipients, send_digest
+from integrations.digest_recipients import wanted_by
 from integrations.models import Channel, Integration, OutboxMessage, OutboxStatus, Provider
+from integrations.notifications.preferences import preferences_update
 from integrations.tasks import weekly_digest, workspace_digest
 from okrs.models import KeyResult, Objective, Period
 from tasks.models import Sprint, Task
 from tests.conftest import World
-from tests.factories import TeamFactory
+from tests.factories import TeamFactory, UserFactory
+from tests.factories.core import MembershipFactory
 from tests.factories.okrs import KeyResultFactory, ObjectiveFactory, PeriodFactory
 from tests.factories.work import SprintFactory, TaskFactory
 from tests.integrations.conftest import SLACK_SECRET, integration_for
@@ -281,7 +283,7 @@ def test_a_second_run_in_the_same_week_sends_nothing(
     assert len(slack_bodies(slack_api)) == 1
     assert set(OutboxMessage.objects.values_list("dedupe_key", flat=True)) == keys
     week = digest.iso_week(today)
-    assert f"weekly_digest:{planned.world.workspace.pk}:{week}:slack:{CHANNEL}" in keys
+    assert f"weekly_digest:{planned.world.workspace.pk}:{week}:slack" in keys
 
 
 def test_next_week_is_a_new_digest(planned, smtp_inbox, django_capture_on_commit_callbacks, today):
@@ -415,6 +417,93 @@ def test_no_slack_message_without_a_digest_channel(
     assert OutboxMessage.objects.filter(channel=Channel.EMAIL).count() == 2
 
 
+def test_moving_the_digest_channel_mid_week_posts_no_second_digest(
+    planned, smtp_inbox, slack_api, django_capture_on_commit_callbacks, today
+):
+    ws = planned.world.workspace
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_digest(ws, today=today) == 3  # two e-mails and the channel's message
+    integration = Integration.objects.get(workspace=ws, provider=Provider.SLACK)
+    integration.config = {"digest_channel": "C0ELSEWHERE"}
+    integration.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_digest(ws, today=today + timedelta(days=2)) == 0  # the same ISO week
+
+    assert [body["channel"] for body in slack_bodies(slack_api)] == [CHANNEL]
+    next_week = today + timedelta(days=7)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_digest(ws, today=next_week) == 3
+    assert (
+        OutboxMessage.objects.get(
+            channel=Channel.SLACK, dedupe_key__contains=digest.iso_week(next_week)
+        ).destination
+        == "C0ELSEWHERE"
+    )
+
+
+# --- Pace in words ------------------------------------------------------------------------
+
+
+def moved(to_percent: int, expected_percent: int, from_percent: int = 30) -> digest.MovedObjective:
+    return digest.MovedObjective(
+        title="Grow",
+        url=f"{SITE}/o/1/",
+        level="company",
+        from_percent=from_percent,
+        to_percent=to_percent,
+        expected_from_percent=40,
+        expected_percent=expected_percent,
+        status="on_track",
+    )
+
+
+@pytest.mark.parametrize(
+    ("to_percent", "expected_percent", "words", "gap"),
+    [
+        (51, 50, "1 pt ahead of pace", "+1 pt"),
+        (49, 50, "1 pt behind pace", "-1 pt"),
+        (52, 50, "2 pts ahead of pace", "+2 pts"),
+        (42, 50, "8 pts behind pace", "-8 pts"),
+        (50, 50, "on pace", "+0 pts"),
+    ],
+)
+def test_pace_is_said_in_points_with_the_right_number(to_percent, expected_percent, words, gap):
+    line = moved(to_percent, expected_percent)
+    assert line.pace_words == words
+    assert line.pace_gap_text == gap
+
+
+def test_a_one_point_move_is_one_pt_everywhere(planned, today):
+    assert moved(31, 50).delta_text == "+1 pt"
+    assert moved(29, 50).delta_text == "-1 pt"
+    assert moved(32, 50).delta_text == "+2 pts"
+    built = build_digest(planned.world.workspace, today=today)
+    built.moved = [moved(51, 50, from_percent=50)]
+    text = digest.render_email(built, planned.world.admin.user)["text"]
+    assert "Grow: 50% -> 51% (+1 pt; expected 40% -> 50%, 1 pt ahead of pace)" in text
+    [section] = [
+        b["text"]["text"]
+        for b in digest_slack.message(built)["blocks"]
+        if b["type"] == "section" and b["text"]["text"].startswith("*Moved")
+    ]
+    assert "(expected 50%, +1 pt vs pace)" in section
+
+
+def test_one_story_point_of_velocity_is_one_pt():
+    line = digest.TeamLine(
+        name="ENG",
+        url="",
+        alignment_percent=None,
+        velocity=1.0,
+        velocity_points=[1.0],
+        velocity_trend=None,
+        cycle_time_p50=None,
+        dora=[],
+    )
+    assert line.velocity_text == "1 pt"
+
+
 # --- Recipients ---------------------------------------------------------------------------
 
 
@@ -462,12 +551,31 @@ def test_a_member_owning_a_company_objective_gets_it_once_opted_in(
     assert "member@acme.example.com" in received(smtp_inbox)
 
 
-def test_without_preferences_every_recipient_gets_it(planned, monkeypatch):
-    # As if integrations.notifications did not exist: importing it fails, nobody is dropped.
-    monkeypatch.setitem(sys.modules, "integrations.notifications", None)
-    assert digest._preference_check() is None
-    recipients = digest_recipients(planned.world.workspace)
-    assert digest._wanted_by(recipients, planned.world.workspace) == recipients
+def test_the_recipients_preferences_cost_the_same_queries_for_two_or_twenty(
+    planned, today, django_assert_max_num_queries
+):
+    world = planned.world
+    preferences_update(actor=world.admin, choices={"weekly_digest": {"email": False}})
+
+    def wanted() -> list[str]:
+        recipients = digest_recipients(world.workspace, today=today)
+        with django_assert_max_num_queries(1):  # the preference rows of all of them at once
+            return [m.user.email for m in wanted_by(recipients, world.workspace)]
+
+    assert wanted() == ["owner@acme.example.com"]
+    for n in range(18):
+        admin = MembershipFactory(
+            workspace=world.workspace,
+            role="admin" if n % 2 else "owner",
+            user=UserFactory(email=f"leader{n:02d}@acme.example.com"),
+        )
+        if n % 3 == 0:
+            preferences_update(actor=admin, choices={"weekly_digest": {"email": False}})
+    emails = wanted()
+    assert len(emails) == 13  # the owner and 12 of the 18 leaders; the admin and 6 turned it off
+    assert "admin@acme.example.com" not in emails
+    assert "leader00@acme.example.com" not in emails
+    assert "leader01@acme.example.com" in emails
 
 
 # --- Query counts -------------------------------------------------------------------------
