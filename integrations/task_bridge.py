@@ -17,6 +17,7 @@ from typing import Any
 
 from alignment.models import Membership, Role
 from integrations.models import InboundDelivery, Integration
+from integrations.team_keys import old_team_keys
 from tasks.models import WorkflowState
 from tasks.selectors import task_by_key
 from tasks.services import task_transition
@@ -38,8 +39,15 @@ def state_rules(integration: Integration, team_key: str) -> dict[str, str]:
     """The effective trigger → category rules for one team."""
     config: dict[str, Any] = integration.config or {}
     rules = {**DEFAULT_STATE_RULES, **(config.get("state_rules") or {})}
-    team_rules = ((config.get("state_rules") or {}).get("teams") or {}).get(team_key) or {}
-    rules.update(team_rules)
+    per_team = (config.get("state_rules") or {}).get("teams") or {}
+    team_rules = per_team.get(team_key)
+    if team_rules is None and per_team:
+        # Rules saved before the team's key changed (ENG → PLAT) still apply to the team.
+        for old_key, current_key in old_team_keys(integration.workspace_id).items():
+            if current_key == team_key and old_key in per_team:
+                team_rules = per_team[old_key]
+                break
+    rules.update(team_rules or {})
     rules.pop("teams", None)
     return {k: v for k, v in rules.items() if isinstance(v, str) and v}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from alignment.services import team_update
 from integrations.models import ExternalLink
 from integrations.selectors import links_for_task
 from tasks.models import StateCategory, TaskEvent
@@ -89,6 +90,20 @@ def test_a_team_rule_overrides_the_workspace_rule(
     send_pr(fixtures_dir, github, django_capture_on_commit_callbacks, "opened", task.key, "d1")
     task.refresh_from_db()
     assert task.state_category == StateCategory.UNSTARTED
+
+
+def test_a_team_rule_saved_under_the_old_key_still_applies_after_a_rename(
+    world, github, fixtures_dir, django_capture_on_commit_callbacks
+):
+    github.config = {"state_rules": {"teams": {"ENG": {"pr_opened": ""}}}}
+    github.save()
+    task = task_in(world)
+    team_update(actor=world.admin, team=world.team, name=world.team.name, key="PLAT")
+    task.refresh_from_db()
+    send_pr(fixtures_dir, github, django_capture_on_commit_callbacks, "opened", task.key, "d1")
+    task.refresh_from_db()
+    assert task.key.startswith("PLAT-")
+    assert task.state_category == StateCategory.UNSTARTED  # ENG's "do not move" still holds
 
 
 def test_another_workspaces_task_with_the_same_key_is_untouched(
