@@ -207,3 +207,27 @@ def test_digest_does_not_depend_on_the_order_of_a_reasons_numbers():
     other = reason_json(math.Reason("behind_pace", {"progress": 0.1, "gap": -0.5}, []))
     assert row_digest([[one]]) == row_digest([[other]])
     assert row_digest([[one]]) != row_digest([[reason_json(math.Reason("behind_pace", {}, []))]])
+
+
+def test_a_recompute_leaves_the_garbage_collector_as_it_found_it(plan: Plan, monkeypatch):
+    import gc
+
+    assert gc.isenabled()
+    rollups.recompute_all(plan.world.workspace)
+    assert gc.isenabled()
+
+    def broken(*args, **kwargs):
+        assert not gc.isenabled()  # paused while the rows are built
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(rollups, "compute_all", broken)
+    with pytest.raises(RuntimeError):
+        rollups.recompute_all(plan.world.workspace)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.undo()
+        rollups.recompute_all(plan.world.workspace)
+        assert not gc.isenabled()  # not switched on by a pass that found it off
+    finally:
+        gc.enable()
