@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from alignment.models import Team, Workspace
 from dashboards.models import Finding
 from okrs import progress as okr_math
+from okrs import reason_words
 from okrs.models import KeyResult, Objective
 from roadmaps.models import RoadmapItem
 from tasks.models import Sprint, Task
@@ -143,7 +144,7 @@ def reason_sentence(reason: Mapping[str, Any], names: Names | None = None) -> st
         return "The team has no active sprint."
     objects = [(str(k), int(i)) for k, i in reason.get("objects") or []]
     parsed = okr_math.Reason(code, dict(n), objects)
-    return okr_math.reason_sentence(parsed, names.titles() if names else None)
+    return reason_words.reason_sentence(parsed, names.titles() if names else None)
 
 
 class _Numbers(dict[str, Any]):

@@ -28,6 +28,7 @@ from okrs.models import (
     ObjectiveLevel,
     Period,
 )
+from okrs.reason_words import reason_sentence
 
 # The work/rollups issue registers a provider: (workspace, KR ids) → {KR id: done/total points}.
 # It is called once per page for every `source=tasks` KR, so it must answer in bulk.
@@ -125,7 +126,7 @@ class ObjectiveTree:
             stack.extend(reversed(node.children))
 
     def sentences(self, reasons: Sequence[math.Reason]) -> list[str]:
-        return [math.reason_sentence(r, self.names) for r in reasons]
+        return [reason_sentence(r, self.names) for r in reasons]
 
     @property
     def status_counts(self) -> dict[str, int]:
@@ -404,10 +405,10 @@ class ObjectiveExplanation:
 
     @property
     def reason_sentences(self) -> list[str]:
-        return [math.reason_sentence(r, self.names) for r in self.node.status.reasons]
+        return [reason_sentence(r, self.names) for r in self.node.status.reasons]
 
     def sentences(self, reasons: Sequence[math.Reason]) -> list[str]:
-        return [math.reason_sentence(r, self.names) for r in reasons]
+        return [reason_sentence(r, self.names) for r in reasons]
 
 
 CHECK_IN_HISTORY = 20  # per KR, newest first

@@ -20,6 +20,7 @@ from integrations.notifications.models import Notification, NotificationKind
 from integrations.notifications.services import About, notify
 from okrs import progress
 from okrs.models import KeyResult
+from okrs.reason_words import reason_sentence
 from tasks.events import TaskChanged, TaskCommented, TaskCreated
 from tasks.models import Task, TaskComment
 
@@ -145,7 +146,7 @@ def _why(workspace_id: int, key_result: KeyResult) -> str:
         return ""
     try:
         reason = reason_from_json(reasons[0])
-        return progress.reason_sentence(reason, {("key_result", key_result.pk): key_result.title})
+        return reason_sentence(reason, {("key_result", key_result.pk): key_result.title})
     except (KeyError, TypeError, ValueError, AttributeError):
         # A reason this version cannot phrase must not abort the rollup write.
         logger.warning("Could not phrase the reasons of key result %s", key_result.pk)

@@ -21,6 +21,7 @@ from okrs.models import (
     ObjectiveStatus,
     Period,
 )
+from okrs.reason_words import reason_sentence
 from okrs.selectors import KeyResultNode, ObjectiveNode
 
 MAX_ID = 2**53  # ids beyond this are not ours; bounded so lookups never overflow a column
@@ -58,7 +59,7 @@ def reasons_data(
             "code": r.code,
             "numbers": r.numbers,
             "objects": [{"type": kind, "id": pk} for kind, pk in r.objects],
-            "sentence": math.reason_sentence(r, names),
+            "sentence": reason_sentence(r, names),
         }
         for r in reasons
     ]

@@ -22,9 +22,9 @@ from okrs.progress import (
     key_result_status,
     milestone_progress,
     numeric_progress,
-    reason_sentence,
     weighted_mean,
 )
+from okrs.reason_words import reason_sentence
 
 values = st.floats(-1e6, 1e6, allow_nan=False)
 wide = st.floats(-1e9, 1e9, allow_nan=False)
