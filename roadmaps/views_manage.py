@@ -6,6 +6,7 @@ is and which key results it moves, the link that puts tasks on the line up to ob
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -61,24 +62,54 @@ def _form_page(
 # ---- roadmaps -----------------------------------------------------------------------------
 
 
+def _submit(
+    request: WorkspaceRequest,
+    form: forms.Form,
+    save: Callable[[dict[str, Any]], Any],
+    *,
+    what: str,
+    done: Callable[[Any], tuple[str, str]],
+) -> tuple[HttpResponse | None, int]:
+    """Validate, save through the service, and say how it went.
+
+    Returns the redirect after a save (with `done(result)` = (message, next url)), or None
+    and the status to render the form with: 200 to show it, 422 for bad input, 409 when the
+    object changed since it was loaded (nothing is saved over someone else's change).
+    """
+    if request.method != "POST":
+        return None, 200
+    if not form.is_valid():
+        return None, 422
+    try:
+        result = save(form.cleaned_data)
+    except StaleVersion:
+        form.add_error(None, STALE.format(what=what))
+        return None, 409
+    except FieldErrors as exc:
+        add_field_errors(form, exc)
+        return None, 422
+    message, next_url = done(result)
+    messages.success(request, message)
+    return see_other(next_url), 200
+
+
 @require_http_methods(["GET", "POST"])
 @workspace_view(read=Role.MEMBER, write=Role.MEMBER)
 def roadmap_new(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     form = RoadmapForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            roadmap = services.roadmap_create(
-                actor=request.membership,
-                name=form.cleaned_data["name"],
-                description=form.cleaned_data["description"],
-            )
-        except FieldErrors as exc:
-            add_field_errors(form, exc)
-        else:
-            messages.success(request, f"Roadmap {roadmap.name} created. Add its first item.")
-            return see_other(timeline_url(workspace, roadmap))
-    status = 422 if request.method == "POST" else 200
-    return _form_page(request, "roadmaps/roadmap_form.html", form, status)
+    redirect, status = _submit(
+        request,
+        form,
+        lambda data: services.roadmap_create(
+            actor=request.membership, name=data["name"], description=data["description"]
+        ),
+        what="This roadmap",
+        done=lambda roadmap: (
+            f"Roadmap {roadmap.name} created. Add its first item.",
+            timeline_url(workspace, roadmap),
+        ),
+    )
+    return redirect or _form_page(request, "roadmaps/roadmap_form.html", form, status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -87,27 +118,22 @@ def roadmap_edit(request: WorkspaceRequest, workspace: Workspace, roadmap_id: in
     roadmap = get_roadmap(workspace, roadmap_id)
     initial = {"name": roadmap.name, "description": roadmap.description, "version": roadmap.version}
     form = RoadmapForm(request.POST or None, initial=initial, editing=True)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                services.roadmap_update(
-                    actor=request.membership,
-                    roadmap=roadmap,
-                    expected_version=form.cleaned_data["version"],
-                    name=form.cleaned_data["name"],
-                    description=form.cleaned_data["description"],
-                )
-            except StaleVersion:
-                form.add_error(None, STALE.format(what="This roadmap"))
-                status = 409
-            except FieldErrors as exc:
-                add_field_errors(form, exc)
-            else:
-                messages.success(request, f"Roadmap {roadmap.name} saved.")
-                return see_other(timeline_url(workspace, roadmap))
-    return _form_page(request, "roadmaps/roadmap_form.html", form, status, roadmap=roadmap)
+    redirect, status = _submit(
+        request,
+        form,
+        lambda data: services.roadmap_update(
+            actor=request.membership,
+            roadmap=roadmap,
+            expected_version=data["version"],
+            name=data["name"],
+            description=data["description"],
+        ),
+        what="This roadmap",
+        done=lambda saved: (f"Roadmap {saved.name} saved.", timeline_url(workspace, saved)),
+    )
+    return redirect or _form_page(
+        request, "roadmaps/roadmap_form.html", form, status, roadmap=roadmap
+    )
 
 
 @require_POST
@@ -124,20 +150,19 @@ def roadmap_delete(
 # ---- items --------------------------------------------------------------------------------
 
 
-def _item_fields(form: RoadmapItemForm) -> dict[str, Any]:
-    data = form.cleaned_data
-    return {
-        name: data[name]
-        for name in (
-            "title",
-            "kind",
-            "status",
-            "owner_team",
-            "start_date",
-            "target_date",
-            "description",
-        )
-    }
+ITEM_FIELDS = (
+    "title",
+    "kind",
+    "status",
+    "owner_team",
+    "start_date",
+    "target_date",
+    "description",
+)
+
+
+def _item_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {name: data[name] for name in ITEM_FIELDS}
 
 
 @require_http_methods(["GET", "POST"])
@@ -145,18 +170,19 @@ def _item_fields(form: RoadmapItemForm) -> dict[str, Any]:
 def item_new(request: WorkspaceRequest, workspace: Workspace, roadmap_id: int) -> HttpResponse:
     roadmap = get_roadmap(workspace, roadmap_id)
     form = RoadmapItemForm(request.POST or None, workspace=workspace)
-    if request.method == "POST" and form.is_valid():
-        try:
-            item = services.roadmap_item_create(
-                actor=request.membership, roadmap=roadmap, **_item_fields(form)
-            )
-        except FieldErrors as exc:
-            add_field_errors(form, exc)
-        else:
-            messages.success(request, f"{item.title} added. Link it to the key results it moves.")
-            return see_other(item_url(workspace, item))
-    status = 422 if request.method == "POST" else 200
-    return _form_page(request, "roadmaps/item_form.html", form, status, roadmap=roadmap)
+    redirect, status = _submit(
+        request,
+        form,
+        lambda data: services.roadmap_item_create(
+            actor=request.membership, roadmap=roadmap, **_item_fields(data)
+        ),
+        what="This item",
+        done=lambda item: (
+            f"{item.title} added. Link it to the key results it moves.",
+            item_url(workspace, item),
+        ),
+    )
+    return redirect or _form_page(request, "roadmaps/item_form.html", form, status, roadmap=roadmap)
 
 
 @require_http_methods(["GET", "POST"])
@@ -166,37 +192,24 @@ def item_edit(
 ) -> HttpResponse:
     roadmap = get_roadmap(workspace, roadmap_id)
     item = get_item(workspace, roadmap, item_id)
-    initial = {
-        "title": item.title,
-        "kind": item.kind,
-        "status": item.status,
-        "owner_team": item.owner_team,
-        "start_date": item.start_date,
-        "target_date": item.target_date,
-        "description": item.description,
-        "version": item.version,
-    }
+    initial = {name: getattr(item, name) for name in ITEM_FIELDS}
+    initial["version"] = item.version
     form = RoadmapItemForm(request.POST or None, initial=initial, workspace=workspace, editing=True)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                services.roadmap_item_update(
-                    actor=request.membership,
-                    item=item,
-                    expected_version=form.cleaned_data["version"],
-                    **_item_fields(form),
-                )
-            except StaleVersion:
-                form.add_error(None, STALE.format(what="This item"))
-                status = 409
-            except FieldErrors as exc:
-                add_field_errors(form, exc)
-            else:
-                messages.success(request, f"{item.title} saved.")
-                return see_other(item_url(workspace, item))
-    return _form_page(request, "roadmaps/item_form.html", form, status, roadmap=roadmap, item=item)
+    redirect, status = _submit(
+        request,
+        form,
+        lambda data: services.roadmap_item_update(
+            actor=request.membership,
+            item=item,
+            expected_version=data["version"],
+            **_item_fields(data),
+        ),
+        what="This item",
+        done=lambda saved: (f"{saved.title} saved.", item_url(workspace, saved)),
+    )
+    return redirect or _form_page(
+        request, "roadmaps/item_form.html", form, status, roadmap=roadmap, item=item
+    )
 
 
 @require_POST
