@@ -193,6 +193,11 @@ CELERY_BEAT_SCHEDULE["integrations-deliveries-sweep"] = {
     "task": "integrations.deliveries_sweep",
     "schedule": timedelta(minutes=1),
 }
+# Imports committed while the broker was down (their job row waits as "queued").
+CELERY_BEAT_SCHEDULE["integrations-imports-sweep"] = {
+    "task": "integrations.imports_sweep",
+    "schedule": timedelta(minutes=5),
+}
 # The weekly leader digest (UTC: workspaces have no time zone of their own yet).
 CELERY_BEAT_SCHEDULE["integrations-weekly-digest"] = {
     "task": "integrations.weekly_digest",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from celery import shared_task
 from django.db import OperationalError
 
 from integrations import inbound, outbox
+
+logger = logging.getLogger(__name__)
+SWEEP_BATCH = 100  # queued imports re-sent per sweep
 
 
 @shared_task(name="integrations.process_delivery")
@@ -40,6 +44,30 @@ def import_run(import_id: int) -> None:
     from integrations.importers import runner  # the tasks app loads after this one
 
     runner.run(import_id)
+
+
+def enqueue_import(import_id: int) -> None:
+    """Queue a committed import; with the broker down, the imports sweep sends it later."""
+    try:
+        import_run.delay(import_id)
+    except Exception:  # noqa: BLE001 - any broker failure: the job row is safe, the sweep retries
+        logger.warning("Could not enqueue import %s; the imports sweep will run it", import_id)
+
+
+@shared_task(name="integrations.imports_sweep")
+def imports_sweep() -> int:
+    """Beat: re-send queued imports whose job never reached a worker (broker down at commit,
+    message lost). Safe to repeat: a run claims its job first, so it never imports twice."""
+    from integrations.models import ImportJob, ImportStatus
+
+    queued = list(
+        ImportJob.objects.filter(status=ImportStatus.QUEUED)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    for import_id in queued:
+        enqueue_import(import_id)
+    return len(queued)
 
 
 @shared_task(name="integrations.weekly_digest")

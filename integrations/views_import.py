@@ -271,7 +271,7 @@ def import_commit(
     request: WorkspaceRequest, workspace: Workspace, import_job_id: int
 ) -> HttpResponse:
     """Step 4: queue the all-or-nothing run, after commit; refused while rows have errors."""
-    from integrations.tasks import import_run
+    from integrations.tasks import enqueue_import
 
     with transaction.atomic():
         job = get_object_or_404(
@@ -286,7 +286,7 @@ def import_commit(
         job.total = checked.total
         job.created_by = request.user  # type: ignore[assignment]
         job.save(update_fields=["status", "total", "created_by"])
-        transaction.on_commit(lambda: import_run.delay(job.pk))
+        transaction.on_commit(lambda: enqueue_import(job.pk))
     return see_other_to("integrations:import_progress", workspace, import_job_id=job.pk)
 
 
