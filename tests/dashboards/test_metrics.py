@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from dashboards import metrics
 from dashboards.models import Deployment, DoraBenchmark, Incident, TeamMetrics
-from tasks.models import SprintStatus, Task, TaskEvent
+from tasks.models import SprintStatus
 from tasks.models import StateCategory as C
 from tests.dashboards.conftest import Plan
 from tests.factories.work import SprintFactory
+from tests.factories.work import sprint_day as at  # short: histories read as a table
+from tests.factories.work import state_history as history
 
 pytestmark = pytest.mark.django_db
-
-
-def at(day: int, hour: int = 12) -> datetime:
-    """Day `day` of a fixed sprint calendar (2026-03-02 is day 0)."""
-    return datetime(2026, 3, 2, hour, tzinfo=UTC) + timedelta(days=day)
-
-
-def history(task: Task, *moments: tuple[datetime, int | None, str, str]) -> None:
-    for when, sprint_id, estimate, category in moments:
-        TaskEvent.objects.create(
-            workspace=task.workspace,
-            task=task,
-            kind="state",
-            sprint_id=sprint_id,
-            estimate=Decimal(estimate),
-            state_category=category,
-            created_at=when,
-        )
 
 
 @pytest.fixture
@@ -55,9 +38,16 @@ def test_sprint_flow_separates_committed_completed_added_and_carried(plan: Plan,
         plan.task(item=None, estimate="1", category=C.DONE) for _ in range(4)
     )
     history(committed_done, (at(-1), s, "3", C.UNSTARTED), (at(5), s, "3", C.DONE))
-    history(committed_open, (at(-1), s, "5", C.UNSTARTED), (at(13, 17), None, "5", C.UNSTARTED))
     history(
-        added, (at(-3), None, "2", C.BACKLOG), (at(4), s, "2", C.UNSTARTED), (at(8), s, "2", C.DONE)
+        committed_open,
+        (at(-1), s, "5", C.UNSTARTED),
+        (at(13, 17), None, "5", C.UNSTARTED),
+    )
+    history(
+        added,
+        (at(-3), None, "2", C.BACKLOG),
+        (at(4), s, "2", C.UNSTARTED),
+        (at(8), s, "2", C.DONE),
     )
     history(left, (at(-1), s, "8", C.UNSTARTED), (at(2), None, "8", C.UNSTARTED))
     histories = metrics._histories([committed_done.pk, committed_open.pk, added.pk, left.pk])
@@ -71,7 +61,9 @@ def test_sprint_flow_separates_committed_completed_added_and_carried(plan: Plan,
 def test_burn_series_reads_scope_and_done_at_the_end_of_each_day(plan: Plan, closed_sprint):
     task = plan.task(item=None, estimate="1", category=C.DONE)
     history(
-        task, (at(-1), closed_sprint.pk, "4", C.UNSTARTED), (at(1), closed_sprint.pk, "4", C.DONE)
+        task,
+        (at(-1), closed_sprint.pk, "4", C.UNSTARTED),
+        (at(1), closed_sprint.pk, "4", C.DONE),
     )
     series = metrics.burn_series(closed_sprint, metrics._histories([task.pk]), today=at(30).date())
     assert [(d["scope"], d["done"]) for d in series[:3]] == [(4.0, 0.0), (4.0, 4.0), (4.0, 4.0)]

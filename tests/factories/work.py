@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,7 @@ from tasks.models import (
     Task,
     TaskComment,
     TaskDependency,
+    TaskEvent,
     WorkflowState,
 )
 from tasks.services.core import last_rank, next_number
@@ -150,3 +151,22 @@ class TaskCommentFactory(factory.django.DjangoModelFactory):
     task = factory.SubFactory(TaskFactory)
     workspace = factory.SelfAttribute("task.workspace")
     body = "A comment."
+
+
+def sprint_day(day: int, hour: int = 12) -> datetime:
+    """Day `day` of a fixed calendar in the past (2026-03-02 is day 0), for sprint histories."""
+    return datetime(2026, 3, 2, hour, tzinfo=UTC) + timedelta(days=day)
+
+
+def state_history(task: Task, *moments: tuple[datetime, int | None, str, str]) -> None:
+    """Write a task's history as (when, sprint id, estimate, state category) state events."""
+    for when, sprint_id, estimate, category in moments:
+        TaskEvent.objects.create(
+            workspace=task.workspace,
+            task=task,
+            kind="state",
+            sprint_id=sprint_id,
+            estimate=Decimal(estimate),
+            state_category=category,
+            created_at=when,
+        )

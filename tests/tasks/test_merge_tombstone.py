@@ -3,8 +3,7 @@ task vanishes from every list, and its key leads to the task it was merged into.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +24,8 @@ from tasks.models import (
 )
 from tests.conftest import World
 from tests.factories.work import SprintFactory, TaskFactory, state_of
+from tests.factories.work import sprint_day as at  # short: histories read as a table
+from tests.factories.work import state_history as history
 from tests.integrations.conftest import (
     GITHUB_SECRET,
     body_of,
@@ -35,24 +36,6 @@ from tests.integrations.conftest import (
 )
 
 C = StateCategory
-
-
-def at(day: int, hour: int = 12) -> datetime:
-    """Day `day` of a fixed calendar (2026-03-02 is day 0), well in the past."""
-    return datetime(2026, 3, 2, hour, tzinfo=UTC) + timedelta(days=day)
-
-
-def history(task: Task, *moments: tuple[datetime, int | None, str, str]) -> None:
-    for when, sprint_id, estimate, category in moments:
-        TaskEvent.objects.create(
-            workspace=task.workspace,
-            task=task,
-            kind="state",
-            sprint_id=sprint_id,
-            estimate=Decimal(estimate),
-            state_category=category,
-            created_at=when,
-        )
 
 
 @pytest.fixture
@@ -70,7 +53,11 @@ def past_sprint(world: World):
     done = TaskFactory(team=world.team, state=state_of(world.team, C.DONE), estimate=3)
     carried = TaskFactory(team=world.team, state=state_of(world.team, C.UNSTARTED), estimate=5)
     history(done, (at(-1), sprint.pk, "3", C.UNSTARTED), (at(4), sprint.pk, "3", C.DONE))
-    history(carried, (at(-1), sprint.pk, "5", C.UNSTARTED), (at(13, 17), None, "5", C.UNSTARTED))
+    history(
+        carried,
+        (at(-1), sprint.pk, "5", C.UNSTARTED),
+        (at(13, 17), None, "5", C.UNSTARTED),
+    )
     SprintCarryOver.objects.create(
         workspace=world.workspace,
         from_sprint=sprint,
