@@ -36,38 +36,34 @@ MISSING_VERSION = (
 )
 
 
-def require_version_when_editing(form: forms.Form, editing: bool) -> None:
-    """An edit without the version it started from could silently overwrite someone else.
+class VersionedForm(forms.Form):
+    """A create/edit form whose edits must carry the version they started from.
 
-    Checked in `clean` as a form-wide error: the field is hidden, so its own error would
-    not be shown next to anything.
+    An edit without it could silently overwrite someone else's change. Checked in `clean` as a
+    form-wide error: the field is hidden, so its own error would not show next to anything.
     """
-    form.editing = editing  # type: ignore[attr-defined]
 
-
-def check_version(form: forms.Form, data: dict[str, Any]) -> None:
-    if getattr(form, "editing", False) and not data.get("version"):
-        form.add_error(None, MISSING_VERSION)
-
-
-class RoadmapForm(forms.Form):
-    """A roadmap's name and description; `version` guards edits against lost updates."""
-
-    name = forms.CharField(max_length=100)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        require_version_when_editing(self, editing)
+        self.editing = editing
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        check_version(self, data)
+        if self.editing and not data.get("version"):
+            self.add_error(None, MISSING_VERSION)
         return data
 
 
-class RoadmapItemForm(forms.Form):
+class RoadmapForm(VersionedForm):
+    """A roadmap's name and description."""
+
+    name = forms.CharField(max_length=100)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RoadmapItemForm(VersionedForm):
     """An initiative or epic on a roadmap. Teams are limited to the workspace's own."""
 
     title = forms.CharField(max_length=200)
@@ -79,13 +75,9 @@ class RoadmapItemForm(forms.Form):
     start_date = forms.DateField(required=False, widget=DATE, label="Start")
     target_date = forms.DateField(required=False, widget=DATE, label="Target")
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
-    def __init__(
-        self, *args: Any, workspace: Workspace, editing: bool = False, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        require_version_when_editing(self, editing)
         team_field = self.fields["owner_team"]
         assert isinstance(team_field, forms.ModelChoiceField)
         team_field.queryset = Team.objects.for_workspace(workspace).order_by("name")
@@ -95,7 +87,6 @@ class RoadmapItemForm(forms.Form):
         start, target = data.get("start_date"), data.get("target_date")
         if start and target and target < start:
             self.add_error("target_date", "The target date cannot be before the start date.")
-        check_version(self, data)
         return data
 
 
