@@ -6,9 +6,9 @@ The per-node functions both the incremental and the full path end in (see rollup
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, tzinfo
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -17,8 +17,6 @@ from django.utils import timezone
 
 from dashboards.models import Basis, NodeKind, Rollup
 from okrs import progress as math
-from okrs.models import KeyResult, Objective
-from okrs.selectors import key_result_facts
 from tasks.models import SprintStatus
 
 Key = tuple[str, int]
@@ -50,6 +48,12 @@ ROW_FIELDS = [
 COMPARED_FIELDS = [f for f in ROW_FIELDS if f not in ("workspace", "computed_at", "digest")]
 
 
+def _clamp01(value: float) -> float:
+    """`math.clamp01` without a call for the usual value already in [0, 1] (NaN fails the
+    comparison and takes the call)."""
+    return value if 0.0 <= value <= 1.0 else math.clamp01(value)
+
+
 def q4(value: float | Decimal) -> Decimal:
     return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(FOUR)
 
@@ -77,33 +81,43 @@ def reason_from_json(data: Mapping[str, Any]) -> math.Reason:
     )
 
 
-def row_digest(values: Sequence[Any]) -> str:
-    """A hash of a row's compared values, in COMPARED_FIELDS order.
+def row_digest(values: Sequence[Any], keys: Sequence[KeyGroups] = ()) -> str:
+    """A hash of a row's compared values: scalars and reasons in COMPARED_FIELDS order, then
+    the feeds and the inputs as sorted id groups (`key_groups`).
 
     `repr` is exact and canonical here: numbers are quantized Decimals or floats, reasons are
-    built by `reason_json` (numbers sorted), feeds and inputs sorted; it runs in C, where
+    built by `reason_json` (numbers sorted), id groups are sorted. Ids are hashed as groups
+    (kind once, then its ids), not as the stored [[kind, id], …] pairs, whose repr was a
+    third of the hashing (150,000 pairs at a million tasks). One `repr` runs in C, where
     comparing the decoded JSON of every stored row cost a full recompute ≈0.5 s at 1M tasks.
     """
-    return hashlib.blake2b(repr(tuple(values)).encode(), digest_size=16).hexdigest()
+    text = repr((tuple(values), tuple(keys)))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def _keys(pairs: Iterable[Key]) -> list[list[Any]]:
-    """Pairs deduplicated and sorted (by kind, then id), as JSON-ready lists.
+# A node's feeds or inputs: ids per node kind. Any collection of ids: duplicates collapse.
+KeyIds = Mapping[str, Collection[int]]
+# The same, canonical: (kind, sorted unique ids) by kind, empty kinds left out.
+KeyGroups = list[tuple[str, list[int]]]
+NO_KEYS: KeyIds = {}
 
-    Grouped by kind and sorted as plain ints: sorting (kind, id) tuples was 6× slower, and a
-    full recompute sorts about 120,000 pairs at a million tasks.
-    """
-    ids_of: dict[str, set[int]] = {}
-    for kind, node_id in pairs:
-        ids = ids_of.get(kind)
-        if ids is None:
-            ids_of[kind] = {node_id}
-        else:
-            ids.add(node_id)
-    if len(ids_of) == 1:
-        ((kind, ids),) = ids_of.items()
-        return [[kind, i] for i in sorted(ids)]
-    return [[kind, i] for kind in sorted(ids_of) for i in sorted(ids_of[kind])]
+
+def key_groups(ids_of: KeyIds) -> KeyGroups:
+    """Ids per kind, deduplicated and sorted as plain ints (sorting (kind, id) tuples was 6×
+    slower, and a full recompute sorts about 150,000 ids at a million tasks)."""
+    groups: KeyGroups = []
+    for kind in sorted(ids_of):
+        ids = ids_of[kind]
+        if len(ids) == 1:
+            groups.append((kind, list(ids)))
+        elif ids:
+            groups.append((kind, sorted(set(ids))))
+    return groups
+
+
+def key_lists(groups: KeyGroups) -> list[list[Any]]:
+    """Groups as the stored JSON: [[kind, id], …] sorted by kind, then id."""
+    return [[kind, node_id] for kind, ids in groups for node_id in ids]
 
 
 # ---- pure computation ------------------------------------------------------------------------
@@ -140,7 +154,7 @@ def work_progress(work: Work) -> tuple[float, str]:
     return 0.0, Basis.NONE.value
 
 
-def _row(
+def node_row(
     workspace_id: int,
     kind: str,
     node_id: int,
@@ -150,35 +164,55 @@ def _row(
     basis: str,
     work: Work,
     status: math.Status,
-    feeds: Iterable[Key] = (),
-    inputs: Iterable[Key] = (),
+    feeds: KeyIds = NO_KEYS,
+    inputs: KeyIds = NO_KEYS,
     work_share: float | None = None,
     extra_reasons: Sequence[math.Reason] = (),
     now: Any = None,
 ) -> Rollup:
-    compared = {
-        "progress": q4(math.clamp01(progress)),
-        "expected": q4(math.clamp01(expected)),
-        "basis": basis,
-        "done_points": q3(work.done_points),
-        "total_points": q3(work.total_points),
-        "done_count": work.done_count,
-        "total_count": work.total_count,
-        "aligned_points": q3(work.aligned_points),
-        "work_progress": None if work_share is None else q4(math.clamp01(work_share)),
-        "status": status.code,
-        "reasons": [reason_json(r) for r in [*status.reasons, *extra_reasons]],
-        "feeds": _keys(feeds),
-        "inputs": _keys(inputs),
-    }
+    # Spelled out rather than a dict of COMPARED_FIELDS: a full recompute builds ≈18,500 rows.
+    progress_q = q4(_clamp01(progress))
+    expected_q = q4(_clamp01(expected))
+    done_points, total_points = q3(work.done_points), q3(work.total_points)
+    aligned_points = q3(work.aligned_points)
+    share = None if work_share is None else q4(_clamp01(work_share))
+    reasons = [reason_json(r) for r in status.reasons]
+    if extra_reasons:
+        reasons += [reason_json(r) for r in extra_reasons]
+    feed_groups, input_groups = key_groups(feeds), key_groups(inputs)
+    values = (
+        progress_q,
+        expected_q,
+        basis,
+        done_points,
+        total_points,
+        work.done_count,
+        work.total_count,
+        aligned_points,
+        share,
+        status.code,
+        reasons,
+    )
     return new_rollup(
         id=None,
         workspace_id=workspace_id,
         kind=kind,
         node_id=node_id,
+        progress=progress_q,
+        expected=expected_q,
+        basis=basis,
+        done_points=done_points,
+        total_points=total_points,
+        done_count=work.done_count,
+        total_count=work.total_count,
+        aligned_points=aligned_points,
+        work_progress=share,
+        status=status.code,
+        reasons=reasons,
+        feeds=key_lists(feed_groups),
+        inputs=key_lists(input_groups),
         computed_at=now or timezone.now(),
-        digest=row_digest([compared[f] for f in COMPARED_FIELDS]),
-        **compared,
+        digest=row_digest(values, (feed_groups, input_groups)),
     )
 
 
@@ -230,7 +264,7 @@ def item_rollup(
     item: ItemFacts,
     work: Work,
     *,
-    feeds: Iterable[Key],
+    feeds: KeyIds,
     today: date,
     thresholds: math.Thresholds,
     now: Any = None,
@@ -256,7 +290,7 @@ def item_rollup(
         status = _pace_status(ref=ref, progress=progress, expected=expected, thresholds=thresholds)
     else:
         status = math.Status(math.ON_TRACK, [math.Reason("not_scheduled", {}, ref)])
-    return _row(
+    return node_row(
         item.workspace_id,
         ITEM,
         item.id,
@@ -284,7 +318,7 @@ def sprint_rollup(
     sprint: SprintFacts,
     work: Work,
     *,
-    inputs: Iterable[Key],
+    inputs: KeyIds,
     today: date,
     thresholds: math.Thresholds,
     now: Any = None,
@@ -306,7 +340,7 @@ def sprint_rollup(
         status = math.Status(math.ON_TRACK, [math.Reason("target_reached", {"progress": 1.0}, ref)])
     else:
         status = _pace_status(ref=ref, progress=progress, expected=expected, thresholds=thresholds)
-    return _row(
+    return node_row(
         sprint.workspace_id,
         SPRINT,
         sprint.id,
@@ -315,7 +349,7 @@ def sprint_rollup(
         basis=basis,
         work=work,
         status=status,
-        feeds=[(TEAM, sprint.team_id)],
+        feeds={TEAM: (sprint.team_id,)},
         inputs=inputs,
         now=now,
     )
@@ -328,7 +362,7 @@ def team_rollup(
     ref: list[Key] = [(TEAM, team_id)]
     if active_sprint is None:
         status = math.Status(math.ON_TRACK, [math.Reason("no_active_sprint", {}, ref)])
-        return _row(
+        return node_row(
             workspace_id,
             TEAM,
             team_id,
@@ -347,7 +381,7 @@ def team_rollup(
         aligned_points=active_sprint.aligned_points,
     )
     reasons = [reason_from_json(r) for r in active_sprint.reasons]
-    return _row(
+    return node_row(
         workspace_id,
         TEAM,
         team_id,
@@ -356,134 +390,6 @@ def team_rollup(
         basis=active_sprint.basis,
         work=work,
         status=math.Status(active_sprint.status, reasons),
-        inputs=[(SPRINT, active_sprint.node_id)],
-        now=now,
-    )
-
-
-@dataclass
-class OkrInputs:
-    """What the OKR level reads besides objectives and KRs themselves."""
-
-    # KR id → [(link weight, item rollup)] of its linked roadmap items.
-    links: dict[int, list[tuple[Decimal, Rollup]]] = field(default_factory=dict)
-    # KR id → [(objective weight, objective rollup)] of the live objectives aligned to it.
-    aligned: dict[int, list[tuple[Decimal, Rollup]]] = field(default_factory=dict)
-
-
-def key_result_rollup(
-    kr: KeyResult,
-    objective: Objective,
-    inputs: OkrInputs,
-    *,
-    today: date,
-    thresholds: math.Thresholds,
-    now: Any = None,
-    tz: tzinfo | None = None,
-) -> Rollup:
-    """A key result: link-weighted linked work, aligned objectives or its own check-ins."""
-    work = Work()
-    weighted_done = weighted_total = ZERO
-    weighted_done_count = weighted_total_count = ZERO
-    linked = inputs.links.get(kr.id, [])
-    for weight, item in linked:
-        work.done_points += weight * item.done_points
-        work.total_points += weight * item.total_points
-        work.done_count += item.done_count
-        work.total_count += item.total_count
-        weighted_done_count += weight * item.done_count
-        weighted_total_count += weight * item.total_count
-    weighted_done, weighted_total = work.done_points, work.total_points
-    share: float | None = None
-    if weighted_total > 0:
-        share = float(q4(weighted_done / weighted_total))
-    elif weighted_total_count > 0:
-        share = float(q4(weighted_done_count / weighted_total_count))
-    facts = key_result_facts(kr, tasks_progress=share if kr.source == math.TASKS else None, tz=tz)
-    period = objective.period
-    notes: list[math.Reason] = []
-    children = inputs.aligned.get(kr.id, [])
-    if kr.source == math.CHILDREN and kr.kind not in (math.BOOLEAN, math.MILESTONE):
-        mean = math.weighted_mean((float(row.progress), float(w)) for w, row in children)
-        if mean is None:
-            notes.append(math.Reason("no_aligned_objectives", objects=[(KR, kr.id)]))
-        progress, basis = math.clamp01(mean or 0.0), Basis.CHILDREN.value
-    else:
-        progress, basis, notes = math.own_progress(facts)
-    expected = math.expected_progress(start=period.start, end=period.end, today=today)
-    status = math.key_result_status(
-        kr=facts,
-        progress=progress,
-        expected=expected,
-        today=today,
-        period_start=period.start,
-        period_end=period.end,
-        thresholds=thresholds,
-    )
-    return _row(
-        kr.workspace_id,
-        KR,
-        kr.id,
-        progress=progress,
-        expected=expected,
-        basis=basis,
-        work=work,
-        status=status,
-        feeds=[(OBJECTIVE, kr.objective_id)],
-        inputs=[
-            *((ITEM, row.node_id) for _, row in linked),
-            *((OBJECTIVE, r.node_id) for _, r in children),
-        ],
-        work_share=share,
-        extra_reasons=notes,
-        now=now,
-    )
-
-
-def objective_rollup(
-    objective: Objective,
-    kr_rows: Sequence[tuple[KeyResult, Rollup]],
-    *,
-    today: date,
-    thresholds: math.Thresholds,
-    now: Any = None,
-) -> Rollup:
-    """An objective: the weighted mean of its key results, against the period's pace."""
-    period = objective.period
-    shares = math.weight_shares([float(kr.weight) for kr, _ in kr_rows])
-    progress = math.clamp01(
-        sum(share * float(row.progress) for share, (_, row) in zip(shares, kr_rows, strict=True))
-    )
-    expected = math.expected_progress(start=period.start, end=period.end, today=today)
-    statuses = [
-        (kr.id, math.Status(row.status, [reason_from_json(r) for r in row.reasons]))
-        for kr, row in kr_rows
-    ]
-    status = math.objective_status(
-        objective_id=objective.id,
-        progress=progress,
-        expected=expected,
-        key_results=statuses,
-        today=today,
-        period_start=period.start,
-        thresholds=thresholds,
-    )
-    work = Work()
-    for _, row in kr_rows:
-        work.add(Work(row.done_points, row.total_points, row.done_count, row.total_count))
-    feeds: list[Key] = []
-    if objective.parent_key_result_id:
-        feeds.append((KR, objective.parent_key_result_id))
-    return _row(
-        objective.workspace_id,
-        OBJECTIVE,
-        objective.id,
-        progress=progress,
-        expected=expected,
-        basis=Basis.KEY_RESULTS.value if kr_rows else Basis.NONE.value,
-        work=work,
-        status=status,
-        feeds=feeds,
-        inputs=[(KR, kr.id) for kr, _ in kr_rows],
+        inputs={SPRINT: (active_sprint.node_id,)},
         now=now,
     )

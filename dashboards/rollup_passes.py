@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.db.models import Q
 
@@ -28,7 +28,6 @@ from dashboards.rollup_math import (
     Key,
 )
 from okrs import progress as math
-from okrs.models import Objective
 
 # A queue kind besides the node kinds and "task": a roadmap item whose key result links (so
 # its alignment) or existence changed. Such an item also refreshes every sprint holding its
@@ -106,6 +105,8 @@ class Pass:
     gone: set[Key] = field(default_factory=set)
     stored: dict[Key, Rollup] = field(default_factory=dict)
     looked: set[Key] = field(default_factory=set)
+    # A full pass: every stored row, when read ahead of `save` (`read_all_stored`).
+    all_stored: dict[Key, Stored] | None = None
 
     def load(self, wanted: Mapping[str, Iterable[int]]) -> None:
         """Stored rows of these nodes in one query, skipping nodes already looked up."""
@@ -146,10 +147,17 @@ class Pass:
     def drop(self, kind: str, ids: Iterable[int]) -> None:
         self.gone.update((kind, i) for i in ids)
 
+    def read_all_stored(self) -> None:
+        """A full pass: read every stored row now rather than in `save`."""
+        self.all_stored = _stored_rows(self.workspace_id)
+
     def _before(self) -> dict[Key, Stored]:
         """The stored rows this pass may change."""
         if self.full:
-            return _stored_rows(self.workspace_id)
+            if self.all_stored is None:
+                self.read_all_stored()
+            assert self.all_stored is not None
+            return self.all_stored
         self.load(_by_kind([*self.fresh, *self.gone]))
         return {
             key: (row.pk, row.digest, row.progress, row.status) for key, row in self.stored.items()
@@ -250,11 +258,18 @@ def _by_kind(keys: Iterable[Key]) -> dict[str, list[int]]:
     return grouped
 
 
+class AlignedUnder(Protocol):
+    """An objective (model or facts): the key result it is aligned under, if any."""
+
+    @property
+    def parent_key_result_id(self) -> int | None: ...
+
+
 def _children_first(
-    objectives: Mapping[int, Objective], owner_of_kr: Mapping[int, int]
+    objectives: Mapping[int, AlignedUnder], owner_of_kr: Mapping[int, int]
 ) -> list[int]:
     """Objective ids ordered so an objective comes after those aligned under its KRs."""
-    parent_of = {o.pk: owner_of_kr.get(o.parent_key_result_id or 0) for o in objectives.values()}
+    parent_of = {pk: owner_of_kr.get(o.parent_key_result_id or 0) for pk, o in objectives.items()}
     depth: dict[int, int] = {}
     for start in objectives:
         chain: list[int] = []

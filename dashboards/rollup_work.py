@@ -3,13 +3,15 @@
 Both paths read the same facts through the same queries, scoped differently: a full pass
 reads the whole workspace (one aggregate over every task: the SQL floor of a recompute), an
 incremental one reads only the stale nodes. Per pass: stored rows of the stale nodes, one
-task aggregate, items with their links, sprints, teams with their active sprint.
+task aggregate, items with their links, sprints, teams with their active sprint. A full pass
+reads (`read_all_work`) and builds (`build_all_work`) apart, so the aggregate can run while
+the other reads do (rollups.py, rollup_overlap.py).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -24,7 +26,6 @@ from dashboards.rollup_math import (
     TEAM,
     ZERO,
     ItemFacts,
-    Key,
     SprintFacts,
     Work,
     item_rollup,
@@ -87,15 +88,29 @@ class WorkFacts:
     # Items linked to a key result of an active objective: work that traces to an active KR.
     aligned: set[int] = field(default_factory=set)
     sprints: list[SprintFacts] = field(default_factory=list)
+    # Team → its active sprint (None without one): a full pass reads it with the rest.
+    active_sprint_of_team: dict[int, int | None] = field(default_factory=dict)
+
+
+def read_all_work(p: Pass) -> WorkFacts:
+    """A full pass: every item (with its links), sprint and team; all but the aggregate over
+    the tasks, which `build_all_work` takes (it may be running meanwhile, rollup_overlap)."""
+    facts = _read(p, items=None, sprints=None, rows=[])
+    facts.active_sprint_of_team = _active_sprints(p, None)
+    return facts
+
+
+def build_all_work(p: Pass, seeds: Seeds, facts: WorkFacts, rows: list[WorkRow]) -> None:
+    """A full pass: every item, sprint and team row; the key results the items feed go to
+    `seeds`."""
+    facts.rows = rows
+    _build(p, seeds, facts, items=None, sprints=None)
+    _team_rows(p, facts.active_sprint_of_team)
 
 
 def work_levels(p: Pass, seeds: Seeds) -> None:
-    """Roadmap items, sprints and teams; adds the key results the items feed to `seeds`."""
-    if p.full:
-        facts = _read(p, items=None, sprints=None, rows=work_rows(p.workspace_id, None))
-        _build(p, seeds, facts, items=None, sprints=None)
-        _teams(p, None)
-        return
+    """An incremental pass: the seeded roadmap items, sprints and teams, and the ones they
+    feed; adds the key results the items feed to `seeds`."""
     items, sprints, teams = set(seeds.items), set(seeds.sprints), set(seeds.teams)
     if not (items or sprints or teams):
         return
@@ -194,11 +209,12 @@ def _build(
     sprints: set[int] | None,
 ) -> None:
     by_item: dict[int, Work] = defaultdict(Work)
-    sprints_of_item: dict[int, set[int]] = defaultdict(set)
+    sprints_of_item: dict[int, list[int]] = defaultdict(list)
     by_sprint: dict[int, Work] = defaultdict(Work)
-    items_of_sprint: dict[int, set[Key]] = defaultdict(set)
+    items_of_sprint: dict[int, list[int]] = defaultdict(list)
     aligned = facts.aligned
-    # One pass over the aggregate rows, summing in place (60,000 rows at a million tasks).
+    # One pass over the aggregate rows, summing in place (63,000 rows at a million tasks). A
+    # row is one (item, sprint) pair, so the id lists gather no duplicates.
     for item_id, sprint_id, done_points, total_points, done_count, total_count in facts.rows:
         if item_id is not None and (items is None or item_id in items):
             total = by_item[item_id]
@@ -207,7 +223,7 @@ def _build(
             total.done_count += done_count
             total.total_count += total_count
             if sprint_id is not None:
-                sprints_of_item[item_id].add(sprint_id)
+                sprints_of_item[item_id].append(sprint_id)
         if sprint_id is not None and (sprints is None or sprint_id in sprints):
             total = by_sprint[sprint_id]
             total.done_points += done_points
@@ -215,32 +231,32 @@ def _build(
             total.done_count += done_count
             total.total_count += total_count
             if item_id is not None:
-                items_of_sprint[sprint_id].add((ITEM, item_id))
+                items_of_sprint[sprint_id].append(item_id)
                 if item_id in aligned:
                     total.aligned_points += total_points
+    no_work = Work()
+    objective_of_kr = seeds.objective_of_kr
     for item in facts.items:
-        links = facts.links_of_item.get(item.id, [])
-        feeds: list[Key] = [(KR, kr_id) for kr_id, _ in links]
-        feeds += [(SPRINT, s) for s in sprints_of_item.get(item.id, ())]
+        links = facts.links_of_item.get(item.id, ())
+        kr_ids = [kr_id for kr_id, _ in links]
         p.put(
             item_rollup(
                 item,
-                by_item.get(item.id, Work()),
-                feeds=feeds,
+                by_item.get(item.id, no_work),
+                feeds={KR: kr_ids, SPRINT: sprints_of_item.get(item.id, ())},
                 today=p.today,
                 thresholds=p.thresholds,
                 now=p.now,
             )
         )
-        for kr_id, objective_id in links:
-            seeds.key_results.add(kr_id)
-            seeds.objective_of_kr[kr_id] = objective_id
+        seeds.key_results.update(kr_ids)
+        objective_of_kr.update(links)
     for sprint in facts.sprints:
         p.put(
             sprint_rollup(
                 sprint,
-                by_sprint.get(sprint.id) or Work(),
-                inputs=items_of_sprint.get(sprint.id, ()),
+                by_sprint.get(sprint.id, no_work),
+                inputs={ITEM: items_of_sprint.get(sprint.id, ())},
                 today=p.today,
                 thresholds=p.thresholds,
                 now=p.now,
@@ -248,21 +264,29 @@ def _build(
         )
 
 
-def _teams(p: Pass, teams: Iterable[int] | None) -> None:
+def _teams(p: Pass, teams: Iterable[int]) -> None:
     """Teams show the numbers of their active sprint (at most one per team)."""
+    wanted = set(teams)
+    found = _active_sprints(p, wanted)
+    p.drop(TEAM, wanted - set(found))
+    p.load({SPRINT: [s for s in found.values() if s and p.row(SPRINT, s) is None]})
+    _team_rows(p, found)
+
+
+def _active_sprints(p: Pass, teams: set[int] | None) -> dict[int, int | None]:
+    """Team → its active sprint (None without one), for these teams (all when None)."""
     active = Sprint.objects.filter(team_id=OuterRef("pk"), status=SprintStatus.ACTIVE)
     team_qs = Team.objects.filter(workspace_id=p.workspace_id)
-    wanted = None if teams is None else set(teams)
-    if wanted is not None:
-        team_qs = team_qs.filter(pk__in=wanted)
-    found = dict(
+    if teams is not None:
+        team_qs = team_qs.filter(pk__in=teams)
+    return dict(
         team_qs.annotate(active_sprint=Subquery(active.order_by("-id").values("id")[:1]))
         .order_by("id")
         .values_list("id", "active_sprint")
     )
-    if wanted is not None:
-        p.drop(TEAM, wanted - set(found))
-        p.load({SPRINT: [s for s in found.values() if s and p.row(SPRINT, s) is None]})
+
+
+def _team_rows(p: Pass, found: Mapping[int, int | None]) -> None:
     for team_id, sprint_id in found.items():
         active_row = p.row(SPRINT, sprint_id) if sprint_id else None
         p.put(team_rollup(p.workspace_id, team_id, active_row, now=p.now))

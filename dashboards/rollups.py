@@ -7,7 +7,8 @@ Two ways in, one computation:
   handful of wide queries (rollup_work.py, rollup_okr.py), so the cost grows with the depth
   of the chain, not with the data.
 - `recompute_all(workspace)` runs the same levels over every node of a workspace (repair):
-  one aggregate over all its tasks, then every level from memory.
+  one aggregate over all its tasks (on a second connection, while the other reads run, where
+  that is safe: rollup_overlap.py), then every level from memory.
 
 Both end in the same per-node functions of rollup_math.py (`item_rollup`, `sprint_rollup`,
 `team_rollup`, `key_result_rollup`, `objective_rollup`), which read their inputs as rows (fresh
@@ -23,6 +24,7 @@ import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -32,9 +34,10 @@ from django.utils import timezone
 from alignment.models import Workspace
 from dashboards.models import Rollup
 from dashboards.rollup_math import COMPARED_FIELDS, ITEM, KR, SPRINT, TEAM, Key
-from dashboards.rollup_okr import okr_levels
+from dashboards.rollup_okr import build_round, okr_levels, read_round
+from dashboards.rollup_overlap import in_background, may_overlap
 from dashboards.rollup_passes import Pass, Seeds
-from dashboards.rollup_work import work_levels
+from dashboards.rollup_work import build_all_work, read_all_work, work_levels, work_rows
 from okrs import progress as math
 from roadmaps.models import KeyResultLink
 from tasks.models import Task
@@ -101,11 +104,27 @@ def refresh_ancestors_of_task(task_id: int, *, today: date | None = None) -> int
 
 def compute_all(workspace: Workspace, *, today: date | None = None) -> dict[Key, Rollup]:
     """Every node's row of a workspace, computed from source rows and not saved."""
+    return _full_pass(workspace, today=today, overlap=may_overlap(), read_stored=False).fresh
+
+
+def _full_pass(
+    workspace: Workspace, *, today: date | None, overlap: bool, read_stored: bool
+) -> Pass:
+    """Every node of a workspace: all the reads first, then every row from memory.
+
+    With `overlap`, the one aggregate over the tasks runs on a second connection while this
+    one reads the rest (rollup_overlap.py); `read_stored` reads the stored rows among them.
+    """
     p = _pass(workspace, today=today, full=True)
-    seeds = Seeds()
-    work_levels(p, seeds)
-    okr_levels(p, seeds)
-    return p.fresh
+    aggregate = partial(work_rows, p.workspace_id, None)
+    rows_of_tasks = in_background(aggregate) if overlap else aggregate
+    work = read_all_work(p)
+    okr = read_round(p, None)
+    if read_stored:
+        p.read_all_stored()
+    build_all_work(p, Seeds(), work, rows_of_tasks())
+    build_round(p, okr)
+    return p
 
 
 @contextmanager
@@ -125,12 +144,11 @@ def _without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-@transaction.atomic
 def recompute_all(workspace: Workspace, *, today: date | None = None) -> int:
     """Recompute every node of a workspace from source rows (repair); rows written."""
-    p = _pass(workspace, today=today, full=True)
-    with _without_cycle_collection():
-        p.fresh = compute_all(workspace, today=p.today)
+    overlap = may_overlap()  # decided before this function's own transaction opens
+    with transaction.atomic(), _without_cycle_collection():
+        p = _full_pass(workspace, today=today, overlap=overlap, read_stored=True)
         return p.save()
 
 

@@ -21,7 +21,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from alignment.models import Workspace
-from dashboards import drift, metrics, rollup_math, rollup_passes, rollups
+from dashboards import drift, metrics, rollup_math, rollup_math_okr, rollup_passes, rollups
 from dashboards.models import Rollup, Snapshot
 from dashboards.rollup_math import (
     ITEM,
@@ -29,12 +29,13 @@ from dashboards.rollup_math import (
     OBJECTIVE,
     SPRINT,
     ItemFacts,
-    OkrInputs,
     SprintFacts,
     Work,
 )
+from dashboards.rollup_math_okr import ObjectiveFacts, OkrInputs
 from okrs import progress as okr_math
 from okrs.models import CheckIn, KeyResult, Objective
+from okrs.selectors import key_result_facts
 from roadmaps.models import KeyResultLink, RoadmapItem
 from tasks.models import Sprint, SprintStatus, StateCategory, Task, TaskEvent
 
@@ -254,7 +255,7 @@ def _day_rows(
     item_rows: dict[int, Rollup] = {}
     for item in items:
         row = rollup_math.item_rollup(
-            item, by_item.get(item.id, Work()), feeds=[], today=day, thresholds=thresholds
+            item, by_item.get(item.id, Work()), feeds={}, today=day, thresholds=thresholds
         )
         item_rows[item.id] = row
         rows.append(row)
@@ -269,7 +270,7 @@ def _day_rows(
             rollup_math.sprint_rollup(
                 facts,
                 by_sprint.get(sprint.pk, Work()),
-                inputs=[],
+                inputs={},
                 today=day,
                 thresholds=thresholds,
             )
@@ -290,7 +291,7 @@ def _day_rows(
             aligned_of[o.parent_key_result_id].append((o.weight, o.pk))
     objective_rows: dict[int, Rollup] = {}
     for objective_id in rollup_passes._children_first(live, owner_of_kr):
-        objective = live[objective_id]
+        objective = ObjectiveFacts.of(live[objective_id])
         pairs = []
         for kr in krs_of[objective_id]:
             checks = check_ins.get(kr.pk, [])
@@ -299,7 +300,6 @@ def _day_rows(
                 kr.last_check_in_at, kr.current, kr.confidence = past
             elif checks:  # checked in later, not yet then
                 kr.last_check_in_at, kr.current = None, kr.baseline
-            kr.objective = objective
             inputs = OkrInputs(
                 links={
                     kr.pk: [(w, item_rows[i]) for w, i in links.get(kr.pk, []) if i in item_rows]
@@ -312,12 +312,13 @@ def _day_rows(
                     ]
                 },
             )
-            row = rollup_math.key_result_rollup(
-                kr, objective, inputs, today=day, thresholds=thresholds
+            kr_facts = key_result_facts(kr)
+            row = rollup_math_okr.key_result_rollup(
+                kr_facts, objective, inputs, today=day, thresholds=thresholds
             )
             rows.append(row)
-            pairs.append((kr, row))
-        objective_row = rollup_math.objective_rollup(
+            pairs.append((kr_facts, row))
+        objective_row = rollup_math_okr.objective_rollup(
             objective, pairs, today=day, thresholds=thresholds
         )
         objective_rows[objective_id] = objective_row

@@ -220,7 +220,7 @@ def test_a_recompute_leaves_the_garbage_collector_as_it_found_it(plan: Plan, mon
         assert not gc.isenabled()  # paused while the rows are built
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(rollups, "compute_all", broken)
+    monkeypatch.setattr(rollups, "build_round", broken)
     with pytest.raises(RuntimeError):
         rollups.recompute_all(plan.world.workspace)
     assert gc.isenabled()
