@@ -6,10 +6,10 @@ thread of its own, on that thread's own connection, it runs while this connectio
 roadmap items, sprints, teams, the OKR tree and the stored rows (≈0.3 s at a million tasks).
 
 Only where that is both safe and useful (`may_overlap`): on PostgreSQL, and outside any
-transaction of this connection. Inside one, the other connection could not see this one's
-uncommitted writes (a caller's, or a test's), so the query runs here, in order. Each statement
-of a READ COMMITTED pass already sees its own snapshot, so a second connection weakens
-nothing the pass relied on.
+transaction of this connection (atomic or hand-managed). Inside one, the other connection
+could not see this one's uncommitted writes (a caller's, or a test's), so the query runs
+here, in order. Each statement of a READ COMMITTED pass already sees its own snapshot, so a
+second connection weakens nothing the pass relied on.
 """
 
 from __future__ import annotations
@@ -26,7 +26,11 @@ T = TypeVar("T")
 
 def may_overlap() -> bool:
     """Whether a query may run on a second connection now (see the module docstring)."""
-    return connection.vendor == "postgresql" and not connection.in_atomic_block
+    return (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and connection.get_autocommit()  # not in a hand-managed transaction either
+    )
 
 
 def in_background(query: Callable[[], T]) -> Callable[[], T]:

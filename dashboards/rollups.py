@@ -149,7 +149,11 @@ def recompute_all(workspace: Workspace, *, today: date | None = None) -> int:
     overlap = may_overlap()  # decided before this function's own transaction opens
     with transaction.atomic(), _without_cycle_collection():
         p = _full_pass(workspace, today=today, overlap=overlap, read_stored=True)
-        return p.save()
+        written = p.save()
+        # Freed now, by reference counting: alive when the collector is switched back on,
+        # the pass's rows would make its first run scan them all (≈0.1 s at 1M tasks).
+        del p
+    return written
 
 
 def comparable(row: Rollup) -> dict[str, Any]:

@@ -102,9 +102,32 @@ def test_a_failing_background_aggregate_fails_the_recompute_and_writes_nothing(
     assert not connection.in_atomic_block
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_hand_managed_transaction_keeps_the_aggregate_on_this_connection(
+    plan: Plan, aggregate_threads: list[str]
+):
+    require_postgres()
+    transaction.set_autocommit(False)
+    try:
+        plan.task(item=plan.item_b, sprint=plan.sprint, estimate="4", category=C.DONE)
+        assert not rollup_overlap.may_overlap()
+        rollups.recompute_all(plan.world.workspace)
+        row = Rollup.objects.get(kind="roadmap_item", node_id=plan.item_b.pk)
+        assert (row.done_points, row.total_points) == (4, 4)
+        assert aggregate_threads == [threading.current_thread().name]
+    finally:
+        transaction.rollback()
+        transaction.set_autocommit(True)
+
+
 def test_only_postgresql_outside_a_transaction_overlaps(monkeypatch):
     wrapper = connections["default"]  # the connection itself: `connection` is a proxy
     monkeypatch.setattr(wrapper, "in_atomic_block", False)
+    monkeypatch.setattr(wrapper, "get_autocommit", lambda: True)
     assert rollup_overlap.may_overlap() == (connection.vendor == "postgresql")
     monkeypatch.setattr(wrapper, "in_atomic_block", True)
+    assert not rollup_overlap.may_overlap()
+    monkeypatch.setattr(wrapper, "in_atomic_block", False)
+    monkeypatch.setattr(wrapper, "get_autocommit", lambda: False)
     assert not rollup_overlap.may_overlap()

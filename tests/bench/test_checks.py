@@ -1,0 +1,48 @@
+"""The benchmark's pass/fail checks (bench/run.py) against the issue's targets."""
+
+from __future__ import annotations
+
+from bench.run import checks
+
+
+def size(tasks: int, *, ratio: float, incremental: float = 30.0, leader: float = 200.0) -> dict:
+    pages = {
+        "leader_dashboard": {"ms": leader, "queries": 24},
+        "team_dashboard": {"ms": 40.0, "queries": 18},
+        "sprint_board": {"ms": 50.0, "queries": 17},
+    }
+    return {
+        "tasks": tasks,
+        "recompute_to_floor_ratio": ratio,
+        "incremental_ms_median": incremental,
+        "incremental_queries": [15, 16, 17],
+        "pages": pages,
+    }
+
+
+def test_the_recompute_ratio_is_checked_at_the_largest_size_only():
+    assert checks([size(10_000, ratio=5.2), size(1_000_000, ratio=2.2)])[
+        "recompute_within_3x_floor_at_largest_size"
+    ]
+    assert not checks([size(10_000, ratio=2.0), size(1_000_000, ratio=3.1)])[
+        "recompute_within_3x_floor_at_largest_size"
+    ]
+
+
+def test_every_other_target_can_fail():
+    found = checks(
+        [size(10_000, ratio=2.0), size(1_000_000, ratio=2.0, incremental=51.0, leader=300.0)]
+    )
+    assert found == {
+        "page_queries_identical": True,
+        "incremental_queries_identical": True,
+        "recompute_within_3x_floor_at_largest_size": True,
+        "incremental_under_50ms": False,
+        "leader_under_300ms_at_largest_size": False,
+    }
+    grown = size(1_000_000, ratio=2.0)
+    grown["pages"]["sprint_board"]["queries"] = 18
+    grown["incremental_queries"] = [15, 16, 18]
+    found = checks([size(10_000, ratio=2.0), grown])
+    assert not found["page_queries_identical"]
+    assert not found["incremental_queries_identical"]
