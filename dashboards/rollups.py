@@ -11,11 +11,12 @@ Two ways in, one computation:
   that is safe: rollup_overlap.py), then every level from memory.
 
 Both end in the same per-node functions of rollup_math.py (`item_rollup`, `sprint_rollup`,
-`team_rollup`, `key_result_rollup`, `objective_rollup`), which read their inputs as rows (fresh
-ones from this pass, else the stored ones), so the incremental path and the full one agree
-exactly; a hypothesis state machine in tests/dashboards checks it. Numbers are rounded once,
-when a row is built, and consumers read the rounded values. `Pass.save` (rollup_passes.py)
-writes only the rows that differ and publishes `RollupChanged` for the nodes that moved.
+`team_rollup`) and rollup_math_okr.py (`key_result_rollup`, `objective_rollup`), which read
+their inputs as rows (fresh ones from this pass, else the stored ones), so the incremental
+path and the full one agree exactly; a hypothesis state machine in tests/dashboards checks it.
+Numbers are rounded once, when a row is built, and consumers read the rounded values.
+`Pass.save` (rollup_passes.py) writes only the rows that differ and publishes `RollupChanged`
+for the nodes that moved.
 """
 
 from __future__ import annotations
