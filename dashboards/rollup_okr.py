@@ -30,6 +30,17 @@ from okrs.selectors import KEY_RESULT_FACT_FIELDS, key_result_facts_of
 
 MAX_ROUNDS = 50  # deeper than any real tree; stops a (forbidden) alignment cycle
 
+# What `read_round` fetches per row: the objective, one of its key results, one of its links.
+_ROUND_FIELDS = (
+    *ObjectiveFacts.FIELDS,
+    *(f"key_results__{name}" for name in KEY_RESULT_FACT_FIELDS),
+    "key_results__item_links__item_id",
+    "key_results__item_links__weight",
+)
+_KR_AT = len(ObjectiveFacts.FIELDS)
+_LINK_AT = _KR_AT + len(KEY_RESULT_FACT_FIELDS)
+_ROUND_ORDER = ("id", "key_results__position", "key_results__id", "key_results__item_links__id")
+
 
 def okr_levels(p: Pass, seeds: Seeds) -> None:
     """An incremental pass: the seeded objectives with all their key results, then the
@@ -85,34 +96,30 @@ def read_round(p: Pass, todo: set[int] | None) -> RoundFacts:
     10,000 instances was a fifth of the OKR level at a million tasks).
     """
     objective_qs = Objective.objects.filter(workspace_id=p.workspace_id)
-    kr_qs = KeyResult.objects.filter(workspace_id=p.workspace_id)
     if todo is not None:
         objective_qs = objective_qs.filter(pk__in=todo)
-        kr_qs = kr_qs.filter(objective_id__in=todo)
-    objectives = {
-        row[0]: ObjectiveFacts(*row)
-        for row in objective_qs.order_by("id").values_list(*ObjectiveFacts.FIELDS)
-    }
-    if todo is not None:
-        p.drop(OBJECTIVE, todo - set(objectives))
+    objectives: dict[int, ObjectiveFacts] = {}
     krs: list[KeyResultFacts] = []
     links: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
-    if objectives:
-        # Key results with their links in one query (a row per link; one query less per
-        # round of an incremental refresh). Rows of one KR come together, links by id.
-        zone = timezone.get_current_timezone()  # once, not per key result
-        width = len(KEY_RESULT_FACT_FIELDS)
-        rows = kr_qs.order_by("position", "id", "item_links__id").values_list(
-            *KEY_RESULT_FACT_FIELDS, "item_links__item_id", "item_links__weight"
-        )
-        for row in rows:
-            kr_id = row[0]
-            if not krs or krs[-1].id != kr_id:
-                values = dict(zip(KEY_RESULT_FACT_FIELDS, row[:width], strict=True))
-                krs.append(key_result_facts_of(values, tz=zone))
-            item_id, weight = row[width], row[width + 1]
-            if item_id is not None:
-                links[kr_id].append((weight, item_id))
+    zone = timezone.get_current_timezone()  # once, not per key result
+    # Objectives, their key results and the KRs' links in one query: a row per link (an
+    # objective without key results, a KR without links: one row, the rest None). Rows of
+    # one objective come together, its KRs in their order, each KR's links by id.
+    for row in objective_qs.order_by(*_ROUND_ORDER).values_list(*_ROUND_FIELDS):
+        objective_id = row[0]
+        if objective_id not in objectives:
+            objectives[objective_id] = ObjectiveFacts(*row[:_KR_AT])
+        kr_id = row[_KR_AT]
+        if kr_id is None:
+            continue
+        if not krs or krs[-1].id != kr_id:
+            values = dict(zip(KEY_RESULT_FACT_FIELDS, row[_KR_AT:_LINK_AT], strict=True))
+            krs.append(key_result_facts_of(values, tz=zone))
+        item_id, weight = row[_LINK_AT], row[_LINK_AT + 1]
+        if item_id is not None:
+            links[kr_id].append((weight, item_id))
+    if todo is not None:
+        p.drop(OBJECTIVE, todo - set(objectives))
     kr_ids = [kr.id for kr in krs]
     aligned_of: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
     children_kr = {kr.id for kr in krs if kr.source == math.CHILDREN}
