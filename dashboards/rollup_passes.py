@@ -155,8 +155,7 @@ class Pass:
         """The stored rows this pass may change."""
         if self.full:
             if self.all_stored is None:
-                self.read_all_stored()
-            assert self.all_stored is not None
+                self.all_stored = _stored_rows(self.workspace_id)
             return self.all_stored
         self.load(_by_kind([*self.fresh, *self.gone]))
         return {

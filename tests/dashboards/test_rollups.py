@@ -199,6 +199,24 @@ def test_a_recompute_rewrites_exactly_the_rows_whose_digest_differs(plan: Plan):
     assert row("roadmap_item", plan.item_a.pk).digest != item.digest
 
 
+def test_the_digest_covers_every_compared_field_in_order(plan: Plan):
+    """node_row spells its hashed values out: they must stay COMPARED_FIELDS, in order."""
+    from dashboards.rollup_math import COMPARED_FIELDS, key_groups, row_digest
+
+    plan.task(item=plan.item_a, estimate="3", category=C.DONE, sprint=plan.sprint)
+    rows = rollups.compute_all(plan.world.workspace)
+    assert COMPARED_FIELDS[-2:] == ["feeds", "inputs"]
+    for row in rows.values():
+        scalars = [getattr(row, name) for name in COMPARED_FIELDS[:-2]]
+        groups = []
+        for pairs in (row.feeds, row.inputs):
+            ids_of: dict[str, list[int]] = {}
+            for kind, node_id in pairs:
+                ids_of.setdefault(kind, []).append(node_id)
+            groups.append(key_groups(ids_of))
+        assert row_digest(scalars, groups) == row.digest, (row.kind, row.node_id)
+
+
 def test_digest_does_not_depend_on_the_order_of_a_reasons_numbers():
     from dashboards.rollup_math import reason_json, row_digest
     from okrs import progress as math
