@@ -277,10 +277,11 @@ def markdown(results: dict[str, Any]) -> str:
         + ", ".join(f"{s['rollup_rows']:,} at {s['tasks']:,} tasks" for s in sizes)
         + ". The floor is `dashboards.rollup_work.work_rows` over the whole workspace (the one "
         "GROUP BY over every task, fetched; the best of a run before and after the recomputes); "
-        "the full recompute runs that same aggregate, reads the items with their links, the "
-        "sprints, teams and the OKR tree, builds every row, reads the stored rows and writes the "
-        "ones that differ. Rollup timings run with the RollupChanged subscribers of integrations/ "
-        "detached (their outbox writes are theirs to measure); the events are counted instead.",
+        "the full recompute runs that same aggregate (on a second connection, while it reads the "
+        "items with their links, the sprints, teams, the OKR tree and the stored rows), builds "
+        "every row and writes the ones that differ. Rollup timings run with the RollupChanged "
+        "subscribers of integrations/ detached (their outbox writes are theirs to measure); "
+        "the events are counted instead.",
         "",
     ]
     notes = results.get("notes")
