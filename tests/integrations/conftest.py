@@ -8,6 +8,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from django.test import Client
 from integrations.models import Integration, Provider
 from integrations.signatures import alignment_verify, github_signature
 from tests.conftest import World
+from tests.factories.okrs import PeriodFactory
 from tests.services import CI
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -249,3 +251,11 @@ def _integration_settings(settings: Any) -> None:
     settings.WEBHOOKS_ALLOW_HTTP = True
     settings.OUTBOX_MAX_ATTEMPTS = 5
     settings.OUTBOX_HTTP_TIMEOUT_SECONDS = 5
+
+
+@pytest.fixture
+def quarter(world: World) -> Any:
+    """The period OKR imports and exports name: "Q3 2026"."""
+    return PeriodFactory(
+        workspace=world.workspace, name="Q3 2026", start=date(2026, 7, 1), end=date(2026, 9, 30)
+    )

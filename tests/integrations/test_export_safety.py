@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
-
-import pytest
 
 from integrations.models import ImportStatus
 from okrs.models import KeyResult, Objective
 from tasks.models import Task
-from tests.factories.okrs import KeyResultFactory, ObjectiveFactory, PeriodFactory
+from tests.factories.okrs import KeyResultFactory, ObjectiveFactory
 from tests.factories.work import TaskFactory
+from tests.integrations.okr_import_steps import commit, upload_and_map
 from tests.integrations.test_import_export import draft, job_url
 from tests.integrations.test_import_export import url as export_url
-from tests.integrations.test_okr_import import commit, upload_and_map
-
-
-@pytest.fixture
-def quarter(world):
-    return PeriodFactory(
-        workspace=world.workspace, name="Q3 2026", start=date(2026, 7, 1), end=date(2026, 9, 30)
-    )
-
 
 EVIL = '=HYPERLINK("http://evil","x")'
 

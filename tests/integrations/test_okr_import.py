@@ -9,9 +9,6 @@ import io
 from datetime import date
 from decimal import Decimal
 
-import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 from django.utils import timezone
 
 from alignment.errors import FieldErrors
@@ -20,56 +17,9 @@ from integrations.importers import okr_csv
 from integrations.models import ImportJob, ImportKind, ImportStatus
 from okrs.models import KeyResult, KeyResultKind, KeyResultSource, Objective, ObjectiveLevel
 from tests.factories.core import TeamFactory
-from tests.factories.okrs import KeyResultFactory, ObjectiveFactory, PeriodFactory
+from tests.factories.okrs import ObjectiveFactory, PeriodFactory
+from tests.integrations.okr_import_steps import HEADER, commit, draft, upload, upload_and_map, url
 from tests.querycount import assert_flat_queries
-
-HEADER = (
-    "period,objective,level,team,objective_owner_email,parent_objective,key_result,kind,unit,"
-    "baseline,target,current,source,key_result_owner_email\n"
-)
-
-
-@pytest.fixture
-def quarter(world):
-    return PeriodFactory(
-        workspace=world.workspace, name="Q3 2026", start=date(2026, 7, 1), end=date(2026, 9, 30)
-    )
-
-
-def url(world, name: str, job: ImportJob | None = None) -> str:
-    kwargs: dict[str, object] = {"slug": world.workspace.slug}
-    if job is not None:
-        kwargs["import_job_id"] = job.pk
-    return reverse(f"integrations:{name}", kwargs=kwargs)
-
-
-def upload(client, world, text: str, name: str = "okrs.csv"):
-    data = SimpleUploadedFile(name, text.encode(), "text/csv")
-    return client.post(url(world, "import_okrs_upload"), {"file": data})
-
-
-def upload_and_map(client, world, text: str) -> ImportJob:
-    """Upload, then accept the guessed mapping as the page offers it."""
-    response = upload(client, world, text)
-    assert response.status_code == 303, response.content.decode()[-2000:]
-    job = ImportJob.objects.latest("pk")
-    assert response["Location"] == url(world, "import_mapping", job)
-    page = client.get(response["Location"])
-    assert page.status_code == 200
-    posted = {name: column for name, column in job.mapping.items() if column}
-    mapped = client.post(url(world, "import_mapping", job), posted)
-    assert mapped.status_code == 303
-    assert mapped["Location"] == url(world, "import_preview", job)
-    job.refresh_from_db()
-    return job
-
-
-def commit(client, world, job: ImportJob, capture) -> None:
-    with capture(execute=True):
-        response = client.post(url(world, "import_commit", job))
-    assert response.status_code == 303, okr_csv.preview(job).job_errors()
-    assert response["Location"] == url(world, "import_progress", job)
-
 
 GOOD = HEADER + (
     "Q3 2026,Grow revenue,company,,admin@acme.example.com,,Reach MRR,currency,EUR,"
@@ -306,7 +256,7 @@ def test_a_parent_in_a_period_that_does_not_cover_is_not_found(world, quarter):
         workspace=world.workspace, name="Q4 2026", start=date(2026, 10, 1), end=date(2026, 12, 31)
     )
     ObjectiveFactory(period=later, title="Later plan", team=world.team)
-    job = _draft(world, HEADER + "Q3 2026,Fast checkout,team,ENG,,Later plan,,,,,,,,\n")
+    job = draft(world, HEADER + "Q3 2026,Fast checkout,team,ENG,,Later plan,,,,,,,,\n")
     [row] = okr_csv.preview(job).rows
     assert row.errors == [
         "Parent objective “Later plan” was not found in this file or in a period covering Q3 2026."
@@ -314,7 +264,7 @@ def test_a_parent_in_a_period_that_does_not_cover_is_not_found(world, quarter):
 
 
 def test_parents_in_a_loop_are_an_error(world, quarter):
-    job = _draft(
+    job = draft(
         world,
         HEADER
         + "Q3 2026,Alpha,team,ENG,,Beta,,,,,,,,\n"
@@ -326,7 +276,7 @@ def test_parents_in_a_loop_are_an_error(world, quarter):
 
 
 def test_children_listed_before_their_parent_are_created_after_it(world, quarter):
-    job = _draft(
+    job = draft(
         world,
         HEADER
         + "Q3 2026,Child,team,ENG,,Middle,,,,,,,,\n"
@@ -346,24 +296,13 @@ def test_children_listed_before_their_parent_are_created_after_it(world, quarter
 def test_a_closed_period_is_an_error(world, quarter):
     quarter.closed_at = timezone.now()
     quarter.save()
-    job = _draft(world, HEADER + "Q3 2026,Fast checkout,team,ENG,,,,,,,,,,\n")
+    job = draft(world, HEADER + "Q3 2026,Fast checkout,team,ENG,,,,,,,,,,\n")
     [row] = okr_csv.preview(job).rows
     assert row.errors == ["Period “Q3 2026” is closed; nothing can be added to it."]
 
 
-def _draft(world, text: str) -> ImportJob:
-    header = okr_csv.header_of(text)
-    return ImportJob.objects.create(
-        workspace=world.workspace,
-        kind=ImportKind.OKRS_CSV,
-        source=text,
-        mapping=okr_csv.guess_mapping(header),
-        created_by=world.admin.user,
-    )
-
-
 def test_a_refusal_during_the_run_writes_nothing_and_names_the_line(world, quarter, monkeypatch):
-    job = _draft(world, GOOD)
+    job = draft(world, GOOD)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)
     real_create = okr_csv.okr_services.key_result_create
 
@@ -383,7 +322,7 @@ def test_a_refusal_during_the_run_writes_nothing_and_names_the_line(world, quart
 
 
 def test_running_twice_imports_once(world, quarter):
-    job = _draft(world, GOOD)
+    job = draft(world, GOOD)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)
     okr_csv.run(job.pk)
     okr_csv.run(job.pk)
@@ -396,105 +335,8 @@ def test_members_cannot_import_okrs_or_fetch_the_template(world, member_client, 
     assert ImportJob.objects.count() == 0
 
 
-def test_the_export_page_links_admins_to_the_imports(world, admin_client, viewer_client):
-    html = admin_client.get(url(world, "export_index")).content.decode()
-    assert html.count('id="imports"') == 1
-    assert "<title>Export · Acme Inc" in html
-    assert url(world, "import_okrs_upload") in html
-    assert url(world, "import_okrs_template") in html
-    assert (
-        url(world, "import_okrs_upload")
-        not in viewer_client.get(url(world, "export_index")).content.decode()
-    )
-
-
-# --- Round trip: our export is a valid import -------------------------------------------
-
-
-def _export(client, world) -> list[dict[str, str]]:
-    response = client.get(url(world, "export_okrs"))
-    text = b"".join(response.streaming_content).decode()
-    return list(csv.DictReader(io.StringIO(text)))
-
-
-def _without_ids(rows: list[dict[str, str]]) -> list[dict[str, str]]:
-    return [
-        {k: v for k, v in row.items() if k not in ("objective_id", "key_result_id")} for row in rows
-    ]
-
-
-def test_an_okr_export_imports_back_to_the_same_okrs(
-    world, admin_client, quarter, django_capture_on_commit_callbacks
-):
-    design = TeamFactory(workspace=world.workspace, key="DES", name="Design")
-    company = ObjectiveFactory(
-        period=quarter,
-        title='Grow revenue, "sustainably"',
-        level=ObjectiveLevel.COMPANY,
-        team=None,
-        owner=world.owner.user,
-    )
-    KeyResultFactory(
-        objective=company,
-        title="Reach MRR",
-        kind=KeyResultKind.CURRENCY,
-        unit="EUR",
-        baseline=Decimal("120000"),
-        target=Decimal("150000"),
-        current=Decimal("126500.5"),
-        owner=world.admin.user,
-        position=0,
-    )
-    KeyResultFactory(
-        objective=company,
-        title="Lower churn",
-        kind=KeyResultKind.PERCENTAGE,
-        unit="%",
-        baseline=Decimal("3.1"),
-        target=Decimal("2"),
-        current=Decimal("2.8"),
-        position=1,
-    )
-    child = ObjectiveFactory(
-        period=quarter, title="Fast checkout", team=world.team, parent=company, owner=None
-    )
-    KeyResultFactory(
-        objective=child,
-        title="Ship one-page checkout",
-        kind=KeyResultKind.BOOLEAN,
-        baseline=0,
-        target=1,
-        current=1,
-        source=KeyResultSource.TASKS,
-        owner=world.member.user,
-    )
-    ObjectiveFactory(
-        period=quarter,
-        title="Calmer design reviews",
-        team=design,
-        parent=company,
-        owner=world.viewer.user,
-    )
-    before = _export(admin_client, world)
-    assert len(before) == 4
-    assert before[-1]["parent_objective"] == 'Grow revenue, "sustainably"'
-
-    exported = admin_client.get(url(world, "export_okrs"))
-    text = b"".join(exported.streaming_content).decode()
-    KeyResult.objects.all().delete()
-    Objective.objects.all().delete()
-    job = upload_and_map(admin_client, world, text)
-    assert "objective_id" not in job.mapping.values()
-    commit(admin_client, world, job, django_capture_on_commit_callbacks)
-    job.refresh_from_db()
-    assert job.status == ImportStatus.DONE, job.errors
-
-    after = _export(admin_client, world)
-    assert _without_ids(after) == _without_ids(before)
-
-
 def test_later_rows_may_repeat_an_objective_in_other_words(world, quarter):
-    job = _draft(
+    job = draft(
         world,
         HEADER
         + "Q3 2026,Fast checkout,,eng,,,Cut latency,number,ms,900,300,,,\n"
@@ -507,7 +349,7 @@ def test_later_rows_may_repeat_an_objective_in_other_words(world, quarter):
 
 def test_the_preview_queries_do_not_grow_with_rows(world, admin_client, quarter):
     ObjectiveFactory(period=quarter, title="Existing goal", team=world.team)
-    job = _draft(world, GOOD)
+    job = draft(world, GOOD)
 
     def grow() -> None:
         more = "".join(
