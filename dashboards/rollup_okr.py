@@ -24,9 +24,9 @@ from dashboards.rollup_math_okr import (
 )
 from dashboards.rollup_passes import Pass, Seeds, _children_first
 from okrs import progress as math
+from okrs.facts import KEY_RESULT_FACT_FIELDS, key_result_facts_of
 from okrs.models import KeyResult, Objective, ObjectiveStatus
 from okrs.progress import KeyResultFacts
-from okrs.selectors import KEY_RESULT_FACT_FIELDS, key_result_facts_of
 
 MAX_ROUNDS = 50  # deeper than any real tree; stops a (forbidden) alignment cycle
 

@@ -34,8 +34,8 @@ from dashboards.rollup_math import (
 )
 from dashboards.rollup_math_okr import ObjectiveFacts, OkrInputs
 from okrs import progress as okr_math
+from okrs.facts import key_result_facts
 from okrs.models import CheckIn, KeyResult, Objective
-from okrs.selectors import key_result_facts
 from roadmaps.models import KeyResultLink, RoadmapItem
 from tasks.models import Sprint, SprintStatus, StateCategory, Task, TaskEvent
 

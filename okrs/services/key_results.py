@@ -15,6 +15,7 @@ from alignment.errors import FieldErrors, StaleVersion
 from alignment.models import Membership, Role, User
 from okrs import progress
 from okrs.events import KeyResultChanged, KeyResultCheckedIn
+from okrs.facts import steps_of
 from okrs.models import (
     BINARY_KINDS,
     NUMERIC_KINDS,
@@ -24,7 +25,6 @@ from okrs.models import (
     KeyResultSource,
     Objective,
 )
-from okrs.selectors import steps_of
 from okrs.services._common import (
     UNSET,
     clean_title,
