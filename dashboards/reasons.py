@@ -95,7 +95,7 @@ class Names:
         wanted: dict[str, set[int]] = defaultdict(set)
         for kind, node_id in keys:
             wanted[kind].add(int(node_id))
-        url = _Urls(workspace.slug)
+        urls = _Urls(workspace.slug)
         links: dict[Key, Link] = {}
 
         def add(kind: str, node_id: int, label: str, url: str | None) -> None:
@@ -113,36 +113,36 @@ class Names:
                     "objective",
                     pk,
                     title,
-                    url("okrs:objective_detail", "objective_id", pk),
+                    urls("okrs:objective_detail", "objective_id", pk),
                 )
         if wanted.get("key_result"):
             for pk, title, objective_id in KeyResult.objects.filter(
                 workspace=workspace, pk__in=wanted["key_result"]
             ).values_list("id", "title", "objective_id"):
-                page = url("okrs:objective_detail", "objective_id", objective_id)
+                page = urls("okrs:objective_detail", "objective_id", objective_id)
                 add("key_result", pk, title, f"{page}#kr-{pk}" if page else None)
         if wanted.get("roadmap_item"):
             for pk, title, roadmap_id in RoadmapItem.objects.filter(
                 workspace=workspace, pk__in=wanted["roadmap_item"]
             ).values_list("id", "title", "roadmap_id"):
-                page = url("roadmaps:timeline", "roadmap_id", roadmap_id)
+                page = urls("roadmaps:timeline", "roadmap_id", roadmap_id)
                 add("roadmap_item", pk, title, f"{page}#item-{pk}" if page else None)
         if wanted.get("sprint"):
             for pk, name, team_id in Sprint.objects.filter(
                 workspace=workspace, pk__in=wanted["sprint"]
             ).values_list("id", "name", "team_id"):
-                add("sprint", pk, name, url("dashboards:team", "team_id", team_id))
+                add("sprint", pk, name, urls("dashboards:team", "team_id", team_id))
         if wanted.get("team"):
             for pk, name in Team.objects.filter(
                 workspace=workspace, pk__in=wanted["team"]
             ).values_list("id", "name"):
-                add("team", pk, name, url("dashboards:team", "team_id", pk))
+                add("team", pk, name, urls("dashboards:team", "team_id", pk))
         if wanted.get("task"):
             for pk, team_key, number, title in Task.objects.filter(
                 workspace=workspace, pk__in=wanted["task"]
             ).values_list("id", "team__key", "number", "title"):
                 key = f"{team_key}-{number}"
-                add("task", pk, f"{key} {title}", url("tasks:task", "key", key))
+                add("task", pk, f"{key} {title}", urls("tasks:task", "key", key))
         return cls(links)
 
     def get(self, kind: str, node_id: int) -> Link | None:
