@@ -38,17 +38,23 @@ def test_progress_is_between_0_and_1(baseline, target, current):
     assert 0 <= numeric_progress(baseline=baseline, target=target, current=current) <= 1
 
 
-@given(baseline=values, target=values, low=wide, high=wide)
-def test_progress_of_an_increasing_kr_never_falls_as_current_rises(baseline, target, low, high):
-    assume(target > baseline and low <= high)
+# The pairs are ordered, not filtered with assume(): filtering three of four examples away
+# made Hypothesis's filter_too_much health check fail now and then on a loaded machine.
+@given(ends=st.tuples(values, values), currents=st.tuples(wide, wide))
+def test_progress_of_an_increasing_kr_never_falls_as_current_rises(ends, currents):
+    assume(ends[0] != ends[1])
+    baseline, target = sorted(ends)
+    low, high = sorted(currents)
     before = numeric_progress(baseline=baseline, target=target, current=low)
     after = numeric_progress(baseline=baseline, target=target, current=high)
     assert before <= after
 
 
-@given(baseline=values, target=values, low=wide, high=wide)
-def test_progress_of_a_decreasing_kr_never_falls_as_current_drops(baseline, target, low, high):
-    assume(target < baseline and low <= high)
+@given(ends=st.tuples(values, values), currents=st.tuples(wide, wide))
+def test_progress_of_a_decreasing_kr_never_falls_as_current_drops(ends, currents):
+    assume(ends[0] != ends[1])
+    target, baseline = sorted(ends)
+    low, high = sorted(currents)
     at_low = numeric_progress(baseline=baseline, target=target, current=low)
     at_high = numeric_progress(baseline=baseline, target=target, current=high)
     assert at_low >= at_high
