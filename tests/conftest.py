@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -26,6 +27,37 @@ hypothesis_settings.register_profile(
     "alignment", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 hypothesis_settings.load_profile("alignment")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, dropped only once the sessions of other threads on it have ended.
+
+    Threads that query on connections of their own (a full rollup's aggregate, the race
+    tests) close them before they finish, but PostgreSQL ends a closed session's backend a
+    moment later; dropping the database in that moment fails ("being accessed by other
+    users") and leaves it behind.
+    """
+    yield
+    with django_db_blocker.unblock():
+        _wait_for_other_sessions(seconds=5.0)
+
+
+def _wait_for_other_sessions(*, seconds: float) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0 or time.monotonic() > deadline:
+                return
+            time.sleep(0.05)
 
 
 @pytest.fixture(autouse=True)
