@@ -37,3 +37,11 @@ class PeriodClosed:
     period_id: int
     carried_into_period_id: int | None
     actor_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OkrThresholdsChanged:
+    """A workspace's status thresholds changed: every OKR status may change with them."""
+
+    workspace_id: int
+    actor_id: int | None = None
