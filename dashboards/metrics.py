@@ -371,13 +371,18 @@ def team_metrics(
     }
 
 
-def refresh_team_metrics(workspace: Workspace, *, now: datetime | None = None) -> int:
-    """Recompute and store every team's metrics of a workspace; teams written."""
+def refresh_team_metrics(
+    workspace: Workspace, *, now: datetime | None = None, team_ids: Iterable[int] | None = None
+) -> int:
+    """Recompute and store the metrics of every team (or of `team_ids`); teams written."""
     benchmarks = latest_benchmarks()
     settings = (workspace.settings or {}).get(METRICS_SETTINGS_KEY) or {}
     sprints = int(settings.get("velocity_sprints", SPRINTS) or SPRINTS)
     window = int(settings.get("metrics_window_days", WINDOW_DAYS) or WINDOW_DAYS)
-    teams = list(Team.objects.filter(workspace=workspace))
+    team_rows = Team.objects.filter(workspace=workspace)
+    if team_ids is not None:
+        team_rows = team_rows.filter(pk__in=list(team_ids))
+    teams = list(team_rows)
     for team in teams:
         data = team_metrics(
             team, now=now, sprints=sprints, window_days=window, benchmarks=benchmarks
