@@ -10,11 +10,14 @@ class DashboardsConfig(AppConfig):
         from django.db.models.signals import pre_delete
 
         from alignment import events
-        from dashboards import rollups, subscribers, trends
+        from dashboards import rollups, subscribers, subscribers_settings, trends
         from okrs.selectors import register_tasks_progress, register_trends
         from tasks.models import Task
 
-        for event_type, handler in subscribers.SUBSCRIPTIONS:
+        for event_type, handler in [
+            *subscribers.SUBSCRIPTIONS,
+            *subscribers_settings.SUBSCRIPTIONS,
+        ]:
             events.subscribe(event_type, handler)
         pre_delete.connect(
             subscribers.on_task_deleted, sender=Task, dispatch_uid="dashboards.task_deleted"
