@@ -36,6 +36,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "alignment.apps.AlignmentConfig",
+    "readmodel",
     "okrs",
     "roadmaps",
     "tasks",

@@ -10,92 +10,10 @@ from django.utils import timezone
 from alignment.models import Team, Workspace
 from alignment.querysets import WorkspaceQuerySet
 
+# The read model moved to the low `readmodel` app; re-exported for dashboards code.
+from readmodel.models import Basis, NodeKind, Rollup
 
-class NodeKind(models.TextChoices):
-    OBJECTIVE = "objective", "Objective"
-    KEY_RESULT = "key_result", "Key result"
-    ROADMAP_ITEM = "roadmap_item", "Roadmap item"
-    SPRINT = "sprint", "Sprint"
-    TEAM = "team", "Team"
-
-
-class Basis(models.TextChoices):
-    """What a progress number counted: estimate points, tasks, or the OKR math."""
-
-    POINTS = "points", "Points"
-    COUNT = "count", "Task count"
-    CHECK_INS = "check_ins", "Check-ins"
-    MILESTONES = "milestones", "Milestones"
-    DONE = "done", "Done / not done"
-    TASKS = "tasks", "Linked work"
-    CHILDREN = "children", "Aligned objectives"
-    KEY_RESULTS = "key_results", "Key results"
-    NONE = "none", "Nothing to count"
-
-
-class Rollup(models.Model):
-    """One node's progress, computed from source rows: pages read these, never recompute.
-
-    `feeds` lists the nodes this row contributed to when it was computed ([kind, id] pairs), so
-    a refresh also reaches a node it *used to* feed (an unlinked KR, an old parent key result).
-    `inputs` lists the nodes it was computed from, for explanations and repair.
-    """
-
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=12, choices=NodeKind.choices)
-    node_id = models.BigIntegerField()
-    progress = models.DecimalField(max_digits=5, decimal_places=4, default=0)
-    expected = models.DecimalField(max_digits=5, decimal_places=4, default=0)
-    basis = models.CharField(max_length=12, choices=Basis.choices, default=Basis.NONE)
-    done_points = models.DecimalField(max_digits=14, decimal_places=3, default=0)
-    total_points = models.DecimalField(max_digits=14, decimal_places=3, default=0)
-    done_count = models.PositiveIntegerField(default=0)
-    total_count = models.PositiveIntegerField(default=0)
-    # Points of the counted work that trace to an active KR (sprints and teams).
-    aligned_points = models.DecimalField(max_digits=14, decimal_places=3, default=0)
-    # source=tasks KRs: link-weighted done/total of the linked work (None: nothing to count).
-    work_progress = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
-    status = models.CharField(max_length=10, default="on_track")
-    reasons = models.JSONField(default=list, blank=True)
-    feeds = models.JSONField(default=list, blank=True)
-    inputs = models.JSONField(default=list, blank=True)
-    computed_at = models.DateTimeField(default=timezone.now)
-    # A hash of every compared value (dashboards.rollup_math.row_digest), written with them: a
-    # full recompute compares it instead of decoding each stored row's JSON. "" (rows written
-    # before it existed) never matches, so such a row is rewritten once.
-    digest = models.CharField(max_length=32, blank=True, default="")
-
-    objects = WorkspaceQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["kind", "node_id"]
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "node_id"], name="rollup_node_unique"),
-            models.CheckConstraint(
-                condition=Q(kind__in=[k.value for k in NodeKind]), name="rollup_kind_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(progress__gte=0) & Q(progress__lte=1), name="rollup_progress_range"
-            ),
-        ]
-        indexes = [models.Index(fields=["workspace", "kind", "status"], name="rollup_ws_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.kind}:{self.node_id} {self.progress}"
-
-    @property
-    def percent(self) -> int:
-        return round(float(self.progress) * 100)
-
-    @property
-    def expected_percent(self) -> int:
-        return round(float(self.expected) * 100)
-
-    @property
-    def alignment_ratio(self) -> float | None:
-        if not self.total_points:
-            return None
-        return float(self.aligned_points / self.total_points)
+__all__ = ["Basis", "NodeKind", "Rollup"]
 
 
 class RollupPending(models.Model):
