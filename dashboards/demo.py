@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from alignment.models import Team, User, Workspace
 from dashboards import drift, metrics, rollups, snapshots
-from dashboards.models import Deployment, Incident, Rollup
+from dashboards.models import Deployment, Incident
+from readmodel.models import Rollup
 
 BACKFILL_DAYS = 30
 # Deploys per week by team position: a spread of DORA tiers on the leader dashboard.

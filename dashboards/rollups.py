@@ -33,13 +33,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from alignment.models import Workspace
-from dashboards.models import Rollup
 from dashboards.rollup_math import COMPARED_FIELDS, ITEM, KR, SPRINT, TEAM, Key
 from dashboards.rollup_okr import build_round, okr_levels, read_round
 from dashboards.rollup_overlap import in_background, may_overlap
 from dashboards.rollup_passes import Pass, Seeds
 from dashboards.rollup_work import build_all_work, read_all_work, work_levels, work_rows
 from okrs import progress as math
+from readmodel.models import Rollup
 from roadmaps.models import KeyResultLink
 from tasks.models import Task
 

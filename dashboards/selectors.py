@@ -16,12 +16,13 @@ from django.utils import timezone
 
 from alignment.models import Team, Workspace
 from dashboards import charts
-from dashboards.models import DoraBenchmark, Finding, Rollup, Snapshot, TeamMetrics
+from dashboards.models import DoraBenchmark, Finding, Snapshot, TeamMetrics
 from dashboards.reasons import Link, Names, ShownFinding, finding_keys, reason_sentence, shown
 from dashboards.rollup_math import KR, OBJECTIVE, SPRINT, TEAM
 from okrs import progress as okr_math
 from okrs.models import KeyResult, Objective, ObjectiveLevel, Period
 from okrs.selectors import current_period
+from readmodel.models import Rollup
 from tasks.models import StateCategory
 
 FINDINGS_SHOWN = 50

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from alignment.models import Workspace
 from dashboards import drift, metrics, rollup_math, rollup_math_okr, rollup_passes, rollups
-from dashboards.models import Rollup, Snapshot
+from dashboards.models import Snapshot
 from dashboards.rollup_math import (
     ITEM,
     KR,
@@ -36,6 +36,7 @@ from dashboards.rollup_math_okr import ObjectiveFacts, OkrInputs
 from okrs import progress as okr_math
 from okrs.facts import key_result_facts
 from okrs.models import CheckIn, KeyResult, Objective
+from readmodel.models import Rollup
 from roadmaps.models import KeyResultLink, RoadmapItem
 from tasks.models import Sprint, SprintStatus, StateCategory, Task, TaskEvent
 

@@ -14,13 +14,13 @@ from django.utils import timezone
 from alignment import events
 from alignment.models import User, Workspace
 from dashboards.events import RollupChanged
-from dashboards.models import NodeKind, Rollup
 from dashboards.rollup_math import reason_from_json
 from integrations.notifications.models import Notification, NotificationKind
 from integrations.notifications.services import About, notify
 from okrs import progress
 from okrs.models import KeyResult
 from okrs.reason_words import reason_sentence
+from readmodel.models import NodeKind, Rollup
 from tasks.events import TaskChanged, TaskCommented, TaskCreated
 from tasks.models import Task, TaskComment
 

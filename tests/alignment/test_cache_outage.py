@@ -12,8 +12,9 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from dashboards.models import Rollup, RollupPending
+from dashboards.models import RollupPending
 from dashboards.tasks import rollups_sweep
+from readmodel.models import Rollup
 from tasks import services as task_services
 from tests.conftest import api_client_for
 from tests.factories.work import SprintFactory, TaskFactory, state_of

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from alignment import demo
 from dashboards.demo import seed_dashboards
-from dashboards.models import Deployment, Finding, Rollup, Snapshot, TeamMetrics
+from dashboards.models import Deployment, Finding, Snapshot, TeamMetrics
 from okrs.demo import seed_okrs
+from readmodel.models import Rollup
 from tasks.demo import seed_work
 from tests.conftest import client_for
 

@@ -8,8 +8,9 @@ from unittest import mock
 import pytest
 
 from dashboards import queue, rollups
-from dashboards.models import Rollup, RollupPending
+from dashboards.models import RollupPending
 from okrs import services as okr_services
+from readmodel.models import Rollup
 from roadmaps import services as roadmap_services
 from tasks import services as task_services
 from tasks.models import StateCategory as C

@@ -9,8 +9,8 @@ import pytest
 from alignment import events
 from dashboards import rollups
 from dashboards.events import RollupChanged
-from dashboards.models import Rollup
 from okrs import services as okr_services
+from readmodel.models import Rollup
 from tasks import services as task_services
 from tasks.models import StateCategory as C
 from tests.dashboards.conftest import Plan

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from dashboards import rollup_overlap, rollups
-from dashboards.models import Rollup
+from readmodel.models import Rollup
 from tasks.models import StateCategory as C
 from tests.dashboards.conftest import Plan
 from tests.services import require_postgres

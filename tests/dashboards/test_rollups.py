@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from alignment import events
 from dashboards import rollups
-from dashboards.models import Rollup
 from okrs.selectors import objective_explanation
+from readmodel.models import Rollup
 from roadmaps.models import KeyResultLink
 from tasks.models import StateCategory as C
 from tasks.models import Task

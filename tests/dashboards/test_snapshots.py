@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from dashboards import rollups, snapshots
-from dashboards.models import Rollup, Snapshot
+from dashboards.models import Snapshot
 from okrs.models import CheckIn, KeyResult, Objective
+from readmodel.models import Rollup
 from tasks.models import StateCategory as C
 from tasks.models import TaskEvent
 from tests.dashboards.conftest import Plan

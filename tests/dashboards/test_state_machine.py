@@ -19,9 +19,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from alignment.models import Team
 from dashboards import rollups
-from dashboards.models import Rollup
 from okrs import services as okr_services
 from okrs.models import ObjectiveStatus
+from readmodel.models import Rollup
 from roadmaps import services as roadmap_services
 from roadmaps.models import KeyResultLink, RoadmapItem
 from tasks import services as task_services

@@ -10,7 +10,8 @@ from django.db.models import Model
 from django.utils import timezone
 
 from alignment.models import Team
-from dashboards.models import Deployment, Finding, Incident, Rollup, Snapshot, TeamMetrics
+from dashboards.models import Deployment, Finding, Incident, Snapshot, TeamMetrics
+from readmodel.models import Rollup
 
 
 def dashboards_samples() -> dict[type[Model], Callable[[Any], Any]]:

@@ -8,11 +8,11 @@ import pytest
 from django.utils import timezone
 
 from dashboards.events import RollupChanged
-from dashboards.models import NodeKind
 from integrations.models import Channel
 from integrations.notifications import subscribers
 from integrations.notifications.models import Notification
 from integrations.notifications.preferences import preferences_update
+from readmodel.models import NodeKind
 from tests.factories.okrs import KeyResultFactory, ObjectiveFactory, PeriodFactory
 from tests.integrations.test_notifications import inbox, outbox, rollup_changed
 

@@ -12,12 +12,12 @@ from django.utils import timezone
 from alignment.events import publish_on_commit
 from alignment.models import Role
 from dashboards.events import RollupChanged
-from dashboards.models import NodeKind, Rollup
 from integrations.models import Channel, OutboxMessage
 from integrations.notifications import notification_wants, notify
 from integrations.notifications.models import Notification, NotificationKind
 from integrations.notifications.preferences import preferences_update
 from integrations.notifications.services import About
+from readmodel.models import NodeKind, Rollup
 from tasks import services as tasks
 from tasks.models import StateCategory
 from tests.factories import UserFactory

@@ -12,13 +12,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alignment.errors import FieldErrors
-from dashboards.models import Finding, Rollup, TeamMetrics
+from dashboards.models import Finding, TeamMetrics
 from integrations import digest, services
 from integrations.digest import build_digest, digest_recipients, send_digest
 from integrations.digest_recipients import wanted_by
 from integrations.models import Integration, OutboxMessage, Provider
 from integrations.notifications.preferences import preferences_update
 from integrations.tasks import workspace_digest
+from readmodel.models import Rollup
 from tests.conftest import World
 from tests.factories import TeamFactory, UserFactory
 from tests.factories.core import MembershipFactory

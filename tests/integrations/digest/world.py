@@ -11,9 +11,10 @@ from email import message_from_bytes, policy
 from email.message import Message
 from typing import Any
 
-from dashboards.models import Finding, Rollup, Snapshot, TeamMetrics
+from dashboards.models import Finding, Snapshot, TeamMetrics
 from integrations.tasks import weekly_digest
 from okrs.models import KeyResult, Objective, Period
+from readmodel.models import Rollup
 from tasks.models import Sprint, Task
 from tests.conftest import World
 from tests.factories.okrs import KeyResultFactory, ObjectiveFactory, PeriodFactory
