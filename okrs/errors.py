@@ -18,3 +18,15 @@ class PeriodClosed(Conflict):
 class ObjectiveNotOpen(Conflict):
     code = "objective_not_open"
     message = "{objective} is {status}; reopen or copy it to change it."
+
+
+class CheckInNotAccepted(DomainError):
+    """A key result fed by linked work or aligned objectives: its value is measured, not
+    reported, so a check-in carrying a value would contradict its progress."""
+
+    status, code = 409, "check_in_not_accepted"
+    message = (
+        "“{key_result}” takes its progress from {source}; check-ins with a value are not "
+        "accepted. Record confidence and a note without a value, or change the key result's "
+        "source to check-ins."
+    )

@@ -8,13 +8,13 @@ import django_filters
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alignment.api_pagination import CursorPagination
-from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_schema import ERRORS, WRITE_ERRORS, ErrorSerializer
 from alignment.models import Role
 from okrs import selectors, services
 from okrs.api._base import IdFilter, OkrViewSet
@@ -124,8 +124,29 @@ class KeyResultViewSet(OkrViewSet):
 
     @extend_schema(
         summary="Check-ins of a key result (GET lists newest first, POST records one)",
+        description=(
+            "POST records a value and confidence on a key result whose `source` is `manual` "
+            "(and on done/not-done and milestone results whatever their source). A key result "
+            "with `source` `tasks` (numeric) or `children` takes its progress from linked work "
+            "or aligned objectives: a check-in with `value` or `steps_done` is refused with "
+            "409 `check_in_not_accepted` and nothing is stored. Without `value` it records "
+            "`confidence` and `note` only (the stored `value` is the unchanged current one). "
+            "Their history is the daily snapshots: `GET …/snapshots/?kind=key_result&node_id=`."
+        ),
         request=CheckInWriteSerializer,
-        responses={200: CheckInSerializer(many=True), 201: CheckInSerializer, **WRITE_ERRORS},
+        responses={
+            200: CheckInSerializer(many=True),
+            201: CheckInSerializer,
+            **WRITE_ERRORS,
+            409: OpenApiResponse(
+                response=ErrorSerializer,
+                description=(
+                    "`check_in_not_accepted`: the key result takes its progress from linked "
+                    "work or aligned objectives, so a value is not accepted; or "
+                    "`stale_version`, `period_closed`, `objective_not_open`."
+                ),
+            ),
+        },
     )
     @action(
         detail=True,

@@ -14,6 +14,7 @@ from alignment.audit import audit_record, snapshot
 from alignment.errors import FieldErrors, StaleVersion
 from alignment.models import Membership, Role, User
 from okrs import progress
+from okrs.errors import CheckInNotAccepted
 from okrs.events import KeyResultChanged, KeyResultCheckedIn
 from okrs.facts import steps_of
 from okrs.models import (
@@ -301,6 +302,32 @@ def key_result_delete(
     )
 
 
+FED_SOURCES = {
+    KeyResultSource.TASKS: "its linked work (done points ÷ total points)",
+    KeyResultSource.CHILDREN: "the objectives aligned under it",
+}
+
+
+def progress_is_measured(key_result: KeyResult) -> bool:
+    """True when the KR's progress comes from linked work or aligned objectives, not from
+    reported values: such a KR refuses check-ins that carry a value.
+
+    Mirrors `okrs.progress.own_progress`: a done/not-done or milestone result reads its own
+    value whatever its source, so it keeps taking values.
+    """
+    if key_result.source == KeyResultSource.CHILDREN:
+        return True
+    return key_result.source == KeyResultSource.TASKS and key_result.kind in NUMERIC_KINDS
+
+
+def ensure_accepts_check_in(key_result: KeyResult, *, value: Any, steps_done: Any) -> None:
+    """Refuse a value (or steps) on a measured KR; confidence and a note stay welcome."""
+    if progress_is_measured(key_result) and (value is not None or steps_done is not None):
+        raise CheckInNotAccepted(
+            key_result=key_result.title, source=FED_SOURCES[KeyResultSource(key_result.source)]
+        )
+
+
 def _check_in_value(
     kr: KeyResult, value: Any, steps_done: Any
 ) -> tuple[Decimal, list[int], list[dict[str, Any]]]:
@@ -341,10 +368,13 @@ def key_result_check_in(
     """Record a value (and confidence) on a KR; corrections are new check-ins, never edits.
 
     `value` None keeps the current value (a confidence-only check-in); milestone KRs with
-    steps take `steps_done`, the indexes of every step done as of now.
+    steps take `steps_done`, the indexes of every step done as of now. A KR fed by linked work
+    or aligned objectives (`progress_is_measured`) takes only confidence-only check-ins: a
+    value raises CheckInNotAccepted (409) and nothing is stored.
     """
     require_role(actor, Role.MEMBER)
     ensure_objective_open(key_result.objective)
+    ensure_accepts_check_in(key_result, value=value, steps_done=steps_done)
     number, done, steps = _check_in_value(key_result, value, steps_done)
     level = key_result.confidence if confidence is None else _confidence(confidence)
     if len(note or "") > MAX_NOTE:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -17,6 +18,7 @@ from alignment.tenancy import workspace_view
 from okrs import services, smart
 from okrs.forms import CheckInForm, KeyResultForm, parse_steps
 from okrs.models import KeyResult, Objective
+from okrs.services.key_results import progress_is_measured
 from okrs.views._common import (
     get_key_result,
     get_objective,
@@ -144,20 +146,72 @@ def key_result_edit(
     return _form_page(request, form, objective, key_result, status=200)
 
 
+class ConfidenceForm(forms.Form):
+    """The check-in of a KR whose progress is measured (linked work, aligned objectives):
+    confidence and a note, no value ("Update confidence" on the page)."""
+
+    confidence = forms.IntegerField(
+        min_value=0,
+        max_value=10,
+        label="Confidence (0–10)",
+        help_text="How sure are you of reaching the target by the end of the period?",
+        widget=forms.NumberInput(attrs={"min": 0, "max": 10, "step": 1}),
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
+        help_text="What moved, what blocks the work. The progress itself comes from the work.",
+    )
+
+    def __init__(self, *args: Any, key_result: KeyResult, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_kr{key_result.pk}_%s")
+        kwargs.setdefault("initial", {"confidence": key_result.confidence})
+        super().__init__(*args, **kwargs)
+        self.key_result = key_result
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"confidence": self.cleaned_data["confidence"], "note": self.cleaned_data["note"]}
+
+
+# What a value-style check-in form posts; on a measured KR the service refuses them (409).
+VALUE_FIELDS = ("value", "done", "steps_done")
+
+
+def check_in_form_for(key_result: KeyResult, data: Any = None) -> CheckInForm | ConfidenceForm:
+    """A value check-in for reported KRs; confidence and a note for measured ones."""
+    if progress_is_measured(key_result):
+        return ConfidenceForm(data, key_result=key_result)
+    return CheckInForm(data, key_result=key_result)
+
+
+def _posted_value(request: WorkspaceRequest) -> dict[str, Any]:
+    """A value posted to a measured KR (a page opened before its source changed): passed on,
+    so the service refuses it with its 409 rather than the value being dropped silently."""
+    posted = {name: request.POST.get(name) for name in VALUE_FIELDS}
+    value = posted["value"] or posted["done"] or posted["steps_done"]
+    return {"value": value} if value not in (None, "") else {}
+
+
 @require_http_methods(["GET", "POST"])
 @workspace_view(read=Role.MEMBER, write=Role.MEMBER)
 def key_result_check_in(
     request: WorkspaceRequest, workspace: Workspace, key_result_id: int
 ) -> HttpResponse:
-    """Record a value. htmx: the KR row comes back and `progress-changed` refreshes the rest;
-    without JavaScript this is a page of its own that redirects to the objective."""
+    """Record a value (or, on a measured KR, confidence and a note). htmx: the KR row comes
+    back and `progress-changed` refreshes the rest; without JavaScript this is a page of its
+    own that redirects to the objective."""
     key_result = get_key_result(workspace, key_result_id)
     objective = key_result.objective
-    form = CheckInForm(request.POST if request.method == "POST" else None, key_result=key_result)
+    measured = progress_is_measured(key_result)
+    form = check_in_form_for(key_result, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        extra = _posted_value(request) if measured else {}
         try:
             services.key_result_check_in(
-                actor=request.membership, key_result=key_result, **form.service_kwargs()
+                actor=request.membership,
+                key_result=key_result,
+                **{**form.service_kwargs(), **extra},
             )
         except FieldErrors as exc:
             add_errors(form, exc)
@@ -168,9 +222,12 @@ def key_result_check_in(
                 context.update(row=row, oob=True)
                 response = render(request, "okrs/_kr_row.html", context)
                 return trigger_client_event(response, "progress-changed")
-            messages.success(request, f"Checked in on “{key_result.title}”.")
+            done = "Confidence updated on" if measured else "Checked in on"
+            messages.success(request, f"{done} “{key_result.title}”.")
             return see_other(url("objective_detail", workspace, objective_id=objective.pk))
-    context = okr_context(request, objective=objective, kr=key_result, check_in_form=form)
+    context = okr_context(
+        request, objective=objective, kr=key_result, check_in_form=form, measured=measured
+    )
     if is_partial(request):
         response = render(request, "okrs/_check_in_form.html", context, status=status_for(request))
         return reswap(retarget(response, f"#check-in-form-{key_result.pk}"), "innerHTML")
