@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from okrs.views import key_results, objectives, periods, tree
+from okrs.views import key_results, objectives, periods, settings, tree
 
 app_name = "okrs"
 urlpatterns = [
     path("", tree.tree, name="tree"),
+    path("settings/", settings.okr_settings, name="settings"),
     path("periods/", periods.period_list, name="periods"),
     path("periods/new/", periods.period_new, name="period_new"),
     path("periods/<int:period_id>/", periods.period_edit, name="period_edit"),
