@@ -34,6 +34,8 @@ class Basis(models.TextChoices):
     TASKS = "tasks", "Linked work"
     CHILDREN = "children", "Aligned objectives"
     KEY_RESULTS = "key_results", "Key results"
+    # An objective counting both its key results and the objectives aligned directly under it.
+    KEY_RESULTS_AND_CHILDREN = "key_results_and_children", "Key results and aligned objectives"
     NONE = "none", "Nothing to count"
 
 
@@ -50,7 +52,7 @@ class Rollup(models.Model):
     node_id = models.BigIntegerField()
     progress = models.DecimalField(max_digits=5, decimal_places=4, default=0)
     expected = models.DecimalField(max_digits=5, decimal_places=4, default=0)
-    basis = models.CharField(max_length=12, choices=Basis.choices, default=Basis.NONE)
+    basis = models.CharField(max_length=32, choices=Basis.choices, default=Basis.NONE)
     done_points = models.DecimalField(max_digits=14, decimal_places=3, default=0)
     total_points = models.DecimalField(max_digits=14, decimal_places=3, default=0)
     done_count = models.PositiveIntegerField(default=0)
