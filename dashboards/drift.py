@@ -39,8 +39,9 @@ class DriftThresholds:
     stale_check_in_days: int = okr_math.STALE_AFTER_DAYS
     scope_added_max: float = 0.2  # points added after start / points committed
     overdue_grace_days: int = 0
-    # Titles at least this alike (pg_trgm similarity, 0.3..1) in two teams: suspected duplicates.
-    duplicate_similarity_min: float = 0.7
+    # Titles at least this alike (`duplicates.pair_score`, 0.2..1) in two teams: suspected
+    # duplicates. The default is calibrated on labelled pairs (docs/dashboards.md).
+    duplicate_similarity_min: float = duplicates.DEFAULT_MINIMUM
     duplicate_window_days: int = 30  # only tasks created or changed this recently look for pairs
 
     @classmethod

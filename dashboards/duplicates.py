@@ -6,9 +6,15 @@ most recent first), each keeps its PARTNERS_PER_TASK best partners, and at most 
 pairs become findings. A partner may be any open task of another team in the workspace: a new
 task that repeats an old backlog item is the case that matters most.
 
-Similarity is pg_trgm's, as in `tasks.similarity`: on PostgreSQL one query in which each
-recent task probes the GIN trigram index (`%`) for partners; elsewhere the same trigrams
-compared in Python over the most recent open tasks (`tasks.similarity.FALLBACK_SCAN`).
+Similarity is calibrated on realistic title pairs (tests/dashboards/data/duplicate_title_pairs.csv,
+measured in docs/dashboards.md): raw trigram similarity finds candidates (on PostgreSQL one query
+in which each recent task probes the GIN trigram index with `%` at CANDIDATE_FLOOR; elsewhere
+the same trigrams compared in Python), then `pair_score` rescores each candidate on the titles'
+*content words*: lower-cased, stop words and generic verbs ("add", "implement", "support")
+dropped, light suffix stemming ("exporting", "exports" -> "export"), and the mean of their word
+overlap (Dice) and trigram similarity. Two teams rarely word the same work alike: "Add CSV
+export to the reports page" and "Reports: allow downloading as CSV" are 25% alike as raw
+trigrams and 48% here.
 
 A pair is kept when both tasks serve the same thing or nothing: the same roadmap item, items
 linked to the same key result, or at least one of them unlinked. Two teams doing similarly
@@ -30,14 +36,87 @@ from django.db.models import Q, QuerySet
 from alignment.models import Workspace
 from roadmaps.models import KeyResultLink
 from tasks.models import DuplicateDismissal, Task
-from tasks.similarity import FALLBACK_SCAN, THRESHOLD, trigrams
+from tasks.similarity import FALLBACK_SCAN, THRESHOLD, WORD, portable_similarity, trigrams
 
 PROBE_LIMIT = 200
-PARTNERS_PER_TASK = 5
+PARTNERS_PER_TASK = 10  # raw-trigram candidates per probe, rescored by `pair_score`
 PAIR_LIMIT = 25
+# Raw trigram similarity a pair needs to be considered at all (the index's `%` threshold).
+# Below it, even reworded same-work pairs of the labelled set are rare (one in 42).
+CANDIDATE_FLOOR = 0.2
+# The calibrated default of `duplicate_similarity_min` on `pair_score` (docs/dashboards.md):
+# the best F1 with precision >= 0.9 on the labelled set.
+DEFAULT_MINIMUM = 0.65
+
+# Words that say nothing about *which* work a title means: articles, prepositions, and the
+# generic verbs teams put in front of the same thing ("add", "implement", "support").
+_STOP_TEXT = """
+    a an the to for of in on into onto and or with from by at as via is are be should let lets
+    allow allows our their its it this that these those new each every when all some up
+    add adds adding added implement implementing support supports supporting build create make
+    enable introduce set setup show improve
+"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
+# Light stemming: (suffix, replacement), first match wins; keeps at least 3 letters.
+SUFFIXES = (
+    ("izations", "iz"),
+    ("ization", "iz"),
+    ("isation", "iz"),
+    ("ations", "at"),
+    ("ation", "at"),
+    ("ions", ""),
+    ("ion", ""),
+    ("ally", "al"),
+    ("ings", ""),
+    ("ing", ""),
+    ("ies", "y"),
+    ("ied", "y"),
+    ("ly", ""),
+    ("ed", ""),
+    ("es", ""),
+    ("s", ""),
+    ("e", ""),
+)
 
 # How the two tasks relate to the plan (stored as a number in the finding).
 UNLINKED, SAME_ITEM, SAME_KEY_RESULT, ONE_UNLINKED = 0, 1, 2, 3
+
+
+def stem(word: str) -> str:
+    """`exporting`, `exports`, `exported` -> `export`; `migration`, `migrate` -> `migrat`."""
+    if word.isdigit() or len(word) <= 3:
+        return word
+    for suffix, replacement in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + replacement
+    return word
+
+
+def content_words(title: str) -> list[str]:
+    """The stemmed words of a title that say which work it means."""
+    return [stem(w) for w in WORD.findall(title.lower()) if w not in STOP_WORDS]
+
+
+def _grams(words: list[str]) -> set[str]:
+    return trigrams(" ".join(words))
+
+
+def _score(words_a: list[str], words_b: list[str]) -> float:
+    a, b = set(words_a), set(words_b)
+    if not a or not b:
+        return 0.0
+    dice = 2 * len(a & b) / (len(a) + len(b))
+    grams_a, grams_b = _grams(words_a), _grams(words_b)
+    trigram = len(grams_a & grams_b) / len(grams_a | grams_b)
+    return (dice + trigram) / 2
+
+
+def pair_score(first: str, second: str) -> float:
+    """How alike two titles are as descriptions of work, 0..1, as the drift job scores them:
+    0 below the raw-trigram CANDIDATE_FLOOR (never a candidate), else the content-word score."""
+    if portable_similarity(first, second) < CANDIDATE_FLOOR:
+        return 0.0
+    return round(_score(content_words(first), content_words(second)), 4)
 
 
 @dataclass(frozen=True)
@@ -68,24 +147,23 @@ def _probes(workspace: Workspace, since: datetime) -> QuerySet[Task, dict[str, A
 
 
 def _postgres_candidates(
-    workspace: Workspace, probes: QuerySet[Task, dict[str, Any]], minimum: float
-) -> list[tuple[int, int, float]]:
-    """(probe id, partner id, similarity): one query, each probe using the trigram index."""
+    workspace: Workspace, probes: QuerySet[Task, dict[str, Any]]
+) -> list[tuple[int, int, str, str]]:
+    """(probe id, partner id, titles) at raw trigram similarity >= CANDIDATE_FLOOR: one query,
+    each probe using the trigram index."""
     probe_sql, probe_params = probes.query.sql_with_params()
     # No ORDER BY in the subquery (the model orders by rank): PostgreSQL then pulls it up into
     # the lateral join, where the trigram index serves `p.title % a.title`.
     partners = Task.objects.for_workspace(workspace).open().order_by().values(*FIELDS)
     partner_sql, partner_params = partners.query.sql_with_params()
-    # `%` (pg_trgm's similarity_threshold, 0.3 by default, = tasks.similarity.THRESHOLD) lets
-    # the GIN index find candidates; the stricter workspace minimum is applied on the score.
     sql = (
-        f"SELECT a.id, b.id, b.score FROM ({probe_sql}) a CROSS JOIN LATERAL ("
-        f"SELECT p.id, similarity(p.title, a.title) AS score FROM ({partner_sql}) p "
+        f"SELECT a.id, b.id, a.title, b.title FROM ({probe_sql}) a CROSS JOIN LATERAL ("
+        f"SELECT p.id, p.title, similarity(p.title, a.title) AS score FROM ({partner_sql}) p "
         "WHERE p.team_id <> a.team_id AND p.title %% a.title "
-        "ORDER BY score DESC, p.id LIMIT %s) b WHERE b.score >= %s"
+        "ORDER BY score DESC, p.id LIMIT %s) b"
     )
-    # For this query only: the index prunes at the workspace minimum rather than at 0.3, and
-    # no JIT (compiling costs more than the short per-probe plans it would speed up).
+    # For this query only: the index prunes at CANDIDATE_FLOOR (not pg_trgm's default 0.3),
+    # and no JIT (compiling costs more than the short per-probe plans it would speed up).
     tune = (
         "SELECT set_config('pg_trgm.similarity_threshold', %s, true), set_config('jit', %s, true)"
     )
@@ -94,16 +172,16 @@ def _postgres_candidates(
             "SELECT current_setting('pg_trgm.similarity_threshold', true), current_setting('jit')"
         )
         threshold, jit = cursor.fetchone()
-        cursor.execute(tune, [str(minimum), "off"])
-        cursor.execute(sql, [*probe_params, *partner_params, PARTNERS_PER_TASK, minimum])
+        cursor.execute(tune, [str(CANDIDATE_FLOOR), "off"])
+        cursor.execute(sql, [*probe_params, *partner_params, PARTNERS_PER_TASK])
         rows = cursor.fetchall()
         cursor.execute(tune, [threshold or str(THRESHOLD), jit])
-    return [(int(a), int(b), float(score)) for a, b, score in rows]
+    return [(int(a), int(b), str(ta), str(tb)) for a, b, ta, tb in rows]
 
 
 def _portable_candidates(
-    workspace: Workspace, probes: QuerySet[Task, dict[str, Any]], minimum: float
-) -> list[tuple[int, int, float]]:
+    workspace: Workspace, probes: QuerySet[Task, dict[str, Any]]
+) -> list[tuple[int, int, str, str]]:
     """The same search without pg_trgm: trigram sets compared in Python (development)."""
     pool = {
         row["id"]: row
@@ -127,9 +205,12 @@ def _portable_candidates(
                 continue
             # tasks.similarity.portable_similarity, on trigram sets computed once per task.
             score = len(mine & theirs) / len(mine | theirs)
-            if score >= minimum:
+            if score >= CANDIDATE_FLOOR:
                 scored.append((-score, other_id))
-        found += [(probe["id"], other_id, -s) for s, other_id in sorted(scored)[:PARTNERS_PER_TASK]]
+        found += [
+            (probe["id"], other_id, probe["title"], pool[other_id]["title"])
+            for _, other_id in sorted(scored)[:PARTNERS_PER_TASK]
+        ]
     return found
 
 
@@ -150,8 +231,8 @@ def _link(
 
 
 def effective_minimum(minimum: float) -> float:
-    """The similarity actually required: pg_trgm's index finds nothing below THRESHOLD (0.3)."""
-    return min(max(float(minimum), THRESHOLD), 1.0)
+    """The score actually required: never below CANDIDATE_FLOOR (nothing lower is a candidate)."""
+    return min(max(float(minimum), CANDIDATE_FLOOR), 1.0)
 
 
 def suspected_duplicates(
@@ -161,13 +242,21 @@ def suspected_duplicates(
     minimum = effective_minimum(minimum)
     probes = _probes(workspace, now - timedelta(days=window_days))
     if connection.vendor == "postgresql":
-        candidates = _postgres_candidates(workspace, probes, minimum)
+        candidates = _postgres_candidates(workspace, probes)
     else:
-        candidates = _portable_candidates(workspace, probes, minimum)
+        candidates = _portable_candidates(workspace, probes)
     best: dict[tuple[int, int], float] = {}
-    for a, b, score in candidates:
+    words: dict[str, list[str]] = {}
+    for a, b, title_a, title_b in candidates:
         key = (min(a, b), max(a, b))
-        best[key] = max(score, best.get(key, 0.0))
+        if key in best:
+            continue
+        for title in (title_a, title_b):
+            if title not in words:
+                words[title] = content_words(title)
+        score = round(_score(words[title_a], words[title_b]), 4)
+        if score >= minimum:
+            best[key] = score
     if not best:
         return []
     ids = {i for pair in best for i in pair}
