@@ -30,3 +30,13 @@ class CheckInNotAccepted(DomainError):
         "accepted. Record confidence and a note without a value, or change the key result's "
         "source to check-ins."
     )
+
+
+class PeriodOverlap(Conflict):
+    """Two periods of a workspace share days and neither says it overlaps on purpose."""
+
+    code = "period_overlap"
+    message = (
+        "{period} would overlap {others}. Change its dates, or mark it as overlapping on "
+        "purpose and say why (e.g. a year that spans the quarters)."
+    )

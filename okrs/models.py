@@ -28,6 +28,10 @@ class Period(models.Model):
     start = models.DateField()
     end = models.DateField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Periods of a workspace do not overlap unless one of the two says so, with why (e.g. a
+    # year that spans the quarters): otherwise "the current period" would be ambiguous.
+    allows_overlap = models.BooleanField(default=False)
+    overlap_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PeriodQuerySet.as_manager()
@@ -39,6 +43,10 @@ class Period(models.Model):
                 condition=Q(end__gt=models.F("start")), name="period_end_after_start"
             ),
             models.UniqueConstraint(fields=["workspace", "name"], name="period_name_unique"),
+            models.CheckConstraint(
+                condition=Q(allows_overlap=False) | ~Q(overlap_reason=""),
+                name="period_overlap_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
