@@ -10,15 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
-from django.utils import timezone
 
 from alignment.models import Membership, Team, TeamKeyAlias, User, Workspace
-from okrs import progress
-from okrs.models import KeyResult, Objective
-from roadmaps.models import KeyResultLink, RoadmapItem
+from okrs.models import Objective
+from roadmaps.models import KeyResultLink
+from tasks.alignment_line import AlignmentLine, alignment_line
 from tasks.models import (
     CLOSED_CATEGORIES,
     Label,
@@ -284,132 +282,6 @@ def sprint_planning(workspace: Workspace, sprint: Sprint) -> list[PersonLoad]:
     return sorted(
         loads.values(),
         key=lambda load: (load.user is None, load.user.display_name if load.user else ""),
-    )
-
-
-# ---- the alignment line -----------------------------------------------------------------
-
-
-@dataclass
-class LineStep:
-    """One step of the line from a task up to the company objective."""
-
-    kind: str  # roadmap_item | key_result | objective
-    obj: Any
-    progress: float | None = None
-    status: str | None = None
-    weight: Decimal | None = None
-
-
-@dataclass
-class AlignmentLine:
-    task: Task
-    item: RoadmapItem | None
-    key_results: list[LineStep]
-    # For each KR step, its objective followed by that objective's ancestors, top last.
-    objectives: dict[int, list[LineStep]]
-
-    @property
-    def is_aligned(self) -> bool:
-        return self.item is not None and bool(self.key_results)
-
-
-def alignment_line(workspace: Workspace, task: Task, *, today: date | None = None) -> AlignmentLine:
-    """task → roadmap item → key result(s) → objective → parent objectives, each with its
-    progress and status. A fixed number of queries: links, the objectives of the periods
-    involved, and their KRs."""
-    today = today or timezone.localdate()
-    item = task.roadmap_item
-    if item is None:
-        return AlignmentLine(task=task, item=None, key_results=[], objectives={})
-    links = list(
-        KeyResultLink.objects.for_workspace(workspace)
-        .filter(item=item)
-        .select_related("key_result__objective__period")
-        .order_by("-weight", "pk")
-    )
-    if not links:
-        return AlignmentLine(task=task, item=item, key_results=[], objectives={})
-    period_ids = {link.key_result.objective.period_id for link in links}
-    objectives = {
-        o.pk: o
-        for o in Objective.objects.for_workspace(workspace)
-        .filter(period_id__in=period_ids)
-        .select_related("period")
-    }
-    key_results = list(
-        KeyResult.objects.for_workspace(workspace).filter(objective_id__in=objectives)
-    )
-    evaluation = progress.evaluate(
-        [
-            progress.ObjectiveFacts(
-                id=o.pk,
-                period_start=o.period.start,
-                period_end=o.period.end,
-                weight=float(o.weight),
-                parent_key_result_id=o.parent_key_result_id,
-            )
-            for o in objectives.values()
-        ],
-        [_kr_facts(kr) for kr in key_results],
-        today=today,
-    )
-    kr_steps = []
-    chains: dict[int, list[LineStep]] = {}
-    for link in links:
-        kr = link.key_result
-        result = evaluation.key_results.get(kr.pk)
-        kr_steps.append(
-            LineStep(
-                kind="key_result",
-                obj=kr,
-                progress=result.progress if result else None,
-                status=result.status.code if result else None,
-                weight=link.weight,
-            )
-        )
-        chain: list[LineStep] = []
-        node: Objective | None = objectives.get(kr.objective_id)
-        seen: set[int] = set()
-        while node is not None and node.pk not in seen:
-            seen.add(node.pk)
-            obj_result = evaluation.objectives.get(node.pk)
-            chain.append(
-                LineStep(
-                    kind="objective",
-                    obj=node,
-                    progress=obj_result.progress if obj_result else None,
-                    status=obj_result.status.code if obj_result else None,
-                )
-            )
-            node = objectives.get(node.parent_id) if node.parent_id else None
-        chains[kr.pk] = chain
-    return AlignmentLine(task=task, item=item, key_results=kr_steps, objectives=chains)
-
-
-def _kr_facts(kr: KeyResult) -> progress.KeyResultFacts:
-    steps = tuple(
-        progress.Step(
-            title=str(s.get("title", "")),
-            weight=float(s.get("weight", 1) or 0),
-            done=bool(s.get("done")),
-        )
-        for s in (kr.milestones or [])
-        if isinstance(s, dict)
-    )
-    return progress.KeyResultFacts(
-        id=kr.pk,
-        objective_id=kr.objective_id,
-        kind=kr.kind,
-        source=kr.source,
-        baseline=float(kr.baseline),
-        target=float(kr.target),
-        current=float(kr.current),
-        weight=float(kr.weight),
-        confidence=kr.confidence,
-        last_check_in_on=kr.last_check_in_at.date() if kr.last_check_in_at else None,
-        created_on=kr.created_at.date() if kr.created_at else None,
-        steps=steps,
     )
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from alignment.models import Team
 from roadmaps.api import ScopedPrimaryKeyField
 from roadmaps.models import RoadmapItem
-from tasks import selectors
+from tasks.alignment_line import AlignmentLine, LineStep
 from tasks.api.common import KEY_REGEX, WorkspaceUserField
 from tasks.api.workflow import LabelSerializer
 from tasks.models import (
@@ -202,8 +201,12 @@ class TaskFilter(django_filters.FilterSet):
 class LineStepSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
-    progress = serializers.FloatField(allow_null=True)
-    status = serializers.CharField(allow_null=True)
+    progress = serializers.FloatField(
+        allow_null=True, help_text="0–1 from the node's read-model row; null before it has one."
+    )
+    percent = serializers.IntegerField(allow_null=True, help_text="progress × 100, rounded.")
+    status = serializers.CharField(allow_null=True, help_text="on_track, at_risk or off_track.")
+    basis = serializers.CharField(allow_null=True, help_text="What the number counted.")
 
 
 class KeyResultLineSerializer(LineStepSerializer):
@@ -213,27 +216,30 @@ class KeyResultLineSerializer(LineStepSerializer):
 
 class AlignmentLineSerializer(serializers.Serializer):
     aligned = serializers.BooleanField()
-    roadmap_item = inline_serializer(
-        name="AlignmentRoadmapItem",
-        fields={"id": serializers.IntegerField(), "title": serializers.CharField()},
-        allow_null=True,
-    )
+    roadmap_item = LineStepSerializer(allow_null=True)
     key_results = KeyResultLineSerializer(many=True)
+    as_of = serializers.DateTimeField(
+        allow_null=True, help_text="When the oldest number on the line was computed."
+    )
 
 
-def _step(step: selectors.LineStep) -> dict[str, Any]:
+def _step(step: LineStep) -> dict[str, Any]:
+    row = step.row
     return {
         "id": step.obj.pk,
         "title": step.obj.title,
-        "progress": None if step.progress is None else round(step.progress, 4),
-        "status": step.status,
+        "progress": None if row is None else row.progress,
+        "percent": None if row is None else row.percent,
+        "status": None if row is None else row.status,
+        "basis": None if row is None else row.basis,
     }
 
 
-def alignment_line_data(line: selectors.AlignmentLine) -> dict[str, Any]:
+def alignment_line_data(line: AlignmentLine) -> dict[str, Any]:
+    """The line as the API returns it: every number is the node's read-model row."""
     return {
         "aligned": line.is_aligned,
-        "roadmap_item": {"id": line.item.pk, "title": line.item.title} if line.item else None,
+        "roadmap_item": _step(line.item_step) if line.item_step else None,
         "key_results": [
             {
                 **_step(step),
@@ -242,4 +248,5 @@ def alignment_line_data(line: selectors.AlignmentLine) -> dict[str, Any]:
             }
             for step in line.key_results
         ],
+        "as_of": line.as_of,
     }
