@@ -90,13 +90,33 @@ class PeriodSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Period
-        fields = ["id", "name", "start", "end", "closed_at", "is_closed", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "start",
+            "end",
+            "closed_at",
+            "is_closed",
+            "allows_overlap",
+            "overlap_reason",
+            "created_at",
+        ]
 
 
 class PeriodWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=60)
     start = serializers.DateField()
     end = serializers.DateField()
+    allows_overlap = serializers.BooleanField(
+        required=False,
+        help_text="Periods may not share days unless one of the two allows it (409 otherwise).",
+    )
+    overlap_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Why it overlaps; required when allows_overlap is true.",
+    )
 
 
 class PeriodCloseSerializer(serializers.Serializer):
