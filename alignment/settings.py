@@ -164,6 +164,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "dashboards.rollups_sweep",
         "schedule": timedelta(minutes=5),
     },
+    # Findings and team metrics whose refresh job was lost (Redis or the broker down, a worker
+    # killed): rows older than 25 s are drained, so a change shows within 60 s regardless.
+    "dashboards-freshness-sweep": {
+        "task": "dashboards.freshness_sweep",
+        "schedule": timedelta(seconds=15),
+    },
 }
 
 # --- Integrations (owned by integrations/) ------------------------------------------------

@@ -14,9 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alignment.api_base import WorkspaceViewSet
+from alignment.api_pagination import CursorPagination
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.models import Role, Team
-from dashboards import services
+from dashboards import freshness, services
 from dashboards.models import (
     Deployment,
     Finding,
@@ -142,9 +143,38 @@ class DriftFindingSerializer(serializers.ModelSerializer):
         ]
 
 
+class FindingPagination(CursorPagination):
+    """Pages of findings with how fresh they are: `as_of` (when computed) and `refreshing`."""
+
+    clock: freshness.Clock | None = None
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        clock = self.clock or freshness.Clock(as_of=None, pending=False)
+        as_of = clock.as_of and serializers.DateTimeField().to_representation(clock.as_of)
+        response.data["as_of"] = as_of or None
+        response.data["refreshing"] = clock.pending
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paged = super().get_paginated_response_schema(schema)
+        paged["properties"]["as_of"] = {
+            "type": "string",
+            "format": "date-time",
+            "nullable": True,
+            "description": "When these findings were computed (null: not yet).",
+        }
+        paged["properties"]["refreshing"] = {
+            "type": "boolean",
+            "description": "A committed change is waiting; fresh findings follow within 60 s.",
+        }
+        return paged
+
+
 class FindingViewSet(WorkspaceViewSet):
     queryset = Finding.objects.all()
     serializer_class = DriftFindingSerializer
+    pagination_class = FindingPagination
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         for name in ("code", "severity"):
@@ -164,7 +194,9 @@ class FindingViewSet(WorkspaceViewSet):
         responses={200: DriftFindingSerializer(many=True), **ERRORS},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        clock = freshness.ensure_fresh(self.workspace)  # embedded: drain stale marks first
         page = self.paginate_queryset(self.get_queryset())
+        self.paginator.clock = clock  # type: ignore[union-attr]
         return self.get_paginated_response(DriftFindingSerializer(page, many=True).data)
 
     @extend_schema(summary="Get one finding", responses={200: DriftFindingSerializer, **ERRORS})
@@ -192,6 +224,7 @@ class TeamMetricsViewSet(WorkspaceViewSet):
         responses={200: TeamMetricsSerializer(many=True), **ERRORS},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        freshness.ensure_fresh(self.workspace)  # embedded: drain stale marks first
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(TeamMetricsSerializer(page, many=True).data)
 
@@ -199,6 +232,7 @@ class TeamMetricsViewSet(WorkspaceViewSet):
         summary="Get one team's metrics", responses={200: TeamMetricsSerializer, **ERRORS}
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        freshness.ensure_fresh(self.workspace)
         return self.respond(TeamMetricsSerializer(self.get_object()).data)
 
 

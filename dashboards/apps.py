@@ -10,7 +10,13 @@ class DashboardsConfig(AppConfig):
         from django.db.models.signals import pre_delete
 
         from alignment import events
-        from dashboards import rollups, subscribers, subscribers_settings, trends
+        from dashboards import (
+            rollups,
+            subscribers,
+            subscribers_freshness,
+            subscribers_settings,
+            trends,
+        )
         from okrs.selectors import register_tasks_progress, register_trends
         from tasks.models import Task
 
@@ -19,6 +25,9 @@ class DashboardsConfig(AppConfig):
             *subscribers_settings.SUBSCRIPTIONS,
         ]:
             events.subscribe(event_type, handler)
+        # Stale findings and team metrics are marked inside the changing transaction.
+        for event_type, handler in subscribers_freshness.SUBSCRIPTIONS:
+            events.subscribe(event_type, handler, in_transaction=True)
         pre_delete.connect(
             subscribers.on_task_deleted, sender=Task, dispatch_uid="dashboards.task_deleted"
         )

@@ -317,3 +317,48 @@ class DashboardLayout(models.Model):
     def __str__(self) -> str:
         whose = f"user {self.user_id}" if self.user_id else "default"
         return f"{self.dashboard} layout ({whose}, team {self.team_id})"
+
+
+class RefreshTarget(models.TextChoices):
+    FINDINGS = "findings", "Findings"
+    TEAM_METRICS = "team_metrics", "Team metrics"
+
+
+class RefreshPending(models.Model):
+    """Findings or a team's metrics that a committed change made stale (dashboards/freshness.py).
+
+    Written in the changing transaction, so a change is never forgotten even when Redis or the
+    broker is down. Append-only on purpose: concurrent writers never wait on one shared row,
+    and a drain deletes exactly the rows it read, so a change committed while a refresh runs
+    keeps its row for the next one. A burst's rows fold into one refresh at drain time.
+    `team_id` is 0 for findings and for "every team".
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    target = models.CharField(max_length=20, choices=RefreshTarget.choices)
+    team_id = models.BigIntegerField(default=0)
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["marked_at"], name="refresh_pending_age_idx")]
+
+    def __str__(self) -> str:
+        return f"pending {self.target} (team {self.team_id})"
+
+
+class RefreshClock(models.Model):
+    """When a workspace's findings were last computed ("as of" on pages and in the API).
+
+    Also the lock that serializes refreshes of one workspace: a drain holds this row
+    (select_for_update) while it replaces the findings, so two drains never interleave.
+    """
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"findings of workspace {self.workspace_id} as of {self.computed_at}"

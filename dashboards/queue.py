@@ -20,14 +20,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from alignment.models import Workspace
-from dashboards import rollups
+from dashboards import freshness, rollups
 from dashboards.models import RollupPending
 from dashboards.rollup_passes import Seeds
 
 logger = logging.getLogger(__name__)
 
 FLAG_SECONDS = 300
-FINDINGS_DELAY = 60
 
 
 def flag_key(workspace_id: int) -> str:
@@ -109,37 +108,22 @@ def drain(workspace_id: int) -> int:
         RollupPending.objects.filter(
             pk__in=[pk for pk, _, _ in pending], created_at__lt=cutoff
         ).delete()
-    schedule_findings(workspace_id)
+        if written:
+            # Findings read rollup statuses: mark them with the rows that changed.
+            freshness.mark(workspace_id)
     return written
 
 
-def schedule_findings(workspace_id: int) -> bool:
-    """Findings read rollups: refresh them once a burst has settled, at most once a minute."""
-    if not _first_of_burst(f"dashboards:findings-queued:{workspace_id}", FINDINGS_DELAY):
-        return False
-    from dashboards.tasks import findings_refresh
-
-    transaction.on_commit(
-        lambda: _enqueue(
-            findings_refresh, kwargs={"workspace_id": workspace_id}, countdown=FINDINGS_DELAY
-        )
-    )
-    return True
+def schedule_findings(workspace_id: int) -> int:
+    """Mark a workspace's findings stale (dashboards.freshness refreshes them)."""
+    return freshness.mark(workspace_id)
 
 
 def pending_workspaces() -> list[int]:
     return list(RollupPending.objects.values_list("workspace_id", flat=True).distinct())
 
 
-def schedule_metrics(workspace_id: int) -> bool:
-    """Team metrics read history: refresh them shortly after a change, at most once a minute."""
-    if not _first_of_burst(f"dashboards:metrics-queued:{workspace_id}", FINDINGS_DELAY):
-        return False
-    from dashboards.tasks import team_metrics_refresh
-
-    transaction.on_commit(
-        lambda: _enqueue(
-            team_metrics_refresh, kwargs={"workspace_id": workspace_id}, countdown=FINDINGS_DELAY
-        )
-    )
-    return True
+def schedule_metrics(workspace_id: int, team_ids: Iterable[int] | None = None) -> int:
+    """Mark team metrics stale (every team unless `team_ids`), and the findings that read them."""
+    teams = [freshness.EVERY_TEAM] if team_ids is None else team_ids
+    return freshness.mark(workspace_id, team_ids=teams)

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from alignment.models import Team, Workspace
-from dashboards import charts
+from dashboards import charts, freshness
 from dashboards.models import DoraBenchmark, Finding, Snapshot, TeamMetrics
 from dashboards.reasons import Link, Names, ShownFinding, finding_keys, reason_sentence, shown
 from dashboards.rollup_math import KR, OBJECTIVE, SPRINT, TEAM
@@ -152,6 +152,7 @@ class LeaderDashboard:
     benchmark: DoraBenchmark | None = None
     computed_at: Any = None
     trend: charts.Chart | None = None
+    findings_clock: freshness.Clock | None = None  # "as of" of findings and team metrics
 
     @property
     def percent(self) -> int:
@@ -202,6 +203,9 @@ def leader_dashboard(
     today = today or timezone.localdate()
     period = current_period(workspace, today=today)
     dash = LeaderDashboard(workspace=workspace, today=today, period=period, parts=wanted)
+    if wanted & {"findings", "teams"}:
+        # Embedded: refresh what committed changes made stale before reading (one query if none).
+        dash.findings_clock = freshness.ensure_fresh(workspace)
     in_period = Objective.objects.for_workspace(workspace).live().filter(period=period)
     company: list[Objective] = []
     if wanted & {"progress", "trend"}:
@@ -338,6 +342,8 @@ class TeamDashboard:
     flow: charts.Chart | None = None  # cumulative flow of the active sprint
     alignment_trend: charts.Chart | None = None
     benchmark: DoraBenchmark | None = None
+    findings_clock: freshness.Clock | None = None
+    metrics_as_of: Any = None  # when the stored team metrics were computed
 
     @property
     def row(self) -> TeamRow:
@@ -446,6 +452,9 @@ def team_dashboard(
     wanted = TEAM_PARTS if parts is None else frozenset(parts) & TEAM_PARTS
     today = today or timezone.localdate()
     dash = TeamDashboard(workspace=workspace, team=team, parts=wanted)
+    if wanted & {"findings", "metrics"}:
+        # Embedded: refresh what committed changes made stale before reading (one query if none).
+        dash.findings_clock = freshness.ensure_fresh(workspace)
     if wanted & {"rollup", "sprint", "history"}:
         dash.rollup = Rollup.objects.filter(workspace=workspace, kind=TEAM, node_id=team.pk).first()
     sprint_id = None
@@ -454,6 +463,7 @@ def team_dashboard(
     if wanted & {"metrics"}:
         metrics_row = TeamMetrics.objects.filter(workspace=workspace, team=team).first()
         dash.metrics = metrics_row.data if metrics_row else {}
+        dash.metrics_as_of = metrics_row.computed_at if metrics_row else None
         _metric_charts(dash)
     stored: list[Finding] = []
     if "findings" in wanted:

@@ -75,7 +75,7 @@ def deployment_create(
         obj=deployment,
         after=snapshot(deployment, ["team", "deployed_at", "reference", "is_failure"]),
     )
-    queue.schedule_metrics(actor.workspace_id)
+    queue.schedule_metrics(actor.workspace_id, [team.pk])
     return deployment
 
 
@@ -96,7 +96,7 @@ def deployment_mark_failure(
         before=before,
         after={"is_failure": deployment.is_failure},
     )
-    queue.schedule_metrics(actor.workspace_id)
+    queue.schedule_metrics(actor.workspace_id, [deployment.team_id])
     return deployment
 
 
@@ -112,7 +112,7 @@ def deployment_delete(*, actor: Membership, deployment: Deployment) -> None:
         before=snapshot(deployment, ["team", "deployed_at", "reference"]),
     )
     deployment.delete()
-    queue.schedule_metrics(actor.workspace_id)
+    queue.schedule_metrics(actor.workspace_id, [deployment.team_id])
 
 
 @transaction.atomic
@@ -146,7 +146,7 @@ def incident_create(
         obj=incident,
         after=snapshot(incident, ["team", "title", "started_at", "resolved_at", "deployment"]),
     )
-    queue.schedule_metrics(actor.workspace_id)
+    queue.schedule_metrics(actor.workspace_id, [team.pk])
     return incident
 
 
@@ -176,7 +176,7 @@ def incident_update(
         before=before,
         after=snapshot(incident, ["title", "resolved_at"]),
     )
-    queue.schedule_metrics(actor.workspace_id)
+    queue.schedule_metrics(actor.workspace_id, [incident.team_id])
     return incident
 
 
@@ -192,4 +192,4 @@ def incident_delete(*, actor: Membership, incident: Incident) -> None:
         before=snapshot(incident, ["team", "title", "started_at"]),
     )
     incident.delete()
-    queue.schedule_metrics(actor.workspace_id)
+    queue.schedule_metrics(actor.workspace_id, [incident.team_id])

@@ -21,7 +21,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from alignment.models import Workspace
-from dashboards import drift, metrics, rollup_math, rollup_math_okr, rollup_passes, rollups
+from dashboards import freshness, metrics, rollup_math, rollup_math_okr, rollup_passes, rollups
 from dashboards.models import Snapshot
 from dashboards.rollup_math import (
     ITEM,
@@ -126,8 +126,7 @@ def take(workspace: Workspace, *, day: date | None = None) -> int:
 def take_daily(workspace: Workspace, *, day: date | None = None) -> int:
     """The beat job for one workspace: refresh rollups, metrics and findings, then snapshot."""
     rollups.recompute_all(workspace, today=day)
-    metrics.refresh_team_metrics(workspace)
-    drift.refresh_findings(workspace)
+    freshness.refresh_now(workspace.pk)  # metrics, then the findings that read them
     return take(workspace, day=day)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboards import queue
+from dashboards import queue, subscribers_freshness
 from dashboards.rollup_math import ITEM, KR, OBJECTIVE, SPRINT, TASK, TEAM
 from dashboards.rollup_passes import REALIGN
 from okrs.events import KeyResultChanged, KeyResultCheckedIn, ObjectiveChanged, PeriodClosed
@@ -58,18 +58,19 @@ def on_task_merged(event: TaskMerged) -> None:
 
 
 def on_task_deleted(sender: type, instance: Task, **_: Any) -> None:
-    """pre_delete: remember the nodes a task fed, inside the deleting transaction."""
+    """pre_delete: remember the nodes, findings and team metrics a task fed, inside the
+    deleting transaction."""
     queue.mark(
         instance.workspace_id,
         [(ITEM, instance.roadmap_item_id), (SPRINT, instance.sprint_id), (TEAM, instance.team_id)],
     )
+    subscribers_freshness.on_task_deleted(instance)
 
 
 def on_sprint_closed(event: SprintClosed) -> None:
     nodes: list[tuple[str, int | None]] = [(SPRINT, event.sprint_id)]
     nodes += [(TASK, task_id) for task_id in event.carried_task_ids]
     queue.enqueue(event.workspace_id, nodes)
-    queue.schedule_metrics(event.workspace_id)
 
 
 def on_key_result(event: KeyResultChanged | KeyResultCheckedIn) -> None:

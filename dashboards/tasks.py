@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from alignment.models import Workspace
-from dashboards import queue, rollups
+from dashboards import freshness, queue, rollups
 
 
 @shared_task(
@@ -37,7 +37,11 @@ def rollups_recompute_all(*, workspace_id: int | None = None) -> int:
     workspaces = Workspace.objects.all()
     if workspace_id is not None:
         workspaces = workspaces.filter(pk=workspace_id)
-    return sum(rollups.recompute_all(workspace) for workspace in workspaces)
+    written = 0
+    for workspace in workspaces:
+        written += rollups.recompute_all(workspace)
+        freshness.mark(workspace.pk)  # findings read the statuses just written
+    return written
 
 
 @shared_task(name="dashboards.rollups_sweep")
@@ -46,22 +50,34 @@ def rollups_sweep() -> int:
     return sum(queue.drain(workspace_id) for workspace_id in queue.pending_workspaces())
 
 
+@shared_task(
+    name="dashboards.freshness_refresh",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def freshness_refresh(*, workspace_id: int) -> int:
+    """Refresh the findings and team metrics a workspace's changes made stale; rows drained."""
+    return freshness.drain(workspace_id).rows
+
+
+@shared_task(name="dashboards.freshness_sweep")
+def freshness_sweep() -> int:
+    """Drain stale marks whose job was lost (broker or Redis down, worker died): beat, often."""
+    return freshness.sweep()
+
+
 @shared_task(name="dashboards.team_metrics_refresh", autoretry_for=(OperationalError,))
 def team_metrics_refresh(*, workspace_id: int) -> int:
-    """Recompute every team's delivery metrics of a workspace."""
-    from dashboards.metrics import refresh_team_metrics
-
+    """Recompute every team's delivery metrics of a workspace (and the findings that read them)."""
     workspace = Workspace.objects.filter(pk=workspace_id).first()
-    return refresh_team_metrics(workspace) if workspace else 0
+    return freshness.refresh_now(workspace.pk).teams if workspace else 0
 
 
 @shared_task(name="dashboards.findings_refresh", autoretry_for=(OperationalError,))
 def findings_refresh(*, workspace_id: int) -> int:
-    """Recompute a workspace's drift and risk findings."""
-    from dashboards.drift import refresh_findings
-
-    workspace = Workspace.objects.filter(pk=workspace_id).first()
-    return refresh_findings(workspace) if workspace else 0
+    """Recompute a workspace's drift and risk findings now; findings written."""
+    return freshness.refresh_now(workspace_id, team_ids=()).findings or 0
 
 
 @shared_task(name="dashboards.snapshots_daily", autoretry_for=(OperationalError,))

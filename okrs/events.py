@@ -45,3 +45,13 @@ class OkrThresholdsChanged:
 
     workspace_id: int
     actor_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PeriodChanged:
+    """A period was created, re-dated, renamed or deleted: which objectives are current moves."""
+
+    workspace_id: int
+    period_id: int
+    verb: str  # created | updated | deleted
+    actor_id: int | None = None

@@ -22,3 +22,14 @@ class KeyResultLinksChanged:
     item_id: int
     key_result_id: int
     actor_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RoadmapItemDependencyChanged:
+    """`blocking` must finish before `blocked` (verb "added"), or no longer (verb "removed")."""
+
+    workspace_id: int
+    blocking_id: int
+    blocked_id: int
+    verb: str  # added | removed
+    actor_id: int | None = None

@@ -15,7 +15,11 @@ from alignment.events import publish_on_commit
 from alignment.models import Membership, Role, Team
 from okrs.models import KeyResult
 from roadmaps.errors import DependencyCycle, DependencyExists
-from roadmaps.events import KeyResultLinksChanged, RoadmapItemChanged
+from roadmaps.events import (
+    KeyResultLinksChanged,
+    RoadmapItemChanged,
+    RoadmapItemDependencyChanged,
+)
 from roadmaps.graph import lock_dependency_graph, reaches
 from roadmaps.models import (
     KeyResultLink,
@@ -365,6 +369,15 @@ def roadmap_item_dependency_add(
         obj=blocked,
         after={"blocking": blocking.pk},
     )
+    publish_on_commit(
+        RoadmapItemDependencyChanged(
+            workspace_id=actor.workspace_id,
+            blocking_id=blocking.pk,
+            blocked_id=blocked.pk,
+            verb="added",
+            actor_id=actor.user_id,
+        )
+    )
     return dependency
 
 
@@ -380,3 +393,12 @@ def roadmap_item_dependency_remove(*, actor: Membership, dependency: RoadmapItem
         before={"blocking": dependency.blocking_id, "blocked": dependency.blocked_id},
     )
     dependency.delete()
+    publish_on_commit(
+        RoadmapItemDependencyChanged(
+            workspace_id=actor.workspace_id,
+            blocking_id=dependency.blocking_id,
+            blocked_id=dependency.blocked_id,
+            verb="removed",
+            actor_id=actor.user_id,
+        )
+    )

@@ -58,3 +58,23 @@ class SprintClosed:
     sprint_id: int
     carried_task_ids: tuple[int, ...]
     actor_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SprintChanged:
+    """A sprint was renamed or re-dated: its flow window, burn chart and findings may change."""
+
+    workspace_id: int
+    sprint_id: int
+    actor_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TaskDependencyChanged:
+    """`blocking` must finish before `blocked` (verb "added"), or no longer (verb "removed")."""
+
+    workspace_id: int
+    blocking_id: int
+    blocked_id: int
+    verb: str  # added | removed
+    actor_id: int | None = None

@@ -15,6 +15,7 @@ from alignment.audit import audit_by, snapshot
 from alignment.errors import Conflict, FieldErrors
 from alignment.models import Membership, Role
 from okrs import selectors
+from okrs.events import PeriodChanged
 from okrs.events import PeriodClosed as PeriodClosedEvent
 from okrs.models import KeyResult, Objective, ObjectiveStatus, Period
 from okrs.services._common import (
@@ -48,6 +49,14 @@ def _save(period: Period) -> None:
         raise FieldErrors({"name": f"Another period is already called {period.name}."}) from exc
 
 
+def _publish_change(actor: Membership, period_id: int, verb: str) -> None:
+    events.publish_on_commit(
+        PeriodChanged(
+            workspace_id=actor.workspace_id, period_id=period_id, verb=verb, actor_id=actor.user_id
+        )
+    )
+
+
 @transaction.atomic
 def period_create(*, actor: Membership, name: str, start: date, end: date) -> Period:
     """Create a planning period (admin); names are unique in the workspace."""
@@ -62,6 +71,7 @@ def period_create(*, actor: Membership, name: str, start: date, end: date) -> Pe
         obj=period,
         after=snapshot(period, PERIOD_FIELDS),
     )
+    _publish_change(actor, period.pk, "created")
     return period
 
 
@@ -87,6 +97,7 @@ def period_update(
         before=before,
         after=snapshot(period, PERIOD_FIELDS),
     )
+    _publish_change(actor, period.pk, "updated")
     return period
 
 
@@ -100,6 +111,7 @@ def period_delete(*, actor: Membership, period: Period) -> None:
         obj=period,
         before=snapshot(period, PERIOD_FIELDS),
     )
+    period_id = period.pk
     try:
         with transaction.atomic():
             period.delete()
@@ -107,6 +119,7 @@ def period_delete(*, actor: Membership, period: Period) -> None:
         raise Conflict(
             f"{period.name} still has objectives; archive or move them before deleting it."
         ) from exc
+    _publish_change(actor, period_id, "deleted")
 
 
 def _next_period(actor: Membership, period: Period, next_period: Period | None) -> Period:

@@ -15,7 +15,7 @@ from alignment.models import Membership, Role
 from roadmaps.graph import lock_dependency_graph, reaches
 from roadmaps.services import ensure_same_workspace
 from tasks.errors import DependencyCycle, DependencyExists, MergeNotAllowed
-from tasks.events import TaskCommented, TaskMerged
+from tasks.events import TaskCommented, TaskDependencyChanged, TaskMerged
 from tasks.markdown import render_markdown
 from tasks.mentions import resolve_mentions
 from tasks.models import (
@@ -107,6 +107,15 @@ def task_dependency_add(*, actor: Membership, blocking: Task, blocked: Task) -> 
         obj=blocked,
         after={"blocking": blocking.key, "blocked": blocked.key},
     )
+    publish_on_commit(
+        TaskDependencyChanged(
+            workspace_id=actor.workspace_id,
+            blocking_id=blocking.pk,
+            blocked_id=blocked.pk,
+            verb="added",
+            actor_id=actor.user_id,
+        )
+    )
     return dependency
 
 
@@ -122,6 +131,15 @@ def task_dependency_remove(*, actor: Membership, dependency: TaskDependency) -> 
         before={"blocking": dependency.blocking_id, "blocked": dependency.blocked_id},
     )
     dependency.delete()
+    publish_on_commit(
+        TaskDependencyChanged(
+            workspace_id=actor.workspace_id,
+            blocking_id=dependency.blocking_id,
+            blocked_id=dependency.blocked_id,
+            verb="removed",
+            actor_id=actor.user_id,
+        )
+    )
 
 
 @transaction.atomic

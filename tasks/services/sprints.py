@@ -16,8 +16,8 @@ from alignment.models import Membership, Team, User
 from roadmaps.services import ensure_same_workspace
 from roadmaps.versioning import save_versioned
 from tasks.errors import SprintAlreadyActive, SprintClosed, SprintNotActive, SprintOfAnotherTeam
+from tasks.events import SprintChanged, SprintStarted
 from tasks.events import SprintClosed as SprintClosedEvent
-from tasks.events import SprintStarted
 from tasks.models import (
     OPEN_CATEGORIES,
     Sprint,
@@ -122,6 +122,9 @@ def sprint_update(
         obj=sprint,
         before=before,
         after=snapshot(sprint, SPRINT_FIELDS),
+    )
+    publish_on_commit(
+        SprintChanged(workspace_id=sprint.workspace_id, sprint_id=sprint.pk, actor_id=actor.user_id)
     )
     return sprint
 
