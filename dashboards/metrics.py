@@ -1,20 +1,20 @@
 """Team delivery metrics from history: sprint flow, velocity, cycle and lead time, throughput,
 WIP, burn charts and the four DORA measures placed in the published tiers.
 
-Sprint numbers come from replaying `TaskEvent` rows (each holds the task's sprint, estimate and
-state category *after* the event), never from a sprint's current membership: work carried to
-the next sprint still counts as committed-but-unfinished where it was. A job computes these
-per team into `TeamMetrics`; pages read that row.
+Sprint numbers (committed, added after start, removed, completed, carried over, burndown and
+burnup) are `tasks.sprint_scope`'s: the one definition sprint close and the sprint API use too,
+replayed from `TaskEvent` history, never from a sprint's current membership. A job computes
+these per team into `TeamMetrics`; pages read that row.
 """
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Q
@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from alignment.models import Team, Workspace
 from dashboards.models import Deployment, DoraBenchmark, DoraMetric, Incident, TeamMetrics
-from tasks.models import Sprint, SprintStatus, StateCategory, Task, TaskEvent, WorkflowState
+from tasks import sprint_scope
+from tasks.models import Sprint, SprintStatus, StateCategory, Task, WorkflowState
 
 SPRINTS = 6  # velocity over the last N closed sprints
 WINDOW_DAYS = 30  # flow and DORA measure the last N days
@@ -32,7 +33,7 @@ METRICS_SETTINGS_KEY = "dashboards"
 
 @dataclass(frozen=True)
 class Moment:
-    """A task's values just after one event."""
+    """A task's values just after one event (the snapshot backfill's replay of history)."""
 
     at: datetime
     sprint_id: int | None
@@ -55,98 +56,20 @@ def state_at(history: Sequence[Moment], when: datetime, *, inclusive: bool) -> M
     return history[index - 1] if index else None
 
 
-@dataclass
-class SprintFlow:
-    sprint_id: int
-    name: str
-    status: str
-    start: str
-    end: str
-    committed_points: float = 0.0
-    committed_count: int = 0
-    completed_points: float = 0.0
-    completed_count: int = 0
-    added_points: float = 0.0
-    added_count: int = 0
-    carried_points: float = 0.0
-    carried_count: int = 0
-
-
-def sprint_window(sprint: Sprint, now: datetime) -> tuple[datetime, datetime]:
-    """When the sprint's commitment is read, and when its outcome is (close excluded)."""
-    start = sprint.started_at or _at_start(sprint.start_date)
-    if sprint.status == SprintStatus.CLOSED and sprint.closed_at:
-        end = sprint.closed_at
-    else:
-        end = min(now, _at_end(sprint.end_date))
-    return start, max(start, end)
-
-
 def sprint_flow(
-    sprint: Sprint, histories: Mapping[int, Sequence[Moment]], *, now: datetime
-) -> SprintFlow:
-    """Committed at start, completed by the end, added after start, carried over (unfinished)."""
-    start, end = sprint_window(sprint, now)
-    flow = SprintFlow(
-        sprint.pk,
-        sprint.name,
-        sprint.status,
-        sprint.start_date.isoformat(),
-        sprint.end_date.isoformat(),
-    )
-    for history in histories.values():
-        at_start = state_at(history, start, inclusive=True)
-        at_end = state_at(history, end, inclusive=False)
-        was_in = at_start is not None and at_start.sprint_id == sprint.pk
-        if was_in and at_start is not None and at_start.category != StateCategory.CANCELED:
-            flow.committed_points += at_start.estimate
-            flow.committed_count += 1
-        joined_later = not was_in and any(
-            m.sprint_id == sprint.pk and start < m.at < end for m in history
-        )
-        if joined_later:
-            last = at_end if at_end is not None and at_end.sprint_id == sprint.pk else None
-            flow.added_points += last.estimate if last else 0.0
-            flow.added_count += 1
-        if at_end is None or at_end.sprint_id != sprint.pk:
-            continue
-        if at_end.category == StateCategory.DONE:
-            flow.completed_points += at_end.estimate
-            flow.completed_count += 1
-        elif at_end.category != StateCategory.CANCELED and sprint.status == SprintStatus.CLOSED:
-            flow.carried_points += at_end.estimate
-            flow.carried_count += 1
-    return flow
+    sprint: Sprint, histories: Mapping[int, sprint_scope.History], *, now: datetime
+) -> SimpleNamespace:
+    """Committed, completed, added, removed and carried over, as `tasks.sprint_scope` defines
+    them (attributes named like the stored JSON keys)."""
+    scope = sprint_scope.scope_from_histories(sprint, histories, as_of=now)
+    return SimpleNamespace(**scope.flow())
 
 
 def burn_series(
-    sprint: Sprint, histories: Mapping[int, Sequence[Moment]], *, today: date
+    sprint: Sprint, histories: Mapping[int, sprint_scope.History], *, today: date
 ) -> list[dict[str, Any]]:
-    """Scope and done points at the end of each sprint day so far: burndown and burnup."""
-    series = []
-    day = sprint.start_date
-    last = min(sprint.end_date, today)
-    if sprint.status == SprintStatus.CLOSED and sprint.closed_at:
-        last = min(last, timezone.localdate(sprint.closed_at))
-    while day <= last:
-        cut = _at_end(day)
-        if sprint.status == SprintStatus.CLOSED and sprint.closed_at:
-            cut = min(cut, sprint.closed_at - timedelta(microseconds=1))
-        scope = done = 0.0
-        for history in histories.values():
-            moment = state_at(history, cut, inclusive=True)
-            if moment is None or moment.sprint_id != sprint.pk:
-                continue
-            if moment.category == StateCategory.CANCELED:
-                continue
-            scope += moment.estimate
-            if moment.category == StateCategory.DONE:
-                done += moment.estimate
-        series.append(
-            {"day": day.isoformat(), "scope": scope, "done": done, "remaining": scope - done}
-        )
-        day += timedelta(days=1)
-    return series
+    """Scope and done points at the end of each sprint day up to `today` (burndown, burnup)."""
+    return sprint_scope.burn_days(sprint, histories, as_of=_at_end(today))
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -260,16 +183,8 @@ def dora(
 # ---- one team ---------------------------------------------------------------------------------
 
 
-def _histories(task_ids: Iterable[int]) -> dict[int, list[Moment]]:
-    histories: dict[int, list[Moment]] = defaultdict(list)
-    rows = (
-        TaskEvent.objects.filter(task_id__in=task_ids)
-        .order_by("task_id", "created_at", "id")
-        .values_list("task_id", "created_at", "sprint_id", "estimate", "state_category")
-    )
-    for task_id, at, sprint_id, estimate, category in rows:
-        histories[task_id].append(Moment(at, sprint_id, float(estimate or 0), category))
-    return histories
+def _histories(task_ids: Iterable[int]) -> dict[int, list[sprint_scope.Moment]]:
+    return sprint_scope.load_histories(task_ids)
 
 
 def team_metrics(
@@ -289,24 +204,22 @@ def team_metrics(
         .order_by("-start_date", "-id")[: sprints + 1]
     )
     recent.reverse()
-    sprint_ids = [s.pk for s in recent]
-    task_ids = TaskEvent.objects.filter(sprint_id__in=sprint_ids).values_list("task_id", flat=True)
-    histories = _histories(task_ids.distinct()) if sprint_ids else {}
-    flows = []
-    for sprint in recent:
-        touched = {
-            task_id: history
-            for task_id, history in histories.items()
-            if any(m.sprint_id == sprint.pk for m in history)
-        }
-        flows.append(sprint_flow(sprint, touched, now=now))
-    closed = [f for f in flows if f.status == SprintStatus.CLOSED][-sprints:]
-    velocity = [f.completed_points for f in closed]
+    # One definition of every sprint number (tasks.sprint_scope): sprint close, the sprint
+    # API and these metrics read the same replay of the same history.
+    histories = sprint_scope.sprint_histories(s.pk for s in recent)
+    scopes = [
+        sprint_scope.scope_from_histories(s, sprint_scope.touching(histories, s.pk), as_of=now)
+        for s in recent
+    ]
+    flows = [scope.flow() for scope in scopes]
+    closed = [f for f in flows if f["status"] == SprintStatus.CLOSED][-sprints:]
+    velocity = [f["completed_points"] for f in closed]
     active = next((s for s in recent if s.status == SprintStatus.ACTIVE), None)
     burn = []
     if active is not None:
-        mine = {t: h for t, h in histories.items() if any(m.sprint_id == active.pk for m in h)}
-        burn = burn_series(active, mine, today=today)
+        burn = sprint_scope.burn_days(
+            active, sprint_scope.touching(histories, active.pk), as_of=now
+        )
 
     since = now - timedelta(days=window_days)
     finished = list(
@@ -351,7 +264,7 @@ def team_metrics(
     )
     return {
         "computed_at": now.isoformat(),
-        "sprints": [asdict(f) for f in flows],
+        "sprints": flows,
         "velocity": {
             "points": velocity,
             "average": round(sum(velocity) / len(velocity), 2) if velocity else None,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -14,6 +18,7 @@ from rest_framework.response import Response
 
 from alignment.api_base import WorkspaceViewSet
 from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.errors import FieldErrors
 from alignment.models import Team
 from roadmaps.api import ScopedPrimaryKeyField
 from tasks import services
@@ -22,6 +27,7 @@ from tasks.models import (
     SprintStatus,
 )
 from tasks.services.rules import UNSET
+from tasks.sprint_scope import SprintScope, Tally, sprint_report, task_keys
 
 
 class SprintSerializer(serializers.ModelSerializer):
@@ -72,6 +78,72 @@ class CarryOverSerializer(serializers.Serializer):
     estimate = serializers.DecimalField(
         max_digits=6, decimal_places=1, coerce_to_string=False, allow_null=True
     )
+
+
+class TallySerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    points = serializers.FloatField()
+    tasks = serializers.ListField(child=serializers.CharField(), help_text="Task keys.")
+
+
+class BurnDaySerializer(serializers.Serializer):
+    day = serializers.DateField()
+    scope = serializers.FloatField()
+    done = serializers.FloatField()
+    remaining = serializers.FloatField()
+
+
+class SprintScopeSerializer(serializers.Serializer):
+    """A sprint's numbers; docs/work.md ("Sprint numbers") defines each one."""
+
+    sprint = serializers.IntegerField()
+    status = serializers.CharField()
+    as_of = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    committed = TallySerializer(help_text="In the sprint when it started (points then).")
+    added_after_start = TallySerializer(
+        help_text="Entered after the start: created in it, moved or carried in."
+    )
+    removed = TallySerializer(help_text="Committed or added, then moved out, canceled, merged.")
+    completed = TallySerializer(help_text="Done by the close (or now).")
+    open = TallySerializer(help_text="Not done yet: what closing now would carry over.")
+    carried_over = TallySerializer(help_text="Unfinished at the close; empty until closed.")
+    planned = TallySerializer(help_text="In a sprint that has not started.")
+    reestimated_points = serializers.FloatField(
+        help_text="Net estimate changes while in the sprint: committed + added - removed + "
+        "re-estimated = completed + open."
+    )
+    burndown = BurnDaySerializer(many=True)
+
+
+def _tally(tally: Tally, keys: dict[int, str]) -> dict[str, Any]:
+    return {
+        "count": tally.count,
+        "points": float(tally.points),
+        "tasks": [keys.get(task_id, str(task_id)) for task_id in tally.task_ids],
+    }
+
+
+def scope_data(scope: SprintScope, burndown: list[dict[str, Any]]) -> dict[str, Any]:
+    """The API shape of a sprint's numbers."""
+    keys = task_keys(scope)
+    return {
+        "sprint": scope.sprint_id,
+        "status": scope.status,
+        "as_of": scope.as_of,
+        "started_at": scope.started_at,
+        "closed_at": scope.closed_at,
+        "committed": _tally(scope.committed, keys),
+        "added_after_start": _tally(scope.added, keys),
+        "removed": _tally(scope.removed, keys),
+        "completed": _tally(scope.completed, keys),
+        "open": _tally(scope.open, keys),
+        "carried_over": _tally(scope.carried_over, keys),
+        "planned": _tally(scope.planned, keys),
+        "reestimated_points": float(scope.reestimated_points),
+        "burndown": burndown,
+    }
 
 
 class SprintFilter(django_filters.FilterSet):
@@ -146,6 +218,7 @@ class SprintViewSet(WorkspaceViewSet):
                 fields={
                     "sprint": SprintSerializer(),
                     "carried_over": CarryOverSerializer(many=True),
+                    "scope": SprintScopeSerializer(),
                 },
             ),
             **WRITE_ERRORS,
@@ -160,12 +233,39 @@ class SprintViewSet(WorkspaceViewSet):
         )
         for carry in carried:
             carry.task.team = sprint.team
+        # The numbers of the closed sprint, read the way team metrics and burndown read them.
+        scope, burndown = sprint_report(sprint, as_of=sprint.closed_at)
         return Response(
             {
                 "sprint": SprintSerializer(sprint).data,
                 "carried_over": CarryOverSerializer(carried, many=True).data,
+                "scope": SprintScopeSerializer(scope_data(scope, burndown)).data,
             }
         )
+
+    @extend_schema(
+        summary="A sprint's numbers: committed, added after start, removed, completed, "
+        "carried over, and its burndown",
+        description="The one definition sprint close, team metrics and the burn charts share "
+        "(docs/work.md, Sprint numbers). `as_of` reads a past moment (ISO 8601); default now.",
+        parameters=[OpenApiParameter("as_of", OpenApiTypes.DATETIME)],
+        responses={200: SprintScopeSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def scope(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        sprint = self.get_object()
+        scope, burndown = sprint_report(sprint, as_of=_as_of(request))
+        return Response(SprintScopeSerializer(scope_data(scope, burndown)).data)
+
+
+def _as_of(request: Request) -> datetime | None:
+    raw = request.query_params.get("as_of")
+    if not raw:
+        return None
+    value = parse_datetime(raw.strip())
+    if value is None:
+        raise FieldErrors({"as_of": "Use an ISO 8601 date and time, e.g. 2026-05-13T10:30:00Z."})
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
 
 
 # ---- tasks ------------------------------------------------------------------------------

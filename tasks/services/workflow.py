@@ -7,13 +7,22 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Max, When
+from django.utils import timezone
 
 from alignment.audit import audit_by, audit_record, snapshot
 from alignment.errors import FieldErrors
 from alignment.models import Membership, Team
 from roadmaps.services import ensure_same_workspace
 from tasks.errors import StateInUse
-from tasks.models import CLOSED_CATEGORIES, Label, StateCategory, Task, WorkflowState
+from tasks.models import (
+    CLOSED_CATEGORIES,
+    Label,
+    StateCategory,
+    Task,
+    TaskEvent,
+    TaskEventKind,
+    WorkflowState,
+)
 from tasks.services.rules import UNSET, require_admin, require_member
 
 STATE_FIELDS = ["name", "category", "position", "wip_limit"]
@@ -108,6 +117,7 @@ def workflow_state_update(
     _save_state(state)
     if state.category != before["category"]:
         Task.objects.filter(state=state).update(state_category=state.category)
+        _record_category_change(actor, state, before["category"])
     audit_by(
         actor,
         verb="workflow_state.updated",
@@ -116,6 +126,32 @@ def workflow_state_update(
         after=snapshot(state, STATE_FIELDS),
     )
     return state
+
+
+def _record_category_change(actor: Membership, state: WorkflowState, old: str) -> None:
+    """A state event for each task of the column: sprint numbers replay history
+    (tasks.sprint_scope), so a column that becomes "done" completes its tasks from now on,
+    in history as on the board, and a close carries exactly what history calls open."""
+    now = timezone.now()
+    before = {"state": {"id": state.pk, "name": state.name, "category": old}}
+    after = {"state": {"id": state.pk, "name": state.name, "category": state.category}}
+    TaskEvent.objects.bulk_create(
+        TaskEvent(
+            workspace_id=state.workspace_id,
+            task_id=task_id,
+            actor=actor.user,
+            kind=TaskEventKind.STATE,
+            before=before,
+            after=after,
+            sprint_id=sprint_id,
+            estimate=estimate,
+            state_category=state.category,
+            created_at=now,
+        )
+        for task_id, sprint_id, estimate in Task.objects.filter(state=state).values_list(
+            "pk", "sprint_id", "estimate"
+        )
+    )
 
 
 @transaction.atomic
