@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
+import time_machine
 from django.test import Client
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from alignment.celery import app as celery_app
 from alignment.models import Membership, Role, Team, User, Workspace
+from tests.clock import CALENDAR_NOWS, DEFAULT_NOW
 from tests.factories import (
     ApiTokenFactory,
     MembershipFactory,
@@ -58,6 +62,36 @@ def _wait_for_other_sessions(*, seconds: float) -> None:
             if cursor.fetchone()[0] == 0 or time.monotonic() > deadline:
                 return
             time.sleep(0.05)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run date-sensitive tests at every calendar edge as well as at the default instant.
+
+    A test is date-sensitive when it is marked `calendar` or asks for a `today` fixture.
+    Browser journeys run once, at the default instant: their pages are covered here already.
+    """
+    definition = metafunc.definition
+    sensitive = definition.get_closest_marker("calendar") or "today" in metafunc.fixturenames
+    if sensitive and not definition.get_closest_marker("browser"):
+        metafunc.parametrize(
+            "pinned_now",
+            [DEFAULT_NOW, *CALENDAR_NOWS.values()],
+            ids=["default", *CALENDAR_NOWS],
+            indirect=True,
+        )
+
+
+@pytest.fixture
+def pinned_now(request: pytest.FixtureRequest) -> datetime:
+    """The instant this test runs at (tests/clock.py)."""
+    return getattr(request, "param", DEFAULT_NOW)
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock(pinned_now: datetime) -> Iterator[None]:
+    # Ticks from the pinned instant: durations, timeouts and ordering by time still work.
+    with time_machine.travel(pinned_now, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
