@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -19,6 +19,7 @@ from alignment.models import Team, User, Workspace
 from okrs.models import KeyResult
 from roadmaps.models import KeyResultLink, Roadmap, RoadmapItem, RoadmapItemDependency
 from tasks import ranking
+from tasks.demo_history import Origin, at, task_history
 from tasks.markdown import render_markdown
 from tasks.models import (
     Label,
@@ -30,7 +31,6 @@ from tasks.models import (
     TaskCounter,
     TaskDependency,
     TaskEvent,
-    TaskEventKind,
     TaskLabel,
     WorkflowState,
 )
@@ -85,10 +85,6 @@ class WorkSummary:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _at(day: date, hour: int = 10) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour)))
-
-
 @transaction.atomic
 def seed_work(
     *,
@@ -96,10 +92,18 @@ def seed_work(
     teams: Mapping[str, Team] | Sequence[Team],
     people: Mapping[str, User] | Sequence[User],
     today: date,
+    now: datetime | None = None,
 ) -> WorkSummary:
     """Roadmap items linked to the workspace's KRs, 4 sprints per team (2 closed with
     history, 1 active, 1 planned), ~400 tasks with events, blocked work across teams,
-    unaligned work and a few near-duplicates."""
+    unaligned work and a few near-duplicates.
+
+    History is written in time order and never after `now` (default: the current time when
+    `today` is today, else 18:00 on `today`): work carried over at each close, tasks created
+    directly in the running sprint, a few re-estimated mid-sprint."""
+    if now is None:
+        current = timezone.now()
+        now = current if timezone.localdate(current) == today else at(today, 18)
     team_list = list(teams.values()) if isinstance(teams, Mapping) else list(teams)
     users = list(people.values()) if isinstance(people, Mapping) else list(people)
     roadmap, _ = Roadmap.objects.get_or_create(
@@ -131,13 +135,14 @@ def seed_work(
         team.pk: list(team.members.all()) or list(users[:3]) or [None] for team in team_list
     }
     all_tasks: list[Task] = []
+    origins: list[Origin] = []  # how each task of all_tasks came into its sprint
     carry: list[SprintCarryOver] = []
     backlogs: list[list[Task]] = []
     for team_index, team in enumerate(team_list):
         # Each team works on its own parts of the product: titles repeat within a team's
         # history, not across teams (only NEAR_DUPLICATES below are meant to look alike).
         subjects = SUBJECTS[team_index :: len(team_list)] or SUBJECTS
-        sprints = _sprints(workspace, team, today)
+        sprints = _sprints(workspace, team, today, now)
         summary.sprints += len(sprints)
         plans: list[tuple[Sprint | None, int]] = [
             (s, 18 if s.status != SprintStatus.PLANNED else 10) for s in sprints
@@ -145,7 +150,9 @@ def seed_work(
         plans.append((None, 30))
         team_tasks: list[Task] = []
         for sprint, count in plans:
+            previous = _previous(sprints, sprint)
             for _ in range(count):
+                origins.append(_origin(sprint, previous, rng))
                 title = f"{rng.choice(VERBS)} {rng.choice(subjects)}"
                 team_tasks.append(
                     _task(
@@ -179,7 +186,10 @@ def seed_work(
             copy = backlogs[(index + 1) % len(backlogs)][index + 5]
             copy.title = second
             copy.roadmap_item = None  # written down again by a team that did not know
-    histories = [_history(task, states[task.team_id], carry, today, rng) for task in all_tasks]
+    histories = [
+        task_history(task, states[task.team_id], origin, carry, now=now, rng=rng)
+        for task, origin in zip(all_tasks, origins, strict=True)
+    ]
     Task.objects.bulk_create(all_tasks, batch_size=500)
     summary.tasks = len(all_tasks)
     events = [event for history in histories for event in history]
@@ -259,7 +269,27 @@ def _items(
     return by_team
 
 
-def _sprints(workspace: Workspace, team: Team, today: date) -> list[Sprint]:
+def _previous(sprints: Sequence[Sprint], sprint: Sprint | None) -> Sprint | None:
+    """The closed sprint just before `sprint`, whose unfinished work it may have taken on."""
+    if sprint is None or sprint.status == SprintStatus.PLANNED:
+        return None
+    index = sprints.index(sprint)
+    before = sprints[index - 1] if index else None
+    return before if before is not None and before.status == SprintStatus.CLOSED else None
+
+
+def _origin(sprint: Sprint | None, previous: Sprint | None, rng: random.Random) -> Origin:
+    if sprint is None or sprint.status == SprintStatus.PLANNED:
+        return Origin()
+    draw = rng.random()
+    if previous is not None and draw < 0.15:
+        return Origin(carried_from=previous)
+    if draw > 0.9:
+        return Origin(added_after_start=True)
+    return Origin()
+
+
+def _sprints(workspace: Workspace, team: Team, today: date, now: datetime) -> list[Sprint]:
     # The active sprint started up to 13 days ago, aligned to Mondays.
     active_start = today - timedelta(days=today.weekday() + 7 * (today.isocalendar()[1] % 2))
     specs = [
@@ -277,8 +307,11 @@ def _sprints(workspace: Workspace, team: Team, today: date) -> list[Sprint]:
             start_date=start,
             end_date=start + timedelta(days=SPRINT_DAYS - 1),
             status=status,
-            started_at=_at(start, 9) if status != SprintStatus.PLANNED else None,
-            closed_at=_at(start + timedelta(days=SPRINT_DAYS - 1), 17)
+            # A sprint starting today started before now, even early in the morning.
+            started_at=min(at(start, 9), now - timedelta(minutes=30))
+            if status != SprintStatus.PLANNED
+            else None,
+            closed_at=at(start + timedelta(days=SPRINT_DAYS - 1), 17)
             if status == SprintStatus.CLOSED
             else None,
         )
@@ -315,7 +348,7 @@ def _task(
         category = StateCategory.UNSTARTED
     state = states.get(category) or next(iter(states.values()))
     base_day = sprint.start_date if sprint else today - timedelta(days=rng.randint(1, 60))
-    created = _at(base_day - timedelta(days=rng.randint(1, 10)), rng.randint(8, 17))
+    created = at(base_day - timedelta(days=rng.randint(1, 10)), rng.randint(8, 17))
     aligned = items and rng.random() < 0.8
     description = f"Part of the {team.name} plan.\n\n- acceptance: works on **all** clients"
     return Task(
@@ -334,122 +367,6 @@ def _task(
         sprint=sprint,
         created_at=created,
     )
-
-
-def _history(
-    task: Task,
-    states: dict[str, WorkflowState],
-    carry: list[SprintCarryOver],
-    today: date,
-    rng: random.Random,
-) -> list[TaskEvent]:
-    """Created → (planned into a sprint) → started → done, timed inside the sprint."""
-
-    def state(category: str) -> dict[str, object] | None:
-        # The same shape task services record, so history pages can name the column.
-        found = states.get(category)
-        return {"id": found.pk, "name": found.name, "category": category} if found else None
-
-    def event(
-        kind: str, at: datetime, category: str, before: object, after: object, sprint_id: int | None
-    ) -> TaskEvent:
-        return TaskEvent(
-            workspace_id=task.workspace_id,
-            task=task,
-            actor=task.assignee,
-            kind=kind,
-            before=before,
-            after=after,
-            sprint_id=sprint_id,
-            estimate=task.estimate,
-            state_category=category,
-            created_at=at,
-        )
-
-    events = [
-        event(
-            TaskEventKind.CREATED,
-            task.created_at,
-            StateCategory.BACKLOG,
-            None,
-            {"state": state(StateCategory.BACKLOG)},
-            None,
-        )
-    ]
-    sprint = task.sprint
-    if sprint is None:
-        return events
-    planned_at = _at(sprint.start_date, 9) - timedelta(hours=rng.randint(1, 48))
-    events.append(
-        event(
-            TaskEventKind.SPRINT,
-            planned_at,
-            StateCategory.UNSTARTED,
-            {"sprint": None},
-            {"sprint": sprint.pk},
-            sprint.pk,
-        )
-    )
-    last_day = min(sprint.end_date, today)
-    span = max((last_day - sprint.start_date).days, 1)
-    if task.state_category in (StateCategory.STARTED, StateCategory.DONE):
-        started = _at(sprint.start_date + timedelta(days=rng.randint(0, max(span // 2, 0))), 11)
-        task.started_at = started
-        events.append(
-            event(
-                TaskEventKind.STATE,
-                started,
-                StateCategory.STARTED,
-                {"state": state("unstarted")},
-                {"state": state("started")},
-                sprint.pk,
-            )
-        )
-        if task.state_category == StateCategory.DONE:
-            done_at = started + timedelta(
-                days=rng.randint(1, max(span - (started.date() - sprint.start_date).days, 1))
-            )
-            done_at = min(done_at, _at(last_day, 16))
-            task.completed_at = done_at
-            events.append(
-                event(
-                    TaskEventKind.STATE,
-                    done_at,
-                    StateCategory.DONE,
-                    {"state": state("started")},
-                    {"state": state("done")},
-                    sprint.pk,
-                )
-            )
-    elif task.state_category == StateCategory.CANCELED:
-        events.append(
-            event(
-                TaskEventKind.STATE,
-                _at(sprint.start_date + timedelta(days=3)),
-                StateCategory.CANCELED,
-                {"state": state("unstarted")},
-                {"state": state("canceled")},
-                sprint.pk,
-            )
-        )
-    if (
-        sprint.status == SprintStatus.CLOSED
-        and rng.random() < 0.08
-        and task.state_category == StateCategory.DONE
-    ):
-        # Some closed-sprint work was carried over once before it was finished.
-        carry.append(
-            SprintCarryOver(
-                workspace_id=task.workspace_id,
-                from_sprint=sprint,
-                to_sprint=None,
-                task=task,
-                estimate=task.estimate,
-                state_category=StateCategory.STARTED,
-                created_at=_at(sprint.end_date, 17),
-            )
-        )
-    return events
 
 
 def _cross_team_blockers(workspace: Workspace, tasks: list[Task], rng: random.Random) -> None:
