@@ -7,7 +7,12 @@ from typing import Any
 
 import django_filters
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -62,9 +67,59 @@ class KeyResultLinkSerializer(serializers.ModelSerializer):
         fields = ["key_result", "key_result_title", "weight"]
 
 
+class ItemReasonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    numbers = serializers.DictField(child=serializers.FloatField())
+    sentence = serializers.CharField()
+
+
+class ItemProgressSerializer(serializers.Serializer):
+    progress = serializers.FloatField(
+        allow_null=True, help_text="0..1; null while the item has no work to count."
+    )
+    expected = serializers.FloatField(help_text="Elapsed share of the item's own dates, 0..1.")
+    health = serializers.ChoiceField(choices=["on_track", "at_risk", "off_track"])
+    basis = serializers.CharField(help_text="points | count | none: what progress counted.")
+    done_points = serializers.FloatField()
+    total_points = serializers.FloatField()
+    done_count = serializers.IntegerField()
+    total_count = serializers.IntegerField(help_text="Tasks counted (canceled left out).")
+    reasons = ItemReasonSerializer(many=True)
+    as_of = serializers.DateTimeField()
+
+
+def item_progress_data(measured: selectors.ItemProgress) -> dict[str, Any] | None:
+    """An item's read-model row as the API shows it (the numbers every page shows)."""
+    row = measured.row
+    if row is None:
+        return None
+    return {
+        "progress": measured.progress,
+        "expected": row.expected,
+        "health": row.status,
+        "basis": row.basis,
+        "done_points": float(row.done_points),
+        "total_points": float(row.total_points),
+        "done_count": row.done_count,
+        "total_count": row.total_count,
+        "reasons": [
+            {
+                "code": str(r.get("code", "")),
+                "numbers": r.get("numbers") or {},
+                "sentence": selectors.item_reason_sentence(r),
+            }
+            for r in row.reasons
+        ],
+        "as_of": row.as_of,
+    }
+
+
 class RoadmapItemSerializer(serializers.ModelSerializer):
+    """An item; `progress` is its read-model row, read in bulk by the view (context "rows")."""
+
     key_results = KeyResultLinkSerializer(source="kr_links", many=True, read_only=True)
     blocked_by = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
 
     class Meta:
         model = RoadmapItem
@@ -80,6 +135,7 @@ class RoadmapItemSerializer(serializers.ModelSerializer):
             "status",
             "key_results",
             "blocked_by",
+            "progress",
             "version",
             "created_at",
             "updated_at",
@@ -87,6 +143,11 @@ class RoadmapItemSerializer(serializers.ModelSerializer):
 
     def get_blocked_by(self, item: RoadmapItem) -> list[int]:
         return [d.blocking_id for d in item.blocked_by.all()]
+
+    @extend_schema_field(ItemProgressSerializer(allow_null=True))
+    def get_progress(self, item: RoadmapItem) -> dict[str, Any] | None:
+        rows = self.context.get("rows") or {}
+        return item_progress_data(selectors.ItemProgress(rows.get(item.pk)))
 
 
 class RoadmapItemWriteSerializer(serializers.Serializer):
@@ -257,7 +318,9 @@ def timeline_data(timeline: selectors.Timeline) -> dict[str, Any]:
                         "starts_before_blocker_ends": bar.starts_before_blocker_ends,
                         "blocked_by": bar.blocked_by,
                         "blocks": bar.blocks,
-                        "progress": bar.progress,
+                        "progress": bar.progress,  # the item's read-model row
+                        "health": bar.measured.status,
+                        "basis": bar.measured.basis,
                         "key_results": bar.key_result_ids,
                     }
                     for bar in group.bars
@@ -296,18 +359,25 @@ class RoadmapItemViewSet(WorkspaceViewSet):
     def _fresh(self, item: RoadmapItem) -> RoadmapItem:
         return self.get_queryset().get(pk=item.pk)  # type: ignore[no-any-return]
 
+    def _item_data(self, item: RoadmapItem) -> Any:
+        rows = selectors.item_rows(self.workspace, [item.pk])
+        return RoadmapItemSerializer(item, context={"rows": rows}).data
+
     @extend_schema(
         summary="List roadmap items", responses={200: RoadmapItemSerializer(many=True), **ERRORS}
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         qs = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(qs)
-        return self.get_paginated_response(RoadmapItemSerializer(page, many=True).data)
+        page = list(self.paginate_queryset(qs) or [])
+        # Every item's progress in one bulk read of the read model.
+        rows = selectors.item_rows(self.workspace, [item.pk for item in page])
+        data = RoadmapItemSerializer(page, many=True, context={"rows": rows}).data
+        return self.get_paginated_response(data)
 
     @extend_schema(summary="Get a roadmap item", responses={200: RoadmapItemSerializer, **ERRORS})
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         item = self.get_object()
-        return self.respond(RoadmapItemSerializer(item).data, obj=item)
+        return self.respond(self._item_data(item), obj=item)
 
     @extend_schema(
         summary="Create a roadmap item",
@@ -318,7 +388,7 @@ class RoadmapItemViewSet(WorkspaceViewSet):
         item = services.roadmap_item_create(
             actor=self.member, **self.validated(RoadmapItemWriteSerializer)
         )
-        return self.respond(RoadmapItemSerializer(self._fresh(item)).data, status=201, obj=item)
+        return self.respond(self._item_data(self._fresh(item)), status=201, obj=item)
 
     @extend_schema(
         summary="Change a roadmap item (reschedule, re-own, close)",
@@ -334,7 +404,7 @@ class RoadmapItemViewSet(WorkspaceViewSet):
             expected_version=self.if_match_version(),
             **data,
         )
-        return self.respond(RoadmapItemSerializer(self._fresh(item)).data, obj=item)
+        return self.respond(self._item_data(self._fresh(item)), obj=item)
 
     @extend_schema(summary="Delete a roadmap item", responses={204: None, **WRITE_ERRORS})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -352,7 +422,7 @@ class RoadmapItemViewSet(WorkspaceViewSet):
         services.roadmap_item_link_key_result(
             actor=self.member, item=item, **self.validated(KeyResultLinkWriteSerializer)
         )
-        return self.respond(RoadmapItemSerializer(self._fresh(item)).data)
+        return self.respond(self._item_data(self._fresh(item)))
 
     @extend_schema(
         summary="Unlink the item from a key result",

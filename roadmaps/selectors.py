@@ -1,24 +1,124 @@
-"""Reads for the roadmap pages and API: the timeline, shaped in a fixed number of queries."""
+"""Reads for the roadmap pages and API: the timeline, shaped in a fixed number of queries.
+
+An item's progress and health are its read-model row (`readmodel.selectors.rollups_for`):
+the same row the task alignment line, the key result it feeds and the dashboards read, so
+no roadmap page recomputes them.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from alignment.models import Workspace
+from okrs.health import STATUS_LABELS, Reason
 from okrs.models import Objective
+from okrs.reason_words import reason_sentence
+from readmodel.models import Basis, NodeKind
+from readmodel.selectors import RollupRow, rollups_for
 from roadmaps.models import KeyResultLink, Roadmap, RoadmapItem, RoadmapItemDependency
 
 GroupBy = Literal["team", "objective"]
-# Task categories, as strings: roadmaps/ must not import tasks/.
-DONE_CATEGORY = "done"
-CANCELED_CATEGORY = "canceled"
+ITEM = NodeKind.ROADMAP_ITEM.value
+BASIS_LABELS = dict(Basis.choices)
+
+
+def item_rows(
+    workspace: Workspace, item_ids: Iterable[int], *, today: date | None = None
+) -> dict[int, RollupRow]:
+    """The read-model rows of these roadmap items by item id: one bulk read, fresh first."""
+    rows = rollups_for(workspace.pk, {ITEM: item_ids}, today=today)
+    return {node_id: row for (_, node_id), row in rows.items()}
+
+
+@dataclass(frozen=True)
+class ItemProgress:
+    """What an item's pages and API show of its row: progress, health and what was counted."""
+
+    row: RollupRow | None
+
+    @property
+    def is_measured(self) -> bool:
+        """Some work is counted (a row with basis "none" has no tasks yet)."""
+        return self.row is not None and self.row.basis != Basis.NONE
+
+    @property
+    def progress(self) -> float | None:
+        return self.row.progress if self.is_measured and self.row else None
+
+    @property
+    def percent(self) -> int | None:
+        return self.row.percent if self.is_measured and self.row else None
+
+    @property
+    def status(self) -> str | None:
+        return self.row.status if self.row else None
+
+    @property
+    def status_label(self) -> str | None:
+        return STATUS_LABELS.get(self.row.status, self.row.status) if self.row else None
+
+    @property
+    def basis(self) -> str | None:
+        return self.row.basis if self.row else None
+
+    @property
+    def basis_label(self) -> str:
+        return BASIS_LABELS.get(self.row.basis, "") if self.row else ""
+
+    @property
+    def done_points(self) -> Decimal:
+        return self.row.done_points if self.row else Decimal(0)
+
+    @property
+    def total_points(self) -> Decimal:
+        return self.row.total_points if self.row else Decimal(0)
+
+    @property
+    def done_count(self) -> int:
+        return self.row.done_count if self.row else 0
+
+    @property
+    def total_count(self) -> int:
+        return self.row.total_count if self.row else 0
+
+    @property
+    def reasons(self) -> list[str]:
+        """The row's status reasons in words."""
+        return [item_reason_sentence(r) for r in self.row.reasons] if self.row else []
+
+    @property
+    def as_of(self) -> Any:
+        return self.row.as_of if self.row else None
+
+
+def _plural(count: float, noun: str) -> str:
+    n = int(count)
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def item_reason_sentence(reason: Mapping[str, Any]) -> str:
+    """An item row's stored reason in plain English (the codes of an item's rollup)."""
+    code = str(reason.get("code", ""))
+    n = reason.get("numbers") or {}
+    if code == "past_target_date":
+        return (
+            f"{_plural(n.get('days_late', 0), 'day')} past the target date with "
+            f"{_plural(n.get('open_count', 0), 'open task')}."
+        )
+    if code == "no_tasks":
+        return "No tasks to count yet."
+    if code == "not_scheduled":
+        return "No start and target dates to measure the pace against."
+    objects = [(str(k), int(i)) for k, i in reason.get("objects") or []]
+    return reason_sentence(Reason(code, dict(n), objects))
 
 
 @dataclass
@@ -47,9 +147,10 @@ class TimelineBar:
     is_blocked: bool = False
     # It starts before an item it depends on is due to finish: a schedule conflict.
     starts_before_blocker_ends: bool = False
-    done_points: Decimal = Decimal(0)
-    total_points: Decimal = Decimal(0)
     key_result_ids: list[int] = field(default_factory=list)
+    # The item's read-model row: progress (done points / total points, or done tasks / tasks
+    # when nothing is estimated; canceled work left out) and health.
+    measured: ItemProgress = field(default_factory=lambda: ItemProgress(None))
 
     @property
     def is_scheduled(self) -> bool:
@@ -57,10 +158,16 @@ class TimelineBar:
 
     @property
     def progress(self) -> float | None:
-        """Done points / total points of the item's tasks (canceled ones left out)."""
-        if not self.total_points:
-            return None
-        return float(self.done_points / self.total_points)
+        """The row's progress; None while the item has no work to count."""
+        return self.measured.progress
+
+    @property
+    def done_points(self) -> Decimal:
+        return self.measured.done_points
+
+    @property
+    def total_points(self) -> Decimal:
+        return self.measured.total_points
 
 
 @dataclass
@@ -144,7 +251,8 @@ def roadmap_timeline(
     today: date | None = None,
 ) -> Timeline:
     """Bars on a month/quarter grid, grouped by owner team or by objective, with late flags,
-    dependency markers and task progress. 4 queries whatever the number of items."""
+    dependency markers and each item's progress and health from the read model. 5 queries
+    whatever the number of items (the rows: a freshness check and one bulk read)."""
     if group_by not in ("team", "objective"):
         raise ValueError(f"group_by must be 'team' or 'objective', not {group_by!r}")
     today = today or timezone.localdate()
@@ -166,7 +274,7 @@ def roadmap_timeline(
         .filter(Q(blocking_id__in=ids) | Q(blocked_id__in=ids))
         .values_list("blocking_id", "blocked_id", "blocking__status", "blocking__target_date")
     )
-    points = _points_by_item(workspace, ids)
+    rows = item_rows(workspace, ids, today=today)
 
     start, end = _grid_range(items, today)
     total = (end - start).days + 1
@@ -178,7 +286,6 @@ def roadmap_timeline(
         if first is not None and last is not None:
             left = (first - start).days / total
             width = ((last - first).days + 1) / total
-        done, all_points = points.get(item.pk, (Decimal(0), Decimal(0)))
         bars[item.pk] = TimelineBar(
             item=item,
             start=first,
@@ -186,8 +293,7 @@ def roadmap_timeline(
             left=left,
             width=width,
             is_late=bool(item.target_date and item.target_date < today and not item.is_closed),
-            done_points=done,
-            total_points=all_points,
+            measured=ItemProgress(rows.get(item.pk)),
         )
     for blocking_id, blocked_id, blocking_status, blocking_target in edges:
         if blocked_id in bars:
@@ -234,24 +340,3 @@ def roadmap_timeline(
         groups=ordered,
         dependencies=[(a, b) for a, b, _, _ in edges],
     )
-
-
-def _points_by_item(
-    workspace: Workspace, item_ids: list[int]
-) -> dict[int, tuple[Decimal, Decimal]]:
-    """(done points, total points) of each item's tasks, canceled left out: one query.
-
-    Reads tasks through the reverse relation so roadmaps/ does not import tasks/.
-    """
-    if not item_ids:
-        return {}
-    rows = (
-        RoadmapItem.objects.for_workspace(workspace)
-        .filter(pk__in=item_ids)
-        .annotate(
-            total=Sum("tasks__estimate", filter=~Q(tasks__state_category=CANCELED_CATEGORY)),
-            done=Sum("tasks__estimate", filter=Q(tasks__state_category=DONE_CATEGORY)),
-        )
-        .values_list("pk", "done", "total")
-    )
-    return {pk: (done or Decimal(0), total or Decimal(0)) for pk, done, total in rows}

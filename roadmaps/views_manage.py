@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count, F, Q, Sum
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -22,11 +22,11 @@ from alignment.http import WorkspaceRequest
 from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
 from alignment.views.settings_base import add_field_errors
-from roadmaps import services
+from roadmaps import selectors, services
 from roadmaps.forms import KeyResultLinkForm, RoadmapForm, RoadmapItemForm
 from roadmaps.models import KeyResultLink, Roadmap, RoadmapItem, RoadmapItemDependency
 from roadmaps.views import get_roadmap, timeline_url
-from tasks.models import StateCategory, Task
+from tasks.models import Task
 from tasks.views._common import see_other, work_context
 
 TASKS_SHOWN = 50
@@ -233,17 +233,15 @@ def _item_context(
         .select_related("key_result__objective__period")
         .order_by("key_result__objective__title", "key_result__title")
     )
-    # One aggregate over the item's tasks (indexed by workspace + roadmap item).
-    done = Q(state_category=StateCategory.DONE)
-    work = (
+    # Progress, health and the counts behind them: the item's read-model row, the same one
+    # the timeline, the task alignment line and the key results it feeds read.
+    measured = selectors.ItemProgress(selectors.item_rows(workspace, [item.pk]).get(item.pk))
+    # Open work first; one more than shown says whether the list goes on.
+    tasks = list(
         Task.objects.for_workspace(workspace)
         .filter(roadmap_item=item)
-        .aggregate(
-            total=Count("pk"),
-            done=Count("pk", filter=done),
-            points=Sum("estimate"),
-            done_points=Sum("estimate", filter=done),
-        )
+        .select_related("team", "state", "assignee")
+        .order_by(F("completed_at").asc(nulls_first=True), "rank", "pk")[: TASKS_SHOWN + 1]
     )
     dependencies = RoadmapItemDependency.objects.for_workspace(workspace).select_related(
         "blocking", "blocked"
@@ -253,17 +251,12 @@ def _item_context(
         roadmap=item.roadmap,
         item=item,
         links=links,
-        work=work,
+        measured=measured,
         blocked_by=[d.blocking for d in dependencies.filter(blocked=item)],
         blocks=[d.blocked for d in dependencies.filter(blocking=item)],
         link_form=link_form,
-        # Open work first; a long tail is summarised by the counts above, not paged here.
-        tasks=list(
-            Task.objects.for_workspace(workspace)
-            .filter(roadmap_item=item)
-            .select_related("team", "state", "assignee")
-            .order_by(F("completed_at").asc(nulls_first=True), "rank", "pk")[:TASKS_SHOWN]
-        ),
+        tasks=tasks[:TASKS_SHOWN],
+        more_tasks=len(tasks) > TASKS_SHOWN,
     )
 
 

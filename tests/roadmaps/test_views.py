@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from readmodel.selectors import rollups_for
 from roadmaps.models import Roadmap, RoadmapItem
 from tests.conftest import World
 from tests.factories.work import (
@@ -195,8 +196,13 @@ def test_timeline_query_count_does_not_grow(member_client, world, roadmap):
     RoadmapItemFactory(roadmap=roadmap)
 
     def grow() -> None:
+        items = []
         for n in range(20):
             item = RoadmapItemFactory(roadmap=roadmap, start_date=date(2026, 1, 1 + n))
             KeyResultLinkFactory(item=item)
+            items.append(item.pk)
+        # Factories write no events: compute the new items' read-model rows, as the events of
+        # services would have, so the page reads them warm.
+        rollups_for(world.workspace.pk, {"roadmap_item": items})
 
     assert_flat_queries(member_client, timeline_url(world, roadmap), grow=grow, budget=15)
