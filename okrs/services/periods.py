@@ -13,8 +13,9 @@ from django.utils import timezone
 from alignment import events
 from alignment.audit import audit_by, snapshot
 from alignment.errors import Conflict, FieldErrors
-from alignment.models import Membership, Role
+from alignment.models import Membership, Role, Workspace
 from okrs import selectors
+from okrs.errors import PeriodOverlap
 from okrs.events import PeriodChanged
 from okrs.events import PeriodClosed as PeriodClosedEvent
 from okrs.models import KeyResult, Objective, ObjectiveStatus, Period
@@ -26,7 +27,8 @@ from okrs.services._common import (
     require_role,
 )
 
-PERIOD_FIELDS = ["name", "start", "end", "closed_at"]
+PERIOD_FIELDS = ["name", "start", "end", "closed_at", "allows_overlap", "overlap_reason"]
+OVERLAPS_NAMED = 3  # the refusal names this many overlapping periods, then "and N more"
 
 
 def _check_dates(start: Any, end: Any) -> None:
@@ -38,10 +40,50 @@ def _check_dates(start: Any, end: Any) -> None:
         raise FieldErrors({"end": "The period must end after it starts."})
 
 
+def _overlap_fields(allows_overlap: Any, reason: Any) -> tuple[bool, str]:
+    """The overlap flag and its reason: a reason is required when overlap is allowed."""
+    allowed = bool(allows_overlap)
+    text = str(reason or "").strip() if allowed else ""
+    if allowed and not text:
+        raise FieldErrors(
+            {"overlap_reason": "Say why this period overlaps others, e.g. “The year's goals”."}
+        )
+    if len(text) > 200:
+        raise FieldErrors({"overlap_reason": "Keep it to 200 characters."})
+    return allowed, text
+
+
+def _dates(period: Period) -> str:
+    return f"{period.start.day} {period.start:%b %Y} – {period.end.day} {period.end:%b %Y}"
+
+
+def _check_overlap(period: Period, others: Any) -> None:
+    """Refuse a period sharing days with another unless one of the two allows it."""
+    if period.allows_overlap:
+        return
+    clashes = list(
+        others.filter(start__lte=period.end, end__gte=period.start, allows_overlap=False)
+        .order_by("start", "id")
+        .only("id", "name", "start", "end")
+    )
+    if not clashes:
+        return
+    named = ", ".join(f"{p.name} ({_dates(p)})" for p in clashes[:OVERLAPS_NAMED])
+    if len(clashes) > OVERLAPS_NAMED:
+        named += f" and {len(clashes) - OVERLAPS_NAMED} more"
+    error = PeriodOverlap(period=period.name, others=named)
+    error.fields = {"start": [error.text]}
+    raise error
+
+
 def _save(period: Period) -> None:
+    # One period write per workspace at a time: two admins creating overlapping periods at
+    # once must not both pass the overlap check.
+    list(Workspace.objects.select_for_update().filter(pk=period.workspace_id).values("pk"))
     others = Period.objects.for_workspace(period.workspace_id).exclude(pk=period.pk)
     if others.filter(name__iexact=period.name).exists():
         raise FieldErrors({"name": f"Another period is already called {period.name}."})
+    _check_overlap(period, others)
     try:
         with transaction.atomic():
             period.save()
@@ -58,12 +100,22 @@ def _publish_change(actor: Membership, period_id: int, verb: str) -> None:
 
 
 @transaction.atomic
-def period_create(*, actor: Membership, name: str, start: date, end: date) -> Period:
-    """Create a planning period (admin); names are unique in the workspace."""
+def period_create(
+    *,
+    actor: Membership,
+    name: str,
+    start: date,
+    end: date,
+    allows_overlap: bool = False,
+    overlap_reason: str = "",
+) -> Period:
+    """Create a planning period (admin); names are unique in the workspace, and it may share
+    days with another period only when one of the two allows overlap (PeriodOverlap)."""
     require_role(actor, Role.ADMIN)
     _check_dates(start, end)
     period = Period(workspace=actor.workspace, name=clean_title(name, "name", max_length=60))
     period.start, period.end = start, end
+    period.allows_overlap, period.overlap_reason = _overlap_fields(allows_overlap, overlap_reason)
     _save(period)
     audit_by(
         actor,
@@ -77,9 +129,16 @@ def period_create(*, actor: Membership, name: str, start: date, end: date) -> Pe
 
 @transaction.atomic
 def period_update(
-    *, actor: Membership, period: Period, name: Any = UNSET, start: Any = UNSET, end: Any = UNSET
+    *,
+    actor: Membership,
+    period: Period,
+    name: Any = UNSET,
+    start: Any = UNSET,
+    end: Any = UNSET,
+    allows_overlap: Any = UNSET,
+    overlap_reason: Any = UNSET,
 ) -> Period:
-    """Rename an open period or move its dates (admin)."""
+    """Rename an open period, move its dates or change whether it may overlap (admin)."""
     require_role(actor, Role.ADMIN)
     ensure_period_open(period)
     before = snapshot(period, PERIOD_FIELDS)
@@ -89,6 +148,10 @@ def period_update(
     new_end = period.end if end is UNSET else end
     _check_dates(new_start, new_end)
     period.start, period.end = new_start, new_end
+    period.allows_overlap, period.overlap_reason = _overlap_fields(
+        period.allows_overlap if allows_overlap is UNSET else allows_overlap,
+        period.overlap_reason if overlap_reason is UNSET else overlap_reason,
+    )
     _save(period)
     audit_by(
         actor,

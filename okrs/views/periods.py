@@ -18,8 +18,10 @@ from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
 from alignment.views.settings_base import add_field_errors
 from okrs import selectors, services
-from okrs.forms import PeriodCloseForm, PeriodForm
+from okrs.errors import PeriodOverlap
+from okrs.forms import PeriodCloseForm
 from okrs.models import Objective, ObjectiveStatus, Period
+from okrs.period_forms import PeriodForm
 from okrs.views._common import get_period, okr_context, see_other, url
 
 
@@ -61,8 +63,8 @@ def period_new(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
         if form.is_valid():
             try:
                 period = services.period_create(actor=request.membership, **form.cleaned_data)
-            except FieldErrors as exc:
-                add_field_errors(form, exc)
+            except (FieldErrors, PeriodOverlap) as exc:
+                add_field_errors(form, exc)  # type: ignore[arg-type]
             else:
                 messages.success(request, f"{period.name} created. Write its first objectives.")
                 return see_other(f"{url('tree', workspace)}?period={period.pk}")
@@ -87,15 +89,23 @@ def period_edit(request: WorkspaceRequest, workspace: Workspace, period_id: int)
         if form.is_valid():
             try:
                 services.period_update(actor=request.membership, period=period, **form.cleaned_data)
-            except FieldErrors as exc:
-                add_field_errors(form, exc)
+            except (FieldErrors, PeriodOverlap) as exc:
+                add_field_errors(form, exc)  # type: ignore[arg-type]
             else:
                 messages.success(request, f"{period.name} saved.")
                 return see_other(url("periods", workspace))
         period.refresh_from_db()
         status = 422
     else:
-        form = PeriodForm(initial={"name": period.name, "start": period.start, "end": period.end})
+        form = PeriodForm(
+            initial={
+                "name": period.name,
+                "start": period.start,
+                "end": period.end,
+                "allows_overlap": period.allows_overlap,
+                "overlap_reason": period.overlap_reason,
+            }
+        )
         status = 200
     return render(
         request,
