@@ -11,13 +11,14 @@ class DashboardsConfig(AppConfig):
 
         from alignment import events
         from dashboards import (
-            rollups,
+            readmodel_refresh,
             subscribers,
             subscribers_freshness,
             subscribers_settings,
             trends,
         )
-        from okrs.selectors import register_tasks_progress, register_trends
+        from okrs.selectors import register_trends
+        from readmodel import freshness
         from tasks.models import Task
 
         for event_type, handler in [
@@ -31,7 +32,8 @@ class DashboardsConfig(AppConfig):
         pre_delete.connect(
             subscribers.on_task_deleted, sender=Task, dispatch_uid="dashboards.task_deleted"
         )
-        # OKR pages show source=tasks KRs from the materialized work rollups.
-        register_tasks_progress(rollups.tasks_progress)
+        # Every read of the read model first brings the rows it reads up to date (readmodel.
+        # freshness): we compute them.
+        freshness.register(readmodel_refresh.RollupRefresher())
         # The objective page draws its trend charts from our daily snapshots.
         register_trends(trends.trends_for)

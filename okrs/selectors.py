@@ -1,16 +1,16 @@
 """Reads of OKRs for pages and the API: trees and explanations with progress and reasons.
 
-Progress is computed live here, for a whole page at once: one query for the objectives, one for
-their key results (which carry their latest confidence and check-in time), then pure math in
-`okrs.progress`. The materialized rollups of a later issue can replace `_evaluate` without
-changing what these functions return.
+Every number comes from the read model (`readmodel.selectors.rollups_for`): one query for the
+objectives, one for their key results, then the materialized rows of all of them in one
+bulk read that first brings them up to date (readmodel/freshness.py). Nothing here computes
+progress; `okrs.progress.evaluate` only previews unsaved forms.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from alignment.models import Workspace
 from okrs import progress as math
-from okrs.facts import key_result_facts
 from okrs.models import (
     CheckIn,
     KeyResult,
@@ -29,19 +28,8 @@ from okrs.models import (
     ObjectiveLevel,
     Period,
 )
+from okrs.nodes import KeyResultNode, ObjectiveNode, build_nodes
 from okrs.reason_words import reason_sentence
-
-# The work/rollups issue registers a provider: (workspace, KR ids) → {KR id: done/total points}.
-# It is called once per page for every `source=tasks` KR, so it must answer in bulk.
-TasksProgressProvider = Callable[[Workspace, Sequence[int]], Mapping[int, float]]
-_tasks_progress_provider: TasksProgressProvider | None = None
-
-
-def register_tasks_progress(provider: TasksProgressProvider | None) -> None:
-    """Feed `source=tasks` KRs from linked work; until one is registered they use `current`."""
-    global _tasks_progress_provider
-    _tasks_progress_provider = provider
-
 
 # Trend charts of an objective and its KRs come from daily snapshots, which dashboards owns;
 # it registers the provider at start-up so okrs never imports it. Without one, no trends.
@@ -67,50 +55,6 @@ LEVEL_ORDER: dict[str, int] = {
 
 
 @dataclass
-class KeyResultNode:
-    key_result: KeyResult
-    progress: float
-    expected: float
-    status: math.Status
-    basis: str
-    notes: list[math.Reason]
-    weight_share: float
-    contribution: float
-
-    @property
-    def reasons(self) -> list[math.Reason]:
-        return self.status.reasons
-
-    @property
-    def percent(self) -> int:
-        return round(self.progress * 100)
-
-
-@dataclass
-class ObjectiveNode:
-    objective: Objective
-    progress: float
-    expected: float
-    status: math.Status
-    key_results: list[KeyResultNode]
-    children: list[ObjectiveNode] = field(default_factory=list)
-    depth: int = 0
-    matches: bool = True  # False: shown only because a descendant matches the filters
-
-    @property
-    def reasons(self) -> list[math.Reason]:
-        return self.status.reasons
-
-    @property
-    def percent(self) -> int:
-        return round(self.progress * 100)
-
-    @property
-    def expected_percent(self) -> int:
-        return round(self.expected * 100)
-
-
-@dataclass
 class ObjectiveTree:
     period: Period
     today: date
@@ -128,6 +72,12 @@ class ObjectiveTree:
 
     def sentences(self, reasons: Sequence[math.Reason]) -> list[str]:
         return [reason_sentence(r, self.names) for r in reasons]
+
+    @property
+    def as_of(self) -> datetime | None:
+        """When the oldest number of the tree was computed."""
+        times = [n.as_of for n in self.nodes.values() if n.as_of is not None]
+        return min(times) if times else None
 
     @property
     def status_counts(self) -> dict[str, int]:
@@ -207,69 +157,6 @@ def _key_results_of(objectives: QuerySet) -> list[KeyResult]:
     )
 
 
-def _facts(
-    workspace: Workspace, objectives: Sequence[Objective], key_results: Sequence[KeyResult]
-) -> tuple[list[math.ObjectiveFacts], list[math.KeyResultFacts]]:
-    tasks_ids = [kr.pk for kr in key_results if kr.source == "tasks"]
-    provided: Mapping[int, float] = {}
-    if tasks_ids and _tasks_progress_provider is not None:
-        provided = _tasks_progress_provider(workspace, tasks_ids)
-    objective_facts = [
-        math.ObjectiveFacts(
-            id=o.pk,
-            period_start=o.period.start,
-            period_end=o.period.end,
-            weight=float(o.weight),
-            parent_key_result_id=o.parent_key_result_id,
-        )
-        for o in objectives
-    ]
-    kr_facts = [key_result_facts(kr, tasks_progress=provided.get(kr.pk)) for kr in key_results]
-    return objective_facts, kr_facts
-
-
-def _build_nodes(
-    workspace: Workspace,
-    objectives: Sequence[Objective],
-    key_results: Sequence[KeyResult],
-    today: date,
-) -> dict[int, ObjectiveNode]:
-    objective_facts, kr_facts = _facts(workspace, objectives, key_results)
-    thresholds = math.Thresholds.from_settings(workspace.settings)
-    evaluation = math.evaluate(objective_facts, kr_facts, today=today, thresholds=thresholds)
-    krs_of: dict[int, list[KeyResult]] = {}
-    for kr in key_results:
-        krs_of.setdefault(kr.objective_id, []).append(kr)
-    nodes: dict[int, ObjectiveNode] = {}
-    for objective in objectives:
-        result = evaluation.objectives[objective.pk]
-        shares = {kr_id: (share, part) for kr_id, share, part in result.contributions}
-        kr_nodes = []
-        for kr in krs_of.get(objective.pk, []):
-            kr_result = evaluation.key_results[kr.pk]
-            share, part = shares[kr.pk]
-            kr_nodes.append(
-                KeyResultNode(
-                    key_result=kr,
-                    progress=kr_result.progress,
-                    expected=kr_result.expected,
-                    status=kr_result.status,
-                    basis=kr_result.basis,
-                    notes=kr_result.notes,
-                    weight_share=share,
-                    contribution=part,
-                )
-            )
-        nodes[objective.pk] = ObjectiveNode(
-            objective=objective,
-            progress=result.progress,
-            expected=result.expected,
-            status=result.status,
-            key_results=kr_nodes,
-        )
-    return nodes
-
-
 def _names(objectives: Sequence[Objective], key_results: Sequence[KeyResult]) -> dict:
     names: dict[tuple[str, int], str] = {("objective", o.pk): o.title for o in objectives}
     names.update({("key_result", kr.pk): kr.title for kr in key_results})
@@ -301,7 +188,7 @@ def objective_tree_for_period(
         filters = TreeFilters.from_mapping(filters)
     objectives = list(_live_objectives_within(workspace, [period]))
     key_results = _key_results_of(_live_objectives_within(workspace, [period]))
-    nodes = _build_nodes(workspace, objectives, key_results, today)
+    nodes = build_nodes(workspace, objectives, key_results, today)
     roots: list[ObjectiveNode] = []
     for node in sorted(nodes.values(), key=_sort_key):
         parent = nodes.get(node.objective.parent_id or 0)
@@ -341,7 +228,7 @@ def progress_for_objectives(
         if missing
         else []
     )
-    nodes = _build_nodes(workspace, [*loaded, *missing], [*key_results, *missing_krs], today)
+    nodes = build_nodes(workspace, [*loaded, *missing], [*key_results, *missing_krs], today)
     return {o.pk: nodes[o.pk] for o in objectives}
 
 
@@ -384,7 +271,7 @@ def objective_explanation(
     if objective.pk not in {o.pk for o in objectives}:  # archived: explain it on its own
         objectives.append(objective)
     key_results = _key_results_of(Objective.objects.filter(pk__in=[o.pk for o in objectives]))
-    nodes = _build_nodes(workspace, objectives, key_results, today)
+    nodes = build_nodes(workspace, objectives, key_results, today)
     node = nodes[objective.pk]
     own_ids = [kr.key_result.pk for kr in node.key_results]
     history: dict[int, list[CheckIn]] = {kr_id: [] for kr_id in own_ids}

@@ -1,0 +1,178 @@
+"""Reads of the read model: the materialized rows every page and API response shows.
+
+One call per page, in bulk::
+
+    rows = rollups_for(workspace.pk, {"objective": objective_ids, "key_result": kr_ids})
+    row = rows.get(("key_result", kr.pk))  # None only for a node that does not exist
+    row.progress, row.expected, row.status, row.basis, row.reasons, row.as_of
+
+Freshness (see readmodel/freshness.py): before reading, the workspace's queue of stale nodes
+is drained and missing or earlier-day rows of the requested nodes are computed, so a row is
+never older than the last committed change nor than today. Queries: two when every row is
+current (the queue check and the read); a cold read adds an incremental refresh of the
+missing nodes (a fixed handful of queries per level of the tree above them) and one re-read.
+Pass `fresh=False` to read the stored rows as they are (e.g. inside a refresh).
+
+Kinds are `readmodel.models.NodeKind` values: "objective", "key_result", "roadmap_item",
+"sprint", "team". Reasons are the stored JSON ({"code", "numbers", "objects"}); the OKR
+layer turns them into sentences (okrs.reason_words).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from readmodel import freshness
+from readmodel.models import Rollup
+
+Key = freshness.Key
+
+_FIELDS = (
+    "kind",
+    "node_id",
+    "progress",
+    "expected",
+    "status",
+    "basis",
+    "reasons",
+    "inputs",
+    "done_points",
+    "total_points",
+    "done_count",
+    "total_count",
+    "work_progress",
+    "computed_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RollupRow:
+    """One node's materialized numbers, as pages show them."""
+
+    kind: str
+    node_id: int
+    progress: float  # 0..1, rounded to 4 places when computed
+    expected: float  # elapsed share of the period on the day it was computed
+    status: str  # on_track | at_risk | off_track
+    basis: str  # a readmodel.models.Basis value: what the number counted
+    reasons: tuple[dict[str, Any], ...]  # status reasons, then notes about the number
+    inputs: tuple[Key, ...]  # the nodes it was computed from (an objective: its KRs, ...)
+    done_points: Decimal
+    total_points: Decimal
+    done_count: int
+    total_count: int
+    work_progress: float | None  # source=tasks KRs: done share of the linked work
+    as_of: datetime  # when it was computed
+
+    @property
+    def percent(self) -> int:
+        return round(self.progress * 100)
+
+    @property
+    def expected_percent(self) -> int:
+        return round(self.expected * 100)
+
+    def inputs_of(self, kind: str) -> list[int]:
+        """The ids of one kind among the inputs, in stored order."""
+        return [node_id for k, node_id in self.inputs if k == kind]
+
+
+def _row(values: tuple[Any, ...]) -> RollupRow:
+    (kind, node_id, progress, expected, status, basis, reasons, inputs, *rest) = values
+    done_points, total_points, done_count, total_count, work_progress, computed_at = rest
+    return RollupRow(
+        kind=kind,
+        node_id=node_id,
+        progress=float(progress),
+        expected=float(expected),
+        status=status,
+        basis=basis,
+        reasons=tuple(reasons or ()),
+        inputs=tuple((str(k), int(i)) for k, i in inputs or ()),
+        done_points=done_points,
+        total_points=total_points,
+        done_count=done_count,
+        total_count=total_count,
+        work_progress=None if work_progress is None else float(work_progress),
+        as_of=computed_at,
+    )
+
+
+def _wanted(nodes: Mapping[str, Iterable[int]]) -> dict[str, set[int]]:
+    wanted: dict[str, set[int]] = {}
+    for kind, ids in nodes.items():
+        found = {int(i) for i in ids if i is not None}
+        if found:
+            wanted[kind] = found
+    return wanted
+
+
+def _read(workspace_id: int, wanted: Mapping[str, Iterable[int]]) -> dict[Key, RollupRow]:
+    """The stored rows of these nodes, in one query."""
+    condition = Q(pk=None)
+    for kind, ids in wanted.items():
+        condition |= Q(kind=kind, node_id__in=sorted(ids))
+    rows = Rollup.objects.filter(condition, workspace_id=workspace_id).order_by()
+    return {(r[0], r[1]): _row(r) for r in rows.values_list(*_FIELDS)}
+
+
+def _computed_before(row: RollupRow, today: date) -> bool:
+    return timezone.localdate(row.as_of) < today
+
+
+def rollups_for(
+    workspace_id: int,
+    nodes: Mapping[str, Iterable[int]],
+    *,
+    today: date | None = None,
+    fresh: bool = True,
+) -> dict[Key, RollupRow]:
+    """The rows of these nodes ({kind: ids}) by (kind, id), brought up to date first.
+
+    A node absent from the answer does not exist (or belongs to another workspace). With
+    `fresh` (the default) the rows are current as of the last committed change and `today`
+    (default: the local date); see the module docstring for what that costs.
+    """
+    wanted = _wanted(nodes)
+    if not wanted:
+        return {}
+    refresher = freshness.registered() if fresh else None
+    if refresher is not None:
+        refresher.drain_pending(workspace_id)
+    rows = _read(workspace_id, wanted)
+    if refresher is None:
+        return rows
+    today = today or timezone.localdate()
+    stale = [
+        (kind, node_id)
+        for kind, ids in wanted.items()
+        for node_id in sorted(ids)
+        if (row := rows.get((kind, node_id))) is None or _computed_before(row, today)
+    ]
+    if stale:
+        refresher.compute(workspace_id, stale, today=today)
+        again: dict[str, set[int]] = {}
+        for kind, node_id in stale:
+            again.setdefault(kind, set()).add(node_id)
+        rows.update(_read(workspace_id, again))
+    return rows
+
+
+def rollup_for(
+    workspace_id: int, kind: str, node_id: int, *, today: date | None = None
+) -> RollupRow | None:
+    """One node's row, brought up to date first (as `rollups_for`)."""
+    return rollups_for(workspace_id, {kind: [node_id]}, today=today).get((kind, node_id))
+
+
+def oldest_as_of(rows: Iterable[RollupRow | None]) -> datetime | None:
+    """When the oldest of these rows was computed: a page's "as of" time."""
+    times = [row.as_of for row in rows if row is not None]
+    return min(times) if times else None
