@@ -22,7 +22,7 @@ for the nodes that moved.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from functools import partial
@@ -161,11 +161,3 @@ def comparable(row: Rollup) -> dict[str, Any]:
     """The fields the incremental and the full path must agree on, and the digest of them
     (a row written by either path must hash as the other would build it)."""
     return {name: getattr(row, name) for name in [*COMPARED_FIELDS, "digest"]}
-
-
-def tasks_progress(workspace: Workspace, key_result_ids: Sequence[int]) -> dict[int, float]:
-    """`source=tasks` progress for OKR pages: the link-weighted done share, from rollups."""
-    rows = Rollup.objects.filter(
-        workspace=workspace, kind=KR, node_id__in=list(key_result_ids), work_progress__isnull=False
-    ).values_list("node_id", "work_progress")
-    return {node_id: float(value) for node_id, value in rows if value is not None}
