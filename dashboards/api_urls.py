@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from dashboards import api, api_layouts
+from dashboards import api, api_explain, api_layouts
 
 router = SimpleRouter()
 router.register("rollups", api.RollupViewSet, basename="api-rollups")
@@ -14,6 +14,16 @@ router.register("deployments", api.DeploymentViewSet, basename="api-deployments"
 router.register("incidents", api.IncidentViewSet, basename="api-incidents")
 urlpatterns = [
     *router.urls,
+    path(
+        "key-results/<int:key_result_id>/explanation/",
+        api_explain.KeyResultExplanationView.as_view(),
+        name="api-key-result-explanation",
+    ),
+    path(
+        "objectives/<int:objective_id>/progress-explanation/",
+        api_explain.ObjectiveExplanationView.as_view(),
+        name="api-objective-explanation",
+    ),
     path(
         "dashboard-layouts/leader/",
         api_layouts.LeaderLayoutView.as_view(),

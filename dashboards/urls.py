@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dashboards import views, views_trends
+from dashboards import views, views_explain, views_trends
 
 app_name = "dashboards"
 urlpatterns = [
@@ -24,4 +24,14 @@ urlpatterns = [
         name="team_layout_default",
     ),
     path("teams/<int:team_id>/delivery/", views.team_delivery, name="delivery"),
+    path(
+        "explain/key-results/<int:key_result_id>/",
+        views_explain.key_result_explanation,
+        name="explain_key_result",
+    ),
+    path(
+        "explain/objectives/<int:objective_id>/",
+        views_explain.objective_explanation,
+        name="explain_objective",
+    ),
 ]
