@@ -20,7 +20,6 @@ from alignment.models import Role, Team
 from dashboards import freshness, services
 from dashboards.models import (
     Deployment,
-    Finding,
     Incident,
     NodeKind,
     Rollup,
@@ -127,22 +126,6 @@ class RollupViewSet(WorkspaceViewSet):
         return self.respond(RollupSerializer(self.get_object()).data)
 
 
-class DriftFindingSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Finding
-        fields = [
-            "id",
-            "code",
-            "severity",
-            "subject_kind",
-            "subject_id",
-            "team",
-            "numbers",
-            "evidence",
-            "computed_at",
-        ]
-
-
 class FindingPagination(CursorPagination):
     """Pages of findings with how fresh they are: `as_of` (when computed) and `refreshing`."""
 
@@ -171,37 +154,7 @@ class FindingPagination(CursorPagination):
         return paged
 
 
-class FindingViewSet(WorkspaceViewSet):
-    queryset = Finding.objects.all()
-    serializer_class = DriftFindingSerializer
-    pagination_class = FindingPagination
-
-    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
-        for name in ("code", "severity"):
-            value = self.request.query_params.get(name)
-            if value:
-                qs = qs.filter(**{name: value})
-        team = _int_param(self.request, "team")
-        return qs.filter(team_id=team) if team is not None else qs
-
-    @extend_schema(
-        summary="List drift and risk findings with their numbers and evidence",
-        parameters=[
-            OpenApiParameter("code", str),
-            OpenApiParameter("severity", str, enum=["at_risk", "off_track"]),
-            OpenApiParameter("team", int),
-        ],
-        responses={200: DriftFindingSerializer(many=True), **ERRORS},
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        clock = freshness.ensure_fresh(self.workspace)  # embedded: drain stale marks first
-        page = self.paginate_queryset(self.get_queryset())
-        self.paginator.clock = clock  # type: ignore[union-attr]
-        return self.get_paginated_response(DriftFindingSerializer(page, many=True).data)
-
-    @extend_schema(summary="Get one finding", responses={200: DriftFindingSerializer, **ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.respond(DriftFindingSerializer(self.get_object()).data)
+# The findings viewset (ranked, grouped, dismiss/snooze) is in dashboards/api_findings.py.
 
 
 class TeamMetricsSerializer(serializers.ModelSerializer):

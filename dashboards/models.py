@@ -181,9 +181,11 @@ class DoraBenchmark(models.Model):
 class Finding(models.Model):
     """A drift or risk finding with its reasons as data and the records behind it.
 
-    `objects` holds the evidence as [kind, id] pairs (tasks, KRs, sprints…), `numbers` the
-    measurements; `dashboards.reasons.finding_sentence` turns them into a linked sentence.
-    Recomputed by a job, replaced as a whole per workspace.
+    `evidence` holds the records behind it as [kind, id] pairs (tasks, KRs, sprints…),
+    `numbers` the measurements; `dashboards.reasons.finding_sentence` turns them into a linked
+    sentence. One row per (code, subject) while its cause persists: a refresh updates it in
+    place (its id stays), and deletes it once the cause is gone. `impact` ranks findings of a
+    kind from `points`, `level` and `days_late` (dashboards.drift_base).
     """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
@@ -197,12 +199,26 @@ class Finding(models.Model):
     numbers = models.JSONField(default=dict, blank=True)
     evidence = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
+    # The rank and what it is made of: open points at stake, the highest objective level the
+    # work serves ("" for none), days past a target date or an expected check-in.
+    impact = models.FloatField(default=0)
+    points = models.DecimalField(max_digits=14, decimal_places=3, default=0)
+    level = models.CharField(max_length=10, blank=True, default="")
+    days_late = models.PositiveIntegerField(default=0)
 
     objects = WorkspaceQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-severity", "code", "subject_id"]
-        indexes = [models.Index(fields=["workspace", "severity", "code"], name="finding_ws_idx")]
+        ordering = ["-impact", "code", "subject_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "code", "subject_kind", "subject_id"],
+                name="finding_cause_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "code", "-impact"], name="finding_rank_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} on {self.subject_kind}:{self.subject_id}"
@@ -214,6 +230,42 @@ class Finding(models.Model):
             "numbers": self.numbers,
             "objects": [[self.subject_kind, self.subject_id], *self.evidence],
         }
+
+
+class FindingDismissal(models.Model):
+    """A finding a member dismissed (`until` empty) or snoozed until a day, with the reason.
+
+    Keyed by the finding's cause (code + subject), not its row: a refresh that recomputes the
+    same cause keeps it hidden. The drift refresh deletes it when the cause is gone or the
+    snooze has ended, so a cause that comes back is shown again.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=40)
+    subject_kind = models.CharField(max_length=12)
+    subject_id = models.BigIntegerField()
+    until = models.DateField(null=True, blank=True)  # snoozed: hidden before this day
+    reason = models.CharField(max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "code", "subject_kind", "subject_id"],
+                name="finding_dismissal_unique",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="finding_dismissal_reason"),
+        ]
+
+    def __str__(self) -> str:
+        verb = f"snoozed until {self.until}" if self.until else "dismissed"
+        return f"{self.code} on {self.subject_kind}:{self.subject_id} {verb}"
 
 
 class Snapshot(models.Model):

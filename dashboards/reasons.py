@@ -241,14 +241,18 @@ def finding_sentence(finding: Finding, names: Names) -> str:
             f"{subject} is {_plural(n.get('days_late', 0), 'day')} past its target date with "
             f"{_plural(n.get('open_count', 0), 'open task')}."
         )
-    if code == "blocked_across_teams":
+    if code == "blocked_chain":
+        teams = [_plain(names, "team", i) for k, i in finding.evidence if k == "team"]
         return (
-            f"{subject} waits on {_plural(n['depth'], 'open task')} of "
-            f"{_plural(n['teams'], 'other team')}."
+            f"{subject} holds up a chain of {_plural(n['tasks'], 'open task')} across "
+            f"{_plural(n['teams'], 'team')} ({', '.join(teams)}): "
+            f"{_plural(n['blocked'], 'task')} with {_n(n['points'])} points wait, "
+            f"{_plural(n['depth'], 'step')} deep. Unblock it first."
         )
     if code == "scope_added":
         return (
-            f"{subject} grew by {_n(n['added_points'])} points ({_pct(n['share'])} of the "
+            f"{subject} grew by {_n(n['added_points'])} points "
+            f"({_plural(n['added_count'], 'task')} added, {_pct(n['share'])} of the "
             f"{_n(n['committed_points'])} committed) after it started; the limit is "
             f"{_pct(n['limit'])}."
         )
@@ -283,6 +287,24 @@ def _duplicate_sentence(finding: Finding, n: _Numbers, names: Names, subject: st
         f"teams: their titles are {_pct(n['similarity'])} alike (the threshold is "
         f"{_pct(n['minimum'])}). " + link.format(shared=names.label(*shared) if shared else "")
     ).strip()
+
+
+# Groups of the leader dashboard and the findings API, in the order a leader reads them when
+# their impact ties: title, and what the group is about.
+KINDS: dict[str, tuple[str, str]] = {
+    "blocked_chain": ("Blocked chains", "Work waiting on other teams' open work."),
+    "item_overdue": ("Past their target", "Roadmap items late with open work."),
+    "kr_behind_pace": ("Behind pace", "Key results below the pace of their period."),
+    "objective_without_work": ("No work linked", "Objectives nothing on the roadmap serves."),
+    "kr_no_check_in": ("Stale key results", "Key results without a recent check-in."),
+    "low_alignment": ("Unaligned work", "Sprints whose points trace to no active key result."),
+    "scope_added": ("Scope added", "Sprints that grew after they started."),
+    "duplicate_work": ("Duplicate work", "The same work in two teams, in other words."),
+}
+
+
+def kind_title(code: str) -> str:
+    return KINDS.get(code, (code.replace("_", " ").capitalize(), ""))[0]
 
 
 def finding_keys(findings: Iterable[Finding]) -> list[Key]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from alignment.models import Team, Workspace
 from dashboards import charts, freshness
+from dashboards import findings as findings_read
 from dashboards.models import DoraBenchmark, Finding, Snapshot, TeamMetrics
 from dashboards.reasons import Link, Names, ShownFinding, finding_keys, reason_sentence, shown
 from dashboards.rollup_math import KR, OBJECTIVE, SPRINT, TEAM
@@ -148,6 +149,7 @@ class LeaderDashboard:
     at_risk_count: int = 0
     findings: list[ShownFinding] = field(default_factory=list)
     finding_count: int = 0
+    finding_groups: findings_read.GroupedFindings | None = None
     teams: list[TeamRow] = field(default_factory=list)
     benchmark: DoraBenchmark | None = None
     computed_at: Any = None
@@ -238,14 +240,10 @@ def leader_dashboard(
         at_risk_rows = list(risky[:limit] if limit is not None else risky)
         dash.at_risk_count = risky.count()
     stored: list[Finding] = []
-    if "findings" in wanted:
-        stored = list(
-            Finding.objects.filter(workspace=workspace).order_by("-severity", "code", "subject_id")[
-                : FINDINGS_SHOWN + 1
-            ]
-        )
-        dash.finding_count = len(stored)
-        stored = stored[:FINDINGS_SHOWN]
+    if "findings" in wanted:  # grouped by kind, ranked, the top few of each (dashboards.findings)
+        per_group = findings_read.TOP_PER_GROUP if limit is not None else None
+        dash.finding_groups = findings_read.grouped(workspace, today=today, per_group=per_group)
+        stored, dash.finding_count = dash.finding_groups.stored, dash.finding_groups.count
     if wanted & {"progress", "at_risk", "findings"}:
         keys = [(OBJECTIVE, o.pk) for o in objectives]
         for row in [*rows.values(), *at_risk_rows]:
@@ -262,6 +260,8 @@ def leader_dashboard(
         ]
         dash.at_risk = [view(r, r.kind, r.node_id) for r in at_risk_rows]
         dash.findings = shown(stored, names)
+        if dash.finding_groups is not None:
+            dash.finding_groups.attach(dash.findings)
     if "progress" in wanted:
         pairs = [
             (float(rows[(OBJECTIVE, o.pk)].progress), float(o.weight))
@@ -467,11 +467,7 @@ def team_dashboard(
         _metric_charts(dash)
     stored: list[Finding] = []
     if "findings" in wanted:
-        stored = list(
-            Finding.objects.filter(workspace=workspace, team=team).order_by(
-                "-severity", "code", "subject_id"
-            )[:FINDINGS_SHOWN]
-        )
+        stored = list(findings_read.visible(workspace, today=today, team=team)[:FINDINGS_SHOWN])
     sprint_row = None
     if "sprint" in wanted and sprint_id:
         sprint_row = Rollup.objects.filter(

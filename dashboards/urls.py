@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dashboards import views, views_explain, views_trends
+from dashboards import urls_findings, views, views_explain, views_trends
 
 app_name = "dashboards"
 urlpatterns = [
@@ -24,6 +24,7 @@ urlpatterns = [
         name="team_layout_default",
     ),
     path("teams/<int:team_id>/delivery/", views.team_delivery, name="delivery"),
+    *urls_findings.urlpatterns,
     path(
         "explain/key-results/<int:key_result_id>/",
         views_explain.key_result_explanation,

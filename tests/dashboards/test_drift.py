@@ -8,12 +8,13 @@ import pytest
 from django.utils import timezone
 
 from dashboards import drift, rollups
-from dashboards.models import Finding, TeamMetrics
+from dashboards.models import Finding
 from dashboards.reasons import Names, finding_keys, finding_sentence, shown
 from tasks.models import StateCategory as C
 from tasks.models import TaskDependency
 from tests.dashboards.conftest import Plan
 from tests.factories import TeamFactory
+from tests.factories.work import state_history
 
 pytestmark = pytest.mark.django_db
 
@@ -84,37 +85,41 @@ def test_overdue_item_lists_its_open_tasks(plan: Plan):
     assert finding.numbers["days_late"] == 3.0
 
 
-def test_task_blocked_by_another_teams_open_work_is_flagged_with_the_chain(plan: Plan):
+def test_a_chain_blocked_across_teams_is_one_finding_about_the_task_to_unblock_first(plan: Plan):
     design = TeamFactory(workspace=plan.world.workspace, name="Design", key="DES")
     waiting = plan.task(item=None, estimate="1", category=C.UNSTARTED)
-    mockups = plan.task(item=None, estimate="1", category=C.STARTED, team=design)
-    research = plan.task(item=None, estimate="1", category=C.STARTED, team=design)
+    mockups = plan.task(item=None, estimate="2", category=C.STARTED, team=design)
+    research = plan.task(item=None, estimate="3", category=C.STARTED, team=design)
     ws = plan.world.workspace
     TaskDependency.objects.create(workspace=ws, blocking=mockups, blocked=waiting)
     TaskDependency.objects.create(workspace=ws, blocking=research, blocked=mockups)
-    found = findings(plan, "blocked_across_teams")
-    assert [(f.subject_id, f.severity) for f in found] == [(waiting.pk, "off_track")]
-    assert found[0].evidence == [["task", mockups.pk], ["task", research.pk], ["team", design.pk]]
+    found = findings(plan, "blocked_chain")
+    assert [(f.subject_id, f.severity) for f in found] == [(research.pk, "off_track")]
+    assert found[0].evidence == [
+        ["team", plan.team.pk],
+        ["team", design.pk],
+        ["task", waiting.pk],
+        ["task", mockups.pk],
+    ]
+    assert found[0].numbers == {
+        "tasks": 3.0,
+        "blocked": 2.0,
+        "depth": 2.0,
+        "teams": 2.0,
+        "points": 3.0,
+    }
 
 
-def test_scope_added_beyond_the_limit_is_flagged(plan: Plan):
-    TeamMetrics.objects.create(
-        workspace=plan.world.workspace,
-        team=plan.team,
-        data={
-            "sprints": [
-                {
-                    "sprint_id": plan.sprint.pk,
-                    "status": "active",
-                    "committed_points": 20.0,
-                    "added_points": 8.0,
-                    "added_count": 3,
-                }
-            ]
-        },
-    )
+def test_scope_added_beyond_the_limit_is_flagged_with_the_added_tasks(plan: Plan):
+    started = plan.sprint.started_at
+    committed = plan.task(item=plan.item_a, estimate="5", category=C.STARTED, sprint=plan.sprint)
+    added = plan.task(item=plan.item_a, estimate="3", category=C.UNSTARTED, sprint=plan.sprint)
+    state_history(committed, (started - timedelta(days=1), plan.sprint.pk, "5", C.UNSTARTED))
+    state_history(added, (started + timedelta(days=2), plan.sprint.pk, "3", C.UNSTARTED))
     [finding] = findings(plan, "scope_added")
-    assert (finding.subject_id, finding.numbers["share"]) == (plan.sprint.pk, 0.4)
+    assert (finding.subject_id, finding.numbers["share"]) == (plan.sprint.pk, 0.6)
+    assert finding.evidence == [["team", plan.team.pk], ["task", added.pk]]
+    assert float(finding.points) == 3.0
 
 
 def test_finding_sentence_names_the_subject_and_every_evidence_record_links(plan: Plan):

@@ -134,7 +134,8 @@ def _grow(plan: Plan) -> None:
 
 
 def test_leader_dashboard_queries_do_not_grow(busy: Plan, viewer_client):
-    assert_flat_queries(viewer_client, leader_url(busy), grow=lambda: _grow(busy), budget=25)
+    # 26: the findings widget also counts the dismissed and snoozed findings (its link).
+    assert_flat_queries(viewer_client, leader_url(busy), grow=lambda: _grow(busy), budget=26)
 
 
 def test_team_dashboard_queries_do_not_grow(busy: Plan, viewer_client):

@@ -1,0 +1,302 @@
+"""Findings API: ranked and grouped drift findings with their sentence and evidence links, and
+dismissing, snoozing and restoring them (members and above; each audited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from alignment.api_base import WorkspaceViewSet
+from alignment.api_schema import ERRORS, WRITE_ERRORS
+from dashboards import api, dismissals, freshness
+from dashboards import findings as read
+from dashboards.models import Finding, FindingDismissal
+from dashboards.reasons import KINDS, Names, finding_keys, finding_sentence, kind_title
+
+STATES = ("visible", "dismissed", "all")
+ORDERINGS: dict[str, tuple[str, ...]] = {
+    "-impact": ("-impact", "id"),  # the most important first (the default)
+    "code": ("code", "-impact", "id"),  # grouped by kind, each ranked
+    "-computed_at": ("-computed_at", "-id"),
+}
+
+
+class FindingPagination(api.FindingPagination):
+    """Cursor pages in the order `?ordering=` names (default: by impact, highest first), with
+    how fresh they are (`as_of`, `refreshing`)."""
+
+    def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> tuple[str, ...]:
+        key = request.query_params.get("ordering") or "-impact"
+        if key not in ORDERINGS:
+            raise ValidationError({"ordering": [f"Use one of: {', '.join(ORDERINGS)}."]})
+        return ORDERINGS[key]
+
+
+LINKS_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "kind": {"type": "string", "example": "task"},
+            "id": {"type": "integer"},
+            "label": {"type": "string", "example": "ENG-12 Checkout API"},
+            "url": {"type": "string", "nullable": True, "description": "The record's page."},
+        },
+    },
+}
+
+
+class DismissalSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.email", default=None, read_only=True)
+
+    class Meta:
+        model = FindingDismissal
+        fields = ["until", "reason", "created_by", "created_at"]
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    title = serializers.SerializerMethodField(help_text="The kind of finding, as pages group it.")
+    rank = serializers.SerializerMethodField(
+        help_text="Place among visible findings of its kind by impact (1 = first); null if hidden."
+    )
+    points = serializers.FloatField(help_text="Open estimate points at stake.")
+    sentence = serializers.SerializerMethodField(help_text="Why it was raised, in words.")
+    links = serializers.SerializerMethodField(help_text="The subject and the evidence records.")
+    dismissal = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Finding
+        fields = [
+            "id",
+            "code",
+            "title",
+            "severity",
+            "subject_kind",
+            "subject_id",
+            "team",
+            "rank",
+            "impact",
+            "points",
+            "level",
+            "days_late",
+            "sentence",
+            "numbers",
+            "evidence",
+            "links",
+            "dismissal",
+            "computed_at",
+        ]
+
+    def get_title(self, obj: Finding) -> str:
+        return kind_title(obj.code)
+
+    def get_rank(self, obj: Finding) -> int | None:
+        return self.context["ranks"].get(obj.pk)
+
+    def get_sentence(self, obj: Finding) -> str:
+        return finding_sentence(obj, self.context["names"])
+
+    @extend_schema_field(LINKS_SCHEMA)
+    def get_links(self, obj: Finding) -> list[dict[str, Any]]:
+        names: Names = self.context["names"]
+        request: Request = self.context["request"]
+        found = []
+        for kind, node_id in [[obj.subject_kind, obj.subject_id], *obj.evidence]:
+            link = names.get(str(kind), int(node_id))
+            if link is None:
+                continue
+            found.append(
+                {
+                    "kind": link.kind,
+                    "id": link.id,
+                    "label": link.label,
+                    "url": request.build_absolute_uri(link.url) if link.url else None,
+                }
+            )
+        return found
+
+    @extend_schema_field(DismissalSerializer(allow_null=True))
+    def get_dismissal(self, obj: Finding) -> dict[str, Any] | None:
+        dismissal = self.context["dismissals"].get((obj.code, obj.subject_kind, obj.subject_id))
+        return DismissalSerializer(dismissal).data if dismissal else None
+
+
+class HideSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, help_text="Why (required, at most 500 characters)."
+    )
+
+
+class SnoozeSerializer(HideSerializer):
+    until = serializers.CharField(
+        required=False, allow_blank=True, help_text="The day it shows again, YYYY-MM-DD."
+    )
+
+
+class GroupSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    count = serializers.IntegerField(help_text="Visible findings of this kind.")
+    top_impact = serializers.FloatField(help_text="The impact of its first finding.")
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("code", str, enum=list(KINDS), description="Only findings of this kind."),
+    OpenApiParameter("severity", str, enum=["at_risk", "off_track"]),
+    OpenApiParameter("team", int),
+    OpenApiParameter(
+        "state",
+        str,
+        enum=list(STATES),
+        description="visible (default): not dismissed or snoozed; dismissed: hidden ones; all.",
+    ),
+    OpenApiParameter(
+        "ordering",
+        str,
+        enum=list(ORDERINGS),
+        description="-impact (default): most important first; code: grouped by kind, ranked.",
+    ),
+]
+
+
+class FindingViewSet(WorkspaceViewSet):
+    queryset = Finding.objects.all()
+    serializer_class = FindingSerializer
+    pagination_class = FindingPagination
+
+    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
+        if self.action != "list":
+            return qs  # one finding by id, dismissed or not
+        today = timezone.localdate()
+        state = self.request.query_params.get("state") or "visible"
+        if state not in STATES:
+            raise ValidationError({"state": [f"Use one of: {', '.join(STATES)}."]})
+        if state == "visible":
+            qs = read.visible(self.workspace, today=today)
+        elif state == "dismissed":
+            qs = read.hidden(self.workspace, today=today)
+        code = self.request.query_params.get("code")
+        if code:
+            if code not in KINDS:
+                raise ValidationError({"code": [f"Use one of: {', '.join(KINDS)}."]})
+            qs = qs.filter(code=code)
+        severity = self.request.query_params.get("severity")
+        if severity:
+            qs = qs.filter(severity=severity)
+        team = self.request.query_params.get("team")
+        if team:
+            if not team.isdigit():
+                raise ValidationError({"team": ["Use a team id (a whole number)."]})
+            qs = qs.filter(team_id=int(team))
+        return qs
+
+    def _context(self, findings: list[Finding]) -> dict[str, Any]:
+        causes = {(f.code, f.subject_kind, f.subject_id) for f in findings}
+        hidden = {
+            (d.code, d.subject_kind, d.subject_id): d
+            for d in FindingDismissal.objects.for_workspace(self.workspace)
+            .filter(subject_id__in=[f.subject_id for f in findings])
+            .select_related("created_by")
+            if (d.code, d.subject_kind, d.subject_id) in causes
+        }
+        today = timezone.localdate()
+        active = {k: d for k, d in hidden.items() if d.until is None or d.until > today}
+        return {
+            "request": self.request,
+            "names": Names.load(self.workspace, finding_keys(findings)),
+            "ranks": read.ranks(findings, today=today),
+            "dismissals": active,
+        }
+
+    def _one(self, finding: Finding, status: int = 200) -> Response:
+        return self.respond(
+            FindingSerializer(finding, context=self._context([finding])).data, status=status
+        )
+
+    @extend_schema(
+        summary="List findings, ranked by impact, with their sentence and evidence links",
+        parameters=LIST_PARAMETERS,
+        responses={200: FindingSerializer(many=True), **ERRORS},
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        clock = freshness.ensure_fresh(self.workspace)  # embedded: drain stale marks first
+        page = self.paginate_queryset(self.get_queryset())
+        self.paginator.clock = clock  # type: ignore[union-attr]
+        findings = list(page or [])
+        data = FindingSerializer(findings, many=True, context=self._context(findings)).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(summary="Get one finding", responses={200: FindingSerializer, **ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._one(self.get_object())
+
+    @extend_schema(
+        summary="Visible findings per kind: how many, and the impact of the first",
+        responses={200: GroupSerializer(many=True), **ERRORS},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def groups(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        grouped = read.grouped(self.workspace, today=timezone.localdate(), per_group=1)
+        rows = [
+            {"code": g.code, "title": g.title, "count": g.count, "top_impact": g.top_impact}
+            for g in grouped.groups
+        ]
+        return Response(rows)
+
+    @extend_schema(
+        methods=["POST"],
+        summary="Dismiss a finding while its cause persists (a reason is required)",
+        request=HideSerializer,
+        responses={200: FindingSerializer, **WRITE_ERRORS},
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Restore a dismissed or snoozed finding",
+        request=None,
+        responses={204: None, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post", "delete"])
+    def dismiss(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        finding = self.get_object()
+        if request.method == "DELETE":
+            dismissals.finding_restore(actor=self.member, finding=finding)
+            return Response(status=204)
+        body = self.validated(HideSerializer)
+        dismissals.finding_dismiss(actor=self.member, finding=finding, reason=body.get("reason"))
+        return self._one(finding)
+
+    @extend_schema(
+        methods=["POST"],
+        summary="Snooze a finding until a day (a reason and the day are required)",
+        request=SnoozeSerializer,
+        responses={200: FindingSerializer, **WRITE_ERRORS},
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Restore a dismissed or snoozed finding",
+        request=None,
+        responses={204: None, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post", "delete"])
+    def snooze(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        finding = self.get_object()
+        if request.method == "DELETE":
+            dismissals.finding_restore(actor=self.member, finding=finding)
+            return Response(status=204)
+        body = self.validated(SnoozeSerializer)
+        dismissals.finding_snooze(
+            actor=self.member,
+            finding=finding,
+            reason=body.get("reason"),
+            until=body.get("until"),
+            today=timezone.localdate(),
+        )
+        return self._one(finding)
