@@ -66,10 +66,21 @@ def reasons_data(
 
 
 class ProgressSerializer(serializers.Serializer):
+    """A node's numbers, read from its read-model row (the same row every page shows)."""
+
     progress = serializers.FloatField(help_text="0..1")
     expected = serializers.FloatField(help_text="Elapsed share of the period, 0..1.")
     health = serializers.ChoiceField(choices=HEALTH)
+    basis = serializers.CharField(
+        help_text="What the number counted: check_ins, milestones, done, tasks, children "
+        "(key results); key_results, children, key_results_and_children (objectives); none."
+    )
     reasons = ReasonSerializer(many=True)
+    as_of = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When these numbers were computed (or last confirmed). They are brought "
+        "up to date with every committed change before a response is built.",
+    )
 
 
 def progress_data(
@@ -81,7 +92,9 @@ def progress_data(
         "progress": round(node.progress, 4),
         "expected": round(node.expected, 4),
         "health": node.status.code,
+        "basis": node.basis,
         "reasons": reasons_data(node.status.reasons, names),
+        "as_of": node.as_of,
     }
 
 
