@@ -14,11 +14,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db import transaction
 from django.db.models import Model
+from django.utils import timezone
 
 from alignment.models import (
     ApiToken,
@@ -341,7 +343,16 @@ BODIES: dict[str, Callable[[WorldObjects], dict[str, Any]]] = {
     "api-dashboard-layout-leader-default": lambda objects: {"widgets": ["trend"]},
     "api-dashboard-layout-team": lambda objects: {"widgets": ["burnup", "sprint"]},
     "api-dashboard-layout-team-default": lambda objects: {"widgets": ["burnup"]},
+    # Valid dismissals and snoozes: one written through another workspace's finding would show.
+    "api-findings-dismiss": lambda objects: {"reason": "Planned for next quarter"},
+    "api-findings-snooze": lambda objects: {"reason": "After the launch", "until": _next_week()},
+    "dashboards:finding_dismiss": lambda objects: {"reason": "Planned for next quarter"},
+    "dashboards:finding_snooze": lambda objects: {"reason": "After launch", "until": _next_week()},
 }
+
+
+def _next_week() -> str:
+    return (timezone.localdate() + timedelta(days=7)).isoformat()
 
 
 def _snake(name: str) -> str:
