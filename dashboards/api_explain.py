@@ -33,7 +33,7 @@ from dashboards import explain
 from okrs.models import KeyResult, Objective
 
 _Row = inline_serializer(
-    name="ExplanationRow",
+    name="ProgressExplanationRow",
     fields={
         "progress": serializers.FloatField(help_text="0..1, from the node's rollup row."),
         "percent": serializers.IntegerField(),
@@ -50,7 +50,7 @@ _Row = inline_serializer(
     allow_null=True,
 )
 _Task = inline_serializer(
-    name="ExplanationTask",
+    name="ProgressExplanationTask",
     fields={
         "id": serializers.IntegerField(),
         "key": serializers.CharField(),
@@ -65,7 +65,7 @@ _Task = inline_serializer(
     },
 )
 _Item = inline_serializer(
-    name="ExplanationItem",
+    name="ProgressExplanationItem",
     fields={
         "id": serializers.IntegerField(),
         "title": serializers.CharField(),
@@ -87,7 +87,7 @@ _Item = inline_serializer(
     },
 )
 _Part = inline_serializer(
-    name="ExplanationPart",
+    name="ProgressExplanationPart",
     fields={
         "kind": serializers.CharField(help_text="key_result or objective"),
         "id": serializers.IntegerField(),
@@ -101,7 +101,7 @@ _Part = inline_serializer(
     },
 )
 _CheckIn = inline_serializer(
-    name="ExplanationCheckIn",
+    name="ProgressExplanationCheckIn",
     fields={
         "created_at": serializers.DateTimeField(),
         "value": serializers.FloatField(),
@@ -111,7 +111,7 @@ _CheckIn = inline_serializer(
     },
 )
 ExplanationSerializer = inline_serializer(
-    name="Explanation",
+    name="ProgressExplanation",
     fields={
         "kind": serializers.CharField(help_text="key_result or objective"),
         "id": serializers.IntegerField(),

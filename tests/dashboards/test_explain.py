@@ -323,3 +323,28 @@ def test_a_measured_key_results_history_is_its_snapshots_not_check_ins(
     assert "<h4>Check-ins</h4>" not in history
     manual = page[page.index(f'id="kr-{work.manual_kr.pk}-history"') :]
     assert "<h4>Check-ins</h4>" in manual[: manual.index("</article>")]
+
+
+def test_an_objective_lists_the_objectives_its_row_counts_and_still_adds_up(
+    world: World, work: Work
+) -> None:
+    """Whatever went into the objective's number (its row's `inputs`) is listed, and the
+    contributions add up to the row: objectives aligned directly under it included."""
+    child = ObjectiveFactory(
+        period=work.objective.period,
+        team=world.team,
+        title="Docs team ships",
+        parent=work.objective,
+        weight=Decimal(3),
+    )
+    KeyResultFactory(objective=child, title="Pages", current=Decimal(80))
+    recompute_all(world.workspace)
+    row = _row("objective", work.objective.pk)
+    explanation = explain.objective_explanation(world.workspace, work.objective)
+    counted = [["objective", child.pk]] if ["objective", child.pk] in row.inputs else []
+    listed = [[p.kind, p.id] for p in explanation.parts if p.kind == "objective"]
+    assert listed == counted
+    assert sum(p.contribution for p in explanation.parts) == pytest.approx(
+        float(row.progress), abs=1e-3
+    )
+    assert explanation.reconciles

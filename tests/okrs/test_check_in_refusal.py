@@ -170,3 +170,22 @@ def test_a_viewer_is_refused_with_403_before_the_source_is_considered(
     response = viewer_api.post(url, json.dumps({"value": 90}), content_type="application/json")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "role_required"
+
+
+def test_the_api_docs_say_measured_key_results_refuse_values() -> None:
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    post = next(
+        operations["post"]
+        for path, operations in schema["paths"].items()
+        if path.endswith("/key-results/{id}/check-ins/")
+    )
+    assert "check_in_not_accepted" in post["responses"]["409"]["description"]
+    assert "`source` `tasks`" in post["description"]
+    explanation = next(
+        operations["get"]
+        for path, operations in schema["paths"].items()
+        if path.endswith("/key-results/{key_result_id}/explanation/")
+    )
+    assert explanation["summary"] == "What a key result's progress is made of, down to the tasks"
