@@ -7,26 +7,26 @@ Both the rollup passes (rollup_okr.py, from fetched values) and the snapshot bac
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from dashboards.models import Basis, Rollup
+from dashboards.models import Rollup
 from dashboards.rollup_math import (
     ITEM,
     KR,
     NO_KEYS,
     OBJECTIVE,
     ZERO,
-    KeyIds,
     Work,
     node_row,
     q4,
 )
 from okrs import progress as math
-from okrs.models import Objective
+from okrs.models import Objective, ObjectiveStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,9 @@ class ObjectiveFacts:
     weight: Decimal
     status: str
     parent_key_result_id: int | None
-    # The objective owning `parent_key_result_id`: the next level up.
+    # The objective it is aligned under (`Objective.parent`).
+    parent_id: int | None = None
+    # The objective owning `parent_key_result_id` (the same one when both are set).
     parent_objective_id: int | None = None
 
     # The values to fetch for `ObjectiveFacts(*row)`, in field order.
@@ -52,11 +54,12 @@ class ObjectiveFacts:
         "weight",
         "status",
         "parent_key_result_id",
+        "parent_id",
         "parent_key_result__objective_id",
     )
 
     @classmethod
-    def of(cls, objective: Objective) -> ObjectiveFacts:
+    def of(cls, objective: Objective, parent_objective_id: int | None = None) -> ObjectiveFacts:
         return cls(
             objective.pk,
             objective.workspace_id,
@@ -65,7 +68,46 @@ class ObjectiveFacts:
             objective.weight,
             objective.status,
             objective.parent_key_result_id,
+            objective.parent_id,
+            parent_objective_id,
         )
+
+    @property
+    def aligned_under(self) -> int | None:
+        """The objective this one is aligned under, if any."""
+        return math.aligned_parent(self.parent_id, self.parent_objective_id)
+
+    @property
+    def is_live(self) -> bool:
+        return self.status != ObjectiveStatus.ARCHIVED
+
+
+def route_aligned(
+    objectives: Mapping[int, ObjectiveFacts],
+    krs: Iterable[math.KeyResultFacts],
+    children: Iterable[ObjectiveFacts],
+) -> tuple[dict[int, list[tuple[Decimal, int]]], dict[int, list[tuple[Decimal, int]]]]:
+    """Where each aligned objective counts (`okrs.progress.counts_in`): KR id → [(weight,
+    objective id)] through a `children` KR, objective id → [(weight, objective id)] directly."""
+    rolling = {kr.id: kr.objective_id for kr in krs if math.rolls_up_children(kr)}
+    aligned_of: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
+    under: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
+    for child in children:
+        parent = objectives.get(child.aligned_under or 0)
+        if parent is None:
+            continue
+        where = math.counts_in(
+            child_id=child.id,
+            live=child.is_live,
+            period=(child.period_start, child.period_end),
+            parent_id=parent.id,
+            parent_period=(parent.period_start, parent.period_end),
+            parent_key_result_id=child.parent_key_result_id,
+            rolling=rolling,
+        )
+        if where is not None:
+            (aligned_of if where[0] == KR else under)[where[1]].append((child.weight, child.id))
+    return aligned_of, under
 
 
 @dataclass
@@ -89,7 +131,8 @@ def key_result_rollup(
 ) -> Rollup:
     """A key result: link-weighted linked work, aligned objectives or its own check-ins.
 
-    `kr` comes without `tasks_progress`: the linked work measured here fills it in.
+    `kr` comes without `tasks_progress`: the linked work measured here fills it in. The
+    number and its status come from `okrs.progress.evaluate_key_result`.
     """
     work = Work()
     weighted_done_count = weighted_total_count = ZERO
@@ -108,42 +151,31 @@ def key_result_rollup(
         share = float(q4(weighted_done_count / weighted_total_count))
     if kr.source == math.TASKS and share is not None:
         kr = dataclasses.replace(kr, tasks_progress=share)
-    notes: list[math.Reason] = []
-    children = inputs.aligned.get(kr.id, [])
-    if kr.source == math.CHILDREN and kr.kind not in (math.BOOLEAN, math.MILESTONE):
-        mean = math.weighted_mean((float(row.progress), float(w)) for w, row in children)
-        if mean is None:
-            notes.append(math.Reason("no_aligned_objectives", objects=[(KR, kr.id)]))
-        progress, basis = math.clamp01(mean or 0.0), Basis.CHILDREN.value
-    else:
-        progress, basis, notes = math.own_progress(kr)
-    start, end = objective.period_start, objective.period_end
-    expected = math.expected_progress(start=start, end=end, today=today)
-    status = math.key_result_status(
-        kr=kr,
-        progress=progress,
-        expected=expected,
+    children = inputs.aligned.get(kr.id, []) if math.rolls_up_children(kr) else []
+    result = math.evaluate_key_result(
+        kr,
+        period_start=objective.period_start,
+        period_end=objective.period_end,
         today=today,
-        period_start=start,
-        period_end=end,
+        aligned=[(float(row.progress), float(w)) for w, row in children],
         thresholds=thresholds,
     )
     return node_row(
         objective.workspace_id,
         KR,
         kr.id,
-        progress=progress,
-        expected=expected,
-        basis=basis,
+        progress=result.progress,
+        expected=result.expected,
+        basis=result.basis,
         work=work,
-        status=status,
+        status=result.status,
         feeds={OBJECTIVE: (kr.objective_id,)},
         inputs={
             ITEM: [row.node_id for _, row in linked],
             OBJECTIVE: [row.node_id for _, row in children],
         },
         work_share=share,
-        extra_reasons=notes,
+        extra_reasons=result.notes,
         now=now,
     )
 
@@ -151,44 +183,56 @@ def key_result_rollup(
 def objective_rollup(
     objective: ObjectiveFacts,
     kr_rows: Sequence[tuple[math.KeyResultFacts, Rollup]],
+    aligned_rows: Sequence[tuple[Decimal, Rollup]] = (),
     *,
     today: date,
     thresholds: math.Thresholds,
     now: Any = None,
 ) -> Rollup:
-    """An objective: the weighted mean of its key results, against the period's pace."""
-    start = objective.period_start
-    shares = math.weight_shares([kr.weight for kr, _ in kr_rows])
-    progress = math.clamp01(
-        sum(share * float(row.progress) for share, (_, row) in zip(shares, kr_rows, strict=True))
-    )
-    expected = math.expected_progress(start=start, end=objective.period_end, today=today)
-    # The objective's status reads only its KRs' status codes: their reasons stay as stored.
-    statuses = [(kr.id, math.Status(row.status, [])) for kr, row in kr_rows]
-    status = math.objective_status(
-        objective_id=objective.id,
-        progress=progress,
-        expected=expected,
-        key_results=statuses,
+    """An objective: its key results and the objectives aligned directly under it
+    (`aligned_rows`: (child weight, child row)), weighted, against the period's pace.
+
+    The number and its status come from `okrs.progress.evaluate_objective`; its work counts
+    are its key results' (an aligned objective's work is its own).
+    """
+    result = math.evaluate_objective(
+        objective.id,
+        period_start=objective.period_start,
+        period_end=objective.period_end,
         today=today,
-        period_start=start,
+        key_results=[
+            math.Part(kr.id, kr.weight, float(row.progress), row.status) for kr, row in kr_rows
+        ],
+        aligned=[
+            math.Part(row.node_id, float(w), float(row.progress), row.status)
+            for w, row in aligned_rows
+        ],
         thresholds=thresholds,
     )
     work = Work()
     for _, row in kr_rows:
         work.add(Work(row.done_points, row.total_points, row.done_count, row.total_count))
-    parent_kr = objective.parent_key_result_id
-    feeds: KeyIds = {KR: (parent_kr,)} if parent_kr else NO_KEYS
+    # Where this row counts: the objective above (and its KR, when aligned to one). The
+    # incremental pass walks up these, now and as last stored (a re-aligned objective).
+    feeds: dict[str, tuple[int, ...]] = {}
+    if objective.aligned_under is not None:
+        feeds[OBJECTIVE] = (objective.aligned_under,)
+    if objective.parent_key_result_id is not None:
+        feeds[KR] = (objective.parent_key_result_id,)
     return node_row(
         objective.workspace_id,
         OBJECTIVE,
         objective.id,
-        progress=progress,
-        expected=expected,
-        basis=Basis.KEY_RESULTS.value if kr_rows else Basis.NONE.value,
+        progress=result.progress,
+        expected=result.expected,
+        basis=result.basis,
         work=work,
-        status=status,
-        feeds=feeds,
-        inputs={KR: [kr.id for kr, _ in kr_rows]},
+        status=result.status,
+        feeds=feeds or NO_KEYS,
+        inputs={
+            KR: [kr.id for kr, _ in kr_rows],
+            OBJECTIVE: [row.node_id for _, row in aligned_rows],
+        },
+        extra_reasons=result.notes,
         now=now,
     )

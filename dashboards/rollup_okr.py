@@ -10,22 +10,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
+from dashboards.models import Rollup
 from dashboards.rollup_math import ITEM, KR, OBJECTIVE
 from dashboards.rollup_math_okr import (
     ObjectiveFacts,
     OkrInputs,
     key_result_rollup,
     objective_rollup,
+    route_aligned,
 )
 from dashboards.rollup_passes import Pass, Seeds, _children_first
-from okrs import progress as math
 from okrs.facts import KEY_RESULT_FACT_FIELDS, key_result_facts_of
-from okrs.models import KeyResult, Objective, ObjectiveStatus
+from okrs.models import KeyResult, Objective
 from okrs.progress import KeyResultFacts
 
 MAX_ROUNDS = 50  # deeper than any real tree; stops a (forbidden) alignment cycle
@@ -60,13 +62,46 @@ def okr_levels(p: Pass, seeds: Seeds) -> None:
             p.load({KR: gone})
             p.drop(KR, gone)
             todo.update(i for k, i in p.old_feeds(KR, gone) if k == OBJECTIVE)
-    done: set[int] = set()
+    walk = Walk({node: frozenset((node,)) for node in todo})
     for _ in range(MAX_ROUNDS):
         if not todo:
             break
-        parents = _round(p, todo)
-        done |= todo
-        todo = parents - done
+        facts = read_round(p, todo)
+        walk.built(build_round(p, facts))
+        todo = walk.next_round(_parents(p, todo, facts.objectives))
+
+
+@dataclass
+class Walk:
+    """Which objectives the next round recomputes.
+
+    Seeds can sit at several levels of one chain: a round may hold an objective and, not its
+    child, but a grandchild, so the objective is built before its child changes. A parent
+    is built (again) when it was last built before one of its children; the chain that led
+    to a node (`path`) stops a (forbidden) alignment cycle from going round more than once.
+    """
+
+    path: dict[int, frozenset[int]]
+    order: dict[int, int] = field(default_factory=dict)  # node → when it was last built
+    step: int = 0
+
+    def built(self, nodes: list[int]) -> None:
+        for node in nodes:
+            self.step += 1
+            self.order[node] = self.step
+
+    def next_round(self, parents: Mapping[int, set[int]]) -> set[int]:
+        todo: set[int] = set()
+        for parent, children in parents.items():
+            newest = max(self.order.get(child, 0) for child in children)
+            if self.order.get(parent, -1) > newest:
+                continue  # built after all of these children already (same round, above)
+            came_from = frozenset().union(*(self.path.get(c, frozenset()) for c in children))
+            if parent in came_from:
+                continue  # a cycle
+            self.path[parent] = came_from | {parent}
+            todo.add(parent)
+        return todo
 
 
 @dataclass
@@ -79,13 +114,8 @@ class RoundFacts:
     links: dict[int, list[tuple[Decimal, int]]]
     # Key result (source children) → [(objective weight, aligned objective id)].
     aligned_of: dict[int, list[tuple[Decimal, int]]]
-
-
-def _round(p: Pass, todo: set[int]) -> set[int]:
-    """Compute these objectives and their key results; their parents' ids."""
-    facts = read_round(p, todo)
-    build_round(p, facts)
-    return _parents(p, todo, facts.objectives)
+    # Objective → [(objective weight, objective id)] aligned directly under it (not via a KR).
+    under: dict[int, list[tuple[Decimal, int]]] = field(default_factory=dict)
 
 
 def read_round(p: Pass, todo: set[int] | None) -> RoundFacts:
@@ -120,62 +150,54 @@ def read_round(p: Pass, todo: set[int] | None) -> RoundFacts:
             links[kr_id].append((weight, item_id))
     if todo is not None:
         p.drop(OBJECTIVE, todo - set(objectives))
-    kr_ids = [kr.id for kr in krs]
-    aligned_of: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
-    children_kr = {kr.id for kr in krs if kr.source == math.CHILDREN}
     if todo is None:
-        # The whole tree is at hand: aligned objectives are the live ones under a KR.
-        for o in objectives.values():
-            if o.parent_key_result_id in children_kr and o.status != ObjectiveStatus.ARCHIVED:
-                aligned_of[o.parent_key_result_id].append((o.weight, o.id))
-    elif children_kr:
-        aligned_qs = Objective.objects.live().filter(
-            workspace_id=p.workspace_id, parent_key_result_id__in=children_kr
-        )
-        for obj_id, weight, parent_kr in aligned_qs.order_by("id").values_list(
-            "id", "weight", "parent_key_result_id"
-        ):
-            aligned_of[parent_kr].append((weight, obj_id))
+        # The whole tree is at hand.
+        children = [o for o in objectives.values() if o.aligned_under is not None]
+    elif objectives:
+        # The objectives aligned under these: one query per round, whatever their number.
+        ids = list(objectives)
+        children = [
+            ObjectiveFacts(*row)
+            for row in Objective.objects.filter(workspace_id=p.workspace_id)
+            .filter(Q(parent_id__in=ids) | Q(parent_key_result__objective_id__in=ids))
+            .order_by("id")
+            .values_list(*ObjectiveFacts.FIELDS)
+        ]
+    else:
+        children = []
+    aligned_of, under = route_aligned(objectives, krs, children)
     if todo is not None:
         # Stored rows: these nodes (before values, old parents) and the inputs not built here.
+        child_ids = [
+            o
+            for pairs in (*aligned_of.values(), *under.values())
+            for _, o in pairs
+            if (OBJECTIVE, o) not in p.fresh
+        ]
         p.load(
             {
-                OBJECTIVE: [
-                    *objectives,
-                    *(
-                        o
-                        for pairs in aligned_of.values()
-                        for _, o in pairs
-                        if (OBJECTIVE, o) not in p.fresh
-                    ),
-                ],
-                KR: kr_ids,
+                OBJECTIVE: [*objectives, *child_ids],
+                KR: [kr.id for kr in krs],
                 ITEM: [i for pairs in links.values() for _, i in pairs if (ITEM, i) not in p.fresh],
             }
         )
-    return RoundFacts(objectives, krs, links, aligned_of)
+    return RoundFacts(objectives, krs, links, aligned_of, under)
 
 
-def build_round(p: Pass, facts: RoundFacts) -> None:
-    """Every key result and objective row of a round, children before parents."""
-    objectives, krs, links, aligned_of = facts.objectives, facts.krs, facts.links, facts.aligned_of
-    owner_of_kr = {kr.id: kr.objective_id for kr in krs}
+def build_round(p: Pass, facts: RoundFacts) -> list[int]:
+    """Every key result and objective row of a round, children before parents; the
+    objectives in the order they were built."""
+    objectives, krs, links = facts.objectives, facts.krs, facts.links
     krs_of: dict[int, list[KeyResultFacts]] = defaultdict(list)
     for kr in krs:
         krs_of[kr.objective_id].append(kr)
-    # Objectives of this round aligned under a KR of this round go first (children first).
-    for objective_id in _children_first(objectives, owner_of_kr):
+    order = _children_first(objectives)
+    for objective_id in order:
         objective = objectives[objective_id]
         inputs = OkrInputs()
         for kr in krs_of[objective_id]:
-            inputs.links[kr.id] = [
-                (w, row) for w, i in links.get(kr.id, []) if (row := p.row(ITEM, i)) is not None
-            ]
-            inputs.aligned[kr.id] = [
-                (w, row)
-                for w, o in aligned_of.get(kr.id, [])
-                if (row := p.row(OBJECTIVE, o)) is not None
-            ]
+            inputs.links[kr.id] = _rows(p, ITEM, links.get(kr.id, []))
+            inputs.aligned[kr.id] = _rows(p, OBJECTIVE, facts.aligned_of.get(kr.id, []))
         pairs = []
         for kr in krs_of[objective_id]:
             row = key_result_rollup(
@@ -183,20 +205,40 @@ def build_round(p: Pass, facts: RoundFacts) -> None:
             )
             p.put(row)
             pairs.append((kr, row))
-        p.put(objective_rollup(objective, pairs, today=p.today, thresholds=p.thresholds, now=p.now))
-
-
-def _parents(p: Pass, todo: set[int], objectives: Mapping[int, ObjectiveFacts]) -> set[int]:
-    """The objectives owning the key results these are aligned under, now and before."""
-    parents = {
-        o.parent_objective_id for o in objectives.values() if o.parent_objective_id is not None
-    }
-    old_parent_krs = {i for k, i in p.old_feeds(OBJECTIVE, todo) if k == KR}
-    old_parent_krs -= {o.parent_key_result_id for o in objectives.values()}
-    if old_parent_krs:  # re-aligned or deleted: the old parent KR's objective
-        parents.update(
-            KeyResult.objects.filter(
-                workspace_id=p.workspace_id, pk__in=old_parent_krs
-            ).values_list("objective_id", flat=True)
+        aligned = _rows(p, OBJECTIVE, facts.under.get(objective_id, []))
+        p.put(
+            objective_rollup(
+                objective, pairs, aligned, today=p.today, thresholds=p.thresholds, now=p.now
+            )
         )
-    return parents - set(objectives)
+    return order
+
+
+def _rows(p: Pass, kind: str, pairs: list[tuple[Decimal, int]]) -> list[tuple[Decimal, Rollup]]:
+    """(weight, row) of these nodes that have a row (built in this pass, or stored)."""
+    return [(w, row) for w, i in pairs if (row := p.row(kind, i)) is not None]
+
+
+def _parents(
+    p: Pass, todo: set[int], objectives: Mapping[int, ObjectiveFacts]
+) -> dict[int, set[int]]:
+    """The objectives these are aligned under, now and before: parent → its children here."""
+    parents: dict[int, set[int]] = defaultdict(set)
+    for o in objectives.values():
+        for parent in (o.parent_id, o.parent_objective_id):
+            if parent is not None:
+                parents[parent].add(o.id)
+    old_parent_krs: dict[int, set[int]] = defaultdict(set)
+    for node in todo:
+        current = objectives.get(node)
+        for kind, old in p.old_feeds(OBJECTIVE, (node,)):
+            if kind == OBJECTIVE:
+                parents[old].add(node)
+            elif kind == KR and (current is None or current.parent_key_result_id != old):
+                old_parent_krs[old].add(node)
+    if old_parent_krs:  # aligned to another KR (rows stored before objective feeds)
+        for kr_id, owner in KeyResult.objects.filter(
+            workspace_id=p.workspace_id, pk__in=list(old_parent_krs)
+        ).values_list("id", "objective_id"):
+            parents[owner].update(old_parent_krs[kr_id])
+    return parents

@@ -258,17 +258,15 @@ def _by_kind(keys: Iterable[Key]) -> dict[str, list[int]]:
 
 
 class AlignedUnder(Protocol):
-    """An objective (model or facts): the key result it is aligned under, if any."""
+    """An objective's facts: the objective it is aligned under, if any."""
 
     @property
-    def parent_key_result_id(self) -> int | None: ...
+    def aligned_under(self) -> int | None: ...
 
 
-def _children_first(
-    objectives: Mapping[int, AlignedUnder], owner_of_kr: Mapping[int, int]
-) -> list[int]:
-    """Objective ids ordered so an objective comes after those aligned under its KRs."""
-    parent_of = {pk: owner_of_kr.get(o.parent_key_result_id or 0) for pk, o in objectives.items()}
+def _children_first(objectives: Mapping[int, AlignedUnder]) -> list[int]:
+    """Objective ids ordered so an objective comes after those aligned under it."""
+    parent_of = {pk: o.aligned_under for pk, o in objectives.items()}
     depth: dict[int, int] = {}
     for start in objectives:
         chain: list[int] = []

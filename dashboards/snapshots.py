@@ -280,46 +280,49 @@ def _day_rows(
         for pk, o in objectives.items()
         if o.period.start <= day <= o.period.end and o.created_at.date() <= day
     }
-    krs_of: dict[int, list[KeyResult]] = defaultdict(list)
-    for kr in key_results:
-        if kr.objective_id in live and kr.created_at <= cut:
-            krs_of[kr.objective_id].append(kr)
     owner_of_kr = {kr.pk: kr.objective_id for kr in key_results}
-    aligned_of: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
-    for o in live.values():
-        if o.parent_key_result_id and o.status != "archived":
-            aligned_of[o.parent_key_result_id].append((o.weight, o.pk))
+    live_facts = {
+        pk: ObjectiveFacts.of(o, owner_of_kr.get(o.parent_key_result_id or 0))
+        for pk, o in live.items()
+    }
+    krs_of: dict[int, list[okr_math.KeyResultFacts]] = defaultdict(list)
+    for kr in key_results:
+        if kr.objective_id not in live or kr.created_at > cut:
+            continue
+        checks = check_ins.get(kr.pk, [])
+        past = _value_at(checks, cut)
+        if past is not None:  # the value and confidence as of that day
+            kr.last_check_in_at, kr.current, kr.confidence = past
+        elif checks:  # checked in later, not yet then
+            kr.last_check_in_at, kr.current = None, kr.baseline
+        krs_of[kr.objective_id].append(key_result_facts(kr))
+    aligned_of, under = rollup_math_okr.route_aligned(
+        live_facts, (kr for krs in krs_of.values() for kr in krs), live_facts.values()
+    )
     objective_rows: dict[int, Rollup] = {}
-    for objective_id in rollup_passes._children_first(live, owner_of_kr):
-        objective = ObjectiveFacts.of(live[objective_id])
+
+    def built(pairs: list[tuple[Decimal, int]]) -> list[tuple[Decimal, Rollup]]:
+        return [(w, objective_rows[o]) for w, o in pairs if o in objective_rows]
+
+    for objective_id in rollup_passes._children_first(live_facts):
+        objective = live_facts[objective_id]
         pairs = []
-        for kr in krs_of[objective_id]:
-            checks = check_ins.get(kr.pk, [])
-            past = _value_at(checks, cut)
-            if past is not None:  # the value and confidence as of that day
-                kr.last_check_in_at, kr.current, kr.confidence = past
-            elif checks:  # checked in later, not yet then
-                kr.last_check_in_at, kr.current = None, kr.baseline
+        for kr_facts in krs_of[objective_id]:
             inputs = OkrInputs(
                 links={
-                    kr.pk: [(w, item_rows[i]) for w, i in links.get(kr.pk, []) if i in item_rows]
-                },
-                aligned={
-                    kr.pk: [
-                        (w, objective_rows[o])
-                        for w, o in aligned_of.get(kr.pk, [])
-                        if o in objective_rows
+                    kr_facts.id: [
+                        (w, item_rows[i]) for w, i in links.get(kr_facts.id, []) if i in item_rows
                     ]
                 },
+                aligned={kr_facts.id: built(aligned_of.get(kr_facts.id, []))},
             )
-            kr_facts = key_result_facts(kr)
             row = rollup_math_okr.key_result_rollup(
                 kr_facts, objective, inputs, today=day, thresholds=thresholds
             )
             rows.append(row)
             pairs.append((kr_facts, row))
         objective_row = rollup_math_okr.objective_rollup(
-            objective, pairs, today=day, thresholds=thresholds
+            objective, pairs, built(under.get(objective_id, [])), today=day, thresholds=thresholds
         )
         objective_rows[objective_id] = objective_row
         rows.append(objective_row)

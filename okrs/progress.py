@@ -1,73 +1,53 @@
 """Progress math for key results and objectives: pure functions over plain data, no ORM.
 
-Everything here takes numbers, dates and small dataclasses so that selectors (live), the
-rollups of a later issue (materialized) and unsaved form input all share one definition.
+The one evaluator. Every number a page shows is computed here, per node:
+`evaluate_key_result` (check-ins, milestones, linked work or aligned objectives) and
+`evaluate_objective` (its key results and the objectives aligned under it, weighted). The
+materialized rollups (dashboards/rollup_math_okr.py) call them node by node; `evaluate` calls
+them for a whole set at once, for previews of unsaved forms and repairs.
 
 Every status carries structured reasons (`Reason`: a code, the numbers behind it and the
-objects it is about); `reason_sentence` turns one into English for pages and digests.
+objects it is about); `reason_sentence` turns one into English for pages and digests. The
+status rules live in `okrs.health` and are re-exported here.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+
+from okrs.health import (
+    AT_RISK,
+    AT_RISK_CONFIDENCE,
+    AT_RISK_GAP,
+    OFF_TRACK,
+    OFF_TRACK_CONFIDENCE,
+    OFF_TRACK_GAP,
+    ON_TRACK,
+    SETTINGS_KEY,
+    SEVERITY,
+    STALE_AFTER_DAYS,
+    STATUS_LABELS,
+    Reason,
+    Status,
+    Thresholds,
+    key_result_status,
+    objective_status,
+    pace_reason,
+)
 
 # Kinds and sources, as plain strings so this module does not import the models.
 NUMERIC_KINDS = frozenset({"number", "percentage", "currency"})
 BOOLEAN, MILESTONE = "boolean", "milestone"
 MANUAL, TASKS, CHILDREN = "manual", "tasks", "children"
 
-ON_TRACK, AT_RISK, OFF_TRACK = "on_track", "at_risk", "off_track"
-SEVERITY = {ON_TRACK: 0, AT_RISK: 1, OFF_TRACK: 2}
-STATUS_LABELS = {ON_TRACK: "On track", AT_RISK: "At risk", OFF_TRACK: "Off track"}
-
-# Default thresholds; a workspace overrides any of them in `workspace.settings["okrs"]`.
-AT_RISK_GAP = 0.10  # progress this far behind the expected pace → at risk
-OFF_TRACK_GAP = 0.25  # this far behind → off track
-AT_RISK_CONFIDENCE = 4  # latest confidence at or below → at risk
-OFF_TRACK_CONFIDENCE = 2  # at or below → off track
-STALE_AFTER_DAYS = 14  # no check-in for longer than this → at risk
-SETTINGS_KEY = "okrs"
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    at_risk_gap: float = AT_RISK_GAP
-    off_track_gap: float = OFF_TRACK_GAP
-    at_risk_confidence: int = AT_RISK_CONFIDENCE
-    off_track_confidence: int = OFF_TRACK_CONFIDENCE
-    stale_after_days: int = STALE_AFTER_DAYS
-
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, Any] | None) -> Thresholds:
-        """Thresholds from a workspace's settings (`{"okrs": {"stale_after_days": 7}}`).
-
-        Missing or malformed values fall back to the module defaults.
-        """
-        raw = (settings or {}).get(SETTINGS_KEY)
-        if not isinstance(raw, Mapping):
-            return cls()
-        values: dict[str, Any] = {}
-        for name, default in cls().__dict__.items():
-            value = raw.get(name)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                continue
-            if not math.isfinite(value) or value < 0:
-                continue
-            values[name] = type(default)(value)
-        return replace(cls(), **values)
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why a status or a number is what it is: data, not prose."""
-
-    code: str
-    numbers: dict[str, float] = field(default_factory=dict)
-    objects: list[tuple[str, int]] = field(default_factory=list)
+# What an objective's progress counted (the `Basis` values of the read model).
+BASIS_KEY_RESULTS = "key_results"
+BASIS_CHILDREN = "children"  # aligned objectives only
+BASIS_KEY_RESULTS_AND_CHILDREN = "key_results_and_children"
+BASIS_NONE = "none"
 
 
 @dataclass(frozen=True)
@@ -77,16 +57,6 @@ class Step:
     title: str
     weight: float = 1.0
     done: bool = False
-
-
-@dataclass(frozen=True)
-class Status:
-    code: str
-    reasons: list[Reason]
-
-    @property
-    def label(self) -> str:
-        return STATUS_LABELS[self.code]
 
 
 def clamp01(value: float) -> float:
@@ -184,8 +154,11 @@ class ObjectiveFacts:
     id: int
     period_start: date
     period_end: date
-    weight: float = 1.0
+    weight: float = 1.0  # how much it counts in the objective (or KR) it is aligned under
     parent_key_result_id: int | None = None
+    # The objective it is aligned under (`Objective.parent`).
+    parent_id: int | None = None
+    archived: bool = False  # archived objectives count nowhere
 
 
 @dataclass(frozen=True)
@@ -198,12 +171,26 @@ class KeyResultResult:
 
 
 @dataclass(frozen=True)
+class Part:
+    """One contributor to an objective: a key result or an objective aligned under it."""
+
+    id: int
+    weight: float
+    progress: float
+    status: str  # its status code
+
+
+@dataclass(frozen=True)
 class ObjectiveResult:
     progress: float
     expected: float
     status: Status
     # (key result id, weight share, contribution = share × progress), in input order.
     contributions: list[tuple[int, float, float]] = field(default_factory=list)
+    # The same for the objectives aligned directly under it (not through a `children` KR).
+    aligned: list[tuple[int, float, float]] = field(default_factory=list)
+    basis: str = BASIS_KEY_RESULTS
+    notes: list[Reason] = field(default_factory=list)  # about the number, not the status
 
 
 def own_progress(kr: KeyResultFacts) -> tuple[float, str, list[Reason]]:
@@ -230,114 +217,130 @@ def own_progress(kr: KeyResultFacts) -> tuple[float, str, list[Reason]]:
     )
 
 
-def _worst(codes: Iterable[str]) -> str:
-    return max(codes, key=SEVERITY.__getitem__, default=ON_TRACK)
+def rolls_up_children(kr: KeyResultFacts) -> bool:
+    """A KR whose progress is the weighted mean of the objectives aligned to it."""
+    return kr.source == CHILDREN and kr.kind not in (BOOLEAN, MILESTONE)
 
 
-def pace_reason(progress: float, expected: float, objects: list[tuple[str, int]]) -> Reason:
-    """The reason of an on-track status: on pace, or behind within the tolerance."""
-    gap = progress - expected
-    numbers = {
-        "progress": round(progress, 4),
-        "expected": round(expected, 4),
-        "gap": round(gap, 4),
-    }
-    return Reason("on_pace" if gap >= 0 else "slightly_behind", numbers, objects)
+def encloses(outer_start: date, outer_end: date, inner_start: date, inner_end: date) -> bool:
+    """An objective counts under a parent of the same or an enclosing period only (the tree
+    pages draw it there, and aligning refuses anything else)."""
+    return outer_start <= inner_start and inner_end <= outer_end
 
 
-def key_result_status(
+def aligned_parent(parent_id: int | None, parent_key_result_objective_id: int | None) -> int | None:
+    """The objective an objective is aligned under: `parent`, else its parent KR's objective
+    (the two agree whenever both are set: aligning refuses anything else)."""
+    return parent_id if parent_id is not None else parent_key_result_objective_id
+
+
+def counts_in(
     *,
+    child_id: int,
+    live: bool,
+    period: tuple[date, date],
+    parent_id: int,
+    parent_period: tuple[date, date],
+    parent_key_result_id: int | None,
+    rolling: Mapping[int, int],
+) -> tuple[str, int] | None:
+    """Where an objective aligned under `parent_id` counts: ("key_result", id) when aligned
+    to a `children` KR of that parent (`rolling`: such KR → its objective), else
+    ("objective", parent_id); None when it does not count (archived, not in the same or an
+    enclosed period, or its own parent)."""
+    if not live or child_id == parent_id or not encloses(*parent_period, *period):
+        return None
+    if parent_key_result_id is not None and rolling.get(parent_key_result_id) == parent_id:
+        return ("key_result", parent_key_result_id)
+    return ("objective", parent_id)
+
+
+def evaluate_key_result(
     kr: KeyResultFacts,
-    progress: float,
-    expected: float,
-    today: date,
+    *,
     period_start: date,
     period_end: date,
-    thresholds: Thresholds = Thresholds(),  # noqa: B008 - frozen, shared safely
-) -> Status:
-    """On track / at risk / off track from the pace gap, confidence and check-in staleness."""
-    ref = [("key_result", kr.id)]
-    numbers = {
-        "progress": round(progress, 4),
-        "expected": round(expected, 4),
-        "gap": round(progress - expected, 4),
-    }
-    if progress >= 1:
-        return Status(ON_TRACK, [Reason("target_reached", {"progress": 1.0}, ref)])
-    if today < period_start:
-        return Status(ON_TRACK, [Reason("period_not_started", {}, ref)])
-    found: list[tuple[str, Reason]] = []
-    gap = progress - expected
-    if gap <= -thresholds.off_track_gap:
-        found.append((OFF_TRACK, Reason("behind_pace", numbers, ref)))
-    elif gap <= -thresholds.at_risk_gap:
-        found.append((AT_RISK, Reason("behind_pace", numbers, ref)))
-    if kr.confidence <= thresholds.off_track_confidence:
-        found.append((OFF_TRACK, Reason("low_confidence", {"confidence": kr.confidence}, ref)))
-    elif kr.confidence <= thresholds.at_risk_confidence:
-        found.append((AT_RISK, Reason("low_confidence", {"confidence": kr.confidence}, ref)))
-    reported = kr.source == MANUAL or (kr.source == TASKS and kr.tasks_progress is None)
-    if reported and today <= period_end:
-        stale = thresholds.stale_after_days
-        if kr.last_check_in_on is not None:
-            days = (today - kr.last_check_in_on).days
-            if days > stale:
-                reason = Reason("stale_check_in", {"days": days, "limit": stale}, ref)
-                found.append((AT_RISK, reason))
-        else:
-            since = max(period_start, kr.created_on or period_start)
-            days = (today - since).days
-            if days > stale:
-                reason = Reason("never_checked_in", {"days": days, "limit": stale}, ref)
-                found.append((AT_RISK, reason))
-    if not found:
-        return Status(ON_TRACK, [pace_reason(progress, expected, ref)])
-    found.sort(key=lambda pair: -SEVERITY[pair[0]])
-    return Status(_worst(code for code, _ in found), [reason for _, reason in found])
-
-
-def objective_status(
-    *,
-    objective_id: int,
-    progress: float,
-    expected: float,
-    key_results: Sequence[tuple[int, Status]],
     today: date,
-    period_start: date,
+    aligned: Iterable[tuple[float, float]] = (),
     thresholds: Thresholds = Thresholds(),  # noqa: B008 - frozen, shared safely
-) -> Status:
-    """Pace of the objective itself; an off-track KR makes an on-track objective at risk."""
-    ref = [("objective", objective_id)]
-    if not key_results:
-        return Status(AT_RISK, [Reason("no_key_results", {}, ref)])
-    if progress >= 1:
-        return Status(ON_TRACK, [Reason("target_reached", {"progress": 1.0}, ref)])
-    if today < period_start:
-        return Status(ON_TRACK, [Reason("period_not_started", {}, ref)])
-    numbers = {
-        "progress": round(progress, 4),
-        "expected": round(expected, 4),
-        "gap": round(progress - expected, 4),
-    }
-    found: list[tuple[str, Reason]] = []
-    gap = progress - expected
-    if gap <= -thresholds.off_track_gap:
-        found.append((OFF_TRACK, Reason("behind_pace", numbers, ref)))
-    elif gap <= -thresholds.at_risk_gap:
-        found.append((AT_RISK, Reason("behind_pace", numbers, ref)))
-    off = [kr_id for kr_id, status in key_results if status.code == OFF_TRACK]
-    risky = [kr_id for kr_id, status in key_results if status.code == AT_RISK]
-    if off:
-        objects = [("key_result", kr_id) for kr_id in off]
-        found.append((AT_RISK, Reason("key_results_off_track", {"count": len(off)}, objects)))
-    if risky:
-        objects = [("key_result", kr_id) for kr_id in risky]
-        found.append((ON_TRACK, Reason("key_results_at_risk", {"count": len(risky)}, objects)))
-    code = _worst(code for code, _ in found)
-    if code == ON_TRACK:
-        return Status(ON_TRACK, [pace_reason(progress, expected, ref), *(r for _, r in found)])
-    found.sort(key=lambda pair: -SEVERITY[pair[0]])
-    return Status(code, [reason for _, reason in found])
+) -> KeyResultResult:
+    """One key result: progress, basis, expected pace and status with reasons.
+
+    `kr.tasks_progress` carries the link-weighted done share of its linked work when measured;
+    `aligned` holds (progress, weight) of the objectives aligned to a `children` KR.
+    """
+    if rolls_up_children(kr):
+        mean = weighted_mean(aligned)
+        notes = []
+        if mean is None:
+            notes.append(Reason("no_aligned_objectives", objects=[("key_result", kr.id)]))
+        progress, basis = clamp01(mean or 0.0), "children"
+    else:
+        progress, basis, notes = own_progress(kr)
+    expected = expected_progress(start=period_start, end=period_end, today=today)
+    status = key_result_status(
+        kr=kr,
+        progress=progress,
+        expected=expected,
+        today=today,
+        period_start=period_start,
+        period_end=period_end,
+        thresholds=thresholds,
+    )
+    return KeyResultResult(progress, basis, expected, status, notes)
+
+
+def evaluate_objective(
+    objective_id: int,
+    *,
+    period_start: date,
+    period_end: date,
+    today: date,
+    key_results: Sequence[Part],
+    aligned: Sequence[Part] = (),
+    thresholds: Thresholds = Thresholds(),  # noqa: B008 - frozen, shared safely
+) -> ObjectiveResult:
+    """One objective: the weighted mean of its key results (their weights) and of the
+    objectives aligned directly under it (each child's own weight), in one pool.
+
+    A child aligned through one of this objective's `children` KRs counts in that KR only;
+    the caller leaves it out of `aligned`. All-zero weights count every part equally.
+    """
+    parts = [*key_results, *aligned]
+    shares = weight_shares([part.weight for part in parts])
+    contributions = [
+        (part.id, share, share * clamp01(part.progress))
+        for part, share in zip(parts, shares, strict=True)
+    ]
+    progress = clamp01(sum(c for _, _, c in contributions))
+    expected = expected_progress(start=period_start, end=period_end, today=today)
+    status = objective_status(
+        objective_id=objective_id,
+        progress=progress,
+        expected=expected,
+        key_results=[(part.id, part.status) for part in key_results],
+        aligned=[(part.id, part.status) for part in aligned],
+        today=today,
+        period_start=period_start,
+        thresholds=thresholds,
+    )
+    notes: list[Reason] = []
+    if aligned:
+        basis = BASIS_KEY_RESULTS_AND_CHILDREN if key_results else BASIS_CHILDREN
+        counts = {"key_results": float(len(key_results)), "objectives": float(len(aligned))}
+        notes.append(Reason("progress_basis", counts, [("objective", objective_id)]))
+    else:
+        basis = BASIS_KEY_RESULTS if key_results else BASIS_NONE
+    split = len(key_results)
+    return ObjectiveResult(
+        progress,
+        expected,
+        status,
+        contributions[:split],
+        contributions[split:],
+        basis,
+        notes,
+    )
 
 
 # ---- a whole set at once ----------------------------------------------------------------
@@ -358,79 +361,78 @@ def evaluate(
 ) -> Evaluation:
     """Progress, expected pace and status of every objective and KR in one pass.
 
-    `children` KRs take the weighted mean (by objective weight) of the objectives aligned to
-    them (`parent_key_result_id`) that are part of the input. A cycle (refused on write)
-    cannot loop forever: a node met again while it is being computed counts as 0.
+    The same per-node functions as the materialized rollups. An objective aligned under
+    another (`parent_id`, live, same or enclosed period) counts in it with its `weight`:
+    through the parent's `children` KR it is aligned to (`parent_key_result_id`), else
+    directly in the parent's own mean. Only objectives of the input count. A cycle (refused
+    on write) cannot loop forever: a node met again while it is being computed is left out.
     """
+    by_id = {o.id: o for o in objectives}
     krs_of: dict[int, list[KeyResultFacts]] = {o.id: [] for o in objectives}
+    owner_of_kr: dict[int, int] = {}
     for kr in key_results:
         krs_of.setdefault(kr.objective_id, []).append(kr)
-    aligned_to: dict[int, list[ObjectiveFacts]] = {}
-    for o in objectives:
-        if o.parent_key_result_id is not None:
-            aligned_to.setdefault(o.parent_key_result_id, []).append(o)
+        owner_of_kr[kr.id] = kr.objective_id
+    rolling = {kr.id: kr.objective_id for kr in key_results if rolls_up_children(kr)}
+    under_kr: dict[int, list[ObjectiveFacts]] = {}
+    under_objective: dict[int, list[ObjectiveFacts]] = {}
+    for child in objectives:
+        parent_id = aligned_parent(
+            child.parent_id, owner_of_kr.get(child.parent_key_result_id or 0)
+        )
+        parent = by_id.get(parent_id) if parent_id is not None else None
+        if parent is None:
+            continue
+        where = counts_in(
+            child_id=child.id,
+            live=not child.archived,
+            period=(child.period_start, child.period_end),
+            parent_id=parent.id,
+            parent_period=(parent.period_start, parent.period_end),
+            parent_key_result_id=child.parent_key_result_id,
+            rolling=rolling,
+        )
+        if where is not None:
+            bucket = under_kr if where[0] == "key_result" else under_objective
+            bucket.setdefault(where[1], []).append(child)
     objective_results: dict[int, ObjectiveResult] = {}
     kr_results: dict[int, KeyResultResult] = {}
     in_progress: set[int] = set()
 
-    def kr_result(kr: KeyResultFacts, objective: ObjectiveFacts) -> KeyResultResult:
-        if kr.id in kr_results:
-            return kr_results[kr.id]
-        if kr.source == CHILDREN and kr.kind not in (BOOLEAN, MILESTONE):
-            children = aligned_to.get(kr.id, [])
-            notes: list[Reason] = []
-            pairs = [
-                (objective_result(child).progress, child.weight)
-                for child in children
-                if child.id not in in_progress
-            ]
-            mean = weighted_mean(pairs)
-            if mean is None:
-                notes.append(Reason("no_aligned_objectives", objects=[("key_result", kr.id)]))
-            progress, basis = clamp01(mean or 0.0), "children"
-        else:
-            progress, basis, notes = own_progress(kr)
-        expected = expected_progress(
-            start=objective.period_start, end=objective.period_end, today=today
-        )
-        status = key_result_status(
-            kr=kr,
-            progress=progress,
-            expected=expected,
-            today=today,
-            period_start=objective.period_start,
-            period_end=objective.period_end,
-            thresholds=thresholds,
-        )
-        result = KeyResultResult(progress, basis, expected, status, notes)
-        kr_results[kr.id] = result
-        return result
+    def children_of(found: list[ObjectiveFacts]) -> list[tuple[ObjectiveFacts, ObjectiveResult]]:
+        return [(c, objective_result(c)) for c in found if c.id not in in_progress]
 
     def objective_result(objective: ObjectiveFacts) -> ObjectiveResult:
         if objective.id in objective_results:
             return objective_results[objective.id]
         in_progress.add(objective.id)
-        krs = krs_of.get(objective.id, [])
-        results = [kr_result(kr, objective) for kr in krs]
-        shares = weight_shares([kr.weight for kr in krs])
-        contributions = [
-            (kr.id, share, share * r.progress)
-            for kr, share, r in zip(krs, shares, results, strict=True)
+        start, end = objective.period_start, objective.period_end
+        parts = []
+        for kr in krs_of.get(objective.id, []):
+            pairs = [(r.progress, c.weight) for c, r in children_of(under_kr.get(kr.id, []))]
+            kr_result = evaluate_key_result(
+                kr,
+                period_start=start,
+                period_end=end,
+                today=today,
+                aligned=pairs,
+                thresholds=thresholds,
+            )
+            kr_results[kr.id] = kr_result
+            parts.append(Part(kr.id, kr.weight, kr_result.progress, kr_result.status.code))
+        aligned = [
+            Part(c.id, c.weight, r.progress, r.status.code)
+            for c, r in children_of(under_objective.get(objective.id, []))
         ]
-        progress = clamp01(sum(c for _, _, c in contributions))
-        expected = expected_progress(
-            start=objective.period_start, end=objective.period_end, today=today
-        )
-        status = objective_status(
-            objective_id=objective.id,
-            progress=progress,
-            expected=expected,
-            key_results=[(kr.id, r.status) for kr, r in zip(krs, results, strict=True)],
+        result = evaluate_objective(
+            objective.id,
+            period_start=start,
+            period_end=end,
             today=today,
-            period_start=objective.period_start,
+            key_results=parts,
+            aligned=aligned,
             thresholds=thresholds,
         )
-        result = ObjectiveResult(progress, expected, status, contributions)
         objective_results[objective.id] = result
         in_progress.discard(objective.id)
         return result
@@ -442,19 +444,37 @@ def evaluate(
 
 __all__ = [
     "AT_RISK",
+    "AT_RISK_CONFIDENCE",
+    "AT_RISK_GAP",
+    "BASIS_CHILDREN",
+    "BASIS_KEY_RESULTS",
+    "BASIS_KEY_RESULTS_AND_CHILDREN",
+    "BASIS_NONE",
     "OFF_TRACK",
+    "OFF_TRACK_CONFIDENCE",
+    "OFF_TRACK_GAP",
     "ON_TRACK",
+    "SETTINGS_KEY",
+    "SEVERITY",
+    "STALE_AFTER_DAYS",
+    "STATUS_LABELS",
     "Evaluation",
     "KeyResultFacts",
     "KeyResultResult",
     "ObjectiveFacts",
     "ObjectiveResult",
+    "Part",
     "Reason",
     "Status",
     "Step",
     "Thresholds",
+    "aligned_parent",
     "binary_progress",
+    "counts_in",
+    "encloses",
     "evaluate",
+    "evaluate_key_result",
+    "evaluate_objective",
     "expected_progress",
     "key_result_status",
     "milestone_progress",
@@ -462,6 +482,7 @@ __all__ = [
     "objective_status",
     "own_progress",
     "pace_reason",
+    "rolls_up_children",
     "weight_shares",
     "weighted_mean",
 ]

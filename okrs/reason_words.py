@@ -24,6 +24,21 @@ def _names(reason: Reason, names: Mapping[tuple[str, int], str] | None, noun: st
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def _count(number: float, noun: str) -> str:
+    count = int(number)
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _basis(numbers: Mapping[str, float]) -> str:
+    """What was counted, e.g. 3 key results and 2 aligned objectives (zero parts left out)."""
+    parts = []
+    if numbers.get("key_results"):
+        parts.append(_count(numbers["key_results"], "key result"))
+    if numbers.get("objectives"):
+        parts.append(_count(numbers["objectives"], "aligned objective"))
+    return " and ".join(parts) or "nothing yet"
+
+
 def reason_sentence(reason: Reason, names: Mapping[tuple[str, int], str] | None = None) -> str:
     """One reason in plain English; `names` maps ("key_result", 12) to a title when known."""
     n = reason.numbers
@@ -57,11 +72,20 @@ def reason_sentence(reason: Reason, names: Mapping[tuple[str, int], str] | None 
     if code == "period_not_started":
         return "The period has not started yet."
     if code == "no_key_results":
-        return "This objective has no key results yet, so its progress counts as 0%."
+        return (
+            "This objective has no key results and no objectives aligned under it yet, so its "
+            "progress counts as 0%."
+        )
     if code == "key_results_off_track":
         return f"Off track: {_names(reason, names, 'key result')}."
     if code == "key_results_at_risk":
         return f"At risk: {_names(reason, names, 'key result')}."
+    if code == "aligned_objectives_off_track":
+        return f"Aligned objectives off track: {_names(reason, names, 'objective')}."
+    if code == "aligned_objectives_at_risk":
+        return f"Aligned objectives at risk: {_names(reason, names, 'objective')}."
+    if code == "progress_basis":
+        return f"Progress from {_basis(n)}, weighted."
     if code == "no_aligned_objectives":
         return "No objectives are aligned under this key result yet, so it counts as 0%."
     if code == "tasks_not_measured":

@@ -1,5 +1,8 @@
 """The incremental rollups equal a full recompute after any sequence of edits.
 
+The world holds a children-KR alignment (team objective → company KR) and a direct one
+(an objective under the company, or a level deeper under the team objective).
+
 Every rule goes through the real services inside a committed-callbacks block, so the path is
 the production one: service → domain event after commit → dashboards subscriber → pending
 queue → Celery job (eager) → `rollups.refresh`. The invariant compares every stored row with
@@ -28,6 +31,7 @@ from tasks import services as task_services
 from tasks.models import StateCategory, Task
 from tests.dashboards.conftest import Plan
 from tests.factories import TeamFactory
+from tests.factories.okrs import KeyResultFactory, ObjectiveFactory
 from tests.factories.work import RoadmapItemFactory, state_of
 
 pytestmark = pytest.mark.django_db
@@ -54,9 +58,26 @@ class RollupMachine(RuleBasedStateMachine):
         KeyResultLink.objects.create(
             workspace=self.plan.world.workspace, item=self.spare, key_result=self.plan.manual
         )
+        # An objective aligned directly under the company (no parent KR), fed by linked work:
+        # it counts in the company's own mean with its weight; rules re-weight, re-align and
+        # archive it.
+        self.direct = ObjectiveFactory(
+            period=self.plan.period, team=self.plan.team, parent=self.plan.company, title="Direct"
+        )
+        self.direct_kr = KeyResultFactory(objective=self.direct, title="Direct KR", source="tasks")
+        KeyResultLink.objects.create(
+            workspace=self.plan.world.workspace,
+            item=self.plan.item_loose,
+            key_result=self.direct_kr,
+        )
         self.items = [self.plan.item_a, self.plan.item_b, self.plan.item_loose, None, self.spare]
         self.sprints = [self.plan.sprint, self.plan.next_sprint, None]
-        self.key_results = [self.plan.from_work, self.plan.manual, self.plan.from_teams]
+        self.key_results = [
+            self.plan.from_work,
+            self.plan.manual,
+            self.plan.from_teams,
+            self.direct_kr,
+        ]
         # Each example runs in a savepoint rolled back at teardown: every run starts equal.
         self.savepoint = transaction.atomic()
         self.savepoint.__enter__()
@@ -139,7 +160,7 @@ class RollupMachine(RuleBasedStateMachine):
         with committed():
             task_services.task_move_to_team(actor=self.actor, task=task, team=team)
 
-    @rule(item=st.integers(0, 2), kr=st.integers(0, 2), weight=st.sampled_from(["1", "2", "0.5"]))
+    @rule(item=st.integers(0, 2), kr=st.integers(0, 3), weight=st.sampled_from(["1", "2", "0.5"]))
     def link(self, item: int, kr: int, weight: str) -> None:
         with committed():
             roadmap_services.roadmap_item_link_key_result(
@@ -149,7 +170,7 @@ class RollupMachine(RuleBasedStateMachine):
                 weight=Decimal(weight),
             )
 
-    @rule(item=st.integers(0, 2), kr=st.integers(0, 2))
+    @rule(item=st.integers(0, 2), kr=st.integers(0, 3))
     def unlink(self, item: int, kr: int) -> None:
         chosen, key_result = self.items[item], self.key_results[kr]
         if not KeyResultLink.objects.filter(item=chosen, key_result=key_result).exists():
@@ -182,6 +203,40 @@ class RollupMachine(RuleBasedStateMachine):
                 parent=self.plan.company,
                 parent_key_result=self.plan.from_teams if aligned else None,
             )
+
+    @rule(parent=st.integers(0, 2))
+    def realign_direct(self, parent: int) -> None:
+        """Under the company, under the team objective (a level deeper) or nowhere."""
+        self.direct.refresh_from_db()
+        if self.direct.status == ObjectiveStatus.ARCHIVED:
+            return
+        chosen = [self.plan.company, self.plan.team_objective, None][parent]
+        if chosen is not None:
+            chosen.refresh_from_db()
+            if chosen.status == ObjectiveStatus.ARCHIVED:
+                return
+        with committed():
+            okr_services.objective_reparent(actor=self.actor, objective=self.direct, parent=chosen)
+
+    @rule(weight=st.sampled_from(["0", "0.5", "1", "3"]))
+    def reweight(self, weight: str) -> None:
+        for objective in (self.direct, self.plan.team_objective):
+            objective.refresh_from_db()
+            if objective.status == ObjectiveStatus.ARCHIVED:
+                continue
+            with committed():
+                okr_services.objective_update(actor=self.actor, objective=objective, weight=weight)
+
+    @rule(archive=st.booleans())
+    def archive_or_restore_direct(self, archive: bool) -> None:
+        self.direct.refresh_from_db()
+        with committed():
+            if archive:
+                okr_services.objective_archive(actor=self.actor, objective=self.direct)
+            else:
+                okr_services.objective_update(
+                    actor=self.actor, objective=self.direct, status=ObjectiveStatus.ACTIVE
+                )
 
     def archived(self) -> bool:
         self.plan.team_objective.refresh_from_db()

@@ -293,6 +293,9 @@ def test_reason_sentence_names_objects_when_given_names():
         "key_results_at_risk",
         "no_aligned_objectives",
         "tasks_not_measured",
+        "aligned_objectives_off_track",
+        "aligned_objectives_at_risk",
+        "progress_basis",
     ],
 )
 def test_every_reason_code_has_a_sentence(code):
@@ -304,6 +307,8 @@ def test_every_reason_code_has_a_sentence(code):
         "days": 20,
         "limit": 14,
         "count": 2,
+        "key_results": 3,
+        "objectives": 2,
     }
     sentence = reason_sentence(Reason(code, numbers))
     assert sentence.endswith(".")
