@@ -1,16 +1,19 @@
 """The weekly leader digest: what moved, what is at risk or drifting and why, the teams.
 
-build_digest()      reads materialized rows only (rollups, findings, team metrics, snapshots)
-                    through `dashboards.selectors.leader_dashboard` plus four queries of its own,
-                    so its query count is the same for ten objectives or two thousand.
+build_digest()      reads materialized rows only (rollups, findings, team metrics, snapshots):
+                    first the period's objective and key result rows through
+                    `readmodel.selectors.rollups_for` (brought up to date for the digest's
+                    day, as every page reads them), then `dashboards.selectors.leader_dashboard`
+                    plus a few queries of its own, so its query count is the same for ten
+                    objectives or two thousand.
 digest_recipients() active owners and admins, plus owners of this period's company objectives
                     (digest_recipients.py, with the preferences that may turn it off).
 send_digest()       one e-mail per recipient and one Slack message per workspace through the
                     outbox, each with a dedupe key per ISO week (and per recipient for e-mail):
                     a rerun of the beat job in the same week writes nothing new.
 
-"This week" is the seven days before the digest's day: each objective's latest snapshot on or
-before that day against its latest snapshot on or before seven days earlier. Dates are UTC: the
+"This week" is the seven days before the digest's day: each objective's current row (what its
+page shows) against its latest snapshot on or before seven days earlier. Dates are UTC: the
 Workspace model has no time zone yet.
 """
 
@@ -21,7 +24,6 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -29,32 +31,28 @@ from django.utils import timezone
 from alignment.audit import audit_by
 from alignment.errors import RoleRequired
 from alignment.models import Membership, Role, User, Workspace
-from dashboards.models import Finding, Snapshot
+from dashboards.models import Finding
 from dashboards.reasons import Link
 from dashboards.rollup_math import OBJECTIVE
 from dashboards.selectors import LeaderDashboard, TeamRow, leader_dashboard
 from integrations import digest_slack
+from integrations.digest_moved import (  # noqa: F401 (re-exported for templates and tests)
+    MovedObjective,
+    fresh_rows,
+    moved_this_week,
+    point_unit,
+    points,
+)
 from integrations.digest_recipients import digest_recipients, wanted_by
 from integrations.models import Channel, Integration, OutboxMessage, Provider
 from integrations.outbox import outbox_enqueue
 from okrs import progress as okr_math
-from okrs.models import Objective, ObjectiveLevel, Period
+from okrs.models import Period
 
 EVENT_TYPE = "weekly_digest"
 SHOWN = 10  # lines per list; "and N more" links to the dashboard for the rest
 TEAMS_SHOWN = 25
-MOVED_MIN = 0.01  # a change smaller than one percentage point is not "moved"
 DIGEST_CHANNEL_KEY = "digest_channel"  # in the Slack integration's `config`
-
-
-def point_unit(count: float) -> str:
-    """ "pt" for one (or minus one) point, else "pts": percentage points and story points."""
-    return "pt" if abs(count) == 1 else "pts"
-
-
-def points(count: float) -> str:
-    """`1 pt`, `2 pts`, `0.5 pts`."""
-    return f"{count:g} {point_unit(count)}"
 
 
 def absolute(url: str | None) -> str | None:
@@ -62,42 +60,6 @@ def absolute(url: str | None) -> str | None:
     if url and url.startswith("/"):
         return settings.SITE_URL + url
     return url
-
-
-@dataclass(frozen=True)
-class MovedObjective:
-    title: str
-    url: str
-    level: str
-    from_percent: int
-    to_percent: int
-    expected_from_percent: int
-    expected_percent: int
-    status: str
-
-    @property
-    def delta(self) -> int:
-        return self.to_percent - self.from_percent
-
-    @property
-    def pace_gap(self) -> int:
-        """Points ahead (+) or behind (−) the expected pace at the end of the week."""
-        return self.to_percent - self.expected_percent
-
-    @property
-    def pace_words(self) -> str:
-        gap = self.pace_gap
-        if gap == 0:
-            return "on pace"
-        return f"{points(abs(gap))} {'ahead of' if gap > 0 else 'behind'} pace"
-
-    @property
-    def delta_text(self) -> str:
-        return f"{self.delta:+d} {point_unit(self.delta)}"
-
-    @property
-    def pace_gap_text(self) -> str:
-        return f"{self.pace_gap:+d} {point_unit(self.pace_gap)}"
 
 
 def status_label(code: str) -> str:
@@ -231,60 +193,6 @@ def digest_today() -> date:
     return timezone.localdate()
 
 
-def _moved(
-    workspace: Workspace, period: Period | None, today: date
-) -> tuple[list[MovedObjective], int, tuple[date, date] | None]:
-    """Objectives of the period whose snapshot progress changed over the week: three queries."""
-    if period is None:
-        return [], 0, None
-    snapshots = Snapshot.objects.filter(workspace=workspace, kind=OBJECTIVE)
-    week_ago = today - timedelta(days=7)
-    # Only the last two weeks are looked at: older rows are no basis for "this week", and the
-    # aggregate then reads a bounded slice of the workspace's history.
-    days = snapshots.filter(day__gt=week_ago - timedelta(days=7), day__lte=today).aggregate(
-        to_day=Max("day", filter=Q(day__gt=week_ago)),
-        from_day=Max("day", filter=Q(day__lte=week_ago)),
-    )
-    to_day, from_day = days["to_day"], days["from_day"]
-    if to_day is None or from_day is None:
-        return [], 0, None
-    in_period = Objective.objects.for_workspace(workspace).live().filter(period=period)
-    titles = {
-        pk: (title, level) for pk, title, level in in_period.values_list("id", "title", "level")
-    }
-    rows: dict[int, dict[date, tuple[float, float, str]]] = {}
-    for node_id, day, stored, pace, stored_status in snapshots.filter(
-        day__in=[from_day, to_day], node_id__in=in_period.values("id")
-    ).values_list("node_id", "day", "progress", "expected", "status"):
-        rows.setdefault(node_id, {})[day] = (float(stored), float(pace), stored_status)
-    moved = []
-    slug = workspace.slug
-    for node_id, by_day in rows.items():
-        if from_day not in by_day or to_day not in by_day:
-            continue  # new this week or gone since: no "from" to compare with
-        (before, expected_before, _), (after, expected, status) = by_day[from_day], by_day[to_day]
-        if abs(after - before) < MOVED_MIN:
-            continue
-        title, level = titles[node_id]
-        url = reverse("okrs:objective_detail", kwargs={"slug": slug, "objective_id": node_id})
-        moved.append(
-            MovedObjective(
-                title=title,
-                url=settings.SITE_URL + url,
-                level=level,
-                from_percent=round(before * 100),
-                to_percent=round(after * 100),
-                expected_from_percent=round(expected_before * 100),
-                expected_percent=round(expected * 100),
-                status=status,
-            )
-        )
-    # Biggest moves first, company objectives before team ones at equal size.
-    level_rank: dict[str, int] = {ObjectiveLevel.COMPANY.value: 0, ObjectiveLevel.TEAM.value: 1}
-    moved.sort(key=lambda m: (-abs(m.delta), level_rank.get(m.level, 2), m.title))
-    return moved[:SHOWN], len(moved), (from_day, to_day)
-
-
 def _velocity_trend(points: list[float]) -> str | None:
     """The last closed sprint against the mean of the ones before it (±10 % is steady)."""
     if len(points) < 2:
@@ -316,8 +224,9 @@ def build_digest(workspace: Workspace, *, today: date | None = None) -> Digest:
     today = today or digest_today()
     slug = workspace.slug
     dashboard_url = settings.SITE_URL + reverse("dashboards:leader", kwargs={"slug": slug})
+    rows = fresh_rows(workspace, today)  # first: the dashboard then reads today's rows
     dash: LeaderDashboard = leader_dashboard(workspace, today=today, limit=SHOWN)
-    moved, moved_count, compared = _moved(workspace, dash.period, today)
+    moved, moved_count, compared = moved_this_week(workspace, dash.period, today, rows, shown=SHOWN)
     at_risk = [
         RiskItem(
             kind="Objective" if node.link.kind == OBJECTIVE else "Key result",

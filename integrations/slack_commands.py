@@ -3,7 +3,7 @@ runs in the Celery task and answers through the command's `response_url`.
 
     /align task ENG-123   the task's title, state, assignee and link
     /align mine           my open tasks (Slack user → e-mail via users.info → member)
-    /align okr            the live objectives of the current period
+    /align okr            the live objectives of the current period, with progress and health
 
 `response_url` comes from the request body, so it is only followed when it starts with one of
 SLACK_RESPONSE_URL_PREFIXES (Slack's hooks host): a forged body cannot make us POST elsewhere.
@@ -22,7 +22,9 @@ from alignment.models import Membership
 from integrations.channels import slack_bot_token
 from integrations.models import InboundDelivery, Provider
 from integrations.registry import handles
+from okrs.health import STATUS_LABELS
 from okrs.models import Objective
+from readmodel.selectors import rollups_for
 from tasks.models import Task
 from tasks.selectors import task_by_key
 
@@ -31,6 +33,7 @@ HELP = (
     "or `/align okr` (this period's objectives)."
 )
 MAX_ITEMS = 10
+OBJECTIVE = "objective"  # a readmodel NodeKind value
 
 
 def _task_line(task: Task) -> str:
@@ -102,10 +105,18 @@ def _okr(delivery: InboundDelivery) -> str:
     )
     if not objectives:
         return f"No objectives in the current period of {delivery.workspace.name}."
+    # Progress and health are the objectives' read-model rows: what their pages show.
+    rows = rollups_for(delivery.workspace_id, {OBJECTIVE: [o.pk for o in objectives]}, today=today)
     lines = [f"Objectives for {objectives[0].period.name}:"]
     for objective in objectives:
         owner = objective.team.key if objective.team else objective.get_level_display()
-        lines.append(f"• {objective.title} ({owner}, {objective.get_status_display().lower()})")
+        row = rows.get((OBJECTIVE, objective.pk))
+        numbers = (
+            f"{row.percent}% · {STATUS_LABELS.get(row.status, row.status).lower()}"
+            if row is not None
+            else "no progress yet"
+        )
+        lines.append(f"• {objective.title} ({owner}) · {numbers}")
     return "\n".join(lines)
 
 

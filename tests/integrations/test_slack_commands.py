@@ -7,7 +7,8 @@ import time
 from urllib.parse import urlencode
 
 from integrations.models import DeliveryStatus, InboundDelivery
-from tests.factories.okrs import ObjectiveFactory, PeriodFactory
+from readmodel.selectors import rollups_for
+from tests.factories.okrs import KeyResultFactory, ObjectiveFactory, PeriodFactory
 from tests.factories.work import TaskFactory
 from tests.integrations.conftest import load_fixture
 from tests.integrations.test_inbound import _post_slack
@@ -74,11 +75,18 @@ def test_okr_lists_the_current_periods_objectives(
     hooks = http_peer().peer
     settings.SLACK_RESPONSE_URL_PREFIXES = [hooks.url + "/"]
     period = PeriodFactory(workspace=world.workspace, name="Q4")
-    ObjectiveFactory(period=period, title="Delight developers", team=world.team)
+    objective = ObjectiveFactory(period=period, title="Delight developers", team=world.team)
+    KeyResultFactory(objective=objective, baseline=0, target=10, current=4)
     run(fixtures_dir, slack, django_capture_on_commit_callbacks, "okr", hooks.url + "/r")
     text = json.loads(hooks.received[0].body)["text"]
     assert text.startswith("Objectives for Q4:")
-    assert "Delight developers (ENG" in text
+    # Progress and health are the objective's read-model row, as on its page.
+    row = rollups_for(world.workspace.pk, {"objective": [objective.pk]})[
+        ("objective", objective.pk)
+    ]
+    label = {"on_track": "on track", "at_risk": "at risk", "off_track": "off track"}[row.status]
+    assert row.percent == 40
+    assert f"Delight developers (ENG) · 40% · {label}" in text
 
 
 def test_unknown_command_answers_with_help(

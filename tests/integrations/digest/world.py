@@ -85,6 +85,16 @@ def plan_week(world: World, *, prefix: str, today: date) -> Planned:
         expected=Decimal("0.50"),
         status="on_track",
     )
+    # Every node of the period has its row, as the rollup jobs leave it: the digest reads
+    # them through the read model, which computes a missing one from the (empty) source data.
+    Rollup.objects.create(
+        workspace=ws,
+        kind="objective",
+        node_id=steady.pk,
+        progress=Decimal("0.20"),
+        expected=Decimal("0.50"),
+        status="on_track",
+    )
     Rollup.objects.create(
         workspace=ws,
         kind="key_result",
