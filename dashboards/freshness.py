@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
@@ -220,6 +220,12 @@ def ensure_fresh(workspace: Workspace) -> Clock:
     One query when nothing is pending.
     """
     clock = findings_clock(workspace)
-    if clock.pending and is_embedded() and drain(workspace.pk).rows:
-        clock = findings_clock(workspace)
-    return clock
+    if not (clock.pending and is_embedded()):
+        return clock
+    try:
+        drained = drain(workspace.pk).rows
+    except OperationalError:
+        # A locked database (another request is refreshing): show the stored rows, "updating".
+        logger.warning("Could not refresh the findings of workspace %s now", workspace.pk)
+        return clock
+    return findings_clock(workspace) if drained else clock

@@ -4,8 +4,10 @@ time the findings and team metrics were computed ("as of")."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -162,3 +164,19 @@ def test_item_dependencies_and_sprint_changes_mark_the_findings_stale(plan: Plan
     assert ("team_metrics", plan.team.pk) in set(
         RefreshPending.objects.filter(workspace=ws).values_list("target", "team_id")
     )
+
+
+def test_a_locked_database_during_the_refresh_still_shows_the_page_as_updating(
+    plan: Plan, member_client
+):
+    freshness.refresh_now(plan.world.workspace.pk)
+    roadmap_services.roadmap_item_link_key_result(
+        actor=plan.world.member, item=plan.item_loose, key_result=plan.manual
+    )
+    locked = mock.patch.object(
+        freshness, "drain", side_effect=OperationalError("database is locked")
+    )
+    with locked:
+        html = leader(member_client, plan)
+    assert " · updating." in html
+    assert RefreshPending.objects.filter(workspace=plan.world.workspace).exists()
