@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import Q
 from django.utils import timezone
@@ -166,10 +166,11 @@ class LeaderDashboard:
 
     @property
     def status(self) -> str:
+        thresholds = okr_math.Thresholds.from_settings(self.workspace.settings)  # as every node
         gap = self.progress - self.expected
-        if gap <= -okr_math.OFF_TRACK_GAP:
+        if gap <= -thresholds.off_track_gap:
             return okr_math.OFF_TRACK
-        if gap <= -okr_math.AT_RISK_GAP:
+        if gap <= -thresholds.at_risk_gap:
             return okr_math.AT_RISK
         return okr_math.ON_TRACK
 
@@ -196,14 +197,17 @@ def leader_dashboard(
     parts: Collection[str] | None = None,
     today: date | None = None,
     limit: int | None = LIST_SHOWN,
+    period: Period | None | Literal["current"] = "current",
 ) -> LeaderDashboard:
     """Company progress against pace, what is at risk and why, drift, and the teams side by side.
 
     `parts` (default: all of LEADER_PARTS) says what to load; each costs a fixed number of
-    queries whatever the data size, and the record names of all of them load together."""
+    queries whatever the data size, and the record names of all of them load together; `period`
+    is the one chosen on the page (dashboards.period_picker), else the current one."""
     wanted = LEADER_PARTS if parts is None else frozenset(parts) & LEADER_PARTS
     today = today or timezone.localdate()
-    period = current_period(workspace, today=today)
+    if period == "current":
+        period = current_period(workspace, today=today)
     dash = LeaderDashboard(workspace=workspace, today=today, period=period, parts=wanted)
     if wanted & {"findings", "teams"}:
         # Embedded: refresh what committed changes made stale before reading (one query if none).
@@ -313,7 +317,9 @@ def _company_trend(workspace: Workspace, company: Sequence[Objective], today: da
     )
 
 
-TEAM_PARTS = frozenset({"rollup", "sprint", "metrics", "findings", "history", "benchmark"})
+TEAM_PARTS = frozenset(  # "objectives": loaded by the page (period_picker) for the chosen period
+    {"rollup", "sprint", "metrics", "findings", "history", "benchmark", "objectives"}
+)
 HISTORY_DAYS = 60  # a sprint's daily rows read for its flow chart: longer than any sprint
 # Bottom to top, as cumulative flow charts stack them: finished work at the bottom.
 FLOW_BANDS = [

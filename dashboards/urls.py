@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from dashboards import urls_findings, views, views_explain, views_trends
+from dashboards import urls_findings, views, views_explain, views_snapshots, views_trends
 
 app_name = "dashboards"
 urlpatterns = [
     path("", views.leader, name="leader"),
     path("export/", views.leader_export, name="leader_export"),
+    path("snapshot/", views_snapshots.snapshot_now, name="snapshot_now"),
     path(
         "objectives/<int:objective_id>/trend.csv",
         views_trends.objective_trend_export,

@@ -9,14 +9,15 @@ from typing import Any
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alignment.csvsafe import safe_cell as _cell
 from alignment.errors import FieldErrors, NotFound
 from alignment.http import WorkspaceRequest
-from alignment.models import Role, Team, Workspace
+from alignment.models import Membership, Role, Team, Workspace
 from alignment.tenancy import workspace_view
-from dashboards import layouts, selectors, services
+from dashboards import layouts, period_picker, selectors, services
 from dashboards import widgets as registry
 from dashboards.forms import DeploymentForm, IncidentForm
 from dashboards.models import Deployment, Incident
@@ -59,8 +60,14 @@ def _page(
     """The dashboard (or, for an htmx arrange step, its widget region) with only the data of
     the widgets shown loaded."""
     parts = registry.parts_of(layout.widgets)
+    today = timezone.localdate()
+    # The period in the URL (?period=<id>), else the current one; 404 for another workspace's.
+    choice = period_picker.period_choice(workspace, request.GET, today)
+    team_objectives: list[period_picker.TeamObjective] = []
     if layout.team is None:
-        dash: Any = selectors.leader_dashboard(workspace, parts=parts)
+        dash: Any = selectors.leader_dashboard(
+            workspace, parts=parts, today=today, period=choice.period
+        )
         urls = {
             "layout_url": reverse("dashboards:leader_layout", args=[workspace.slug]),
             "default_url": reverse("dashboards:leader_layout_default", args=[workspace.slug]),
@@ -68,7 +75,9 @@ def _page(
         }
         page = "dashboards/leader.html"
     else:
-        dash = selectors.team_dashboard(workspace, layout.team, parts=parts)
+        dash = selectors.team_dashboard(workspace, layout.team, parts=parts, today=today)
+        if "objectives" in parts:
+            team_objectives = period_picker.team_objectives(workspace, layout.team, choice.period)
         args = [workspace.slug, layout.team.pk]
         urls = {
             "layout_url": reverse("dashboards:team_layout", args=args),
@@ -82,6 +91,18 @@ def _page(
         "layout": layout,
         "arrange": arrange,
         "can_save_default": request.membership.has_role(Role.ADMIN),
+        "can_admin": request.membership.has_role(Role.ADMIN),
+        "can_write": request.membership.has_role(Role.MEMBER),
+        # Called by the template only when an empty state names who to ask: no query otherwise.
+        "admins": lambda: list(
+            Membership.objects.for_workspace(workspace)
+            .filter(role__in=[Role.OWNER, Role.ADMIN], user__is_active=True)
+            .select_related("user")
+            .order_by("user__full_name", "user__email")[:3]
+        ),
+        "choice": choice,
+        "period_options": choice.options(today),
+        "team_objectives": team_objectives,
         "focus": focus,
         "announce": announce,
         **urls,
@@ -162,10 +183,15 @@ def leader_layout_default(request: WorkspaceRequest, workspace: Workspace) -> Ht
 @require_GET
 @workspace_view(read=Role.VIEWER, write=Role.MEMBER)
 def leader_export(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
-    """The leader dashboard tables as CSV: ?table=teams (default)|objectives|at_risk|findings."""
+    """The leader dashboard tables as CSV: ?table=teams (default)|objectives|at_risk|findings,
+    of the period in ?period=<id> (default: the current one)."""
     table = _table(request, ["teams", "objectives", "at_risk", "findings"])
     part = {"objectives": "progress", "at_risk": "at_risk", "findings": "findings"}
-    dash = selectors.leader_dashboard(workspace, parts={part.get(table, table)}, limit=None)
+    today = timezone.localdate()
+    choice = period_picker.period_choice(workspace, request.GET, today)
+    dash = selectors.leader_dashboard(
+        workspace, parts={part.get(table, table)}, limit=None, today=today, period=choice.period
+    )
     slug = workspace.slug
     if table in ("objectives", "at_risk"):
         views = dash.objectives if table == "objectives" else dash.at_risk

@@ -80,6 +80,13 @@ REGISTRY: dict[str, dict[str, Widget]] = {
     TEAM: _registry(
         TEAM,
         Widget(
+            "objectives",
+            "Team objectives",
+            "The team's objectives in the chosen period: progress against pace.",
+            ("objectives",),
+            wide=True,
+        ),
+        Widget(
             "sprint",
             "Active sprint",
             "The sprint's progress against its calendar, and why.",
@@ -125,6 +132,7 @@ REGISTRY: dict[str, dict[str, Widget]] = {
 DEFAULTS: dict[str, list[str]] = {
     LEADER: ["progress", "trend", "at_risk", "drifting", "teams"],
     TEAM: [
+        "objectives",
         "sprint",
         "alignment",
         "burndown",

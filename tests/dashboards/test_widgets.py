@@ -129,7 +129,7 @@ def test_moving_a_widget_up_and_down_reorders_the_page(world: World, member_clie
     member_client.post(url, {"action": "up", "widget": "burnup"}, **HTMX)
     member_client.post(url, {"action": "down", "widget": "sprint"}, **HTMX)
     keys = shown(member_client.get(team_url(world)).content.decode())
-    assert keys[:4] == ["alignment", "sprint", "burnup", "burndown"]
+    assert keys[:5] == ["objectives", "alignment", "sprint", "burnup", "burndown"]
 
 
 def test_adding_a_widget_puts_it_last_and_takes_it_off_the_menu(world: World, member_client):
