@@ -79,6 +79,7 @@ class FindingGroup:
     count: int
     top_impact: float
     findings: list[ShownFinding] = field(default_factory=list)
+    shown_count: int = 0  # how many of them the page shows (before their sentences attach)
 
     @property
     def title(self) -> str:
@@ -90,7 +91,8 @@ class FindingGroup:
 
     @property
     def more(self) -> int:
-        return self.count - len(self.findings)
+        """How many of the kind the page does not show (its "show all" count)."""
+        return self.count - max(self.shown_count, len(self.findings))
 
 
 @dataclass
@@ -140,6 +142,7 @@ def grouped(
         if finding.code not in groups:
             count, top_impact = getattr(finding, "group_count", 1), getattr(finding, "group_top", 0)
             groups[finding.code] = FindingGroup(finding.code, count, float(top_impact or 0))
+        groups[finding.code].shown_count += 1
     result = GroupedFindings(
         groups=sorted(groups.values(), key=lambda g: (-g.top_impact, g.code)),
         stored=top,
