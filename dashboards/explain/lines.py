@@ -74,6 +74,11 @@ class RowNumbers:
             computed_at=row.computed_at,
         )
 
+    # Formatted for templates: `Decimal.normalize()` would print 10 as "1E+1".
+    @property
+    def points_text(self) -> str:
+        return f"{number(self.done_points)} / {number(self.total_points)}"
+
 
 @dataclass
 class TaskLine:
@@ -87,6 +92,10 @@ class TaskLine:
     is_counted: bool  # canceled tasks never count
     assignee: str
     url: str | None
+
+    @property
+    def points_text(self) -> str:
+        return "—" if self.points is None else number(self.points)
 
 
 @dataclass
@@ -102,6 +111,14 @@ class ItemLine:
     tasks: list[TaskLine] = field(default_factory=list)
     task_count: int = 0  # every task under the item, canceled included
     tasks_url: str | None = None  # the explanation listing all of this item's tasks
+
+    @property
+    def weight_label(self) -> str:
+        return weight_text(self.weight)
+
+    @property
+    def weighted_text(self) -> str:
+        return f"{number(self.weighted_done)} / {number(self.weighted_total)}"
 
     @property
     def weighted_done(self) -> Decimal:
@@ -148,6 +165,10 @@ class Part:
     status: str
 
     @property
+    def weight_label(self) -> str:
+        return weight_text(self.weight)
+
+    @property
     def contribution(self) -> float:
         return self.share * (self.progress or 0.0)
 
@@ -171,6 +192,10 @@ class CheckInLine:
     confidence: int
     note: str
     author: str
+
+    @property
+    def value_text(self) -> str:
+        return number(self.value)
 
 
 @dataclass

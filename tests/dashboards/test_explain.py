@@ -348,3 +348,18 @@ def test_an_objective_lists_the_objectives_its_row_counts_and_still_adds_up(
         float(row.progress), abs=1e-3
     )
     assert explanation.reconciles
+
+
+def test_round_numbers_read_as_numbers_not_exponents(
+    world: World, work: Work, viewer_client
+) -> None:
+    item = RoadmapItemFactory(roadmap=work.api.roadmap, title="Planner billing")
+    KeyResultLinkFactory(item=item, key_result=work.tasks_kr, weight=Decimal(10))
+    _task(world, item, "Invoices", StateCategory.DONE, 20)
+    recompute_all(world.workspace)
+    url = reverse("dashboards:explain_key_result", args=[world.workspace.slug, work.tasks_kr.pk])
+    html = viewer_client.get(url).content.decode()
+    assert "E+" not in html
+    assert '<td class="num">10</td>' in html  # the link weight
+    assert '<td class="num">200.0 / 200.0</td>' in html  # weight × done / weight × total
+    assert "10 × 20.0" in html
