@@ -102,11 +102,17 @@ def _task(client: Client, base: str, key: str) -> dict[str, Any]:
     return client.get(f"{base}/tasks/{key}/")  # type: ignore[no-any-return]
 
 
-def _bar(progress: float | None) -> str:
-    if progress is None:
+def _bar(step: dict[str, Any]) -> str:
+    """A step's progress as the server's read model states it: its `percent`, not a
+    recomputation (servers before `percent` existed send only `progress`), then its health."""
+    percent = step.get("percent")
+    if percent is None and step.get("progress") is not None:
+        percent = round(step["progress"] * 100)
+    if percent is None:
         return "   ?"
-    filled = round(progress * 10)
-    return f"{'█' * filled}{'░' * (10 - filled)} {round(progress * 100):>3}%"
+    filled = round(percent / 10)
+    health = (step.get("status") or "").replace("_", " ")
+    return f"{'█' * filled}{'░' * (10 - filled)} {percent:>3}%  {health}".rstrip()
 
 
 @task_app.command("show")
@@ -145,18 +151,13 @@ def task_show(
         return
     typer.secho("Why it matters:", bold=True)
     item = line["roadmap_item"]
-    typer.echo(f"  ↳ {item['title']}  (roadmap item)")
+    item_bar = f"  {_bar(item)}" if "progress" in item else ""
+    typer.echo(f"  ↳ {item['title']}  (roadmap item){item_bar}")
     for kr in line["key_results"]:
-        typer.echo(
-            f"      ↳ KR {kr['id']}: {kr['title']}  "
-            f"{_bar(kr.get('progress'))}  {(kr.get('status') or '').replace('_', ' ')}"
-        )
+        typer.echo(f"      ↳ KR {kr['id']}: {kr['title']}  {_bar(kr)}")
         indent = "          "
         for objective in kr.get("objectives", []):
-            typer.echo(
-                f"{indent}↳ {objective['title']}  {_bar(objective.get('progress'))}  "
-                f"{(objective.get('status') or '').replace('_', ' ')}"
-            )
+            typer.echo(f"{indent}↳ {objective['title']}  {_bar(objective)}")
             indent += "    "
 
 
