@@ -57,7 +57,36 @@ def _smart_live(form: forms.Form, review_url: str | None) -> None:
         )
 
 
+class KeyResultChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.title} (a key result of “{obj.objective.title}”)"
+
+
+WEIGHT_ERRORS = {
+    "invalid": "Enter a weight as a number, e.g. 1 or 0.5.",
+    "min_value": "A weight cannot be negative: use 0 to keep it aligned without counting.",
+    "max_value": "Use a weight of at most 9999.99.",
+    "max_decimal_places": "Use at most two decimals, e.g. 0.25.",
+    "max_digits": "Use a weight between 0 and 9999.99.",
+    "max_whole_digits": "Use a weight between 0 and 9999.99.",
+}
+
+
 class ObjectiveForm(forms.Form):
+    # How it counts (parent, parent key result, weight) reads as one group.
+    field_order = [
+        "title",
+        "description",
+        "period",
+        "level",
+        "team",
+        "owner",
+        "status",
+        "parent",
+        "parent_key_result",
+        "weight",
+    ]
+
     title = forms.CharField(
         max_length=200,
         help_text="An outcome people remember, e.g. “Make onboarding effortless for new teams”.",
@@ -93,12 +122,29 @@ class ObjectiveForm(forms.Form):
         choices=[(ObjectiveStatus.ACTIVE, "Active"), (ObjectiveStatus.DRAFT, "Draft")],
         initial=ObjectiveStatus.ACTIVE,
     )
+    parent_key_result = KeyResultChoiceField(
+        queryset=KeyResult.objects.none(),
+        required=False,
+        label="Counts through",
+        empty_label="The objective above, directly (beside its key results)",
+        error_messages={"invalid_choice": NO_CHOICE},
+        help_text=(
+            "Optional: a key result of the objective above that is measured by aligned "
+            "objectives. This objective then counts in that key result only, not beside it."
+        ),
+    )
     weight = forms.DecimalField(
         min_value=Decimal(0),
         max_value=Decimal("9999.99"),
         decimal_places=2,
         initial=Decimal(1),
-        help_text="How much it counts in the objective it aligns under.",
+        error_messages=WEIGHT_ERRORS,
+        help_text=(
+            "How much this objective counts in the one it is aligned under: its share is its "
+            "weight over the total weight of that objective's key results and aligned "
+            "objectives (or, through a key result, of the objectives aligned to it). "
+            "0 keeps it aligned without counting."
+        ),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -126,6 +172,13 @@ class ObjectiveForm(forms.Form):
         if objective is not None:
             parents = parents.exclude(pk=objective.pk)
         self._field("parent").queryset = parents
+        # Only key results that roll up aligned objectives can take one.
+        self._field("parent_key_result").queryset = (
+            KeyResult.objects.for_workspace(workspace)
+            .filter(source=KeyResultSource.CHILDREN, objective__in=parents)
+            .select_related("objective")
+            .order_by("objective__title", "position", "id")
+        )
         if not membership.has_role(Role.ADMIN) and not (
             objective is not None and objective.level == ObjectiveLevel.COMPANY
         ):
@@ -136,6 +189,17 @@ class ObjectiveForm(forms.Form):
         if objective is None:
             del self.fields["version"]
         _smart_live(self, review_url)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        parent, key_result = data.get("parent"), data.get("parent_key_result")
+        if key_result is not None and parent is not None and key_result.objective_id != parent.pk:
+            self.add_error(
+                "parent_key_result",
+                f"Pick a key result of “{parent.title}”, the objective this one is aligned "
+                "under, or leave it empty to count there directly.",
+            )
+        return data
 
     def _field(self, name: str) -> forms.ModelChoiceField:
         field = self.fields[name]
@@ -152,6 +216,7 @@ class ObjectiveForm(forms.Form):
             "team": objective.team_id,
             "owner": objective.owner_id,
             "parent": objective.parent_id,
+            "parent_key_result": objective.parent_key_result_id,
             "status": objective.status,
             "weight": objective.weight,
             "version": objective.version,

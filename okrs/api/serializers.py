@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from alignment.models import User
 from okrs import progress as math
+from okrs.api.objective_fields import PARENT_KEY_RESULT_HELP, weight_field
 from okrs.models import (
     CheckIn,
     KeyResult,
@@ -295,13 +296,13 @@ class ObjectiveWriteSerializer(serializers.Serializer):
     team = id_field(required=False, allow_null=True, default=None)
     owner = id_field(required=False, allow_null=True, default=None)
     parent = id_field(required=False, allow_null=True, default=None)  # type: ignore[assignment]
-    parent_key_result = id_field(required=False, allow_null=True, default=None)
+    parent_key_result = id_field(
+        required=False, allow_null=True, default=None, help_text=PARENT_KEY_RESULT_HELP
+    )
     status = serializers.ChoiceField(
         choices=[ObjectiveStatus.DRAFT, ObjectiveStatus.ACTIVE], default=ObjectiveStatus.ACTIVE
     )
-    weight = serializers.DecimalField(
-        max_digits=6, decimal_places=2, default=Decimal(1), min_value=0
-    )
+    weight = weight_field(default=Decimal(1))
 
 
 class ObjectiveUpdateSerializer(serializers.Serializer):
@@ -312,11 +313,11 @@ class ObjectiveUpdateSerializer(serializers.Serializer):
     team = id_field(required=False, allow_null=True)
     owner = id_field(required=False, allow_null=True)
     parent = id_field(required=False, allow_null=True)  # type: ignore[assignment]
-    parent_key_result = id_field(required=False, allow_null=True)
+    parent_key_result = id_field(required=False, allow_null=True, help_text=PARENT_KEY_RESULT_HELP)
     status = serializers.ChoiceField(
         choices=[ObjectiveStatus.DRAFT, ObjectiveStatus.ACTIVE], required=False
     )
-    weight = serializers.DecimalField(max_digits=6, decimal_places=2, required=False, min_value=0)
+    weight = weight_field(required=False)
     version = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, required=False, help_text="409 when stale."
     )

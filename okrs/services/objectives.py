@@ -15,6 +15,7 @@ from okrs.errors import AlignmentCycle
 from okrs.events import ObjectiveChanged
 from okrs.models import (
     KeyResult,
+    KeyResultSource,
     Objective,
     ObjectiveComment,
     ObjectiveLevel,
@@ -80,7 +81,25 @@ def _resolve_alignment(
     ensure_in_workspace(actor, parent_key_result, "The parent key result", "parent_key_result")
     if parent_key_result is not None:
         if parent is not None and parent.pk != parent_key_result.objective_id:
-            raise FieldErrors({"parent_key_result": "Pick a key result of the parent objective."})
+            raise FieldErrors(
+                {
+                    "parent_key_result": (
+                        f"Pick a key result of “{parent.title}”, the objective this one is "
+                        "aligned under, or leave it empty to count there directly."
+                    )
+                }
+            )
+        if parent_key_result.source != KeyResultSource.CHILDREN:
+            raise FieldErrors(
+                {
+                    "parent_key_result": (
+                        f"“{parent_key_result.title}” is measured by "
+                        f"{KeyResultSource(parent_key_result.source).label.lower()}, so an "
+                        "objective cannot count in it. Pick a key result measured by aligned "
+                        "objectives, or leave it empty to count in the objective directly."
+                    )
+                }
+            )
         parent = parent_key_result.objective
     ensure_in_workspace(actor, parent, "The parent objective", "parent")
     if parent is None:
@@ -244,12 +263,20 @@ def objective_update(
         ensure_period_open(new_period)
         fields["period"] = new_period
     if period is not UNSET or parent is not UNSET or parent_key_result is not UNSET:
+        kept_kr = objective.parent_key_result if parent_key_result is UNSET else parent_key_result
+        if (
+            parent_key_result is UNSET
+            and parent is not UNSET
+            and kept_kr is not None
+            and (parent is None or kept_kr.objective_id != parent.pk)
+        ):
+            kept_kr = None  # aligned elsewhere: the old parent's key result no longer applies
         new_parent, new_parent_kr = _resolve_alignment(
             actor,
             objective,
             new_period,
             objective.parent if parent is UNSET else parent,
-            objective.parent_key_result if parent_key_result is UNSET else parent_key_result,
+            kept_kr,
         )
         if parent is not UNSET and parent is None:
             new_parent, new_parent_kr = None, None

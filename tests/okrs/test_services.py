@@ -180,7 +180,8 @@ def test_parent_in_an_enclosing_period_is_accepted(world, objective, period):
     assert moved.parent_id == yearly.pk
 
 
-def test_aligning_under_a_key_result_sets_its_objective_as_parent(world, objective, key_result):
+def test_aligning_under_a_key_result_sets_its_objective_as_parent(world, objective):
+    key_result = KeyResultFactory(objective=objective, source="children")
     child = ObjectiveFactory(period=objective.period)
     moved = services.objective_reparent(
         actor=world.member, objective=child, parent=None, parent_key_result=key_result
