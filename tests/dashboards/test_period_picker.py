@@ -3,10 +3,11 @@ next step, and taking the first snapshot now."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from dashboards import rollups
 from dashboards.models import Snapshot
@@ -95,7 +96,7 @@ def test_the_leader_dashboard_opens_on_the_current_period(viewer_client, world, 
 
 def test_a_chosen_period_stays_in_the_url_and_shows_its_objectives(viewer_client, world, quarters):
     last = quarters[1]
-    last.closed_at = last.end
+    last.closed_at = timezone.make_aware(datetime.combine(last.end, time(18)))
     last.save(update_fields=["closed_at"])
 
     body = viewer_client.get(leader(world, period=last.pk)).content.decode()
