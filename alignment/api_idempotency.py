@@ -8,13 +8,24 @@ repeat that request (a timeout, a dropped connection) without creating a second 
 - a replay with the same method, path and body (compared by SHA-256) gets the stored response
   plus `Idempotent-Replayed: true`, and the view does not run again;
 - the same key with a different request is refused with 422 `idempotency_key_reused`;
-- a replay that arrives while the first is still running gets 409 `idempotency_in_progress`:
-  the unique constraint decides which of two concurrent requests runs, on every database;
+- a replay that arrives while the first is still running waits for it and gets its answer
+  (the unique constraint decides which of two concurrent requests runs, on every database); a
+  record left in progress by an earlier version of this code answers 409
+  `idempotency_in_progress` for five minutes, then is taken over;
 - keys are scoped to the token (or the signed-in user), so clients never see each other's
   replays, and records live 24 hours (`alignment.idempotency_records_prune` deletes them).
 
-Only 2xx answers and validation refusals (400, 422) are stored. Anything else (a 5xx, a 409
-conflict that may clear, a 403) frees the key, so the client's retry runs the view again.
+**Exactly once.** Every unsafe API request (POST, PUT, PATCH, DELETE) runs in one database
+transaction: the claim of its key, the write, the re-read for the answer and the stored
+answer commit together, or none of them does. So a retry after any failure — a dropped
+connection, a killed worker, a timeout — finds either the committed answer (and replays it) or
+nothing (and performs the write, once). There is no window in which a committed write has no
+stored answer, and no in-progress record another request could see: a concurrent retry's
+claim waits on the unique index until the first request commits, then replays its answer. An
+error answer (4xx, 5xx) rolls the whole request back, so no write is ever reported as failed
+after it committed; a validation refusal (400, 422) is then stored on its own, since replaying
+it changes nothing. A 409 conflict that may clear, a 403 or a 5xx is not stored: the retry
+runs again.
 
 Why a DRF mixin (`IdempotencyMixin`, a base of `alignment.api_base.WorkspaceAPIMixin`) rather
 than a Django middleware: the key is scoped to the caller, and the caller is only known after
@@ -37,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.http.request import RawPostDataException
 from django.utils import timezone
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -146,19 +158,41 @@ def claim(
     raise IdempotencyInProgress()
 
 
-def store(record: IdempotencyRecord, response: Response) -> None:
+def _answer(response: Response) -> dict[str, Any]:
     body = None
     if response.data is not None:
         # Normalised through the renderer, so Decimals and dates replay exactly as first sent.
         body = json.loads(JSONRenderer().render(response.data) or b"null")
     headers = {name: response[name] for name in STORED_HEADERS if name in response}
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
-        status_code=response.status_code, response_body=body, response_headers=headers
-    )
+    return {
+        "status_code": response.status_code,
+        "response_body": body,
+        "response_headers": headers,
+    }
 
 
-def release(record: IdempotencyRecord) -> None:
-    IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True).delete()
+def store(record: IdempotencyRecord, response: Response) -> None:
+    """Write the answer into the claimed record: inside the request's transaction."""
+    IdempotencyRecord.objects.filter(pk=record.pk).update(**_answer(response))
+
+
+def store_refusal(record: IdempotencyRecord, response: Response) -> None:
+    """Keep a validation refusal after its request was rolled back (nothing else committed).
+
+    A concurrent request that claimed the key meanwhile wins; the refusal is not needed then.
+    """
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(
+                owner=record.owner,
+                key=record.key,
+                method=record.method,
+                path=record.path,
+                body_hash=record.body_hash,
+                **_answer(response),
+            )
+    except IntegrityError:
+        pass
 
 
 def replay(record: IdempotencyRecord) -> Response:
@@ -174,9 +208,24 @@ def prune() -> int:
 
 
 class IdempotencyMixin(_ViewBase):
-    """Honours Idempotency-Key on POST for any DRF view it is mixed into (see module doc)."""
+    """Runs each unsafe request in one transaction and honours Idempotency-Key on POST."""
 
     _idempotency_record: IdempotencyRecord | None = None
+    _idempotency_refusal: tuple[IdempotencyRecord, Response] | None = None
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.method in SAFE_METHODS:
+            return super().dispatch(request, *args, **kwargs)
+        self._idempotency_refusal = None
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            if not 200 <= response.status_code < 300:
+                # An error answer means nothing happened: no write outlives it.
+                transaction.set_rollback(True)
+        refusal, self._idempotency_refusal = self._idempotency_refusal, None
+        if refusal is not None:
+            store_refusal(*refusal)
+        return response
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -204,29 +253,21 @@ class IdempotencyMixin(_ViewBase):
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, _Replay):
             return replay(exc.record)
-        try:
-            return super().handle_exception(exc)
-        except BaseException:
-            # An unhandled error becomes a 500 and is not stored: free the key for a retry.
-            self._release_idempotency_key()
-            raise
+        return super().handle_exception(exc)
 
     def finalize_response(
         self, request: Request, response: Any, *args: Any, **kwargs: Any
     ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         record, self._idempotency_record = self._idempotency_record, None
-        if record is not None:
-            if isinstance(response, Response) and is_storable(response.status_code):
-                store(record, response)
-            else:
-                release(record)
+        if record is None or not isinstance(response, Response):
+            return response
+        if 200 <= response.status_code < 300:
+            store(record, response)  # commits with the write, or not at all
+        elif is_storable(response.status_code):
+            # The request rolls back (the transaction may be aborted by now): store after.
+            self._idempotency_refusal = (record, response)
         return response
-
-    def _release_idempotency_key(self) -> None:
-        record, self._idempotency_record = self._idempotency_record, None
-        if record is not None:
-            release(record)
 
 
 __all__ = [

@@ -16,11 +16,15 @@ Two kinds of subscriber, so the publisher never imports its subscribers:
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 Handler = Callable[[Any], None]
 _handlers: defaultdict[type, list[Handler]] = defaultdict(list)
@@ -41,9 +45,30 @@ def unsubscribe(event_type: type, handler: Handler) -> None:
 
 
 def dispatch(event: object) -> None:
-    """Run the after-commit handlers of `event` now (publish_on_commit calls this on commit)."""
+    """Run the after-commit handlers of `event` now (publish_on_commit calls this on commit).
+
+    The change is committed by then, so a failing handler must not turn it into an error
+    answer (the client would retry a write that happened) nor stop the other handlers: each
+    failure is logged and the next handler runs. Handlers keep their work durable before
+    commit where it matters (the rollup queue's rows, outbox rows), so a sweep finishes what a
+    failed handler left. `EVENT_HANDLER_ERRORS = "raise"` (the test suite's setting) raises
+    instead, so a broken handler fails its tests.
+    """
+    raise_errors = getattr(settings, "EVENT_HANDLER_ERRORS", "log") == "raise"
     for handler in list(_handlers[type(event)]):
-        handler(event)
+        if raise_errors:
+            handler(event)
+            continue
+        try:
+            handler(event)
+        except Exception:
+            logger.exception(
+                "after-commit handler %s failed for %s", _name(handler), type(event).__name__
+            )
+
+
+def _name(handler: Handler) -> str:
+    return f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', handler)}"
 
 
 def publish_on_commit(event: object) -> None:

@@ -105,13 +105,24 @@ if not IS_POSTGRES:
     DATABASES["default"].setdefault("OPTIONS", {})
     # WAL + a busy timeout let the dev server and an eager worker share the SQLite file.
     DATABASES["default"]["OPTIONS"].update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # A write transaction takes the write lock when it begins, so concurrent writers
+            # queue on the busy timeout instead of failing with "database is locked" when a
+            # reader upgrades its lock (every unsafe API request is one transaction).
+            "transaction_mode": "IMMEDIATE",
+        }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
     # Covering indexes (INCLUDE) are a PostgreSQL feature; SQLite ignores the extra columns.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# After-commit event handlers (alignment/events.py): "log" a failure and go on — the change is
+# committed, so it must not answer as an error — or "raise" it (the test suite does).
+EVENT_HANDLER_ERRORS = env_str("EVENT_HANDLER_ERRORS", "log")
 
 # --- Cache and Celery ---------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")

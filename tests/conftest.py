@@ -101,6 +101,8 @@ def _isolated_cache_and_eager_celery(settings):
     cache = dict(settings.CACHES["default"])
     cache["KEY_PREFIX"] = f"t-{uuid.uuid4().hex[:12]}"
     settings.CACHES = {"default": cache}
+    # A failing after-commit handler fails its test (production logs it and goes on).
+    settings.EVENT_HANDLER_ERRORS = "raise"
     # Real hashing costs ~0.3 s per password; tests check behaviour, not key stretching.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     eager = celery_app.conf.task_always_eager

@@ -27,6 +27,8 @@ from okrs.models import Objective
 CALLS: list[str] = []
 # Set by the concurrency test: the first create() signals "entered", then waits for "release".
 GATE: dict[str, threading.Event] = {}
+# Idempotency keys whose create() fails after its write, as a dropped connection would.
+FAIL_AFTER_WRITE: set[str] = set()
 
 
 class ObjectiveOut(serializers.ModelSerializer):
@@ -81,6 +83,9 @@ class ProbeObjectiveViewSet(WorkspaceViewSet):
             team=source.team,
             title=data["title"],
         )
+        if request.headers.get("Idempotency-Key") in FAIL_AFTER_WRITE:
+            FAIL_AFTER_WRITE.discard(request.headers["Idempotency-Key"])
+            raise RuntimeError("the connection dropped after the write")
         response = Response(ObjectiveOut(copy).data, status=201)
         response["Location"] = f"/objectives/{copy.pk}/"
         return response

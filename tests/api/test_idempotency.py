@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -18,6 +20,7 @@ from tests.api import probe_urls
 from tests.api.conftest import probe_url
 from tests.conftest import api_client_for, build_world
 from tests.factories.okrs import ObjectiveFactory, PeriodFactory
+from tests.services import require_postgres
 
 pytestmark = pytest.mark.urls("tests.api.probe_urls")
 
@@ -264,37 +267,85 @@ def test_every_post_route_under_api_v1_honours_idempotency_keys():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_requests_with_one_key_run_the_view_once(probe_calls):
+def test_a_retry_while_the_first_request_runs_waits_and_gets_its_answer(probe_calls):
+    # The claim, the write and the stored answer commit together, so the retry's claim waits
+    # on the unique index until the first request commits, then replays its answer. (SQLite's
+    # shared in-memory test database locks whole tables instead of waiting: PostgreSQL only.)
+    require_postgres()
     world = build_world("race")
     ObjectiveFactory(period=PeriodFactory(workspace=world.workspace), team=world.team)
     client = api_client_for(world.member)
     entered, release = threading.Event(), threading.Event()
     probe_urls.GATE.update(entered=entered, release=release)
-    results: dict[str, int] = {}
+    answers: dict[str, Any] = {}
 
-    def first_request() -> None:
+    def post(name: str) -> None:
         try:
-            response = client.post(
+            answers[name] = client.post(
                 probe_url(world), {"title": "Once"}, "application/json", HTTP_IDEMPOTENCY_KEY="r"
             )
-            results["first"] = response.status_code
         finally:
             connection.close()
 
-    thread = threading.Thread(target=first_request)
-    thread.start()
+    first = threading.Thread(target=post, args=("first",))
+    second = threading.Thread(target=post, args=("second",))
+    first.start()
     try:
         assert entered.wait(timeout=10)
-        second = client.post(
-            probe_url(world), {"title": "Once"}, "application/json", HTTP_IDEMPOTENCY_KEY="r"
-        )
+        second.start()
+        assert _wait_for_a_lock_wait(seconds=10), "the retry never waited for the first request"
     finally:
         release.set()
-        thread.join(timeout=10)
+        first.join(timeout=10)
+        second.join(timeout=10)
         probe_urls.GATE.clear()
 
-    assert second.status_code == 409
-    assert second.json()["error"]["code"] == "idempotency_in_progress"
-    assert results == {"first": 201}
+    assert answers["first"].status_code == 201
+    assert answers["second"].status_code == 201
+    assert answers["second"]["Idempotent-Replayed"] == "true"
+    assert answers["second"].json() == answers["first"].json()
     assert probe_calls == ["create"]
     assert Objective.objects.filter(title="Once").count() == 1
+
+
+def _wait_for_a_lock_wait(*, seconds: float) -> bool:
+    """True once another session of this database waits on a lock (the retry's claim)."""
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.02)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_whose_answer_fails_leaves_nothing_behind_and_the_retry_runs_once(probe_calls):
+    # The view commits nothing when it fails after its write (here: the answer cannot be
+    # built): the write rolls back with the claim, and the retry performs it exactly once.
+    world = build_world("boom")
+    ObjectiveFactory(period=PeriodFactory(workspace=world.workspace), team=world.team)
+    client = api_client_for(world.member)
+    probe_urls.FAIL_AFTER_WRITE.add("r")
+    try:
+        with pytest.raises(RuntimeError):
+            client.post(
+                probe_url(world), {"title": "Once"}, "application/json", HTTP_IDEMPOTENCY_KEY="r"
+            )
+    finally:
+        probe_urls.FAIL_AFTER_WRITE.clear()
+    assert Objective.objects.filter(title="Once").count() == 0
+    assert not IdempotencyRecord.objects.exists()
+
+    retry = client.post(
+        probe_url(world), {"title": "Once"}, "application/json", HTTP_IDEMPOTENCY_KEY="r"
+    )
+
+    assert retry.status_code == 201
+    assert "Idempotent-Replayed" not in retry
+    assert Objective.objects.filter(title="Once").count() == 1
+    assert probe_calls == ["create", "create"]
