@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tasks.views import backlog, board, task_pages, work, workflow
+from tasks.views import backlog, board, sprints, task_pages, work, workflow
 
 app_name = "tasks"
 urlpatterns = [
@@ -11,6 +11,11 @@ urlpatterns = [
     path("teams/<int:team_id>/backlog/", backlog.backlog, name="backlog"),
     path("teams/<int:team_id>/backlog/bulk/", backlog.backlog_bulk, name="backlog_bulk"),
     path("teams/<int:team_id>/planning/", backlog.sprint_planning, name="planning"),
+    path(
+        "teams/<int:team_id>/sprints/<int:sprint_id>/close/",
+        sprints.sprint_close,
+        name="sprint_close",
+    ),
     path("teams/<int:team_id>/workflow/", workflow.workflow_settings, name="workflow"),
     path(
         "teams/<int:team_id>/workflow/<int:workflow_state_id>/",
