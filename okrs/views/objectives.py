@@ -78,6 +78,38 @@ def _points(share: float) -> str:
     return f"{share * 100:.1f}"
 
 
+# What an objective's number counted (its row's basis), for the explanation's basis line.
+OBJECTIVE_BASIS = {
+    "key_results": "the weighted mean of its key results",
+    "key_results_and_children": (
+        "the weighted mean of its key results and of the objectives aligned directly under "
+        "it, each with its own weight"
+    ),
+    "children": "the weighted mean of the objectives aligned under it, each with its weight",
+    "none": "nothing yet: it has no key results and no objectives aligned under it",
+}
+
+
+def _aligned_rows(explanation: selectors.ObjectiveExplanation) -> list[dict[str, Any]]:
+    """Objectives aligned under this one, each with what it adds to this one's number:
+    its weight share and contribution when it counts directly, else None (it counts in a
+    key result, or not at all)."""
+    counted = {pk: (share, part) for pk, share, part in explanation.node.aligned_contributions}
+    rows = []
+    for child in explanation.aligned:
+        share, part = counted.get(child.objective.pk, (None, None))
+        rows.append(
+            {
+                "node": child,
+                "counted": share is not None,
+                "weight": charts.number(child.objective.weight),
+                "share": _points(share) if share is not None else "",
+                "points": _points(part) if part is not None else "",
+            }
+        )
+    return rows
+
+
 def explanation_context(
     request: WorkspaceRequest, objective: Objective, *, with_forms: bool = True
 ) -> dict[str, Any]:
@@ -120,6 +152,8 @@ def explanation_context(
         "explanation": explanation,
         "node": node,
         "rows": rows,
+        "aligned_rows": _aligned_rows(explanation),
+        "basis_sentence": OBJECTIVE_BASIS.get(node.basis, OBJECTIVE_BASIS["none"]),
         "trend": trend,
         "reasons": explanation.reason_sentences,
         "total_points": _points(node.progress),
