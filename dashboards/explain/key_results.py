@@ -49,7 +49,7 @@ from dashboards.explain.rows import (
     objective_parts,
 )
 from dashboards.reasons import _Urls
-from okrs.models import BINARY_KINDS, CheckIn, KeyResult, KeyResultKind
+from okrs.models import BINARY_KINDS, CheckIn, KeyResult, KeyResultKind, KeyResultSource
 from readmodel.models import Basis, Rollup
 from roadmaps.models import KeyResultLink
 from tasks.models import StateCategory, Task
@@ -126,7 +126,7 @@ def key_result_explanation(
     inputs = input_rows(workspace, row)
     basis = row.basis
     if basis == Basis.TASKS or (
-        key_result.source == "tasks" and key_result.kind not in BINARY_KINDS
+        key_result.source == KeyResultSource.TASKS and key_result.kind not in BINARY_KINDS
     ):
         _linked_work(workspace, key_result, row, inputs, explanation, item_id=item_id)
     elif basis == Basis.CHILDREN:
@@ -146,10 +146,11 @@ def _linked_work(
     item_id: int | None,
 ) -> None:
     item_ids = input_ids(row, ITEM)
+    # Every link, not only the row's: one added or removed since shows the row is due.
     links = {
         link.item_id: link
         for link in KeyResultLink.objects.filter(
-            workspace=workspace, key_result=key_result, item_id__in=item_ids
+            workspace=workspace, key_result=key_result
         ).select_related("item")
     }
     shown_ids = [i for i in item_ids if item_id is None or i == item_id]
@@ -179,7 +180,7 @@ def _linked_work(
                 tasks_url=f"{explanation.url}?item={pk}",
             )
         )
-    explanation.reconciles = len(links) == len(item_ids) and all(
+    explanation.reconciles = set(links) == set(item_ids) and all(
         i.row is not None for i in explanation.items
     )
     pct = percent(row.progress)

@@ -363,3 +363,13 @@ def test_round_numbers_read_as_numbers_not_exponents(
     assert '<td class="num">10</td>' in html  # the link weight
     assert '<td class="num">200.0 / 200.0</td>' in html  # weight × done / weight × total
     assert "10 × 20.0" in html
+
+
+def test_a_link_added_after_the_row_was_computed_says_a_refresh_is_due(
+    world: World, work: Work
+) -> None:
+    item = RoadmapItemFactory(roadmap=work.api.roadmap, title="Planner mobile")
+    KeyResultLinkFactory(item=item, key_result=work.tasks_kr, weight=Decimal(1))
+    explanation = explain.key_result_explanation(world.workspace, work.tasks_kr)
+    assert [i.title for i in explanation.items] == ["Planner API", "Planner docs"]  # the row's
+    assert not explanation.reconciles
