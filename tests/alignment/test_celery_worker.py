@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import redis
 from celery import shared_task
 from celery.backends.redis import RedisBackend
 from celery.result import AsyncResult
@@ -18,6 +21,7 @@ from django.db import transaction
 from alignment.celery import app as celery_app
 from alignment.tasks import ping
 from tests.services import require_redis
+from tests.worker_tasks import slow_mark
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -71,12 +75,8 @@ def test_with_redis_url_tasks_go_to_the_broker():
     assert output == "False redis://redis.internal:6379/3"
 
 
-@pytest.fixture
-def celery_worker_process():
-    """A `celery -A alignment worker` subprocess consuming a queue of its own on Redis."""
-    redis_url = require_redis()
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = local_env(REDIS_URL=redis_url, CELERY_RESULT_BACKEND=redis_url)
+def start_worker(queue: str, redis_url: str, **env: str) -> subprocess.Popen[str]:
+    """A `celery -A alignment worker` subprocess consuming `queue` on Redis."""
     command = [
         sys.executable,
         "-m",
@@ -87,7 +87,9 @@ def celery_worker_process():
         "--queues",
         queue,
         "--hostname",
-        f"{queue}@%h",
+        f"{queue}-{uuid.uuid4().hex[:6]}@%h",
+        "--include",
+        "tests.worker_tasks",
         "--pool",
         "solo",
         "--without-gossip",
@@ -96,23 +98,35 @@ def celery_worker_process():
         "--loglevel",
         "WARNING",
     ]
-    process = subprocess.Popen(
+    return subprocess.Popen(
         command,
         cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        env=local_env(REDIS_URL=redis_url, CELERY_RESULT_BACKEND=redis_url, **env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         text=True,
     )
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+@pytest.fixture
+def celery_worker_process():
+    """A real worker consuming a queue of its own on Redis."""
+    redis_url = require_redis()
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    process = start_worker(queue, redis_url)
     try:
         yield queue, redis_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop(process)
 
 
 def test_ping_round_trips_through_a_real_worker_on_redis(celery_worker_process):
@@ -159,3 +173,56 @@ def test_a_job_queued_in_a_rolled_back_transaction_never_runs(django_capture_on_
 
     assert callbacks == []
     assert cache.get(key) is None
+
+
+def wait_for(predicate: Callable[[], bool], *, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+def test_a_task_of_a_worker_killed_outright_is_done_once_by_another():
+    # SIGKILL of the whole worker: nothing acknowledges or rejects the task, so Redis hands it
+    # to another worker once its visibility timeout passes (shortened here from the
+    # production value, CELERY_TASK_TIME_LIMIT + 60 s).
+    redis_url = require_redis()
+    queue, key = f"test-{uuid.uuid4().hex[:12]}", f"test-kill-{uuid.uuid4().hex}"
+    marks = redis.Redis.from_url(redis_url)
+    short = {"CELERY_VISIBILITY_TIMEOUT": "3"}
+    first = start_worker(queue, redis_url, **short)
+    second = None
+    try:
+        celery_app.conf.task_always_eager = False  # the autouse fixture restores it
+        with celery_app.connection_for_write(redis_url) as connection:
+            slow_mark.apply_async(
+                kwargs={"key": key, "seconds": 4}, queue=queue, connection=connection
+            )
+        assert wait_for(lambda: marks.llen(f"{key}:started") == 1, seconds=60)
+        first.kill()
+        first.wait(timeout=10)
+        assert marks.llen(f"{key}:done") == 0  # killed mid-task
+
+        second = start_worker(queue, redis_url, **short)
+
+        assert wait_for(lambda: marks.llen(f"{key}:done") >= 1, seconds=120)
+        time.sleep(1)  # a second delivery would start within this
+        started = [int(pid) for pid in marks.lrange(f"{key}:started", 0, -1)]
+        done = [int(pid) for pid in marks.lrange(f"{key}:done", 0, -1)]
+        assert started == [first.pid, second.pid]
+        assert done == [second.pid]
+    finally:
+        stop(first)
+        if second is not None:
+            stop(second)
+        marks.delete(f"{key}:started", f"{key}:done")
+
+
+def test_the_visibility_timeout_outlasts_the_longest_task(settings):
+    # Shorter, and a slow task would be handed to a second worker while the first still runs.
+    assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert visibility > settings.CELERY_TASK_TIME_LIMIT
+    assert visibility <= 15 * 60  # a killed worker's task does not wait an hour
