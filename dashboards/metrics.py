@@ -206,7 +206,7 @@ def team_metrics(
     recent.reverse()
     # One definition of every sprint number (tasks.sprint_scope): sprint close, the sprint
     # API and these metrics read the same replay of the same history.
-    histories = sprint_scope.sprint_histories(s.pk for s in recent)
+    histories = sprint_scope.sprint_histories(recent)
     scopes = [
         sprint_scope.scope_from_histories(s, sprint_scope.touching(histories, s.pk), as_of=now)
         for s in recent

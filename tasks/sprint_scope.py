@@ -64,29 +64,33 @@ class Moment:
 History = Sequence[Moment]
 
 
-def sprint_histories(sprint_ids: Iterable[int]) -> dict[int, list[Moment]]:
-    """The histories of every task that was ever in one of `sprint_ids` (one query each)."""
-    ids = list(sprint_ids)
-    if not ids:
+def sprint_histories(sprints: Sequence[Sprint]) -> dict[int, list[Moment]]:
+    """The histories of every task that was ever in one of `sprints`."""
+    if not sprints:
         return {}
+    workspaces = sorted({s.workspace_id for s in sprints})
     task_ids = (
-        TaskEvent.objects.filter(sprint_id__in=ids).values_list("task_id", flat=True).distinct()
+        TaskEvent.objects.filter(workspace_id__in=workspaces, sprint_id__in=[s.pk for s in sprints])
+        .values_list("task_id", flat=True)
+        .distinct()
     )
-    return load_histories(task_ids)
+    return load_histories(task_ids, workspace_id=workspaces[0] if len(workspaces) == 1 else None)
 
 
-def load_histories(task_ids: Iterable[int]) -> dict[int, list[Moment]]:
+def load_histories(
+    task_ids: Iterable[int], *, workspace_id: int | None = None
+) -> dict[int, list[Moment]]:
     """Every task's moments in time order, tombstones included (their events outlive a merge).
 
     A MERGED row on the merged-away task (its `after` names `merged_into`) ends its scope; the
-    survivor's MERGED row (its `after` names its own key) changes nothing."""
+    survivor's MERGED row (its `after` names its own key) changes nothing. `workspace_id` lets
+    the read use the (workspace, task, created_at) index."""
+    events = TaskEvent.objects.filter(task_id__in=task_ids)
+    if workspace_id is not None:
+        events = events.filter(workspace_id=workspace_id)
     histories: dict[int, list[Moment]] = defaultdict(list)
-    rows = (
-        TaskEvent.objects.filter(task_id__in=task_ids)
-        .order_by("task_id", "created_at", "id")
-        .values_list(
-            "task_id", "created_at", "sprint_id", "estimate", "state_category", "kind", "after"
-        )
+    rows = events.order_by("task_id", "created_at", "id").values_list(
+        "task_id", "created_at", "sprint_id", "estimate", "state_category", "kind", "after"
     )
     for task_id, at, sprint_id, estimate, category, kind, after in rows:
         merged = kind == TaskEventKind.MERGED and isinstance(after, dict) and "merged_into" in after
@@ -287,7 +291,7 @@ def scope_from_histories(
 
 def sprint_scopes(sprints: Sequence[Sprint], *, as_of: datetime) -> list[SprintScope]:
     """The numbers of several sprints with one read of their tasks' history."""
-    histories = sprint_histories(s.pk for s in sprints)
+    histories = sprint_histories(sprints)
     return [scope_from_histories(s, touching(histories, s.pk), as_of=as_of) for s in sprints]
 
 
@@ -301,7 +305,7 @@ def sprint_report(
 ) -> tuple[SprintScope, list[dict[str, Any]]]:
     """One sprint's numbers and its burn days, from one read of its history."""
     as_of = as_of or timezone.now()
-    histories = touching(sprint_histories([sprint.pk]), sprint.pk)
+    histories = touching(sprint_histories([sprint]), sprint.pk)
     return (
         scope_from_histories(sprint, histories, as_of=as_of),
         burn_days(sprint, histories, as_of=as_of),
