@@ -12,10 +12,11 @@ Production (a broker, workers and beat):
   burst only add their row, and the job refreshes them all at once;
 - the job clears the flag *before* it reads the rows and deletes only the rows it read: a change
   committed while it runs keeps its row and, the flag being gone, sends the next job;
-- a beat sweep (every SWEEP_EVERY) drains rows older than SWEEP_AFTER_SECONDS: a lost job, a
-  Redis outage (the flag fails closed) or a broker outage (the job could not be sent).
+- a beat sweep (`dashboards-freshness-sweep`, every 15 s) drains rows older than
+  SWEEP_AFTER_SECONDS: a lost job, a Redis outage (the flag fails closed) or a broker outage
+  (the job could not be sent).
 So a change shows within COALESCE_SECONDS plus the run time, and within SWEEP_AFTER_SECONDS +
-SWEEP_EVERY plus the run time when its job was lost: under 60 seconds either way.
+15 s plus the run time when its job was lost: under 60 seconds either way.
 
 Embedded (`CELERY_TASK_ALWAYS_EAGER`: `make run`, no broker, no beat): no job is sent. The
 dashboards and the findings and team-metrics API call `ensure_fresh` before they read, which
@@ -46,7 +47,6 @@ logger = logging.getLogger(__name__)
 COALESCE_SECONDS = 20  # a burst's first change waits this long for the rest of the burst
 FLAG_SECONDS = 90  # a lost job's flag expires; the sweep has caught up long before
 SWEEP_AFTER_SECONDS = 25  # rows this old have lost their job (or never had one)
-SWEEP_EVERY = timedelta(seconds=15)  # settings.CELERY_BEAT_SCHEDULE["dashboards-freshness-sweep"]
 EVERY_TEAM = 0
 DELETE_CHUNK = 1000
 

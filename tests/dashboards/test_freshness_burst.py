@@ -218,3 +218,12 @@ def test_a_rolled_back_change_leaves_no_mark(plan: Plan, django_capture_on_commi
         change_then_fail()
     assert marked_inside == [True]
     assert not RefreshPending.objects.exists()  # …and gone with it
+
+
+def test_beat_sweeps_stale_marks_often_enough_for_the_minute(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["dashboards-freshness-sweep"]
+    assert entry["task"] == "dashboards.freshness_sweep"
+    # A lost job's change shows after SWEEP_AFTER plus at most one period, plus the run.
+    assert freshness.SWEEP_AFTER_SECONDS + entry["schedule"].total_seconds() <= 45
+    celery_app.loader.import_default_modules()
+    assert {"dashboards.freshness_sweep", "dashboards.freshness_refresh"} <= set(celery_app.tasks)
