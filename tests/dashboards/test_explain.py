@@ -373,3 +373,16 @@ def test_a_link_added_after_the_row_was_computed_says_a_refresh_is_due(
     explanation = explain.key_result_explanation(world.workspace, work.tasks_kr)
     assert [i.title for i in explanation.items] == ["Planner API", "Planner docs"]  # the row's
     assert not explanation.reconciles
+
+
+def test_the_objective_explanation_queries_do_not_grow_with_key_results(
+    world: World, work: Work, viewer_client
+) -> None:
+    url = reverse("dashboards:explain_objective", args=[world.workspace.slug, work.objective.pk])
+
+    def grow() -> None:
+        for n in range(5):
+            KeyResultFactory(objective=work.objective, title=f"More {n}", current=Decimal(n))
+        recompute_all(world.workspace)
+
+    assert_flat_queries(viewer_client, url, grow=grow)
