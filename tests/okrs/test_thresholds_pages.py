@@ -8,6 +8,8 @@ import json
 import pytest
 
 from alignment.models import AuditEvent, Workspace
+from dashboards import rollups
+from okrs.services import key_result_check_in
 from okrs.services.settings import okr_thresholds_update
 from tests.conftest import api_client_for
 from tests.okrs.pages import okrs_url
@@ -229,3 +231,29 @@ def test_another_workspace_is_404(admin_api, world, world_b):
     assert admin_api.get(path).status_code == 404
     assert send(admin_api, "PATCH", path, {"stale_after_days": 5}).status_code == 404
     assert Workspace.objects.get(pk=world_b.workspace.pk).settings.get("okrs") is None
+
+
+def test_new_thresholds_show_on_the_okr_page_and_the_dashboard(
+    admin_client, world, key_result, django_capture_on_commit_callbacks
+):
+    # 45% done with 50% of the period passed, checked in today: on track by default.
+    key_result_check_in(actor=world.member, key_result=key_result, value=49, confidence=7)
+    objective_page = okrs_url("objective_detail", objective_id=key_result.objective_id)
+    dashboard = f"/w/{world.workspace.slug}/dashboards/"
+    rollups.recompute_all(world.workspace)
+    assert (
+        f'id="risk-key_result-{key_result.pk}"' not in admin_client.get(dashboard).content.decode()
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            okrs_url("settings"), {**VALID, "off_track_points": "4", "at_risk_points": "2"}
+        )
+
+    assert response.status_code == 303
+    page = admin_client.get(objective_page).content.decode()
+    row = page.split(f'id="kr-{key_result.pk}"')[1].split("</tr>")[0]
+    assert "Off track" in row
+    risky = admin_client.get(dashboard).content.decode()
+    assert f'id="risk-key_result-{key_result.pk}"' in risky
+    assert "Off track" in risky.split(f'id="risk-key_result-{key_result.pk}"')[1].split("</li>")[0]
