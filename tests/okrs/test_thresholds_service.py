@@ -8,7 +8,6 @@ import pytest
 from alignment import events
 from alignment.errors import FieldErrors, RoleRequired, StaleVersion
 from alignment.models import AuditEvent, Workspace
-from dashboards.models import Rollup
 from dashboards.rollup_math import KR
 from okrs import progress, selectors
 from okrs.events import OkrThresholdsChanged
@@ -19,6 +18,7 @@ from okrs.services.settings import (
     okr_thresholds_reset,
     okr_thresholds_update,
 )
+from readmodel.models import Rollup
 
 pytestmark = pytest.mark.django_db
 
