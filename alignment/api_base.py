@@ -42,6 +42,14 @@ class PreconditionFailed(DomainError):
     message = "{object} has changed (now {etag}); fetch it again and retry with the new ETag."
 
 
+class PreconditionUnverifiable(DomainError):
+    status, code = 412, "precondition_failed"
+    message = (
+        "{object} has no version, so an If-Match other than * cannot be checked; send the "
+        "request without If-Match (or with If-Match: *)."
+    )
+
+
 class WorkspaceAccess(permissions.BasePermission):
     """Resolves the workspace from the URL for the view, then checks token scope and role."""
 
@@ -85,9 +93,13 @@ class ConditionalRequestMixin(_ViewBase):
         get_object = getattr(self, "get_object", None)
         if not lookup or lookup not in self.kwargs or get_object is None:
             return
-        obj = get_object()
+        obj = get_object()  # 404 first: a missing object has no precondition to fail
+        if header.strip() == "*":
+            return  # any current representation matches
         if not isinstance(getattr(obj, "version", None), int):
-            return
+            # No strong validator exists for it (its ETag is a weak body hash, for caching), so
+            # the condition cannot hold (RFC 9110 §13.1.1): refuse rather than write blindly.
+            raise PreconditionUnverifiable(object=object_label(obj))
         current = etag_for(obj)
         if not etag_matches(header, current, weak=False):
             raise PreconditionFailed(object=object_label(obj), etag=current)
@@ -171,7 +183,7 @@ class WorkspaceAPIMixin(EarlyThrottleMixin, IdempotencyMixin, ConditionalRequest
         """The version an If-Match header pins, or the body's `version`; None when neither."""
         request: Request = self.request  # type: ignore[attr-defined]
         header = request.headers.get("If-Match")
-        if header:
+        if header and header.strip() != "*":  # "*": any version will do; the body may pin one
             value = header.strip().removeprefix("W/").strip('"')
             if not value.startswith("v") or not is_digits(value[1:]):
                 raise exceptions.ParseError('If-Match must be an ETag such as "v3".')

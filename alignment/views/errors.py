@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+
+from alignment.api_errors import error_body
+
+API_CODES = {400: "bad_request", 403: "permission_denied", 404: "not_found", 500: "server_error"}
+API_MESSAGES = {
+    400: "The request was not understood.",
+    403: "You do not have permission to do that.",
+    404: "Not found: no such address or object in this workspace.",
+    500: "Something broke on our side. It has been logged; please try again in a moment.",
+}
 
 MESSAGES = {
     400: "The request was not understood. Check the address or the form and try again.",
@@ -13,7 +23,20 @@ MESSAGES = {
 }
 
 
+def is_api(request: HttpRequest) -> bool:
+    """Answers under /api/ are JSON whatever went wrong, even before a view was found."""
+    return request.path.startswith("/api/") and not request.path.startswith("/api/docs")
+
+
+def _api_error(status: int, message: str | None = None) -> JsonResponse:
+    return JsonResponse(
+        error_body(API_CODES[status], message or API_MESSAGES[status]), status=status
+    )
+
+
 def _render(request: HttpRequest, status: int, message: str | None = None) -> HttpResponse:
+    if is_api(request):
+        return _api_error(status, message)
     return render(
         request,
         "error.html",
@@ -36,6 +59,8 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if is_api(request):
+        return _api_error(500)
     # No context processors that touch the database: the 500 page must render when it is down.
     from django.template import loader
 

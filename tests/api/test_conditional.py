@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from okrs.models import Objective
+from tasks.models import Label
 from tests.api.conftest import probe_url
+from tests.factories.work import LabelFactory
 
 pytestmark = pytest.mark.urls("tests.api.probe_urls")
 
@@ -167,3 +169,61 @@ def test_if_match_on_another_workspaces_object_is_404_not_412(
 
     assert response.status_code == 404
     assert Objective.objects.filter(pk=foreign.pk).exists()
+
+
+# --- objects without a version, and If-Match: * ---------------------------------------------
+
+
+def label_url(world, label) -> str:
+    return f"/api/v1/workspaces/{world.workspace.slug}/labels/{label.pk}/"
+
+
+def test_a_stale_etag_on_an_object_without_a_version_is_refused_not_ignored(world, member_api):
+    label = LabelFactory(workspace=world.workspace, name="bug")
+    etag = member_api.get(f"/api/v1/workspaces/{world.workspace.slug}/labels/")["ETag"]
+    Label.objects.filter(pk=label.pk).update(name="defect")  # someone else renames it
+
+    response = member_api.patch(
+        label_url(world, label), {"name": "blocker"}, "application/json", HTTP_IF_MATCH=etag
+    )
+
+    assert response.status_code == 412
+    assert response.json()["error"]["code"] == "precondition_failed"
+    assert "has no version" in response.json()["error"]["message"]
+    assert Label.objects.get(pk=label.pk).name == "defect"
+
+
+def test_if_match_star_writes_an_object_without_a_version(world, member_api):
+    label = LabelFactory(workspace=world.workspace, name="bug")
+
+    response = member_api.patch(
+        label_url(world, label), {"name": "blocker"}, "application/json", HTTP_IF_MATCH="*"
+    )
+
+    assert response.status_code == 200
+    assert Label.objects.get(pk=label.pk).name == "blocker"
+
+
+def test_if_match_star_matches_any_version_of_a_versioned_object(world, member_api, objective):
+    Objective.objects.filter(pk=objective.pk).update(version=5)
+
+    response = member_api.patch(
+        probe_url(world, f"{objective.pk}/"),
+        {"title": "Whatever its version"},
+        "application/json",
+        HTTP_IF_MATCH="*",
+    )
+
+    assert response.status_code == 200
+    assert Objective.objects.get(pk=objective.pk).title == "Whatever its version"
+
+
+def test_if_match_star_on_a_missing_object_is_404(world, member_api):
+    response = member_api.patch(
+        f"/api/v1/workspaces/{world.workspace.slug}/labels/999999/",
+        {"name": "x"},
+        "application/json",
+        HTTP_IF_MATCH="*",
+    )
+
+    assert response.status_code == 404
