@@ -54,7 +54,7 @@ LINKS_SCHEMA = {
 }
 
 
-class DismissalSerializer(serializers.ModelSerializer):
+class FindingDismissalSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.email", default=None, read_only=True)
 
     class Meta:
@@ -62,7 +62,7 @@ class DismissalSerializer(serializers.ModelSerializer):
         fields = ["until", "reason", "created_by", "created_at"]
 
 
-class FindingSerializer(serializers.ModelSerializer):
+class DriftFindingSerializer(serializers.ModelSerializer):
     title = serializers.SerializerMethodField(help_text="The kind of finding, as pages group it.")
     rank = serializers.SerializerMethodField(
         help_text="Place among visible findings of its kind by impact (1 = first); null if hidden."
@@ -123,25 +123,25 @@ class FindingSerializer(serializers.ModelSerializer):
             )
         return found
 
-    @extend_schema_field(DismissalSerializer(allow_null=True))
+    @extend_schema_field(FindingDismissalSerializer(allow_null=True))
     def get_dismissal(self, obj: Finding) -> dict[str, Any] | None:
         dismissal = self.context["dismissals"].get((obj.code, obj.subject_kind, obj.subject_id))
-        return DismissalSerializer(dismissal).data if dismissal else None
+        return FindingDismissalSerializer(dismissal).data if dismissal else None
 
 
-class HideSerializer(serializers.Serializer):
+class FindingDismissSerializer(serializers.Serializer):
     reason = serializers.CharField(
         required=False, allow_blank=True, help_text="Why (required, at most 500 characters)."
     )
 
 
-class SnoozeSerializer(HideSerializer):
+class FindingSnoozeSerializer(FindingDismissSerializer):
     until = serializers.CharField(
         required=False, allow_blank=True, help_text="The day it shows again, YYYY-MM-DD."
     )
 
 
-class GroupSerializer(serializers.Serializer):
+class FindingGroupSerializer(serializers.Serializer):
     code = serializers.CharField()
     title = serializers.CharField()
     count = serializers.IntegerField(help_text="Visible findings of this kind.")
@@ -169,7 +169,7 @@ LIST_PARAMETERS = [
 
 class FindingViewSet(WorkspaceViewSet):
     queryset = Finding.objects.all()
-    serializer_class = FindingSerializer
+    serializer_class = DriftFindingSerializer
     pagination_class = FindingPagination
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
@@ -218,29 +218,29 @@ class FindingViewSet(WorkspaceViewSet):
 
     def _one(self, finding: Finding, status: int = 200) -> Response:
         return self.respond(
-            FindingSerializer(finding, context=self._context([finding])).data, status=status
+            DriftFindingSerializer(finding, context=self._context([finding])).data, status=status
         )
 
     @extend_schema(
         summary="List findings, ranked by impact, with their sentence and evidence links",
         parameters=LIST_PARAMETERS,
-        responses={200: FindingSerializer(many=True), **ERRORS},
+        responses={200: DriftFindingSerializer(many=True), **ERRORS},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         clock = freshness.ensure_fresh(self.workspace)  # embedded: drain stale marks first
         page = self.paginate_queryset(self.get_queryset())
         self.paginator.clock = clock  # type: ignore[union-attr]
         findings = list(page or [])
-        data = FindingSerializer(findings, many=True, context=self._context(findings)).data
+        data = DriftFindingSerializer(findings, many=True, context=self._context(findings)).data
         return self.get_paginated_response(data)
 
-    @extend_schema(summary="Get one finding", responses={200: FindingSerializer, **ERRORS})
+    @extend_schema(summary="Get one finding", responses={200: DriftFindingSerializer, **ERRORS})
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._one(self.get_object())
 
     @extend_schema(
         summary="Visible findings per kind: how many, and the impact of the first",
-        responses={200: GroupSerializer(many=True), **ERRORS},
+        responses={200: FindingGroupSerializer(many=True), **ERRORS},
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def groups(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -254,8 +254,8 @@ class FindingViewSet(WorkspaceViewSet):
     @extend_schema(
         methods=["POST"],
         summary="Dismiss a finding while its cause persists (a reason is required)",
-        request=HideSerializer,
-        responses={200: FindingSerializer, **WRITE_ERRORS},
+        request=FindingDismissSerializer,
+        responses={200: DriftFindingSerializer, **WRITE_ERRORS},
     )
     @extend_schema(
         methods=["DELETE"],
@@ -269,15 +269,15 @@ class FindingViewSet(WorkspaceViewSet):
         if request.method == "DELETE":
             dismissals.finding_restore(actor=self.member, finding=finding)
             return Response(status=204)
-        body = self.validated(HideSerializer)
+        body = self.validated(FindingDismissSerializer)
         dismissals.finding_dismiss(actor=self.member, finding=finding, reason=body.get("reason"))
         return self._one(finding)
 
     @extend_schema(
         methods=["POST"],
         summary="Snooze a finding until a day (a reason and the day are required)",
-        request=SnoozeSerializer,
-        responses={200: FindingSerializer, **WRITE_ERRORS},
+        request=FindingSnoozeSerializer,
+        responses={200: DriftFindingSerializer, **WRITE_ERRORS},
     )
     @extend_schema(
         methods=["DELETE"],
@@ -291,7 +291,7 @@ class FindingViewSet(WorkspaceViewSet):
         if request.method == "DELETE":
             dismissals.finding_restore(actor=self.member, finding=finding)
             return Response(status=204)
-        body = self.validated(SnoozeSerializer)
+        body = self.validated(FindingSnoozeSerializer)
         dismissals.finding_snooze(
             actor=self.member,
             finding=finding,
