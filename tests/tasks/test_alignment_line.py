@@ -98,7 +98,8 @@ def test_the_task_page_and_api_show_the_rows(member_client, member_api, world, t
     html = member_client.get(f"/w/{world.workspace.slug}/tasks/{task.key}/").content.decode()
     line = html[html.index('id="alignment-line"') :]
     for row in rows.values():
-        assert f'data-percent="{row.percent}" data-status="{row.status}"' in line
+        shown = f'data-percent="{row.percent}" data-status="{row.status}"'
+        assert f'data-node="{row.kind}-{row.node_id}" {shown}' in line
     data = member_api.get(
         f"/api/v1/workspaces/{world.workspace.slug}/tasks/{task.key}/alignment/"
     ).json()
