@@ -170,3 +170,20 @@ def test_changing_thresholds_changes_the_status_on_the_okr_page_and_in_the_rollu
     assert page_after[key_result.objective_id].key_results[0].status.code == progress.OFF_TRACK
     row = Rollup.objects.get(workspace=workspace, kind=KR, node_id=key_result.pk)
     assert row.status == progress.OFF_TRACK
+
+
+def test_a_broker_outage_does_not_fail_the_save(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    from dashboards import subscribers_settings
+
+    def down(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(subscribers_settings.rollups_recompute_for_thresholds, "apply_async", down)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        current = okr_thresholds_update(actor=world.admin, stale_after_days=6)
+
+    assert current.version == 1
+    assert stored(world)["stale_after_days"] == 6
