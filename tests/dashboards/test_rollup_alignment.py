@@ -180,3 +180,22 @@ def test_a_forbidden_alignment_cycle_does_not_loop(plan: Plan):
     rollups.recompute_all(plan.world.workspace)
     rollups.refresh_ancestors_of_task(task.pk)
     assert 0 <= row("objective", plan.company.pk).progress <= 1
+
+
+def test_backfilled_snapshots_count_aligned_objectives(plan: Plan, today):
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from dashboards import snapshots
+    from dashboards.models import Snapshot
+
+    direct, _ = aligned_under(plan, plan.company, "Cut churn", item=plan.item_loose)
+    long_ago = timezone.make_aware(datetime.combine(today - timedelta(days=30), time(12)))
+    Objective.objects.update(created_at=long_ago)
+    KeyResult.objects.update(created_at=long_ago)
+    snapshots.backfill(plan.world.workspace, days=1, today=today)
+    yesterday = today - timedelta(days=1)
+    company = Snapshot.objects.get(kind="objective", node_id=plan.company.pk, day=yesterday)
+    # from_work 0 (×2), from_teams 0.5 (×1), "Cut churn" 0 (×1): 0.5 / 4, not 0.5 / 3.
+    assert company.progress == Decimal("0.1250")
