@@ -222,7 +222,8 @@ class TaskViewSet(WorkspaceViewSet):
     @extend_schema(
         summary="The task's line up to the objectives it serves",
         description="task → roadmap item → key result(s) → objective → parent objectives, each "
-        "with progress (0–1) and status; `aligned` is false for unaligned work.",
+        "with its read-model row's progress (0–1), percent, status and basis (the numbers the "
+        "OKR and roadmap endpoints return); `aligned` is false for unaligned work.",
         responses={200: AlignmentLineSerializer, **ERRORS},
     )
     @action(detail=True, methods=["get"], pagination_class=None)
