@@ -90,15 +90,41 @@ def clean_title(value: Any, field: str = "title", *, max_length: int = 200) -> s
     return text
 
 
-def versioned_update(obj: Model, *, expected_version: int | None, fields: dict[str, Any]) -> None:
+def versioned_update(obj: Model, *, expected_version: int | None, fields: dict[str, Any]) -> bool:
     """UPDATE … WHERE version = expected (when given), bumping the version; StaleVersion if
-    someone changed the row first. The comparison happens inside the UPDATE, not before it."""
+    someone changed the row first. The comparison happens inside the UPDATE, not before it.
+
+    A write that changes no field changes nothing: no new version (which would make other
+    clients' ETags stale for nothing); the expected version is still checked. Returns whether
+    the row changed, so callers audit and publish only real changes.
+    """
     model = type(obj)
     rows = model._default_manager.filter(pk=obj.pk)
     if expected_version is not None:
         rows = rows.filter(version=expected_version)
+    if not changes(obj, fields):
+        if expected_version is not None and not rows.exists():
+            current = model._default_manager.filter(pk=obj.pk).values_list("version", flat=True)
+            raise StaleVersion(object=str(obj), current=current.first())
+        return False
     changed = rows.update(**fields, version=F("version") + 1, updated_at=timezone.now())
     if not changed:
         current = model._default_manager.filter(pk=obj.pk).values_list("version", flat=True)
         raise StaleVersion(object=str(obj), current=current.first())
     obj.refresh_from_db()
+    return True
+
+
+def changes(obj: Model, fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields whose new value differs from `obj`'s (a related object compares by id)."""
+    different: dict[str, Any] = {}
+    for name, value in fields.items():
+        field = obj._meta.get_field(name)
+        if field.is_relation and field.concrete:
+            now = getattr(obj, field.attname)  # type: ignore[union-attr]
+            new = value.pk if isinstance(value, Model) else value
+        else:
+            now, new = getattr(obj, name), value
+        if now != new:
+            different[name] = value
+    return different

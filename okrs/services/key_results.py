@@ -261,7 +261,8 @@ def key_result_update(
                 milestones=steps,
             ),
         )
-    versioned_update(key_result, expected_version=expected_version, fields=fields)
+    if not versioned_update(key_result, expected_version=expected_version, fields=fields):
+        return key_result  # nothing changed: no version, audit event or webhook
     _audit(
         actor,
         "key_result.updated",
