@@ -8,7 +8,7 @@ machine, every day. So:
 - tests marked `calendar` (and every test that asks for a `today` fixture) also run at each
   instant of `CALENDAR_NOWS`: the edges where date arithmetic breaks — the last minutes of a
   Sunday and the first of a Monday in UTC (an ISO week boundary, and a different local day in
-  UTC±12 zones), a Saturday, and the turn of a quarter and of a year.
+  UTC±12 zones), and the last minutes of a year (also a quarter's and an ISO week 53's end).
 
 `ALIGNMENT_TEST_NOW` (an ISO 8601 instant) moves the default, e.g. to reproduce a report from
 a given day: `ALIGNMENT_TEST_NOW=2026-12-06T22:00:00+00:00 make test`.
@@ -36,7 +36,5 @@ DEFAULT_NOW = _default_now()
 CALENDAR_NOWS: dict[str, datetime] = {
     "sunday-late": datetime(2026, 6, 14, 23, 40, tzinfo=UTC),
     "monday-early": datetime(2026, 6, 15, 0, 20, tzinfo=UTC),
-    "saturday": datetime(2026, 6, 20, 12, 0, tzinfo=UTC),
-    "quarter-end": datetime(2026, 9, 30, 23, 50, tzinfo=UTC),
     "year-end": datetime(2026, 12, 31, 23, 50, tzinfo=UTC),
 }
