@@ -250,10 +250,10 @@ def finding_sentence(finding: Finding, names: Names) -> str:
             f"{_plural(n['depth'], 'step')} deep. Unblock it first."
         )
     if code == "scope_added":
+        added = f", {_plural(n['added_count'], 'task')} added" if n["added_count"] else ""
         return (
-            f"{subject} grew by {_n(n['added_points'])} points "
-            f"({_plural(n['added_count'], 'task')} added, {_pct(n['share'])} of the "
-            f"{_n(n['committed_points'])} committed) after it started; the limit is "
+            f"{subject} grew by {_n(n['added_points'])} points ({_pct(n['share'])} of the "
+            f"{_n(n['committed_points'])} committed) after it started{added}; the limit is "
             f"{_pct(n['limit'])}."
         )
     if code == "duplicate_work":

@@ -188,7 +188,10 @@ def test_scope_creep_names_the_sprint_and_links_each_added_task(plan: Plan, view
     html = viewer_client.get(reverse("dashboards:leader", args=[slug])).content.decode()
 
     item = html.split(f'id="finding-{finding.pk}"')[1].split("</li>")[0]
-    assert "“Sprint 1” grew by 4 points (1 task added, 80% of the 5 committed)" in item
+    assert (
+        "“Sprint 1” grew by 4 points (80% of the 5 committed) after it started, 1 task added; "
+        "the limit is 20%." in item
+    )
     assert f'data-kind="sprint" data-id="{plan.sprint.pk}"' in item
     task_url = reverse("tasks:task", args=[slug, added.key])
     assert f'href="{task_url}" data-kind="task" data-id="{added.pk}"' in item
