@@ -170,3 +170,39 @@ def test_the_oldest_as_of_is_the_pages_time(world, objective, key_result):
     )
     assert oldest_as_of([*rows.values(), None]) == min(r.as_of for r in rows.values())
     assert oldest_as_of([]) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_next_read_after_a_committed_check_in_shows_it(world, period):
+    """Real commits (no test transaction): the change's events queue its nodes on commit,
+    and the next read shows the new number, whichever way the queue is drained."""
+    from tests.conftest import api_client_for, client_for
+
+    objective = ObjectiveFactory(period=period, team=world.team)
+    kr = KeyResultFactory(objective=objective, baseline=40, target=60, current=40)
+    api = api_client_for(world.member)
+    path = f"/api/v1/workspaces/{world.workspace.slug}/key-results/{kr.pk}/"
+    assert api.get(path).json()["progress"]["progress"] == 0.0
+    checked_in = api.post(f"{path}check-ins/", '{"value": "55"}', content_type="application/json")
+    assert checked_in.status_code == 201
+    assert api.get(path).json()["progress"]["progress"] == 0.75
+    page = client_for(world.member.user).get(
+        reverse("okrs:objective_detail", args=[world.workspace.slug, objective.pk])
+    )
+    assert 'id="objective-progress">75%<' in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_drains_the_queue_when_no_worker_has_yet(world, period, monkeypatch):
+    """Production between a change and the worker's job (here: a job that never runs)."""
+    from tests.conftest import api_client_for
+
+    monkeypatch.setattr(queue, "_enqueue", lambda task, **options: None)
+    kr = KeyResultFactory(objective__period=period, baseline=0, target=10, current=0)
+    api = api_client_for(world.member)
+    path = f"/api/v1/workspaces/{world.workspace.slug}/key-results/{kr.pk}/"
+    assert api.get(path).json()["progress"]["progress"] == 0.0
+    api.post(f"{path}check-ins/", '{"value": "3"}', content_type="application/json")
+    assert queue.RollupPending.objects.filter(workspace=world.workspace).exists()
+    assert api.get(path).json()["progress"]["progress"] == 0.3
+    assert not queue.RollupPending.objects.filter(workspace=world.workspace).exists()
