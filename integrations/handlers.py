@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from integrations import task_bridge
+from django.db.models import Q
+
+from integrations import review_rules, task_bridge
 from integrations.keys import branch_name
 from integrations.models import ExternalLink, InboundDelivery, LinkKind, Provider
 from integrations.registry import handles
@@ -32,8 +34,10 @@ def upsert_links(
     url: str,
     title: str,
     state: str,
+    **extra: str | None,
 ) -> list[ExternalLink]:
-    """One link per named key, updated in place when the same PR/commit comes again."""
+    """One link per named key, updated in place when the same PR/commit comes again.
+    `extra`: branch, head_sha, review_state, set only when given (a review leaves CI alone)."""
     links = []
     for key in keys:
         link, _ = ExternalLink.objects.update_or_create(
@@ -47,6 +51,7 @@ def upsert_links(
                 "url": (url or "")[:500],
                 "title": (title or "")[:300],
                 "state": state[:20],
+                **{name: value for name, value in extra.items() if value is not None},
             },
         )
         links.append(link)
@@ -71,34 +76,60 @@ GITHUB_PR_TRIGGERS = {
     "reopened": task_bridge.PR_OPENED,
     "ready_for_review": task_bridge.PR_OPENED,
 }
+# pull_request actions that apply a review rule (integrations.review_rules).
+GITHUB_PR_REVIEW_RULES = {"review_requested": review_rules.REVIEW_REQUESTED}
 
 
-@handles(Provider.GITHUB, "pull_request")
-def github_pull_request(delivery: InboundDelivery, payload: Any) -> None:
-    pr = _dict(_dict(payload).get("pull_request"))
+def github_pr_keys(delivery: InboundDelivery, pr: dict[str, Any]) -> list[str]:
     head = _dict(pr.get("head"))
-    title = str(pr.get("title") or "")
-    keys = task_keys_named([title, str(head.get("ref") or "")], _team_keys(delivery))
-    state = _github_pr_state(pr)
-    upsert_links(
+    return task_keys_named(
+        [str(pr.get("title") or ""), str(head.get("ref") or "")], _team_keys(delivery)
+    )
+
+
+def github_pr_link(
+    delivery: InboundDelivery, pr: dict[str, Any], keys: list[str], **extra: str | None
+) -> list[ExternalLink]:
+    head = _dict(pr.get("head"))
+    return upsert_links(
         delivery,
         kind=LinkKind.PULL_REQUEST,
         external_id=str(pr.get("id") or pr.get("html_url") or ""),
         keys=keys,
         url=str(pr.get("html_url") or ""),
-        title=f"#{pr.get('number')} {title}",
-        state=state,
+        title=f"#{pr.get('number')} {pr.get('title') or ''}",
+        state=_github_pr_state(pr),
+        branch=str(head.get("ref") or "")[:255],
+        head_sha=str(head.get("sha") or "")[:64],
+        **extra,
     )
+
+
+@handles(Provider.GITHUB, "pull_request")
+def github_pull_request(delivery: InboundDelivery, payload: Any) -> None:
+    """Opened/merged move by the state rules; review requested and closed without merge by
+    the review rules; assigned, labeled, draft/ready and the rest refresh the link."""
+    pr = _dict(_dict(payload).get("pull_request"))
+    keys = github_pr_keys(delivery, pr)
+    state = _github_pr_state(pr)
     action = str(payload.get("action") or "")
+    review_state = {"review_requested": "review_requested"}.get(action)
+    github_pr_link(delivery, pr, keys, review_state=review_state)
     trigger = GITHUB_PR_TRIGGERS.get(action)
     if action == "closed" and state == "merged":
         trigger = task_bridge.PR_MERGED
     task_bridge.apply_trigger(delivery=delivery, keys=keys, trigger=trigger)
+    rule = GITHUB_PR_REVIEW_RULES.get(action)
+    if action == "closed" and state != "merged":
+        rule = review_rules.CLOSED_UNMERGED
+    if rule:
+        review_rules.apply_review(delivery=delivery, keys=keys, rule=rule)
 
 
 def _commit_links(
     delivery: InboundDelivery, commits: list[Any], branch: str, team_keys: dict[str, str]
 ) -> None:
+    """Link each pushed commit to the tasks it names (message or branch)."""
     for commit in commits:
         c = _dict(commit)
         message = str(c.get("message") or "")
@@ -111,14 +142,33 @@ def _commit_links(
             url=str(c.get("url") or ""),
             title=message.splitlines()[0] if message else "",
             state="pushed",
+            branch=branch[:255],
         )
+
+
+def drop_rewritten_commits(delivery: InboundDelivery, data: dict[str, Any], branch: str) -> int:
+    """A forced push rewrote the branch: links to its commits that the push no longer lists
+    (the old `before` head and the commits recorded on this branch) are dropped. Commits the
+    push lists again are kept (and re-linked by `_commit_links`)."""
+    kept = {str(_dict(c).get("id") or "") for c in data.get("commits") or []}
+    kept.add(str(data.get("after") or ""))
+    stale = (
+        ExternalLink.objects.for_workspace(delivery.workspace_id)
+        .filter(provider=delivery.provider, kind=LinkKind.COMMIT)
+        .filter(Q(branch=branch) | Q(external_id=str(data.get("before") or "")))
+        .exclude(external_id__in=kept)
+    )
+    deleted, _ = stale.delete()
+    return deleted
 
 
 @handles(Provider.GITHUB, "push")
 def github_push(delivery: InboundDelivery, payload: Any) -> None:
     data = _dict(payload)
-    commits = data.get("commits") or []
-    _commit_links(delivery, commits, branch_name(data.get("ref")), _team_keys(delivery))
+    branch = branch_name(data.get("ref"))
+    if data.get("forced") and branch:
+        drop_rewritten_commits(delivery, data, branch)
+    _commit_links(delivery, data.get("commits") or [], branch, _team_keys(delivery))
 
 
 GITLAB_MR_STATES = {"opened": "open", "closed": "closed", "merged": "merged", "locked": "closed"}
@@ -127,16 +177,43 @@ GITLAB_MR_TRIGGERS = {
     "reopen": task_bridge.PR_OPENED,
     "merge": task_bridge.PR_MERGED,
 }
+# GitLab sends "approval"/"unapproval" per approver and "approved"/"unapproved" when the MR as
+# a whole becomes (un)approved; both mean the same to a task.
+GITLAB_REVIEW_STATES = {
+    "approved": review_rules.APPROVED,
+    "approval": review_rules.APPROVED,
+    "unapproved": "",
+    "unapproval": "",
+}
+
+
+def _gitlab_reviewers_added(payload: dict[str, Any]) -> bool:
+    """An update that adds a reviewer (`changes.reviewers.current` has someone new)."""
+    change = _dict(_dict(payload.get("changes")).get("reviewers"))
+    before = {_dict(r).get("id") for r in change.get("previous") or []}
+    return any(_dict(r).get("id") not in before for r in change.get("current") or [])
 
 
 @handles(Provider.GITLAB, "Merge Request Hook")
 def gitlab_merge_request(delivery: InboundDelivery, payload: Any) -> None:
-    mr = _dict(_dict(payload).get("object_attributes"))
+    """Open/merge by the state rules; reviewers added, approvals and close without merge by
+    the review rules; label and other updates refresh the link."""
+    data = _dict(payload)
+    mr = _dict(data.get("object_attributes"))
     title = str(mr.get("title") or "")
     keys = task_keys_named([title, str(mr.get("source_branch") or "")], _team_keys(delivery))
     state = GITLAB_MR_STATES.get(str(mr.get("state") or ""), str(mr.get("state") or ""))
     if state == "open" and (mr.get("draft") or mr.get("work_in_progress")):
         state = "draft"
+    action = str(mr.get("action") or "")
+    rule = ""
+    review_state: str | None = GITLAB_REVIEW_STATES.get(action)
+    if review_state:
+        rule = review_rules.APPROVED
+    elif action == "update" and _gitlab_reviewers_added(data):
+        rule = review_state = review_rules.REVIEW_REQUESTED
+    elif action == "close":
+        rule = review_rules.CLOSED_UNMERGED
     upsert_links(
         delivery,
         kind=LinkKind.MERGE_REQUEST,
@@ -145,9 +222,14 @@ def gitlab_merge_request(delivery: InboundDelivery, payload: Any) -> None:
         url=str(mr.get("url") or ""),
         title=f"!{mr.get('iid')} {title}",
         state=state,
+        branch=str(mr.get("source_branch") or "")[:255],
+        head_sha=str(_dict(mr.get("last_commit")).get("id") or "")[:64] or None,
+        review_state=review_state,
     )
-    trigger = GITLAB_MR_TRIGGERS.get(str(mr.get("action") or ""))
+    trigger = GITLAB_MR_TRIGGERS.get(action)
     task_bridge.apply_trigger(delivery=delivery, keys=keys, trigger=trigger)
+    if rule:
+        review_rules.apply_review(delivery=delivery, keys=keys, rule=rule)
 
 
 @handles(Provider.GITLAB, "Push Hook")
@@ -156,3 +238,7 @@ def gitlab_push(delivery: InboundDelivery, payload: Any) -> None:
     _commit_links(
         delivery, data.get("commits") or [], branch_name(data.get("ref")), _team_keys(delivery)
     )
+
+
+# CI states and reviews register their handlers too (imported for the side effect).
+from integrations import handlers_ci, handlers_review  # noqa: E402, F401

@@ -8,7 +8,14 @@
                records the outcome (processed / ignored / failed with the error).
 
 Bodies that fail the signature check are never stored (anyone can send them); they are only
-counted on the integration, for its health. Secrets and signature headers are never logged.
+counted on the integration, for its health. Neither are bodies over `HOOK_MAX_BODY_BYTES`
+(25 MB, GitHub's own cap): they get a JSON 413 and are counted too. The hook endpoints read
+the body themselves, so Django's global DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB, for forms) does not
+apply to them. Secrets and signature headers are never logged.
+
+Embedded setup (eager Celery, no worker or beat): processing runs right after the commit, with
+a bounded retry when the database is busy; a delivery still "received" after that is caught up
+by the next delivery to the integration or the next load of its pages (`catch_up`).
 """
 
 from __future__ import annotations
@@ -16,13 +23,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
-from django.db import transaction
+from django.conf import settings
+from django.db import OperationalError, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -64,6 +73,41 @@ KEPT_HEADERS: dict[str, list[str]] = {
 
 class MalformedDelivery(Exception):
     """The body or a required header cannot be read: 400."""
+
+
+class BodyTooLarge(Exception):
+    """The body is over the hook endpoints' limit: 413."""
+
+
+DEFAULT_MAX_BODY_BYTES = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
+IMMEDIATE_RETRIES = 3  # eager processing attempts when the database is busy
+CATCH_UP_AFTER = timedelta(seconds=30)
+
+
+def max_body_bytes() -> int:
+    return int(getattr(settings, "HOOK_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
+
+
+def hook_body(request: HttpRequest) -> bytes:
+    """The raw body, up to the hook limit, read without Django's global form-size check."""
+    limit = max_body_bytes()
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise BodyTooLarge
+    cached = getattr(request, "_body", None)
+    if cached is not None:
+        body = bytes(cached)
+    else:
+        # read() goes to the stream directly; request.body would refuse anything over
+        # DATA_UPLOAD_MAX_MEMORY_SIZE with an HTML 400.
+        body = request.read(limit + 1)
+        request._body = body  # later readers see the same bytes
+    if len(body) > limit:
+        raise BodyTooLarge
+    return body
 
 
 @dataclass(frozen=True)
@@ -183,7 +227,19 @@ def receive(request: HttpRequest, provider: str, integration_uuid: uuid.UUID) ->
     )
     if integration is None:
         return _answer(404, "unknown integration")
-    body = request.body
+    try:
+        body = hook_body(request)
+    except BodyTooLarge:
+        Integration.objects.filter(pk=integration.pk).update(
+            oversize_count=F("oversize_count") + 1, last_oversize_at=timezone.now()
+        )
+        logger.warning("Refused a %s delivery over %s bytes", provider, max_body_bytes())
+        return _answer(
+            413,
+            "payload too large",
+            error=f"Webhook bodies are limited to {max_body_bytes() // (1024 * 1024)} MB.",
+            limit_bytes=max_body_bytes(),
+        )
     if not _verified(integration, request, body):
         Integration.objects.filter(pk=integration.pk).update(
             bad_signature_count=F("bad_signature_count") + 1,
@@ -230,6 +286,8 @@ def receive(request: HttpRequest, provider: str, integration_uuid: uuid.UUID) ->
         if delivery.status != DeliveryStatus.IGNORED:
             pk = delivery.pk
             transaction.on_commit(lambda: enqueue_processing(pk))
+    if eager():
+        catch_up(integration.pk, exclude=delivery.pk)
     if provider == Provider.SLACK:
         # Slack wants a 200 within 3 s; an empty body acknowledges without posting anything.
         # Commands answer later through their response_url.
@@ -237,14 +295,70 @@ def receive(request: HttpRequest, provider: str, integration_uuid: uuid.UUID) ->
     return _answer(202, "accepted" if known else "ignored", delivery=delivery.pk)
 
 
+def eager() -> bool:
+    """The embedded setup: Celery runs tasks inline, so no beat sweeps for us."""
+    return bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False))
+
+
 def enqueue_processing(delivery_pk: int) -> None:
-    """Queue the processing task; with the broker down, the deliveries sweep catches up."""
+    """Queue the processing task; with the broker down, the deliveries sweep catches up.
+    Eager: process here, retrying a few times while the database is busy."""
     from integrations.tasks import process_delivery
 
+    if eager():
+        process_with_retry(delivery_pk)
+        return
     try:
         process_delivery.delay(delivery_pk)
     except Exception:  # noqa: BLE001 - any broker failure: the row is safe, the sweep retries
         logger.warning("Could not enqueue delivery %s; the sweep will process it", delivery_pk)
+
+
+TRANSIENT_WORDS = ("locked", "busy", "deadlock", "could not serialize")
+
+
+def transient(exc: OperationalError) -> bool:
+    """SQLite's "database is locked", PostgreSQL's deadlocks and serialization failures."""
+    text = str(exc).lower()
+    return any(word in text for word in TRANSIENT_WORDS)
+
+
+def process_with_retry(delivery_pk: int, attempts: int = IMMEDIATE_RETRIES) -> bool:
+    """Process inline; a busy database (OperationalError) is retried with a short backoff.
+    False when it still failed: the row stays "received" for `catch_up`."""
+    for attempt in range(attempts):
+        try:
+            process(delivery_pk)
+            return True
+        except OperationalError:
+            logger.warning("Delivery %s: database busy (attempt %s)", delivery_pk, attempt + 1)
+            time.sleep(0.05 * 2**attempt)
+        except Exception:  # noqa: BLE001 - never fail the provider's request after commit
+            logger.exception("Delivery %s could not be processed inline", delivery_pk)
+            return False
+    return False
+
+
+def catch_up(
+    integration_id: int,
+    *,
+    exclude: int | None = None,
+    older_than: timedelta = CATCH_UP_AFTER,
+    limit: int = 20,
+) -> int:
+    """Embedded setup: process this integration's deliveries left "received" (a crash or a
+    busy database after their commit). Called on each delivery and page load; bounded."""
+    cutoff = timezone.now() - older_than
+    stuck = InboundDelivery.objects.filter(
+        integration_id=integration_id, status=DeliveryStatus.RECEIVED, received_at__lt=cutoff
+    )
+    if exclude is not None:
+        stuck = stuck.exclude(pk=exclude)
+    try:
+        ids = list(stuck.order_by("received_at", "pk").values_list("pk", flat=True)[:limit])
+    except OperationalError:
+        return 0
+    return sum(1 for pk in ids if process_with_retry(pk, attempts=1))
 
 
 def process(delivery_pk: int) -> InboundDelivery | None:
@@ -271,6 +385,14 @@ def process(delivery_pk: int) -> InboundDelivery | None:
             except DeliveryIgnored as exc:
                 delivery.status = DeliveryStatus.IGNORED
                 delivery.error = str(exc)[:2000]
+            except OperationalError as exc:
+                if transient(exc):
+                    # A busy database is not the delivery's fault: roll back, stay
+                    # "received", and let the retry (or the sweep) run it again.
+                    raise
+                logger.exception("Processing delivery %s failed", delivery.pk)
+                delivery.status = DeliveryStatus.FAILED
+                delivery.error = f"{type(exc).__name__}: {exc}"[:2000]
             except Exception as exc:  # noqa: BLE001 - recorded on the row, shown on the log page
                 logger.exception("Processing delivery %s failed", delivery.pk)
                 delivery.status = DeliveryStatus.FAILED

@@ -53,6 +53,9 @@ class Integration(models.Model):
     # Health: requests refused for a bad signature are not stored, only counted here.
     bad_signature_count = models.PositiveIntegerField(default=0)
     last_bad_signature_at = models.DateTimeField(null=True, blank=True)
+    # Bodies over the hook size limit (413) are not stored either, only counted.
+    oversize_count = models.PositiveIntegerField(default=0)
+    last_oversize_at = models.DateTimeField(null=True, blank=True)
 
     objects = WorkspaceQuerySet.as_manager()
 
@@ -157,6 +160,15 @@ class ExternalLink(models.Model):
     title = models.CharField(max_length=300, blank=True)
     # open / draft / merged / closed for PRs and MRs; "pushed" for commits.
     state = models.CharField(max_length=20, blank=True)
+    # The PR's head branch and commit (CI events name those), or the branch a commit was
+    # pushed to (a forced push drops the commits it rewrote).
+    branch = models.CharField(max_length=255, blank=True)
+    head_sha = models.CharField(max_length=64, blank=True)
+    # CI on a PR/MR, latest per check name by the event's own time:
+    # {"lint": {"state": "failing", "url": "…", "at": "2026-…Z", "kind": "check_run"}}.
+    checks = models.JSONField(default=dict, blank=True)
+    # The latest review outcome: review_requested / approved / changes_requested / "".
+    review_state = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -174,6 +186,20 @@ class ExternalLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_key} ← {self.kind} {self.external_id}"
+
+    @property
+    def ci_state(self) -> str:
+        """One word for all checks: failing beats running beats queued beats passing."""
+        states = {str(check.get("state")) for check in (self.checks or {}).values()}
+        for state in ("failing", "running", "queued", "passing"):
+            if state in states:
+                return state
+        return ""
+
+    @property
+    def check_rows(self) -> list[tuple[str, dict[str, str]]]:
+        """Checks by name, for the task page."""
+        return sorted((self.checks or {}).items())
 
 
 class Channel(models.TextChoices):

@@ -18,7 +18,7 @@ from typing import Any
 from alignment.models import Membership, Role
 from integrations.models import InboundDelivery, Integration
 from integrations.team_keys import old_team_keys
-from tasks.models import WorkflowState
+from tasks.models import Task, WorkflowState
 from tasks.selectors import task_by_key
 from tasks.services import task_transition
 
@@ -89,9 +89,20 @@ def move_task(*, delivery: InboundDelivery, key: str, category: str) -> bool:
         .order_by("position", "pk")
         .first()
     )
+    if state is None:
+        logger.info("Not moving %s: its team has no %s state", key, category)
+        return False
+    return move_to(delivery=delivery, task=task, state=state)
+
+
+def move_to(*, delivery: InboundDelivery, task: Task, state: WorkflowState) -> bool:
+    """Move one task to `state` through the tasks service, recorded as the integration's
+    event ("via GitHub pull_request review_requested"); a task already there stays."""
+    if task.state_id == state.pk:
+        return False
     actor = integration_actor(delivery.integration)
-    if state is None or actor is None:
-        logger.info("Not moving %s: no %s state or no actor", key, category)
+    if actor is None:
+        logger.info("Not moving %s: nobody to record the move as", task.key)
         return False
     via = " ".join(
         part for part in (delivery.get_provider_display(), delivery.event, delivery.action) if part

@@ -26,6 +26,8 @@ _FOUND = find_fixtures_dir()
 GITHUB_FILES = (
     sorted(p.name for p in (_FOUND / "github").glob("*.json")) if _FOUND else ["ping.json"]
 )
+# Events whose shared payloads name a task or a deployment; the CI and review events'
+# payloads name no linked pull request here, so those are stored as "ignored" with the reason.
 HANDLED = {"ping", "pull_request", "push"}
 
 
@@ -175,9 +177,9 @@ def test_processing_waits_for_the_commit(fixtures_dir, github, django_capture_on
 
 
 def test_unknown_event_is_202_and_stored_as_ignored(fixtures_dir, github):
-    # check_suite has no handler (workflow_run, its neighbour, counts deployments now).
+    # "issues" has no handler (check_suite and workflow_run, its neighbours, have one now).
     body = (fixtures_dir / "github" / "workflow_run__completed.json").read_bytes()
-    response = post_github(github, "check_suite", body)
+    response = post_github(github, "issues", body)
     assert response.status_code == 202
     assert response.json()["status"] == "ignored"
     assert InboundDelivery.objects.get().status == DeliveryStatus.IGNORED
