@@ -75,10 +75,13 @@ def default_rules(team: Team, states: list[WorkflowState] | None = None) -> Team
     )
 
 
-def rules_for(integration: Integration, team: Team) -> TeamRules:
+def rules_for(
+    integration: Integration, team: Team, states: list[WorkflowState] | None = None
+) -> TeamRules:
+    """The team's saved rules, else its defaults (`states`: the team's, if already read)."""
     saved = ((integration.config or {}).get(CONFIG_KEY) or {}).get(str(team.pk))
     if not isinstance(saved, dict):
-        return default_rules(team)
+        return default_rules(team, states)
     fields = TeamRules().as_dict()
     return TeamRules(**{k: str(saved.get(k, fields[k]) or "") for k in fields})
 
@@ -131,9 +134,9 @@ def apply_review(*, delivery: InboundDelivery, keys: list[str], rule: str) -> in
         task = task_by_key(delivery.workspace, key)
         if task is None or task.state_category not in OPEN_CATEGORIES:
             continue  # a done or canceled task is never reopened by a review
-        rules = rules_for(delivery.integration, task.team)
-        target: WorkflowState | None = None
         states = team_states(task.team)
+        rules = rules_for(delivery.integration, task.team, states)
+        target: WorkflowState | None = None
         if rule == CLOSED_UNMERGED:
             category = {"todo": StateCategory.UNSTARTED, "cancel": StateCategory.CANCELED}.get(
                 rules.closed_unmerged

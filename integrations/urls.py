@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from integrations import digest_views, views, views_import
+from integrations import digest_views, views, views_import, views_review
 
 app_name = "integrations"
 urlpatterns = [
@@ -13,6 +13,11 @@ urlpatterns = [
     path("<int:integration_id>/rotate/", views.integration_rotate, name="integration_rotate"),
     path("<int:integration_id>/delete/", views.integration_delete, name="integration_delete"),
     path("<int:integration_id>/deliveries/", views.delivery_list, name="deliveries"),
+    path(
+        "<int:integration_id>/review-rules/",
+        views_review.review_rules_edit,
+        name="review_rules",
+    ),
     path(
         "<int:integration_id>/deliveries/<int:delivery_id>/reprocess/",
         views.delivery_reprocess,

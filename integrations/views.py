@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,20 +27,20 @@ from alignment.views.settings_base import (
     see_other_to,
     settings_context,
 )
-from integrations import deployment_settings, services
+from integrations import deployment_settings, inbound, services
 from integrations.forms import (
     IntegrationCreateForm,
     IntegrationEditForm,
     RotateSecretForm,
     SubscriptionForm,
 )
+from integrations.hook_links import hook_url
 from integrations.models import (
     DeliveryStatus,
     InboundDelivery,
     Integration,
     OutboxMessage,
     OutboxStatus,
-    Provider,
     WebhookDeliveryLog,
     WebhookSubscription,
 )
@@ -54,18 +52,6 @@ ADMIN = Role.ADMIN
 
 def _context(request: WorkspaceRequest, tab: str, **extra: Any) -> dict[str, Any]:
     return settings_context(request, "integrations", tab=tab, **extra)
-
-
-def hook_url(integration: Integration) -> str:
-    """The URL to paste into the provider's webhook settings."""
-    name = {
-        Provider.GITHUB: "hook_github",
-        Provider.GITLAB: "hook_gitlab",
-        Provider.SLACK: "hook_slack",
-    }.get(Provider(integration.provider))
-    if name is None:
-        return ""
-    return settings.SITE_URL + reverse(name, kwargs={"integration_uuid": integration.uuid})
 
 
 def _integration(workspace: Workspace, integration_id: int) -> Integration:
@@ -116,7 +102,10 @@ def integration_list(request: WorkspaceRequest, workspace: Workspace) -> HttpRes
         pending=Count("pk", filter=Q(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING])),
         dead=Count("pk", filter=Q(status=OutboxStatus.DEAD)),
     )
-    rows = [(integration, hook_url(integration)) for integration in integrations]
+    if inbound.eager():
+        for integration in integrations:
+            inbound.catch_up(integration.pk)
+    rows = [(integration, hook_url(integration, request)) for integration in integrations]
     return render(
         request,
         "integrations/list.html",
@@ -169,7 +158,11 @@ def integration_secret(
         request,
         "integrations/integration_secret.html",
         _context(
-            request, "connections", integration=integration, raw=raw, url=hook_url(integration)
+            request,
+            "connections",
+            integration=integration,
+            raw=raw,
+            url=hook_url(integration, request),
         ),
     )
 
@@ -217,7 +210,7 @@ def integration_edit(
             integration=integration,
             form=form,
             rotate_form=RotateSecretForm(),
-            url=hook_url(integration),
+            url=hook_url(integration, request),
         ),
         status=422 if request.method == "POST" else 200,
     )
@@ -264,6 +257,8 @@ def delivery_list(
 ) -> HttpResponse:
     """The integration's deliveries, newest first, with their outcome and a reprocess button."""
     integration = _integration(workspace, integration_id)
+    if inbound.eager():
+        inbound.catch_up(integration.pk)  # embedded setup: nothing else sweeps
     deliveries = InboundDelivery.objects.for_workspace(workspace).filter(integration=integration)
     status = request.GET.get("status", "")
     if status in DeliveryStatus.values:
