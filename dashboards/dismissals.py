@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from alignment.audit import audit_by, snapshot
 from alignment.errors import DomainError, FieldErrors
@@ -85,18 +86,28 @@ def finding_snooze(
 
 @transaction.atomic
 def _hide(*, actor: Membership, finding: Finding, text: str, end: date | None) -> FindingDismissal:
-    existing = dismissal_of(finding)
+    cause = {
+        "workspace_id": finding.workspace_id,
+        "code": finding.code,
+        "subject_kind": finding.subject_kind,
+        "subject_id": finding.subject_id,
+    }
+    existing = FindingDismissal.objects.select_for_update().filter(**cause).first()
     before = snapshot(existing, AUDITED) if existing else None
-    dismissal = existing or FindingDismissal(
-        workspace_id=finding.workspace_id,
-        code=finding.code,
-        subject_kind=finding.subject_kind,
-        subject_id=finding.subject_id,
-    )
-    dismissal.until = end
-    dismissal.reason = text
-    dismissal.created_by = actor.user
-    dismissal.save()
+    values = {"until": end, "reason": text, "created_by": actor.user, "created_at": timezone.now()}
+    if existing is None:
+        try:
+            with transaction.atomic():  # a savepoint: two people hiding it at once
+                dismissal = FindingDismissal.objects.create(**cause, **values)
+        except IntegrityError:
+            dismissal = FindingDismissal.objects.select_for_update().get(**cause)
+            before = snapshot(dismissal, AUDITED)
+            existing = dismissal
+    if existing is not None:
+        dismissal = existing
+        for name, value in values.items():
+            setattr(dismissal, name, value)
+        dismissal.save()
     audit_by(
         actor,
         verb="finding.snoozed" if end else "finding.dismissed",
