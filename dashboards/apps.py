@@ -21,13 +21,15 @@ class DashboardsConfig(AppConfig):
         from readmodel import freshness
         from tasks.models import Task
 
+        for event_type, handler in subscribers_settings.SUBSCRIPTIONS:
+            events.subscribe(event_type, handler)
+        # Stale rollup nodes, findings and team metrics are marked inside the changing
+        # transaction: they commit with the change or not at all, so a process that dies right
+        # after the commit loses no refresh (the jobs themselves are sent after commit).
         for event_type, handler in [
             *subscribers.SUBSCRIPTIONS,
-            *subscribers_settings.SUBSCRIPTIONS,
+            *subscribers_freshness.SUBSCRIPTIONS,
         ]:
-            events.subscribe(event_type, handler)
-        # Stale findings and team metrics are marked inside the changing transaction.
-        for event_type, handler in subscribers_freshness.SUBSCRIPTIONS:
             events.subscribe(event_type, handler, in_transaction=True)
         pre_delete.connect(
             subscribers.on_task_deleted, sender=Task, dispatch_uid="dashboards.task_deleted"

@@ -68,20 +68,23 @@ def _enqueue(task: Any, **options: Any) -> None:
         logger.warning("Could not enqueue %s; the beat sweep will catch up", task.name)
 
 
-def schedule(workspace_id: int) -> bool:
-    """Enqueue the drain job after commit unless one is already queued; True when enqueued."""
-    if not _first_of_burst(flag_key(workspace_id), FLAG_SECONDS):
-        return False
+def schedule(workspace_id: int) -> None:
+    """Once the change commits, enqueue the drain job unless one is already on its way.
+
+    The burst flag is taken after commit too: taken inside a transaction that then rolls
+    back, it would hold off every job of the workspace for FLAG_SECONDS with nothing queued.
+    """
     from dashboards.tasks import rollups_refresh_pending
 
-    transaction.on_commit(
-        lambda: _enqueue(rollups_refresh_pending, kwargs={"workspace_id": workspace_id})
-    )
-    return True
+    def send() -> None:
+        if _first_of_burst(flag_key(workspace_id), FLAG_SECONDS):
+            _enqueue(rollups_refresh_pending, kwargs={"workspace_id": workspace_id})
+
+    transaction.on_commit(send)
 
 
 def enqueue(workspace_id: int, nodes: Iterable[tuple[str, int | None]]) -> None:
-    """Mark nodes stale and make sure a drain job is on its way."""
+    """Mark nodes stale (in the caller's transaction) and send a drain job after commit."""
     if mark(workspace_id, nodes):
         schedule(workspace_id)
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.db import transaction
 
 from dashboards import queue, rollups
 from dashboards.models import RollupPending
@@ -43,10 +44,21 @@ def test_nothing_is_recomputed_when_the_write_rolls_back(plan: Plan):
     task = plan.task(item=plan.item_a, estimate="2", category=C.STARTED)
     rollups.recompute_all(plan.world.workspace)
     before = row("roadmap_item", plan.item_a.pk).progress
-    # Without the commit hook the on_commit callbacks of the test transaction never run.
-    task_services.task_transition(actor=plan.world.member, task=task, to_state=plan.states[C.DONE])
+
+    class RolledBack(Exception):
+        pass
+
+    # The stale marks are written inside the change's transaction, so they roll back with it,
+    # and no job is sent (on_commit never fires).
+    with pytest.raises(RolledBack), transaction.atomic():
+        task_services.task_transition(
+            actor=plan.world.member, task=task, to_state=plan.states[C.DONE]
+        )
+        assert RollupPending.objects.exists()  # marked with the change...
+        raise RolledBack
+
+    assert not RollupPending.objects.exists()  # ...and gone with it
     assert row("roadmap_item", plan.item_a.pk).progress == before
-    assert not RollupPending.objects.exists()
 
 
 def test_moving_a_task_without_an_item_refreshes_the_sprint_it_left(
