@@ -453,7 +453,7 @@ def one_truth_world(db: None) -> World:
 # example is small already (at most 5 objectives, 3 items), Hypothesis prints it in full, and
 # shrinking page-reading examples takes minutes.
 @settings(
-    max_examples=15,
+    max_examples=25,
     phases=[Phase.explicit, Phase.generate],
     derandomize=True,
     database=None,
