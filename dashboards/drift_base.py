@@ -36,7 +36,11 @@ LEVEL_WEIGHTS: dict[str, float] = {
     ObjectiveLevel.TEAM: 2.0,
     ObjectiveLevel.INDIVIDUAL: 1.0,
 }
-LEVEL_RANK: dict[str, int] = {ObjectiveLevel.COMPANY: 3, ObjectiveLevel.TEAM: 2, ObjectiveLevel.INDIVIDUAL: 1}
+LEVEL_RANK: dict[str, int] = {
+    ObjectiveLevel.COMPANY: 3,
+    ObjectiveLevel.TEAM: 2,
+    ObjectiveLevel.INDIVIDUAL: 1,
+}
 SEVERITY_WEIGHTS: dict[str, float] = {okr_math.OFF_TRACK: 2.0, okr_math.AT_RISK: 1.0}
 WEEK = 7.0
 
