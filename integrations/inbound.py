@@ -340,18 +340,22 @@ def process_with_retry(delivery_pk: int, attempts: int = IMMEDIATE_RETRIES) -> b
 
 
 def catch_up(
-    integration_id: int,
+    integration_id: int | None = None,
     *,
+    workspace_id: int | None = None,
     exclude: int | None = None,
     older_than: timedelta = CATCH_UP_AFTER,
     limit: int = 20,
 ) -> int:
-    """Embedded setup: process this integration's deliveries left "received" (a crash or a
-    busy database after their commit). Called on each delivery and page load; bounded."""
+    """Embedded setup: process the deliveries of one integration (or of all a workspace's)
+    left "received" (a crash or a busy database after their commit). Called on each delivery
+    and page load; one query when nothing is stuck, at most `limit` processed."""
     cutoff = timezone.now() - older_than
-    stuck = InboundDelivery.objects.filter(
-        integration_id=integration_id, status=DeliveryStatus.RECEIVED, received_at__lt=cutoff
-    )
+    stuck = InboundDelivery.objects.filter(status=DeliveryStatus.RECEIVED, received_at__lt=cutoff)
+    if integration_id is not None:
+        stuck = stuck.filter(integration_id=integration_id)
+    if workspace_id is not None:
+        stuck = stuck.filter(workspace_id=workspace_id)
     if exclude is not None:
         stuck = stuck.exclude(pk=exclude)
     try:

@@ -103,8 +103,7 @@ def integration_list(request: WorkspaceRequest, workspace: Workspace) -> HttpRes
         dead=Count("pk", filter=Q(status=OutboxStatus.DEAD)),
     )
     if inbound.eager():
-        for integration in integrations:
-            inbound.catch_up(integration.pk)
+        inbound.catch_up(workspace_id=workspace.pk)  # embedded setup: nothing else sweeps
     rows = [(integration, hook_url(integration, request)) for integration in integrations]
     return render(
         request,

@@ -51,13 +51,15 @@ def test_merged_pr_moves_the_named_task_to_done(
     assert task.state_category == StateCategory.DONE
 
 
-def test_closed_without_merge_moves_nothing(
+def test_closed_without_merge_moves_back_to_todo_by_default(
     world, github, fixtures_dir, django_capture_on_commit_callbacks
 ):
+    # The review rules' default (integrations.review_rules); test_review_rules.py covers
+    # "stay" and "cancel".
     task = task_in(world, StateCategory.STARTED)
     send_pr(fixtures_dir, github, django_capture_on_commit_callbacks, "closed", task.key, "d1")
     task.refresh_from_db()
-    assert task.state_category == StateCategory.STARTED
+    assert task.state_category == StateCategory.UNSTARTED
     assert ExternalLink.objects.get().state == "closed"
 
 
