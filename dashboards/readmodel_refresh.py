@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
+from functools import reduce
+from operator import or_
 
 from django.db.models import Q
 from django.utils import timezone
@@ -36,7 +38,10 @@ class RollupRefresher:
         # A refresh rewrites only rows whose numbers moved: stamp the ones asked for as
         # confirmed now, or a row whose numbers stay put (a closed period's) would look
         # earlier-day, and be recomputed, on every read.
-        asked = Q(pk=None)
+        # One `OR` term per kind, never per node: SQLite refuses an expression tree deeper
+        # than 1000, and the statement count stays one however many nodes were asked for.
+        by_kind: dict[str, set[int]] = {}
         for kind, node_id in nodes:
-            asked |= Q(kind=kind, node_id=node_id)
+            by_kind.setdefault(kind, set()).add(node_id)
+        asked = reduce(or_, (Q(kind=k, node_id__in=sorted(ids)) for k, ids in by_kind.items()))
         Rollup.objects.filter(asked, workspace_id=workspace_id).update(computed_at=timezone.now())
