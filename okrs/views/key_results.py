@@ -6,8 +6,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
@@ -15,9 +16,10 @@ from alignment.errors import FieldErrors, StaleVersion
 from alignment.http import WorkspaceRequest
 from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
-from okrs import services, smart
+from okrs import preview, services, smart
 from okrs.forms import CheckInForm, KeyResultForm, parse_steps
 from okrs.models import KeyResult, Objective
+from okrs.reason_words import reason_sentence
 from okrs.services.key_results import progress_is_measured
 from okrs.views._common import (
     get_key_result,
@@ -61,7 +63,8 @@ def _form_page(
     status: int,
     stale: bool = False,
 ) -> HttpResponse:
-    draft = key_result_draft(form.data if form.is_bound else form.initial)
+    data = form.data if form.is_bound else form.initial
+    draft = key_result_draft(data)
     review = smart.review_key_result(draft) if draft else None
     context = okr_context(
         request,
@@ -71,8 +74,39 @@ def _form_page(
         stale=stale,
         review_url=url("review_key_result", request.workspace),
         **smart_context(review),
+        **preview_context(request.workspace, objective, key_result, data),
     )
     return render(request, "okrs/key_result_form.html", context, status=status)
+
+
+def review_url_for(workspace: Workspace, objective: Objective, key_result: KeyResult | None) -> str:
+    """The live review's address, naming the objective (its period sets the pace) and the KR."""
+    query = f"?objective={objective.pk}"
+    if key_result is not None:
+        query += f"&key_result={key_result.pk}"
+    return url("review_key_result", workspace) + query
+
+
+def preview_context(
+    workspace: Workspace, objective: Objective | None, key_result: KeyResult | None, data: Any
+) -> dict[str, Any]:
+    """The unsaved draft's progress and status, from the same evaluator as the rollups."""
+    if objective is None:
+        return {"preview": None}
+    result = preview.key_result_preview(
+        workspace=workspace,
+        objective=objective,
+        key_result=key_result,
+        data=data,
+        today=timezone.localdate(),
+    )
+    names = {("key_result", key_result.pk if key_result else 0): "this key result"}
+    sentences = (
+        [reason_sentence(reason, names) for reason in result.status.reasons]
+        if result is not None
+        else []
+    )
+    return {"preview": result, "preview_reasons": sentences}
 
 
 @require_http_methods(["GET", "POST"])
@@ -81,7 +115,7 @@ def key_result_new(
     request: WorkspaceRequest, workspace: Workspace, objective_id: int
 ) -> HttpResponse:
     objective = get_objective(workspace, objective_id)
-    review_url = url("review_key_result", workspace)
+    review_url = review_url_for(workspace, objective, None)
     if request.method == "POST":
         form = KeyResultForm(request.POST, workspace=workspace, review_url=review_url)
         if form.is_valid():
@@ -115,7 +149,7 @@ def key_result_edit(
 ) -> HttpResponse:
     key_result = get_key_result(workspace, key_result_id)
     objective = key_result.objective
-    review_url = url("review_key_result", workspace)
+    review_url = review_url_for(workspace, objective, key_result)
     if request.method == "POST":
         form = KeyResultForm(
             request.POST, workspace=workspace, key_result=key_result, review_url=review_url
@@ -237,7 +271,25 @@ def key_result_check_in(
 @require_POST
 @workspace_view(read=Role.MEMBER, write=Role.MEMBER)
 def review_key_result(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
-    """The SMART panel for the key result form's current input (htmx, while typing)."""
+    """The SMART panel and the progress preview for the form's current input (htmx, while
+    typing). The objective and key result named in the query are looked up in the workspace."""
     draft = key_result_draft(request.POST)
     review = smart.review_key_result(draft) if draft else None
-    return render(request, "okrs/_smart_panel.html", okr_context(request, **smart_context(review)))
+    objective = key_result = None
+    if request.GET.get("key_result"):
+        key_result = get_key_result(workspace, _id(request.GET["key_result"]))
+        objective = key_result.objective
+    elif request.GET.get("objective"):
+        objective = get_objective(workspace, _id(request.GET["objective"]))
+    context = okr_context(
+        request,
+        **smart_context(review),
+        **preview_context(workspace, objective, key_result, request.POST),
+    )
+    return render(request, "okrs/_smart_panel.html", context)
+
+
+def _id(raw: str) -> int:
+    if not raw.isdigit():
+        raise Http404("No such objective or key result.")
+    return int(raw)
