@@ -3,7 +3,7 @@
 `seed_dashboards` runs after the OKR and work seeders. It adds ~6 weeks of deployments and a
 few incidents per team (deterministic, once), then computes rollups, team metrics, findings,
 30 days of snapshots rebuilt from history and today's, so every widget has something to show
-on first open. Running it again recomputes the rows and adds no records.
+on first open. Running it again changes nothing.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from alignment.models import Team, User, Workspace
-from dashboards import drift, metrics, rollups, snapshots
+from dashboards import freshness, rollups, snapshots
 from dashboards.models import Deployment, Incident
-from readmodel.models import Rollup
 
 BACKFILL_DAYS = 30
 # Deploys per week by team position: a spread of DORA tiers on the leader dashboard.
@@ -40,8 +39,6 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def _deliveries(workspace: Workspace, teams: Sequence[Team], today: date) -> tuple[int, int]:
-    if Deployment.objects.filter(workspace=workspace).exists():
-        return 0, 0
     rng = random.Random(f"dashboards-{workspace.slug}")
     deployments: list[Deployment] = []
     for index, team in enumerate(teams):
@@ -90,15 +87,18 @@ def seed_dashboards(
 ) -> DashboardsSummary:
     """Deployments and incidents, then rollups, metrics, findings and snapshots — once.
 
-    A second seed run changes nothing (like every seeder): the materialized rows already
-    exist, and `manage.py recompute_rollups` is the way to refresh them on purpose."""
+    A second seed run changes nothing (like every seeder), and `manage.py recompute_rollups`
+    is the way to refresh the rows on purpose. "Already seeded" is told by the deployments,
+    which only this seeder writes: rollup rows are no sign, because the OKR and work seeders'
+    commits already materialize some of them (freshness on commit and read)."""
     team_list = list(teams.values()) if isinstance(teams, Mapping) else list(teams)
+    if Deployment.objects.filter(workspace=workspace).exists():
+        return DashboardsSummary(0, 0, 0, 0, 0)
     deployments, incidents = _deliveries(workspace, team_list, today)
-    if Rollup.objects.filter(workspace=workspace).exists():
-        return DashboardsSummary(0, deployments, incidents, 0, 0)
     written = rollups.recompute_all(workspace, today=today)
-    metrics.refresh_team_metrics(workspace)
-    found = drift.refresh_findings(workspace)
+    # Metrics, then the findings that read them, and whatever the seed's changes queued: the
+    # first page load has nothing left to drain.
+    found = freshness.refresh_now(workspace.pk).findings or 0
     snaps = snapshots.backfill(workspace, days=BACKFILL_DAYS, today=today)
     snaps += snapshots.take(workspace, day=today)
     return DashboardsSummary(written, deployments, incidents, snaps, found)
