@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from alignment.models import TeamKeyAlias
-from integrations.models import ExternalLink
+from integrations.models import ExternalLink, LinkKind
 from tasks.models import Task, TaskAlias
 
 
@@ -30,3 +30,28 @@ def links_for_task(task: Task) -> QuerySet[ExternalLink]:
         for team_key in [current_key, *old_team_keys.get(team_id, [])]
     ]
     return ExternalLink.objects.for_workspace(task.workspace_id).filter(task_key__in=keys)
+
+
+BOARD_CI_LIMIT = 1000  # open PRs/MRs with CI per workspace read for one board render
+
+
+def ci_states_by_key(workspace_id: int) -> dict[str, str]:
+    """Task key → the CI state of its open pull/merge requests (failing beats running beats
+    queued beats passing), in one query for a whole board; tasks without CI are absent."""
+    order = {"failing": 0, "running": 1, "queued": 2, "passing": 3}
+    states: dict[str, str] = {}
+    links = (
+        ExternalLink.objects.for_workspace(workspace_id)
+        .filter(
+            kind__in=[LinkKind.PULL_REQUEST, LinkKind.MERGE_REQUEST], state__in=["open", "draft"]
+        )
+        .exclude(checks={})
+        .only("task_key", "checks")
+        .order_by("-updated_at", "-pk")[:BOARD_CI_LIMIT]
+    )
+    for link in links:
+        state = link.ci_state
+        current = states.get(link.task_key)
+        if state and (current is None or order[state] < order[current]):
+            states[link.task_key] = state
+    return states
