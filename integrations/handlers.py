@@ -77,7 +77,10 @@ GITHUB_PR_TRIGGERS = {
     "ready_for_review": task_bridge.PR_OPENED,
 }
 # pull_request actions that apply a review rule (integrations.review_rules).
-GITHUB_PR_REVIEW_RULES = {"review_requested": review_rules.REVIEW_REQUESTED}
+GITHUB_PR_REVIEW_RULES = {
+    "review_requested": review_rules.REVIEW_REQUESTED,
+    "converted_to_draft": review_rules.BACK_TO_DRAFT,
+}
 
 
 def github_pr_keys(delivery: InboundDelivery, pr: dict[str, Any]) -> list[str]:
@@ -120,6 +123,8 @@ def github_pull_request(delivery: InboundDelivery, payload: Any) -> None:
         trigger = task_bridge.PR_MERGED
     task_bridge.apply_trigger(delivery=delivery, keys=keys, trigger=trigger)
     rule = GITHUB_PR_REVIEW_RULES.get(action)
+    if action == "ready_for_review" and pr.get("requested_reviewers"):
+        rule = review_rules.REVIEW_REQUESTED  # reviewers asked while it was a draft
     if action == "closed" and state != "merged":
         rule = review_rules.CLOSED_UNMERGED
     if rule:
@@ -214,6 +219,8 @@ def gitlab_merge_request(delivery: InboundDelivery, payload: Any) -> None:
         rule = review_state = review_rules.REVIEW_REQUESTED
     elif action == "close":
         rule = review_rules.CLOSED_UNMERGED
+    elif action == "update" and _dict(_dict(data.get("changes")).get("draft")).get("current"):
+        rule = review_rules.BACK_TO_DRAFT
     upsert_links(
         delivery,
         kind=LinkKind.MERGE_REQUEST,

@@ -31,6 +31,9 @@ REVIEW_REQUESTED = "review_requested"
 CHANGES_REQUESTED = "changes_requested"
 APPROVED = "approved"
 CLOSED_UNMERGED = "closed_unmerged"
+# Not a setting of its own: a PR turned back into a draft undoes "review requested" (the task
+# goes to the changes-requested state, but only from the review-requested state).
+BACK_TO_DRAFT = "back_to_draft"
 STATE_RULES = (REVIEW_REQUESTED, CHANGES_REQUESTED, APPROVED)
 CLOSED_CHOICES = {
     "todo": "Move back to the team's first To do state",
@@ -137,7 +140,11 @@ def apply_review(*, delivery: InboundDelivery, keys: list[str], rule: str) -> in
         states = team_states(task.team)
         rules = rules_for(delivery.integration, task.team, states)
         target: WorkflowState | None = None
-        if rule == CLOSED_UNMERGED:
+        if rule == BACK_TO_DRAFT:
+            if str(task.state_id) != rules.review_requested:
+                continue
+            target = next((s for s in states if str(s.pk) == rules.changes_requested), None)
+        elif rule == CLOSED_UNMERGED:
             category = {"todo": StateCategory.UNSTARTED, "cancel": StateCategory.CANCELED}.get(
                 rules.closed_unmerged
             )

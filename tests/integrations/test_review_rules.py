@@ -138,6 +138,44 @@ def test_converted_to_draft_marks_the_link_draft(world, github, django_capture_o
     assert task.state.name == "In Progress"
 
 
+def test_back_to_draft_from_in_review_returns_to_in_progress(
+    world, github, django_capture_on_commit_callbacks
+):
+    task = task_in(world, "In Review")
+    data = pr_event("pull_request__converted_to_draft", task.key)
+    send_github(django_capture_on_commit_callbacks, github, "pull_request", data, "d1")
+    task.refresh_from_db()
+    assert task.state.name == "In Progress"
+
+
+def test_ready_for_review_with_reviewers_moves_to_in_review(
+    world, github, django_capture_on_commit_callbacks
+):
+    task = task_in(world, "Todo")
+    data = pr_event("pull_request__ready_for_review", task.key)
+    assert data["pull_request"]["requested_reviewers"]  # the payload asks octocat
+    send_github(django_capture_on_commit_callbacks, github, "pull_request", data, "r1")
+    task.refresh_from_db()
+    assert task.state.name == "In Review"
+    assert ExternalLink.objects.get().state == "open"
+
+
+@pytest.mark.parametrize("action", ["assigned", "labeled"])
+def test_assigned_and_labeled_refresh_the_link_and_move_nothing(
+    world, github, django_capture_on_commit_callbacks, action
+):
+    task = task_in(world)
+    data = pr_event("pull_request__opened", task.key)
+    data["action"] = action
+    data["pull_request"]["title"] = f"{task.key} Renamed"
+    send_github(django_capture_on_commit_callbacks, github, "pull_request", data, f"{action}-1")
+    link = ExternalLink.objects.get()
+    assert link.title.endswith(f"{task.key} Renamed")
+    task.refresh_from_db()
+    assert task.state.name == "In Progress"
+    assert not TaskEvent.objects.filter(task=task, kind="state").exists()
+
+
 # --- GitLab -------------------------------------------------------------------------------
 
 
