@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alignment.api_base import WorkspaceAPIMixin, WorkspaceViewSet
+from alignment.api_pagination import OldestFirstCursorPagination
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.parsing import is_digits
 from tasks import selectors, services
@@ -46,6 +47,7 @@ class TaskCommentViewSet(WorkspaceViewSet):
 
     queryset = TaskComment.objects.all()
     serializer_class = TaskCommentSerializer
+    pagination_class = OldestFirstCursorPagination
 
     def task(self) -> Task:
         task = selectors.task_by_key(self.workspace, self.kwargs["key"])
@@ -62,11 +64,12 @@ class TaskCommentViewSet(WorkspaceViewSet):
         )
 
     @extend_schema(
-        summary="List a task's comments",
+        summary="List a task's comments, oldest first (cursor-paginated)",
         responses={200: TaskCommentSerializer(many=True), **ERRORS},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(TaskCommentSerializer(self.get_queryset()[:500], many=True).data)
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(TaskCommentSerializer(page, many=True).data)
 
     @extend_schema(
         summary="Comment on a task (@handle mentions a member)",
