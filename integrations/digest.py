@@ -31,7 +31,6 @@ from django.utils import timezone
 from alignment.audit import audit_by
 from alignment.errors import RoleRequired
 from alignment.models import Membership, Role, User, Workspace
-from dashboards.models import Finding
 from dashboards.reasons import Link
 from dashboards.rollup_math import OBJECTIVE
 from dashboards.selectors import LeaderDashboard, TeamRow, leader_dashboard
@@ -253,9 +252,9 @@ def build_digest(workspace: Workspace, *, today: date | None = None) -> Digest:
                 evidence=links,
             )
         )
-    # The dashboard stops counting past its own list; "and N more" needs the number. Always
-    # asked, so the query count does not depend on how many findings there are.
-    drift_count = Finding.objects.filter(workspace=workspace).count()
+    # What the leader dashboard counts (dismissed and snoozed findings left out), so "and N
+    # more" promises exactly what its link shows.
+    drift_count = dash.finding_count
     team_rows = dash.teams
     return Digest(
         workspace=workspace,

@@ -11,7 +11,8 @@ from datetime import timedelta
 
 import pytest
 
-from dashboards.models import Rollup, Snapshot
+from dashboards.dismissals import finding_dismiss
+from dashboards.models import Finding, Rollup, Snapshot
 from integrations import digest, digest_slack
 from integrations.digest import build_digest, send_digest
 from integrations.models import Channel, Integration, OutboxMessage, OutboxStatus, Provider
@@ -45,7 +46,9 @@ def test_leaders_receive_the_digest_as_html_and_text_over_smtp(
     mail = mails["admin@acme.example.com"]
     assert mail.get_content_type() == "multipart/alternative"
     assert mail["Subject"].startswith("Acme Inc weekly digest")
-    assert "1 moved, 1 at risk, 1 drifting" in mail["Subject"]
+    # Drifting: the sprint's scope growth and, as real work unlinked to any key result, its
+    # low alignment (both found by the refresh, not written by hand).
+    assert "1 moved, 1 at risk, 2 drifting" in mail["Subject"]
     parts = bodies(mail)
     text, html = parts["text/plain"], parts["text/html"]
     objective_url = f"{SITE}/w/acme-inc/okrs/objectives/{planned.company.pk}/"
@@ -63,8 +66,11 @@ def test_leaders_receive_the_digest_as_html_and_text_over_smtp(
     assert STALE_REASON in text
     assert STALE_REASON in html
     assert f'href="{kr_url}"' in html
-    # Drifting with the finding's sentence and its evidence links.
-    assert "grew by 8 points (40% of the 20 committed) after it started" in text
+    # Drifting with the finding's sentence and its evidence links: the added task.
+    assert (
+        "“Acme sprint 7” grew by 8 points (40% of the 20 committed) after it started, "
+        "1 task added; the limit is 20%." in text
+    )
     task_url = f"{SITE}/w/acme-inc/tasks/{planned.task.key}/"
     assert task_url in text
     assert f'href="{task_url}"' in html
@@ -77,6 +83,23 @@ def test_leaders_receive_the_digest_as_html_and_text_over_smtp(
     assert f'href="{team_url}"' in html
     assert f"{SITE}/w/acme-inc/dashboards/" in text
     assert OutboxMessage.objects.filter(status=OutboxStatus.DELIVERED).count() == 3
+
+
+def test_and_n_more_counts_the_findings_the_dashboard_shows_not_dismissed_ones(planned, today):
+    ws = planned.world.workspace
+    before = build_digest(ws, today=today)
+    assert before.drift_count == len(before.drifting) == 2
+    low = Finding.objects.get(workspace=ws, code="low_alignment")
+    finding_dismiss(actor=planned.world.admin, finding=low, reason="Spike work, on purpose.")
+
+    after = build_digest(ws, today=today)
+
+    assert after.drift_count == 1
+    assert after.more_drifting == 0
+    assert [d.sentence for d in after.drifting] == [
+        "“Acme sprint 7” grew by 8 points (40% of the 20 committed) after it started, "
+        "1 task added; the limit is 20%."
+    ]
 
 
 def test_only_objectives_with_a_snapshot_a_week_ago_count_as_moved(planned, today):
@@ -185,7 +208,7 @@ def test_the_digest_channel_gets_block_kit_blocks(
     assert request.headers["Authorization"] == "Bearer xoxb-digest-bot-token"
     body = json.loads(request.body)
     assert body["channel"] == CHANNEL
-    assert body["text"] == ("Weekly digest for Acme Inc: 1 moved, 1 at risk, 1 drifting.")
+    assert body["text"] == ("Weekly digest for Acme Inc: 1 moved, 1 at risk, 2 drifting.")
     blocks = body["blocks"]
     assert blocks[0] == {
         "type": "header",

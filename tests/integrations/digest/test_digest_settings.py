@@ -127,6 +127,9 @@ def _grow(planned: Planned, today: date) -> None:
             reasons=[{"code": "stale_check_in", "numbers": {"days": 20, "limit": 14}}],
         )
         team = TeamFactory(workspace=ws)
+        # Its row, as the rollup jobs leave it: a missing one is computed on read, which is
+        # the repair path, not the steady state this test measures.
+        Rollup.objects.create(workspace=ws, kind="team", node_id=team.pk)
         TeamMetrics.objects.create(workspace=ws, team=team, data={"velocity": {"points": [n]}})
         Finding.objects.create(
             workspace=ws,

@@ -1,5 +1,6 @@
 """A planned week for the weekly digest tests (objectives with last week's and this week's
-snapshots, findings with reasons, team metrics) and readers of what was sent."""
+snapshots, a sprint that grew after it started, key results with reasons, team metrics) and
+readers of what was sent."""
 
 from __future__ import annotations
 
@@ -11,14 +12,19 @@ from email import message_from_bytes, policy
 from email.message import Message
 from typing import Any
 
-from dashboards.models import Finding, Snapshot, TeamMetrics
+import time_machine
+from django.utils import timezone
+
+from dashboards import freshness
+from dashboards.models import Snapshot, TeamMetrics
 from integrations.tasks import weekly_digest
 from okrs.models import KeyResult, Objective, Period
 from readmodel.models import Rollup
 from tasks.models import Sprint, Task
+from tasks.services.core import task_create
+from tasks.services.sprints import sprint_create, sprint_start
 from tests.conftest import World
 from tests.factories.okrs import KeyResultFactory, ObjectiveFactory, PeriodFactory
-from tests.factories.work import SprintFactory, TaskFactory
 
 SITE = "https://align.example.com"
 CHANNEL = "C0DIGEST01"
@@ -52,10 +58,38 @@ def _snapshot(objective: Objective, day: date, progress: str, expected: str) -> 
     )
 
 
+def grow_a_running_sprint(world: World, *, prefix: str, today: date) -> tuple[Sprint, Task]:
+    """A sprint that started three days ago with 20 points committed and got an 8-point task
+    two days later, all through the services, then the refresh job that follows such commits:
+    the real detector stores its scope finding (8 added, 40% of 20, over the 20% limit)."""
+    actor, team = world.admin, world.team
+    started = timezone.now() - timedelta(days=3)
+    with time_machine.travel(started, tick=False):  # committed: in the sprint at its start
+        sprint = sprint_create(
+            actor=actor,
+            team=team,
+            name=f"{prefix} sprint 7",
+            start_date=today - timedelta(days=3),
+            end_date=today + timedelta(days=11),
+        )
+        task_create(
+            actor=actor, team=team, title=f"{prefix} planned work", estimate=20, sprint=sprint
+        )
+        sprint_start(actor=actor, sprint=sprint)
+    with time_machine.travel(started + timedelta(days=2), tick=False):
+        task = task_create(
+            actor=actor, team=team, title=f"{prefix} late addition", estimate=8, sprint=sprint
+        )
+    freshness.drain(world.workspace.pk)
+    return sprint, task
+
+
 def plan_week(world: World, *, prefix: str, today: date) -> Planned:
     """Objectives with snapshots a week apart, stored rollups with reasons, a finding, metrics:
     the rows the dashboards' jobs write, written here directly so the numbers are exact."""
     ws = world.workspace
+    # First, while the workspace holds nothing else: the refresh job then finds exactly this.
+    sprint, task = grow_a_running_sprint(world, prefix=prefix, today=today)
     period = PeriodFactory(
         workspace=ws,
         name=f"{prefix} quarter",
@@ -107,36 +141,26 @@ def plan_week(world: World, *, prefix: str, today: date) -> Planned:
             {"code": "stale_check_in", "numbers": {"days": 20, "limit": 14}},
         ],
     )
-    Rollup.objects.create(
+    Rollup.objects.update_or_create(  # over the row the refresh wrote for the two tasks
         workspace=ws,
         kind="team",
         node_id=world.team.pk,
-        total_points=Decimal("10"),
-        aligned_points=Decimal("7"),
+        defaults={"total_points": Decimal("10"), "aligned_points": Decimal("7")},
     )
-    TeamMetrics.objects.create(
-        workspace=ws,
+    # Over what the refresh computed from the two tasks: exact numbers for the team table.
+    TeamMetrics.objects.update_or_create(
         team=world.team,
-        data={
-            "velocity": {"points": [10, 10, 14], "average": 11.33, "sprints": 3},
-            "cycle_time_days": {"p50": 2.5},
-            "dora": {
-                "deployment_frequency": {"tier": "elite", "value": 1.5},
-                "lead_time": {"tier": "high", "value": 30},
+        defaults={
+            "workspace": ws,
+            "data": {
+                "velocity": {"points": [10, 10, 14], "average": 11.33, "sprints": 3},
+                "cycle_time_days": {"p50": 2.5},
+                "dora": {
+                    "deployment_frequency": {"tier": "elite", "value": 1.5},
+                    "lead_time": {"tier": "high", "value": 30},
+                },
             },
         },
-    )
-    sprint = SprintFactory(team=world.team, name=f"{prefix} sprint 7", status="active")
-    task = TaskFactory(team=world.team, title=f"{prefix} late addition", sprint=sprint)
-    Finding.objects.create(
-        workspace=ws,
-        code="scope_added",
-        severity="at_risk",
-        subject_kind="sprint",
-        subject_id=sprint.pk,
-        team=world.team,
-        numbers={"added_points": 8, "share": 0.4, "committed_points": 20, "limit": 0.2},
-        evidence=[["task", task.pk]],
     )
     return Planned(world, period, company, steady, key_result, sprint, task)
 
