@@ -272,7 +272,9 @@ def build_digest(workspace: Workspace, *, today: date | None = None) -> Digest:
         drift_count=drift_count,
         teams=[_team_line(row, slug) for row in team_rows[:TEAMS_SHOWN]],
         team_count=len(team_rows),
-        has_team_data=any(row.rollup is not None or row.metrics for row in team_rows),
+        # A team's row is computed on read even without work (no active sprint, zero points):
+        # only a number the digest would print counts as data.
+        has_team_data=any(row.alignment_percent is not None or row.metrics for row in team_rows),
         dashboard_url=dashboard_url,
         preview_url=settings.SITE_URL + reverse("integrations:digest", kwargs={"slug": slug}),
         compared=compared,
