@@ -99,7 +99,7 @@ def test_a_duplicate_check_run_delivery_is_processed_once(
 
 
 @pytest.mark.parametrize(
-    "event", ["check_run", "check_suite", "workflow_job", "pull_request_review"]
+    "event", ["check_run", "check_suite", "workflow_job", "workflow_run", "pull_request_review"]
 )
 def test_a_bad_signature_on_a_ci_or_review_event_is_401_and_stores_nothing(github, pr, event):
     response = post_github(github, event, body_of({"action": "completed"}), signature="sha256=00")
@@ -218,15 +218,31 @@ def test_a_failed_gitlab_job_on_the_mr_branch(gitlab, mr, django_capture_on_comm
     assert mr.checks["test / rspec"]["url"].endswith("/-/jobs/1977")
 
 
-def test_a_gitlab_pipeline_with_a_wrong_token_is_401(
-    gitlab, mr, django_capture_on_commit_callbacks
+@pytest.mark.parametrize(
+    ("event", "name"),
+    [
+        ("Pipeline Hook", "pipeline_hook__docs_example"),
+        ("Job Hook", "job_hook__failed_handwritten"),
+    ],
+)
+def test_a_gitlab_ci_event_with_a_wrong_token_is_401(
+    gitlab, mr, django_capture_on_commit_callbacks, event, name
 ):
-    data = payload("gitlab/pipeline_hook__docs_example.json")
-    response = send_gitlab(
-        django_capture_on_commit_callbacks, gitlab, "Pipeline Hook", data, "p1", token="nope"
-    )
+    data = payload(f"gitlab/{name}.json")
+    capture = django_capture_on_commit_callbacks
+    response = send_gitlab(capture, gitlab, event, data, "p1", token="nope")
     assert response.status_code == 401
-    assert not InboundDelivery.objects.filter(event="Pipeline Hook").exists()
+    assert not InboundDelivery.objects.filter(event=event).exists()
+
+
+def test_a_duplicate_gitlab_job_is_processed_once(gitlab, mr, django_capture_on_commit_callbacks):
+    data = payload("gitlab/job_hook__failed_handwritten.json")
+    data["ref"] = mr.branch
+    send_gitlab(django_capture_on_commit_callbacks, gitlab, "Job Hook", data, "j1")
+    again = send_gitlab(django_capture_on_commit_callbacks, gitlab, "Job Hook", data, "j1")
+    assert again.status_code == 200
+    delivery = InboundDelivery.objects.get(event="Job Hook")
+    assert (delivery.status, delivery.attempts, delivery.redeliveries) == ("processed", 1, 1)
 
 
 def test_the_task_page_shows_the_ci_state_and_checks(

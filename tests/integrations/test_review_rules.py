@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from alignment.models import AuditEvent
 from integrations import review_rules
 from integrations.models import DeliveryStatus, ExternalLink, InboundDelivery, LinkKind
 from tasks.models import StateCategory, TaskEvent, WorkflowState
@@ -291,6 +292,23 @@ def test_saving_valid_rules_stores_them_and_they_apply(
     send_github(django_capture_on_commit_callbacks, github, "pull_request", data, "x1")
     task.refresh_from_db()
     assert task.state.name == "In Progress"
+
+
+def test_owners_may_save_and_the_change_is_audited(world, github, owner_client):
+    response = owner_client.post(rules_url(world, github), form_data(world, approved=""))
+    assert response.status_code == 303
+    event = AuditEvent.objects.get(verb="integration.review_rules_updated")
+    assert event.after["review_rules"][str(world.team.pk)]["closed_unmerged"] == "todo"
+
+
+def test_the_integration_page_links_to_its_review_rules(world, github, admin_client):
+    page = admin_client.get(
+        reverse(
+            "integrations:integration_edit",
+            kwargs={"slug": world.workspace.slug, "integration_id": github.pk},
+        )
+    )
+    assert rules_url(world, github) in page.content.decode()
 
 
 def test_another_teams_state_is_refused_with_a_message(world, github, admin_client):
