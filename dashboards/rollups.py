@@ -24,6 +24,8 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from copy import copy
+from dataclasses import fields
 from datetime import date
 from functools import partial
 from typing import Any
@@ -33,8 +35,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from alignment.models import Workspace
-from dashboards.rollup_math import COMPARED_FIELDS, ITEM, KR, SPRINT, TEAM, Key
-from dashboards.rollup_okr import build_round, okr_levels, read_round
+from dashboards.rollup_math import COMPARED_FIELDS, ITEM, KR, OBJECTIVE, SPRINT, TEAM, Key
+from dashboards.rollup_okr import MAX_ROUNDS, build_round, okr_levels, read_round
 from dashboards.rollup_overlap import in_background, may_overlap
 from dashboards.rollup_passes import Pass, Seeds
 from dashboards.rollup_work import build_all_work, read_all_work, work_levels, work_rows
@@ -84,14 +86,52 @@ def _pass(workspace: Workspace, *, today: date | None, full: bool) -> Pass:
 
 @transaction.atomic
 def refresh(workspace: Workspace, seeds: Seeds, *, today: date | None = None) -> int:
-    """Recompute the seeded nodes and everything they feed, up to the roots; rows written."""
+    """Recompute the seeded nodes and everything they feed, up to the roots; rows written.
+
+    The walk goes up only, so a node it builds may read an input that has no row at all (a
+    world built without events: a child objective, a linked item, a team's active sprint).
+    Counted as nothing, it would store a wrong parent that later reads take as current. So
+    when a pass met such inputs it is thrown away and run again seeded with them too (they
+    are built first, children before parents), before anything is saved or published; a
+    pass whose inputs all have rows, the usual case, costs no query more.
+    """
     if not seeds:
         return 0
-    p = _pass(workspace, today=today, full=False)
-    _expand(p, seeds)
-    work_levels(p, seeds)
-    okr_levels(p, seeds)
+    seeds = _copy(seeds)
+    for _ in range(MAX_ROUNDS):
+        p = _pass(workspace, today=today, full=False)
+        attempt = _copy(seeds)
+        _expand(p, attempt)
+        work_levels(p, attempt)
+        okr_levels(p, attempt)
+        missing = _missing_inputs(p)
+        if not missing:
+            break
+        for kind, node_id in missing:
+            seeds.add(kind, node_id)
     return p.save()
+
+
+def _missing_inputs(p: Pass) -> list[Key]:
+    """Inputs the pass looked up that have no row: neither built here, nor stored, nor gone.
+
+    Only kinds read as inputs of other rows and never looked up for themselves: child
+    objectives and linked items (OKR rounds), active sprints (teams). Seeded nodes of these
+    kinds are built or dropped, so they never count.
+    """
+    return sorted(
+        key
+        for key in p.looked
+        if key[0] in (OBJECTIVE, ITEM, SPRINT)
+        and key not in p.fresh
+        and key not in p.stored
+        and key not in p.gone
+    )
+
+
+def _copy(seeds: Seeds) -> Seeds:
+    """A pass adds to its seeds as it walks: each attempt starts from the asked ones."""
+    return Seeds(**{f.name: copy(getattr(seeds, f.name)) for f in fields(seeds)})
 
 
 def refresh_ancestors_of_task(task_id: int, *, today: date | None = None) -> int:

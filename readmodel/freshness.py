@@ -14,8 +14,10 @@ What "fresh" means (the promise of `readmodel.selectors.rollups_for`):
   while the queue was being drained) is computed on read, with what it feeds;
 - no row is from an earlier day: expected pace and check-in staleness move with the
   calendar, so a row computed before today is recomputed on read.
-The last two recompute only the requested nodes and the chain above them (an incremental
-refresh seeded with them), never a whole workspace.
+The last two recompute only the requested nodes, what they are computed from where that
+has no current row (aligned objectives, their key results, linked items, a team's active
+sprint: built first, so a parent read before its children counts them), and the chain above
+(an incremental refresh seeded with them), never a whole workspace.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ class Refresher(Protocol):
         """Recompute the workspace's queued stale nodes now; one cheap query when none."""
 
     def compute(self, workspace_id: int, nodes: Collection[Key], *, today: date) -> None:
-        """Compute (and store) the rows of these nodes and of what they feed, as of `today`."""
+        """Compute (and store) the rows of these nodes, of their inputs without a current
+        row, and of what they feed, as of `today`."""
 
 
 _refresher: Refresher | None = None
