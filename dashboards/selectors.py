@@ -1,7 +1,10 @@
 """Reads for the dashboard pages and API: materialized rows only, a fixed number of queries.
 
 Nothing here recomputes progress: rollups, findings, team metrics and snapshots are written
-by jobs; these functions load them for a whole page at once and attach names and links.
+by jobs; these functions load them for a whole page at once and attach names and links. The
+rollup rows a page reads are first brought up to date through the read model's freshness
+step (`readmodel.selectors.refresh_rows_of`: queue drained, missing and earlier-day rows
+computed), as on every other page.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from alignment.models import Team, Workspace
@@ -20,20 +23,16 @@ from dashboards import findings as findings_read
 from dashboards.models import DoraBenchmark, Finding, Snapshot, TeamMetrics
 from dashboards.reasons import Link, Names, ShownFinding, finding_keys, reason_sentence, shown
 from dashboards.rollup_math import KR, OBJECTIVE, SPRINT, TEAM
+from dashboards.team_rows import DORA_METRICS, DoraCell, TeamRow, dora_value  # noqa: F401 (re-exported)
 from okrs import progress as okr_math
 from okrs.models import KeyResult, Objective, ObjectiveLevel, Period
 from okrs.selectors import current_period
 from readmodel.models import Rollup
-from tasks.models import StateCategory
+from readmodel.selectors import refresh_rows_of
+from tasks.models import Sprint, SprintStatus, StateCategory
 
 FINDINGS_SHOWN = 50
 LIST_SHOWN = 50  # objectives and at-risk rows on the page; the CSV has them all
-DORA_METRICS = [
-    ("deployment_frequency", "Deploys"),
-    ("lead_time", "Lead time"),
-    ("change_failure_rate", "Fail rate"),
-    ("time_to_restore", "Restore"),
-]
 
 
 @dataclass
@@ -58,79 +57,7 @@ class NodeView:
         return self.row.expected_percent if self.row else 0
 
 
-@dataclass
-class TeamRow:
-    team: Team
-    rollup: Rollup | None
-    metrics: dict[str, Any]
-
-    @property
-    def alignment_percent(self) -> int | None:
-        ratio = self.rollup.alignment_ratio if self.rollup else None
-        return None if ratio is None else round(ratio * 100)
-
-    @property
-    def velocity(self) -> float | None:
-        value = (self.metrics.get("velocity") or {}).get("average")
-        return None if value is None else float(value)
-
-    @property
-    def velocity_points(self) -> list[float]:
-        return [float(v) for v in (self.metrics.get("velocity") or {}).get("points", [])]
-
-    @property
-    def velocity_spark(self) -> str:
-        return charts.sparkline(self.velocity_points)
-
-    @property
-    def cycle_time_p50(self) -> float | None:
-        value = (self.metrics.get("cycle_time_days") or {}).get("p50")
-        return None if value is None else float(value)
-
-    @property
-    def dora(self) -> list[tuple[str, str | None, Any]]:
-        data = self.metrics.get("dora") or {}
-        return [
-            (label, (data.get(metric) or {}).get("tier"), (data.get(metric) or {}).get("value"))
-            for metric, label in DORA_METRICS
-        ]
-
-    @property
-    def dora_cells(self) -> list[DoraCell]:
-        """Each DORA measure with its value, tier and the report's words for the tier."""
-        data = self.metrics.get("dora") or {}
-        return [
-            DoraCell(
-                label,
-                dora_value(metric, (data.get(metric) or {}).get("value")),
-                (data.get(metric) or {}).get("tier"),
-                (data.get(metric) or {}).get("tier_label"),
-            )
-            for metric, label in DORA_METRICS
-        ]
-
-
 LEADER_PARTS = frozenset({"progress", "trend", "at_risk", "findings", "teams"})
-
-
-def dora_value(metric: str, value: Any) -> str:
-    """A DORA measure in the unit people read it in."""
-    if value is None:
-        return "—"
-    number = float(value)
-    if metric == "deployment_frequency":
-        return f"{number * 7:.1f} / week"
-    if metric == "change_failure_rate":
-        return f"{number * 100:.0f}%"
-    return f"{number:.1f} h" if number < 48 else f"{number / 24:.1f} d"
-
-
-@dataclass(frozen=True)
-class DoraCell:
-    label: str
-    value: str
-    tier: str | None
-    tier_label: str | None
 
 
 @dataclass
@@ -213,6 +140,16 @@ def leader_dashboard(
         # Embedded: refresh what committed changes made stale before reading (one query if none).
         dash.findings_clock = freshness.ensure_fresh(workspace)
     in_period = Objective.objects.for_workspace(workspace).live().filter(period=period)
+    # The rows this page reads, brought up to date in one bulk step (missing rows, rows from
+    # an earlier day, the queue): the same promise as every other page (readmodel.selectors).
+    stale_checked: dict[str, QuerySet[Any]] = {}
+    if wanted & {"progress", "at_risk"}:
+        stale_checked[OBJECTIVE] = in_period
+    if "at_risk" in wanted:
+        stale_checked[KR] = KeyResult.objects.filter(workspace=workspace, objective__in=in_period)
+    if "teams" in wanted:
+        stale_checked[TEAM] = Team.objects.for_workspace(workspace)
+    refresh_rows_of(workspace.pk, stale_checked, today=today)
     company: list[Objective] = []
     if wanted & {"progress", "trend"}:
         # The headline: company objectives (or the roots when there are none), weighted.
@@ -462,6 +399,17 @@ def team_dashboard(
         # Embedded: refresh what committed changes made stale before reading (one query if none).
         dash.findings_clock = freshness.ensure_fresh(workspace)
     if wanted & {"rollup", "sprint", "history"}:
+        # The team's row and its active sprint's, brought up to date first (readmodel).
+        refresh_rows_of(
+            workspace.pk,
+            {
+                TEAM: Team.objects.filter(workspace=workspace, pk=team.pk),
+                SPRINT: Sprint.objects.filter(
+                    workspace=workspace, team=team, status=SprintStatus.ACTIVE
+                ),
+            },
+            today=today,
+        )
         dash.rollup = Rollup.objects.filter(workspace=workspace, kind=TEAM, node_id=team.pk).first()
     sprint_id = None
     if dash.rollup is not None:

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from dashboards import drift, metrics, rollups, snapshots
 from dashboards.models import Deployment, Finding, Incident
+from readmodel.models import Rollup
 from tasks.models import StateCategory as C
 from tests.dashboards.conftest import Plan
 from tests.factories import TeamFactory
@@ -95,6 +97,32 @@ def test_team_dashboard_shows_sprint_progress_and_alignment(busy: Plan, viewer_c
     assert 'aria-labelledby="chart-burnup-' in html
 
 
+def test_the_leader_dashboard_computes_rows_that_are_missing(busy: Plan, viewer_client):
+    # A world built without events (or a node created while the queue drained): no rows.
+    Rollup.objects.filter(
+        workspace=busy.world.workspace, kind__in=["objective", "key_result"]
+    ).delete()
+    html = viewer_client.get(leader_url(busy)).content.decode()
+    assert re.search(r'id="company-percent">33%<', html)
+    assert f'id="risk-key_result-{busy.from_work.pk}"' in html  # at risk, judged from a fresh row
+
+
+def test_the_leader_dashboard_recomputes_a_row_from_an_earlier_day(busy: Plan, viewer_client):
+    yesterday = timezone.now() - timedelta(days=1)
+    Rollup.objects.filter(kind="objective", node_id=busy.company.pk).update(
+        progress=Decimal("0.9"), digest="yesterday's numbers", computed_at=yesterday
+    )
+    html = viewer_client.get(leader_url(busy)).content.decode()
+    assert re.search(r'id="company-percent">33%<', html)
+
+
+def test_the_team_dashboard_computes_its_missing_team_and_sprint_rows(busy: Plan, viewer_client):
+    Rollup.objects.filter(workspace=busy.world.workspace, kind__in=["team", "sprint"]).delete()
+    html = viewer_client.get(team_url(busy)).content.decode()
+    assert re.search(r'id="alignment-ratio">30%<', html)
+    assert "<strong>30%</strong> of 10 points done (1 of 2 tasks)" in html
+
+
 def test_team_of_another_workspace_is_404(busy: Plan, world_b, viewer_client):
     assert viewer_client.get(team_url(busy, world_b.team.pk)).status_code == 404
 
@@ -134,14 +162,17 @@ def _grow(plan: Plan) -> None:
 
 
 def test_leader_dashboard_queries_do_not_grow(busy: Plan, viewer_client):
-    # 26: the findings widget also counts the dismissed and snoozed findings (its link).
-    assert_flat_queries(viewer_client, leader_url(busy), grow=lambda: _grow(busy), budget=26)
+    # 28: the findings widget also counts the dismissed and snoozed findings (its link); the
+    # read model's freshness step adds its queue check and one query listing the objectives,
+    # key results and teams without a row computed today (readmodel.selectors.refresh_rows_of).
+    assert_flat_queries(viewer_client, leader_url(busy), grow=lambda: _grow(busy), budget=28)
 
 
 def test_team_dashboard_queries_do_not_grow(busy: Plan, viewer_client):
     # 22: the period picker reads the periods (1) and the team objectives widget its
-    # objectives and their rollups (2).
-    assert_flat_queries(viewer_client, team_url(busy), grow=lambda: _grow(busy), budget=22)
+    # objectives and their rollups (2); the freshness step of the team and sprint rows (2:
+    # the queue check and the list of rows not computed today).
+    assert_flat_queries(viewer_client, team_url(busy), grow=lambda: _grow(busy), budget=24)
 
 
 def test_leader_trend_is_drawn_from_daily_snapshots(busy: Plan, viewer_client, today):

@@ -8,13 +8,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dashboards import rollups
 from dashboards.rollup_passes import Seeds
-from okrs.models import KeyResultSource, ObjectiveLevel
+from okrs.models import KeyResultSource, Objective, ObjectiveLevel
 from readmodel.models import Rollup
-from readmodel.selectors import rollup_for, rollups_for
+from readmodel.selectors import refresh_rows_of, rollup_for, rollups_for
 from tests.factories.okrs import KeyResultFactory, ObjectiveFactory, PeriodFactory
 from tests.factories.work import SprintFactory, TaskFactory
 
@@ -105,3 +107,17 @@ def test_a_refresh_from_a_change_builds_the_rowless_children_of_what_it_walks_up
     assert stored.progress == Decimal("0.6000")
     assert Rollup.objects.filter(kind="objective", node_id=child.pk).exists()
     assert _progress(world, "objective", company.pk) == pytest.approx(0.6)
+
+
+def test_refreshing_rows_of_a_queryset_costs_two_queries_when_every_row_is_current(
+    world, period, company
+):
+    nodes = {"objective": Objective.objects.filter(workspace=world.workspace)}
+    refresh_rows_of(world.workspace.pk, nodes)  # cold: computes the company's row
+    assert Rollup.objects.filter(kind="objective", node_id=company.pk).exists()
+    for extra in range(2):
+        ObjectiveFactory(period=period, team=world.team, parent=company, title=f"More {extra}")
+        refresh_rows_of(world.workspace.pk, nodes)
+        with CaptureQueriesContext(connection) as captured:
+            refresh_rows_of(world.workspace.pk, nodes)
+        assert len(captured) == 2  # the queue check and the list of nodes lacking a row
