@@ -23,11 +23,13 @@ from okrs.api.serializers import (
     CheckInSerializer,
     CommentSerializer,
     CommentWriteSerializer,
-    ExplanationSerializer,
     ObjectiveSerializer,
     ObjectiveUpdateSerializer,
     ObjectiveWriteSerializer,
     PeriodSerializer,
+)
+from okrs.api.serializers_tree import (
+    ExplanationSerializer,
     TreeQuerySerializer,
     TreeSerializer,
     kr_node_data,

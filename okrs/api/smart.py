@@ -12,7 +12,7 @@ from alignment.api_schema import ERRORS
 from alignment.models import Role
 from okrs import smart
 from okrs.api._base import OkrViewSet
-from okrs.api.serializers import SmartReviewRequestSerializer, SmartReviewSerializer
+from okrs.api.serializers_smart import SmartReviewRequestSerializer, SmartReviewSerializer
 from okrs.models import Objective
 
 
