@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboards import drift, metrics, rollups, snapshots
+from dashboards import drift, metrics, rollups, selectors, snapshots
 from dashboards.models import Deployment, Finding, Incident
 from readmodel.models import Rollup
 from tasks.models import StateCategory as C
@@ -121,6 +121,26 @@ def test_the_team_dashboard_computes_its_missing_team_and_sprint_rows(busy: Plan
     html = viewer_client.get(team_url(busy)).content.decode()
     assert re.search(r'id="alignment-ratio">30%<', html)
     assert "<strong>30%</strong> of 10 points done (1 of 2 tasks)" in html
+
+
+@pytest.mark.parametrize(
+    ("gaps", "status"),
+    [
+        ({}, "at_risk"),  # 33% done at 50% pace: 17 points behind, past the default 10
+        ({"at_risk_gap": 0.3, "off_track_gap": 0.6}, "on_track"),
+        ({"at_risk_gap": 0.05, "off_track_gap": 0.15}, "off_track"),
+    ],
+)
+def test_the_company_headline_is_judged_with_the_workspace_thresholds(
+    busy: Plan, gaps: dict, status: str
+):
+    workspace = busy.world.workspace
+    workspace.settings = {"okrs": gaps} if gaps else {}
+    workspace.save(update_fields=["settings"])
+    dash = selectors.leader_dashboard(
+        workspace, parts=["progress"], today=busy.period.start + timedelta(days=45)
+    )
+    assert (dash.percent, dash.expected_percent, dash.status) == (33, 50, status)
 
 
 def test_team_of_another_workspace_is_404(busy: Plan, world_b, viewer_client):
