@@ -340,14 +340,10 @@ class KeyResultForm(forms.Form):
         }
 
 
-class CheckInForm(forms.Form):
-    """What a check-in asks depends on the KR's kind: a value, done or not, or the steps done."""
+class ConfidenceForm(forms.Form):
+    """A check-in's confidence and note. On its own, the check-in of a KR whose progress is
+    measured (linked work, aligned objectives): no value ("Update confidence" on the page)."""
 
-    value = forms.DecimalField(required=False, label="New value")
-    done = forms.BooleanField(required=False, label="Done")
-    steps_done = forms.TypedMultipleChoiceField(
-        coerce=int, required=False, label="Steps done", widget=forms.CheckboxSelectMultiple
-    )
     confidence = forms.IntegerField(
         min_value=0,
         max_value=10,
@@ -359,7 +355,7 @@ class CheckInForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         max_length=5000,
-        help_text="What moved, what blocks you.",
+        help_text="What moved, what blocks the work. The progress itself comes from the work.",
     )
 
     def __init__(self, *args: Any, key_result: KeyResult, **kwargs: Any) -> None:
@@ -367,6 +363,25 @@ class CheckInForm(forms.Form):
         kwargs.setdefault("initial", {"confidence": key_result.confidence})
         super().__init__(*args, **kwargs)
         self.key_result = key_result
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"confidence": self.cleaned_data["confidence"], "note": self.cleaned_data["note"]}
+
+
+class CheckInForm(ConfidenceForm):
+    """A check-in with the KR's new value (a number, done, or the milestone steps done)."""
+
+    field_order = ["value", "done", "steps_done", "confidence", "note"]
+
+    value = forms.DecimalField(required=False, label="New value")
+    done = forms.BooleanField(required=False, label="Done")
+    steps_done = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, label="Steps done", widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, key_result: KeyResult, **kwargs: Any) -> None:
+        super().__init__(*args, key_result=key_result, **kwargs)
+        self.fields["note"].help_text = "What moved, what blocks you."
         steps = key_result.milestones if key_result.kind == KeyResultKind.MILESTONE else []
         if key_result.kind == KeyResultKind.BOOLEAN:
             del self.fields["value"], self.fields["steps_done"]
@@ -393,10 +408,7 @@ class CheckInForm(forms.Form):
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
-        kwargs: dict[str, Any] = {
-            "confidence": data["confidence"],
-            "note": data.get("note", ""),
-        }
+        kwargs = super().service_kwargs()
         if "done" in self.fields:
             kwargs["value"] = 1 if data.get("done") else 0
         elif "steps_done" in self.fields:

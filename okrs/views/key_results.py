@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -17,7 +16,7 @@ from alignment.http import WorkspaceRequest
 from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
 from okrs import preview, services, smart
-from okrs.forms import CheckInForm, KeyResultForm, parse_steps
+from okrs.forms import CheckInForm, ConfidenceForm, KeyResultForm, parse_steps
 from okrs.models import KeyResult, Objective
 from okrs.reason_words import reason_sentence
 from okrs.services.key_results import progress_is_measured
@@ -178,34 +177,6 @@ def key_result_edit(
         review_url=review_url,
     )
     return _form_page(request, form, objective, key_result, status=200)
-
-
-class ConfidenceForm(forms.Form):
-    """The check-in of a KR whose progress is measured (linked work, aligned objectives):
-    confidence and a note, no value ("Update confidence" on the page)."""
-
-    confidence = forms.IntegerField(
-        min_value=0,
-        max_value=10,
-        label="Confidence (0–10)",
-        help_text="How sure are you of reaching the target by the end of the period?",
-        widget=forms.NumberInput(attrs={"min": 0, "max": 10, "step": 1}),
-    )
-    note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        max_length=5000,
-        help_text="What moved, what blocks the work. The progress itself comes from the work.",
-    )
-
-    def __init__(self, *args: Any, key_result: KeyResult, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", f"id_kr{key_result.pk}_%s")
-        kwargs.setdefault("initial", {"confidence": key_result.confidence})
-        super().__init__(*args, **kwargs)
-        self.key_result = key_result
-
-    def service_kwargs(self) -> dict[str, Any]:
-        return {"confidence": self.cleaned_data["confidence"], "note": self.cleaned_data["note"]}
 
 
 # What a value-style check-in form posts; on a measured KR the service refuses them (409).
