@@ -281,7 +281,8 @@ def objective_update(
         if parent is not UNSET and parent is None:
             new_parent, new_parent_kr = None, None
         fields.update(parent=new_parent, parent_key_result=new_parent_kr)
-    versioned_update(objective, expected_version=expected_version, fields=fields)
+    if not versioned_update(objective, expected_version=expected_version, fields=fields):
+        return objective  # nothing changed: no version, audit event or webhook
     _audit(
         actor,
         "objective.updated",
@@ -309,11 +310,12 @@ def objective_reparent(
     new_parent, new_parent_kr = _resolve_alignment(
         actor, objective, objective.period, parent, parent_key_result
     )
-    versioned_update(
+    if not versioned_update(
         objective,
         expected_version=expected_version,
         fields={"parent": new_parent, "parent_key_result": new_parent_kr},
-    )
+    ):
+        return objective
     _audit(
         actor,
         "objective.reparented",
@@ -336,9 +338,10 @@ def objective_archive(
     if objective.status == ObjectiveStatus.ARCHIVED:
         return objective
     before = {"status": objective.status}
-    versioned_update(
+    if not versioned_update(
         objective, expected_version=expected_version, fields={"status": ObjectiveStatus.ARCHIVED}
-    )
+    ):
+        return objective  # already archived
     _audit(actor, "objective.archived", objective, before=before, after={"status": "archived"})
     _publish(actor, objective, "archived")
     return objective

@@ -9,7 +9,7 @@ import pytest
 from alignment import events
 from alignment.models import AuditEvent
 from okrs.events import KeyResultChanged
-from okrs.models import KeyResult
+from okrs.models import KeyResult, Objective
 
 
 def kr_url(world, key_result) -> str:
@@ -64,3 +64,17 @@ def test_a_real_change_still_bumps_the_version_once(world, member_api, key_resul
     assert KeyResult.objects.get(pk=key_result.pk).version == 2
     assert AuditEvent.objects.filter(verb="key_result.updated").count() == 1
     assert [event.verb for event in published] == ["updated"]
+
+
+def test_patching_an_objective_with_its_own_title_keeps_its_version(world, member_api, objective):
+    audits = AuditEvent.objects.count()
+
+    response = member_api.patch(
+        f"/api/v1/workspaces/{world.workspace.slug}/objectives/{objective.pk}/",
+        {"title": objective.title},
+        "application/json",
+    )
+
+    assert response.status_code == 200
+    assert Objective.objects.get(pk=objective.pk).version == objective.version
+    assert AuditEvent.objects.count() == audits
