@@ -77,19 +77,17 @@ def console() -> ConsoleLog:
 
 
 @pytest.fixture
-def page(
-    browser: Browser, live_server, console: ConsoleLog, request, settings, pinned_now
-) -> Iterator[Page]:
+def page(browser: Browser, live_server, console: ConsoleLog, request, settings) -> Iterator[Page]:
     # The server runs at the suite's pinned instant (tests/clock.py) while Chromium keeps the
     # real clock: cookies that expire at "pinned now + N days" would already be expired for
-    # it. Browser-session cookies have no expiry, so a login lasts the journey. Chromium's own
-    # clock is moved to the same instant, so dates the page's scripts compute agree too.
+    # it. Browser-session cookies have no expiry, so a login lasts the journey. (Chromium's
+    # clock stays real: Playwright's fake clock injects a script into every frame, which the
+    # digest preview's sandboxed frame refuses; the pages compute no dates in scripts.)
     settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
     settings.CSRF_COOKIE_AGE = None
     context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT)
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.clock.install(time=pinned_now)
     page.on("console", console.on_console)
     page.on("pageerror", console.on_page_error)
     yield page
