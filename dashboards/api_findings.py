@@ -167,6 +167,15 @@ LIST_PARAMETERS = [
 ]
 
 
+# Both hiding addresses (dismiss/, snooze/) answer DELETE the same way: the finding is shown again.
+_RESTORE_SCHEMA = extend_schema(
+    methods=["DELETE"],
+    summary="Restore a dismissed or snoozed finding",
+    request=None,
+    responses={204: None, **WRITE_ERRORS},
+)
+
+
 class FindingViewSet(WorkspaceViewSet):
     queryset = Finding.objects.all()
     serializer_class = DriftFindingSerializer
@@ -238,6 +247,10 @@ class FindingViewSet(WorkspaceViewSet):
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._one(self.get_object())
 
+    def _restore(self, finding: Finding) -> Response:
+        dismissals.finding_restore(actor=self.member, finding=finding)
+        return Response(status=204)
+
     @extend_schema(
         summary="Visible findings per kind: how many, and the impact of the first",
         responses={200: FindingGroupSerializer(many=True), **ERRORS},
@@ -257,18 +270,12 @@ class FindingViewSet(WorkspaceViewSet):
         request=FindingDismissSerializer,
         responses={200: DriftFindingSerializer, **WRITE_ERRORS},
     )
-    @extend_schema(
-        methods=["DELETE"],
-        summary="Restore a dismissed or snoozed finding",
-        request=None,
-        responses={204: None, **WRITE_ERRORS},
-    )
+    @_RESTORE_SCHEMA
     @action(detail=True, methods=["post", "delete"])
     def dismiss(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         finding = self.get_object()
-        if request.method == "DELETE":
-            dismissals.finding_restore(actor=self.member, finding=finding)
-            return Response(status=204)
+        if request.method == "DELETE":  # either address restores: the same one hiding
+            return self._restore(finding)
         body = self.validated(FindingDismissSerializer)
         dismissals.finding_dismiss(actor=self.member, finding=finding, reason=body.get("reason"))
         return self._one(finding)
@@ -279,18 +286,12 @@ class FindingViewSet(WorkspaceViewSet):
         request=FindingSnoozeSerializer,
         responses={200: DriftFindingSerializer, **WRITE_ERRORS},
     )
-    @extend_schema(
-        methods=["DELETE"],
-        summary="Restore a dismissed or snoozed finding",
-        request=None,
-        responses={204: None, **WRITE_ERRORS},
-    )
+    @_RESTORE_SCHEMA
     @action(detail=True, methods=["post", "delete"])
     def snooze(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         finding = self.get_object()
-        if request.method == "DELETE":
-            dismissals.finding_restore(actor=self.member, finding=finding)
-            return Response(status=204)
+        if request.method == "DELETE":  # either address restores: the same one hiding
+            return self._restore(finding)
         body = self.validated(FindingSnoozeSerializer)
         dismissals.finding_snooze(
             actor=self.member,
