@@ -10,8 +10,6 @@ from django.urls import reverse
 
 from integrations.models import Integration, Provider
 
-DEFAULT_SITE_URL = "http://127.0.0.1:8000"  # alignment/settings.py's fallback for SITE_URL
-
 
 def hook_url(integration: Integration, request: HttpRequest | None = None) -> str:
     """The URL to paste into the provider's webhook settings: on SITE_URL when it is set
@@ -31,4 +29,4 @@ def hook_url(integration: Integration, request: HttpRequest | None = None) -> st
 
 def site_url_configured() -> bool:
     """SITE_URL set in the environment or to anything but the settings' fallback."""
-    return "SITE_URL" in os.environ or settings.SITE_URL.rstrip("/") != DEFAULT_SITE_URL
+    return "SITE_URL" in os.environ or settings.SITE_URL.rstrip("/") != settings.DEFAULT_SITE_URL

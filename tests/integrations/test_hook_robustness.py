@@ -10,7 +10,7 @@ from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations import hook_links, inbound
+from integrations import inbound
 from integrations.models import DeliveryStatus, ExternalLink, InboundDelivery, LinkKind
 from tests.integrations.ci_helpers import payload, send_github
 from tests.integrations.conftest import body_of, post_github
@@ -183,7 +183,7 @@ def test_the_hook_url_uses_the_requests_host_and_port_otherwise(
     settings, world, github, admin_client, monkeypatch
 ):
     monkeypatch.delenv("SITE_URL", raising=False)
-    settings.SITE_URL = hook_links.DEFAULT_SITE_URL
+    settings.SITE_URL = settings.DEFAULT_SITE_URL
     settings.ALLOWED_HOSTS = ["alignment.local"]
     page = admin_client.get(edit_url(world, github), HTTP_HOST="alignment.local:8123")
     html = page.content.decode()
