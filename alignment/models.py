@@ -354,8 +354,9 @@ class IdempotencyRecord(models.Model):
     """A POST's stored response under its Idempotency-Key, replayed for 24 h. Not tenant data.
 
     `owner` scopes keys ("token:<id>" or "user:<id>"), so clients never see each other's
-    replays. A row with `status_code` null is a request still running: the unique constraint
-    makes the second of two concurrent requests see it instead of running the view again.
+    replays. It is written in the request's own transaction with its answer, so a concurrent
+    retry's insert waits on the unique constraint and then replays it. (A row with
+    `status_code` null can only be left by an earlier version of this code.)
     """
 
     owner = models.CharField(max_length=40)
