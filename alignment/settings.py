@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "tasks",
     "dashboards",
     "integrations",
+    "portability",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
