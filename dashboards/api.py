@@ -324,10 +324,12 @@ class DeploymentViewSet(WorkspaceViewSet):
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         deployment = self.get_object()
-        data = self.validated(DeploymentPatchSerializer)
-        deployment = services.deployment_mark_failure(
-            actor=self.member, deployment=deployment, is_failure=data["is_failure"]
-        )
+        # A PATCH names what changes: without `is_failure` nothing does (as the schema says).
+        data = self.validated(DeploymentPatchSerializer, partial=True)
+        if "is_failure" in data:
+            deployment = services.deployment_mark_failure(
+                actor=self.member, deployment=deployment, is_failure=data["is_failure"]
+            )
         return self.respond(DeploymentSerializer(deployment).data)
 
     @extend_schema(summary="Delete a deployment (admins)", responses={204: None, **WRITE_ERRORS})

@@ -61,10 +61,13 @@ class MembershipViewSet(WorkspaceViewSet):
         responses={200: MemberSerializer, **WRITE_ERRORS},
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = self.validated(RoleWriteSerializer)
-        membership = services.membership_change_role(
-            actor=self.member, membership=self.get_object(), role=data["role"]
-        )
+        # A PATCH names what changes: without `role` nothing does (the schema says the same).
+        data = self.validated(RoleWriteSerializer, partial=True)
+        membership = self.get_object()
+        if "role" in data:
+            membership = services.membership_change_role(
+                actor=self.member, membership=membership, role=data["role"]
+            )
         return Response(MemberSerializer(membership).data)
 
     @extend_schema(

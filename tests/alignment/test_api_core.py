@@ -398,3 +398,15 @@ def test_members_cannot_revoke_others_tokens_but_admins_can(member_api, admin_ap
     assert admin_api.delete(api(world, f"tokens/{token.pk}/")).status_code == 204
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_a_member_patch_without_a_role_changes_nothing(world):
+    owner = api_client_for(world.owner)
+    url = api(world, f"members/{world.viewer.pk}/")
+
+    response = patch(owner, url, {})
+
+    assert response.status_code == 200
+    assert response.json()["role"] == "viewer"
+    assert not AuditEvent.objects.filter(verb__startswith="member.").exists()
+    assert patch(owner, url, {"role": "boss"}).status_code == 400

@@ -127,3 +127,20 @@ def test_only_admins_delete_deployments(plan: Plan, member_api, admin_api):
     assert Deployment.objects.filter(pk=deployment.pk).exists()
     assert admin_api.delete(api(plan, f"deployments/{deployment.pk}/")).status_code == 204
     assert not Deployment.objects.filter(pk=deployment.pk).exists()
+
+
+def test_a_deployment_patch_without_fields_changes_nothing(plan: Plan, member_api):
+    deployment = Deployment.objects.create(
+        workspace=plan.world.workspace, team=plan.team, deployed_at=timezone.now(), is_failure=True
+    )
+    url = api(plan, f"deployments/{deployment.pk}/")
+
+    unchanged = member_api.patch(url, {}, content_type="application/json")
+    assert unchanged.status_code == 200
+    assert unchanged.json()["is_failure"] is True
+    assert not AuditEvent.objects.filter(verb__startswith="deployment.").exists()
+
+    changed = member_api.patch(url, {"is_failure": False}, content_type="application/json")
+    assert changed.json()["is_failure"] is False
+    bad = member_api.patch(url, {"is_failure": "perhaps"}, content_type="application/json")
+    assert bad.status_code == 400
