@@ -199,6 +199,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 SLACK_API_BASE = env_str("SLACK_API_BASE", "https://slack.com/api")
 # Slash commands answer through the request's response_url only when it starts with these.
 SLACK_RESPONSE_URL_PREFIXES = env_list("SLACK_RESPONSE_URL_PREFIXES", ["https://hooks.slack.com/"])
+# Direct Slack calls made while a person waits (views.open within a trigger_id's 3 s,
+# users.info to link them); everything else goes through the outbox.
+SLACK_INTERACTIVE_TIMEOUT_SECONDS = float(env_str("SLACK_INTERACTIVE_TIMEOUT_SECONDS", "2.5"))
 # Outbox delivery: attempt n+1 waits base*2^(n-1) seconds (±50 % jitter, capped); after
 # OUTBOX_MAX_ATTEMPTS failures a message is dead until an admin retries it.
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)

@@ -7,7 +7,13 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the delivery handlers (integrations.registry).
-        from integrations import handlers, handlers_deployments, slack_commands  # noqa: F401
+        from integrations import (  # noqa: F401
+            handlers,
+            handlers_deployments,
+            slack_commands,
+            slack_events,
+            slack_interactivity,
+        )
 
         # Notifications: in-transaction event subscribers, and the check-in reminder task.
         from integrations.notifications import subscribers

@@ -19,6 +19,7 @@ from django.core.mail import send_mail
 from django.utils import timezone
 
 from alignment.parsing import is_digits
+from integrations import slack_api
 from integrations.models import (
     Channel,
     Integration,
@@ -31,10 +32,6 @@ from integrations.urlguard import BlockedDestination, pin_public_url
 
 # 4xx answers worth retrying: timeout, conflict-ish, too early, rate limited.
 RETRYABLE_4XX = frozenset({408, 409, 425, 429})
-# Slack errors that are about Slack, not about our request.
-SLACK_TRANSIENT = frozenset(
-    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-)
 
 
 @dataclass(frozen=True)
@@ -137,36 +134,34 @@ def slack_bot_token(workspace_id: int) -> str:
 
 
 def send_slack(message: OutboxMessage) -> SendResult:
+    """One Web API call: chat.postMessage unless the payload names another method
+    (chat.update, chat.postEphemeral, chat.unfurl, views.publish; see slack_api.METHOD_KEY)."""
     token = slack_bot_token(message.workspace_id)
     if not token:
         return SendResult(
             ok=False, error="No active Slack integration with a bot token.", permanent=True
         )
-    body = {"channel": message.destination, **message.payload}
-    try:
-        response = httpx.post(
-            f"{settings.SLACK_API_BASE.rstrip('/')}/chat.postMessage",
-            json=body,
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=settings.OUTBOX_HTTP_TIMEOUT_SECONDS,
-        )
-    except httpx.HTTPError as exc:
-        return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
-    if response.status_code != 200:
-        return _http_result(response)
-    try:
-        data = response.json()
-    except ValueError:
-        return SendResult(ok=False, status_code=200, error="Slack answered with no JSON.")
-    if data.get("ok"):
+    method, body = slack_api.outbox_body(message.destination, message.payload)
+    answer = slack_api.call(method, token=token, body=body)
+    if answer.ok:
         return SendResult(ok=True, status_code=200)
-    error = str(data.get("error") or "unknown_error")
+    if answer.status_code is None:
+        return SendResult(ok=False, error=answer.error)
+    if answer.status_code != 200 and not answer.data:
+        permanent = 400 <= answer.status_code < 500 and answer.status_code not in RETRYABLE_4XX
+        return SendResult(
+            ok=False,
+            status_code=answer.status_code,
+            error=answer.error,
+            permanent=permanent,
+            retry_after=answer.retry_after,
+        )
     return SendResult(
         ok=False,
-        status_code=200,
-        error=f"Slack error: {error}",
-        permanent=error not in SLACK_TRANSIENT,
-        retry_after=_retry_after(response),
+        status_code=answer.status_code,
+        error=f"Slack error: {answer.error}",
+        permanent=not answer.transient,
+        retry_after=answer.retry_after,
     )
 
 

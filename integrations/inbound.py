@@ -3,7 +3,9 @@
     receive()  runs in the request: finds the integration by its uuid, checks the signature,
                parses just enough to name the event, stores the delivery under the provider's
                unique id and enqueues `integrations.process_delivery` on commit. No handler
-               runs here, so the endpoint answers in milliseconds.
+               runs here, so the endpoint answers in milliseconds -- except the few registered
+               `inline` (Slack's modals: a trigger_id lives 3 s), processed right after the
+               delivery is stored, whose handler's return value is the answer.
     process()  runs in a Celery task: locks the row, runs the registered handler once, and
                records the outcome (processed / ignored / failed with the error).
 
@@ -38,7 +40,7 @@ from django.utils import timezone
 
 from integrations import signatures
 from integrations.models import DeliveryStatus, InboundDelivery, Integration, Provider
-from integrations.registry import DeliveryIgnored, handler_for
+from integrations.registry import DeliveryIgnored, handler_for, runs_inline
 
 logger = logging.getLogger(__name__)
 
@@ -153,16 +155,27 @@ def _parse_gitlab(request: HttpRequest, body: bytes) -> Parsed:
     return Parsed(delivery_id[:200], event[:100], action[:100], payload)
 
 
+def _slack_delivery_id(timestamp: str, body: bytes, payload: Any) -> str:
+    """Slack's own id of the request: `event_id` (Events API; a retry reuses it with a new
+    timestamp) or `trigger_id` (commands, shortcuts, buttons, modal submissions: one per user
+    action). Without either, timestamp + body, unique per request within the signature window.
+    """
+    if isinstance(payload, dict):
+        if payload.get("event_id"):
+            return f"event:{payload['event_id']}"[:200]
+        if payload.get("trigger_id"):
+            return f"trigger:{payload['trigger_id']}"[:200]
+    return "sha256:" + hashlib.sha256(timestamp.encode() + b":" + body).hexdigest()
+
+
 def _parse_slack(request: HttpRequest, body: bytes) -> Parsed:
     timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
-    # Slack has no delivery id for commands and interactions; timestamp + body is unique per
-    # request, and the signature window bounds how long a replay could reuse it.
-    delivery_id = "sha256:" + hashlib.sha256(timestamp.encode() + b":" + body).hexdigest()
     content_type = request.headers.get("Content-Type", "")
     if content_type.startswith("application/json"):
         payload = _json(body)
         if not isinstance(payload, dict):
             raise MalformedDelivery("The body must be a JSON object.")
+        delivery_id = _slack_delivery_id(timestamp, body, payload)
         event = str(payload.get("type") or "")
         if event == "event_callback" and isinstance(payload.get("event"), dict):
             return Parsed(delivery_id, event, str(payload["event"].get("type") or ""), payload)
@@ -175,8 +188,10 @@ def _parse_slack(request: HttpRequest, body: bytes) -> Parsed:
         interaction = _json(form["payload"].encode())
         if not isinstance(interaction, dict):
             raise MalformedDelivery("The interaction payload must be a JSON object.")
+        delivery_id = _slack_delivery_id(timestamp, body, interaction)
         return Parsed(delivery_id, str(interaction.get("type") or "")[:100], "", interaction)
     if "command" in form:
+        delivery_id = _slack_delivery_id(timestamp, body, form)
         return Parsed(delivery_id, "slash_command", form["command"][:100], form)
     raise MalformedDelivery("A Slack request carries a command, a payload or a JSON event.")
 
@@ -257,6 +272,7 @@ def receive(request: HttpRequest, provider: str, integration_uuid: uuid.UUID) ->
         return JsonResponse({"challenge": str(parsed.payload.get("challenge", ""))})
 
     known = handler_for(provider, parsed.event) is not None
+    inline = known and runs_inline(provider, parsed.event, parsed.payload)
     with transaction.atomic():
         delivery, created = InboundDelivery.objects.get_or_create(
             provider=provider,
@@ -277,22 +293,37 @@ def receive(request: HttpRequest, provider: str, integration_uuid: uuid.UUID) ->
                 redeliveries=F("redeliveries") + 1
             )
             if delivery.status in (DeliveryStatus.PROCESSED, DeliveryStatus.IGNORED):
+                if provider == Provider.SLACK:
+                    return HttpResponse(status=200)  # Slack reads any JSON as a view answer
                 return _answer(200, "already processed", delivery=delivery.pk)
             if delivery.status == DeliveryStatus.FAILED:
                 # The provider retries a delivery we failed: run it again.
                 InboundDelivery.objects.filter(pk=delivery.pk).update(
                     status=DeliveryStatus.RECEIVED
                 )
-        if delivery.status != DeliveryStatus.IGNORED:
+        if delivery.status != DeliveryStatus.IGNORED and not inline:
             pk = delivery.pk
             transaction.on_commit(lambda: enqueue_processing(pk))
+    reply = process_inline(delivery.pk) if inline else None
     if eager():
         catch_up(integration.pk, exclude=delivery.pk)
     if provider == Provider.SLACK:
         # Slack wants a 200 within 3 s; an empty body acknowledges without posting anything.
-        # Commands answer later through their response_url.
-        return HttpResponse(status=200)
+        # Commands answer later through their response_url; an inline handler (a modal's
+        # submission) may answer with JSON (field errors, the next view).
+        return JsonResponse(reply) if reply else HttpResponse(status=200)
     return _answer(202, "accepted" if known else "ignored", delivery=delivery.pk)
+
+
+def process_inline(delivery_pk: int) -> dict[str, Any] | None:
+    """Process a stored delivery inside the provider's request; the handler's answer. A busy
+    database leaves it "received" for the sweep (too late for a modal, never lost)."""
+    try:
+        delivery = process(delivery_pk)
+    except OperationalError:
+        logger.warning("Delivery %s: database busy; left for the sweep", delivery_pk)
+        return None
+    return delivery.reply if delivery is not None else None
 
 
 def eager() -> bool:
@@ -385,10 +416,11 @@ def process(delivery_pk: int) -> InboundDelivery | None:
         else:
             try:
                 with transaction.atomic():
-                    handler(delivery, delivery_payload(delivery))
+                    reply = handler(delivery, delivery_payload(delivery))
             except DeliveryIgnored as exc:
                 delivery.status = DeliveryStatus.IGNORED
                 delivery.error = str(exc)[:2000]
+                delivery.reply = exc.reply
             except OperationalError as exc:
                 if transient(exc):
                     # A busy database is not the delivery's fault: roll back, stay
@@ -404,6 +436,7 @@ def process(delivery_pk: int) -> InboundDelivery | None:
             else:
                 delivery.status = DeliveryStatus.PROCESSED
                 delivery.error = ""
+                delivery.reply = reply
         delivery.save(update_fields=["status", "attempts", "processed_at", "error"])
     return delivery
 

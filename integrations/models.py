@@ -8,6 +8,7 @@ audit log and never logged; pages show `secret_hint` ("…a1f3") instead.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -116,6 +117,10 @@ class InboundDelivery(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
 
     objects = InboundDeliveryQuerySet.as_manager()
+
+    # Not stored: what the handler asks to answer the provider with, when it runs inside the
+    # provider's request (a Slack modal's errors or next view; see registry.handles(inline=)).
+    reply: dict[str, Any] | None = None
 
     class Meta:
         ordering = ["-received_at", "-pk"]
@@ -381,6 +386,46 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else min(100, self.done * 100 // self.total)
+
+
+class SlackLinkMethod(models.TextChoices):
+    EMAIL = "email", "Verified e-mail"
+    CONFIRMED = "confirmed", "Confirmed in Alignment"
+
+
+class SlackUserLink(models.Model):
+    """A Slack user of one Slack integration, known as this Alignment user.
+
+    Made by the Slack user's verified e-mail (users.info) or by the person confirming a signed
+    link while logged in. Everything a Slack user does through the app (buttons, shortcuts,
+    modals) acts as `user`, with `user`'s role in the workspace at that moment.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="slack_user_links"
+    )
+    slack_team_id = models.CharField(max_length=20)
+    slack_user_id = models.CharField(max_length=20)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="slack_user_links"
+    )
+    method = models.CharField(max_length=10, choices=SlackLinkMethod.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "slack_team_id", "slack_user_id"],
+                name="slack_user_link_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slack_team_id}/{self.slack_user_id} → {self.user_id}"
 
 
 # Notifications live in their own package; imported here so Django registers the models.

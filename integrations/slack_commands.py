@@ -2,8 +2,9 @@
 runs in the Celery task and answers through the command's `response_url`.
 
     /align task ENG-123   the task's title, state, assignee and link
-    /align mine           my open tasks (Slack user → e-mail via users.info → member)
+    /align mine           my open tasks (the Slack user's linked member, slack_users)
     /align okr            the live objectives of the current period, with progress and health
+    /align checkin        opens the check-in modal (integrations.slack_interactivity), inline
 
 `response_url` comes from the request body, so it is only followed when it starts with one of
 SLACK_RESPONSE_URL_PREFIXES (Slack's hooks host): a forged body cannot make us POST elsewhere.
@@ -15,13 +16,13 @@ from typing import Any
 
 import httpx
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 
-from alignment.models import Membership
-from integrations.channels import slack_bot_token
 from integrations.models import InboundDelivery, Provider
 from integrations.registry import handles
+from integrations.slack_blocks import task_summary
+from integrations.slack_interactivity import open_check_in
+from integrations.slack_users import SlackUser, member_for, not_linked_text
 from okrs.health import STATUS_LABELS
 from okrs.models import Objective
 from readmodel.selectors import rollups_for
@@ -29,19 +30,12 @@ from tasks.models import Task
 from tasks.selectors import task_by_key
 
 HELP = (
-    "Try `/align task ENG-123` (a task), `/align mine` (your open tasks) "
-    "or `/align okr` (this period's objectives)."
+    "Try `/align task ENG-123` (a task), `/align mine` (your open tasks), "
+    "`/align okr` (this period's objectives) or `/align checkin` (check in on a key result)."
 )
+CHECK_IN = "checkin"
 MAX_ITEMS = 10
 OBJECTIVE = "objective"  # a readmodel NodeKind value
-
-
-def _task_line(task: Task) -> str:
-    who = task.assignee.display_name if task.assignee else "unassigned"
-    url = settings.SITE_URL + reverse(
-        "tasks:task", kwargs={"slug": task.workspace.slug, "key": task.key}
-    )
-    return f"<{url}|*{task.key}*> {task.title} · {task.state.name} · {who}"
 
 
 def _task(delivery: InboundDelivery, argument: str) -> str:
@@ -49,39 +43,14 @@ def _task(delivery: InboundDelivery, argument: str) -> str:
     if task is None:
         return f"No task {argument or '(no key given)'} in {delivery.workspace.name}."
     task = Task.objects.select_related("workspace", "state", "assignee", "team").get(pk=task.pk)
-    return _task_line(task)
-
-
-def _slack_email(workspace_id: int, slack_user: str) -> str:
-    token = slack_bot_token(workspace_id)
-    if not token or not slack_user:
-        return ""
-    response = httpx.get(
-        f"{settings.SLACK_API_BASE.rstrip('/')}/users.info",
-        params={"user": slack_user},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=settings.OUTBOX_HTTP_TIMEOUT_SECONDS,
-    )
-    data = response.json() if response.status_code == 200 else {}
-    return str(((data.get("user") or {}).get("profile") or {}).get("email") or "")
+    return task_summary(task)
 
 
 def _mine(delivery: InboundDelivery, form: dict[str, Any]) -> str:
-    email = _slack_email(delivery.workspace_id, str(form.get("user_id") or ""))
-    membership = (
-        Membership.objects.for_workspace(delivery.workspace_id)
-        .filter(user__email__iexact=email, user__is_active=True)
-        .select_related("user")
-        .first()
-        if email
-        else None
-    )
+    slack = SlackUser.of(form)
+    membership = member_for(delivery.integration, slack)
     if membership is None:
-        return (
-            f"I could not match your Slack account to a member of {delivery.workspace.name}. "
-            "Your Slack e-mail must be the one you log in with (and the app needs the "
-            "users:read.email scope)."
-        )
+        return not_linked_text(delivery.integration, slack)
     tasks = list(
         Task.objects.for_workspace(delivery.workspace_id)
         .open()
@@ -91,7 +60,7 @@ def _mine(delivery: InboundDelivery, form: dict[str, Any]) -> str:
     )
     if not tasks:
         return "You have no open tasks. :tada:"
-    return "\n".join(["Your open tasks:", *(_task_line(t) for t in tasks)])
+    return "\n".join(["Your open tasks:", *(task_summary(t) for t in tasks)])
 
 
 def _okr(delivery: InboundDelivery) -> str:
@@ -137,8 +106,17 @@ def response_url_allowed(url: str) -> bool:
     return any(url.startswith(prefix) for prefix in settings.SLACK_RESPONSE_URL_PREFIXES)
 
 
-@handles(Provider.SLACK, "slash_command")
+def _subcommand(form: Any) -> str:
+    words = str(form.get("text") or "").split() if isinstance(form, dict) else []
+    return words[0].lower() if words else ""
+
+
+# `/align checkin` opens a modal: its trigger_id lives 3 s, so it runs inside the request.
+@handles(Provider.SLACK, "slash_command", inline=lambda form: _subcommand(form) == CHECK_IN)
 def slack_slash_command(delivery: InboundDelivery, form: Any) -> None:
+    if _subcommand(form) == CHECK_IN:
+        open_check_in(delivery, form)
+        return
     url = str(form.get("response_url") or "")
     if not response_url_allowed(url):
         raise ValueError("The response_url is not a Slack URL; not answering.")

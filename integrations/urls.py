@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from integrations import digest_views, views, views_import, views_review
+from integrations import digest_views, slack_link_views, views, views_import, views_review
 
 app_name = "integrations"
 urlpatterns = [
@@ -59,4 +59,5 @@ urlpatterns = [
     path("import/<int:import_job_id>/preview/", views_import.import_preview, name="import_preview"),
     path("import/<int:import_job_id>/commit/", views_import.import_commit, name="import_commit"),
     path("digest/", digest_views.digest_preview, name="digest"),
+    path("slack/link/", slack_link_views.slack_link, name="slack_link"),
 ]

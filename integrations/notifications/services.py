@@ -141,17 +141,26 @@ def _email_payload(
     }
 
 
-def _slack_payload(*, sentence: str, detail: str, url: str) -> dict[str, object]:
+def _slack_payload(
+    *, workspace: Workspace, sentence: str, detail: str, about: About
+) -> dict[str, object]:
     # Slack's mrkdwn: &, < and > must be escaped in text; the link is <url|label>.
-    def escape(text: str) -> str:
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    from integrations.slack_blocks import escape, notification_blocks
 
     text = escape(sentence)
     if detail:
         text += f"\n>{escape(detail)}"
-    if url:
-        text += f"\n<{absolute(url)}|Open in Alignment>"
-    return {"text": text, "unfurl_links": False, "unfurl_media": False}
+    headline = text
+    if about.url:
+        text += f"\n<{absolute(about.url)}|Open in Alignment>"
+    payload: dict[str, object] = {"text": text, "unfurl_links": False, "unfurl_media": False}
+    if about.object_type == "task":
+        # The task's line (with its link) and "Assign to me", "Move to…" under the sentence
+        # (integrations.slack_interactivity); `text` stays the notification's fallback.
+        blocks = notification_blocks(about.object_id, workspace.pk, headline)
+        if blocks:
+            payload["blocks"] = blocks
+    return payload
 
 
 def notify(
@@ -213,7 +222,9 @@ def notify(
             workspace=workspace,
             channel=Channel.SLACK,
             destination=prefs.slack_user_id,
-            payload=_slack_payload(sentence=sentence, detail=detail, url=about.url),
+            payload=_slack_payload(
+                workspace=workspace, sentence=sentence, detail=detail, about=about
+            ),
             dedupe_key=f"{base}:slack",
             event_type=f"notification.{kind}",
         )

@@ -259,3 +259,18 @@ def quarter(world: World) -> Any:
     return PeriodFactory(
         workspace=world.workspace, name="Q3 2026", start=date(2026, 7, 1), end=date(2026, 9, 30)
     )
+
+
+# --- A local Slack Web API ------------------------------------------------------------------
+
+
+@pytest.fixture
+def slack_web_api(settings: Any) -> Iterator[Any]:
+    """A local server speaking Slack's Web API (tests/integrations/slack_server.py); the
+    `SLACK_API_BASE` setting points at it."""
+    from tests.integrations.slack_server import SlackServer
+
+    server = SlackServer()
+    settings.SLACK_API_BASE = server.api.url
+    yield server.api
+    server.stop()

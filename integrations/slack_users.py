@@ -1,0 +1,198 @@
+"""Who a Slack user is in Alignment.
+
+A Slack user acts as the Alignment user a `SlackUserLink` names, with that person's role in
+the workspace at the moment of the action. A link is made either
+
+- by e-mail: users.info gives the Slack account's e-mail; when Slack says it is confirmed and
+  it is the log-in e-mail of an active member of the integration's workspace, the link is
+  recorded on first use; or
+- by confirmation: a Slack user we cannot match gets a signed, short-lived link (to them only,
+  ephemerally); opening it while logged in to Alignment shows who they are in Slack and a
+  button that links the two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from alignment.models import Membership, Workspace
+from integrations import slack_api
+from integrations.models import Integration, Provider, SlackLinkMethod, SlackUserLink
+
+LINK_SALT = "integrations.slack-link"
+LINK_MAX_AGE_SECONDS = 60 * 60
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    """A Slack user as a request names them: their Slack team and member id."""
+
+    team_id: str
+    user_id: str
+    name: str = ""
+
+    @classmethod
+    def of(cls, payload: Any) -> SlackUser:
+        """The acting user of an interaction, an event or a slash command."""
+        data = payload if isinstance(payload, dict) else {}
+        user = data.get("user")
+        if isinstance(user, dict):  # interactions: user {id, team_id}, team {id}
+            team = data["team"] if isinstance(data.get("team"), dict) else {}
+            return cls(
+                team_id=str(user.get("team_id") or team.get("id") or ""),
+                user_id=str(user.get("id") or ""),
+                name=str(user.get("name") or user.get("username") or ""),
+            )
+        event = data.get("event")
+        if isinstance(event, dict):  # Events API: event.user, team_id on the envelope
+            return cls(team_id=str(data.get("team_id") or ""), user_id=str(event.get("user") or ""))
+        return cls(  # slash commands: a form
+            team_id=str(data.get("team_id") or ""),
+            user_id=str(data.get("user_id") or ""),
+            name=str(data.get("user_name") or ""),
+        )
+
+
+def _membership(workspace_id: int, **user_filter: Any) -> Membership | None:
+    return (
+        Membership.objects.for_workspace(workspace_id)
+        .filter(user__is_active=True, **user_filter)
+        .select_related("user", "workspace")
+        .first()
+    )
+
+
+def _verified_email(integration: Integration, slack: SlackUser) -> str:
+    """The Slack account's e-mail when Slack vouches for it; "" otherwise."""
+    answer = slack_api.call(
+        "users.info",
+        token=integration.bot_token,
+        body={"user": slack.user_id},
+        timeout=slack_api.interactive_timeout(),
+    )
+    user = answer.data.get("user") if answer.ok else None
+    if not isinstance(user, dict) or user.get("deleted") or user.get("is_bot"):
+        return ""
+    if user.get("is_email_confirmed") is False:
+        return ""  # an address nobody proved they own names nobody
+    profile = user["profile"] if isinstance(user.get("profile"), dict) else {}
+    return str(profile.get("email") or "").strip()
+
+
+def member_for(integration: Integration, slack: SlackUser) -> Membership | None:
+    """The membership this Slack user acts as, linking by verified e-mail on first use."""
+    if not slack.user_id or not slack.team_id:
+        return None
+    link = (
+        SlackUserLink.objects.for_workspace(integration.workspace_id)
+        .filter(integration=integration, slack_team_id=slack.team_id, slack_user_id=slack.user_id)
+        .first()
+    )
+    if link is not None:
+        return _membership(integration.workspace_id, user_id=link.user_id)
+    email = _verified_email(integration, slack)
+    membership = _membership(integration.workspace_id, user__email__iexact=email) if email else None
+    if membership is None:
+        return None
+    _record_link(integration, slack, membership, SlackLinkMethod.EMAIL)
+    return membership
+
+
+def _record_link(
+    integration: Integration, slack: SlackUser, membership: Membership, method: str
+) -> SlackUserLink:
+    try:
+        with transaction.atomic():  # a savepoint: two first clicks at once make one link
+            link, _ = SlackUserLink.objects.update_or_create(
+                integration=integration,
+                slack_team_id=slack.team_id,
+                slack_user_id=slack.user_id,
+                defaults={
+                    "workspace_id": integration.workspace_id,
+                    "user": membership.user,
+                    "method": method,
+                },
+            )
+    except IntegrityError:
+        link = SlackUserLink.objects.get(
+            integration=integration, slack_team_id=slack.team_id, slack_user_id=slack.user_id
+        )
+    _remember_dm_address(membership, slack)
+    return link
+
+
+def _remember_dm_address(membership: Membership, slack: SlackUser) -> None:
+    """A person who has not entered a Slack member id for their notifications gets this one."""
+    from integrations.notifications.models import NotificationPreference
+
+    preference, _ = NotificationPreference.objects.get_or_create(
+        workspace_id=membership.workspace_id, user_id=membership.user_id
+    )
+    if not preference.slack_user_id:
+        NotificationPreference.objects.filter(pk=preference.pk).update(slack_user_id=slack.user_id)
+
+
+# --- The confirmation link ----------------------------------------------------------------
+
+
+class BadLink(Exception):
+    """The link is missing, forged, expired or for another workspace."""
+
+
+@dataclass(frozen=True)
+class LinkRequest:
+    integration: Integration
+    slack: SlackUser
+
+
+def link_url(integration: Integration, slack: SlackUser) -> str:
+    """A signed link, valid for an hour, that lets its opener link this Slack user."""
+    token = signing.dumps(
+        {"i": integration.pk, "t": slack.team_id, "u": slack.user_id, "n": slack.name[:80]},
+        salt=LINK_SALT,
+        compress=True,
+    )
+    workspace = Workspace.objects.only("slug").get(pk=integration.workspace_id)
+    path = reverse("integrations:slack_link", kwargs={"slug": workspace.slug})
+    return f"{settings.SITE_URL}{path}?t={token}"
+
+
+def read_link(token: str, workspace: Workspace) -> LinkRequest:
+    """The link request a token carries, if it is genuine, fresh and for this workspace."""
+    try:
+        data = signing.loads(token, salt=LINK_SALT, max_age=LINK_MAX_AGE_SECONDS)
+    except signing.BadSignature as exc:  # SignatureExpired is a BadSignature
+        raise BadLink from exc
+    integration = (
+        Integration.objects.for_workspace(workspace)
+        .filter(pk=data.get("i"), provider=Provider.SLACK, active=True)
+        .first()
+    )
+    if integration is None or not data.get("t") or not data.get("u"):
+        raise BadLink
+    slack = SlackUser(team_id=str(data["t"]), user_id=str(data["u"]), name=str(data.get("n", "")))
+    return LinkRequest(integration=integration, slack=slack)
+
+
+@transaction.atomic
+def slack_user_link_confirm(*, actor: Membership, request: LinkRequest) -> SlackUserLink:
+    """Link the Slack user of a genuine link request to the person confirming it."""
+    if request.integration.workspace_id != actor.workspace_id:
+        raise BadLink  # read_link scopes it already; this is the safety net
+    return _record_link(request.integration, request.slack, actor, SlackLinkMethod.CONFIRMED)
+
+
+def not_linked_text(integration: Integration, slack: SlackUser) -> str:
+    """What an unknown Slack user is told (mrkdwn), with their personal link."""
+    workspace = Workspace.objects.only("name").get(pk=integration.workspace_id)
+    return (
+        f"I don't know who you are in Alignment ({workspace.name}) yet: your Slack e-mail is "
+        f"not the verified log-in of a member. <{link_url(integration, slack)}|Link your Slack "
+        "account> (the link works for an hour, and only for you), then try again."
+    )
