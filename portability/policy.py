@@ -80,6 +80,7 @@ EXCLUDED: dict[str, str] = {
     "integrations.webhooksubscription": "holds signing secrets and target addresses",
     "integrations.webhookdeliverylog": "delivery attempts of this instance",
     "integrations.importjob": "uploads being imported on this instance",
+    "integrations.slackuserlink": "belongs to a Slack connection, which is left out: link again",
     "admin.logentry": "Django admin history of this instance",
     "auth.permission": "framework tables",
     "auth.group": "framework tables",
