@@ -266,7 +266,8 @@ def document_api_conventions(
     """drf-spectacular postprocessing hook: the headers and answers every API view shares.
 
     The mixins above add them to every view, so the schema says so once, here: 429 everywhere
-    (rate limits), Idempotency-Key on POST, If-None-Match/304 on GET, If-Match/412 on writes.
+    (rate limits), Idempotency-Key on POST, If-None-Match/304 on GET, If-Match/412 on writes,
+    and the minimum of integer ids in paths.
     """
     error = {"$ref": "#/components/schemas/Error"}
     if "Error" not in result.get("components", {}).get("schemas", {}):
@@ -290,6 +291,11 @@ def document_api_conventions(
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             parameters = operation.setdefault("parameters", [])
+            for parameter in parameters:
+                # Ids in a path are row ids: the int converter matches digits only, and no row
+                # has id 0, so the schema says what the router and lookups already enforce.
+                if parameter.get("in") == "path" and parameter["schema"].get("type") == "integer":
+                    parameter["schema"].setdefault("minimum", 1)
             responses.setdefault("429", answer("Rate limit reached; see the Retry-After header."))
             if method == "post":
                 parameters.append(

@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from alignment.api_query import IdFilter
 from alignment.models import AuditEvent, Invitation
 
 DATE_ONLY_LENGTH = len("2025-01-31")
@@ -20,9 +21,7 @@ class AuditEventFilter(django_filters.FilterSet):
     """
 
     verb = django_filters.CharFilter(field_name="verb", help_text="Exact verb, e.g. team.created.")
-    actor = django_filters.NumberFilter(
-        field_name="actor_id", help_text="User id of who did it.", min_value=1
-    )
+    actor = IdFilter(field_name="actor_id", help_text="User id of who did it.", min_value=1)
     since = django_filters.IsoDateTimeFilter(
         field_name="created_at",
         lookup_expr="gte",

@@ -334,7 +334,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "alignment.api_ordering.StrictOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "alignment.api_pagination.CursorPagination",
     "PAGE_SIZE": API_PAGE_SIZE,

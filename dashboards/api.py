@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from alignment.api_base import WorkspaceViewSet
 from alignment.api_pagination import CursorPagination
+from alignment.api_query import choice_parameter, id_parameter, query_choice, query_id
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.models import Role, Team
 from dashboards import freshness, services
@@ -26,22 +27,13 @@ from dashboards.models import (
     Snapshot,
     TeamMetrics,
 )
+from okrs.health import STATUS_LABELS
 from roadmaps.api import ScopedPrimaryKeyField
 
 
 def _bad(name: str, message: str) -> ValidationError:
     """A malformed query parameter: 400 with the parameter named, like a bad body field."""
     return ValidationError({name: [message]})
-
-
-def _int_param(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(str(raw))
-    except ValueError as exc:
-        raise _bad(name, "Use a whole number.") from exc
 
 
 def _date_param(request: Request, name: str) -> date | None:
@@ -63,7 +55,7 @@ def _kind_param(request: Request) -> str | None:
 
 NODE_FILTERS = [
     OpenApiParameter("kind", str, enum=NodeKind.values, description="Only nodes of this kind."),
-    OpenApiParameter("node_id", int, description="Only this node (with kind)."),
+    id_parameter("node_id", "Only this node (with kind)."),
 ]
 
 
@@ -104,17 +96,17 @@ class RollupViewSet(WorkspaceViewSet):
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         kind = _kind_param(self.request)
-        node_id = _int_param(self.request, "node_id")
+        node_id = query_id(self.request, "node_id")
         if kind:
             qs = qs.filter(kind=kind)
         if node_id is not None:
             qs = qs.filter(node_id=node_id)
-        status = self.request.query_params.get("status")
+        status = query_choice(self.request, "status", STATUS_LABELS)
         return qs.filter(status=status) if status else qs
 
     @extend_schema(
         summary="List materialized rollups (progress, status and reasons of every node)",
-        parameters=[*NODE_FILTERS, OpenApiParameter("status", str)],
+        parameters=[*NODE_FILTERS, choice_parameter("status", STATUS_LABELS)],
         responses={200: RollupSerializer(many=True), **ERRORS},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -168,12 +160,12 @@ class TeamMetricsViewSet(WorkspaceViewSet):
     serializer_class = TeamMetricsSerializer
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
-        team = _int_param(self.request, "team")
+        team = query_id(self.request, "team")
         return qs.filter(team_id=team) if team is not None else qs
 
     @extend_schema(
         summary="List team metrics: sprint flow, velocity, cycle time, throughput, WIP, DORA",
-        parameters=[OpenApiParameter("team", int)],
+        parameters=[id_parameter("team")],
         responses={200: TeamMetricsSerializer(many=True), **ERRORS},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -225,7 +217,7 @@ class SnapshotViewSet(WorkspaceViewSet):
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         kind = _kind_param(self.request)
-        node_id = _int_param(self.request, "node_id")
+        node_id = query_id(self.request, "node_id")
         since, until = _date_param(self.request, "since"), _date_param(self.request, "until")
         if kind:
             qs = qs.filter(kind=kind)
@@ -291,12 +283,12 @@ class DeploymentViewSet(WorkspaceViewSet):
     action_roles = {"destroy": Role.ADMIN}
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
-        team = _int_param(self.request, "team")
+        team = query_id(self.request, "team")
         return qs.filter(team_id=team) if team is not None else qs
 
     @extend_schema(
         summary="List deployments",
-        parameters=[OpenApiParameter("team", int)],
+        parameters=[id_parameter("team")],
         responses={200: DeploymentSerializer(many=True), **ERRORS},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -363,12 +355,12 @@ class IncidentViewSet(WorkspaceViewSet):
     action_roles = {"destroy": Role.ADMIN}
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
-        team = _int_param(self.request, "team")
+        team = query_id(self.request, "team")
         return qs.filter(team_id=team) if team is not None else qs
 
     @extend_schema(
         summary="List incidents",
-        parameters=[OpenApiParameter("team", int)],
+        parameters=[id_parameter("team")],
         responses={200: IncidentSerializer(many=True), **ERRORS},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

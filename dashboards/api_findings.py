@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alignment.api_base import WorkspaceViewSet
+from alignment.api_query import choice_parameter, id_parameter, query_choice, query_id
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from dashboards import api, dismissals, freshness
 from dashboards import findings as read
@@ -22,6 +23,7 @@ from dashboards.models import Finding, FindingDismissal
 from dashboards.reasons import KINDS, Names, finding_keys, finding_sentence, kind_title
 
 STATES = ("visible", "dismissed", "all")
+SEVERITIES = ("at_risk", "off_track")
 ORDERINGS: dict[str, tuple[str, ...]] = {
     "-impact": ("-impact", "id"),  # the most important first (the default)
     "code": ("code", "-impact", "id"),  # grouped by kind, each ranked
@@ -150,8 +152,8 @@ class FindingGroupSerializer(serializers.Serializer):
 
 LIST_PARAMETERS = [
     OpenApiParameter("code", str, enum=list(KINDS), description="Only findings of this kind."),
-    OpenApiParameter("severity", str, enum=["at_risk", "off_track"]),
-    OpenApiParameter("team", int),
+    choice_parameter("severity", SEVERITIES),
+    id_parameter("team"),
     OpenApiParameter(
         "state",
         str,
@@ -185,26 +187,20 @@ class FindingViewSet(WorkspaceViewSet):
         if self.action != "list":
             return qs  # one finding by id, dismissed or not
         today = timezone.localdate()
-        state = self.request.query_params.get("state") or "visible"
-        if state not in STATES:
-            raise ValidationError({"state": [f"Use one of: {', '.join(STATES)}."]})
+        state = query_choice(self.request, "state", STATES) or "visible"
         if state == "visible":
             qs = read.visible(self.workspace, today=today)
         elif state == "dismissed":
             qs = read.hidden(self.workspace, today=today)
-        code = self.request.query_params.get("code")
+        code = query_choice(self.request, "code", KINDS)
         if code:
-            if code not in KINDS:
-                raise ValidationError({"code": [f"Use one of: {', '.join(KINDS)}."]})
             qs = qs.filter(code=code)
-        severity = self.request.query_params.get("severity")
+        severity = query_choice(self.request, "severity", SEVERITIES)
         if severity:
             qs = qs.filter(severity=severity)
-        team = self.request.query_params.get("team")
-        if team:
-            if not team.isdigit():
-                raise ValidationError({"team": ["Use a team id (a whole number)."]})
-            qs = qs.filter(team_id=int(team))
+        team = query_id(self.request, "team")
+        if team is not None:
+            qs = qs.filter(team_id=team)
         return qs
 
     def _context(self, findings: list[Finding]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alignment.api_base import WorkspaceViewSet
+from alignment.api_query import IdFilter
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.errors import CrossWorkspaceLink
 from alignment.models import Role, Team
@@ -333,11 +334,11 @@ def timeline_data(timeline: selectors.Timeline) -> dict[str, Any]:
 
 
 class RoadmapItemFilter(django_filters.FilterSet):
-    roadmap = django_filters.NumberFilter(field_name="roadmap_id")
-    owner_team = django_filters.NumberFilter(field_name="owner_team_id")
+    roadmap = IdFilter(field_name="roadmap_id")
+    owner_team = IdFilter(field_name="owner_team_id")
     status = django_filters.ChoiceFilter(choices=RoadmapItemStatus.choices)
     kind = django_filters.ChoiceFilter(choices=RoadmapItemKind.choices)
-    key_result = django_filters.NumberFilter(field_name="kr_links__key_result_id", distinct=True)
+    key_result = IdFilter(field_name="kr_links__key_result_id", distinct=True)
 
     class Meta:
         model = RoadmapItem

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import django_filters
 from django.db.models import Model
 
 from alignment.api_base import PreconditionFailed, WorkspaceViewSet
@@ -15,16 +14,6 @@ from okrs.services._common import not_here
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
-
-
-class IdFilter(django_filters.NumberFilter):
-    """An id in a query string: a positive whole number that fits the column."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**53)
-        kwargs.setdefault("decimal_places", 0)
-        super().__init__(*args, **kwargs)
 
 
 class OkrViewSet(WorkspaceViewSet):

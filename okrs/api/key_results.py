@@ -14,10 +14,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alignment.api_pagination import CursorPagination
+from alignment.api_query import IdFilter
 from alignment.api_schema import ERRORS, WRITE_ERRORS, ErrorSerializer
 from alignment.models import Role
 from okrs import selectors, services
-from okrs.api._base import IdFilter, OkrViewSet
+from okrs.api._base import OkrViewSet
 from okrs.api.serializers import (
     CheckInSerializer,
     CheckInWriteSerializer,

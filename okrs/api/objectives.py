@@ -15,10 +15,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from alignment.api_query import IdFilter, choice_parameter, query_choice
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.models import Role, Team
 from okrs import selectors, services
-from okrs.api._base import IdFilter, OkrViewSet
+from okrs.api._base import OkrViewSet
 from okrs.api.serializers import (
     CheckInSerializer,
     CommentSerializer,
@@ -35,6 +36,7 @@ from okrs.api.serializers_tree import (
     kr_node_data,
     tree_node_data,
 )
+from okrs.health import STATUS_LABELS
 from okrs.models import KeyResult, Objective, ObjectiveComment, Period
 
 ID_FIELDS = {
@@ -77,13 +79,14 @@ class ObjectiveViewSet(OkrViewSet):
         summary="List objectives (flat), or the tree with ?view=tree",
         parameters=[
             OpenApiParameter("view", OpenApiTypes.STR, enum=["tree"]),
-            OpenApiParameter("health", OpenApiTypes.STR, description="Tree view only."),
+            choice_parameter("health", STATUS_LABELS, "Tree view only."),
         ],
         responses={200: ObjectiveSerializer(many=True), **ERRORS},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if request.query_params.get("view") == "tree":
+        if query_choice(request, "view", ["tree"]) == "tree":
             return self._tree(request)
+        query_choice(request, "health", STATUS_LABELS)  # a typo is a 400 in the flat list too
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         nodes = selectors.progress_for_objectives(self.workspace, page or [])
         data = ObjectiveSerializer(page, many=True, context={"nodes": nodes}).data

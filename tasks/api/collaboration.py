@@ -178,8 +178,17 @@ class SearchView(WorkspaceAPIMixin, generics.GenericAPIView):
     @extend_schema(
         summary="Search tasks, objectives and roadmap items",
         parameters=[
-            OpenApiParameter("q", str, required=True, description="Words, or a task key."),
-            OpenApiParameter("limit", int, description="At most 50 (default 20)."),
+            OpenApiParameter(
+                "q",
+                {"type": "string", "minLength": 1, "pattern": r"\S"},
+                required=True,
+                description="Words, or a task key.",
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": 50, "default": 20},
+                description="How many results, at most 50.",
+            ),
         ],
         responses={200: SearchResultSerializer(many=True), **ERRORS},
     )

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alignment.api_base import WorkspaceViewSet
+from alignment.api_query import IdFilter
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.errors import FieldErrors
 from alignment.models import Team
@@ -147,7 +148,7 @@ def scope_data(scope: SprintScope, burndown: list[dict[str, Any]]) -> dict[str, 
 
 
 class SprintFilter(django_filters.FilterSet):
-    team = django_filters.NumberFilter(field_name="team_id")
+    team = IdFilter(field_name="team_id")
     status = django_filters.ChoiceFilter(choices=SprintStatus.choices)
 
     class Meta:

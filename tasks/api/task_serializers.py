@@ -7,6 +7,7 @@ from typing import Any
 import django_filters
 from rest_framework import serializers
 
+from alignment.api_query import IdFilter
 from alignment.models import Team
 from roadmaps.api import ScopedPrimaryKeyField
 from roadmaps.models import RoadmapItem
@@ -161,23 +162,21 @@ class SimilarTaskSerializer(serializers.Serializer):
 
 
 class TaskFilter(django_filters.FilterSet):
-    team = django_filters.NumberFilter(field_name="team_id")
-    state = django_filters.NumberFilter(field_name="state_id")
+    team = IdFilter(field_name="team_id")
+    state = IdFilter(field_name="state_id")
     state_category = django_filters.MultipleChoiceFilter(choices=StateCategory.choices)
-    assignee = django_filters.NumberFilter(field_name="assignee_id")
+    assignee = IdFilter(field_name="assignee_id")
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
-    sprint = django_filters.NumberFilter(field_name="sprint_id")
+    sprint = IdFilter(field_name="sprint_id")
     backlog = django_filters.BooleanFilter(field_name="sprint", lookup_expr="isnull")
-    label = django_filters.NumberFilter(field_name="labels__id", distinct=True)
-    roadmap_item = django_filters.NumberFilter(field_name="roadmap_item_id")
+    label = IdFilter(field_name="labels__id", distinct=True)
+    roadmap_item = IdFilter(field_name="roadmap_item_id")
     unaligned = django_filters.BooleanFilter(field_name="roadmap_item", lookup_expr="isnull")
-    key_result = django_filters.NumberFilter(
-        field_name="roadmap_item__kr_links__key_result_id", distinct=True
-    )
-    objective = django_filters.NumberFilter(
+    key_result = IdFilter(field_name="roadmap_item__kr_links__key_result_id", distinct=True)
+    objective = IdFilter(
         field_name="roadmap_item__kr_links__key_result__objective_id", distinct=True
     )
-    parent = django_filters.NumberFilter(field_name="parent_id")
+    parent = IdFilter(field_name="parent_id")
 
     class Meta:
         model = Task

@@ -189,7 +189,12 @@ class TaskViewSet(WorkspaceViewSet):
     @extend_schema(
         summary="Open tasks with a similar title, in any team (duplicate warning)",
         parameters=[
-            OpenApiParameter("title", str, required=True, description="The title typed so far."),
+            OpenApiParameter(
+                "title",
+                {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"},
+                required=True,
+                description="The title typed so far.",
+            ),
             OpenApiParameter("exclude", str, description="Key of the task being edited."),
         ],
         responses={200: SimilarTaskSerializer(many=True), **ERRORS},
