@@ -86,7 +86,9 @@ GITHUB_PR_REVIEW_RULES = {
 def github_pr_keys(delivery: InboundDelivery, pr: dict[str, Any]) -> list[str]:
     head = _dict(pr.get("head"))
     return task_keys_named(
-        [str(pr.get("title") or ""), str(head.get("ref") or "")], _team_keys(delivery)
+        [str(pr.get("title") or ""), str(head.get("ref") or "")],
+        _team_keys(delivery),
+        delivery.workspace_id,
     )
 
 
@@ -138,7 +140,7 @@ def _commit_links(
     for commit in commits:
         c = _dict(commit)
         message = str(c.get("message") or "")
-        keys = task_keys_named([message, branch], team_keys)
+        keys = task_keys_named([message, branch], team_keys, delivery.workspace_id)
         upsert_links(
             delivery,
             kind=LinkKind.COMMIT,
@@ -206,7 +208,9 @@ def gitlab_merge_request(delivery: InboundDelivery, payload: Any) -> None:
     data = _dict(payload)
     mr = _dict(data.get("object_attributes"))
     title = str(mr.get("title") or "")
-    keys = task_keys_named([title, str(mr.get("source_branch") or "")], _team_keys(delivery))
+    keys = task_keys_named(
+        [title, str(mr.get("source_branch") or "")], _team_keys(delivery), delivery.workspace_id
+    )
     state = GITLAB_MR_STATES.get(str(mr.get("state") or ""), str(mr.get("state") or ""))
     if state == "open" and (mr.get("draft") or mr.get("work_in_progress")):
         state = "draft"

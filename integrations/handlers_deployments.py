@@ -226,7 +226,7 @@ def _linked(delivery: InboundDelivery, report: Report) -> Any:
 def task_keys_of(delivery: InboundDelivery, report: Report, names: dict[str, str]) -> list[str]:
     """Keys named by the payload's texts, then by links of the deployed commits and PRs, each
     under its team's current key (links stored before a team's key changed say the old one)."""
-    named = task_keys_named(report.texts, names)
+    named = task_keys_named(report.texts, names, delivery.workspace_id)
     linked = _linked(delivery, report).values_list("task_key", flat=True)
     return list(dict.fromkeys([*named, *(current_task_key(key, names) for key in linked)]))
 

@@ -18,14 +18,20 @@ def extract_task_keys(texts: Iterable[str | None], team_keys: Collection[str]) -
     is called UTF or SHA. Leading zeros are dropped (ENG-012 is ENG-12); number 0 is no task.
     """
     wanted = {key.upper() for key in team_keys}
+    return [key for key in key_candidates(texts) if key.partition("-")[0] in wanted]
+
+
+def key_candidates(texts: Iterable[str | None]) -> list[str]:
+    """Everything shaped like a key in `texts` (`ABC-12`, upper-cased, no leading zeros), in
+    order of first mention, once each; callers keep the ones that name something."""
     found: dict[str, None] = {}
     for text in texts:
         if not text:
             continue
         for prefix, number in _KEY.findall(text):
-            team, n = prefix.upper(), int(number)
-            if team in wanted and n > 0:
-                found.setdefault(f"{team}-{n}", None)
+            n = int(number)
+            if n > 0:
+                found.setdefault(f"{prefix.upper()}-{n}", None)
     return list(found)
 
 

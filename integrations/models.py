@@ -428,6 +428,34 @@ class SlackUserLink(models.Model):
         return f"{self.slack_team_id}/{self.slack_user_id} → {self.user_id}"
 
 
+class ImportedIssue(models.Model):
+    """An issue of another tracker once imported here, by its key there. A later import of
+    the same export finds it and skips it (so importing twice creates nothing twice), and
+    links to it from new issues reach the task it became."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    job = models.ForeignKey(ImportJob, on_delete=models.SET_NULL, null=True, related_name="+")
+    source = models.CharField(max_length=20, default="jira")
+    external_key = models.CharField(max_length=64)
+    task = models.ForeignKey("tasks.Task", on_delete=models.SET_NULL, null=True, related_name="+")
+    roadmap_item = models.ForeignKey(
+        "roadmaps.RoadmapItem", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "source", "external_key"], name="imported_issue_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.external_key}"
+
+
 # Notifications live in their own package; imported here so Django registers the models.
 from integrations.notifications.models import (  # noqa: E402, F401
     CheckInReminder,

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from alignment.models import Team, TeamKeyAlias
-from integrations.keys import extract_task_keys
+from integrations.keys import key_candidates
+from tasks.models import TaskKeyAlias
 
 
 def old_team_keys(workspace_id: int) -> dict[str, str]:
@@ -35,10 +36,33 @@ def current_task_key(key: str, names: dict[str, str]) -> str:
     return f"{names.get(prefix.upper(), prefix)}{sep}{number}"
 
 
-def task_keys_named(texts: Iterable[str | None], names: dict[str, str]) -> list[str]:
-    """Task keys named in `texts` under their team's current key, in order, once each."""
-    found = extract_task_keys(texts, names)
-    return list(dict.fromkeys(current_task_key(key, names) for key in found))
+def task_keys_named(
+    texts: Iterable[str | None], names: dict[str, str], workspace_id: int | None = None
+) -> list[str]:
+    """Task keys named in `texts` under their team's current key, in order, once each.
+
+    With `workspace_id`, keys tasks had in another tracker count too (Jira's WEB-2 imported
+    as ENG-7, `TaskKeyAlias`): one query for the few candidates whose prefix is no team's."""
+    candidates = key_candidates(texts)
+    outside = [key for key in candidates if key.partition("-")[0] not in names]
+    imported = imported_task_keys(workspace_id, outside) if workspace_id and outside else {}
+    found: list[str] = []
+    for key in candidates:
+        if key.partition("-")[0] in names:  # a team's key (now or before) wins, as on pages
+            found.append(current_task_key(key, names))
+        elif key in imported:
+            found.append(imported[key])
+    return list(dict.fromkeys(found))
+
+
+def imported_task_keys(workspace_id: int, keys: Iterable[str]) -> dict[str, str]:
+    """Of `keys`, those a task had in another tracker → that task's key here (one query)."""
+    rows = (
+        TaskKeyAlias.objects.for_workspace(workspace_id)
+        .filter(key__in=list(keys), task__merged_into__isnull=True)
+        .values_list("key", "task__team__key", "task__number")
+    )
+    return {key: f"{team_key}-{number}" for key, team_key, number in rows}
 
 
 def with_old_spellings(keys: Iterable[str], names: dict[str, str]) -> list[str]:

@@ -7,6 +7,7 @@ commit, which queues `integrations.import_run`; the progress page polls until it
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -29,10 +30,19 @@ from alignment.models import Role, Team, Workspace
 from alignment.tenancy import workspace_view
 from alignment.views.settings_base import see_other_to
 from integrations import exporters
-from integrations.importers import csv_tasks, jira, jira_csv, okr_csv, runner
+from integrations.importers import csv_tasks, jira, jira_csv, jira_fields, okr_csv, runner
 from integrations.importers.base import progress_key
-from integrations.importers.errors import ImportHasErrors, ImportNotDraft, UploadInvalid
-from integrations.importers.forms import JiraCsvMappingForm, column_mapping_form
+from integrations.importers.errors import (
+    ImportAlreadyDone,
+    ImportHasErrors,
+    ImportNotDraft,
+    UploadInvalid,
+)
+from integrations.importers.forms import (
+    JiraCsvMappingForm,
+    JiraMappingForm,
+    column_mapping_form,
+)
 from integrations.models import ImportJob, ImportKind, ImportStatus
 from okrs.models import Period
 
@@ -183,8 +193,10 @@ def _upload(request: WorkspaceRequest, workspace: Workspace, kind: str) -> HttpR
         else:
             job.created_by = request.user  # type: ignore[assignment]
             job.save()
-            # Only the search JSON says everything itself; the others need a mapping step.
-            step = "import_preview" if job.kind == ImportKind.JIRA else "import_mapping"
+            # The search JSON says everything itself unless its custom fields are ambiguous;
+            # the others always need a mapping step.
+            needs_mapping = job.kind != ImportKind.JIRA or jira.needs_mapping(job)
+            step = "import_mapping" if needs_mapping else "import_preview"
             return see_other_to(f"integrations:{step}", workspace, import_job_id=job.pk)
     status = 422 if request.method == "POST" else 200
     return render(request, "integrations/import_upload.html", context, status=status)
@@ -233,15 +245,21 @@ def import_mapping(
     form: forms.Form
     if job.kind == ImportKind.JIRA_CSV:
         choices = jira_csv.choices(workspace, job.source)
-        form = JiraCsvMappingForm(choices, workspace, job.mapping or {}, data)
+        projects = jira_csv.projects_of(job.source)
+        form = JiraCsvMappingForm(choices, workspace, job.mapping or {}, data, projects)
+    elif job.kind == ImportKind.JIRA:
+        payload = json.loads(job.source)
+        detection = jira_fields.detect(payload)
+        projects = jira.projects_of(payload)
+        form = JiraMappingForm(detection, projects, workspace, job.mapping or {}, data)
     elif job.kind in COLUMN_IMPORTERS:
         importer = COLUMN_IMPORTERS[job.kind]
         header = importer.header_of(job.source)
         form = column_mapping_form(header, importer.LABELS, importer.REQUIRED, data, job.mapping)
     else:
-        raise Http404("Jira's search JSON needs no mapping.")
+        raise Http404("This import has no mapping step.")
     if request.method == "POST" and form.is_valid():
-        if isinstance(form, JiraCsvMappingForm):
+        if isinstance(form, JiraCsvMappingForm | JiraMappingForm):
             job.mapping = form.mapping()
         else:
             labels = COLUMN_IMPORTERS[job.kind].LABELS
@@ -262,6 +280,8 @@ def import_preview(
     job = _draft(workspace, import_job_id)
     checked = runner.preview(job)
     context = {"workspace": workspace, "job": job, "preview": checked, "labels": csv_tasks.LABELS}
+    if job.kind == ImportKind.JIRA:
+        context["fields_in_use"] = jira.fields_in_use(job)
     return render(request, PREVIEW_TEMPLATES[job.kind], context)
 
 
@@ -280,6 +300,8 @@ def import_commit(
         if job.status != ImportStatus.DRAFT:
             raise ImportNotDraft()
         checked = runner.preview(job)
+        if getattr(checked, "is_everything_imported", False):
+            raise ImportAlreadyDone()  # a second import of the same export creates nothing
         if not checked.is_valid:
             raise ImportHasErrors(count=len(checked.error_rows) or 1)
         job.status = ImportStatus.QUEUED

@@ -39,6 +39,7 @@ EXPORTED: tuple[str, ...] = (
     "tasks.task",
     "tasks.tasklabel",
     "tasks.taskalias",
+    "tasks.taskkeyalias",
     "tasks.taskdependency",
     "tasks.taskcomment",
     "tasks.taskevent",
@@ -50,6 +51,7 @@ EXPORTED: tuple[str, ...] = (
     "dashboards.snapshot",
     "dashboards.dashboardlayout",
     "integrations.externallink",
+    "integrations.importedissue",  # its import job stays behind: the link is left empty
     "integrations.notification",
     "integrations.notificationpreference",
     "integrations.checkinreminder",

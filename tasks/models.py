@@ -351,6 +351,30 @@ class TaskAlias(models.Model):
         return f"alias {self.team_id}-{self.number} → {self.task_id}"
 
 
+class TaskKeyAlias(models.Model):
+    """A key the task had in another tracker (Jira's WEB-2) that is not its key here.
+
+    Unlike TaskAlias the prefix need not be a team of this workspace (the Jira project may
+    have been imported into a team with another key), so it is kept as text: task links,
+    search, the API and integrations' key matching still find the task by it."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="key_aliases")
+    key = models.CharField(max_length=32)  # upper case, no leading zeros: "WEB-2"
+    source = models.CharField(max_length=20, default="jira")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="task_key_alias_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.task_id}"
+
+
 class TaskDependency(models.Model):
     """`blocking` has to be done before `blocked`; across teams, never in a cycle."""
 

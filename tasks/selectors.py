@@ -28,6 +28,7 @@ from tasks.models import (
     TaskComment,
     TaskDependency,
     TaskEvent,
+    TaskKeyAlias,
     TaskQuerySet,
     WorkflowState,
     parse_key,
@@ -86,13 +87,21 @@ def task_by_key(workspace: Workspace, key: str) -> Task | None:
         .values_list("team_id", flat=True)
         .first()
     )
-    if renamed_team is None:
-        return None
-    task = base.filter(team_id=renamed_team, number=number).first()
-    if task is not None:
-        return task
-    alias = aliases.filter(team_id=renamed_team, number=number).first()
-    return None if alias is None else base.filter(pk=alias).first()
+    if renamed_team is not None:
+        task = base.filter(team_id=renamed_team, number=number).first()
+        if task is not None:
+            return task
+        alias = aliases.filter(team_id=renamed_team, number=number).first()
+        if alias is not None:
+            return base.filter(pk=alias).first()
+    # A key from another tracker (Jira's WEB-2 imported as ENG-7); team keys above win.
+    imported = (
+        TaskKeyAlias.objects.for_workspace(workspace)
+        .filter(key=f"{team_key}-{number}")
+        .values_list("task_id", flat=True)
+        .first()
+    )
+    return None if imported is None else base.filter(pk=imported).first()
 
 
 # ---- board ------------------------------------------------------------------------------
@@ -326,7 +335,13 @@ def task_detail(workspace: Workspace, task: Task, *, today: date | None = None) 
             for team_key, number in TaskAlias.objects.for_workspace(workspace)
             .filter(task=task)
             .values_list("team__key", "number")
-        ],
+        ]
+        + list(
+            TaskKeyAlias.objects.for_workspace(workspace)
+            .filter(task=task)
+            .order_by("pk")
+            .values_list("key", flat=True)
+        ),
     )
 
 

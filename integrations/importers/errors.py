@@ -18,3 +18,8 @@ class ImportHasErrors(DomainError):
 class ImportNotDraft(DomainError):
     status, code = 409, "import_not_draft"
     message = "This import has already been started."
+
+
+class ImportAlreadyDone(DomainError):
+    status, code = 409, "import_already_done"
+    message = "Every issue of this file was imported before: there is nothing to import."

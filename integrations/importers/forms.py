@@ -10,9 +10,13 @@ from typing import Any
 
 from django import forms
 
-from alignment.models import Membership, Workspace
+from alignment.models import Membership, Team, Workspace
+from integrations.importers.jira_check import default_team_key
 from integrations.importers.jira_csv import Choices
+from integrations.importers.jira_fields import ROLES, FieldDetection
 from tasks.models import StateCategory
+
+FIRST_FILLED = "*"  # read every candidate field, the first filled one wins
 
 
 def column_mapping_form(
@@ -31,15 +35,91 @@ def column_mapping_form(
     return form
 
 
+def add_project_fields(
+    form: forms.Form, projects: Mapping[str, str], workspace: Workspace, saved: Mapping[str, str]
+) -> None:
+    """One field per Jira project: the team it goes to. A project keeps its key (and its
+    issues their keys) when it goes to the team with that key, new or existing; another team
+    gives its issues that team's numbers, and their Jira keys become aliases."""
+    teams = list(Team.objects.for_workspace(workspace).order_by("key"))
+    existing = {team.key for team in teams}
+    for i, (key, name) in enumerate(projects.items()):
+        default = default_team_key(key, existing)
+        choices = [(team.key, f"{team.key} · {team.name}") for team in teams]
+        if default and default not in existing:
+            choices.insert(0, (default, f"{default} · a new team “{name or key}”"))
+        form.fields[f"project_{i}"] = forms.ChoiceField(
+            label=f"Jira project {key} goes to", choices=choices, required=False
+        )
+        form.initial[f"project_{i}"] = saved.get(key) or default
+
+
+def project_mapping(form: forms.Form, projects: Mapping[str, str]) -> dict[str, str]:
+    """Project key -> team key; a blank answer keeps the default (its own key)."""
+    answers = {key: form.cleaned_data.get(f"project_{i}") or "" for i, key in enumerate(projects)}
+    return {key: team for key, team in answers.items() if team}
+
+
+class JiraMappingForm(forms.Form):
+    """Jira's search JSON: which custom field holds each role (when the export names them
+    ambiguously, or not at all) and which team each project goes to."""
+
+    def __init__(
+        self,
+        detection: FieldDetection,
+        projects: Mapping[str, str],
+        workspace: Workspace,
+        saved: Mapping[str, Any],
+        data: Any = None,
+    ) -> None:
+        super().__init__(data)
+        self.detection, self.projects = detection, projects
+        saved_fields = saved.get("fields") or {}
+        for role, label in ROLES.items():
+            candidates = detection.candidates.get(role, [])
+            if not candidates:
+                continue
+            ids = [c.field_id for c in candidates]
+            choices = [(c.field_id, c.label) for c in candidates]
+            if len(ids) > 1:
+                choices.insert(0, (FIRST_FILLED, f"the first filled of {', '.join(ids)}"))
+            choices.append(("", "— not imported —"))
+            self.fields[f"field_{role}"] = forms.ChoiceField(
+                label=f"{label} are read from", choices=choices, required=False
+            )
+            chosen = saved_fields.get(role, ids)
+            self.initial[f"field_{role}"] = (
+                FIRST_FILLED if len(chosen) > 1 else chosen[0] if chosen else ""
+            )
+        add_project_fields(self, projects, workspace, saved.get("projects") or {})
+
+    def mapping(self) -> dict[str, Any]:
+        """The answers, as `jira.field_mapping` and `jira.preview` read them."""
+        fields: dict[str, list[str]] = {}
+        for role in ROLES:
+            if f"field_{role}" not in self.fields:
+                continue
+            answer = self.cleaned_data.get(f"field_{role}") or ""
+            candidates = [c.field_id for c in self.detection.candidates.get(role, [])]
+            fields[role] = candidates if answer == FIRST_FILLED else [answer] if answer else []
+        return {"fields": fields, "projects": project_mapping(self, self.projects)}
+
+
 class JiraCsvMappingForm(forms.Form):
     """One field per status, three per sprint (open, start, end) and one per assignee. Field
     names use positions, since Jira names may hold any character; labels show the names."""
 
     def __init__(
-        self, choices: Choices, workspace: Workspace, saved: Mapping[str, Any], data: Any = None
+        self,
+        choices: Choices,
+        workspace: Workspace,
+        saved: Mapping[str, Any],
+        data: Any = None,
+        projects: Mapping[str, str] | None = None,
     ) -> None:
         """`choices` lists what to ask, with first guesses; `saved` is the job's mapping so far."""
         self.choices = choices
+        self.projects = projects or {}
         statuses = {**choices.statuses, **(saved.get("statuses") or {})}
         sprints = {**choices.sprints, **(saved.get("sprints") or {})}
         assignees = {**choices.assignees, **(saved.get("assignees") or {})}
@@ -79,6 +159,7 @@ class JiraCsvMappingForm(forms.Form):
             self.fields[f"assignee_{i}"] = forms.ChoiceField(
                 label=f"Assignee “{name}” is", choices=people, required=False
             )
+        add_project_fields(self, self.projects, workspace, saved.get("projects") or {})
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -114,4 +195,5 @@ class JiraCsvMappingForm(forms.Form):
             "assignees": {
                 a: data.get(f"assignee_{i}") or "" for i, a in enumerate(self.choices.assignees)
             },
+            "projects": project_mapping(self, self.projects),
         }

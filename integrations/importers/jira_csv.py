@@ -21,6 +21,7 @@ from alignment.models import Membership, Team, Workspace
 from integrations.importers import jira, tabular
 from integrations.importers.base import execute
 from integrations.importers.errors import UploadInvalid
+from integrations.importers.jira_model import JiraAttachment, JiraComment, JiraLink
 from integrations.models import ImportJob
 from tasks.models import Sprint, StateCategory
 
@@ -42,7 +43,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "parent_summary": ("parentsummary",),
     "epic_link": ("customfieldepiclink", "epiclink"),
     "description": ("description",),
+    "priority": ("priority",),
+    "labels": ("labels",),
+    "comment": ("comment",),
+    "attachment": ("attachment",),
+    "assignee_id": ("assigneeid",),
+    "reporter": ("reporter",),
+    "reporter_id": ("reporterid",),
+    "creator": ("creator",),
+    "creator_id": ("creatorid",),
 }
+# "Outward issue link (Blocks)" and the like: one column family per link type.
+LINK_HEADER = re.compile(r"^(outward|inward)\s+issue\s+link\s*\((.+)\)$", re.IGNORECASE)
+DEPENDENCY_LINK_TYPES = {"blocks", "dependent", "dependency", "depends"}
 # Jira's status category names (the "Status Category" column) -> ours.
 CATEGORY_NAMES = {
     "to do": StateCategory.UNSTARTED,
@@ -88,11 +101,17 @@ class CsvIssue:
 
 def _parse(text: str) -> list[CsvIssue]:
     rows = tabular.read_rows(text)
-    header = [tabular.squash(cell) for cell in rows[0]] if rows else []
+    raw_header = [cell.strip() for cell in rows[0]] if rows else []
+    header = [tabular.squash(cell) for cell in raw_header]
     positions: dict[str, list[int]] = {}
     for name, aliases in COLUMNS.items():
         for alias in aliases:
             positions.setdefault(name, []).extend(i for i, h in enumerate(header) if h == alias)
+    for i, cell in enumerate(raw_header):
+        match = LINK_HEADER.match(cell)
+        if match:
+            name = f"link:{match.group(1).lower()}:{match.group(2).strip()}"
+            positions.setdefault(name, []).append(i)
     issues = []
     for number, cells in enumerate(rows[1:], start=2):
         values = {
@@ -176,9 +195,71 @@ def _project_key(issue: CsvIssue) -> str:
     return match.group(1) if match else ""
 
 
+def _people(issues: list[CsvIssue]) -> dict[str, str]:
+    """Jira user id (Cloud account id, Server user name) -> display name, from the columns
+    that pair them; comments and attachments name their author by id only."""
+    names: dict[str, str] = {}
+    for issue in issues:
+        for name_column in ("assignee", "reporter", "creator"):
+            user_id, name = issue.first(f"{name_column}_id"), issue.first(name_column)
+            if user_id and name:
+                names.setdefault(user_id, name)
+    return names
+
+
+def _comments(issue: CsvIssue, people: dict[str, str], emails: dict[str, str]) -> list[Any]:
+    # Each "Comment" cell is "date;author id;body" (the body may hold more ";").
+    comments = []
+    for cell in issue.cells.get("comment", []):
+        if not cell:
+            continue
+        parts = cell.split(";", 2)
+        if len(parts) < 3:
+            parts = ["", "", cell]
+        created, author_id, body = parts
+        name = people.get(author_id, author_id)
+        comments.append(
+            JiraComment(
+                author_email=str(emails.get(name) or "").lower(),
+                author_name=name,
+                body=body,
+                created=created,
+            )
+        )
+    return comments
+
+
+def _attachments(issue: CsvIssue) -> list[JiraAttachment]:
+    # Each "Attachment" cell is "date;author id;file name;url".
+    found = []
+    for cell in issue.cells.get("attachment", []):
+        parts = cell.split(";", 3) if cell else []
+        if len(parts) == 4:
+            found.append(JiraAttachment(file_name=parts[2], url=parts[3]))
+        elif cell:
+            found.append(JiraAttachment(file_name=cell, url=""))
+    return found
+
+
+def _links(issue: CsvIssue) -> list[JiraLink]:
+    links = []
+    for name, keys in issue.cells.items():
+        if not name.startswith("link:"):
+            continue
+        _, side, link_type = name.split(":", 2)
+        folded = link_type.casefold()
+        if folded in DEPENDENCY_LINK_TYPES:
+            relation = "blocks" if side == "outward" else "blocked_by"
+        else:
+            relation = f"{side} {folded}"
+        links += [JiraLink(relation, key.strip().upper()) for key in keys if key.strip()]
+    return links
+
+
 def to_issues(text: str, mapping: dict[str, Any]) -> list[jira.JiraIssue]:
     """The rows as the JSON importer's intermediate issues, with the mapping step's answers."""
     issues = _parse(text)
+    people = _people(issues)
     statuses: dict[str, str] = mapping.get("statuses") or {}
     sprint_answers: dict[str, dict[str, Any]] = mapping.get("sprints") or {}
     assignees: dict[str, str] = mapping.get("assignees") or {}
@@ -207,17 +288,26 @@ def to_issues(text: str, mapping: dict[str, Any]) -> list[jira.JiraIssue]:
                 assignee_email=str(assignees.get(assignee) or "").lower(),
                 assignee_name=assignee,
                 has_assignee=bool(assignee),
+                is_subtask=issue.first("type").casefold().replace("-", "") == "subtask",
+                priority=issue.first("priority"),
+                labels=[label for label in issue.cells.get("labels", []) if label],
+                comments=_comments(issue, people, assignees),
+                links=_links(issue),
+                attachments=_attachments(issue),
             )
         )
+        if status and status not in statuses:
+            result[-1].notes.append(f"Status “{status}” was not mapped: it goes to the backlog.")
     return result
 
 
 def _sprint(name: str, answer: dict[str, Any] | None) -> jira.JiraSprint:
     if not answer or not answer.get("open"):
         return jira.JiraSprint(name=name, state="closed")
+    # The CSV does not say which open sprint is the active one: each is planned, not started.
     return jira.JiraSprint(
         name=name,
-        state="active",
+        state="future",
         start=str(answer.get("start") or ""),
         end=str(answer.get("end") or ""),
     )
@@ -244,7 +334,9 @@ def _parent(
 
 def preview(job: ImportJob) -> jira.JiraPreview:
     """The CSV's issues checked exactly as the JSON importer checks its own."""
-    return jira.check(job.workspace, to_issues(job.source, job.mapping or {}), warnings=[])
+    mapping = job.mapping or {}
+    issues = to_issues(job.source, mapping)
+    return jira.check(job.workspace, issues, warnings=[], projects=mapping.get("projects") or {})
 
 
 def run(job_id: int) -> None:
@@ -258,3 +350,13 @@ def guessed_mapping(choices: Choices) -> dict[str, Any]:
         "sprints": {name: dict(guess) for name, guess in choices.sprints.items()},
         "assignees": dict(choices.assignees),
     }
+
+
+def projects_of(text: str) -> dict[str, str]:
+    """Project key -> project name, in the order the file first names each."""
+    projects: dict[str, str] = {}
+    for issue in _parse(text):
+        key = _project_key(issue)
+        if key:
+            projects.setdefault(key, issue.first("project_name"))
+    return projects

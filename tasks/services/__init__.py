@@ -9,12 +9,14 @@ from tasks.services.bulk import task_bulk_update
 from tasks.services.collaboration import (
     task_comment_add,
     task_comment_delete,
+    task_comment_import,
     task_dependency_add,
     task_dependency_remove,
     task_mark_not_duplicate,
     task_merge,
 )
 from tasks.services.core import (
+    reserve_numbers,
     task_assign,
     task_create,
     task_move,
@@ -28,7 +30,7 @@ from tasks.services.sprints import (
     sprint_start,
     sprint_update,
 )
-from tasks.services.teams import task_move_to_team
+from tasks.services.teams import task_key_alias_add, task_move_to_team
 from tasks.services.workflow import (
     label_create,
     label_delete,
@@ -39,6 +41,7 @@ from tasks.services.workflow import (
 )
 
 __all__ = [
+    "reserve_numbers",
     "label_create",
     "label_delete",
     "label_update",
@@ -51,12 +54,14 @@ __all__ = [
     "task_bulk_update",
     "task_comment_add",
     "task_comment_delete",
+    "task_comment_import",
     "task_create",
     "task_dependency_add",
     "task_dependency_remove",
     "task_mark_not_duplicate",
     "task_merge",
     "task_move",
+    "task_key_alias_add",
     "task_move_to_team",
     "task_transition",
     "task_update",

@@ -11,7 +11,7 @@ from django.utils import timezone
 from alignment.audit import audit_by
 from alignment.errors import FieldErrors, RoleRequired
 from alignment.events import publish_on_commit
-from alignment.models import Membership, Role
+from alignment.models import Membership, Role, User
 from roadmaps.graph import lock_dependency_graph, reaches
 from roadmaps.services import ensure_same_workspace
 from tasks.errors import DependencyCycle, DependencyExists, MergeNotAllowed
@@ -32,7 +32,7 @@ from tasks.models import (
     WorkflowState,
 )
 from tasks.services.core import record_event
-from tasks.services.rules import require_member
+from tasks.services.rules import ensure_workspace_user, require_admin, require_member
 
 MAX_COMMENT = 20000
 
@@ -67,6 +67,31 @@ def task_comment_add(*, actor: Membership, task: Task, body: str) -> TaskComment
         )
     )
     return comment
+
+
+@transaction.atomic
+def task_comment_import(
+    *, actor: Membership, task: Task, body: str, author: User | None, created_at: datetime
+) -> TaskComment:
+    """Keep a comment written in another tracker: its author (a member, or None when the
+    writer is not one; the caller keeps their name in the text) and its date. Admins only.
+
+    No mentions and no TaskCommented event: history arriving in bulk must not notify anyone
+    or fire outgoing webhooks for talk that happened long ago."""
+    require_admin(actor)
+    ensure_same_workspace(actor, task)
+    ensure_workspace_user(actor, author)
+    body = (body or "").strip()[:MAX_COMMENT]
+    if not body:
+        raise FieldErrors({"body": "Write something first."})
+    return TaskComment.objects.create(
+        workspace_id=actor.workspace_id,
+        task=task,
+        author=author,
+        body=body,
+        body_html=render_markdown(body),
+        created_at=created_at,
+    )
 
 
 @transaction.atomic

@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from alignment.audit import audit_by
@@ -29,6 +30,7 @@ from tasks.models import (
     SprintStatus,
     StateCategory,
     Task,
+    TaskAlias,
     TaskCounter,
     TaskEvent,
     TaskEventKind,
@@ -123,6 +125,30 @@ def next_number(team: Team) -> int:
     )
 
 
+def reserve_numbers(team: Team, *, through: int) -> None:
+    """Move the team's counter to at least `through`, so `next_number` never hands out a
+    number an import is about to keep (Jira's WEB-40 stays WEB-40)."""
+    counter, _ = TaskCounter.objects.get_or_create(
+        team=team, defaults={"workspace_id": team.workspace_id}
+    )
+    TaskCounter.objects.filter(pk=counter.pk).update(
+        last_number=Greatest(F("last_number"), Value(through))
+    )
+
+
+def _claim_number(team: Team, number: int) -> int:
+    """`number` for a task that keeps its key from another tracker: refused when a task, a
+    merged tombstone or an old key (TaskAlias) of this team already has it."""
+    taken = (
+        Task.all_objects.filter(team=team, number=number).exists()
+        or TaskAlias.objects.filter(team=team, number=number).exists()
+    )
+    if number < 1 or taken:
+        raise FieldErrors({"number": f"{team.key}-{number} is taken."})
+    reserve_numbers(team, through=number)
+    return number
+
+
 def last_rank(team: Team) -> str | None:
     return Task.objects.filter(team=team).order_by("-rank").values_list("rank", flat=True).first()
 
@@ -214,8 +240,11 @@ def task_create(
     roadmap_item: RoadmapItem | None = None,
     sprint: Sprint | None = None,
     parent: Task | None = None,
+    number: int | None = None,
 ) -> Task:
-    """Create a task with the team's next key (TEAM-123), appended to the end of its order."""
+    """Create a task with the team's next key (TEAM-123), appended to the end of its order.
+
+    `number` keeps a key from another tracker (imports): it must be free in the team."""
     require_member(actor)
     ensure_same_workspace(actor, team, roadmap_item, sprint, parent, state)
     ensure_workspace_user(actor, assignee)
@@ -242,7 +271,7 @@ def task_create(
     _check_state(task, chosen)
     now = timezone.now()
     set_state_times(task, chosen, now)
-    task.number = next_number(team)
+    task.number = next_number(team) if number is None else _claim_number(team, number)
     # After the counter lock: a concurrent creator in this team has committed its rank.
     task.rank = ranking.key_between(last_rank(team), None)
     task.save()

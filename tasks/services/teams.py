@@ -1,8 +1,9 @@
-"""Handing a task to another team: a new key there, the old key kept as an alias."""
+"""Handing a task to another team: a new key there, the old key kept as an alias; and keys
+from another tracker kept as aliases."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from alignment.audit import audit_by
@@ -11,7 +12,15 @@ from alignment.models import Membership, Team
 from roadmaps.services import ensure_same_workspace
 from roadmaps.versioning import save_versioned
 from tasks import ranking
-from tasks.models import Task, TaskAlias, TaskEvent, TaskEventKind, WorkflowState
+from tasks.models import (
+    Task,
+    TaskAlias,
+    TaskEvent,
+    TaskEventKind,
+    TaskKeyAlias,
+    WorkflowState,
+    parse_key,
+)
 from tasks.services.core import (
     last_rank,
     next_number,
@@ -20,7 +29,7 @@ from tasks.services.core import (
     set_state_times,
     tracked_value,
 )
-from tasks.services.rules import require_member
+from tasks.services.rules import require_admin, require_member
 
 
 @transaction.atomic
@@ -113,3 +122,22 @@ def task_move_to_team(
     )
     publish_change(actor, task, ["team", "state", "sprint"], [task.roadmap_item_id])
     return task
+
+
+@transaction.atomic
+def task_key_alias_add(*, actor: Membership, task: Task, key: str, source: str) -> TaskKeyAlias:
+    """Keep a key the task had in another tracker (`source`, e.g. Jira's WEB-2), so links,
+    search, the API and pull requests naming it still find the task. Admins only (imports)."""
+    require_admin(actor)
+    ensure_same_workspace(actor, task)
+    parsed = parse_key(key)
+    if parsed is None:
+        raise FieldErrors({"key": f"{key} is not shaped like a task key."})
+    normal = f"{parsed[0]}-{parsed[1]}"
+    try:
+        with transaction.atomic():
+            return TaskKeyAlias.objects.create(
+                workspace_id=task.workspace_id, task=task, key=normal, source=source[:20]
+            )
+    except IntegrityError as error:
+        raise FieldErrors({"key": f"{normal} already leads to another task."}) from error

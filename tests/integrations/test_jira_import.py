@@ -81,23 +81,30 @@ def test_the_published_example_uploads_into_a_preview(world, admin_client, searc
     assert job.kind == ImportKind.JIRA
 
 
-def test_the_published_example_lacks_a_summary_and_the_preview_says_so(
-    world, admin_client, search_response
+def test_the_published_example_lacks_a_summary_which_is_a_warning_not_an_error(
+    world, admin_client, search_response, django_capture_on_commit_callbacks
 ):
     job = draft(world, search_response)
     html = admin_client.get(job_url(world, "import_preview", job)).content.decode()
-    assert "1 issues, 1 with errors." in html
-    assert "The issue has no summary (ask Jira for fields=summary,…)." in html
+    assert "1 issues, 0 with errors, 1 with warnings." in html
+    assert "It has no summary: titled by its key." in html
     assert "New teams: <code>EX</code> Example" in html
     assert "Jira said: The value &#x27;bar&#x27; does not exist for the field &#x27;foo&#x27;." in (
         html
     )
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(job_url(world, "import_commit", job))
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE
+    assert Task.objects.get().title == "ED-1 (no summary in Jira)"
 
 
 def test_an_import_with_errors_cannot_be_committed_and_writes_nothing(
     world, admin_client, search_response
 ):
-    job = draft(world, search_response)
+    payload = copy.deepcopy(search_response)
+    del payload["issues"][0]["fields"]["project"]  # no project: no team to go to
+    job = draft(world, payload)
     assert admin_client.post(job_url(world, "import_commit", job)).status_code == 409
     job.refresh_from_db()
     assert job.status == ImportStatus.DRAFT
@@ -119,7 +126,8 @@ def test_committing_creates_the_projects_team_and_the_issues_task(
     task = Task.objects.get(team=team)
     assert (task.key, task.title, task.estimate) == ("EX-1", "Main order flow broken", Decimal(5))
     assert task.state_category == StateCategory.STARTED
-    assert task.description == "Main order flow broken"
+    assert task.description.startswith("Main order flow broken\n\nAttachments in Jira:\n")
+    assert "[picture.jpg](https://your-domain.atlassian.net/" in task.description
 
 
 def test_an_assignee_found_by_email_is_assigned(world, search_response):
@@ -200,10 +208,11 @@ def test_a_failing_issue_rolls_back_the_teams_and_tasks(world, search_response, 
     assert Task.objects.count() == 0
 
 
-def test_bad_story_points_are_a_row_error(world, search_response):
+def test_bad_story_points_are_a_warning(world, search_response):
     job = draft(world, enriched(search_response, customfield_10016="many"))
     [issue] = jira.preview(job).issues
-    assert issue.errors == ["Story points “many”: Must be a number of points."]
+    assert (issue.errors, issue.estimate) == ([], None)
+    assert "Story points “many”: Must be a number of points. No estimate." in issue.notes
 
 
 def test_a_file_that_is_not_json_is_refused(world, admin_client):
@@ -242,19 +251,20 @@ def test_an_issues_open_sprint_is_planned_and_holds_the_task(world, admin_client
     sprints = [jira_sprint("closed", "Sprint 6"), jira_sprint("active")]
     job = draft(world, enriched(search_response, customfield_10020=sprints))
     html = admin_client.get(job_url(world, "import_preview", job)).content.decode()
-    assert "Sprints: EX · Sprint 7 (23 Nov–4 Dec 2026)" in html
+    assert "Sprints: EX · Sprint 7 (23 Nov–4 Dec 2026, active)" in html
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)
     jira.run(job.pk)
     task = Task.objects.select_related("sprint").get()
     assert task.sprint is not None
     assert (task.sprint.name, task.sprint.goal) == ("Sprint 7", "Fix checkout")
     assert (task.sprint.start_date, task.sprint.end_date) == (date(2026, 11, 23), date(2026, 12, 4))
+    assert task.sprint.status == "active"  # started after its tasks went in: no added scope
 
 
 def test_an_issue_whose_sprints_are_closed_gets_no_sprint(world, search_response):
     job = draft(world, enriched(search_response, customfield_10020=[jira_sprint("closed")]))
     [issue] = jira.preview(job).issues
-    assert issue.notes == ["Its sprints are closed: no sprint."]
+    assert "Its sprints are closed: no sprint." in issue.notes
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)
     jira.run(job.pk)
     assert Task.objects.get().sprint is None
