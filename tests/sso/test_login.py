@@ -6,6 +6,8 @@ is signed in, with which membership, and that the provider saw PKCE, state and n
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -26,8 +28,10 @@ CALLBACK = "/accounts/sso/callback/"
 def begin(client: Client, who: str = "pat@acme.example.com", next_url: str = "") -> str:
     """Press "Sign in with SSO" with an e-mail or slug; returns the IdP URL we were sent to."""
     response = client.post("/accounts/sso/", {"email_or_workspace": who, "next": next_url})
-    assert response.status_code == 302, response.content[:500]
-    return response["Location"]
+    assert response.status_code == 200, response.content[:500]
+    link = re.search(r'id="sso-continue" href="([^"]+)"', response.content.decode())
+    assert link is not None, response.content[:800]
+    return html.unescape(link.group(1))
 
 
 def come_back(client: Client, query: dict[str, str]):
@@ -147,6 +151,18 @@ def test_the_workspace_slug_finds_the_provider_too(
     url = begin(client, "acme-inc")
 
     assert url.startswith(f"{provider.issuer}/authorize?")
+
+
+def test_a_workspace_link_goes_straight_to_the_provider(
+    world: World, connection: SsoConnection, provider: ScriptedProvider
+):
+    client = Client()
+
+    response = client.get("/accounts/sso/?workspace=acme-inc")
+
+    assert response.status_code == 302
+    query = provider.authorize(response["Location"])
+    assert come_back(client, query)["Location"] == "/w/acme-inc/"
 
 
 def test_an_unknown_domain_stays_on_the_form_with_a_message(world: World, connection):
