@@ -151,8 +151,8 @@ def sso_login(request: HttpRequest) -> HttpResponse:
             # Our CSP's `form-action 'self'` also covers the redirects that answer a form, so
             # a 302 to the IdP would be blocked; a page that moves on (meta refresh, and a
             # link without it) is a navigation of its own, not the form's.
-            context = {"url": url, "workspace_name": connection.workspace.name}
-            return render(request, "sso/redirect.html", context)
+            leaving = {"url": url, "workspace_name": connection.workspace.name}
+            return render(request, "sso/redirect.html", leaving)
     status = 422 if request.method == "POST" else 200
     context = {"form": form, "next": next_url}
     return render(request, "sso/login.html", context, status=status)
