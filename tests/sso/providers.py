@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import base64
+import fcntl
 import functools
 import hashlib
 import json
@@ -204,17 +205,21 @@ def _node_ready() -> bool:
     """node and npm are there, and the pinned oidc-provider is installed (npm ci, once)."""
     if not (shutil.which("node") and shutil.which("npm")):
         return False
-    if (NODE_DIR / "node_modules" / "oidc-provider" / "package.json").exists():
-        return True
-    result = subprocess.run(
-        ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=NODE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    return result.returncode == 0
+    installed = NODE_DIR / "node_modules" / "oidc-provider" / "package.json"
+    # xdist workers may get here together: one installs, the others wait for it.
+    with open(NODE_DIR / ".npm-ci.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if installed.exists():
+            return True
+        result = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=NODE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    return result.returncode == 0 and installed.exists()
 
 
 @dataclass
