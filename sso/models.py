@@ -11,14 +11,10 @@ from django.db import models
 
 from alignment.models import Role, Workspace
 from alignment.querysets import WorkspaceQuerySet
+from integrations.models import secret_hint
 
 # Who may join through SSO: never as owner (ownership is given by a person, not a claim).
 JOIN_ROLES = [(r.value, r.label) for r in Role if r != Role.OWNER]
-
-
-def secret_hint(raw: str) -> str:
-    """What a page may show of a secret: its last four characters."""
-    return f"…{raw[-4:]}" if raw else ""
 
 
 class SsoConnection(models.Model):

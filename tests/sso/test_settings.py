@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 
 from alignment.models import AuditEvent, Role
@@ -147,14 +148,10 @@ def test_a_member_cannot_see_the_settings(world: World, member_client: Client, c
 # --- SSO required at the password log-in -----------------------------------------------------
 
 
-def password_login(email: str):
-    return Client().post("/accounts/login/", {"email": email, "password": PASSWORD})
-
-
-def test_sso_required_refuses_a_members_password_and_says_where_to_go(
-    world: World, provider: ScriptedProvider
-):
-    connect(
+@pytest.fixture
+def required(world: World, provider: ScriptedProvider) -> SsoConnection:
+    """Acme requires single sign-on; its owner is the break-glass owner."""
+    return connect(
         world,
         provider.issuer,
         provider.client_id,
@@ -163,6 +160,14 @@ def test_sso_required_refuses_a_members_password_and_says_where_to_go(
         break_glass_user=world.owner.user,
     )
 
+
+def password_login(email: str):
+    return Client().post("/accounts/login/", {"email": email, "password": PASSWORD})
+
+
+def test_sso_required_refuses_a_members_password_and_says_where_to_go(
+    world: World, required: SsoConnection
+):
     response = password_login(world.member.user.email)
 
     assert response.status_code == 403
@@ -170,34 +175,14 @@ def test_sso_required_refuses_a_members_password_and_says_where_to_go(
     assert "_auth_user_id" not in response.client.session
 
 
-def test_the_break_glass_owner_still_logs_in_with_a_password(
-    world: World, provider: ScriptedProvider
-):
-    connect(
-        world,
-        provider.issuer,
-        provider.client_id,
-        provider.client_secret,
-        is_required=True,
-        break_glass_user=world.owner.user,
-    )
-
+def test_the_break_glass_owner_still_logs_in_with_a_password(world: World, required: SsoConnection):
     response = password_login(world.owner.user.email)
 
     assert response.status_code == 302
     assert response.client.session["_auth_user_id"] == str(world.owner.user.pk)
 
 
-def test_a_wrong_password_is_still_just_a_wrong_password(world: World, provider):
-    connect(
-        world,
-        provider.issuer,
-        provider.client_id,
-        provider.client_secret,
-        is_required=True,
-        break_glass_user=world.owner.user,
-    )
-
+def test_a_wrong_password_is_still_just_a_wrong_password(world: World, required):
     response = Client().post(
         "/accounts/login/", {"email": world.member.user.email, "password": "wrong-password"}
     )
@@ -212,16 +197,8 @@ def test_sso_that_is_not_required_leaves_passwords_alone(world: World, connectio
     assert response.status_code == 302
 
 
-def test_people_of_other_workspaces_are_not_affected(world: World, provider: ScriptedProvider):
+def test_people_of_other_workspaces_are_not_affected(world: World, required: SsoConnection):
     other = build_world("globex")
-    connect(
-        world,
-        provider.issuer,
-        provider.client_id,
-        provider.client_secret,
-        is_required=True,
-        break_glass_user=world.owner.user,
-    )
 
     response = password_login(other.member.user.email)
 
