@@ -166,10 +166,9 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
     stored = attempts.pop(request.GET.get("state", ""), None)
     request.session[SESSION_KEY] = attempts  # single use, whatever happens next
     try:
-        if stored is None:
-            raise StateMismatch()
+        attempt = _attempt_from(stored)
         signed_in = services.login_complete(
-            attempt=services.Attempt(**stored),
+            attempt=attempt,
             code=request.GET.get("code", ""),
             error=request.GET.get("error", ""),
             error_description=request.GET.get("error_description", ""),
@@ -183,8 +182,19 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
     request.session[LOGIN_METHOD_KEY] = "sso"
     if signed_in.joined:
         messages.success(request, _joined_message(signed_in.membership))
-    next_url = _safe_next(request, stored["next_url"])
+    next_url = _safe_next(request, attempt.next_url)
     return redirect(next_url or signed_in.membership.workspace.get_absolute_url())
+
+
+def _attempt_from(stored: object) -> services.Attempt:
+    """The attempt this state started; an unknown state, or one kept by an older release in
+    another shape, is a mismatch rather than an error."""
+    if not isinstance(stored, dict):
+        raise StateMismatch()
+    try:
+        return services.Attempt(**stored)
+    except TypeError as exc:
+        raise StateMismatch() from exc
 
 
 def _joined_message(membership: Membership) -> str:

@@ -200,6 +200,21 @@ def test_an_answer_opened_in_another_browser_is_refused(
     assert signed_in_user(other_browser) is None
 
 
+def test_an_attempt_kept_in_another_shape_is_a_mismatch_not_an_error(
+    world: World, connection: SsoConnection, provider: ScriptedProvider
+):
+    client = Client()
+    query = provider.authorize(begin(client))
+    session = client.session
+    session["sso_attempts"] = {query["state"]: {"workspace_id": world.workspace.pk}}
+    session.save()
+
+    response = come_back(client, query)
+
+    assert_failed(response, 400, "sso_state_mismatch")
+    assert signed_in_user(client) is None
+
+
 def test_a_state_is_used_once(world: World, connection: SsoConnection, provider: ScriptedProvider):
     client = Client()
     query = provider.authorize(begin(client))
