@@ -1,4 +1,4 @@
-"""E-mail login, case-insensitive."""
+"""E-mail login, case-insensitive; registered login policies may refuse a right password."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
+from alignment.login_policies import check_password_login
 from alignment.models import User
 
 
@@ -26,5 +27,6 @@ class EmailBackend(ModelBackend):
             User().set_password(password)  # same work as a real check: no timing oracle
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
+            check_password_login(user)  # e.g. a workspace that requires single sign-on
             return user
         return None

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "dashboards",
     "integrations",
     "portability",
+    "sso",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -217,6 +218,9 @@ WEBHOOK_SECRET_OVERLAP_SECONDS = env_int("WEBHOOK_SECRET_OVERLAP_SECONDS", 24 * 
 WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", DEBUG)
 # Webhook URLs may resolve to private/loopback addresses only in development (SSRF guard).
 WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", DEBUG)
+# Single sign-on: an identity provider on your own network (Keycloak inside the firewall) needs
+# this; off by default in production so a workspace admin cannot make the server probe it.
+SSO_ALLOW_PRIVATE_ISSUERS = env_bool("SSO_ALLOW_PRIVATE_ISSUERS", DEBUG)
 CELERY_BEAT_SCHEDULE["integrations-outbox-sweep"] = {
     "task": "integrations.outbox_sweep",
     "schedule": timedelta(minutes=1),

@@ -15,6 +15,7 @@ workspace_pages = [
     path("", include("tasks.urls")),
     path("roadmaps/", include("roadmaps.urls")),
     path("notifications/", include((notification_urls.page_patterns, "notifications"))),
+    path("settings/sso/", include("sso.urls")),
 ]
 
 workspace_api = [
@@ -30,6 +31,7 @@ urlpatterns = [
     path("", accounts.home, name="home"),
     path("healthz", workspace.healthz, name="healthz"),
     path("hooks/", include("integrations.hook_urls")),
+    path("accounts/sso/", include("sso.urls_login")),
     path("accounts/", include("alignment.urls_accounts")),
     path("workspaces/", workspace.workspace_list, name="workspaces"),
     path("workspaces/new/", workspace.workspace_new, name="workspace_new"),

@@ -83,6 +83,8 @@ EXCLUDED: dict[str, str] = {
     "integrations.webhookdeliverylog": "delivery attempts of this instance",
     "integrations.importjob": "uploads being imported on this instance",
     "integrations.slackuserlink": "belongs to a Slack connection, which is left out: link again",
+    "sso.ssoconnection": "holds the identity provider's client secret: connect again",
+    "sso.ssoidentity": "belongs to the SSO connection, which is left out: linked on next sign-in",
     "admin.logentry": "Django admin history of this instance",
     "auth.permission": "framework tables",
     "auth.group": "framework tables",

@@ -65,6 +65,7 @@ from tests.factories.okrs import (
     ObjectiveFactory,
     PeriodFactory,
 )
+from tests.factories.sso import sso_samples
 from tests.factories.work import (
     KeyResultLinkFactory,
     LabelFactory,
@@ -301,6 +302,7 @@ MODEL_SAMPLES: dict[type[Model], Callable[[WorldObjects], Any]] = {
         created_by=objects.world.admin.user,
     ),
     **dashboards_samples(),
+    **sso_samples(),
 }
 
 # URL kwargs that do not follow the `<model>_id` convention, by name, or by "<route name>:<kwarg>"

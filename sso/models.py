@@ -1,0 +1,103 @@
+"""Single sign-on: a workspace's OpenID Connect connection and the identities it has linked.
+
+The client secret is stored so that we can redeem authorization codes, but it is never rendered
+again, never written to the audit log and never logged; pages show `client_secret_hint`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from alignment.models import Role, Workspace
+from alignment.querysets import WorkspaceQuerySet
+from integrations.models import secret_hint
+
+# Who may join through SSO: never as owner (ownership is given by a person, not a claim).
+JOIN_ROLES = [(r.value, r.label) for r in Role if r != Role.OWNER]
+
+
+class SsoConnection(models.Model):
+    """A workspace's OpenID Connect identity provider (one per workspace)."""
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="sso_connection"
+    )
+    issuer = models.URLField(max_length=300)
+    client_id = models.CharField(max_length=255)
+    client_secret = models.CharField(max_length=500)
+    client_secret_hint = models.CharField(max_length=8, blank=True)
+    # Lower-case e-mail domains whose people may sign in (and are routed here by the log-in page).
+    allowed_domains = models.JSONField(default=list)
+    is_enabled = models.BooleanField(default=True)
+    # Just-in-time membership: a person the IdP vouches for joins with `default_role`.
+    auto_join = models.BooleanField(default=True)
+    default_role = models.CharField(max_length=10, choices=JOIN_ROLES, default=Role.MEMBER)
+    # Members may not log in with a password, except the break-glass owner.
+    is_required = models.BooleanField(default=False)
+    break_glass_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Health, shown on the settings page: the last success and the last failure with its reason.
+    last_login_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(default_role=Role.OWNER), name="sso_default_role_not_owner"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"SSO of {self.workspace_id} via {self.issuer}"
+
+    def set_client_secret(self, raw: str) -> None:
+        self.client_secret, self.client_secret_hint = raw, secret_hint(raw)
+
+    def allows_email(self, email: str) -> bool:
+        return email.rsplit("@", 1)[-1].lower() in self.allowed_domains
+
+
+class SsoIdentity(models.Model):
+    """A person at an identity provider (issuer + subject), linked to an Alignment user.
+
+    Keyed by the subject, not the e-mail: an address can be renamed or reassigned at the IdP,
+    the subject cannot.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(
+        SsoConnection, on_delete=models.CASCADE, related_name="identities"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities"
+    )
+    issuer = models.URLField(max_length=300)
+    subject = models.CharField(max_length=255)
+    email = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "issuer", "subject"], name="sso_identity_subject_unique"
+            ),
+            models.UniqueConstraint(fields=["connection", "user"], name="sso_identity_user_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer} → user {self.user_id}"
