@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "dashboards",
     "integrations",
     "portability",
+    "scim",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
