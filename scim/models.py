@@ -71,6 +71,9 @@ class ScimUser(models.Model):
     given_name = models.CharField(max_length=150, blank=True)
     family_name = models.CharField(max_length=150, blank=True)
     active = models.BooleanField(default=True)
+    # True when this record created the account: only then may the provider change its log-in
+    # e-mail and name (and only while the person belongs to no other workspace).
+    created_account = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

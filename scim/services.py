@@ -238,13 +238,19 @@ def user_document(scim_user: ScimUser) -> dict[str, Any]:
     }
 
 
-def _owns_identity(workspace: Workspace, user: User) -> bool:
+def _owns_identity(workspace: Workspace, scim_user: ScimUser) -> bool:
     """May this workspace's provider change the person's name and log-in e-mail?
 
-    Only when the person belongs to no other workspace: a provider of workspace A must never
-    change how someone signs in to (or appears in) workspace B.
+    Only for an account it created, and only while the person belongs to no other workspace:
+    a provider of workspace A must never change how someone signs in to (or appears in)
+    workspace B, nor take over an account that existed before it (by changing its e-mail).
     """
-    return not Membership.objects.filter(user=user).exclude(workspace=workspace).exists()
+    return (
+        scim_user.created_account
+        and not Membership.objects.filter(user_id=scim_user.user_id)
+        .exclude(workspace=workspace)
+        .exists()
+    )
 
 
 def _check_user_name_free(workspace: Workspace, user_name: str, scim_user: ScimUser | None) -> None:
@@ -255,9 +261,10 @@ def _check_user_name_free(workspace: Workspace, user_name: str, scim_user: ScimU
         raise Uniqueness(f"A user with userName {user_name!r} already exists.")
 
 
-def _update_identity(actor: ScimActor, user: User, fields: UserFields) -> None:
-    if not _owns_identity(actor.workspace, user):
+def _update_identity(actor: ScimActor, scim_user: ScimUser, fields: UserFields) -> None:
+    if not _owns_identity(actor.workspace, scim_user):
         return
+    user = scim_user.user
     changed = []
     if fields.full_name and user.full_name != fields.full_name:
         user.full_name = fields.full_name
@@ -331,15 +338,19 @@ def scim_user_create(*, actor: ScimActor, fields: UserFields) -> ScimUser:
     """Provision a person: find their account by e-mail or create it, and make them a member."""
     _check_user_name_free(actor.workspace, fields.user_name, None)
     user = User.objects.filter(email__iexact=fields.email).first()
+    created_account = user is None
     if user is None:
-        user = User.objects.create_user(email=fields.email, full_name=fields.full_name)
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(email=fields.email, full_name=fields.full_name)
+        except IntegrityError as exc:  # created concurrently by another request
+            raise Uniqueness(f"An account for {fields.email} was just created; retry.") from exc
     elif ScimUser.objects.for_workspace(actor.workspace).filter(user=user).exists():
         raise Uniqueness(f"{fields.email} is already provisioned in this workspace.")
-    else:
-        _update_identity(actor, user, fields)
     scim_user = ScimUser(
         workspace=actor.workspace,
         user=user,
+        created_account=created_account,
         user_name=fields.user_name,
         external_id=fields.external_id,
         given_name=fields.given_name,
@@ -359,7 +370,7 @@ def scim_user_replace(*, actor: ScimActor, scim_user: ScimUser, fields: UserFiel
     """PUT (and, through the patched document, PATCH): the attributes, then the activity."""
     scim_user = ScimUser.objects.select_for_update().select_related("user").get(pk=scim_user.pk)
     _check_user_name_free(actor.workspace, fields.user_name, scim_user)
-    _update_identity(actor, scim_user.user, fields)
+    _update_identity(actor, scim_user, fields)
     scim_user.user_name = fields.user_name
     scim_user.external_id = fields.external_id
     scim_user.given_name, scim_user.family_name = fields.given_name, fields.family_name

@@ -74,7 +74,8 @@ def _int_param(request: HttpRequest, name: str, default: int) -> int:
 
 def page_of(request: HttpRequest, queryset: QuerySet) -> tuple[list[Any], int, int]:
     """startIndex (1-based, below 1 means 1) and count (0…MAX_RESULTS) as RFC 7644 §3.4.2.4."""
-    start = max(1, _int_param(request, "startIndex", 1))
+    # Past 2**31 no workspace has rows; the cap keeps OFFSET inside what databases accept.
+    start = min(max(1, _int_param(request, "startIndex", 1)), 2**31)
     count = min(max(0, _int_param(request, "count", MAX_RESULTS)), MAX_RESULTS)
     total = queryset.count()
     return list(queryset[start - 1 : start - 1 + count]), total, start

@@ -416,3 +416,31 @@ def test_sessions_that_expired_are_left_to_the_cleanup(world):
     Session.objects.filter(pk=live).update(expire_date=timezone.now() - timedelta(days=1))
 
     assert user_sessions_end(user) == 0
+
+
+def test_an_existing_account_without_workspaces_cannot_be_taken_over_by_email(scim, world):
+    # An account that existed before provisioning keeps its log-in e-mail whatever the
+    # provider says: otherwise any workspace's admin could claim someone's account.
+    loner = UserFactory(email="loner@example.com", full_name="Lone Person")
+    body = fixture("okta_create_user")
+    body["userName"] = body["emails"][0]["value"] = "loner@example.com"
+    created = scim.post("Users", body).json()
+    patch = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [
+            {"op": "replace", "path": 'emails[type eq "work"].value', "value": "attacker@evil.test"}
+        ],
+    }
+
+    scim.patch(f"Users/{created['id']}", patch)
+
+    loner.refresh_from_db()
+    assert (loner.email, loner.full_name) == ("loner@example.com", "Lone Person")
+
+
+def test_a_huge_start_index_is_an_empty_page(scim):
+    create_okta_user(scim)
+
+    body = scim.get("Users", startIndex=10**30).json()
+
+    assert (body["totalResults"], body["Resources"]) == (1, [])
