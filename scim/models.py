@@ -8,14 +8,12 @@ the provider deactivates a person, so that it can find and reactivate them.
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from alignment.models import Team, Workspace, hash_secret
+from alignment.models import Team, Workspace, new_bearer_token
 from alignment.querysets import WorkspaceQuerySet
 
 
@@ -55,8 +53,7 @@ class ScimToken(models.Model):
     @classmethod
     def generate(cls) -> tuple[str, str, str]:
         """Return (raw token, display prefix, hash)."""
-        raw = cls.PREFIX + secrets.token_urlsafe(32)
-        return raw, raw[: len(cls.PREFIX) + 6], hash_secret(raw)
+        return new_bearer_token(cls.PREFIX)
 
     @property
     def status(self) -> str:

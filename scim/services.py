@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from alignment import services as core
+from alignment.api_auth import LAST_USED_RESOLUTION_SECONDS
 from alignment.audit import audit_by
 from alignment.errors import Conflict, DomainError, FieldErrors, RoleRequired
 from alignment.models import (
@@ -32,9 +33,6 @@ from alignment.models import (
 from alignment.sessions import user_sessions_end
 from scim.errors import Forbidden, InvalidValue, ResourceNotFound, Unauthorized, Uniqueness
 from scim.models import ScimGroup, ScimToken, ScimUser
-
-# last_used_at is written at most this often per token, so reads don't all become writes.
-LAST_USED_RESOLUTION_SECONDS = 60
 
 
 @dataclass(frozen=True)
