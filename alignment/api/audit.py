@@ -43,6 +43,21 @@ class AuditEventSerializer(serializers.ModelSerializer):
         ]
 
 
+class AuditExportRecordSerializer(serializers.Serializer):
+    """One exported event (documentation of the JSON export; the rows are written directly)."""
+
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    actor_id = serializers.IntegerField(allow_null=True)
+    actor_email = serializers.EmailField(allow_null=True)
+    verb = serializers.CharField()
+    object_type = serializers.CharField()
+    object_id = serializers.CharField(allow_blank=True)
+    object_repr = serializers.CharField(allow_blank=True)
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+
+
 class AuditPagination(CursorPagination):
     # Matches the (workspace, -created_at, -id) index.
     ordering = ("-created_at", "-id")  # type: ignore[assignment]
@@ -96,7 +111,7 @@ class AuditEventViewSet(WorkspaceViewSet):
         ],
         responses={
             (200, "text/csv"): OpenApiTypes.STR,
-            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "application/json"): AuditExportRecordSerializer(many=True),
             **ERRORS,
         },
     )
