@@ -95,3 +95,12 @@ class ApiTokenForm(forms.Form):
 
 class ProfileForm(forms.Form):
     full_name = forms.CharField(max_length=150, label="Your name")
+
+
+class AuditRetentionForm(forms.Form):
+    days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label="Keep audit events for (days)",
+        help_text="At least 30 days. Leave empty to keep everything (the default).",
+    )

@@ -249,6 +249,12 @@ def hash_secret(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def new_bearer_token(prefix: str) -> tuple[str, str, str]:
+    """A fresh bearer token with a recognisable prefix: (raw value, display prefix, hash)."""
+    raw = prefix + secrets.token_urlsafe(32)
+    return raw, raw[: len(prefix) + 6], hash_secret(raw)
+
+
 class TokenScope(models.TextChoices):
     READ = "read", "Read only"
     WRITE = "write", "Read and write"
@@ -292,8 +298,7 @@ class ApiToken(models.Model):
     @classmethod
     def generate(cls) -> tuple[str, str, str]:
         """Return (raw token, display prefix, hash)."""
-        raw = cls.PREFIX + secrets.token_urlsafe(32)
-        return raw, raw[: len(cls.PREFIX) + 6], hash_secret(raw)
+        return new_bearer_token(cls.PREFIX)
 
     @property
     def status(self) -> str:

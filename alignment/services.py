@@ -293,10 +293,19 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
         obj=membership,
         before={"email": membership.user.email, "role": membership.role},
     )
+    membership_end(membership=membership)
+
+
+def membership_end(*, membership: Membership) -> None:
+    """What leaving a workspace takes away: its API tokens, its teams, the membership itself.
+
+    No rules here: callers (`membership_remove`, SCIM deprovisioning) authorise and audit.
+    Open sessions lose the workspace at once, because every request resolves the membership.
+    """
     ApiToken.objects.filter(
-        workspace=actor.workspace, user=membership.user, revoked_at__isnull=True
+        workspace_id=membership.workspace_id, user=membership.user, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
-    TeamMember.objects.for_workspace(actor.workspace).filter(user=membership.user).delete()
+    TeamMember.objects.for_workspace(membership.workspace_id).filter(user=membership.user).delete()
     membership.delete()
 
 

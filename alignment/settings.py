@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "integrations",
     "portability",
     "sso",
+    "scim",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -176,6 +177,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "prune-idempotency-records": {
         "task": "alignment.idempotency_records_prune",
         "schedule": timedelta(hours=1),
+    },
+    # Each workspace's audit log retention (Settings → Audit log); forever unless set.
+    "prune-audit-log": {
+        "task": "alignment.audit_log_prune",
+        "schedule": crontab(hour=3, minute=30),
     },
     # dashboards: the daily snapshot (refreshes rollups, metrics and findings first) and the
     # safety net that drains rollup queues whose job was lost.

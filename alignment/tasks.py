@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
-from alignment import api_idempotency, lockout
+from alignment import api_idempotency, audit_retention, lockout
 
 
 @shared_task(name="alignment.login_failures_prune")
@@ -21,3 +22,9 @@ def ping(value: str) -> str:
 @shared_task(name="alignment.idempotency_records_prune")
 def idempotency_records_prune() -> int:
     return api_idempotency.prune()
+
+
+@shared_task(name="alignment.audit_log_prune")
+def audit_log_prune() -> int:
+    """Apply each workspace's audit log retention; safe to repeat (deletes only what is old)."""
+    return sum(audit_retention.audit_prune_all(now=timezone.now()).values())

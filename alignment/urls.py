@@ -16,6 +16,7 @@ workspace_pages = [
     path("roadmaps/", include("roadmaps.urls")),
     path("notifications/", include((notification_urls.page_patterns, "notifications"))),
     path("settings/sso/", include("sso.urls")),
+    path("settings/scim/", include("scim.urls_settings")),
 ]
 
 workspace_api = [
@@ -38,6 +39,7 @@ urlpatterns = [
     path("w/<slug:slug>/", include(workspace_pages)),
     path("api/v1/workspaces/<slug:slug>/", include(workspace_api)),
     path("api/v1/", include("alignment.api_urls_root")),
+    path("scim/v2/<slug:slug>/", include("scim.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

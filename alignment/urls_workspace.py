@@ -41,4 +41,6 @@ urlpatterns = [
     path("settings/tokens/created/", tokens.token_created, name="token_created"),
     path("settings/tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),
     path("settings/audit/", audit.audit_log, name="audit"),
+    path("settings/audit/export/", audit.audit_export, name="audit_export"),
+    path("settings/audit/retention/", audit.audit_retention, name="audit_retention"),
 ]

@@ -90,6 +90,9 @@ EXCLUDED: dict[str, str] = {
     "auth.group": "framework tables",
     "contenttypes.contenttype": "framework tables",
     "sessions.session": "sign-ins of this instance",
+    "scim.scimtoken": "secrets: create a new SCIM token for the identity provider",
+    "scim.scimuser": "the identity provider's link to this instance: it re-links by userName",
+    "scim.scimgroup": "the identity provider's link to this instance: groups re-link by name",
 }
 
 # References held outside foreign keys, by the kind names the domain uses for them.

@@ -7,6 +7,12 @@ every pattern whose full route starts with `w/<slug:slug>/` (pages) or
 matrices on the next run, without touching these files, or it makes them fail with a message
 that says what to add here.
 
+SCIM routes (`scim/v2/<slug:slug>/`, kind "scim") are in the matrices too. They answer only
+to a SCIM token bound to one workspace, never to a session or an API token, and have no roles:
+the tenancy matrix sends them with a SCIM token of A (created by A's owner), and the role
+matrix checks that sessions, API tokens and dead SCIM tokens of every kind are refused.
+Their methods are the view's `http_method_names`.
+
 What each route contributes:
 - API viewsets (DRF router routes): the viewset class (`callback.cls`), its method -> action map
   (`callback.actions`), the model (`queryset.model`) its lookup kwarg points at, and the role of
@@ -65,9 +71,11 @@ from rest_framework.views import APIView
 
 from alignment.api_base import WorkspaceAPIMixin
 from alignment.models import ROLE_RANK, Role
+from scim.views import ScimView
 from tests.matrix_snapshot import Snapshot
 from tests.matrix_world import (
     BODIES,
+    CONSTANT_KWARGS,
     FILLERS,
     MODEL_SAMPLES,
     MissingFiller,
@@ -82,9 +90,13 @@ if TYPE_CHECKING:
 else:
     from django.http import HttpResponse as Response
 
-Kind = Literal["page", "api"]
+Kind = Literal["page", "api", "scim"]
 PAGE_PREFIX = "w/<slug:slug>/"
 API_PREFIX = "api/v1/workspaces/<slug:slug>/"
+SCIM_PREFIX = "scim/v2/<slug:slug>/"
+# The role a SCIM route "requires": a SCIM token of the workspace, which no member role gives.
+SCIM_TOKEN = "scim_token"
+SCIM_MEDIA_TYPE = "application/scim+json"
 SAFE_METHODS = ("GET",)
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 SERVED_METHODS = SAFE_METHODS + UNSAFE_METHODS  # HEAD follows GET, OPTIONS is metadata
@@ -120,6 +132,11 @@ class Route:
     @property
     def methods(self) -> tuple[str, ...]:
         return tuple(m for m in SERVED_METHODS if m in self.roles)
+
+    @property
+    def tenant_kwargs(self) -> tuple[str, ...]:
+        """The kwargs that name a workspace's object (not constants such as a schema URN)."""
+        return tuple(k for k in self.kwargs if f"{self.name}:{k}" not in CONSTANT_KWARGS)
 
     def missing_fillers(self) -> list[str]:
         missing = []
@@ -172,6 +189,10 @@ class Route:
         return make(objects) if make else {}
 
     def send(self, client: Client, method: str, url: str, body: dict[str, Any]) -> Response:
+        if self.kind == "scim":
+            if method in SAFE_METHODS:
+                return client.generic(method, url)
+            return client.generic(method, url, json.dumps(body), content_type=SCIM_MEDIA_TYPE)
         if self.kind == "api":
             if method in SAFE_METHODS:
                 return client.generic(method, url, HTTP_ACCEPT="application/json")
@@ -279,6 +300,23 @@ def _api_route(name: str, full: str, kwargs: tuple[str, ...], callback: Any) -> 
     )
 
 
+def _scim_route(name: str, full: str, kwargs: tuple[str, ...], callback: Any) -> Route:
+    cls = getattr(callback, "view_class", None)
+    problems: list[str] = []
+    if cls is None or not issubclass(cls, ScimView):
+        problems.append(f"{name} ({full}): a SCIM route must be a scim.views.ScimView")
+    declared = {m.upper() for m in getattr(cls, "http_method_names", [])}
+    return Route(
+        kind="scim",
+        name=name,
+        route=full,
+        kwargs=kwargs,
+        roles={m: SCIM_TOKEN for m in SERVED_METHODS if m in declared},
+        view=callback,
+        problems=tuple(problems),
+    )
+
+
 def _page_route(name: str, full: str, kwargs: tuple[str, ...], callback: Any) -> Route:
     problems: list[str] = []
     roles = workspace_roles(callback)
@@ -331,6 +369,8 @@ def workspace_routes() -> tuple[Route, ...]:
             kind = "api"
         elif full.startswith(PAGE_PREFIX):
             kind = "page"
+        elif full.startswith(SCIM_PREFIX):
+            kind = "scim"
         else:
             continue
         args = tuple(k for k in kwargs if k not in IGNORED_KWARGS)
@@ -346,6 +386,8 @@ def workspace_routes() -> tuple[Route, ...]:
                     problems=(f"{full}: every workspace route needs a name= for reverse()",),
                 )
             )
+        elif kind == "scim":
+            routes.append(_scim_route(name, full, args, callback))
         elif isinstance(getattr(callback, "cls", None), type) and issubclass(callback.cls, APIView):
             routes.append(_api_route(name, full, args, callback))
         elif kind == "api":
@@ -372,6 +414,16 @@ def cases(*, kind: str | None = None) -> list[Case]:
         for route in workspace_routes()
         if kind is None or route.kind == kind
         for method in route.methods
+    ]
+
+
+def routes_naming_a_workspace_outside_the_matrices() -> list[str]:
+    """Routes whose URL takes a workspace slug but that no matrix knows (a new prefix)."""
+    known = (PAGE_PREFIX, API_PREFIX, SCIM_PREFIX)
+    return [
+        full
+        for full, _name, kwargs, _callback in _walk(get_resolver().url_patterns, "", (), ())
+        if "slug" in kwargs and not full.startswith(known)
     ]
 
 

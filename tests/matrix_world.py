@@ -46,6 +46,8 @@ from integrations.models import (
 from integrations.notifications.models import Notification
 from okrs.models import CheckIn, KeyResult, Objective, ObjectiveComment, Period
 from roadmaps.models import KeyResultLink, Roadmap, RoadmapItem, RoadmapItemDependency
+from scim.models import ScimGroup, ScimToken, ScimUser
+from scim.schemas import USER_SCHEMA
 from tasks.models import (
     Label,
     Sprint,
@@ -303,6 +305,22 @@ MODEL_SAMPLES: dict[type[Model], Callable[[WorldObjects], Any]] = {
     ),
     **dashboards_samples(),
     **sso_samples(),
+    ScimToken: lambda objects: ScimToken.objects.create(
+        workspace=objects.workspace,
+        name="Okta",
+        prefix="scim_matrix",
+        token_hash=uuid.uuid4().hex,
+        created_by=objects.world.admin.user,
+    ),
+    # The viewer, provisioned: DELETE/active:false on it is a real deprovisioning.
+    ScimUser: lambda objects: ScimUser.objects.create(
+        workspace=objects.workspace,
+        user=objects.world.viewer.user,
+        user_name=objects.world.viewer.user.email,
+    ),
+    ScimGroup: lambda objects: ScimGroup.objects.create(
+        workspace=objects.workspace, team=TeamFactory(workspace=objects.workspace)
+    ),
 }
 
 # URL kwargs that do not follow the `<model>_id` convention, by name, or by "<route name>:<kwarg>"
@@ -319,6 +337,13 @@ FILLERS: dict[str, Callable[[WorldObjects], object]] = {
     "item_id": lambda objects: objects[RoadmapItem].pk,
     # roadmaps/<roadmap_id>/items/<item_id>/links/<link_id>/: a KeyResultLink of that item.
     "link_id": lambda objects: objects[KeyResultLink].pk,
+}
+
+# URL kwargs that name no workspace's object but a constant of the protocol: filled the same in
+# every world, and not probed with "B's value" by the tenancy matrix (there is none).
+CONSTANT_KWARGS: dict[str, Callable[[WorldObjects], object]] = {
+    "scim:resource_type:name": lambda objects: "User",
+    "scim:schema:uri": lambda objects: USER_SCHEMA,
 }
 
 # Plausible bodies for unsafe methods, by route name, built from the caller's own world. Needed
@@ -375,6 +400,8 @@ def filler_for(route_name: str, kwarg: str) -> Callable[[WorldObjects], object] 
     for key in (f"{route_name}:{kwarg}", kwarg):
         if key in FILLERS:
             return FILLERS[key]
+        if key in CONSTANT_KWARGS:
+            return CONSTANT_KWARGS[key]
     match = re.fullmatch(r"(\w+?)_(?:id|pk)", kwarg)
     model = _models_by_snake_name().get(match.group(1)) if match else None
     if model is None:

@@ -9,6 +9,9 @@ declares (`@workspace_view(read=, write=)`, or a viewset's `read_role`/`write_ro
 - the required role itself may read: a safe method answers neither 403 nor 404;
 - a read-scope API token is refused every unsafe method with 403 `token_scope`, whatever the
   role of its owner.
+SCIM routes have no member roles: they answer only to a live SCIM token of the workspace whose
+creator is still an admin there. Sessions and API tokens of any role (the owner's included),
+revoked SCIM tokens and tokens of a demoted creator get 401 and change nothing.
 """
 
 from __future__ import annotations
@@ -17,13 +20,17 @@ from collections.abc import Iterator
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from alignment.models import Membership, Role
+from scim.models import ScimToken
 from tests import matrix
 from tests.conftest import api_client_for, client_for
 from tests.matrix import Case, Snapshot, WorldObjects, Worlds, rank
+from tests.scim.conftest import scim_client_for
 
-ALL_CASES = matrix.cases()
+ALL_CASES = [case for case in matrix.cases() if case.route.kind != "scim"]
+SCIM_CASES = matrix.cases(kind="scim")
 
 ROLES_BELOW_REQUIRED = [
     pytest.param(case, role, id=f"{case} as {role}")
@@ -107,3 +114,74 @@ def test_the_role_matrix_covers_every_kind_of_refusal():
     assert refused_roles == {Role.VIEWER, Role.MEMBER, Role.ADMIN}
     assert len(API_WRITES) >= 10
     assert any(case.route.kind == "page" for case in ALL_CASES if not case.is_safe)
+
+
+def _owners_session(world_objects: WorldObjects) -> Client:
+    return client_for(world_objects.world.owner.user)
+
+
+def _owners_api_token(world_objects: WorldObjects) -> Client:
+    return api_client_for(world_objects.world.owner, scope="write")
+
+
+def _revoked_scim_token(world_objects: WorldObjects) -> Client:
+    client = scim_client_for(world_objects.world.owner).client
+    ScimToken.objects.filter(workspace=world_objects.workspace).update(revoked_at=timezone.now())
+    return client
+
+
+def _demoted_admins_scim_token(world_objects: WorldObjects) -> Client:
+    admin = world_objects.world.admin
+    client = scim_client_for(admin).client
+    Membership.objects.filter(pk=admin.pk).update(role=Role.MEMBER)
+    return client
+
+
+REFUSED_SCIM_CREDENTIALS = {
+    "owner's session": _owners_session,
+    "owner's write API token": _owners_api_token,
+    "revoked SCIM token": _revoked_scim_token,
+    "SCIM token of a demoted admin": _demoted_admins_scim_token,
+}
+
+
+@pytest.mark.parametrize(
+    ("case", "credential"),
+    [
+        pytest.param(case, credential, id=f"{case} with {credential}")
+        for case in SCIM_CASES
+        for credential in REFUSED_SCIM_CREDENTIALS
+    ],
+)
+def test_scim_refuses_every_credential_but_a_live_scim_token(
+    case: Case, credential: str, world_a_objects: WorldObjects
+):
+    world = world_a_objects.world
+    client = REFUSED_SCIM_CREDENTIALS[credential](world_a_objects)
+    url = case.route.url(world.workspace.slug, world_a_objects)
+    before = Snapshot(world.workspace)
+
+    response = case.route.send(client, case.method, url, case.route.body(world_a_objects))
+
+    assert response.status_code == 401, matrix.explain(case, url, response)
+    assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    after = Snapshot(world.workspace)
+    assert after == before, f"{case} with {credential} changed the workspace: {before.diff(after)}"
+
+
+@pytest.mark.parametrize("case", [c for c in SCIM_CASES if c.is_safe], ids=str)
+def test_a_live_scim_token_can_read(case: Case, world_a_objects: WorldObjects):
+    world = world_a_objects.world
+    client = scim_client_for(world.admin).client
+    url = case.route.url(world.workspace.slug, world_a_objects)
+
+    response = case.route.send(client, case.method, url, {})
+
+    assert response.status_code == 200, matrix.explain(case, url, response)
+
+
+def test_the_scim_part_of_the_role_matrix_covers_every_scim_route():
+    assert {case.route.name for case in SCIM_CASES} == {
+        route.name for route in matrix.workspace_routes() if route.kind == "scim"
+    }
+    assert {case.method for case in SCIM_CASES} == {"GET", "POST", "PUT", "PATCH", "DELETE"}

@@ -5,6 +5,7 @@ Parametrized over every (route, method) under /w/<slug>/ and /api/v1/workspaces/
 come from a role check): B's objects under A's slug, and anything under B's slug, are 404 --
 not 400/422 (validation proves nothing about scoping), not 403, not 405 -- and B's rows are
 exactly as before. Routes that nest several ids are also probed with one foreign id at a time.
+SCIM routes are sent with a SCIM token of A, the only credential they accept.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from alignment.models import Membership, Team, Workspace
 from tests import matrix
 from tests.conftest import api_client_for, client_for
 from tests.matrix import Case, Snapshot, WorldObjects, Worlds
+from tests.scim.conftest import scim_client_for
 
 ALL_CASES = matrix.cases()
 
@@ -29,7 +31,7 @@ class Probe:
     from_b: tuple[str, ...]  # the URL kwargs filled with B's objects; the rest are A's
 
     def __str__(self) -> str:
-        if set(self.from_b) == set(self.case.route.kwargs):
+        if set(self.from_b) == set(self.case.route.tenant_kwargs):
             return f"{self.case} [all ids from B]"
         return f"{self.case} [{', '.join(self.from_b)} from B]"
 
@@ -37,7 +39,7 @@ class Probe:
 def _probes() -> list[Probe]:
     probes = []
     for case in ALL_CASES:
-        kwargs = case.route.kwargs
+        kwargs = case.route.tenant_kwargs
         if not kwargs:
             continue
         probes.append(Probe(case, kwargs))
@@ -68,7 +70,9 @@ def world_b_objects(worlds: Worlds, db) -> WorldObjects:
 
 
 def client_of(case: Case, membership: Membership) -> Client:
-    """A session for pages, a write-scope bearer token for the API."""
+    """A session for pages, a write-scope bearer token for the API, a SCIM token for SCIM."""
+    if case.route.kind == "scim":
+        return scim_client_for(membership).client
     if case.route.kind == "api":
         return api_client_for(membership, scope="write")
     return client_for(membership.user)
@@ -126,6 +130,22 @@ def test_every_workspace_route_kwarg_has_a_filler():
     missing = [line for route in matrix.workspace_routes() for line in route.missing_fillers()]
 
     assert missing == [], "\n".join(missing)
+
+
+def test_every_route_that_names_a_workspace_is_in_the_matrices():
+    # A new prefix taking a workspace slug (e.g. /scim/v2/<slug>/) must be taught to
+    # tests/matrix.py, or its routes would be probed by nothing.
+    assert matrix.routes_naming_a_workspace_outside_the_matrices() == []
+
+
+def test_the_matrix_finds_the_scim_routes_with_their_methods():
+    by_name = {route.name: route for route in matrix.workspace_routes()}
+
+    assert by_name["scim:users"].kind == "scim"
+    assert by_name["scim:users"].methods == ("GET", "POST")
+    assert by_name["scim:user"].methods == ("GET", "PUT", "PATCH", "DELETE")
+    assert by_name["scim:user"].tenant_kwargs == ("scim_user_id",)
+    assert by_name["scim:schema"].tenant_kwargs == ()
 
 
 def test_every_workspace_route_resolves_its_workspace_the_standard_way():

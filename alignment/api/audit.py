@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import renderers, serializers
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -15,6 +18,7 @@ from alignment.api.core import UserSerializer
 from alignment.api_base import WorkspaceViewSet
 from alignment.api_pagination import CursorPagination
 from alignment.api_schema import ERRORS
+from alignment.audit_export import EXPORT_FORMATS, audit_export_response
 from alignment.filters import AuditEventFilter
 from alignment.models import AuditEvent, Role
 
@@ -39,9 +43,37 @@ class AuditEventSerializer(serializers.ModelSerializer):
         ]
 
 
+class AuditExportRecordSerializer(serializers.Serializer):
+    """One exported event (documentation of the JSON export; the rows are written directly)."""
+
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    actor_id = serializers.IntegerField(allow_null=True)
+    actor_email = serializers.EmailField(allow_null=True)
+    verb = serializers.CharField()
+    object_type = serializers.CharField()
+    object_id = serializers.CharField(allow_blank=True)
+    object_repr = serializers.CharField(allow_blank=True)
+    before = serializers.JSONField(allow_null=True)
+    after = serializers.JSONField(allow_null=True)
+
+
 class AuditPagination(CursorPagination):
     # Matches the (workspace, -created_at, -id) index.
     ordering = ("-created_at", "-id")  # type: ignore[assignment]
+
+
+class CSVStreamRenderer(renderers.BaseRenderer):
+    """Lets `Accept: text/csv` through content negotiation; the view streams the body itself."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> Any:
+        return data
 
 
 class AuditEventViewSet(WorkspaceViewSet):
@@ -63,3 +95,41 @@ class AuditEventViewSet(WorkspaceViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(AuditEventSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Export audit events as CSV or JSON (admin)",
+        description=(
+            "The whole filtered audit log as one streamed download, newest first: no paging. "
+            "`export_format=csv` (the default) gives formula-safe CSV cells; `json` gives an "
+            "array of the same objects as the list, with the actor as `actor_id` and "
+            "`actor_email`."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "export_format", OpenApiTypes.STR, enum=[*EXPORT_FORMATS], default="csv"
+            )
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/json"): AuditExportRecordSerializer(many=True),
+            **ERRORS,
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="export",
+        renderer_classes=[renderers.JSONRenderer, CSVStreamRenderer],
+        pagination_class=None,
+    )
+    def export(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
+        export_format = request.query_params.get("export_format", "csv")
+        if export_format not in EXPORT_FORMATS:
+            raise serializers.ValidationError(
+                {"export_format": [f"Choose one of: {', '.join(EXPORT_FORMATS)}."]}
+            )
+        return audit_export_response(
+            workspace=self.workspace,
+            events=self.filter_queryset(self.get_queryset()),
+            export_format=export_format,
+        )
