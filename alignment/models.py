@@ -16,7 +16,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from alignment.querysets import WorkspaceQuerySet
+from alignment.querysets import WorkspaceQuerySet, hidden_from
 
 
 class UserManager(BaseUserManager["User"]):
@@ -177,6 +177,10 @@ class TeamQuerySet(WorkspaceQuerySet):
         if membership.is_guest:
             return teams.filter(mine)
         return teams.filter(models.Q(is_private=False) | mine)
+
+    def hidden_from(self, membership: Membership) -> models.QuerySet:
+        """The pks of the workspace's teams `membership` may not see."""
+        return hidden_from(self, membership)
 
 
 class Team(models.Model):

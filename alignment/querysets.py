@@ -51,7 +51,14 @@ class TeamScopedQuerySet(WorkspaceQuerySet):
             rows = rows.filter(condition)
         return rows
 
-    def hidden_from(self, membership: Membership) -> Self:
-        """The rows of `membership`'s workspace it may not see (counted, never titled)."""
-        visible = self.model._default_manager.all().visible_to(membership).values("pk")
-        return self.for_workspace(membership.workspace_id).exclude(pk__in=visible)
+    def hidden_from(self, membership: Membership) -> models.QuerySet:
+        """The pks of rows in `membership`'s workspace it may not see (counted, never titled)."""
+        return hidden_from(self, membership)
+
+
+def hidden_from(rows: WorkspaceQuerySet, membership: Membership) -> models.QuerySet:
+    """The pks of `rows` (in membership's workspace) that `visible_to` leaves out."""
+    in_workspace = rows.for_workspace(membership.workspace_id)
+    return in_workspace.exclude(pk__in=in_workspace.visible_to(membership).values("pk")).values(
+        "pk"
+    )

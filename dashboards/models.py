@@ -11,7 +11,7 @@ from alignment.models import Team, Workspace
 from alignment.querysets import TeamScopedQuerySet, WorkspaceQuerySet
 
 # The read model moved to the low `readmodel` app; re-exported for dashboards code.
-from readmodel.models import Basis, NodeKind, Rollup
+from readmodel.models import Basis, NodeKind, NodeQuerySet, Rollup
 
 __all__ = ["Basis", "NodeKind", "Rollup"]
 
@@ -295,7 +295,7 @@ class Snapshot(models.Model):
     # Where the row came from: the daily job, or a backfill replaying task history.
     source = models.CharField(max_length=10, default="daily")
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = NodeQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "node_id", "day"]

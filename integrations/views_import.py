@@ -45,7 +45,7 @@ def _team_filter(request: WorkspaceRequest, workspace: Workspace) -> Team | None
     key = request.GET.get("team", "").strip()
     if not key:
         return None
-    return get_object_or_404(Team.objects.for_workspace(workspace), key=key.upper())
+    return get_object_or_404(Team.objects.visible_to(request.membership), key=key.upper())
 
 
 def _period_filter(request: WorkspaceRequest, workspace: Workspace) -> Period | None:
@@ -71,7 +71,7 @@ def _csv_response(lines: Iterator[str], name: str, workspace: Workspace) -> Http
 def export_index(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     context = {
         "workspace": workspace,
-        "teams": Team.objects.for_workspace(workspace).order_by("key"),
+        "teams": Team.objects.visible_to(request.membership).order_by("key"),
         "periods": Period.objects.for_workspace(workspace).order_by("-start"),
     }
     return render(request, "integrations/export_index.html", context)
