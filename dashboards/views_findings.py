@@ -28,8 +28,8 @@ from dashboards.reasons import KINDS, Names, finding_keys, shown
 PAGE_SIZE = 50
 
 
-def _finding(workspace: Workspace, finding_id: int) -> Finding:
-    finding = Finding.objects.for_workspace(workspace).filter(pk=finding_id).first()
+def _finding(request: WorkspaceRequest, finding_id: int) -> Finding:
+    finding = Finding.objects.visible_to(request.membership).filter(pk=finding_id).first()
     if finding is None:
         raise NotFound("This finding is gone: its cause no longer holds. Reload the page.")
     return finding
@@ -147,7 +147,7 @@ def finding_dismiss(
     request: WorkspaceRequest, workspace: Workspace, finding_id: int
 ) -> HttpResponse:
     """Hide a finding while its cause persists; a reason is required."""
-    finding = _finding(workspace, finding_id)
+    finding = _finding(request, finding_id)
     dismissal = dismissals.finding_dismiss(
         actor=request.membership,
         finding=finding,
@@ -162,7 +162,7 @@ def finding_snooze(
     request: WorkspaceRequest, workspace: Workspace, finding_id: int
 ) -> HttpResponse:
     """Hide a finding until a day; a reason and the day are required."""
-    finding = _finding(workspace, finding_id)
+    finding = _finding(request, finding_id)
     dismissal = dismissals.finding_snooze(
         actor=request.membership,
         finding=finding,
@@ -179,7 +179,7 @@ def finding_restore(
     request: WorkspaceRequest, workspace: Workspace, finding_id: int
 ) -> HttpResponse:
     """Undo a dismiss or snooze: the finding shows again."""
-    finding = _finding(workspace, finding_id)
+    finding = _finding(request, finding_id)
     dismissals.finding_restore(actor=request.membership, finding=finding)
     if request.htmx:
         return HttpResponseClientRefresh()

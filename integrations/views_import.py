@@ -82,7 +82,7 @@ def export_index(request: WorkspaceRequest, workspace: Workspace) -> HttpRespons
 def export_tasks(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """Tasks as CSV; `?team=ENG` keeps one team's."""
     team = _team_filter(request, workspace)
-    rows = exporters.task_rows(workspace=workspace, team=team)
+    rows = exporters.task_rows(workspace=workspace, team=team, viewer=request.membership)
     return _csv_response(exporters.csv_lines(exporters.TASK_COLUMNS, rows), "tasks", workspace)
 
 

@@ -23,7 +23,9 @@ from alignment.models import Invitation, Role, Team
 class InvitationSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True)
     invited_by = serializers.EmailField(source="invited_by.email", read_only=True, default=None)
-    teams = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    teams: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
 
     class Meta:
         model = Invitation
