@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -43,6 +43,7 @@ class InvitationSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_field({"type": "integer", "minimum": 1})
 class WorkspaceTeamField(serializers.PrimaryKeyRelatedField):
     """A team id of the request's workspace; any other id is 'does not exist'."""
 
