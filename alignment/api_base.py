@@ -65,7 +65,7 @@ class WorkspaceAccess(permissions.BasePermission):
         unsafe = request.method not in SAFE_METHODS
         if token is not None and unsafe and token.scope != TokenScope.WRITE:
             raise TokenScopeError()
-        require_role(membership, view.required_role(request))
+        require_role(membership, view.required_role(request), guests=view.guest_access)
         view.member = membership
         view.workspace = membership.workspace
         return True
@@ -147,6 +147,8 @@ class WorkspaceAPIMixin(EarlyThrottleMixin, IdempotencyMixin, ConditionalRequest
     write_role: ClassVar[str] = Role.MEMBER
     # Per action overrides, e.g. {"destroy": Role.ADMIN}.
     action_roles: ClassVar[dict[str, str]] = {}
+    # Guests are refused unless the view shows only their teams' work (`visible_to`).
+    guest_access: ClassVar[bool] = False
     member: Membership
     workspace: Workspace
 
@@ -247,7 +249,9 @@ class WorkspaceViewSet(WorkspaceAPIMixin, viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet:
         model = self.queryset.model  # type: ignore[union-attr,arg-type]
-        base = model.objects.for_workspace(self.workspace)
+        # visible_to: the workspace filter, and for team-owned rows the private-team and guest
+        # rule too (alignment.querysets); a row the caller may not see is 404 like a missing one.
+        base = model.objects.visible_to(self.member)
         return self.scoped_queryset(base)
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:

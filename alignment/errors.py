@@ -46,6 +46,15 @@ class RoleRequired(DomainError):
     message = "This needs the {role} role or higher in this workspace."
 
 
+class GuestNotAllowed(RoleRequired):
+    """A guest on a route that does not admit guests (same code: a role is missing)."""
+
+    message = (
+        "Guests can open only their own teams' boards, backlog, sprints and tasks; "
+        "this needs a {role} or higher."
+    )
+
+
 class StaleVersion(DomainError):
     status, code = 409, "stale_version"
     message = (

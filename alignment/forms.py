@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.db.models import QuerySet
 
-from alignment.models import Role, TokenScope, User
+from alignment.models import Role, Team, TokenScope, User
 
 
 class LoginForm(forms.Form):
@@ -60,7 +60,28 @@ class TeamForm(forms.Form):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField()
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+    role = forms.ChoiceField(
+        choices=Role.choices,
+        initial=Role.MEMBER,
+        help_text="A guest sees and works only in the teams chosen below.",
+    )
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.none(),
+        required=False,
+        label="Teams (guests only)",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose teams of this workspace."},
+    )
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["teams"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = teams
+
+
+class TeamPrivacyForm(forms.Form):
+    is_private = forms.BooleanField(required=False, label="Private team")
 
 
 class RoleForm(forms.Form):

@@ -16,7 +16,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from alignment.querysets import WorkspaceQuerySet
+from alignment.querysets import WorkspaceQuerySet, hidden_from
 
 
 class UserManager(BaseUserManager["User"]):
@@ -97,10 +97,20 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
     MEMBER = "member", "Member"
     VIEWER = "viewer", "Viewer"
+    GUEST = "guest", "Guest"
 
 
-# Higher rank can do everything a lower rank can.
-ROLE_RANK: dict[str, int] = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
+# Higher rank can do everything a lower rank can. A guest works like a member, but only in the
+# teams they are on and only on the routes that admit guests (`guests=True` on a page,
+# `guest_access` on an API view): the rank says what they may do, the route and
+# `Team.objects.visible_to` say where. See docs/teams.md.
+ROLE_RANK: dict[str, int] = {
+    Role.GUEST: 1,
+    Role.VIEWER: 0,
+    Role.MEMBER: 1,
+    Role.ADMIN: 2,
+    Role.OWNER: 3,
+}
 
 
 class MembershipQuerySet(WorkspaceQuerySet):
@@ -133,10 +143,44 @@ class Membership(models.Model):
     def has_role(self, role: str) -> bool:
         return ROLE_RANK[self.role] >= ROLE_RANK[role]
 
+    @property
+    def is_guest(self) -> bool:
+        return self.role == Role.GUEST
+
+    @property
+    def sees_every_team(self) -> bool:
+        """Admins and owners see private teams too; nobody else needs a filter skipped."""
+        return self.has_role(Role.ADMIN)
+
 
 team_key_validator = RegexValidator(
     r"^[A-Z][A-Z0-9]{1,9}$", "Use 2–10 capital letters or digits, starting with a letter."
 )
+
+
+class TeamQuerySet(WorkspaceQuerySet):
+    def visible_to(self, membership: Membership) -> TeamQuerySet:
+        """The teams `membership` may see: every team for admins and owners; public teams and
+        their own private ones for members and viewers; only their own teams for guests.
+
+        The one place the rule lives: every team-owned queryset (`TeamScopedQuerySet`) filters
+        through it, as a subquery, so scoping never costs a query of its own.
+        """
+        teams = self.for_workspace(membership.workspace_id)
+        if membership.sees_every_team:
+            return teams
+        mine = models.Q(
+            pk__in=TeamMember.objects.filter(
+                workspace_id=membership.workspace_id, user_id=membership.user_id
+            ).values("team_id")
+        )
+        if membership.is_guest:
+            return teams.filter(mine)
+        return teams.filter(models.Q(is_private=False) | mine)
+
+    def hidden_from(self, membership: Membership) -> models.QuerySet:
+        """The pks of the workspace's teams `membership` may not see."""
+        return hidden_from(self, membership)
 
 
 class Team(models.Model):
@@ -144,12 +188,15 @@ class Team(models.Model):
     name = models.CharField(max_length=100)
     key = models.CharField(max_length=10, validators=[team_key_validator])
     description = models.TextField(blank=True)
+    # Private: only its members and the workspace's admins and owners see its work; company
+    # rollups still count it, without titles ("work in a private team").
+    is_private = models.BooleanField(default=False)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="TeamMember", related_name="teams", blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = TeamQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -225,6 +272,8 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField(default=_default_invitation_expiry)
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The teams a guest joins on accepting (guests see nothing else); empty for other roles.
+    teams = models.ManyToManyField(Team, through="InvitationTeam", related_name="+", blank=True)
 
     objects = InvitationQuerySet.as_manager()
 
@@ -243,6 +292,24 @@ class Invitation(models.Model):
         if self.expires_at <= timezone.now():
             return "expired"
         return "pending"
+
+
+class InvitationTeam(models.Model):
+    """A team an invitation puts its guest on."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "team"], name="invitation_team_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"team {self.team_id} of invitation {self.invitation_id}"
 
 
 def hash_secret(raw: str) -> str:

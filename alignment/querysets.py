@@ -1,16 +1,64 @@
-"""The base of every tenant-scoped queryset: one WHERE on an indexed workspace_id."""
+"""The base of every tenant-scoped queryset: one WHERE on an indexed workspace_id.
+
+`visible_to(membership)` is the one selector every page, API list, search, export and message
+reads through: for most rows it is the workspace filter; for rows a team owns
+(`TeamScopedQuerySet`) it also applies the private-team and guest rule of
+`Team.objects.visible_to`, as a subquery in the same statement.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, ClassVar, Self
 
 from django.db import models
 
 if TYPE_CHECKING:
-    from alignment.models import Workspace
+    from alignment.models import Membership, Workspace
 
 
 class WorkspaceQuerySet(models.QuerySet):
     def for_workspace(self, workspace: Workspace | int) -> Self:
         workspace_id = workspace if isinstance(workspace, int) else workspace.pk
         return self.filter(workspace_id=workspace_id)
+
+    def visible_to(self, membership: Membership) -> Self:
+        """What `membership` may see: here, everything in its workspace (no team owns it)."""
+        return self.for_workspace(membership.workspace_id)
+
+
+class TeamScopedQuerySet(WorkspaceQuerySet):
+    """Rows that belong to a team: hidden with it when it is private (or not the guest's).
+
+    `team_fields` are the lookups to the owning team(s); a row is visible when every one of
+    them is a visible team. `team_optional` is for a nullable owner (a roadmap item without a
+    team belongs to the whole workspace: visible to everyone but guests).
+    """
+
+    team_fields: ClassVar[tuple[str, ...]] = ("team",)
+    team_optional: ClassVar[bool] = False
+
+    def visible_to(self, membership: Membership) -> Self:
+        from alignment.models import Team  # models import this module
+
+        rows = self.for_workspace(membership.workspace_id)
+        if membership.sees_every_team:
+            return rows  # no subquery at all for admins and owners
+        teams = Team.objects.visible_to(membership).values("pk")
+        for field in self.team_fields:
+            condition = models.Q(**{f"{field}__in": teams})
+            if self.team_optional and not membership.is_guest:
+                condition |= models.Q(**{f"{field}__isnull": True})
+            rows = rows.filter(condition)
+        return rows
+
+    def hidden_from(self, membership: Membership) -> models.QuerySet:
+        """The pks of rows in `membership`'s workspace it may not see (counted, never titled)."""
+        return hidden_from(self, membership)
+
+
+def hidden_from(rows: WorkspaceQuerySet, membership: Membership) -> models.QuerySet:
+    """The pks of `rows` (in membership's workspace) that `visible_to` leaves out."""
+    in_workspace = rows.for_workspace(membership.workspace_id)
+    return in_workspace.exclude(pk__in=in_workspace.visible_to(membership).values("pk")).values(
+        "pk"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from alignment.models import (
     RESERVED_SLUGS,
     ApiToken,
     Invitation,
+    InvitationTeam,
     Membership,
     Role,
     Team,
@@ -160,6 +162,28 @@ def _validate_team(team: Team) -> None:
         errors["name"] = f"Another team is already called {team.name}."
     if errors:
         raise FieldErrors(errors)
+
+
+@transaction.atomic
+def team_set_private(*, actor: Membership, team: Team, is_private: bool) -> Team:
+    """Make a team private or public again (admin). Private: only its members and the
+    workspace's admins and owners see its work; company rollups still count it, untitled."""
+    if not actor.has_role(Role.ADMIN):
+        raise RoleRequired(role="admin")
+    if team.workspace_id != actor.workspace_id:
+        raise CrossWorkspaceLink(what="The team")
+    if team.is_private == is_private:
+        return team  # no change, no audit event
+    Team.objects.filter(pk=team.pk).update(is_private=is_private)
+    team.is_private = is_private
+    audit_by(
+        actor,
+        verb="team.made_private" if is_private else "team.made_public",
+        obj=team,
+        before={"is_private": not is_private},
+        after={"is_private": is_private},
+    )
+    return team
 
 
 @transaction.atomic
@@ -318,8 +342,22 @@ def _normalized_email(email: str) -> str:
     return email
 
 
+def _guest_teams(actor: Membership, role: str, teams: Iterable[Team]) -> list[Team]:
+    """The teams a guest invitation names: at least one, all of this workspace; none otherwise."""
+    teams = list(teams)
+    if role != Role.GUEST:
+        if teams:
+            raise FieldErrors({"teams": "Only guests are invited to teams; leave this empty."})
+        return []
+    if not teams:
+        raise FieldErrors({"teams": "Choose the teams the guest may work in."})
+    if any(team.workspace_id != actor.workspace_id for team in teams):
+        raise CrossWorkspaceLink(what="The team")
+    return sorted(set(teams), key=lambda team: team.pk)
+
+
 def _invitation_issue(
-    *, actor: Membership, email: str, role: str, verb: str
+    *, actor: Membership, email: str, role: str, verb: str, teams: Iterable[Team] = ()
 ) -> tuple[Invitation, str]:
     if not actor.has_role(Role.ADMIN):
         raise RoleRequired(role="admin")
@@ -328,6 +366,7 @@ def _invitation_issue(
         raise FieldErrors({"role": f"Choose one of: {', '.join(Role.values)}."})
     if role == Role.OWNER and not actor.has_role(Role.OWNER):
         raise RoleRequired(role="owner")
+    guest_teams = _guest_teams(actor, role, teams)
     if Membership.objects.filter(workspace=actor.workspace, user__email__iexact=email).exists():
         raise AlreadyMember(email=email)
     # A new invitation replaces any pending one for the same address.
@@ -342,12 +381,14 @@ def _invitation_issue(
         token_hash=hash_secret(raw),
         invited_by=actor.user,
     )
-    audit_by(
-        actor,
-        verb=verb,
-        obj=invitation,
-        after={"email": email, "role": role},
+    InvitationTeam.objects.bulk_create(
+        InvitationTeam(workspace=actor.workspace, invitation=invitation, team=team)
+        for team in guest_teams
     )
+    after: dict[str, object] = {"email": email, "role": role}
+    if guest_teams:
+        after["teams"] = [team.key for team in guest_teams]
+    audit_by(actor, verb=verb, obj=invitation, after=after)
     link = settings.SITE_URL + reverse("accounts:invitation_accept", kwargs={"token": raw})
     context = {"invitation": invitation, "link": link, "inviter": actor.user}
     subject = f"{actor.user.display_name} invited you to {actor.workspace.name} on Alignment"
@@ -364,9 +405,14 @@ def _invitation_issue(
 
 
 @transaction.atomic
-def invitation_create(*, actor: Membership, email: str, role: str) -> tuple[Invitation, str]:
-    """Invite someone by e-mail; returns the invitation and the raw link token (sent, not kept)."""
-    return _invitation_issue(actor=actor, email=email, role=role, verb="invitation.created")
+def invitation_create(
+    *, actor: Membership, email: str, role: str, teams: Iterable[Team] = ()
+) -> tuple[Invitation, str]:
+    """Invite someone by e-mail; returns the invitation and the raw link token (sent, not kept).
+    A guest invitation names the teams the guest joins on accepting."""
+    return _invitation_issue(
+        actor=actor, email=email, role=role, verb="invitation.created", teams=teams
+    )
 
 
 @transaction.atomic
@@ -377,7 +423,11 @@ def invitation_resend(*, actor: Membership, invitation: Invitation) -> tuple[Inv
     if invitation.status == "accepted":
         raise Conflict(f"{invitation.email} already accepted this invitation.")
     return _invitation_issue(
-        actor=actor, email=invitation.email, role=invitation.role, verb="invitation.resent"
+        actor=actor,
+        email=invitation.email,
+        role=invitation.role,
+        verb="invitation.resent",
+        teams=list(invitation.teams.all()),
     )
 
 
@@ -416,12 +466,20 @@ def invitation_accept(*, user: User, raw_token: str) -> Membership:
         raise AlreadyMember(email=user.email) from exc
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    teams = list(invitation.teams.all()) if invitation.role == Role.GUEST else []
+    TeamMember.objects.bulk_create(
+        [TeamMember(workspace=invitation.workspace, team=team, user=user) for team in teams],
+        ignore_conflicts=True,
+    )
+    after: dict[str, object] = {"role": invitation.role}
+    if teams:
+        after["teams"] = [team.key for team in teams]
     audit_record(
         workspace=invitation.workspace,
         actor=user,
         verb="invitation.accepted",
         obj=invitation,
-        after={"role": invitation.role},
+        after=after,
     )
     return membership
 

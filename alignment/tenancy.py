@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
-from alignment.errors import RoleRequired
+from alignment.errors import GuestNotAllowed, RoleRequired
 from alignment.models import ROLE_RANK, Membership, Role, Workspace
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
@@ -34,7 +34,11 @@ def resolve_membership(user: Any, slug: str) -> Membership:
     return membership
 
 
-def require_role(membership: Membership, role: str) -> None:
+def require_role(membership: Membership, role: str, *, guests: bool = False) -> None:
+    """403 unless `membership` has `role`. Guests pass only where `guests` admits them (a
+    route that scopes everything it shows to `Team.objects.visible_to`), never above member."""
+    if membership.is_guest and (not guests or ROLE_RANK[role] > ROLE_RANK[Role.MEMBER]):
+        raise GuestNotAllowed(role=Role(role).label.lower())
     if ROLE_RANK[membership.role] < ROLE_RANK[role]:
         raise RoleRequired(role=Role(role).label.lower())
 
@@ -43,11 +47,13 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def workspace_view(
-    read: str = Role.VIEWER, write: str = Role.MEMBER
+    read: str = Role.VIEWER, write: str = Role.MEMBER, *, guests: bool = False
 ) -> Callable[[ViewFunc], ViewFunc]:
     """Decorate a page view taking `slug`: it receives `workspace` instead of the slug, and
     `request.membership` / `request.workspace` are set. Safe methods need the `read` role,
-    unsafe ones the `write` role. The roles are kept on the view for the role matrix test."""
+    unsafe ones the `write` role. `guests=True` admits guests (as members) to a page that shows
+    only what `visible_to` lets through; every other page refuses them. The roles are kept on
+    the view for the role matrix test."""
 
     def decorator(view: ViewFunc) -> ViewFunc:
         @functools.wraps(view)
@@ -55,12 +61,18 @@ def workspace_view(
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             membership = resolve_membership(request.user, slug)
-            require_role(membership, read if request.method in SAFE_METHODS else write)
+            require_role(
+                membership, read if request.method in SAFE_METHODS else write, guests=guests
+            )
             request.membership = membership  # type: ignore[attr-defined]
             request.workspace = membership.workspace  # type: ignore[attr-defined]
             return view(request, membership.workspace, *args, **kwargs)
 
-        wrapper.workspace_roles = {"read": read, "write": write}  # type: ignore[attr-defined]
+        wrapper.workspace_roles = {  # type: ignore[attr-defined]
+            "read": read,
+            "write": write,
+            "guests": guests,
+        }
         return wrapper  # type: ignore[return-value]
 
     return decorator

@@ -31,6 +31,7 @@ urlpatterns = [
     path("settings/teams/new/", teams.team_new, name="team_new"),
     path("settings/teams/<int:team_id>/", teams.team_edit, name="team_edit"),
     path("settings/teams/<int:team_id>/delete/", teams.team_delete, name="team_delete"),
+    path("settings/teams/<int:team_id>/privacy/", teams.team_privacy, name="team_privacy"),
     path("settings/teams/<int:team_id>/members/", teams.team_member_add, name="team_member_add"),
     path(
         "settings/teams/<int:team_id>/members/<int:team_member_id>/remove/",

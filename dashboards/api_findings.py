@@ -189,9 +189,9 @@ class FindingViewSet(WorkspaceViewSet):
         today = timezone.localdate()
         state = query_choice(self.request, "state", STATES) or "visible"
         if state == "visible":
-            qs = read.visible(self.workspace, today=today)
+            qs = read.visible(self.workspace, today=today, viewer=self.member)
         elif state == "dismissed":
-            qs = read.hidden(self.workspace, today=today)
+            qs = read.hidden(self.workspace, today=today, viewer=self.member)
         code = query_choice(self.request, "code", KINDS)
         if code:
             qs = qs.filter(code=code)
@@ -216,7 +216,7 @@ class FindingViewSet(WorkspaceViewSet):
         active = {k: d for k, d in hidden.items() if d.until is None or d.until > today}
         return {
             "request": self.request,
-            "names": Names.load(self.workspace, finding_keys(findings)),
+            "names": Names.load(self.workspace, finding_keys(findings), viewer=self.member),
             "ranks": read.ranks(findings, today=today),
             "dismissals": active,
         }
@@ -253,7 +253,9 @@ class FindingViewSet(WorkspaceViewSet):
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def groups(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        grouped = read.grouped(self.workspace, today=timezone.localdate(), per_group=1)
+        grouped = read.grouped(
+            self.workspace, today=timezone.localdate(), per_group=1, viewer=self.member
+        )
         rows = [
             {"code": g.code, "title": g.title, "count": g.count, "top_impact": g.top_impact}
             for g in grouped.groups

@@ -79,9 +79,7 @@ class LayoutView(WorkspaceAPIMixin, APIView):
     def team(self) -> Team | None:
         if self.dashboard != registry.TEAM:
             return None
-        return get_object_or_404(
-            Team.objects.for_workspace(self.workspace), pk=self.kwargs["team_id"]
-        )
+        return get_object_or_404(Team.objects.visible_to(self.member), pk=self.kwargs["team_id"])
 
     def body(self, team: Team | None) -> dict[str, Any]:
         layout = layouts.layout_for(

@@ -14,7 +14,7 @@ from datetime import date
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
-from alignment.models import Team, Workspace
+from alignment.models import Membership, Team, Workspace
 from dashboards.models import Finding, FindingDismissal
 from dashboards.reasons import KINDS, Names, ShownFinding, finding_keys, kind_title, shown
 
@@ -32,18 +32,34 @@ def _hiding(today: date) -> QuerySet[FindingDismissal]:
     ).filter(Q(until__isnull=True) | Q(until__gt=today))
 
 
-def visible(workspace: Workspace, *, today: date, team: Team | None = None) -> QuerySet[Finding]:
-    """The findings nobody dismissed or snoozed (as of `today`), best ranked first."""
-    qs = Finding.objects.for_workspace(workspace).filter(~Exists(_hiding(today)))
+def _findings(workspace: Workspace, viewer: Membership | None) -> QuerySet[Finding]:
+    # A viewer sees no finding about a private team they are not on (visible_to).
+    return (
+        Finding.objects.visible_to(viewer) if viewer else Finding.objects.for_workspace(workspace)
+    )
+
+
+def visible(
+    workspace: Workspace,
+    *,
+    today: date,
+    team: Team | None = None,
+    viewer: Membership | None = None,
+) -> QuerySet[Finding]:
+    """The findings nobody dismissed or snoozed (as of `today`), best ranked first; with a
+    `viewer`, only those they may see."""
+    qs = _findings(workspace, viewer).filter(~Exists(_hiding(today)))
     if team is not None:
         qs = qs.filter(team=team)
     return qs.order_by("-impact", "id")
 
 
-def hidden(workspace: Workspace, *, today: date) -> QuerySet[Finding]:
-    """The findings someone dismissed, or snoozed past `today`."""
+def hidden(
+    workspace: Workspace, *, today: date, viewer: Membership | None = None
+) -> QuerySet[Finding]:
+    """The findings someone dismissed, or snoozed past `today` (those `viewer` may see)."""
     return (
-        Finding.objects.for_workspace(workspace)
+        _findings(workspace, viewer)
         .filter(Exists(_hiding(today)))
         .order_by("code", "-impact", "id")
     )
@@ -121,6 +137,7 @@ def grouped(
     per_group: int | None = TOP_PER_GROUP,
     team: Team | None = None,
     names: Names | None = None,
+    viewer: Membership | None = None,
 ) -> GroupedFindings:
     """The visible findings grouped by kind, groups by their worst finding, the top
     `per_group` of each (None: all): two queries (the top rows with their groups' counts, and
@@ -129,7 +146,7 @@ def grouped(
     Without `names`, a page loads record names together with its other records (`stored`
     holds the findings shown) and calls `attach`; with them, they are attached here."""
     by_code = [F("code")]
-    rows = visible(workspace, today=today, team=team).annotate(
+    rows = visible(workspace, today=today, team=team, viewer=viewer).annotate(
         place=Window(RowNumber(), partition_by=by_code, order_by=[F("impact").desc(), F("id")]),
         group_count=Window(Count("id"), partition_by=by_code),
         group_top=Window(Max("impact"), partition_by=by_code),
@@ -146,7 +163,7 @@ def grouped(
     result = GroupedFindings(
         groups=sorted(groups.values(), key=lambda g: (-g.top_impact, g.code)),
         stored=top,
-        dismissed_count=hidden(workspace, today=today).count(),
+        dismissed_count=hidden(workspace, today=today, viewer=viewer).count(),
     )
     if names is not None:
         result.attach(shown(top, names))

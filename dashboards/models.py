@@ -8,10 +8,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from alignment.models import Team, Workspace
-from alignment.querysets import WorkspaceQuerySet
+from alignment.querysets import TeamScopedQuerySet, WorkspaceQuerySet
 
 # The read model moved to the low `readmodel` app; re-exported for dashboards code.
-from readmodel.models import Basis, NodeKind, Rollup
+from readmodel.models import Basis, NodeKind, NodeQuerySet, Rollup
 
 __all__ = ["Basis", "NodeKind", "Rollup"]
 
@@ -49,13 +49,13 @@ class TeamMetrics(models.Model):
     data = models.JSONField(default=dict)
     computed_at = models.DateTimeField(default=timezone.now)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"metrics of team {self.team_id}"
 
 
-class DeploymentQuerySet(WorkspaceQuerySet):
+class DeploymentQuerySet(TeamScopedQuerySet):
     pass
 
 
@@ -119,7 +119,7 @@ class Incident(models.Model):
     external_id = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -178,6 +178,13 @@ class DoraBenchmark(models.Model):
         return f"DORA {self.year} {self.tier} {self.metric}"
 
 
+class FindingQuerySet(TeamScopedQuerySet):
+    # A finding about one team's work hides with that team; company-wide ones (no team) show,
+    # their evidence from private teams worded "work in a private team" (dashboards.reasons).
+    team_fields = ("team",)
+    team_optional = True
+
+
 class Finding(models.Model):
     """A drift or risk finding with its reasons as data and the records behind it.
 
@@ -206,7 +213,7 @@ class Finding(models.Model):
     level = models.CharField(max_length=10, blank=True, default="")
     days_late = models.PositiveIntegerField(default=0)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = FindingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-impact", "code", "subject_id"]
@@ -288,7 +295,7 @@ class Snapshot(models.Model):
     # Where the row came from: the daily job, or a backfill replaying task history.
     source = models.CharField(max_length=10, default="daily")
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = NodeQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "node_id", "day"]

@@ -11,11 +11,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Case, QuerySet, Value, When
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from alignment.models import Team, Workspace
+from alignment.models import Membership, Team, Workspace
 from dashboards.models import Finding
 from okrs import progress as okr_math
 from okrs import reason_words
@@ -85,21 +86,42 @@ class _Urls:
         return pattern.replace(_SENTINEL, str(value))
 
 
+# What a viewer outside a private team reads instead of its records' titles and its name.
+PRIVATE_WORK = "work in a private team"
+PRIVATE_TEAM = "a private team"
+
+
 @dataclass
 class Names:
     links: dict[Key, Link] = field(default_factory=dict)
     _titles: dict[Key, str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def load(cls, workspace: Workspace, keys: Iterable[Key]) -> Names:
+    def load(
+        cls, workspace: Workspace, keys: Iterable[Key], *, viewer: Membership | None = None
+    ) -> Names:
+        """Labels and links of the records behind reasons, one query per kind. With a
+        `viewer`, a record of a private team they are not on is labelled PRIVATE_WORK, with no
+        link: company numbers still count it, but its title and team stay private."""
         wanted: dict[str, set[int]] = defaultdict(set)
         for kind, node_id in keys:
             wanted[kind].add(int(node_id))
         urls = _Urls(workspace.slug)
         links: dict[Key, Link] = {}
 
-        def add(kind: str, node_id: int, label: str, url: str | None) -> None:
+        def add(kind: str, node_id: int, label: str, url: str | None, shown: bool = True) -> None:
+            if not shown:
+                label, url = (PRIVATE_TEAM if kind == "team" else PRIVATE_WORK), None
             links[(kind, node_id)] = Link(kind, node_id, label, url)
+
+        def with_shown(rows: QuerySet[Any]) -> QuerySet[Any]:
+            # In the same query: is this row one the viewer may see (visible_to)?
+            if viewer is None or viewer.sees_every_team:
+                return rows.annotate(shown=Value(True))
+            visible = rows.model._default_manager.all().visible_to(viewer).values("pk")
+            return rows.annotate(
+                shown=Case(When(pk__in=visible, then=Value(True)), default=Value(False))
+            )
 
         # One query per kind, always (an absent kind asks for no ids): a page's query count
         # then depends on neither its size nor which kinds of records it happens to show.
@@ -122,27 +144,27 @@ class Names:
                 page = urls("okrs:objective_detail", "objective_id", objective_id)
                 add("key_result", pk, title, f"{page}#kr-{pk}" if page else None)
         if wanted.get("roadmap_item"):
-            for pk, title, roadmap_id in RoadmapItem.objects.filter(
-                workspace=workspace, pk__in=wanted["roadmap_item"]
-            ).values_list("id", "title", "roadmap_id"):
+            for pk, title, roadmap_id, shown in with_shown(
+                RoadmapItem.objects.filter(workspace=workspace, pk__in=wanted["roadmap_item"])
+            ).values_list("id", "title", "roadmap_id", "shown"):
                 page = urls("roadmaps:timeline", "roadmap_id", roadmap_id)
-                add("roadmap_item", pk, title, f"{page}#item-{pk}" if page else None)
+                add("roadmap_item", pk, title, f"{page}#item-{pk}" if page else None, shown)
         if wanted.get("sprint"):
-            for pk, name, team_id in Sprint.objects.filter(
-                workspace=workspace, pk__in=wanted["sprint"]
-            ).values_list("id", "name", "team_id"):
-                add("sprint", pk, name, urls("dashboards:team", "team_id", team_id))
+            for pk, name, team_id, shown in with_shown(
+                Sprint.objects.filter(workspace=workspace, pk__in=wanted["sprint"])
+            ).values_list("id", "name", "team_id", "shown"):
+                add("sprint", pk, name, urls("dashboards:team", "team_id", team_id), shown)
         if wanted.get("team"):
-            for pk, name in Team.objects.filter(
-                workspace=workspace, pk__in=wanted["team"]
-            ).values_list("id", "name"):
-                add("team", pk, name, urls("dashboards:team", "team_id", pk))
+            for pk, name, shown in with_shown(
+                Team.objects.filter(workspace=workspace, pk__in=wanted["team"])
+            ).values_list("id", "name", "shown"):
+                add("team", pk, name, urls("dashboards:team", "team_id", pk), shown)
         if wanted.get("task"):
-            for pk, team_key, number, title in Task.objects.filter(
-                workspace=workspace, pk__in=wanted["task"]
-            ).values_list("id", "team__key", "number", "title"):
+            for pk, team_key, number, title, shown in with_shown(
+                Task.objects.filter(workspace=workspace, pk__in=wanted["task"])
+            ).values_list("id", "team__key", "number", "title", "shown"):
                 key = f"{team_key}-{number}"
-                add("task", pk, f"{key} {title}", urls("tasks:task", "key", key))
+                add("task", pk, f"{key} {title}", urls("tasks:task", "key", key), shown)
         return cls(links)
 
     def get(self, kind: str, node_id: int) -> Link | None:

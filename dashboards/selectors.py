@@ -17,7 +17,7 @@ from typing import Any, Literal
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from alignment.models import Team, Workspace
+from alignment.models import Membership, Team, Workspace
 from dashboards import charts, freshness
 from dashboards import findings as findings_read
 from dashboards.models import DoraBenchmark, Finding, Snapshot, TeamMetrics
@@ -110,9 +110,10 @@ def latest_benchmark() -> DoraBenchmark | None:
     return DoraBenchmark.objects.order_by("-year", "rank").first()
 
 
-def team_rows(workspace: Workspace) -> list[TeamRow]:
-    """Every team with its rollup and stored metrics: three queries."""
-    teams = list(Team.objects.for_workspace(workspace).order_by("name"))
+def team_rows(workspace: Workspace, viewer: Membership | None = None) -> list[TeamRow]:
+    """Every team (that `viewer` may see) with its rollup and stored metrics: three queries."""
+    teams_of = Team.objects.visible_to(viewer) if viewer else Team.objects.for_workspace(workspace)
+    teams = list(teams_of.order_by("name"))
     rollups = {r.node_id: r for r in Rollup.objects.filter(workspace=workspace, kind=TEAM)}
     metrics = dict(TeamMetrics.objects.filter(workspace=workspace).values_list("team_id", "data"))
     return [TeamRow(t, rollups.get(t.pk), metrics.get(t.pk) or {}) for t in teams]
@@ -125,6 +126,7 @@ def leader_dashboard(
     today: date | None = None,
     limit: int | None = LIST_SHOWN,
     period: Period | None | Literal["current"] = "current",
+    viewer: Membership | None = None,
 ) -> LeaderDashboard:
     """Company progress against pace, what is at risk and why, drift, and the teams side by side.
 
@@ -183,14 +185,16 @@ def leader_dashboard(
     stored: list[Finding] = []
     if "findings" in wanted:  # grouped by kind, ranked, the top few of each (dashboards.findings)
         per_group = findings_read.TOP_PER_GROUP if limit is not None else None
-        dash.finding_groups = findings_read.grouped(workspace, today=today, per_group=per_group)
+        dash.finding_groups = findings_read.grouped(
+            workspace, today=today, per_group=per_group, viewer=viewer
+        )
         stored, dash.finding_count = dash.finding_groups.stored, dash.finding_groups.count
     if wanted & {"progress", "at_risk", "findings"}:
         keys = [(OBJECTIVE, o.pk) for o in objectives]
         for row in [*rows.values(), *at_risk_rows]:
             keys.append((row.kind, row.node_id))
             keys.extend((str(k), int(i)) for r in row.reasons for k, i in r.get("objects", []))
-        names = Names.load(workspace, [*keys, *finding_keys(stored)])
+        names = Names.load(workspace, [*keys, *finding_keys(stored)], viewer=viewer)
 
         def view(row: Rollup | None, kind: str, node_id: int, level: str = "") -> NodeView:
             link = names.get(kind, node_id) or Link(kind, node_id, f"{kind} {node_id}", None)
@@ -220,7 +224,7 @@ def leader_dashboard(
     if "trend" in wanted:
         dash.trend = _company_trend(workspace, company, today)
     if "teams" in wanted:
-        dash.teams = team_rows(workspace)
+        dash.teams = team_rows(workspace, viewer)
         dash.benchmark = latest_benchmark()
     return dash
 
@@ -388,6 +392,7 @@ def team_dashboard(
     *,
     parts: Collection[str] | None = None,
     today: date | None = None,
+    viewer: Membership | None = None,
 ) -> TeamDashboard:
     """A team's sprint: burn charts, velocity, flow, alignment and its findings.
 
@@ -435,7 +440,7 @@ def team_dashboard(
             keys.extend(
                 (str(k), int(i)) for r in sprint_row.reasons for k, i in r.get("objects", [])
             )
-        names = Names.load(workspace, keys)
+        names = Names.load(workspace, keys, viewer=viewer)
         dash.findings = shown(stored, names)
         if sprint_id and "sprint" in wanted:
             link = names.get(SPRINT, sprint_id) or Link(SPRINT, sprint_id, "Active sprint", None)

@@ -66,7 +66,7 @@ def _page(
     team_objectives: list[period_picker.TeamObjective] = []
     if layout.team is None:
         dash: Any = selectors.leader_dashboard(
-            workspace, parts=parts, today=today, period=choice.period
+            workspace, parts=parts, today=today, period=choice.period, viewer=request.membership
         )
         urls = {
             "layout_url": reverse("dashboards:leader_layout", args=[workspace.slug]),
@@ -75,7 +75,9 @@ def _page(
         }
         page = "dashboards/leader.html"
     else:
-        dash = selectors.team_dashboard(workspace, layout.team, parts=parts, today=today)
+        dash = selectors.team_dashboard(
+            workspace, layout.team, parts=parts, today=today, viewer=request.membership
+        )
         if "objectives" in parts:
             team_objectives = period_picker.team_objectives(workspace, layout.team, choice.period)
         args = [workspace.slug, layout.team.pk]
@@ -190,7 +192,12 @@ def leader_export(request: WorkspaceRequest, workspace: Workspace) -> HttpRespon
     today = timezone.localdate()
     choice = period_picker.period_choice(workspace, request.GET, today)
     dash = selectors.leader_dashboard(
-        workspace, parts={part.get(table, table)}, limit=None, today=today, period=choice.period
+        workspace,
+        parts={part.get(table, table)},
+        limit=None,
+        today=today,
+        period=choice.period,
+        viewer=request.membership,
     )
     slug = workspace.slug
     if table in ("objectives", "at_risk"):
@@ -257,15 +264,16 @@ def _team_table(rows: Sequence[selectors.TeamRow]) -> tuple[list[str], list[list
     return header, body
 
 
-def _get_team(workspace: Workspace, team_id: int) -> Team:
-    return get_object_or_404(Team.objects.for_workspace(workspace), pk=team_id)
+def _get_team(request: WorkspaceRequest, team_id: int) -> Team:
+    """A team the member may see: a private team is 404 to its non-members."""
+    return get_object_or_404(Team.objects.visible_to(request.membership), pk=team_id)
 
 
 @require_GET
 @workspace_view(read=Role.VIEWER, write=Role.MEMBER)
 def team(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> HttpResponse:
     """A team's sprint: burndown, burnup, flow, velocity, throughput, alignment and risks."""
-    layout = _layout(request, registry.TEAM, _get_team(workspace, team_id))
+    layout = _layout(request, registry.TEAM, _get_team(request, team_id))
     return _page(request, workspace, layout, arrange=request.GET.get("arrange") == "1")
 
 
@@ -273,7 +281,7 @@ def team(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> HttpR
 @workspace_view(read=Role.VIEWER, write=Role.VIEWER)
 def team_layout(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> HttpResponse:
     """Arrange one's own view of a team dashboard (as for the leader dashboard)."""
-    return _arranged(request, workspace, _get_team(workspace, team_id), default=False)
+    return _arranged(request, workspace, _get_team(request, team_id), default=False)
 
 
 @require_POST
@@ -282,7 +290,7 @@ def team_layout_default(
     request: WorkspaceRequest, workspace: Workspace, team_id: int
 ) -> HttpResponse:
     """Admins: save one's current layout as the team's default (action=save), or clear it."""
-    return _arranged(request, workspace, _get_team(workspace, team_id), default=True)
+    return _arranged(request, workspace, _get_team(request, team_id), default=True)
 
 
 TEAM_TABLES = {
@@ -300,8 +308,10 @@ def team_export(request: WorkspaceRequest, workspace: Workspace, team_id: int) -
     """A table of the team dashboard as CSV:
     ?table=sprints (default)|burn|throughput|flow|findings."""
     table = _table(request, list(TEAM_TABLES))
-    team = _get_team(workspace, team_id)
-    dash = selectors.team_dashboard(workspace, team, parts={TEAM_TABLES[table]})
+    team = _get_team(request, team_id)
+    dash = selectors.team_dashboard(
+        workspace, team, parts={TEAM_TABLES[table]}, viewer=request.membership
+    )
     name = f"{workspace.slug}-{team.key.lower()}-{table}.csv"
     if table == "sprints":
         flows = dash.metrics.get("sprints") or []
@@ -335,7 +345,7 @@ DELIVERY_SHOWN = 20
 @workspace_view(read=Role.VIEWER, write=Role.MEMBER)
 def team_delivery(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> HttpResponse:
     """Record a team's deployments and incidents (the DORA inputs) and list the latest."""
-    team = _get_team(workspace, team_id)
+    team = _get_team(request, team_id)
     deployment_form = DeploymentForm(prefix="deployment")
     incident_form = IncidentForm(prefix="incident", team=team)
     status = 200

@@ -28,8 +28,8 @@ from dashboards.reasons import KINDS, Names, finding_keys, shown
 PAGE_SIZE = 50
 
 
-def _finding(workspace: Workspace, finding_id: int) -> Finding:
-    finding = Finding.objects.for_workspace(workspace).filter(pk=finding_id).first()
+def _finding(request: WorkspaceRequest, finding_id: int) -> Finding:
+    finding = Finding.objects.visible_to(request.membership).filter(pk=finding_id).first()
     if finding is None:
         raise NotFound("This finding is gone: its cause no longer holds. Reload the page.")
     return finding
@@ -60,24 +60,30 @@ def findings_list(request: WorkspaceRequest, workspace: Workspace) -> HttpRespon
     code = _code(request)
     today = timezone.localdate()
     if not code:
-        groups = read.grouped(workspace, today=today, per_group=read.TOP_PER_GROUP)
-        names = Names.load(workspace, finding_keys(groups.stored))
+        groups = read.grouped(
+            workspace, today=today, per_group=read.TOP_PER_GROUP, viewer=request.membership
+        )
+        names = Names.load(workspace, finding_keys(groups.stored), viewer=request.membership)
         groups.attach(shown(groups.stored, names))
         return render(
             request, "dashboards/findings.html", _context(request, workspace, groups=groups)
         )
-    ranked = read.visible(workspace, today=today).filter(code=code)
+    ranked = read.visible(workspace, today=today, viewer=request.membership).filter(code=code)
     if request.htmx:
         stored = list(ranked[: read.GROUP_PAGE_MAX])
         group = read.FindingGroup(code, ranked.count(), stored[0].impact if stored else 0.0)
-        group.findings = shown(stored, Names.load(workspace, finding_keys(stored)))
+        group.findings = shown(
+            stored, Names.load(workspace, finding_keys(stored), viewer=request.membership)
+        )
         context = _context(request, workspace, group=group, expanded=True)
         context["next_url"] = reverse("dashboards:leader", args=[workspace.slug])
         return render(request, "dashboards/_findings_group.html", context)
     page = Paginator(ranked, PAGE_SIZE).get_page(request.GET.get("page"))
     stored = list(page.object_list)
     group = read.FindingGroup(code, page.paginator.count, stored[0].impact if stored else 0.0)
-    group.findings = shown(stored, Names.load(workspace, finding_keys(stored)))
+    group.findings = shown(
+        stored, Names.load(workspace, finding_keys(stored), viewer=request.membership)
+    )
     context = _context(
         request, workspace, group=group, page=page, keep=query_without(request, "page")
     )
@@ -89,9 +95,9 @@ def findings_list(request: WorkspaceRequest, workspace: Workspace) -> HttpRespon
 def findings_dismissed(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """Findings someone dismissed or snoozed: who, why, until when, and an undo."""
     today = timezone.localdate()
-    page = Paginator(read.hidden(workspace, today=today), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        read.hidden(workspace, today=today, viewer=request.membership), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     stored = list(page.object_list)
     causes = {(f.code, f.subject_kind, f.subject_id) for f in stored}
     by_cause = {
@@ -101,7 +107,7 @@ def findings_dismissed(request: WorkspaceRequest, workspace: Workspace) -> HttpR
         .select_related("created_by")
         if (d.code, d.subject_kind, d.subject_id) in causes
     }
-    items = shown(stored, Names.load(workspace, finding_keys(stored)))
+    items = shown(stored, Names.load(workspace, finding_keys(stored), viewer=request.membership))
     rows = [
         (item, by_cause.get((f.code, f.subject_kind, f.subject_id)))
         for item, f in zip(items, stored, strict=True)
@@ -141,7 +147,7 @@ def finding_dismiss(
     request: WorkspaceRequest, workspace: Workspace, finding_id: int
 ) -> HttpResponse:
     """Hide a finding while its cause persists; a reason is required."""
-    finding = _finding(workspace, finding_id)
+    finding = _finding(request, finding_id)
     dismissal = dismissals.finding_dismiss(
         actor=request.membership,
         finding=finding,
@@ -156,7 +162,7 @@ def finding_snooze(
     request: WorkspaceRequest, workspace: Workspace, finding_id: int
 ) -> HttpResponse:
     """Hide a finding until a day; a reason and the day are required."""
-    finding = _finding(workspace, finding_id)
+    finding = _finding(request, finding_id)
     dismissal = dismissals.finding_snooze(
         actor=request.membership,
         finding=finding,
@@ -173,7 +179,7 @@ def finding_restore(
     request: WorkspaceRequest, workspace: Workspace, finding_id: int
 ) -> HttpResponse:
     """Undo a dismiss or snooze: the finding shows again."""
-    finding = _finding(workspace, finding_id)
+    finding = _finding(request, finding_id)
     dismissals.finding_restore(actor=request.membership, finding=finding)
     if request.htmx:
         return HttpResponseClientRefresh()

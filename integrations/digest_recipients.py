@@ -36,6 +36,7 @@ def digest_recipients(workspace: Workspace, *, today: date | None = None) -> lis
         Membership.objects.for_workspace(workspace)
         .active()
         .filter(leaders)
+        .exclude(role=Role.GUEST)  # the digest is company-wide; guests see only their teams
         .select_related("user")
         .order_by("user__email")
     )

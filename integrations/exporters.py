@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from alignment.csvsafe import safe_cell
-from alignment.models import Team, Workspace
+from alignment.models import Membership, Team, Workspace
 from okrs.models import KeyResult, Objective, Period
 from tasks.models import Task
 
@@ -79,9 +79,13 @@ def _number(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def task_rows(*, workspace: Workspace, team: Team | None = None) -> Iterator[list[object]]:
+def task_rows(
+    *, workspace: Workspace, team: Team | None = None, viewer: Membership | None = None
+) -> Iterator[list[object]]:
+    """One row per task; with a `viewer`, only tasks they may see (private teams, guests)."""
+    all_tasks = Task.objects.visible_to(viewer) if viewer else Task.objects.all()
     tasks = (
-        Task.objects.for_workspace(workspace)
+        all_tasks.filter(workspace_id=workspace.pk)
         .select_related("team", "state", "assignee", "sprint")
         .order_by("team__key", "number")
     )

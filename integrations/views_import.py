@@ -55,7 +55,7 @@ def _team_filter(request: WorkspaceRequest, workspace: Workspace) -> Team | None
     key = request.GET.get("team", "").strip()
     if not key:
         return None
-    return get_object_or_404(Team.objects.for_workspace(workspace), key=key.upper())
+    return get_object_or_404(Team.objects.visible_to(request.membership), key=key.upper())
 
 
 def _period_filter(request: WorkspaceRequest, workspace: Workspace) -> Period | None:
@@ -81,7 +81,7 @@ def _csv_response(lines: Iterator[str], name: str, workspace: Workspace) -> Http
 def export_index(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     context = {
         "workspace": workspace,
-        "teams": Team.objects.for_workspace(workspace).order_by("key"),
+        "teams": Team.objects.visible_to(request.membership).order_by("key"),
         "periods": Period.objects.for_workspace(workspace).order_by("-start"),
     }
     return render(request, "integrations/export_index.html", context)
@@ -92,7 +92,7 @@ def export_index(request: WorkspaceRequest, workspace: Workspace) -> HttpRespons
 def export_tasks(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """Tasks as CSV; `?team=ENG` keeps one team's."""
     team = _team_filter(request, workspace)
-    rows = exporters.task_rows(workspace=workspace, team=team)
+    rows = exporters.task_rows(workspace=workspace, team=team, viewer=request.membership)
     return _csv_response(exporters.csv_lines(exporters.TASK_COLUMNS, rows), "tasks", workspace)
 
 

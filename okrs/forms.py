@@ -160,7 +160,7 @@ class ObjectiveForm(forms.Form):
         workspace = membership.workspace
         periods = Period.objects.for_workspace(workspace).filter(closed_at__isnull=True)
         self._field("period").queryset = periods.order_by("-start", "-id")
-        self._field("team").queryset = Team.objects.for_workspace(workspace).order_by("name")
+        self._field("team").queryset = Team.objects.visible_to(membership).order_by("name")
         self._field("owner").queryset = members_of(workspace)
         parents = (
             Objective.objects.for_workspace(workspace)

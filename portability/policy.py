@@ -72,6 +72,7 @@ EXCLUDED: dict[str, str] = {
     "alignment.user": "people are global: the archive lists who is referenced, matched by e-mail",
     "alignment.workspace": "the archive's root: written from its own section",
     "alignment.invitation": "pending invitations carry sign-up tokens: invite again",
+    "alignment.invitationteam": "the teams of a guest's invitation, left out with it",
     "alignment.apitoken": "secrets: people create new tokens on the new instance",
     "alignment.loginfailure": "security state of this instance",
     "alignment.idempotencyrecord": "retry records of this instance's API",

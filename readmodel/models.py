@@ -7,11 +7,13 @@ here from dashboards without touching the database.
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from alignment.models import Workspace
+from alignment.models import Membership, Team, Workspace
 from alignment.querysets import WorkspaceQuerySet
 
 
@@ -37,6 +39,29 @@ class Basis(models.TextChoices):
     # An objective counting both its key results and the objectives aligned directly under it.
     KEY_RESULTS_AND_CHILDREN = "key_results_and_children", "Key results and aligned objectives"
     NONE = "none", "Nothing to count"
+
+
+class NodeQuerySet(WorkspaceQuerySet):
+    """Rows about a node (rollups, snapshots): those of a team's sprints, items or the team
+    itself hide with a private team; objectives and key results are company-wide and show
+    (their numbers count private work; titles are worded away where shown)."""
+
+    def visible_to(self, membership: Membership) -> Self:
+        # The node models live above this app; imported here, when a request asks.
+        from roadmaps.models import RoadmapItem
+        from tasks.models import Sprint
+
+        rows = self.for_workspace(membership.workspace_id)
+        if membership.sees_every_team:
+            return rows
+        return rows.exclude(
+            Q(kind=NodeKind.TEAM, node_id__in=Team.objects.hidden_from(membership))
+            | Q(kind=NodeKind.SPRINT, node_id__in=Sprint.objects.hidden_from(membership))
+            | Q(
+                kind=NodeKind.ROADMAP_ITEM,
+                node_id__in=RoadmapItem.objects.hidden_from(membership),
+            )
+        )
 
 
 class Rollup(models.Model):
@@ -71,7 +96,7 @@ class Rollup(models.Model):
     # before it existed) never matches, so such a row is rewritten once.
     digest = models.CharField(max_length=32, blank=True, default="")
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = NodeQuerySet.as_manager()
 
     class Meta:
         db_table = "dashboards_rollup"

@@ -277,7 +277,12 @@ class RoadmapViewSet(WorkspaceViewSet):
         group_by = request.query_params.get("group_by", "team")
         if group_by not in ("team", "objective"):
             raise serializers.ValidationError({"group_by": ["Use team or objective."]})
-        timeline = selectors.roadmap_timeline(self.workspace, self.get_object(), group_by)  # type: ignore[arg-type]
+        timeline = selectors.roadmap_timeline(
+            self.workspace,
+            self.get_object(),  # type: ignore[arg-type]
+            group_by,  # type: ignore[arg-type]
+            viewer=self.member,
+        )
         return Response(timeline_data(timeline))
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from alignment.models import Team, Workspace
+from alignment.models import Membership, Team, Workspace
 from okrs.models import KeyResult
 from roadmaps.models import RoadmapItemKind, RoadmapItemStatus
 
@@ -76,11 +76,11 @@ class RoadmapItemForm(VersionedForm):
     target_date = forms.DateField(required=False, widget=DATE, label="Target")
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
-    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         team_field = self.fields["owner_team"]
         assert isinstance(team_field, forms.ModelChoiceField)
-        team_field.queryset = Team.objects.for_workspace(workspace).order_by("name")
+        team_field.queryset = Team.objects.visible_to(viewer).order_by("name")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from alignment.models import Team, Workspace
-from alignment.querysets import WorkspaceQuerySet
+from alignment.querysets import TeamScopedQuerySet, WorkspaceQuerySet
 from okrs.models import KeyResult
 
 
@@ -47,7 +47,11 @@ class RoadmapItemStatus(models.TextChoices):
 CLOSED_ITEM_STATUSES = frozenset({RoadmapItemStatus.DONE, RoadmapItemStatus.CANCELED})
 
 
-class RoadmapItemQuerySet(WorkspaceQuerySet):
+class RoadmapItemQuerySet(TeamScopedQuerySet):
+    # An item without an owner team is the whole workspace's (hidden from guests only).
+    team_fields = ("owner_team",)
+    team_optional = True
+
     def open(self) -> RoadmapItemQuerySet:
         return self.exclude(status__in=sorted(CLOSED_ITEM_STATUSES))
 
@@ -108,6 +112,16 @@ class RoadmapItem(models.Model):
         return self.status in CLOSED_ITEM_STATUSES
 
 
+class ThroughItemQuerySet(TeamScopedQuerySet):
+    team_fields = ("item__owner_team",)
+    team_optional = True
+
+
+class ItemDependencyQuerySet(TeamScopedQuerySet):
+    team_fields = ("blocking__owner_team", "blocked__owner_team")
+    team_optional = True
+
+
 class KeyResultLink(models.Model):
     """This item moves that key result, with a weight among the KR's linked items."""
 
@@ -117,7 +131,7 @@ class KeyResultLink(models.Model):
     weight = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("1"))
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = ThroughItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -139,7 +153,7 @@ class RoadmapItemDependency(models.Model):
     blocked = models.ForeignKey(RoadmapItem, on_delete=models.CASCADE, related_name="blocked_by")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = ItemDependencyQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

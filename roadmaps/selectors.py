@@ -17,7 +17,7 @@ from typing import Any, Literal
 from django.db.models import Q
 from django.utils import timezone
 
-from alignment.models import Workspace
+from alignment.models import Membership, Workspace
 from okrs.health import STATUS_LABELS, Reason
 from okrs.models import Objective
 from okrs.reason_words import reason_sentence
@@ -249,16 +249,18 @@ def roadmap_timeline(
     group_by: GroupBy = "team",
     *,
     today: date | None = None,
+    viewer: Membership | None = None,
 ) -> Timeline:
     """Bars on a month/quarter grid, grouped by owner team or by objective, with late flags,
     dependency markers and each item's progress and health from the read model. 5 queries
-    whatever the number of items (the rows: a freshness check and one bulk read)."""
+    whatever the number of items (the rows: a freshness check and one bulk read). With a
+    `viewer`, a private team's items are left out for those not on it."""
     if group_by not in ("team", "objective"):
         raise ValueError(f"group_by must be 'team' or 'objective', not {group_by!r}")
     today = today or timezone.localdate()
+    all_items = RoadmapItem.objects.visible_to(viewer) if viewer else RoadmapItem.objects.all()
     items = list(
-        RoadmapItem.objects.for_workspace(workspace)
-        .filter(roadmap=roadmap)
+        all_items.filter(workspace_id=workspace.pk, roadmap=roadmap)
         .select_related("owner_team")
         .order_by("start_date", "target_date", "pk")
     )

@@ -50,7 +50,7 @@ def roadmap_list(request: WorkspaceRequest, workspace: Workspace) -> HttpRespons
 def _timeline_context(
     request: WorkspaceRequest, workspace: Workspace, roadmap: Roadmap, group_by: selectors.GroupBy
 ) -> dict:
-    timeline = selectors.roadmap_timeline(workspace, roadmap, group_by)
+    timeline = selectors.roadmap_timeline(workspace, roadmap, group_by, viewer=request.membership)
     return work_context(
         request,
         roadmap=roadmap,
@@ -82,7 +82,7 @@ def item_reschedule(
     """New start and target dates for one item; a stale version is refused (409) untouched."""
     roadmap = get_roadmap(workspace, roadmap_id)
     item = get_object_or_404(
-        RoadmapItem.objects.for_workspace(workspace).filter(roadmap=roadmap), pk=item_id
+        RoadmapItem.objects.visible_to(request.membership).filter(roadmap=roadmap), pk=item_id
     )
     group_by = _group_by(request.POST.get("group"))
     form = RescheduleForm(request.POST)

@@ -36,8 +36,9 @@ STALE = (
 )
 
 
-def get_item(workspace: Workspace, roadmap: Roadmap, item_id: int) -> RoadmapItem:
-    items = RoadmapItem.objects.for_workspace(workspace).filter(roadmap=roadmap)
+def get_item(request: WorkspaceRequest, roadmap: Roadmap, item_id: int) -> RoadmapItem:
+    """An item of the roadmap the member may see (a private team's: 404 to non-members)."""
+    items = RoadmapItem.objects.visible_to(request.membership).filter(roadmap=roadmap)
     return get_object_or_404(items.select_related("owner_team", "roadmap"), pk=item_id)
 
 
@@ -169,7 +170,7 @@ def _item_fields(data: dict[str, Any]) -> dict[str, Any]:
 @workspace_view(read=Role.MEMBER, write=Role.MEMBER)
 def item_new(request: WorkspaceRequest, workspace: Workspace, roadmap_id: int) -> HttpResponse:
     roadmap = get_roadmap(workspace, roadmap_id)
-    form = RoadmapItemForm(request.POST or None, workspace=workspace)
+    form = RoadmapItemForm(request.POST or None, viewer=request.membership)
     redirect, status = _submit(
         request,
         form,
@@ -191,10 +192,12 @@ def item_edit(
     request: WorkspaceRequest, workspace: Workspace, roadmap_id: int, item_id: int
 ) -> HttpResponse:
     roadmap = get_roadmap(workspace, roadmap_id)
-    item = get_item(workspace, roadmap, item_id)
+    item = get_item(request, roadmap, item_id)
     initial = {name: getattr(item, name) for name in ITEM_FIELDS}
     initial["version"] = item.version
-    form = RoadmapItemForm(request.POST or None, initial=initial, workspace=workspace, editing=True)
+    form = RoadmapItemForm(
+        request.POST or None, initial=initial, viewer=request.membership, editing=True
+    )
     redirect, status = _submit(
         request,
         form,
@@ -218,7 +221,7 @@ def item_delete(
     request: WorkspaceRequest, workspace: Workspace, roadmap_id: int, item_id: int
 ) -> HttpResponse:
     roadmap = get_roadmap(workspace, roadmap_id)
-    item = get_item(workspace, roadmap, item_id)
+    item = get_item(request, roadmap, item_id)
     services.roadmap_item_delete(actor=request.membership, item=item)
     messages.success(request, f"{item.title} deleted; its tasks are now unaligned work.")
     return see_other(timeline_url(workspace, roadmap))
@@ -237,13 +240,14 @@ def _item_context(
     # the timeline, the task alignment line and the key results it feeds read.
     measured = selectors.ItemProgress(selectors.item_rows(workspace, [item.pk]).get(item.pk))
     # Open work first; one more than shown says whether the list goes on.
+    # The item's counts (above) include a private team's work; its tasks' titles do not show.
     tasks = list(
-        Task.objects.for_workspace(workspace)
+        Task.objects.visible_to(request.membership)
         .filter(roadmap_item=item)
         .select_related("team", "state", "assignee")
         .order_by(F("completed_at").asc(nulls_first=True), "rank", "pk")[: TASKS_SHOWN + 1]
     )
-    dependencies = RoadmapItemDependency.objects.for_workspace(workspace).select_related(
+    dependencies = RoadmapItemDependency.objects.visible_to(request.membership).select_related(
         "blocking", "blocked"
     )
     return work_context(
@@ -266,7 +270,7 @@ def item_detail(
     request: WorkspaceRequest, workspace: Workspace, roadmap_id: int, item_id: int
 ) -> HttpResponse:
     """What the item is, which key results it moves (with weights) and how its work stands."""
-    item = get_item(workspace, get_roadmap(workspace, roadmap_id), item_id)
+    item = get_item(request, get_roadmap(workspace, roadmap_id), item_id)
     context = _item_context(request, workspace, item, KeyResultLinkForm(workspace=workspace))
     return render(request, "roadmaps/item_detail.html", context)
 
@@ -277,7 +281,7 @@ def item_link(
     request: WorkspaceRequest, workspace: Workspace, roadmap_id: int, item_id: int
 ) -> HttpResponse:
     """Link the item to a key result, or change the weight of an existing link."""
-    item = get_item(workspace, get_roadmap(workspace, roadmap_id), item_id)
+    item = get_item(request, get_roadmap(workspace, roadmap_id), item_id)
     form = KeyResultLinkForm(request.POST, workspace=workspace)
     if form.is_valid():
         try:
@@ -302,7 +306,7 @@ def item_link(
 def item_unlink(
     request: WorkspaceRequest, workspace: Workspace, roadmap_id: int, item_id: int, link_id: int
 ) -> HttpResponse:
-    item = get_item(workspace, get_roadmap(workspace, roadmap_id), item_id)
+    item = get_item(request, get_roadmap(workspace, roadmap_id), item_id)
     link = get_object_or_404(
         KeyResultLink.objects.for_workspace(workspace)
         .filter(item=item)

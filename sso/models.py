@@ -13,8 +13,9 @@ from alignment.models import Role, Workspace
 from alignment.querysets import WorkspaceQuerySet
 from integrations.models import secret_hint
 
-# Who may join through SSO: never as owner (ownership is given by a person, not a claim).
-JOIN_ROLES = [(r.value, r.label) for r in Role if r != Role.OWNER]
+# Who may join through SSO: never as owner (ownership is given by a person, not a claim), nor
+# as a guest (a guest sees only the teams an invitation names, and a claim names none).
+JOIN_ROLES = [(r.value, r.label) for r in Role if r not in (Role.OWNER, Role.GUEST)]
 
 
 class SsoConnection(models.Model):

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
-from alignment.models import Team, User, Workspace
+from alignment.models import Membership, Team, User, Workspace
 from roadmaps.models import CLOSED_ITEM_STATUSES, RoadmapItem
 from tasks.models import (
     Label,
@@ -51,8 +51,9 @@ def people_of(workspace: Workspace) -> Any:
     )
 
 
-def open_items_of(workspace: Workspace, current: RoadmapItem | None = None) -> Any:
-    qs = RoadmapItem.objects.for_workspace(workspace).select_related("roadmap")
+def open_items_of(viewer: Membership, current: RoadmapItem | None = None) -> Any:
+    """Open roadmap items `viewer` may see (and the task's current one), to align work to."""
+    qs = RoadmapItem.objects.visible_to(viewer).select_related("roadmap")
     wanted = ~Q(status__in=sorted(CLOSED_ITEM_STATUSES))
     if current is not None:
         wanted |= Q(pk=current.pk)
@@ -90,19 +91,20 @@ class TaskForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(
-        self, *args: Any, workspace: Workspace, task: Task | None = None, **kwargs: Any
+        self, *args: Any, viewer: Membership, task: Task | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
+        workspace = viewer.workspace
         choice_field(self, "assignee").queryset = people_of(workspace)
         choice_field(self, "labels").queryset = Label.objects.for_workspace(workspace).order_by(
             "name"
         )
-        sprints = Sprint.objects.for_workspace(workspace).select_related("team")
+        sprints = Sprint.objects.visible_to(viewer).select_related("team")
         choice_field(self, "roadmap_item").queryset = open_items_of(
-            workspace, task.roadmap_item if task else None
+            viewer, task.roadmap_item if task else None
         )
         if task is None:
-            choice_field(self, "team").queryset = Team.objects.for_workspace(workspace)
+            choice_field(self, "team").queryset = Team.objects.visible_to(viewer)
             choice_field(self, "sprint").queryset = sprints.exclude(status=SprintStatus.CLOSED)
             del self.fields["state"]
             del self.fields["version"]
@@ -208,9 +210,9 @@ class AlignForm(forms.Form):
     roadmap_item = RoadmapItemField(queryset=RoadmapItem.objects.none(), label="Roadmap item")
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choice_field(self, "roadmap_item").queryset = open_items_of(workspace)
+        choice_field(self, "roadmap_item").queryset = open_items_of(viewer)
 
 
 class OtherTaskForm(forms.Form):

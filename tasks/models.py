@@ -12,7 +12,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from alignment.models import Team, Workspace
-from alignment.querysets import WorkspaceQuerySet
+from alignment.querysets import TeamScopedQuerySet, WorkspaceQuerySet
 from roadmaps.models import RoadmapItem
 
 
@@ -38,6 +38,21 @@ DEFAULT_STATES: list[tuple[str, str, int | None]] = [
 ]
 
 
+class ThroughTaskQuerySet(TeamScopedQuerySet):
+    """Rows of a task (comments, events, labels…): visible with their task's team."""
+
+    team_fields = ("task__team",)
+
+
+class ThroughSprintQuerySet(TeamScopedQuerySet):
+    team_fields = ("sprint__team",)
+
+
+class TaskDependencyQuerySet(TeamScopedQuerySet):
+    # A link is shown only when both of its tasks are: its other end would name hidden work.
+    team_fields = ("blocking__team", "blocked__team")
+
+
 class WorkflowState(models.Model):
     """A column of a team's board, in one of five categories the metrics understand."""
 
@@ -48,7 +63,7 @@ class WorkflowState(models.Model):
     position = models.PositiveIntegerField(default=0)
     wip_limit = models.PositiveIntegerField(null=True, blank=True)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["team_id", "position", "id"]
@@ -93,7 +108,7 @@ class SprintStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-class SprintQuerySet(WorkspaceQuerySet):
+class SprintQuerySet(TeamScopedQuerySet):
     def active(self) -> Self:
         return self.filter(status=SprintStatus.ACTIVE)
 
@@ -145,7 +160,7 @@ class SprintCapacity(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     points = models.DecimalField(max_digits=6, decimal_places=1)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = ThroughSprintQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -193,7 +208,7 @@ def parse_key(key: str) -> tuple[str, int] | None:
     return match.group(1).upper(), int(match.group(2))
 
 
-class TaskQuerySet(WorkspaceQuerySet):
+class TaskQuerySet(TeamScopedQuerySet):
     def open(self) -> Self:
         return self.exclude(state_category__in=sorted(CLOSED_CATEGORIES))
 
@@ -322,7 +337,7 @@ class TaskLabel(models.Model):
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
     label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="+")
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = ThroughTaskQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["task", "label"], name="task_label_unique")]
@@ -340,7 +355,7 @@ class TaskAlias(models.Model):
     number = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = ThroughTaskQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -386,7 +401,7 @@ class TaskDependency(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = TaskDependencyQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -410,7 +425,7 @@ class TaskComment(models.Model):
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = ThroughTaskQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -453,7 +468,7 @@ class TaskEvent(models.Model):
     state_category = models.CharField(max_length=10, choices=StateCategory.choices)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = ThroughTaskQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -479,7 +494,7 @@ class SprintCarryOver(models.Model):
     state_category = models.CharField(max_length=10, choices=StateCategory.choices)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = ThroughTaskQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -502,7 +517,7 @@ class DuplicateDismissal(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = ThroughTaskQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -13,7 +13,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Case, IntegerField, Model, Q, QuerySet, Value, When
 
-from alignment.models import Workspace
+from alignment.models import Membership, Workspace
 from okrs.models import Objective
 from roadmaps.models import RoadmapItem
 from tasks.models import Task
@@ -57,18 +57,21 @@ def _ranked(qs: QuerySet, q: str, *, fields: tuple[str, str], limit: int) -> lis
     )
 
 
-def workspace_search(workspace: Workspace, q: str, *, limit: int = 20) -> list[SearchResult]:
-    """Tasks, objectives and roadmap items matching `q`, best first (4 queries at most)."""
+def workspace_search(
+    workspace: Workspace, q: str, *, viewer: Membership, limit: int = 20
+) -> list[SearchResult]:
+    """Tasks, objectives and roadmap items matching `q` that `viewer` may see, best first
+    (4 queries at most). Guests find only their teams' tasks and items, no objectives."""
     q = " ".join((q or "").split())[:200]
     limit = max(1, min(limit, MAX_RESULTS))
     if not q:
         return []
     results: list[SearchResult] = []
-    exact = task_by_key(workspace, q)
+    exact = task_by_key(workspace, q, viewer=viewer)
     if exact is not None:
         results.append(SearchResult("task", exact.pk, exact.title, exact.key, float("inf"), exact))
     tasks = _ranked(
-        Task.objects.for_workspace(workspace).select_related("team"),
+        Task.objects.visible_to(viewer).select_related("team"),
         q,
         fields=("title", "description"),
         limit=limit,
@@ -78,15 +81,22 @@ def workspace_search(workspace: Workspace, q: str, *, limit: int = 20) -> list[S
         for t in tasks
         if exact is None or t.pk != exact.pk
     ]
-    objectives = _ranked(
-        Objective.objects.for_workspace(workspace), q, fields=("title", "description"), limit=limit
+    objectives = (
+        []
+        if viewer.is_guest
+        else _ranked(
+            Objective.objects.for_workspace(workspace),
+            q,
+            fields=("title", "description"),
+            limit=limit,
+        )
     )
     results += [
         SearchResult("objective", o.pk, o.title, "", float(o.search_rank), o)  # type: ignore[attr-defined]
         for o in objectives
     ]
     items = _ranked(
-        RoadmapItem.objects.for_workspace(workspace),
+        RoadmapItem.objects.visible_to(viewer),
         q,
         fields=("title", "description"),
         limit=limit,

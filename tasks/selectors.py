@@ -35,13 +35,13 @@ from tasks.models import (
 )
 
 
-def tasks_shaped(workspace: Workspace) -> TaskQuerySet:
-    """Tasks of the workspace with every FK a list shows, and their labels, in 3 queries."""
-    return (
-        Task.objects.for_workspace(workspace)
-        .select_related("team", "state", "assignee", "sprint", "roadmap_item")
-        .prefetch_related(Prefetch("labels", queryset=Label.objects.order_by("name")))
-    )
+def tasks_shaped(workspace: Workspace, *, viewer: Membership | None = None) -> TaskQuerySet:
+    """Tasks of the workspace with every FK a list shows, and their labels, in 3 queries;
+    with a `viewer`, only those they may see (visible_to: private teams, guests)."""
+    tasks = Task.objects.visible_to(viewer) if viewer else Task.objects.for_workspace(workspace)
+    return tasks.select_related(
+        "team", "state", "assignee", "sprint", "roadmap_item"
+    ).prefetch_related(Prefetch("labels", queryset=Label.objects.order_by("name")))
 
 
 def filter_tasks(
@@ -66,13 +66,15 @@ def filter_tasks(
     return qs
 
 
-def task_by_key(workspace: Workspace, key: str) -> Task | None:
-    """The task with this key now, or the task an old key (move, merge) leads to."""
+def task_by_key(workspace: Workspace, key: str, *, viewer: Membership | None = None) -> Task | None:
+    """The task with this key now, or the task an old key (move, merge) leads to. With a
+    `viewer`, only a task they may see (private teams, guests); without, any (integrations)."""
     parsed = parse_key(key)
     if parsed is None:
         return None
     team_key, number = parsed
-    base = Task.objects.for_workspace(workspace).select_related("team", "state")
+    tasks = Task.objects.visible_to(viewer) if viewer else Task.objects.for_workspace(workspace)
+    base = tasks.filter(workspace_id=workspace.pk).select_related("team", "state")
     task = base.filter(team__key=team_key, number=number).first()
     if task is not None:
         return task
@@ -307,10 +309,13 @@ class TaskDetail:
     old_keys: list[str]
 
 
-def task_detail(workspace: Workspace, task: Task, *, today: date | None = None) -> TaskDetail:
-    """Everything the task page shows, in a fixed number of queries."""
+def task_detail(
+    workspace: Workspace, task: Task, *, viewer: Membership, today: date | None = None
+) -> TaskDetail:
+    """Everything the task page shows, in a fixed number of queries. Blockers, blocked and
+    subtasks in teams `viewer` may not see are left out (the task itself is theirs to see)."""
     task = tasks_shaped(workspace).select_related("parent__team").get(pk=task.pk)
-    related = tasks_shaped(workspace)
+    related = tasks_shaped(workspace, viewer=viewer)
     return TaskDetail(
         task=task,
         line=alignment_line(workspace, task, today=today),
@@ -358,8 +363,10 @@ def my_work(workspace: Workspace, user: User | Membership) -> list[WorkGroup]:
     """A person's open tasks grouped by the objective they serve (through the roadmap item's
     heaviest key result link); unaligned work last. 4 queries."""
     user_id = user.user_id if isinstance(user, Membership) else user.pk
+    # Assigned work in a team they cannot see (made private since) stays out of sight.
+    viewer = user if isinstance(user, Membership) else None
     tasks = list(
-        tasks_shaped(workspace)
+        tasks_shaped(workspace, viewer=viewer)
         .filter(assignee_id=user_id)
         .open()
         .order_by("due_date", "priority", "rank", "pk")

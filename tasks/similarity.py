@@ -15,7 +15,7 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import F, Q, Value
 
-from alignment.models import Workspace
+from alignment.models import Membership, Workspace
 from tasks.models import DuplicateDismissal, Task
 
 THRESHOLD = 0.3  # pg_trgm's default similarity threshold, used on both backends
@@ -41,16 +41,23 @@ def portable_similarity(a: str, b: str) -> float:
 
 
 def similar_open_tasks(
-    workspace: Workspace, title: str, *, exclude_id: int | None = None, limit: int = 5
+    workspace: Workspace,
+    title: str,
+    *,
+    exclude_id: int | None = None,
+    limit: int = 5,
+    viewer: Membership | None = None,
 ) -> list[Task]:
-    """Open tasks of any team in the workspace whose titles resemble `title`, best first.
+    """Open tasks of any team in the workspace whose titles resemble `title`, best first;
+    with a `viewer`, only tasks they may see (pages and the API always pass one).
 
     Each task carries `.similarity` (0..1). Pairs marked "not a duplicate" are skipped.
     """
     title = " ".join((title or "").split())
     if len(title) < 3 or limit <= 0:
         return []
-    qs = Task.objects.for_workspace(workspace).open().select_related("team", "state")
+    tasks = Task.objects.visible_to(viewer) if viewer else Task.objects.for_workspace(workspace)
+    qs = tasks.filter(workspace_id=workspace.pk).open().select_related("team", "state")
     if exclude_id is not None:
         dismissed = DuplicateDismissal.objects.for_workspace(workspace).filter(
             Q(task_id=exclude_id) | Q(other_id=exclude_id)

@@ -121,9 +121,24 @@ class World:
     admin: Membership
     member: Membership
     viewer: Membership
+    # Built only where a test asks for one (the matrices): a guest on no team yet.
+    guest: Membership | None = None
 
     def membership(self, role: str) -> Membership:
-        return getattr(self, role)
+        found = getattr(self, role)
+        assert found is not None, f"this world has no {role}; build it with build_guest()"
+        return found
+
+
+def build_guest(world: World) -> Membership:
+    """Add a guest to `world` (on no team: the caller puts them on the teams it wants)."""
+    prefix = world.workspace.slug.removesuffix("-inc")
+    world.guest = MembershipFactory(
+        workspace=world.workspace,
+        role=Role.GUEST,
+        user=UserFactory(email=f"guest@{prefix}.example.com", full_name=f"{prefix} guest"),
+    )
+    return world.guest
 
 
 def build_world(prefix: str) -> World:
@@ -136,6 +151,7 @@ def build_world(prefix: str) -> World:
             user=UserFactory(email=f"{role}@{prefix}.example.com", full_name=f"{prefix} {role}"),
         )
         for role in Role.values
+        if role != Role.GUEST
     }
     return World(workspace=workspace, team=team, **members)
 

@@ -78,10 +78,15 @@ from tests.matrix_world import (
     CONSTANT_KWARGS,
     FILLERS,
     MODEL_SAMPLES,
+    SECRET,
+    TEAM_OWNED,
+    WORKSPACE_WIDE,
     MissingFiller,
+    PrivateWorldObjects,
     WorldObjects,
     Worlds,
     filler_for,
+    model_for,
     worlds_for_a_module,
 )
 
@@ -128,6 +133,25 @@ class Route:
     lookup_field: str = "pk"
     problems: tuple[str, ...] = ()
     methods_declared: bool = True
+    # Does the route admit guests (`@workspace_view(guests=True)`, a viewset's guest_access)?
+    guests: bool = False
+
+    def guest_allowed(self, method: str) -> bool:
+        """A guest may call it: the route admits guests and asks no more than a member."""
+        return self.guests and rank(self.roles[method]) <= rank(Role.MEMBER)
+
+    def kwarg_models(self) -> dict[str, type[Model] | None]:
+        """The model each URL kwarg draws its object from (None: the matrix cannot tell)."""
+        return {
+            kwarg: self.model
+            if kwarg == self.lookup_kwarg and self.model is not None
+            else model_for(self.name, kwarg)
+            for kwarg in self.kwargs
+        }
+
+    def team_owned_kwargs(self) -> tuple[str, ...]:
+        """The kwargs naming something a team owns: hidden with a private team."""
+        return tuple(k for k, m in self.kwarg_models().items() if m in TEAM_OWNED)
 
     @property
     def methods(self) -> tuple[str, ...]:
@@ -252,7 +276,7 @@ def declared_methods(view: Callable[..., Any]) -> frozenset[str] | None:
     return allowed
 
 
-def workspace_roles(view: Callable[..., Any]) -> dict[str, str] | None:
+def workspace_roles(view: Callable[..., Any]) -> dict[str, Any] | None:
     for func in _chain(view):
         roles = getattr(func, "workspace_roles", None)
         if roles is not None:
@@ -297,6 +321,7 @@ def _api_route(name: str, full: str, kwargs: tuple[str, ...], callback: Any) -> 
         lookup_kwarg=lookup_kwarg if lookup_kwarg in kwargs else None,
         lookup_field=lookup_field,
         problems=tuple(problems),
+        guests=bool(getattr(cls, "guest_access", False)),
     )
 
 
@@ -341,6 +366,7 @@ def _page_route(name: str, full: str, kwargs: tuple[str, ...], callback: Any) ->
         view=callback,
         problems=tuple(problems),
         methods_declared=declared is not None,
+        guests=bool(roles.get("guests", False)),
     )
 
 
@@ -453,6 +479,10 @@ __all__ = [
     "BODIES",
     "FILLERS",
     "MODEL_SAMPLES",
+    "SECRET",
+    "TEAM_OWNED",
+    "WORKSPACE_WIDE",
+    "PrivateWorldObjects",
     "Case",
     "MissingFiller",
     "Route",

@@ -32,6 +32,7 @@ from alignment.models import (
     TeamMember,
     TokenScope,
 )
+from dashboards.models import Deployment, Finding, Incident, Snapshot, TeamMetrics
 from integrations.models import (
     Channel,
     DeliveryStatus,
@@ -45,6 +46,7 @@ from integrations.models import (
 )
 from integrations.notifications.models import Notification
 from okrs.models import CheckIn, KeyResult, Objective, ObjectiveComment, Period
+from readmodel.models import Rollup
 from roadmaps.models import KeyResultLink, Roadmap, RoadmapItem, RoadmapItemDependency
 from scim.models import ScimGroup, ScimToken, ScimUser
 from scim.schemas import USER_SCHEMA
@@ -57,8 +59,14 @@ from tasks.models import (
     TaskDependency,
     WorkflowState,
 )
-from tests.conftest import World, build_world
-from tests.factories import ApiTokenFactory, InvitationFactory, TeamFactory
+from tests.conftest import World, build_guest, build_world
+from tests.factories import (
+    ApiTokenFactory,
+    InvitationFactory,
+    MembershipFactory,
+    TeamFactory,
+    UserFactory,
+)
 from tests.factories.dashboards import dashboards_samples
 from tests.factories.okrs import (
     CheckInFactory,
@@ -126,14 +134,68 @@ class WorldObjects:
         return self._objects[model]
 
 
+class PrivateWorldObjects(WorldObjects):
+    """In A, a second sample of every team-owned model (TEAM_OWNED), hung off a *private* team
+    that only `insider` is on (not A's member, viewer or guest), with titles that carry
+    `SECRET` so any page or answer that shows them to a non-member is caught. Workspace-wide
+    samples are A's public ones, so the private work reaches into them as in real life: the
+    private roadmap item counts towards A's public key result, and one private task sits under
+    A's public roadmap item. Company rollups must count both without a title."""
+
+    def __init__(self, world: World, public: WorldObjects) -> None:
+        super().__init__(world)
+        self.public = public
+        self.insider = MembershipFactory(
+            workspace=world.workspace,
+            role=Role.MEMBER,
+            user=UserFactory(email=f"insider@{world.workspace.slug}.example.com"),
+        )
+
+    def __getitem__(self, model: type[Model]) -> Any:
+        if model not in TEAM_OWNED:
+            return self.public[model]
+        return super().__getitem__(model)
+
+    @classmethod
+    def build_private(cls, world: World, public: WorldObjects) -> PrivateWorldObjects:
+        objects = cls(world, public)
+        objects._objects[Team] = TeamFactory(
+            workspace=world.workspace, name=f"{SECRET} Skunkworks", is_private=True
+        )
+        objects._objects[TeamMember] = TeamMember.objects.create(
+            workspace=world.workspace, team=objects[Team], user=objects.insider.user
+        )
+        for model in MODEL_SAMPLES:
+            objects[model]
+        Task.objects.filter(pk=objects[Task].pk).update(title=f"{SECRET} task title")
+        RoadmapItem.objects.filter(pk=objects[RoadmapItem].pk).update(title=f"{SECRET} item")
+        Sprint.objects.filter(pk=objects[Sprint].pk).update(name=f"{SECRET} sprint")
+        TaskComment.objects.filter(pk=objects[TaskComment].pk).update(body=f"{SECRET} comment")
+        Incident.objects.filter(pk=objects[Incident].pk).update(title=f"{SECRET} incident")
+        TaskFactory(
+            team=objects[Team],
+            roadmap_item=public[RoadmapItem],
+            title=f"{SECRET} task under a public item",
+        )
+        for model in (Task, RoadmapItem, Sprint, TaskComment, Incident):
+            objects[model].refresh_from_db()
+        return objects
+
+
+# What a page or answer shown to a non-member of the private team must never contain.
+SECRET = "Zq7Secret"
+
+
 @dataclass(frozen=True)
 class Worlds:
-    """Workspace A (the caller's) and B (the other tenant), each with its sample objects."""
+    """Workspace A (the caller's) and B (the other tenant), each with its sample objects, and
+    in A a private team's objects and a guest on A's sample team."""
 
     a: World
     b: World
     objects_a: WorldObjects
     objects_b: WorldObjects
+    private_a: PrivateWorldObjects
 
 
 @contextmanager
@@ -147,7 +209,14 @@ def worlds_for_a_module(django_db_blocker: Any) -> Iterator[Worlds]:
     """
     with django_db_blocker.unblock(), transaction.atomic():
         a, b = build_world("tenant-a"), build_world("tenant-b")
-        yield Worlds(a=a, b=b, objects_a=WorldObjects.build(a), objects_b=WorldObjects.build(b))
+        objects_a, objects_b = WorldObjects.build(a), WorldObjects.build(b)
+        for world, objects in ((a, objects_a), (b, objects_b)):
+            guest = build_guest(world)
+            TeamMember.objects.create(
+                workspace=world.workspace, team=objects[Team], user=guest.user
+            )
+        private_a = PrivateWorldObjects.build_private(a, objects_a)
+        yield Worlds(a=a, b=b, objects_a=objects_a, objects_b=objects_b, private_a=private_a)
         transaction.set_rollback(True)
 
 
@@ -234,6 +303,9 @@ def _outbox_message(objects: WorldObjects) -> OutboxMessage:
         attempts=5,
     )
 
+
+# The samples of these are about the sample team (tests.factories.dashboards).
+TEAM_OWNED_DASHBOARD_MODELS = (Rollup, Snapshot, Finding, TeamMetrics, Deployment, Incident)
 
 # One object per model, in the workspace of `objects.world`; parents come from `objects[...]`
 # so that nested routes (a team and one of its members) get objects that belong together.
@@ -323,6 +395,48 @@ MODEL_SAMPLES: dict[type[Model], Callable[[WorldObjects], Any]] = {
     ),
 }
 
+# Privacy: every model a route's URL can name is in exactly one of these. A team owns the rows
+# in TEAM_OWNED: a non-member of a private team (and a guest off the team) gets 404 for them.
+# WORKSPACE_WIDE rows show to everyone who may open the route (objectives count a private
+# team's work but never title it). A new model in a route fails the privacy matrix until it
+# is classified here.
+TEAM_OWNED: frozenset[type[Model]] = frozenset(
+    {
+        Team,
+        TeamMember,
+        WorkflowState,
+        Sprint,
+        Task,
+        TaskDependency,
+        TaskComment,
+        RoadmapItem,
+        KeyResultLink,
+        RoadmapItemDependency,
+        *TEAM_OWNED_DASHBOARD_MODELS,
+    }
+)
+WORKSPACE_WIDE: frozenset[type[Model]] = frozenset(
+    {
+        Membership,
+        Invitation,
+        ApiToken,
+        AuditEvent,
+        Period,
+        Objective,
+        KeyResult,
+        CheckIn,
+        ObjectiveComment,
+        Integration,
+        InboundDelivery,
+        WebhookSubscription,
+        OutboxMessage,
+        Notification,
+        Roadmap,
+        Label,
+        ImportJob,
+    }
+)
+
 # URL kwargs that do not follow the `<model>_id` convention, by name, or by "<route name>:<kwarg>"
 # when one name means different things on different routes.
 FILLERS: dict[str, Callable[[WorldObjects], object]] = {
@@ -344,6 +458,17 @@ FILLERS: dict[str, Callable[[WorldObjects], object]] = {
 CONSTANT_KWARGS: dict[str, Callable[[WorldObjects], object]] = {
     "scim:resource_type:name": lambda objects: "User",
     "scim:schema:uri": lambda objects: USER_SCHEMA,
+}
+
+# The model each FILLERS kwarg draws from (the privacy matrix asks whether a team owns it).
+FILLER_MODELS: dict[str, type[Model]] = {
+    "token_id": ApiToken,
+    "key": Task,
+    "delivery_id": InboundDelivery,
+    "message_id": OutboxMessage,
+    "subscription_id": WebhookSubscription,
+    "item_id": RoadmapItem,
+    "link_id": KeyResultLink,
 }
 
 # Plausible bodies for unsafe methods, by route name, built from the caller's own world. Needed
@@ -393,6 +518,15 @@ def _models_by_snake_name() -> dict[str, type[Model] | None]:
         key = _snake(model.__name__)
         found[key] = None if key in found else model  # None: ambiguous across apps
     return found
+
+
+def model_for(route_name: str, kwarg: str) -> type[Model] | None:
+    """The model whose sample fills the route's kwarg (FILLER_MODELS, else `<model>_id`)."""
+    for key in (f"{route_name}:{kwarg}", kwarg):
+        if key in FILLERS:
+            return FILLER_MODELS.get(key)
+    match = re.fullmatch(r"(\w+?)_(?:id|pk)", kwarg)
+    return _models_by_snake_name().get(match.group(1)) if match else None
 
 
 def filler_for(route_name: str, kwarg: str) -> Callable[[WorldObjects], object] | None:

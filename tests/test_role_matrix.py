@@ -111,7 +111,7 @@ def test_a_read_scope_token_cannot_write(case: Case, world_a_objects: WorldObjec
 def test_the_role_matrix_covers_every_kind_of_refusal():
     refused_roles = {role for param in ROLES_BELOW_REQUIRED for role in param.values[1:]}
 
-    assert refused_roles == {Role.VIEWER, Role.MEMBER, Role.ADMIN}
+    assert refused_roles == {Role.GUEST, Role.VIEWER, Role.MEMBER, Role.ADMIN}
     assert len(API_WRITES) >= 10
     assert any(case.route.kind == "page" for case in ALL_CASES if not case.is_safe)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
@@ -67,16 +68,21 @@ class WorkspaceListView(generics.ListAPIView):
 class TeamSerializer(serializers.ModelSerializer):
     class Meta:
         model = Team
-        fields = ["id", "key", "name", "description", "created_at"]
+        fields = ["id", "key", "name", "description", "is_private", "created_at"]
 
 
 class TeamWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     key = serializers.CharField(max_length=10)
     description = serializers.CharField(required=False, allow_blank=True, default="")
+    is_private = serializers.BooleanField(
+        required=False,
+        help_text="Private: only its members and admins see its work. Omit to keep as is.",
+    )
 
 
 class TeamViewSet(WorkspaceViewSet):
+    guest_access = True  # guests: their teams' rows only (visible_to)
     queryset = Team.objects.all()
     serializer_class = TeamSerializer
     write_role = Role.ADMIN
@@ -98,7 +104,14 @@ class TeamViewSet(WorkspaceViewSet):
         responses={201: TeamSerializer, **WRITE_ERRORS},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        team = services.team_create(actor=self.member, **self.validated(TeamWriteSerializer))
+        data = self.validated(TeamWriteSerializer)
+        is_private = data.pop("is_private", None)
+        with transaction.atomic():
+            team = services.team_create(actor=self.member, **data)
+            if is_private is not None:
+                team = services.team_set_private(
+                    actor=self.member, team=team, is_private=is_private
+                )
         return Response(TeamSerializer(team).data, status=201)
 
     @extend_schema(
@@ -107,9 +120,14 @@ class TeamViewSet(WorkspaceViewSet):
         responses={200: TeamSerializer, **WRITE_ERRORS},
     )
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        team = services.team_update(
-            actor=self.member, team=self.get_object(), **self.validated(TeamWriteSerializer)
-        )
+        data = self.validated(TeamWriteSerializer)
+        is_private = data.pop("is_private", None)
+        with transaction.atomic():
+            team = services.team_update(actor=self.member, team=self.get_object(), **data)
+            if is_private is not None:
+                team = services.team_set_private(
+                    actor=self.member, team=team, is_private=is_private
+                )
         return Response(TeamSerializer(team).data)
 
     @extend_schema(summary="Delete a team (admin)", responses={204: None, **WRITE_ERRORS})

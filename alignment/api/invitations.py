@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -17,12 +17,15 @@ from alignment.api_base import WorkspaceViewSet
 from alignment.api_pagination import CursorPagination
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.filters import InvitationFilter
-from alignment.models import Invitation, Role
+from alignment.models import Invitation, Role, Team
 
 
 class InvitationSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True)
     invited_by = serializers.EmailField(source="invited_by.email", read_only=True, default=None)
+    teams: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
 
     class Meta:
         model = Invitation
@@ -30,6 +33,7 @@ class InvitationSerializer(serializers.ModelSerializer):
             "id",
             "email",
             "role",
+            "teams",
             "status",
             "invited_by",
             "created_at",
@@ -39,9 +43,24 @@ class InvitationSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_field({"type": "integer", "minimum": 1})
+class WorkspaceTeamField(serializers.PrimaryKeyRelatedField):
+    """A team id of the request's workspace; any other id is 'does not exist'."""
+
+    def get_queryset(self) -> QuerySet[Team]:
+        return Team.objects.for_workspace(self.context["workspace"])
+
+
 class InvitationWriteSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+    teams = serializers.ListField(
+        child=WorkspaceTeamField(),
+        required=False,
+        default=list,
+        max_length=200,
+        help_text="Guests only, and required for them: the teams the guest may work in.",
+    )
 
 
 class InvitationPagination(CursorPagination):
@@ -58,7 +77,7 @@ class InvitationViewSet(WorkspaceViewSet):
     write_role = Role.ADMIN
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
-        return qs.select_related("invited_by")
+        return qs.select_related("invited_by").prefetch_related("teams")
 
     @extend_schema(
         summary="List invitations (admin)",
@@ -71,7 +90,8 @@ class InvitationViewSet(WorkspaceViewSet):
     @extend_schema(
         summary="Invite someone by e-mail (admin)",
         description="E-mails a single-use link. Only owners may invite owners. A new invitation "
-        "replaces a pending one for the same address.",
+        "replaces a pending one for the same address. A guest invitation (role `guest`) names "
+        "the teams the guest joins on accepting; other roles take no teams.",
         request=InvitationWriteSerializer,
         responses={201: InvitationSerializer, **WRITE_ERRORS},
     )

@@ -63,6 +63,7 @@ class ApiTokenWriteSerializer(serializers.Serializer):
 
 
 class ApiTokenViewSet(WorkspaceViewSet):
+    guest_access = True  # guests: their teams' rows only (visible_to)
     queryset = ApiToken.objects.all()
     serializer_class = ApiTokenSerializer
     filter_backends: list[Any] = []

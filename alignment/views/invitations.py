@@ -13,7 +13,7 @@ from alignment.errors import AlreadyMember, FieldErrors
 from alignment.filters import INVITATION_STATUSES, invitation_status_q
 from alignment.forms import InvitationForm
 from alignment.http import WorkspaceRequest
-from alignment.models import Invitation, Role, Workspace
+from alignment.models import Invitation, Role, Team, Workspace
 from alignment.tenancy import workspace_view
 from alignment.views.settings_base import (
     add_field_errors,
@@ -25,7 +25,10 @@ from alignment.views.settings_base import (
 
 
 def _form(request: WorkspaceRequest) -> InvitationForm:
-    form = InvitationForm(request.POST if request.method == "POST" else None)
+    form = InvitationForm(
+        request.POST if request.method == "POST" else None,
+        teams=Team.objects.for_workspace(request.workspace).order_by("name"),
+    )
     if not request.membership.has_role(Role.OWNER):
         # Only owners may make owners, so admins are not offered what they would be refused.
         role = form.fields["role"]
@@ -59,6 +62,7 @@ def invitation_list(request: WorkspaceRequest, workspace: Workspace) -> HttpResp
     invitations = (
         Invitation.objects.for_workspace(workspace)
         .select_related("invited_by")
+        .prefetch_related("teams")
         .order_by("-created_at", "-pk")
     )
     if status in INVITATION_STATUSES:

@@ -99,7 +99,7 @@ def member_remove(
 
 
 @require_http_methods(["GET", "POST"])
-@workspace_view(read=Role.VIEWER, write=Role.VIEWER)
+@workspace_view(read=Role.VIEWER, write=Role.VIEWER, guests=True)
 def member_leave(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """Confirm, then leave the workspace. The last owner has to hand over first."""
     if request.method == "POST":

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from alignment import services
 from alignment.errors import FieldErrors
-from alignment.forms import TeamForm, TeamMemberForm
+from alignment.forms import TeamForm, TeamMemberForm, TeamPrivacyForm
 from alignment.http import WorkspaceRequest
 from alignment.models import Membership, Role, Team, TeamMember, User, Workspace
 from alignment.tenancy import workspace_view
@@ -21,7 +21,7 @@ from alignment.views.settings_base import add_field_errors, see_other_to, settin
 @workspace_view(read=Role.VIEWER, write=Role.ADMIN)
 def team_list(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     teams = (
-        Team.objects.for_workspace(workspace)
+        Team.objects.visible_to(request.membership)
         .annotate(member_count=Count("team_members"))
         .order_by("name")
     )
@@ -103,7 +103,13 @@ def _render_edit(
         .order_by("user__full_name", "user__email")
     )
     context = settings_context(
-        request, "teams", team=team, form=form, member_form=member_form, team_members=team_members
+        request,
+        "teams",
+        team=team,
+        form=form,
+        member_form=member_form,
+        team_members=team_members,
+        privacy_form=TeamPrivacyForm(initial={"is_private": team.is_private}),
     )
     return render(request, "settings/team_form.html", context, status=status)
 
@@ -120,6 +126,24 @@ def team_delete(request: WorkspaceRequest, workspace: Workspace, team_id: int) -
     return render(
         request, "settings/team_delete.html", settings_context(request, "teams", team=team)
     )
+
+
+@require_POST
+@workspace_view(read=Role.ADMIN, write=Role.ADMIN)
+def team_privacy(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> HttpResponse:
+    """Make the team private, or public again (admin; audited)."""
+    team = _team(workspace, team_id)
+    form = TeamPrivacyForm(request.POST)
+    form.is_valid()  # a checkbox: absent means public, anything else private
+    is_private = bool(form.cleaned_data.get("is_private"))
+    services.team_set_private(actor=request.membership, team=team, is_private=is_private)
+    if is_private:
+        messages.success(
+            request, f"{team.name} is private: only its people and admins see its work."
+        )
+    else:
+        messages.success(request, f"{team.name} is public: everyone in {workspace.name} sees it.")
+    return see_other_to("workspace:team_edit", workspace, team_id=team.pk)
 
 
 @require_POST

@@ -38,7 +38,7 @@ def _form(request: WorkspaceRequest) -> ApiTokenForm:
 
 
 @require_http_methods(["GET", "POST"])
-@workspace_view(read=Role.VIEWER, write=Role.VIEWER)
+@workspace_view(read=Role.VIEWER, write=Role.VIEWER, guests=True)
 def token_list(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """Your tokens and the form for a new one; admins also see everyone's tokens."""
     form = _form(request)
@@ -74,7 +74,7 @@ def token_list(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
 
 @never_cache
 @require_GET
-@workspace_view(read=Role.VIEWER, write=Role.VIEWER)
+@workspace_view(read=Role.VIEWER, write=Role.VIEWER, guests=True)
 def token_created(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """Show the new token's raw value, once: it leaves the session as it is shown."""
     pending = request.session.pop(SESSION_KEY, None)
@@ -100,7 +100,7 @@ def token_created(request: WorkspaceRequest, workspace: Workspace) -> HttpRespon
 
 
 @require_POST
-@workspace_view(read=Role.VIEWER, write=Role.VIEWER)
+@workspace_view(read=Role.VIEWER, write=Role.VIEWER, guests=True)
 def token_revoke(request: WorkspaceRequest, workspace: Workspace, token_id: int) -> HttpResponse:
     """Revoke your own token, or (admins) anyone's."""
     token = get_object_or_404(

@@ -50,7 +50,10 @@ def workspace_new(request: AuthedRequest) -> HttpResponse:
 
 
 @require_GET
-@workspace_view()
+@workspace_view(guests=True)
 def workspace_home(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
-    teams = Team.objects.for_workspace(workspace).order_by("name")
+    if request.membership.is_guest:
+        # A guest's workspace is their teams' boards; the home page is company-wide.
+        return redirect("tasks:boards", slug=workspace.slug)
+    teams = Team.objects.visible_to(request.membership).order_by("name")
     return render(request, "workspaces/home.html", {"workspace": workspace, "teams": teams})

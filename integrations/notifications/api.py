@@ -57,6 +57,7 @@ class NotificationPagination(CursorPagination):
 
 
 class NotificationViewSet(WorkspaceViewSet):
+    guest_access = True  # guests: their teams' rows only (visible_to)
     queryset = Notification.objects.all()
     serializer_class = NotificationSerializer
     pagination_class = NotificationPagination
@@ -140,6 +141,7 @@ def _body(preferences: prefs.Preferences) -> dict[str, Any]:
 class NotificationPreferencesView(WorkspaceAPIMixin, APIView):
     """GET my grid of kinds × channels; PUT changes the cells named (and the Slack id)."""
 
+    guest_access = True  # guests: their teams' rows only (visible_to)
     read_role = Role.VIEWER
     write_role = Role.VIEWER
 

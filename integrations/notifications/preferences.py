@@ -67,7 +67,12 @@ NO_SLACK_ID = "Add your Slack member ID below to get Slack messages."
 def default_choice(kind: str, channel: str, role: str | None) -> bool:
     """The default of one cell for a member of this role."""
     if kind == NotificationKind.WEEKLY_DIGEST and channel == EMAIL:
-        return role is not None and ROLE_RANK[role] >= ROLE_RANK[DIGEST_BY_DEFAULT_FROM]
+        # Guests rank as members but the digest is company-wide: never theirs by default.
+        return (
+            role is not None
+            and role != Role.GUEST
+            and ROLE_RANK[role] >= ROLE_RANK[DIGEST_BY_DEFAULT_FROM]
+        )
     return DEFAULTS[kind][channel]
 
 

@@ -163,6 +163,17 @@ def _slack_payload(
     return payload
 
 
+def _may_see_task(recipient: User, workspace: Workspace, task_id: int) -> bool:
+    """Whether the task is one `recipient` may see (visible_to); one query."""
+    from tasks.models import Task  # tasks' events reach here while its models load
+
+    membership = Membership.objects.filter(workspace=workspace, user=recipient).first()
+    return membership is not None and (
+        membership.sees_every_team
+        or Task.objects.visible_to(membership).filter(pk=task_id).exists()
+    )
+
+
 def notify(
     *,
     workspace: Workspace,
@@ -187,6 +198,8 @@ def notify(
     prefs = preferences_for(recipient, workspace)
     if prefs.role is None:
         return None
+    if about.object_type == "task" and not _may_see_task(recipient, workspace, about.object_id):
+        return None  # a task of a private team they are not on (or not a guest's team)
     sent = Sent()
     if prefs.wants(kind, NotificationChannel.IN_APP):
         sent.notification = Notification.objects.create(

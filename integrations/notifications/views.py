@@ -35,7 +35,7 @@ def _is_partial(request: WorkspaceRequest) -> bool:
 
 
 @require_GET
-@workspace_view(read=ANYONE, write=ANYONE)
+@workspace_view(read=ANYONE, write=ANYONE, guests=True)
 def inbox(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """Newest first; `?show=unread` keeps the unread ones only."""
     show = "unread" if request.GET.get("show") == "unread" else "all"
@@ -54,7 +54,7 @@ def inbox(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
 
 
 @require_POST
-@workspace_view(read=ANYONE, write=ANYONE)
+@workspace_view(read=ANYONE, write=ANYONE, guests=True)
 def mark_read(
     request: WorkspaceRequest, workspace: Workspace, notification_id: int
 ) -> HttpResponse:
@@ -77,7 +77,7 @@ def mark_read(
 
 
 @require_POST
-@workspace_view(read=ANYONE, write=ANYONE)
+@workspace_view(read=ANYONE, write=ANYONE, guests=True)
 def mark_all_read(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     marked = notification_mark_all_read(actor=request.membership)
     if _is_partial(request):
@@ -99,7 +99,7 @@ def inbox_after_all_read(request: WorkspaceRequest, workspace: Workspace) -> Htt
 
 
 @require_http_methods(["GET", "POST"])
-@workspace_view(read=ANYONE, write=ANYONE)
+@workspace_view(read=ANYONE, write=ANYONE, guests=True)
 def preferences(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """The grid of kinds × channels and the Slack member id; unavailable cells say why."""
     current = prefs.preferences_for(request.user, workspace, role=request.membership.role)

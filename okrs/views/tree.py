@@ -80,7 +80,7 @@ def _expanded(tree: selectors.ObjectiveTree, open_ids: set[int]) -> set[int]:
 
 def _filters_context(workspace: Workspace, request: WorkspaceRequest) -> dict[str, Any]:
     return {
-        "teams": list(Team.objects.for_workspace(workspace).order_by("name")),
+        "teams": list(Team.objects.visible_to(request.membership).order_by("name")),
         "owners": list(members_of(workspace)),
         "health_choices": HEALTH_CHOICES,
         "level_choices": ObjectiveLevel.choices,

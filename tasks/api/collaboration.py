@@ -45,12 +45,13 @@ class TaskCommentWriteSerializer(serializers.Serializer):
 class TaskCommentViewSet(WorkspaceViewSet):
     """Comments of one task: /tasks/<key>/comments/."""
 
+    guest_access = True  # guests: their teams' rows only (visible_to)
     queryset = TaskComment.objects.all()
     serializer_class = TaskCommentSerializer
     pagination_class = OldestFirstCursorPagination
 
     def task(self) -> Task:
-        task = selectors.task_by_key(self.workspace, self.kwargs["key"])
+        task = selectors.task_by_key(self.workspace, self.kwargs["key"], viewer=self.member)
         if task is None:
             raise Http404("Task not found.")
         return task
@@ -111,13 +112,14 @@ class TaskDependencyWriteSerializer(serializers.Serializer):
 
 
 class TaskDependencyViewSet(WorkspaceViewSet):
+    guest_access = True  # guests: their teams' rows only (visible_to)
     queryset = TaskDependency.objects.all()
     serializer_class = TaskDependencySerializer
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         key = self.request.query_params.get("task")
         if key:
-            task = selectors.task_by_key(self.workspace, key)
+            task = selectors.task_by_key(self.workspace, key, viewer=self.member)
             qs = (
                 qs.filter(blocked_id=task.pk) | qs.filter(blocking_id=task.pk)
                 if task
@@ -149,7 +151,7 @@ class TaskDependencyViewSet(WorkspaceViewSet):
         return Response(TaskDependencySerializer(dependency).data, status=201)
 
     def _task(self, key: str, field: str) -> Task:
-        task = selectors.task_by_key(self.workspace, key)
+        task = selectors.task_by_key(self.workspace, key, viewer=self.member)
         if task is None:
             raise serializers.ValidationError({field: [f"No task {key} in this workspace."]})
         return task
@@ -171,6 +173,7 @@ class SearchResultSerializer(serializers.Serializer):
 
 
 class SearchView(WorkspaceAPIMixin, generics.GenericAPIView):
+    guest_access = True  # guests: their teams' rows only (visible_to)
     queryset = Task.objects.none()
     serializer_class = SearchResultSerializer
     pagination_class = None
@@ -199,5 +202,5 @@ class SearchView(WorkspaceAPIMixin, generics.GenericAPIView):
         limit = request.query_params.get("limit", "20")
         if not is_digits(limit) or not 1 <= int(limit) <= 50:
             raise serializers.ValidationError({"limit": ["Use a whole number from 1 to 50."]})
-        results = workspace_search(self.workspace, q, limit=int(limit))
+        results = workspace_search(self.workspace, q, limit=int(limit), viewer=self.member)
         return Response(SearchResultSerializer(results, many=True).data)

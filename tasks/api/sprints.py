@@ -157,6 +157,7 @@ class SprintFilter(django_filters.FilterSet):
 
 
 class SprintViewSet(WorkspaceViewSet):
+    guest_access = True  # guests: their teams' rows only (visible_to)
     queryset = Sprint.objects.all()
     serializer_class = SprintSerializer
     filterset_class = SprintFilter

@@ -41,6 +41,7 @@ from tasks.similarity import similar_open_tasks
 class TaskViewSet(WorkspaceViewSet):
     """Tasks are addressed by key (`ENG-12`); an old key (team move, merge) still resolves."""
 
+    guest_access = True  # guests: their teams' rows only (visible_to)
     queryset = Task.objects.all()
     serializer_class = TaskSerializer
     filterset_class = TaskFilter
@@ -49,10 +50,12 @@ class TaskViewSet(WorkspaceViewSet):
     ordering_fields = ["id", "rank", "created_at", "priority"]
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
-        return selectors.tasks_shaped(self.workspace)
+        return selectors.tasks_shaped(self.workspace, viewer=self.member)
 
     def get_object(self) -> Task:
-        task = selectors.task_by_key(self.workspace, self.kwargs[self.lookup_field])
+        task = selectors.task_by_key(
+            self.workspace, self.kwargs[self.lookup_field], viewer=self.member
+        )
         if task is None:
             raise Http404("Task not found.")
         return self.get_queryset().get(pk=task.pk)  # type: ignore[no-any-return]
@@ -60,7 +63,7 @@ class TaskViewSet(WorkspaceViewSet):
     def _task_by_key(self, key: str | None, field: str) -> Task | None:
         if key is None:
             return None
-        task = selectors.task_by_key(self.workspace, key)
+        task = selectors.task_by_key(self.workspace, key, viewer=self.member)
         if task is None:
             raise serializers.ValidationError({field: [f"No task {key} in this workspace."]})
         return task
@@ -209,7 +212,7 @@ class TaskViewSet(WorkspaceViewSet):
         exclude = request.query_params.get("exclude")
         excluded = self._task_by_key(exclude, "exclude") if exclude else None
         tasks = similar_open_tasks(
-            self.workspace, title, exclude_id=excluded.pk if excluded else None
+            self.workspace, title, exclude_id=excluded.pk if excluded else None, viewer=self.member
         )
         return Response(
             [

@@ -45,6 +45,7 @@ class WorkflowStatePatchSerializer(serializers.Serializer):
 
 
 class WorkflowStateViewSet(WorkspaceViewSet):
+    guest_access = True  # guests: their teams' rows only (visible_to)
     queryset = WorkflowState.objects.all()
     serializer_class = WorkflowStateSerializer
     write_role = Role.ADMIN

@@ -29,13 +29,14 @@ def work_context(request: WorkspaceRequest, **extra: Any) -> dict[str, Any]:
     }
 
 
-def get_team(workspace: Workspace, team_id: int) -> Team:
-    return get_object_or_404(Team.objects.for_workspace(workspace), pk=team_id)
+def get_team(request: WorkspaceRequest, team_id: int) -> Team:
+    """A team the member may see (a private team's non-members and guests get 404)."""
+    return get_object_or_404(Team.objects.visible_to(request.membership), pk=team_id)
 
 
-def get_task(workspace: Workspace, key: str) -> Task:
-    """The task with this key (or an old key of it) in the workspace, else 404."""
-    task = selectors.task_by_key(workspace, key)
+def get_task(request: WorkspaceRequest, key: str) -> Task:
+    """The task with this key (or an old key of it) that the member may see, else 404."""
+    task = selectors.task_by_key(request.workspace, key, viewer=request.membership)
     if task is None:
         raise Http404("No such task in this workspace.")
     return task

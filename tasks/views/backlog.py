@@ -66,10 +66,10 @@ def backlog_context(
 
 @require_GET
 @vary_on_headers("HX-Request")
-@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def backlog(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> HttpResponse:
     """Open tasks in no sprint, in rank order; "load more" follows a keyset cursor."""
-    team = get_team(workspace, team_id)
+    team = get_team(request, team_id)
     try:
         context = backlog_context(request, workspace, team)
     except page_selectors.BadCursor:
@@ -82,10 +82,10 @@ def backlog(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> Ht
 
 
 @require_POST
-@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def backlog_bulk(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> HttpResponse:
     """Move the checked tasks to a sprint, assign, label or estimate them: all or nothing."""
-    team = get_team(workspace, team_id)
+    team = get_team(request, team_id)
     form = BulkForm(request.POST, workspace=workspace, team=team)
     raw_ids = request.POST.getlist("tasks")
     if not all(is_digits(v) for v in raw_ids):
@@ -125,10 +125,10 @@ def backlog_bulk(request: WorkspaceRequest, workspace: Workspace, team_id: int) 
 
 
 @require_http_methods(["GET", "POST"])
-@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def sprint_planning(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> HttpResponse:
     """Capacity vs committed points per person for the next sprint (or ?sprint=<id>)."""
-    team = get_team(workspace, team_id)
+    team = get_team(request, team_id)
     sprints = page_selectors.open_sprints(workspace, team)
     wanted = int_param(request.GET.get("sprint") or request.POST.get("sprint"))
     sprint = (

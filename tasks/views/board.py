@@ -38,11 +38,11 @@ def filters_from(request: WorkspaceRequest) -> dict[str, int | None]:
 
 
 @require_GET
-@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def board_list(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """Every team with its active sprint and open work: the way into boards and backlogs."""
     teams = list(
-        Team.objects.for_workspace(workspace)
+        Team.objects.visible_to(request.membership)
         .annotate(
             open_tasks=Count("tasks", filter=Q(tasks__state_category__in=sorted(OPEN_CATEGORIES)))
         )
@@ -50,7 +50,7 @@ def board_list(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     )
     active = {
         s.team_id: s
-        for s in Sprint.objects.for_workspace(workspace).filter(status=SprintStatus.ACTIVE)
+        for s in Sprint.objects.visible_to(request.membership).filter(status=SprintStatus.ACTIVE)
     }
     rows = [(team, active.get(team.pk)) for team in teams]
     return render(request, "tasks/boards.html", work_context(request, rows=rows))
@@ -70,10 +70,10 @@ def card_context(workspace: Workspace, task: Task) -> dict[str, Any]:
 
 @require_GET
 @vary_on_headers("HX-Request")
-@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def sprint_board(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> HttpResponse:
     """The team's active sprint (or ?sprint=<id>) as columns; filters narrow the cards."""
-    team = get_team(workspace, team_id)
+    team = get_team(request, team_id)
     sprint = page_selectors.team_sprint(workspace, team, request.GET.get("sprint"))
     if sprint is None and request.GET.get("sprint"):
         raise Http404("No such sprint in this team.")
@@ -96,23 +96,23 @@ def sprint_board(request: WorkspaceRequest, workspace: Workspace, team_id: int) 
 
 
 @require_GET
-@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def task_card(request: WorkspaceRequest, workspace: Workspace, key: str) -> HttpResponse:
     """One card as the server has it now (board.js reloads a card after a refused move)."""
-    task = get_task(workspace, key)
+    task = get_task(request, key)
     context = work_context(request, **card_context(workspace, task))
     template = "tasks/_backlog_row.html" if request.GET.get("as") == "row" else "tasks/_card.html"
     return render(request, template, context)
 
 
 @require_POST
-@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def task_move(request: WorkspaceRequest, workspace: Workspace, key: str) -> HttpResponse:
     """A drop or a keyboard move: new neighbours (for the rank), maybe another column.
 
     The task's `version` comes along; a stale one is refused with 409 (StaleVersion) and the
     board reloads the card, so two people moving cards at once never lose a move."""
-    task = get_task(workspace, key)
+    task = get_task(request, key)
     form = MoveForm(request.POST)
     if not form.is_valid():
         raise FieldErrors(
@@ -127,8 +127,16 @@ def task_move(request: WorkspaceRequest, workspace: Workspace, key: str) -> Http
         if found is None:
             raise FieldErrors({"state": "That column was not found."}, "That column was not found.")
         state = found
-    after = selectors.task_by_key(workspace, data["after"]) if data["after"] else None
-    before = selectors.task_by_key(workspace, data["before"]) if data["before"] else None
+    after = (
+        selectors.task_by_key(workspace, data["after"], viewer=request.membership)
+        if data["after"]
+        else None
+    )
+    before = (
+        selectors.task_by_key(workspace, data["before"], viewer=request.membership)
+        if data["before"]
+        else None
+    )
     services.task_move(
         actor=request.membership,
         task=task,
@@ -145,10 +153,10 @@ def task_move(request: WorkspaceRequest, workspace: Workspace, key: str) -> Http
 
 
 @require_http_methods(["GET", "POST"])
-@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def task_quick_edit(request: WorkspaceRequest, workspace: Workspace, key: str) -> HttpResponse:
     """Assignee and points from a card: GET the small form, POST it back for the new card."""
-    task = get_task(workspace, key)
+    task = get_task(request, key)
     if request.method == "GET":
         form = QuickEditForm(
             workspace=workspace,

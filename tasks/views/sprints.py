@@ -33,12 +33,12 @@ class CloseForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def sprint_close(
     request: WorkspaceRequest, workspace: Workspace, team_id: int, sprint_id: int
 ) -> HttpResponse:
     """The active sprint's numbers and what a close would carry over; POST closes it."""
-    team = get_team(workspace, team_id)
+    team = get_team(request, team_id)
     sprint = Sprint.objects.for_workspace(workspace).filter(team=team, pk=sprint_id).first()
     if sprint is None:
         raise Http404("No such sprint in this team.")

@@ -45,12 +45,18 @@ def line_context(workspace: Workspace, task: Task, line: selectors.AlignmentLine
 
 
 def detail_context(request: WorkspaceRequest, workspace: Workspace, task: Task) -> dict[str, Any]:
-    detail = selectors.task_detail(workspace, task)
+    detail = selectors.task_detail(workspace, task, viewer=request.membership)
     fresh = detail.task
     similar = (
         []
         if fresh.is_closed
-        else similar_open_tasks(workspace, fresh.title, exclude_id=fresh.pk, limit=SIMILAR_LIMIT)
+        else similar_open_tasks(
+            workspace,
+            fresh.title,
+            exclude_id=fresh.pk,
+            limit=SIMILAR_LIMIT,
+            viewer=request.membership,
+        )
     )
     return work_context(
         request,
@@ -60,7 +66,7 @@ def detail_context(request: WorkspaceRequest, workspace: Workspace, task: Task) 
         links=page_selectors.external_links(workspace, [fresh.key, *detail.old_keys]),
         similar=similar,
         comment_form=CommentForm(),
-        align_form=AlignForm(workspace=workspace, initial={"version": fresh.version}),
+        align_form=AlignForm(viewer=request.membership, initial={"version": fresh.version}),
         **line_context(workspace, fresh, detail.line),
     )
 
@@ -74,10 +80,10 @@ def _is_merged_key(workspace: Workspace, key: str) -> bool:
 
 @require_GET
 @vary_on_headers("HX-Request")
-@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def task_detail(request: WorkspaceRequest, workspace: Workspace, key: str) -> HttpResponse:
     """Everything about a task and its line up to the objectives; old keys redirect."""
-    task = get_task(workspace, key)
+    task = get_task(request, key)
     if key != task.key:
         if _is_merged_key(workspace, key):
             messages.info(request, f"{key.upper()} was merged into {task.key}.")
@@ -102,13 +108,13 @@ def _form_refusal(form: TaskForm, exc: DomainError) -> int:
 
 
 @require_http_methods(["GET", "POST"])
-@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def task_edit(request: WorkspaceRequest, workspace: Workspace, key: str) -> HttpResponse:
     """Edit every field; the hidden version makes a stale save a clear refusal (409)."""
-    task = get_task(workspace, key)
+    task = get_task(request, key)
     status = 200
     if request.method == "POST":
-        form = TaskForm(request.POST, workspace=workspace, task=task)
+        form = TaskForm(request.POST, viewer=request.membership, task=task)
         if form.is_valid():
             data = _service_fields(form)
             labels = data.pop("labels")
@@ -133,7 +139,7 @@ def task_edit(request: WorkspaceRequest, workspace: Workspace, key: str) -> Http
     else:
         label_ids = list(TaskLabel.objects.filter(task=task).values_list("label_id", flat=True))
         form = TaskForm(
-            workspace=workspace, task=task, initial=TaskForm.initial_for(task, label_ids)
+            viewer=request.membership, task=task, initial=TaskForm.initial_for(task, label_ids)
         )
     return render(
         request,
@@ -144,12 +150,12 @@ def task_edit(request: WorkspaceRequest, workspace: Workspace, key: str) -> Http
 
 
 @require_http_methods(["GET", "POST"])
-@workspace_view(read=Role.MEMBER, write=Role.MEMBER)
+@workspace_view(read=Role.MEMBER, write=Role.MEMBER, guests=True)
 def task_new(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """Create a task; typing the title shows similar open tasks (possible duplicates)."""
     status = 200
     if request.method == "POST":
-        form = TaskForm(request.POST, workspace=workspace)
+        form = TaskForm(request.POST, viewer=request.membership)
         if form.is_valid():
             data = _service_fields(form)
             try:
@@ -165,10 +171,16 @@ def task_new(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
             status = 422
     else:
         team_id = int_param(request.GET.get("team"))
-        team = Team.objects.for_workspace(workspace).filter(pk=team_id).first() if team_id else None
-        form = TaskForm(workspace=workspace, initial={"team": team.pk if team else None})
+        teams = Team.objects.visible_to(request.membership)
+        team = teams.filter(pk=team_id).first() if team_id else None
+        form = TaskForm(viewer=request.membership, initial={"team": team.pk if team else None})
     similar = (
-        similar_open_tasks(workspace, request.POST.get("title", ""), limit=SIMILAR_LIMIT)
+        similar_open_tasks(
+            workspace,
+            request.POST.get("title", ""),
+            limit=SIMILAR_LIMIT,
+            viewer=request.membership,
+        )
         if request.method == "POST"
         else []
     )
@@ -181,19 +193,19 @@ def task_new(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
 
 
 @require_POST
-@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def similar_tasks(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """The duplicate warning: open tasks across the workspace with a similar title."""
     title = request.POST.get("title", "")[:255]
-    similar = similar_open_tasks(workspace, title, limit=SIMILAR_LIMIT)
+    similar = similar_open_tasks(workspace, title, limit=SIMILAR_LIMIT, viewer=request.membership)
     return render(request, "tasks/_similar.html", work_context(request, similar=similar))
 
 
 @require_POST
-@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def comment_add(request: WorkspaceRequest, workspace: Workspace, key: str) -> HttpResponse:
     """Comment on the task; @mentions of members are kept."""
-    task = get_task(workspace, key)
+    task = get_task(request, key)
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
@@ -211,17 +223,17 @@ def comment_add(request: WorkspaceRequest, workspace: Workspace, key: str) -> Ht
         context = detail_context(request, workspace, task)
         context["comment_form"] = form
         return render(request, "tasks/task_detail.html", context, status=status)
-    detail = selectors.task_detail(workspace, task)
+    detail = selectors.task_detail(workspace, task, viewer=request.membership)
     context = work_context(request, task=detail.task, detail=detail, comment_form=form)
     return render(request, "tasks/_comments.html", context, status=status)
 
 
 @require_POST
-@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def task_align(request: WorkspaceRequest, workspace: Workspace, key: str) -> HttpResponse:
     """Link an unaligned task to a roadmap item in one click; answers the new line."""
-    task = get_task(workspace, key)
-    form = AlignForm(request.POST, workspace=workspace)
+    task = get_task(request, key)
+    form = AlignForm(request.POST, viewer=request.membership)
     if form.is_valid():
         try:
             services.task_update(
@@ -236,7 +248,7 @@ def task_align(request: WorkspaceRequest, workspace: Workspace, key: str) -> Htt
             messages.success(request, f"{task.key} is now aligned.")
             return see_other(task_url("task", workspace, task))
         fresh = selectors.tasks_shaped(workspace).get(pk=task.pk)
-        form = AlignForm(workspace=workspace, initial={"version": fresh.version})
+        form = AlignForm(viewer=request.membership, initial={"version": fresh.version})
         status = 200
     else:
         fresh, status = task, 422
@@ -257,14 +269,14 @@ def _other(workspace: Workspace, request: WorkspaceRequest) -> Task:
         raise FieldErrors(
             {"other": "Name the other task by its key."}, "Name the other task by its key."
         )
-    return get_task(workspace, form.cleaned_data["other"])
+    return get_task(request, form.cleaned_data["other"])
 
 
 @require_POST
-@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def not_duplicate(request: WorkspaceRequest, workspace: Workspace, key: str) -> HttpResponse:
     """Stop suggesting the other task as a duplicate of this one."""
-    task = get_task(workspace, key)
+    task = get_task(request, key)
     other = _other(workspace, request)
     services.task_mark_not_duplicate(actor=request.membership, task=task, other=other)
     messages.success(request, f"{other.key} will not be suggested as a duplicate again.")
@@ -272,10 +284,10 @@ def not_duplicate(request: WorkspaceRequest, workspace: Workspace, key: str) -> 
 
 
 @require_POST
-@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def task_merge(request: WorkspaceRequest, workspace: Workspace, key: str) -> HttpResponse:
     """Merge this task into the other: comments and links move, this key becomes an alias."""
-    task = get_task(workspace, key)
+    task = get_task(request, key)
     into = _other(workspace, request)
     source_key = task.key
     services.task_merge(actor=request.membership, source=task, into=into)

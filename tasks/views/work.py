@@ -21,7 +21,7 @@ PAGE_RESULTS = 50
 
 
 @require_GET
-@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def my_work(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """The signed-in person's open tasks, grouped by the objective each serves."""
     groups = selectors.my_work(workspace, request.membership)
@@ -47,12 +47,14 @@ def result_url(workspace: Workspace, result: SearchResult) -> str:
 
 @require_GET
 @vary_on_headers("HX-Request")
-@workspace_view(read=Role.VIEWER, write=Role.MEMBER)
+@workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def search(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """Tasks, objectives and roadmap items; the top bar gets a short partial list."""
     q = request.GET.get("q", "").strip()[:200]
     partial = is_partial(request) and request.GET.get("full") != "1"
-    results = workspace_search(workspace, q, limit=TOP_BAR_RESULTS if partial else PAGE_RESULTS)
+    results = workspace_search(
+        workspace, q, viewer=request.membership, limit=TOP_BAR_RESULTS if partial else PAGE_RESULTS
+    )
     rows = [
         {"result": r, "url": result_url(workspace, r), "kind": KIND_LABELS.get(r.kind, r.kind)}
         for r in results

@@ -53,12 +53,12 @@ def _page(
 
 
 @require_http_methods(["GET", "POST"])
-@workspace_view(read=Role.VIEWER, write=Role.ADMIN)
+@workspace_view(read=Role.VIEWER, write=Role.ADMIN, guests=True)
 def workflow_settings(
     request: WorkspaceRequest, workspace: Workspace, team_id: int
 ) -> HttpResponse:
     """The team's columns in order; admins add a new one here (POST)."""
-    team = get_team(workspace, team_id)
+    team = get_team(request, team_id)
     if request.method == "GET":
         return _page(request, workspace, team)
     form = WorkflowStateForm(request.POST, prefix="new")
@@ -95,12 +95,12 @@ def _reorder(request: WorkspaceRequest, team: Team, state: WorkflowState, step: 
 
 
 @require_POST
-@workspace_view(read=Role.VIEWER, write=Role.ADMIN)
+@workspace_view(read=Role.VIEWER, write=Role.ADMIN, guests=True)
 def workflow_state_edit(
     request: WorkspaceRequest, workspace: Workspace, team_id: int, workflow_state_id: int
 ) -> HttpResponse:
     """Rename, re-categorize or limit one column, or move it left/right (`move=up|down`)."""
-    team = get_team(workspace, team_id)
+    team = get_team(request, team_id)
     state = get_object_or_404(
         WorkflowState.objects.for_workspace(workspace).filter(team=team), pk=workflow_state_id
     )

@@ -68,7 +68,7 @@ def test_pg_trgm_ranks_the_closest_title_first(world):
 
 def test_full_text_search_matches_word_forms(world):
     task = TaskFactory(team=world.team, title="Migrating invoices to the new ledger")
-    results = workspace_search(world.workspace, "migrate invoice")
+    results = workspace_search(world.workspace, "migrate invoice", viewer=world.viewer)
     assert [(r.kind, r.id) for r in results] == [("task", task.pk)]
 
 
