@@ -13,22 +13,15 @@ operations are marked xfail (not skipped), so the test reports when the bug is f
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 import schemathesis
-from django.core import signals
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS as REGISTERED_CHECKS
-
-from tests.conftest import World
-from tests.factories import ApiTokenFactory
-from tests.factories.okrs import KeyResultFactory, ObjectiveFactory, PeriodFactory
 
 # Examples per operation and mode. ~100 operations x 2 modes x 5 examples keeps the run near a
 # minute on one core; raise it (API_FUZZ_EXAMPLES=50) for a deeper hunt.
@@ -85,29 +78,6 @@ def _params():
             known = KNOWN_FAILURES.get(label)
             marks = [pytest.mark.xfail(reason=known, strict=False)] if known else []
             yield pytest.param(operation, mode, id=label, marks=marks)
-
-
-@pytest.fixture
-def _test_connection_kept_open():
-    # Django's WSGI handler closes "unusable" connections after each request, and inside the
-    # test's transaction (autocommit off) PostgreSQL's looks unusable. Django's test Client
-    # unhooks the same handler; so do we, around the schemathesis calls.
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
-def fuzz_world(world: World, settings) -> tuple[World, str]:
-    settings.API_RATE_LIMITS = {"token": "", "anon": "", "address": ""}
-    raw = f"aln_{uuid.uuid4().hex}"
-    ApiTokenFactory(raw=raw, workspace=world.workspace, user=world.owner.user, scope="write")
-    period = PeriodFactory(workspace=world.workspace)
-    objective = ObjectiveFactory(period=period, team=world.team)
-    KeyResultFactory(objective=objective)
-    return world, raw
 
 
 @pytest.mark.parametrize(("operation", "mode"), list(_params()))
