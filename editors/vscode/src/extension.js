@@ -349,7 +349,8 @@ class Extension {
 
   /** @param {any} arg */
   async insertTaskKey(arg) {
-    const repo = (arg && arg.inputBox ? arg : null) || this.repository();
+    // From the Source Control title, the argument is the git SourceControl: use its repository.
+    const repo = (arg && arg.rootUri && this.git && this.git.getRepository(arg.rootUri)) || this.repository();
     if (!repo) throw new ApiError('Open a folder with a git repository first.', { kind: 'usage' });
     const key = await this.resolveKey(undefined, 'Put which task key in the commit message?');
     if (!key) return;
