@@ -12,24 +12,18 @@ import json
 import os
 import shutil
 import subprocess
-import uuid
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from alignment.models import TokenScope
 from integrations.keys import extract_task_keys
 from okrs.models import KeyResult
 from readmodel.selectors import rollups_for
 from tasks.models import StateCategory, Task, TaskComment
-from tests.factories import ApiTokenFactory, TeamFactory
+from tests.editors.seed import seed_editor_work
+from tests.factories import TeamFactory
 from tests.factories.work import (
-    KeyResultLinkFactory,
-    RoadmapItemFactory,
-    TaskFactory,
-    key_result_in,
     state_of,
 )
 from tests.services import require
@@ -76,24 +70,15 @@ def _line_rows(workspace_id: int, item_id: int, kr: KeyResult) -> dict[str, Any]
 def test_extension_logic_against_the_live_server(live_server, world, tmp_path):
     node = _node()
     TeamFactory(workspace=world.workspace, key="PLT", name="Platform")
-    kr = key_result_in(world.workspace, title="Board loads in 50 ms")
-    KeyResult.objects.filter(pk=kr.pk).update(source="tasks")
-    item = RoadmapItemFactory(roadmap__workspace=world.workspace, title="Fast boards")
-    KeyResultLinkFactory(item=item, key_result=kr)
-    me = world.member.user
-    mine = TaskFactory(
-        team=world.team,
-        title="Speed up the board",
-        roadmap_item=item,
-        assignee=me,
-        estimate=Decimal(1),
+    seeded = seed_editor_work(world)
+    kr, item, mine, mine_too, raw = (
+        seeded.key_result,
+        seeded.item,
+        seeded.mine,
+        seeded.other,
+        seeded.token,
     )
-    TaskFactory(team=world.team, roadmap_item=item, estimate=Decimal(3))  # someone else's
-    mine_too = TaskFactory(team=world.team, title="Write the runbook", assignee=me)
-    TaskFactory(team=world.team, assignee=me, state=state_of(world.team, StateCategory.DONE))
-    TaskFactory(team=world.team, assignee=world.admin.user)
-    raw = f"aln_{uuid.uuid4().hex}"
-    ApiTokenFactory(raw=raw, workspace=world.workspace, user=me, scope=TokenScope.WRITE)
+    me = world.member.user
 
     rows = _line_rows(world.workspace.pk, item.pk, kr)
     line_before = {

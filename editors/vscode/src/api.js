@@ -10,7 +10,7 @@ const VERSION = require('../package.json').version;
 class ApiError extends Error {
   /**
    * @param {string} message
-   * @param {{status?: number, code?: string, kind?: 'auth'|'not_found'|'conflict'|'network'|'usage'|'other', details?: object}} [info]
+   * @param {{status?: number, code?: string, kind?: 'auth'|'not_found'|'conflict'|'network'|'usage'|'other', details?: object, retryAfter?: number}} [info]
    */
   constructor(message, info = {}) {
     super(message);
@@ -19,6 +19,8 @@ class ApiError extends Error {
     this.code = info.code ?? '';
     this.kind = info.kind ?? 'other';
     this.details = info.details ?? {};
+    /** Seconds the server asked to wait (Retry-After of a 429), else 0. */
+    this.retryAfter = info.retryAfter ?? 0;
   }
 }
 
@@ -135,14 +137,38 @@ class AlignmentClient {
     if (!response.ok) {
       const { message, code, details } = errorSentence(response.status, response.statusText, data);
       const hint = response.status === 401 ? ' Run “Alignment: Sign in” with a valid token.' : '';
-      throw new ApiError(message + hint, { status: response.status, code, details, kind: kindOf(response.status) });
+      throw new ApiError(message + hint, {
+        status: response.status,
+        code,
+        details,
+        kind: kindOf(response.status),
+        retryAfter: Number(response.headers.get('retry-after')) || 0,
+      });
     }
     return { data, headers: response.headers, status: response.status };
   }
 
-  /** @param {string} path @param {Record<string, any>} [query] */
+  /**
+   * A read; retried like a write after a network failure, a 5xx or a 429, since it changes nothing.
+   * @param {string} path @param {Record<string, any>} [query]
+   */
   async get(path, query) {
-    return (await this.send('GET', path, { query })).data;
+    return (await this.retrying(() => this.send('GET', path, { query }))).data;
+  }
+
+  /**
+   * Run `attempt` until it succeeds, fails for good, or `retries` more tries are spent.
+   * @template T @param {() => Promise<T>} attempt @returns {Promise<T>}
+   */
+  async retrying(attempt) {
+    for (let tries = 0; ; tries += 1) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!(error instanceof ApiError) || !isRetryable(error) || tries >= this.retries) throw error;
+        await sleep(Math.min(5000, Math.max(error.retryAfter * 1000, 200 * 2 ** tries)));
+      }
+    }
   }
 
   /**
@@ -155,16 +181,9 @@ class AlignmentClient {
    * @param {{idempotencyKey?: string, headers?: Record<string, string>}} [options]
    */
   async write(method, path, body, { idempotencyKey = randomUUID(), headers = {} } = {}) {
-    let attempt = 0;
-    for (;;) {
-      try {
-        return await this.send(method, path, { body, headers: { ...headers, 'Idempotency-Key': idempotencyKey } });
-      } catch (error) {
-        attempt += 1;
-        if (!(error instanceof ApiError) || !isRetryable(error) || attempt > this.retries) throw error;
-        await sleep(Math.min(2000, 200 * 2 ** (attempt - 1)));
-      }
-    }
+    return this.retrying(() =>
+      this.send(method, path, { body, headers: { ...headers, 'Idempotency-Key': idempotencyKey } }),
+    );
   }
 
   // --- what the extension reads and writes ---------------------------------------------------

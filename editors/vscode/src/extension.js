@@ -448,7 +448,8 @@ async function lineChildren(ext, item) {
   return work.nestRows(work.lineRows(line)).map((node) => new LineItem(node));
 }
 
-class MyTasksView {
+/** What both views share: tasks whose children are their line, refreshed on demand. */
+class TaskTreeView {
   /** @param {Extension} ext */
   constructor(ext) {
     this.ext = ext;
@@ -471,39 +472,30 @@ class MyTasksView {
     try {
       if (item instanceof TaskItem) return await lineChildren(this.ext, item);
       if (item instanceof LineItem) return item.node.children.map((/** @type {any} */ node) => new LineItem(node));
-      const { client, user } = this.ext.session;
-      const tasks = await client.myOpenTasks(user.id);
-      if (!tasks.length) return [new NoteItem('No open tasks assigned to you.')];
-      return tasks.map((/** @type {any} */ task) => new TaskItem(task));
+      return await this.roots();
     } catch (error) {
       return [new NoteItem(error instanceof Error ? error.message : String(error), 'error')];
     }
   }
+
+  /** @returns {Promise<vscode.TreeItem[]>} */
+  async roots() {
+    return [];
+  }
 }
 
-class BranchTaskView {
-  /** @param {Extension} ext */
-  constructor(ext) {
-    this.ext = ext;
-    this.emitter = new vscode.EventEmitter();
-    this.onDidChangeTreeData = this.emitter.event;
+class MyTasksView extends TaskTreeView {
+  async roots() {
+    const { client, user } = this.ext.requireSession();
+    const tasks = await client.myOpenTasks(user.id);
+    if (!tasks.length) return [new NoteItem('No open tasks assigned to you.')];
+    return tasks.map((/** @type {any} */ task) => new TaskItem(task));
   }
+}
 
-  reload() {
-    this.emitter.fire(undefined);
-  }
-
-  /** @param {any} item */
-  getTreeItem(item) {
-    return item;
-  }
-
-  /** @param {any} [item] */
-  async getChildren(item) {
+class BranchTaskView extends TaskTreeView {
+  async roots() {
     const { ext } = this;
-    if (!ext.session) return [];
-    if (item instanceof TaskItem) return lineChildren(ext, item);
-    if (item instanceof LineItem) return item.node.children.map((/** @type {any} */ node) => new LineItem(node));
     if (ext.branchError) return [new NoteItem(ext.branchError, 'error')];
     if (!ext.git) return [new NoteItem('The built-in Git extension is not enabled.', 'warning')];
     if (!ext.repository()) return [new NoteItem('No git repository is open.', 'warning')];

@@ -60,7 +60,10 @@ async function branchTask(client, branch, teamKeys) {
   const key = keyFromBranch(branch, teamKeys);
   if (!key) return { key: null, task: null, line: null };
   try {
-    const [task, line] = await Promise.all([client.task(key), client.alignment(key)]);
+    // One after the other: an embedded (SQLite) server serves one writer at a time, and the
+    // line is read after the task anyway when the view draws.
+    const task = await client.task(key);
+    const line = await client.alignment(task.key);
     return { key, task, line };
   } catch (error) {
     // A branch can name a task that was deleted or lives in another workspace: say so, calmly.
