@@ -38,7 +38,7 @@ fi
 
 # node-gyp builds against the installed Node.js headers instead of downloading them, and may
 # fetch its own package from the npm registry without asking.
-export npm_config_nodedir=/usr npm_config_yes=true npm_config_unsafe_perm=true
+export npm_config_nodedir=/usr npm_config_yes=true
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 
 rm -rf "$PREFIX"
