@@ -31,13 +31,21 @@ ROOT = Path(__file__).resolve().parents[2]
 VSIX = ROOT / "editors" / "vscode" / "alignment-vscode.vsix"
 ARTIFACTS = ROOT / "test-artifacts"
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.xdist_group("browser"),
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def _code_server() -> str:
     found = os.environ.get("CODE_SERVER") or shutil.which("code-server") or ""
     require(bool(found) and os.access(found, os.X_OK), "code-server (CODE_SERVER or on PATH)")
     require(VSIX.exists(), f"the packaged extension {VSIX.relative_to(ROOT)} (make vsix)")
+    sources = [*(VSIX.parent / "src").glob("*.js"), VSIX.parent / "package.json"]
+    newer = [path.name for path in sources if path.stat().st_mtime > VSIX.stat().st_mtime]
+    # Testing an old package would pass or fail for code that is no longer there.
+    assert not newer, f"{', '.join(newer)} changed after {VSIX.name} was built: run make vsix"
     return found
 
 
@@ -77,12 +85,15 @@ def code_server(tmp_path, live_server) -> Iterator[tuple[str, Path]]:
         )
     )
     common = ["--user-data-dir", str(data), "--extensions-dir", str(extensions)]
+    # Its own HOME: code-server writes a config file there on every start.
+    env = {**os.environ, "HOME": str(tmp_path)}
     installed = subprocess.run(
         [binary, *common, "--install-extension", str(VSIX)],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
+        env=env,
     )
     assert installed.returncode == 0, installed.stdout + installed.stderr
     port = _free_port()
@@ -102,7 +113,7 @@ def code_server(tmp_path, live_server) -> Iterator[tuple[str, Path]]:
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "HOME": str(tmp_path)},
+        env=env,
     )
     try:
         deadline = time.monotonic() + 60
