@@ -219,6 +219,11 @@ def test_the_extension_works_inside_vs_code(code_server, world, browser: Browser
         expect(status).to_contain_text(f"{mine.key} · In Progress", timeout=30_000)
         assert Task.objects.get(pk=mine.pk).state.category == StateCategory.STARTED
 
+        _palette(page, "Alignment: Move task to a state")
+        page.locator(".quick-input-list .monaco-list-row", has_text="In Review").first.click()
+        expect(status).to_contain_text(f"{mine.key} · In Review", timeout=30_000)
+        assert Task.objects.get(pk=mine.pk).state.name == "In Review"
+
         _palette(page, "Alignment: Comment on task")
         _answer(page, "Written from VS Code")
         expect(page.locator(".statusbar-item", has_text="Commented on")).to_be_visible()
