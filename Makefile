@@ -13,12 +13,13 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: run install install-dev migrate seed test lint format typecheck bench screenshots clean help
+.PHONY: run install install-dev migrate seed test lint format typecheck bench screenshots vsix clean help
 
 help:
 	@echo "make run    set up (venv, locked deps, SQLite, demo data) and serve on http://$(HOST):$(PORT)"
 	@echo "make test   install test deps and run lint, types and the whole suite"
 	@echo "make bench  run the benchmarks (bench/README.md)"
+	@echo "make vsix   package the VS Code extension (docs/editor.md); needs node and npm"
 
 $(UV):
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
@@ -73,6 +74,13 @@ screenshots: install-dev seed
 
 bench: install-dev
 	$(PY) -m bench.run
+
+# The VS Code extension as a .vsix, with the locked @vscode/vsce (docs/editor.md).
+VSIX := editors/vscode/alignment-vscode.vsix
+vsix:
+	@command -v npm >/dev/null || (echo "make vsix needs Node.js 20+ and npm (apt-get install nodejs npm)" && exit 1)
+	cd editors/vscode && npm ci --no-audit --no-fund && npm run --silent package
+	@echo "Built $(VSIX): install it with code --install-extension $(VSIX)"
 
 clean:
 	rm -rf $(VENV) $(TOOLS) staticfiles .mypy_cache .ruff_cache test-artifacts
