@@ -17,6 +17,7 @@ workspace_pages = [
     path("notifications/", include((notification_urls.page_patterns, "notifications"))),
     path("settings/sso/", include("sso.urls")),
     path("settings/scim/", include("scim.urls_settings")),
+    path("settings/two-factor/", include("twofactor.urls_workspace")),
 ]
 
 workspace_api = [
@@ -34,6 +35,7 @@ urlpatterns = [
     path("hooks/", include("integrations.hook_urls")),
     path("accounts/sso/", include("sso.urls_login")),
     path("accounts/", include("alignment.urls_accounts")),
+    path("accounts/two-factor/", include("twofactor.urls")),
     path("workspaces/", workspace.workspace_list, name="workspaces"),
     path("workspaces/new/", workspace.workspace_new, name="workspace_new"),
     path("w/<slug:slug>/", include(workspace_pages)),
