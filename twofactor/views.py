@@ -60,7 +60,7 @@ def setup(request: AuthedRequest) -> HttpResponse:
     if selectors.has_two_factor(request.user):
         messages.info(request, "Two-factor authentication is already on.")
         return redirect(next_url or "twofactor:overview")
-    form = SetupForm(request.POST or None)
+    form = SetupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             codes = services.two_factor_enable(user=request.user, code=form.cleaned_data["code"])
@@ -162,7 +162,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     if user is None:
         messages.info(request, "Log in with your e-mail and password first.")
         return redirect("accounts:login")
-    form = VerifyForm(request.POST or None)
+    form = VerifyForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         status = 400

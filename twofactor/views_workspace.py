@@ -20,7 +20,9 @@ from twofactor.forms import PolicyForm
 @workspace_view(read=Role.ADMIN, write=Role.ADMIN)
 def two_factor_settings(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     policy = selectors.policy_for(workspace)
-    form = PolicyForm(request.POST or None, initial={"required": policy.required})
+    form = PolicyForm(
+        request.POST if request.method == "POST" else None, initial={"required": policy.required}
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         required = form.cleaned_data["required"]
