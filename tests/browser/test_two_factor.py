@@ -33,7 +33,9 @@ def code_from_secret(secret_text: str, *, steps: int = 0) -> str:
     return f"{totp.token():06d}"
 
 
-def test_a_member_sets_up_two_factor_from_the_profile_and_logs_in_with_a_code(page: Page, world):
+def test_a_member_sets_up_two_factor_from_the_profile_and_logs_in_with_a_code(
+    page: Page, world, console
+):
     log_in(page, email=world.member.user.email, password=PASSWORD)
     page.wait_for_url(f"**/w/{world.workspace.slug}/")
 
@@ -64,6 +66,7 @@ def test_a_member_sets_up_two_factor_from_the_profile_and_logs_in_with_a_code(pa
 
     expect(page).to_have_url(re.compile(r"/w/acme-inc/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Acme Inc")
+    assert console.errors == []  # the inline SVG and the scripts pass the CSP
 
 
 def test_a_wrong_code_keeps_the_person_on_the_second_step(page: Page, world):
@@ -118,7 +121,7 @@ def test_an_admin_sees_who_has_not_set_it_up(page: Page, world):
     capture(page, "two-factor-workspace-settings")
 
 
-def test_a_passkey_is_registered_and_then_passes_the_second_step(page: Page, world):
+def test_a_passkey_is_registered_and_then_passes_the_second_step(page: Page, world, console):
     device, _ = enrol(world.member.user)
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
@@ -155,6 +158,7 @@ def test_a_passkey_is_registered_and_then_passes_the_second_step(page: Page, wor
     page.get_by_role("button", name="Use a passkey instead").click()
 
     expect(page).to_have_url(re.compile(r"/w/acme-inc/$"))
+    assert console.errors == []
     passkey.refresh_from_db()
     assert passkey.last_used_at is not None
     assert AuditEvent.objects.filter(
