@@ -1,6 +1,7 @@
 """Root URLconf. Pages live under /w/<slug>/, the API under /api/v1/workspaces/<slug>/."""
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -28,6 +29,10 @@ workspace_api = [
     path("", include("dashboards.api_urls")),
     path("", include(notification_urls.api_patterns)),
 ]
+
+# The admin logs in through the app's own log-in, so its second step (two-factor) applies:
+# Django's admin form would otherwise start a session on the password alone.
+admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", accounts.home, name="home"),

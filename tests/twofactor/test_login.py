@@ -201,3 +201,19 @@ def test_api_tokens_are_not_asked_for_a_second_factor(world, member_api):
     response = member_api.get(f"/api/v1/workspaces/{world.workspace.slug}/teams/")
 
     assert response.status_code == 200
+
+
+def test_the_admin_site_logs_in_through_the_second_step_too(client, world):
+    staff = world.member.user
+    staff.is_staff = True
+    staff.save()
+    device, _ = enrol(staff)
+
+    form = client.post(reverse("admin:login"), {"username": staff.email, "password": PASSWORD})
+
+    assert form.status_code == 302
+    assert form["Location"].startswith(LOGIN)
+    assert "_auth_user_id" not in client.session
+    log_in(client, staff, next_url=reverse("admin:index"))
+    assert enter(client, totp_code(device, steps=1))["Location"] == reverse("admin:index")
+    assert client.get(reverse("admin:index")).status_code == 200
