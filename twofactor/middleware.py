@@ -21,6 +21,9 @@ from alignment.models import Membership
 from twofactor import selectors
 
 WORKSPACE_PAGE_PREFIX = "w/<slug:slug>/"
+# Set by sso/ on sessions started through the identity provider, which did its own checks
+# (MFA included): such a session satisfies the rule. Read by name to keep the apps apart.
+SSO_SESSION_KEY, SSO_METHOD = "login_method", "sso"
 
 
 class TwoFactorRequiredMiddleware:
@@ -44,6 +47,7 @@ class TwoFactorRequiredMiddleware:
             or match is None
             or not match.route.startswith(WORKSPACE_PAGE_PREFIX)
             or not request.user.is_authenticated
+            or request.session.get(SSO_SESSION_KEY) == SSO_METHOD
             or not selectors.workspace_requires_two_factor(slug)
         ):
             return None

@@ -113,3 +113,13 @@ def test_the_settings_tab_is_shown_to_admins_only(world, admin_client, member_cl
 
     assert f'href="{url}"' in admin_client.get(members).content.decode()
     assert f'href="{url}"' not in member_client.get(members).content.decode()
+
+
+def test_a_session_started_through_sso_satisfies_the_rule(required, member_client):
+    session = member_client.session
+    session["login_method"] = "sso"  # what sso/ sets after the identity provider's checks
+    session.save()
+
+    response = member_client.get(required.workspace.get_absolute_url())
+
+    assert response.status_code == 200
