@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "portability",
     "sso",
     "scim",
+    "twofactor",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -60,6 +61,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Sends members of a workspace that requires two-factor to set it up (pages only).
+    "twofactor.middleware.TwoFactorRequiredMiddleware",
     "alignment.middleware.DomainErrorMiddleware",
 ]
 
@@ -272,6 +277,17 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7)
+
+# --- Two-factor (owned by twofactor/) -----------------------------------------------------
+# The name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = env_str("TWO_FACTOR_ISSUER", "Alignment")
+# How long the second step of a log-in may wait after the password was accepted.
+TWO_FACTOR_LOGIN_TIMEOUT_SECONDS = env_int("TWO_FACTOR_LOGIN_TIMEOUT_SECONDS", 5 * 60)
+# Passkeys: the relying party is the host the browser sees. Unset: the request's host
+# (validated by ALLOWED_HOSTS) and its origin. Behind a proxy that rewrites the host, set both.
+WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID")
+WEBAUTHN_ORIGINS = env_list("WEBAUTHN_ORIGINS", [])
+# --- end of two-factor --------------------------------------------------------------------
 
 # --- I18N / static ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

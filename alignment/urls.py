@@ -1,6 +1,7 @@
 """Root URLconf. Pages live under /w/<slug>/, the API under /api/v1/workspaces/<slug>/."""
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -17,6 +18,7 @@ workspace_pages = [
     path("notifications/", include((notification_urls.page_patterns, "notifications"))),
     path("settings/sso/", include("sso.urls")),
     path("settings/scim/", include("scim.urls_settings")),
+    path("settings/two-factor/", include("twofactor.urls_workspace")),
 ]
 
 workspace_api = [
@@ -28,12 +30,17 @@ workspace_api = [
     path("", include(notification_urls.api_patterns)),
 ]
 
+# The admin logs in through the app's own log-in, so its second step (two-factor) applies:
+# Django's admin form would otherwise start a session on the password alone.
+admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
+
 urlpatterns = [
     path("", accounts.home, name="home"),
     path("healthz", workspace.healthz, name="healthz"),
     path("hooks/", include("integrations.hook_urls")),
     path("accounts/sso/", include("sso.urls_login")),
     path("accounts/", include("alignment.urls_accounts")),
+    path("accounts/two-factor/", include("twofactor.urls")),
     path("workspaces/", workspace.workspace_list, name="workspaces"),
     path("workspaces/new/", workspace.workspace_new, name="workspace_new"),
     path("w/<slug:slug>/", include(workspace_pages)),

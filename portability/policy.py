@@ -55,6 +55,7 @@ EXPORTED: tuple[str, ...] = (
     "integrations.notification",
     "integrations.notificationpreference",
     "integrations.checkinreminder",
+    "twofactor.twofactorpolicy",
 )
 
 # Derived from the exported rows: not in the archive, recomputed after an import.
@@ -94,6 +95,9 @@ EXCLUDED: dict[str, str] = {
     "scim.scimtoken": "secrets: create a new SCIM token for the identity provider",
     "scim.scimuser": "the identity provider's link to this instance: it re-links by userName",
     "scim.scimgroup": "the identity provider's link to this instance: groups re-link by name",
+    "otp_totp.totpdevice": "a person's authenticator secret: set two-factor up again",
+    "twofactor.recoverycode": "a person's one-time codes: made anew with two-factor",
+    "twofactor.passkey": "bound to this instance's host name: register passkeys again",
 }
 
 # References held outside foreign keys, by the kind names the domain uses for them.

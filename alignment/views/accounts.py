@@ -13,7 +13,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from alignment import lockout, services
+from alignment import lockout, login_steps, services
 from alignment.auth_backends import EmailBackend
 from alignment.errors import DomainError, FieldErrors
 from alignment.forms import LoginForm, SignUpForm
@@ -56,11 +56,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
                         form.add_error(None, "That e-mail and password do not match an account.")
                 else:
                     lockout.record_success(email, ip)
-                    login(request, user, backend="alignment.auth_backends.EmailBackend")
-                    next_url = request.POST.get("next") or request.GET.get("next")
-                    if next_url and next_url.startswith("/") and not next_url.startswith("//"):
-                        return redirect(next_url)
-                    return redirect("home")
+                    next_url = request.POST.get("next") or request.GET.get("next") or ""
+                    # A registered second step (two-factor) may take over before the session.
+                    return login_steps.password_verified(request, user, next_url=next_url)
     response = render(
         request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}
     )
