@@ -434,6 +434,10 @@ WORKSPACE_WIDE: frozenset[type[Model]] = frozenset(
         Roadmap,
         Label,
         ImportJob,
+        # Provisioning links and tokens: read only by SCIM tokens and admins, who see all.
+        ScimToken,
+        ScimUser,
+        ScimGroup,
     }
 )
 
