@@ -44,9 +44,7 @@ def sprint_close(
 ) -> HttpResponse:
     """The active sprint's numbers and what a close would carry over; POST closes it."""
     team = get_team(request, team_id)
-    sprint = Sprint.objects.for_workspace(workspace).filter(team=team, pk=sprint_id).first()
-    if sprint is None:
-        raise Http404("No such sprint in this team.")
+    sprint = get_sprint(workspace, team, sprint_id)
     targets = list(
         Sprint.objects.for_workspace(workspace)
         .filter(team=team, status=SprintStatus.PLANNED)

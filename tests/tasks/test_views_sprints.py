@@ -16,6 +16,7 @@ from tasks.models import Sprint, SprintCapacity, SprintStatus, Task, TaskEvent, 
 from tasks.models import StateCategory as C
 from tests.factories.core import TeamFactory
 from tests.factories.work import SprintFactory, state_of
+from tests.querycount import assert_flat_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -442,3 +443,33 @@ def test_the_board_switcher_lists_only_the_teams_sprints(member_client, world):
 
     assert response.context["sprints"] == [mine]
     assert "Theirs" not in response.content.decode()
+
+
+# ---- query counts -----------------------------------------------------------------------
+
+
+def test_the_sprints_list_runs_the_same_queries_for_1_and_20_sprints(member_client, world):
+    SprintFactory(team=world.team, name="Now", status="active")
+
+    def grow():
+        for n in range(1, 20):
+            SprintFactory(
+                team=world.team, name=f"Old {n}", status="closed", start_date=date(2025, 1, n)
+            )
+        member_client.get(page(world, "sprints"))  # this load computes the new sprints' rows
+
+    assert_flat_queries(member_client, page(world, "sprints"), grow=grow)
+
+
+def test_the_sprint_page_runs_the_same_queries_for_1_and_20_tasks(member_client, world):
+    sprint = SprintFactory(team=world.team, name="Now")
+    services.task_create(actor=world.member, team=world.team, title="First", sprint=sprint)
+
+    def grow():
+        for n in range(19):
+            services.task_create(
+                actor=world.admin, team=world.team, title=f"Task {n}", estimate=n, sprint=sprint
+            )
+        member_client.get(page(world, "sprint", sprint))  # the read model catches up here
+
+    assert_flat_queries(member_client, page(world, "sprint", sprint), grow=grow)
