@@ -12,6 +12,7 @@ __all__ = [
     "SprintAlreadyActive",
     "SprintClosed",
     "SprintNotActive",
+    "SprintStarted",
     "SprintOfAnotherTeam",
     "StateInUse",
     "TransitionNotAllowed",
@@ -41,6 +42,14 @@ class SprintAlreadyActive(DomainError):
 class SprintNotActive(DomainError):
     status, code = 409, "sprint_not_active"
     message = "{sprint} is {status}, not active."
+
+
+class SprintStarted(DomainError):
+    status, code = 409, "sprint_started"
+    message = (
+        "{sprint} is {status}: only a sprint that has not started can be deleted. "
+        "Close it instead; its history stays."
+    )
 
 
 class StateInUse(DomainError):

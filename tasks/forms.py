@@ -51,6 +51,11 @@ def people_of(workspace: Workspace) -> Any:
     )
 
 
+def team_people(workspace: Workspace, team: Team) -> Any:
+    """Active workspace members who are members of `team`, by name."""
+    return people_of(workspace).filter(teams=team)
+
+
 def open_items_of(viewer: Membership, current: RoadmapItem | None = None) -> Any:
     """Open roadmap items `viewer` may see (and the task's current one), to align work to."""
     qs = RoadmapItem.objects.visible_to(viewer).select_related("roadmap")
@@ -232,6 +237,60 @@ class CapacityForm(forms.Form):
     user = PersonField(queryset=User.objects.none(), label="Person", empty_label=None)
     points = forms.DecimalField(min_value=Decimal(0), max_digits=6, decimal_places=1)
 
-    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, workspace: Workspace, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choice_field(self, "user").queryset = people_of(workspace)
+        # Capacity is planned for the team's members only (the service refuses anyone else).
+        choice_field(self, "user").queryset = team_people(workspace, team)
+
+
+class SprintForm(forms.Form):
+    """A sprint's plan: name, dates, goal, and one capacity field per member of its team."""
+
+    name = forms.CharField(max_length=100, error_messages={"required": "Give the sprint a name."})
+    start_date = forms.DateField(
+        label="Starts", widget=DATE, error_messages={"required": "Choose the first day."}
+    )
+    end_date = forms.DateField(
+        label="Ends",
+        widget=DATE,
+        help_text="The last day, included.",
+        error_messages={"required": "Choose the last day."},
+    )
+    goal = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Optional."
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, members: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.members = members
+        for user in members:
+            self.fields[self.capacity_field(user)] = forms.DecimalField(
+                label=f"{user.display_name}: capacity (points)",
+                required=False,
+                min_value=Decimal(0),
+                max_value=Decimal("99999"),
+                max_digits=6,
+                decimal_places=1,
+            )
+
+    @staticmethod
+    def capacity_field(user: User) -> str:
+        return f"capacity_{user.pk}"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The end date cannot be before the start date.")
+        return data
+
+    def plan_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("name", "start_date", "end_date", "goal")]
+
+    def capacity_fields(self) -> list[forms.BoundField]:
+        return [self[self.capacity_field(user)] for user in self.members]
+
+    def capacities(self) -> dict[User, Decimal | None]:
+        """Each member's capacity as entered; a blank field clears it."""
+        return {user: self.cleaned_data.get(self.capacity_field(user)) for user in self.members}

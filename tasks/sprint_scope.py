@@ -52,6 +52,8 @@ class Moment:
     estimate: Decimal
     category: str
     merged: bool = False  # the task became a tombstone (merged into another) here
+    kind: str = ""  # the TaskEventKind that made this moment (scope history names it)
+    actor_id: int | None = None
 
     def in_scope_of(self, sprint_id: int) -> bool:
         return (
@@ -90,13 +92,22 @@ def load_histories(
         events = events.filter(workspace_id=workspace_id)
     histories: dict[int, list[Moment]] = defaultdict(list)
     rows = events.order_by("task_id", "created_at", "id").values_list(
-        "task_id", "created_at", "sprint_id", "estimate", "state_category", "kind", "after"
+        "task_id",
+        "created_at",
+        "sprint_id",
+        "estimate",
+        "state_category",
+        "kind",
+        "after",
+        "actor_id",
     )
-    for task_id, at, sprint_id, estimate, category, kind, after in rows:
+    for task_id, at, sprint_id, estimate, category, kind, after, actor_id in rows:
         merged = kind == TaskEventKind.MERGED and isinstance(after, dict) and "merged_into" in after
         if histories[task_id] and histories[task_id][-1].merged:
             merged = True  # a tombstone never comes back
-        histories[task_id].append(Moment(at, sprint_id, estimate or ZERO, category, merged))
+        histories[task_id].append(
+            Moment(at, sprint_id, estimate or ZERO, category, merged, kind, actor_id)
+        )
     return dict(histories)
 
 
@@ -330,6 +341,79 @@ def touching(histories: Mapping[int, History], sprint_id: int) -> dict[int, Hist
         for task_id, history in histories.items()
         if any(m.sprint_id == sprint_id for m in history)
     }
+
+
+# ---- scope history ----------------------------------------------------------------------
+
+
+class Change:
+    """What a scope change did (the values of `ScopeChange.change`)."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+    REESTIMATED = "reestimated"
+    CARRIED_OVER = "carried_over"
+
+
+@dataclass(frozen=True)
+class ScopeChange:
+    """One moment the sprint's scope changed: a task entered or left it, or was re-estimated
+    while in it. `after_start` tells planning from mid-sprint change (scope creep)."""
+
+    at: datetime
+    task_id: int
+    change: str  # a Change value
+    kind: str  # the TaskEventKind behind it: created, sprint, state, merged, team, estimate
+    points: Decimal  # the task's points then (entering, leaving) or the new estimate
+    delta: Decimal  # what the sprint's scope points changed by
+    after_start: bool
+    actor_id: int | None
+
+
+def scope_changes_from_histories(
+    sprint: Sprint, histories: Mapping[int, History], *, as_of: datetime
+) -> list[ScopeChange]:
+    """Every change of the sprint's scope up to `as_of`, newest first, by the same rule as its
+    numbers (`Moment.in_scope_of`): a task enters when an event puts it in scope and leaves when
+    one takes it out (moved, canceled, merged, carried over at the close)."""
+    window = window_of(sprint, as_of=as_of)
+    found: list[tuple[datetime, int, int, ScopeChange]] = []
+    for task_id, history in histories.items():
+        previous: Moment | None = None
+        for position, moment in enumerate(history):
+            if moment.at > as_of:
+                break
+            was_in = previous is not None and previous.in_scope_of(sprint.pk)
+            now_in = moment.in_scope_of(sprint.pk)
+            after_start = window.start is not None and moment.at > window.start
+            if now_in and not was_in:
+                change, points, delta = Change.ADDED, moment.estimate, moment.estimate
+            elif was_in and not now_in:
+                assert previous is not None
+                carried = sprint.closed_at is not None and moment.at == sprint.closed_at
+                change = Change.CARRIED_OVER if carried else Change.REMOVED
+                points, delta = previous.estimate, -previous.estimate
+            elif now_in and previous is not None and moment.estimate != previous.estimate:
+                change, points = Change.REESTIMATED, moment.estimate
+                delta = moment.estimate - previous.estimate
+            else:
+                previous = moment
+                continue
+            scope_change = ScopeChange(
+                moment.at, task_id, change, moment.kind, points, delta, after_start, moment.actor_id
+            )
+            # Events of one instant (a task created and canceled in one request) keep their
+            # recorded order: the position in the task's history breaks the tie.
+            found.append((moment.at, task_id, position, scope_change))
+            previous = moment
+    found.sort(key=lambda entry: entry[:3], reverse=True)
+    return [entry[3] for entry in found]
+
+
+def sprint_scope_changes(sprint: Sprint, *, as_of: datetime | None = None) -> list[ScopeChange]:
+    """The sprint's scope history, newest first, from one read of its tasks' history."""
+    histories = touching(sprint_histories([sprint]), sprint.pk)
+    return scope_changes_from_histories(sprint, histories, as_of=as_of or timezone.now())
 
 
 # ---- burndown and burnup --------------------------------------------------------------------

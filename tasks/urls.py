@@ -11,6 +11,24 @@ urlpatterns = [
     path("teams/<int:team_id>/backlog/", backlog.backlog, name="backlog"),
     path("teams/<int:team_id>/backlog/bulk/", backlog.backlog_bulk, name="backlog_bulk"),
     path("teams/<int:team_id>/planning/", backlog.sprint_planning, name="planning"),
+    path("teams/<int:team_id>/sprints/", sprints.sprint_list, name="sprints"),
+    path("teams/<int:team_id>/sprints/new/", sprints.sprint_new, name="sprint_new"),
+    path("teams/<int:team_id>/sprints/<int:sprint_id>/", sprints.sprint_detail, name="sprint"),
+    path(
+        "teams/<int:team_id>/sprints/<int:sprint_id>/edit/",
+        sprints.sprint_edit,
+        name="sprint_edit",
+    ),
+    path(
+        "teams/<int:team_id>/sprints/<int:sprint_id>/start/",
+        sprints.sprint_start,
+        name="sprint_start",
+    ),
+    path(
+        "teams/<int:team_id>/sprints/<int:sprint_id>/delete/",
+        sprints.sprint_delete,
+        name="sprint_delete",
+    ),
     path(
         "teams/<int:team_id>/sprints/<int:sprint_id>/close/",
         sprints.sprint_close,

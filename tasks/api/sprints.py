@@ -202,6 +202,20 @@ class SprintViewSet(WorkspaceViewSet):
         return self.respond(SprintSerializer(sprint).data, obj=sprint)
 
     @extend_schema(
+        summary="Delete a sprint that has not started; its tasks go back to the backlog",
+        description="A started or closed sprint is refused with 409 `sprint_started` (close it "
+        "instead: its numbers are history). `If-Match` (or a `version` in the body) pins the "
+        "version the client saw.",
+        request=None,
+        responses={204: None, **WRITE_ERRORS},
+    )
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.sprint_delete(
+            actor=self.member, sprint=self.get_object(), expected_version=self.if_match_version()
+        )
+        return Response(status=204)
+
+    @extend_schema(
         summary="Start a planned sprint (one active sprint per team)",
         request=None,
         responses={200: SprintSerializer, **WRITE_ERRORS},

@@ -26,6 +26,8 @@ from tasks.services.core import (
 from tasks.services.sprints import (
     sprint_close,
     sprint_create,
+    sprint_delete,
+    sprint_set_capacities,
     sprint_set_capacity,
     sprint_start,
     sprint_update,
@@ -47,6 +49,8 @@ __all__ = [
     "label_update",
     "sprint_close",
     "sprint_create",
+    "sprint_delete",
+    "sprint_set_capacities",
     "sprint_set_capacity",
     "sprint_start",
     "sprint_update",

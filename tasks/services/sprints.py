@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -10,12 +11,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from alignment.audit import audit_by, audit_record, snapshot
-from alignment.errors import FieldErrors
+from alignment.errors import FieldErrors, StaleVersion
 from alignment.events import publish_on_commit
-from alignment.models import Membership, Team, User
+from alignment.models import Membership, Team, TeamMember, User
 from roadmaps.services import ensure_same_workspace
 from roadmaps.versioning import save_versioned
-from tasks.errors import SprintAlreadyActive, SprintClosed, SprintNotActive, SprintOfAnotherTeam
+from tasks.errors import (
+    SprintAlreadyActive,
+    SprintClosed,
+    SprintNotActive,
+    SprintOfAnotherTeam,
+)
+from tasks.errors import SprintStarted as SprintStartedError
 from tasks.events import SprintChanged, SprintStarted
 from tasks.events import SprintClosed as SprintClosedEvent
 from tasks.models import (
@@ -28,7 +35,11 @@ from tasks.models import (
     TaskEvent,
     TaskEventKind,
 )
+from tasks.services.core import apply_changes
 from tasks.services.rules import UNSET, ensure_workspace_user, require_member
+
+# A person's capacity as a form or API gives it; None or "" clears it.
+CapacityValue = Decimal | int | str | None
 
 SPRINT_FIELDS = ["name", "goal", "start_date", "end_date", "status"]
 
@@ -61,8 +72,9 @@ def sprint_create(
     start_date: date,
     end_date: date,
     goal: str = "",
+    capacities: Mapping[User, CapacityValue] | None = None,
 ) -> Sprint:
-    """Plan a sprint for a team."""
+    """Plan a sprint for a team, with the capacity of each of its members if given."""
     require_member(actor)
     ensure_same_workspace(actor, team)
     sprint = Sprint(
@@ -79,6 +91,8 @@ def sprint_create(
             sprint.save()
     except IntegrityError as exc:
         raise FieldErrors({"name": "This team already has a sprint with that name."}) from exc
+    if capacities:
+        sprint_set_capacities(actor=actor, sprint=sprint, capacities=capacities)
     audit_by(
         actor,
         verb="sprint.created",
@@ -98,8 +112,9 @@ def sprint_update(
     goal: str = UNSET,
     start_date: date = UNSET,
     end_date: date = UNSET,
+    capacities: Mapping[User, CapacityValue] | None = None,
 ) -> Sprint:
-    """Rename, re-goal or re-date a sprint that is not closed."""
+    """Rename, re-goal, re-date or re-plan the capacity of a sprint that is not closed."""
     require_member(actor)
     ensure_same_workspace(actor, sprint)
     if sprint.status == SprintStatus.CLOSED:
@@ -116,6 +131,8 @@ def sprint_update(
         fields=list(changes) or ["name"],
         label=f"Sprint {sprint.name}",
     )
+    if capacities:
+        sprint_set_capacities(actor=actor, sprint=sprint, capacities=capacities)
     audit_by(
         actor,
         verb="sprint.updated",
@@ -255,26 +272,98 @@ def sprint_close(
 
 
 @transaction.atomic
+def sprint_delete(*, actor: Membership, sprint: Sprint, expected_version: int | None = None) -> int:
+    """Delete a sprint that has not started; its tasks go back to the backlog (with history).
+
+    A started sprint is history (burndown, velocity, carry-over read it): it is closed, never
+    deleted. Returns how many tasks went back to the backlog."""
+    require_member(actor)
+    ensure_same_workspace(actor, sprint)
+    locked = Sprint.objects.select_for_update().get(pk=sprint.pk)
+    if locked.status != SprintStatus.PLANNED:
+        raise SprintStartedError(sprint=locked.name, status=locked.get_status_display().lower())
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion(object=f"Sprint {locked.name}", current=locked.version)
+    before = snapshot(locked, SPRINT_FIELDS)
+    # Each task moves through the one task write, so its history says it left for the backlog
+    # (a plain SET_NULL cascade would move it silently).
+    tasks = list(Task.objects.select_for_update().filter(sprint=locked).order_by("pk"))
+    for task in tasks:
+        apply_changes(actor=actor, task=task, changes={"sprint": None}, expected_version=None)
+    audit_by(actor, verb="sprint.deleted", obj=locked, before=before)
+    locked.delete()
+    return len(tasks)
+
+
+def team_member_ids(team: Team) -> set[int]:
+    """The users who are members of the team: the only people a sprint plans capacity for."""
+    return set(TeamMember.objects.filter(team=team).values_list("user_id", flat=True))
+
+
+def _clean_points(value: CapacityValue, *, field: str = "points") -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        points = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise FieldErrors({field: "Must be a number."}) from exc
+    if not points.is_finite() or points < 0 or points >= 100000:
+        raise FieldErrors({field: "Use a number from 0 to 99999."})
+    return points.quantize(Decimal("0.1"))
+
+
+def _ensure_team_member(sprint: Sprint, user: User, members: set[int]) -> None:
+    if user.pk not in members:
+        raise FieldErrors(
+            {"user": f"{user.display_name} is not a member of {sprint.team.name}."},
+            "Capacity is planned for the team's members only.",
+        )
+
+
+@transaction.atomic
+def sprint_set_capacities(
+    *, actor: Membership, sprint: Sprint, capacities: Mapping[User, CapacityValue]
+) -> list[SprintCapacity]:
+    """Set (or with None, clear) the capacity of several of the team's members at once."""
+    require_member(actor)
+    ensure_same_workspace(actor, sprint)
+    if sprint.status == SprintStatus.CLOSED:
+        raise SprintClosed(sprint=sprint.name)
+    members = team_member_ids(sprint.team)
+    saved = []
+    for user, value in capacities.items():
+        ensure_workspace_user(actor, user)
+        _ensure_team_member(sprint, user, members)
+        points = _clean_points(value, field=f"capacity_{user.pk}")
+        if points is None:
+            SprintCapacity.objects.filter(sprint=sprint, user=user).delete()
+            continue
+        capacity, _ = SprintCapacity.objects.update_or_create(
+            sprint=sprint,
+            user=user,
+            defaults={"points": points},
+            create_defaults={"points": points, "workspace_id": actor.workspace_id},
+        )
+        saved.append(capacity)
+    return saved
+
+
+@transaction.atomic
 def sprint_set_capacity(
     *, actor: Membership, sprint: Sprint, user: User, points: Decimal | int | str
 ) -> SprintCapacity:
-    """How many points `user` plans to take on in `sprint` (the planning view compares)."""
+    """How many points `user`, a member of the sprint's team, plans to take on in `sprint`."""
     require_member(actor)
     ensure_same_workspace(actor, sprint)
     ensure_workspace_user(actor, user)
-    try:
-        value = Decimal(str(points))
-    except (InvalidOperation, ValueError) as exc:
-        raise FieldErrors({"points": "Must be a number."}) from exc
-    if not value.is_finite() or value < 0 or value >= 100000:
-        raise FieldErrors({"points": "Use a number from 0 to 99999."})
+    _ensure_team_member(sprint, user, team_member_ids(sprint.team))
+    value = _clean_points(points)
+    if value is None:
+        raise FieldErrors({"points": "Must be a number."})
     capacity, _ = SprintCapacity.objects.update_or_create(
         sprint=sprint,
         user=user,
-        defaults={"points": value.quantize(Decimal("0.1"))},
-        create_defaults={
-            "points": value.quantize(Decimal("0.1")),
-            "workspace_id": actor.workspace_id,
-        },
+        defaults={"points": value},
+        create_defaults={"points": value, "workspace_id": actor.workspace_id},
     )
     return capacity

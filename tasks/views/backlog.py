@@ -138,10 +138,10 @@ def sprint_planning(request: WorkspaceRequest, workspace: Workspace, team_id: in
     )
     if wanted and sprint is None:
         return HttpResponseBadRequest("That sprint is not an open sprint of this team.")
-    form = CapacityForm(workspace=workspace)
+    form = CapacityForm(workspace=workspace, team=team)
     status = 200
     if request.method == "POST":
-        form = CapacityForm(request.POST, workspace=workspace)
+        form = CapacityForm(request.POST, workspace=workspace, team=team)
         if sprint is None:
             form.add_error(None, "Plan a sprint first: there is no open sprint to plan.")
         elif form.is_valid():

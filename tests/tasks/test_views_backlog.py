@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from alignment.models import Team
+from alignment.models import Team, TeamMember
 from tasks import ranking
 from tasks.models import (
     Sprint,
@@ -201,6 +201,7 @@ def test_planning_compares_capacity_with_committed_points_per_person(
 
 def test_planning_saves_a_persons_capacity(member_client, world, team):
     planned = SprintFactory(team=team, status="planned")
+    TeamMember.objects.create(workspace=world.workspace, team=team, user=world.member.user)
     url = reverse("tasks:planning", kwargs={"slug": world.workspace.slug, "team_id": team.pk})
 
     response = member_client.post(
@@ -209,6 +210,21 @@ def test_planning_saves_a_persons_capacity(member_client, world, team):
 
     assert response.status_code == 303
     assert SprintCapacity.objects.get(sprint=planned).points == Decimal("12")
+
+
+def test_the_capacity_form_offers_only_the_teams_members(member_client, world, team):
+    planned = SprintFactory(team=team, status="planned")
+    TeamMember.objects.create(workspace=world.workspace, team=team, user=world.admin.user)
+    url = reverse("tasks:planning", kwargs={"slug": world.workspace.slug, "team_id": team.pk})
+
+    offered = list(member_client.get(url).context["form"].fields["user"].queryset)
+    refused = member_client.post(
+        url, {"sprint": planned.pk, "user": world.member.user.pk, "points": "12"}
+    )
+
+    assert offered == [world.admin.user]
+    assert refused.status_code == 422
+    assert not SprintCapacity.objects.filter(sprint=planned).exists()
 
 
 def test_an_admin_sets_a_wip_limit(admin_client, world, team, doing):
