@@ -131,7 +131,7 @@ def task_by_key(workspace: Workspace, key: str, *, viewer: Membership | None = N
 
 
 BOARD_COLUMN_PAGE = 30  # cards a column shows at first; the rest load per column (htmx)
-BOARD_MORE_PAGE = 100  # cards a column's "show more" brings
+BOARD_MORE_PAGE = 200  # cards a column's "show more" brings (the API's page cap)
 BOARD_COLUMN_MAX = 2000  # a column expanded without JavaScript (?expand=<state id>)
 
 
