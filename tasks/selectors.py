@@ -245,8 +245,8 @@ def sprint_board(
     tasks whatever the size: a window per column numbers and counts them."""
     if sprint is None:
         sprint = Sprint.objects.for_workspace(workspace).active().filter(team=team).first()
-    if states is None:
-        states = board_states(workspace, team.pk)
+    if states is None:  # the caller has checked the team (a page reads them with it)
+        states = list(WorkflowState.objects.for_workspace(workspace).filter(team=team))
     columns = {s.pk: BoardColumn(state=s) for s in states}
     if sprint is not None:
         by_state = [F("state_id")]

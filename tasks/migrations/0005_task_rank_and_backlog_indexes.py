@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('alignment', '0003_team_key_alias'),
         ('roadmaps', '0001_initial'),
-        ('tasks', '0003_task_merged_into'),
+        ('tasks', '0004_task_key_alias'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
