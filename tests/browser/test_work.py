@@ -19,7 +19,7 @@ from tests.browser.helpers import log_in
 from tests.browser.screenshots import capture
 from tests.conftest import World
 from tests.factories.core import PASSWORD
-from tests.factories.work import state_of
+from tests.factories.work import ranked_tasks, state_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -233,7 +233,7 @@ def test_docs_screenshots_of_board_task_and_timeline(page: Page, world: World, s
 def test_a_long_column_loads_its_other_cards_and_keeps_counting_them_all(
     logged_in_page: Page, world: World, console
 ):
-    from tasks import ranking, selectors
+    from tasks import selectors
 
     page = logged_in_page
     sprint = Sprint.objects.create(
@@ -246,22 +246,7 @@ def test_a_long_column_loads_its_other_cards_and_keeps_counting_them_all(
     )
     todo = state_of(world.team, StateCategory.UNSTARTED)
     total = selectors.BOARD_COLUMN_PAGE + 7
-    rank, rows = "i0", []
-    for n in range(total):
-        rank = ranking.key_between(rank, None)
-        rows.append(
-            Task(
-                workspace=world.workspace,
-                team=world.team,
-                number=500 + n,
-                title=f"Long column card {n}",
-                state=todo,
-                state_category=todo.category,
-                sprint=sprint,
-                rank=rank,
-            )
-        )
-    Task.objects.bulk_create(rows)
+    ranked_tasks(world.team, todo, total, title="Long column card", sprint=sprint)
     page.goto(board_url(world))
     todo_column = column(page, "Todo")
     expect(todo_column.locator(".task-card")).to_have_count(selectors.BOARD_COLUMN_PAGE)

@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 
 from alignment.models import Team
-from tasks import ranking, selectors
+from tasks import selectors
 from tasks.models import Sprint, Task, TaskLabel, WorkflowState
 from tests.conftest import World
-from tests.factories.work import LabelFactory, SprintFactory, TaskFactory
+from tests.factories.work import LabelFactory, SprintFactory, TaskFactory, ranked_tasks
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 PER_COLUMN = selectors.BOARD_COLUMN_PAGE
@@ -30,25 +30,7 @@ def board_url(world: World, team: Team) -> str:
 
 def fill(world: World, team: Team, sprint: Sprint, state: WorkflowState, n: int) -> list[Task]:
     """`n` tasks in one column, in rank order (bulk: the board is what is tested)."""
-    rank = Task.all_objects.order_by("-rank").values_list("rank", flat=True).first() or "i0"
-    first = (Task.all_objects.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    tasks = []
-    for i in range(n):
-        rank = ranking.key_between(rank, None)
-        tasks.append(
-            Task(
-                workspace=world.workspace,
-                team=team,
-                number=first + i,
-                title=f"Card {i}",
-                state=state,
-                state_category=state.category,
-                sprint=sprint,
-                rank=rank,
-                estimate=Decimal(1),
-            )
-        )
-    return Task.objects.bulk_create(tasks)
+    return ranked_tasks(team, state, n, title="Card", sprint=sprint, estimate=Decimal(1))
 
 
 def card_keys(html: str) -> list[str]:

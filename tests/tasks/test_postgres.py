@@ -83,25 +83,9 @@ def test_ranks_order_the_same_in_postgres_and_python(world):
 
 
 def _backlog_of(world, n: int) -> None:
-    from tasks import ranking
-    from tests.factories.work import state_of
+    from tests.factories.work import ranked_tasks, state_of
 
-    state = state_of(world.team)
-    rank, rows = "i0", []
-    for i in range(n):
-        rank = ranking.key_between(rank, None)
-        rows.append(
-            Task(
-                workspace=world.workspace,
-                team=world.team,
-                number=1000 + i,
-                title=f"Backlog {i}",
-                state=state,
-                state_category=state.category,
-                rank=rank,
-            )
-        )
-    Task.objects.bulk_create(rows, batch_size=1000)
+    ranked_tasks(world.team, state_of(world.team), n, title="Backlog")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE tasks_task")
 
