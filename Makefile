@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: run install install-dev migrate seed test lint format typecheck bench screenshots vsix clean help
+.PHONY: run install install-dev migrate seed test lint format typecheck bench bench-pages bench-pages-ci screenshots vsix clean help
 
 help:
 	@echo "make run    set up (venv, locked deps, SQLite, demo data) and serve on http://$(HOST):$(PORT)"
@@ -74,6 +74,14 @@ screenshots: install-dev seed
 
 bench: install-dev
 	$(PY) -m bench.run
+	$(PY) -m bench.pages
+
+# Pages and API alone (bench/pages.py); -ci: small sizes, checks query counts and reachability.
+bench-pages: install-dev
+	$(PY) -m bench.pages
+
+bench-pages-ci: install-dev
+	BENCH_PAGES=ci $(PY) -m bench.pages
 
 # The VS Code extension as a .vsix, with the locked @vscode/vsce (docs/editor.md).
 VSIX := editors/vscode/alignment-vscode.vsix

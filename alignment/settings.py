@@ -369,9 +369,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_THROTTLE_CLASSES": [
-        "alignment.api_throttling.TokenRateThrottle",
-        "alignment.api_throttling.AnonRateThrottle",
-        "alignment.api_throttling.AddressRateThrottle",
+        # Token (or user), anonymous address and address limits, counted in one round trip.
+        "alignment.api_throttling.ApiRateThrottle",
     ],
 }
 # "<count>/<period>" per API token (or signed-in user), per anonymous address, per address.

@@ -34,6 +34,23 @@ def resolve_membership(user: Any, slug: str) -> Membership:
     return membership
 
 
+def resolve_memberships(user: Any, slug: str) -> tuple[Membership, list[Membership]]:
+    """The user's membership in the workspace with this slug (or Http404), and all of the
+    user's memberships by workspace name: one query serves the role check and the page's
+    workspace switcher (alignment.context_processors.navigation)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise Http404("Workspace not found.")
+    memberships = list(
+        Membership.objects.select_related("workspace", "user")
+        .filter(user=user)
+        .order_by("workspace__name", "pk")
+    )
+    membership = next((m for m in memberships if m.workspace.slug == slug), None)
+    if membership is None:
+        raise Http404("Workspace not found.")
+    return membership, memberships
+
+
 def require_role(membership: Membership, role: str, *, guests: bool = False) -> None:
     """403 unless `membership` has `role`. Guests pass only where `guests` admits them (a
     route that scopes everything it shows to `Team.objects.visible_to`), never above member."""
@@ -60,10 +77,11 @@ def workspace_view(
         def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            membership = resolve_membership(request.user, slug)
+            membership, memberships = resolve_memberships(request.user, slug)
             require_role(
                 membership, read if request.method in SAFE_METHODS else write, guests=guests
             )
+            request.my_memberships = memberships  # type: ignore[attr-defined]
             request.membership = membership  # type: ignore[attr-defined]
             request.workspace = membership.workspace  # type: ignore[attr-defined]
             return view(request, membership.workspace, *args, **kwargs)

@@ -360,8 +360,15 @@ def main() -> int:
         "sizes": sizes,
     }
     results["checks"] = checks(sizes)
-    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    (HERE / "RESULTS.md").write_text(markdown(results))
+    # Keep the pages section of bench.pages (it runs after this in `make bench`, or alone).
+    section = "## Pages and API"
+    saved = HERE / "results.json"
+    if saved.exists() and "pages_and_api" in (previous := json.loads(saved.read_text())):
+        results["pages_and_api"] = previous["pages_and_api"]
+    pages_md = (HERE / "RESULTS.md").read_text().partition(section)
+    saved.write_text(json.dumps(results, indent=2) + "\n")
+    kept = pages_md[1] + pages_md[2] if pages_md[1] else ""
+    (HERE / "RESULTS.md").write_text(markdown(results) + ("\n" + kept if kept else ""))
     print(markdown(results))
     return 0
 

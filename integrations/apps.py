@@ -25,3 +25,9 @@ class IntegrationsConfig(AppConfig):
         from integrations import domain_webhooks
 
         domain_webhooks.register()
+
+        # Board cards: the CI badge, read for a page of cards at once.
+        from integrations.selectors import ci_card_badges
+        from tasks import card_badges
+
+        card_badges.register(ci_card_badges)

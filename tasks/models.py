@@ -295,7 +295,18 @@ class Task(models.Model):
     class Meta:
         ordering = ["rank", "id"]
         indexes = [
-            models.Index(fields=["workspace", "team", "sprint", "rank"], name="task_board_idx"),
+            # Board columns and backlog pages read a team's tasks in (rank, id) order; with the
+            # id in the index that order needs no sort, so a keyset page stops after its rows.
+            models.Index(
+                fields=["workspace", "team", "sprint", "rank", "id"], name="task_rank_idx"
+            ),
+            # The backlog (no sprint): PostgreSQL cannot read an order past an `IS NULL`
+            # column of an index, so the backlog has its own, partial on that condition.
+            models.Index(
+                fields=["workspace", "team", "rank", "id"],
+                condition=Q(sprint__isnull=True, merged_into__isnull=True),
+                name="task_backlog_idx",
+            ),
             models.Index(
                 fields=["workspace", "roadmap_item"],
                 # merged_into: the default manager filters on it, keep the scan index-only.

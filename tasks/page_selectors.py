@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, DecimalField, F, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 
 from alignment.models import Membership, Team, User, Workspace
 from alignment.parsing import is_digits
@@ -22,15 +24,18 @@ from roadmaps.models import KeyResultLink, RoadmapItem
 from roadmaps.selectors import Timeline, TimelineBar
 from tasks import ranking
 from tasks.models import (
+    CLOSED_CATEGORIES,
     Label,
     Sprint,
     SprintStatus,
     Task,
+    TaskDependency,
     TaskEvent,
     TaskEventKind,
+    TaskLabel,
     WorkflowState,
 )
-from tasks.selectors import backlog_for_team
+from tasks.selectors import Cursor, TaskFilters, after_cursor, as_cards, backlog_for_team
 
 MAX_PAGE = 200  # hard cap of every list page (ARCHITECTURE §11)
 BACKLOG_PAGE = 50
@@ -89,14 +94,6 @@ def open_sprints(workspace: Workspace, team: Team) -> list[Sprint]:
     )
 
 
-def team_sprint(workspace: Workspace, team: Team, sprint_id: str | None) -> Sprint | None:
-    """The sprint asked for (?sprint=<id>, scoped to the team), else the active one."""
-    sprints = Sprint.objects.for_workspace(workspace).filter(team=team)
-    if sprint_id:
-        return sprints.filter(pk=int(sprint_id)).first() if is_digits(sprint_id) else None
-    return sprints.active().first()
-
-
 def next_sprint(workspace: Workspace, team: Team) -> Sprint | None:
     """The sprint to plan: the earliest planned one, else the active one (one query)."""
     sprints = open_sprints(workspace, team)
@@ -144,19 +141,122 @@ def key_results_by_item(workspace: Workspace, item_ids: Iterable[int | None]) ->
     return dict(result)
 
 
-def decorate_cards(
-    workspace: Workspace,
-    tasks: Sequence[Task],
-    *,
-    blocked_by: dict[int, list[str]] | None = None,
-    conflicts: dict[int, list[str]] | None = None,
-) -> None:
-    """Attach `key_results`, `blocked_keys` and `conflict_keys` to each card (one query)."""
-    krs = key_results_by_item(workspace, (t.roadmap_item_id for t in tasks))
+@dataclass
+class CardFacts:
+    """What a page of cards shows beside the task row, read in one query (`card_facts`)."""
+
+    labels: dict[int, list[str]] = field(default_factory=dict)  # task id → label names
+    key_results: dict[int, list[str]] = field(default_factory=dict)  # item id → KR titles
+    blocked_by: dict[int, list[str]] = field(default_factory=dict)  # task id → open blockers
+    conflicts: dict[int, list[str]] = field(default_factory=dict)  # task id → other task keys
+
+
+def _key(team: str, number: str) -> Concat:
+    return Concat(team, Value("-"), Cast(number, CharField()), output_field=CharField())
+
+
+def card_facts(workspace: Workspace, tasks: Sequence[Task]) -> CardFacts:
+    """Labels (by name), key results of each roadmap item (heaviest first), open blockers and
+    schedule conflicts (see selectors.schedule_conflicts) of these cards: one UNION ALL query,
+    so a page pays one round trip for every decoration of every card."""
+    ids = [t.pk for t in tasks]
+    item_ids = sorted({t.roadmap_item_id for t in tasks if t.roadmap_item_id})
+    if not ids:
+        return CardFacts()
+    no_weight = Value(Decimal(0), output_field=DecimalField(max_digits=12, decimal_places=4))
+    # No ORDER BY inside a UNION (SQLite refuses it): the rows are sorted below.
+    deps = TaskDependency.objects.for_workspace(workspace).order_by()
+    conflicting = deps.filter(
+        blocked__sprint__isnull=False,
+        blocking__sprint__isnull=False,
+        blocked__sprint__end_date__lt=F("blocking__sprint__end_date"),
+    )
+    labels = (
+        TaskLabel.objects.filter(workspace=workspace, task_id__in=ids)
+        .order_by()
+        .values_list(Value("l"), "task_id", "label__name", no_weight, "label_id")
+    )
+    parts = [
+        KeyResultLink.objects.for_workspace(workspace)
+        .filter(item_id__in=item_ids)
+        .order_by()
+        .values_list(Value("k"), "item_id", "key_result__title", "weight", "pk"),
+        deps.filter(blocked_id__in=ids)
+        .exclude(blocking__state_category__in=sorted(CLOSED_CATEGORIES))
+        .values_list(
+            Value("b"),
+            "blocked_id",
+            _key("blocking__team__key", "blocking__number"),
+            no_weight,
+            "pk",
+        ),
+        conflicting.filter(blocked_id__in=ids).values_list(
+            Value("c"),
+            "blocked_id",
+            _key("blocking__team__key", "blocking__number"),
+            no_weight,
+            "pk",
+        ),
+        conflicting.filter(blocking_id__in=ids).values_list(
+            Value("c"),
+            "blocking_id",
+            _key("blocked__team__key", "blocked__number"),
+            no_weight,
+            "pk",
+        ),
+    ]
+    rows = sorted(
+        labels.union(*parts, all=True),
+        # Labels by name, key results heaviest first, flags in dependency order.
+        key=lambda r: (r[0], r[1], -r[3], r[2] if r[0] == "l" else "", r[4]),
+    )
+    facts = CardFacts()
+    target = {
+        "l": facts.labels,
+        "k": facts.key_results,
+        "b": facts.blocked_by,
+        "c": facts.conflicts,
+    }
+    for kind, owner, text, _weight, _pk in rows:
+        target[kind].setdefault(owner, []).append(text)
+    return facts
+
+
+def decorate_cards(workspace: Workspace, tasks: Sequence[Task]) -> CardFacts:
+    """Attach `label_names`, `key_results` (titles), `blocked_keys` and `conflict_keys` to
+    each card, from `card_facts` (one query); returns the facts."""
+    facts = card_facts(workspace, tasks)
     for task in tasks:
-        task.key_results = krs.get(task.roadmap_item_id or 0, [])  # type: ignore[attr-defined]
-        task.blocked_keys = (blocked_by or {}).get(task.pk, [])  # type: ignore[attr-defined]
-        task.conflict_keys = (conflicts or {}).get(task.pk, [])  # type: ignore[attr-defined]
+        task.label_names = facts.labels.get(task.pk, [])  # type: ignore[attr-defined]
+        task.key_results = facts.key_results.get(  # type: ignore[attr-defined]
+            task.roadmap_item_id or 0, []
+        )
+        task.blocked_keys = facts.blocked_by.get(task.pk, [])  # type: ignore[attr-defined]
+        task.conflict_keys = facts.conflicts.get(task.pk, [])  # type: ignore[attr-defined]
+    return facts
+
+
+# ---- board ------------------------------------------------------------------------------
+
+
+def board_sprints(
+    workspace: Workspace, team: Team, sprint_id: str | None
+) -> tuple[Sprint | None, list[Sprint]]:
+    """The sprint the board shows (?sprint=<id> of this team, else the active one) and the
+    team's open sprints for the switcher, in one query. (None, …) when the id is not the
+    team's."""
+    wanted = int(sprint_id) if sprint_id and is_digits(sprint_id) else None
+    rows = list(
+        Sprint.objects.for_workspace(workspace)
+        .filter(team=team)
+        .filter(~Q(status=SprintStatus.CLOSED) | Q(pk=wanted or 0))
+        .order_by("start_date", "pk")
+    )
+    if sprint_id:
+        sprint = next((s for s in rows if s.pk == wanted), None)
+    else:
+        sprint = next((s for s in rows if s.status == SprintStatus.ACTIVE), None)
+    return sprint, [s for s in rows if s.status != SprintStatus.CLOSED]
 
 
 # ---- backlog ----------------------------------------------------------------------------
@@ -166,19 +266,19 @@ class BadCursor(ValueError):
     """A `?after=` cursor that is not `<rank>.<id>`."""
 
 
-def parse_cursor(value: str) -> tuple[str, int] | None:
+def parse_cursor(value: str) -> Cursor | None:
     if not value:
         return None
     rank, _, pk = value.rpartition(".")
     if not is_digits(pk) or not ranking.is_valid_key(rank):
         raise BadCursor(value)
-    return rank, int(pk)
+    return Cursor(rank, int(pk))
 
 
 @dataclass
 class BacklogPage:
     tasks: list[Task]
-    next_cursor: str | None
+    next_cursor: Cursor | None
     size: int
 
 
@@ -188,21 +288,18 @@ def backlog_page(
     *,
     after: str = "",
     size: int = BACKLOG_PAGE,
-    filters: dict[str, int | None] | None = None,
+    filters: TaskFilters | None = None,
 ) -> BacklogPage:
-    """One page of the team's backlog in rank order, after a keyset cursor (3 queries)."""
+    """One page of the team's backlog in rank order, after a keyset cursor (one query)."""
     size = max(1, min(size, MAX_PAGE))
-    qs = backlog_for_team(workspace, team, **(filters or {}))
-    cursor = parse_cursor(after)
-    if cursor is not None:
-        rank, pk = cursor
-        qs = qs.filter(Q(rank__gt=rank) | Q(rank=rank, pk__gt=pk))
+    qs = after_cursor(backlog_for_team(workspace, team, **(filters or {})), parse_cursor(after))
     rows = list(qs[: size + 1])
     tasks, more = rows[:size], len(rows) > size
+    as_cards(tasks, team)
     last = tasks[-1] if tasks else None
     return BacklogPage(
         tasks=tasks,
-        next_cursor=f"{last.rank}.{last.pk}" if more and last is not None else None,
+        next_cursor=Cursor(last.rank, last.pk) if more and last is not None else None,
         size=size,
     )
 

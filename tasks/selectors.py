@@ -10,8 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple, TypedDict, Unpack
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 
 from alignment.models import Membership, Team, TeamKeyAlias, User, Workspace
 from okrs.models import Objective
@@ -29,6 +31,7 @@ from tasks.models import (
     TaskDependency,
     TaskEvent,
     TaskKeyAlias,
+    TaskLabel,
     TaskQuerySet,
     WorkflowState,
     parse_key,
@@ -44,6 +47,15 @@ def tasks_shaped(workspace: Workspace, *, viewer: Membership | None = None) -> T
     ).prefetch_related(Prefetch("labels", queryset=Label.objects.order_by("name")))
 
 
+class TaskFilters(TypedDict, total=False):
+    """The board and backlog filters, each an id or None (see filter_tasks)."""
+
+    assignee: int | None
+    label: int | None
+    key_result: int | None
+    objective: int | None
+
+
 def filter_tasks(
     qs: QuerySet[Task],
     *,
@@ -52,17 +64,26 @@ def filter_tasks(
     key_result: int | None = None,
     objective: int | None = None,
 ) -> QuerySet[Task]:
-    """The board and backlog filters (ids), shared with the API's FilterSet."""
+    """The board and backlog filters (ids), shared with the API's FilterSet.
+
+    Each filter is a subquery on the task's own columns, never a join: a task appears once
+    (no DISTINCT), so the board's per-column windows and keyset pages count rows truly."""
     if assignee is not None:
         qs = qs.filter(assignee_id=assignee)
     if label is not None:
-        qs = qs.filter(labels__id=label)
+        qs = qs.filter(pk__in=TaskLabel.objects.filter(label_id=label).values("task_id"))
     if key_result is not None:
-        qs = qs.filter(roadmap_item__kr_links__key_result_id=key_result)
+        qs = qs.filter(
+            roadmap_item_id__in=KeyResultLink.objects.filter(key_result_id=key_result).values(
+                "item_id"
+            )
+        )
     if objective is not None:
-        qs = qs.filter(roadmap_item__kr_links__key_result__objective_id=objective)
-    if label is not None or key_result is not None or objective is not None:
-        qs = qs.distinct()
+        qs = qs.filter(
+            roadmap_item_id__in=KeyResultLink.objects.filter(
+                key_result__objective_id=objective
+            ).values("item_id")
+        )
     return qs
 
 
@@ -109,22 +130,63 @@ def task_by_key(workspace: Workspace, key: str, *, viewer: Membership | None = N
 # ---- board ------------------------------------------------------------------------------
 
 
+BOARD_COLUMN_PAGE = 30  # cards a column shows at first; the rest load per column (htmx)
+BOARD_MORE_PAGE = 200  # cards a column's "show more" brings (the API's page cap)
+BOARD_COLUMN_MAX = 2000  # a column expanded without JavaScript (?expand=<state id>)
+
+
+class Cursor(NamedTuple):
+    """A keyset position in (rank, id) order: the last row a page showed."""
+
+    rank: str
+    pk: int
+
+    def __str__(self) -> str:
+        return f"{self.rank}.{self.pk}"
+
+
+def after_cursor(qs: QuerySet[Task], cursor: Cursor | None) -> QuerySet[Task]:
+    """Rows after `cursor` in (rank, id) order. `rank >= r` is the index bound; the exclusion
+    only ever looks at rows that tie on rank, so a page costs the same at any depth."""
+    if cursor is None:
+        return qs
+    return qs.filter(rank__gte=cursor.rank).exclude(rank=cursor.rank, pk__lte=cursor.pk)
+
+
+def card_tasks(workspace: Workspace) -> TaskQuerySet:
+    """Tasks as a board card or a backlog row reads them: the assignee joined; labels, key
+    results and flags come from `page_selectors.card_facts` in one query for the page; the
+    long text columns are left behind (a card never shows them)."""
+    return (
+        tasks_shaped(workspace)
+        .select_related(None)
+        .prefetch_related(None)
+        .select_related("assignee")
+        .defer("description", "description_html")
+    )
+
+
 @dataclass
 class BoardColumn:
     state: WorkflowState
+    # The cards shown now: the first BOARD_COLUMN_PAGE in rank order; `total` counts them all.
     tasks: list[Task] = field(default_factory=list)
+    total: int = 0
+    points: Decimal = Decimal(0)
+    more: Cursor | None = None  # where the next cards start, when some are not shown yet
+    cards_html: str = ""  # the shown cards, rendered once (tasks.cards)
 
     @property
     def count(self) -> int:
-        return len(self.tasks)
+        return self.total
 
     @property
-    def points(self) -> Decimal:
-        return sum((t.estimate or Decimal(0) for t in self.tasks), Decimal(0))
+    def remaining(self) -> int:
+        return self.total - len(self.tasks)
 
     @property
     def over_wip_limit(self) -> bool:
-        return self.state.wip_limit is not None and self.count > self.state.wip_limit
+        return self.state.wip_limit is not None and self.total > self.state.wip_limit
 
 
 @dataclass
@@ -132,14 +194,36 @@ class Board:
     team: Team
     sprint: Sprint | None
     columns: list[BoardColumn]
-    # task id → keys of the open tasks blocking it
-    blocked_by: dict[int, list[str]]
-    # task id → keys of tasks in a schedule conflict with it (see schedule_conflicts)
-    conflicts: dict[int, list[str]]
 
     @property
     def tasks(self) -> list[Task]:
         return [t for column in self.columns for t in column.tasks]
+
+
+def board_states(viewer: Membership, team_id: int) -> list[WorkflowState]:
+    """The team's workflow states in column order, each with its team loaded (one query);
+    none when `viewer` may not see the team (private teams, guests)."""
+    return list(
+        WorkflowState.objects.visible_to(viewer).filter(team_id=team_id).select_related("team")
+    )
+
+
+def sprint_tasks(
+    workspace: Workspace, team: Team, sprint: Sprint, **filters: Unpack[TaskFilters]
+) -> QuerySet[Task]:
+    """The sprint's tasks as cards, filtered, in (rank, id) order."""
+    qs = card_tasks(workspace).filter(team=team, sprint=sprint)
+    return filter_tasks(qs, **filters).order_by("rank", "pk")
+
+
+def as_cards(
+    tasks: Iterable[Task], team: Team, states: dict[int, WorkflowState] | None = None
+) -> None:
+    """Fill the team and state every card shows from the page's own rows (no join, no query)."""
+    for task in tasks:
+        task.team = team
+        if states and task.state_id in states:
+            task.state = states[task.state_id]
 
 
 def sprint_board(
@@ -147,38 +231,90 @@ def sprint_board(
     team: Team,
     sprint: Sprint | None = None,
     *,
+    states: list[WorkflowState] | None = None,
+    per_column: int = BOARD_COLUMN_PAGE,
+    expand: int | None = None,
     assignee: int | None = None,
     label: int | None = None,
     key_result: int | None = None,
     objective: int | None = None,
 ) -> Board:
-    """Columns of the team's states with the sprint's tasks in rank order (the active
-    sprint when none is given); WIP counts, blocked flags and schedule conflicts. 6 queries
-    whatever the size (states, sprint, tasks, labels, blockers, conflicts)."""
+    """Columns of the team's states with the first `per_column` tasks of each in rank order,
+    and each column's count and points over all its tasks (the active sprint when none is
+    given; `expand`: a state whose column shows up to BOARD_COLUMN_MAX). One query for the
+    tasks whatever the size: a window per column numbers and counts them."""
     if sprint is None:
         sprint = Sprint.objects.for_workspace(workspace).active().filter(team=team).first()
-    states = list(WorkflowState.objects.for_workspace(workspace).filter(team=team))
+    if states is None:  # the caller has checked the team (a page reads them with it)
+        states = list(WorkflowState.objects.for_workspace(workspace).filter(team=team))
     columns = {s.pk: BoardColumn(state=s) for s in states}
-    tasks: list[Task] = []
     if sprint is not None:
-        qs = filter_tasks(
-            tasks_shaped(workspace).filter(sprint=sprint),
+        by_state = [F("state_id")]
+        qs = sprint_tasks(
+            workspace,
+            team,
+            sprint,
             assignee=assignee,
             label=label,
             key_result=key_result,
             objective=objective,
+        ).annotate(
+            column_row=Window(
+                RowNumber(), partition_by=by_state, order_by=[F("rank").asc(), F("pk").asc()]
+            ),
+            column_total=Window(Count("pk"), partition_by=by_state),
+            column_points=Window(Sum("estimate"), partition_by=by_state),
         )
+        if expand is None:
+            qs = qs.filter(column_row__lte=per_column)
+        else:
+            qs = qs.filter(
+                Q(column_row__lte=per_column) | Q(state_id=expand, column_row__lte=BOARD_COLUMN_MAX)
+            )
         tasks = list(qs.order_by("rank", "pk"))
-    for task in tasks:
-        if task.state_id in columns:
-            columns[task.state_id].tasks.append(task)
-    ids = [t.pk for t in tasks]
-    return Board(
-        team=team,
-        sprint=sprint,
-        columns=list(columns.values()),
-        blocked_by=open_blockers(workspace, ids),
-        conflicts=schedule_conflicts(workspace, ids),
+        as_cards(tasks, team, {s.pk: s for s in states})
+        for task in tasks:
+            column = columns.get(task.state_id)
+            if column is None:
+                continue
+            column.tasks.append(task)
+            column.total = task.column_total  # type: ignore[attr-defined]
+            column.points = task.column_points or Decimal(0)  # type: ignore[attr-defined]
+        for column in columns.values():
+            if column.remaining and column.tasks:
+                last = column.tasks[-1]
+                column.more = Cursor(last.rank, last.pk)
+    return Board(team=team, sprint=sprint, columns=list(columns.values()))
+
+
+@dataclass
+class ColumnPage:
+    tasks: list[Task]
+    remaining: int  # cards of the column after this page
+    more: Cursor | None
+
+
+def board_column_page(
+    workspace: Workspace,
+    team: Team,
+    sprint: Sprint,
+    state: WorkflowState,
+    *,
+    after: Cursor | None,
+    size: int = BOARD_MORE_PAGE,
+    **filters: Unpack[TaskFilters],
+) -> ColumnPage:
+    """The next `size` cards of one board column after a keyset cursor, and how many remain
+    after them (one query: the count is a window over the rest of the column)."""
+    qs = after_cursor(sprint_tasks(workspace, team, sprint, **filters).filter(state=state), after)
+    tasks: list[Task] = list(qs.annotate(rest=Window(Count("pk")))[:size])
+    as_cards(tasks, team, {state.pk: state})
+    remaining = tasks[0].rest - len(tasks) if tasks else 0  # type: ignore[attr-defined]
+    last = tasks[-1] if tasks else None
+    return ColumnPage(
+        tasks=tasks,
+        remaining=remaining,
+        more=Cursor(last.rank, last.pk) if remaining and last is not None else None,
     )
 
 
@@ -191,8 +327,11 @@ def backlog_for_team(
     key_result: int | None = None,
     objective: int | None = None,
 ) -> QuerySet[Task]:
-    """Open tasks of the team in no sprint, in rank order; slice it to page (3 queries)."""
-    open_backlog = tasks_shaped(workspace).filter(team=team, sprint__isnull=True).open()
+    """Open tasks of the team in no sprint, in (rank, id) order: the order of the index
+    task_backlog_idx, so a page is an index range scan; slice it to page (one query)."""
+    open_backlog = (
+        card_tasks(workspace).select_related("state").filter(team=team, sprint__isnull=True).open()
+    )
     qs = filter_tasks(
         open_backlog, assignee=assignee, label=label, key_result=key_result, objective=objective
     )

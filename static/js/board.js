@@ -43,7 +43,10 @@
     document.querySelectorAll("[data-column]").forEach(function (column) {
       var zone = column.querySelector("[data-drop-zone]");
       if (!zone) return;
-      var count = cards(zone).length;
+      // Cards not loaded yet (a column shows its first cards) still count: the "show more"
+      // link carries how many remain.
+      var more = zone.querySelector(":scope > .load-more");
+      var count = cards(zone).length + (more ? parseInt(more.getAttribute("data-remaining") || "0", 10) : 0);
       var counter = column.querySelector("[data-count]");
       if (counter) counter.textContent = String(count);
       var limit = parseInt(column.getAttribute("data-wip-limit") || "", 10);
@@ -69,6 +72,11 @@
         refreshCounts();
       });
   }
+
+  // A column's next cards arrived: counts stay true (the new link carries the new remainder).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.target && event.target.closest && event.target.closest("[data-drop-zone]")) refreshCounts();
+  });
 
   // POST where `card` now sits; swap in the server's card, or reload on refusal.
   function commit(card, focusAfter) {

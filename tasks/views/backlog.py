@@ -17,6 +17,7 @@ from alignment.parsing import is_digits
 from alignment.tenancy import workspace_view
 from alignment.views.settings_base import add_field_errors
 from tasks import page_selectors, selectors, services
+from tasks.cards import CardRenderer
 from tasks.forms import BulkForm, CapacityForm
 from tasks.services.rules import UNSET
 from tasks.views._common import (
@@ -27,7 +28,7 @@ from tasks.views._common import (
     url,
     work_context,
 )
-from tasks.views.board import filters_from
+from tasks.views.board import can_write, choices_if_wanted, filters_from, filters_response
 
 BULK_DONE = {
     "sprint": "Moved {n} task(s) to {value}.",
@@ -45,20 +46,23 @@ def backlog_context(
     page = page_selectors.backlog_page(
         workspace, team, after=request.GET.get("after", ""), size=size, filters=filters
     )
-    page_selectors.decorate_cards(
+    renderer = CardRenderer(
         workspace,
-        page.tasks,
-        blocked_by=selectors.open_blockers(workspace, [t.pk for t in page.tasks]),
+        can_write=can_write(request),
+        facts=page_selectors.card_facts(workspace, page.tasks),
     )
     query = request.GET.copy()
-    query.pop("after", None)
+    for name in ("after", "part"):
+        query.pop(name, None)
     return work_context(
         request,
         team=team,
         page=page,
+        rows_html=renderer.rows(page.tasks),
         filters=filters,
         filter_query=query.urlencode(),
-        choices=page_selectors.filter_choices(workspace),
+        filter_sprint=None,
+        choices=choices_if_wanted(request, workspace, filters),
         list_url=url("backlog", workspace, team_id=team.pk),
         **extra,
     )
@@ -68,8 +72,12 @@ def backlog_context(
 @vary_on_headers("HX-Request")
 @workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def backlog(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> HttpResponse:
-    """Open tasks in no sprint, in rank order; "load more" follows a keyset cursor."""
+    """Open tasks in no sprint, in rank order; "load more" follows a keyset cursor;
+    `?part=filters` answers the filter form with its choices (loaded on first use)."""
     team = get_team(request, team_id)
+    list_url = url("backlog", workspace, team_id=team.pk)
+    if is_partial(request) and request.GET.get("part") == "filters":
+        return filters_response(request, workspace, list_url=list_url, list_target="#backlog")
     try:
         context = backlog_context(request, workspace, team)
     except page_selectors.BadCursor:
@@ -77,7 +85,10 @@ def backlog(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> Ht
     if is_partial(request):
         template = "tasks/_backlog_rows.html" if request.GET.get("after") else "tasks/_backlog.html"
         return render(request, template, context)
-    context["bulk_form"] = BulkForm(workspace=workspace, team=team)
+    bulk_form = BulkForm(workspace=workspace, team=team)
+    if context["can"]["write"]:
+        bulk_form.show_choices()
+    context["bulk_form"] = bulk_form
     return render(request, "tasks/backlog.html", context)
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -17,6 +15,7 @@ from alignment.models import Role, Team, Workspace
 from alignment.tenancy import workspace_view
 from alignment.views.settings_base import add_field_errors
 from tasks import page_selectors, selectors, services
+from tasks.cards import CardRenderer
 from tasks.forms import MoveForm, QuickEditForm
 from tasks.models import OPEN_CATEGORIES, Sprint, SprintStatus, Task, WorkflowState
 from tasks.services.rules import UNSET
@@ -30,11 +29,14 @@ from tasks.views._common import (
     work_context,
 )
 
-FILTERS = ("assignee", "label", "key_result", "objective")
 
-
-def filters_from(request: WorkspaceRequest) -> dict[str, int | None]:
-    return {name: int_param(request.GET.get(name)) for name in FILTERS}
+def filters_from(request: WorkspaceRequest) -> selectors.TaskFilters:
+    return selectors.TaskFilters(
+        assignee=int_param(request.GET.get("assignee")),
+        label=int_param(request.GET.get("label")),
+        key_result=int_param(request.GET.get("key_result")),
+        objective=int_param(request.GET.get("objective")),
+    )
 
 
 @require_GET
@@ -56,43 +58,147 @@ def board_list(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     return render(request, "tasks/boards.html", work_context(request, rows=rows))
 
 
-def card_context(workspace: Workspace, task: Task) -> dict[str, Any]:
-    """One card, freshly read, with its KR badges and flags (for swaps after a change)."""
-    fresh = selectors.tasks_shaped(workspace).get(pk=task.pk)
-    page_selectors.decorate_cards(
-        workspace,
-        [fresh],
-        blocked_by=selectors.open_blockers(workspace, [fresh.pk]),
-        conflicts=selectors.schedule_conflicts(workspace, [fresh.pk]),
-    )
-    return {"task": fresh}
+def card_response(
+    request: WorkspaceRequest, workspace: Workspace, task: Task, *, as_row: bool
+) -> HttpResponse:
+    """One card (or backlog row), freshly read with its badges and flags, for swaps after a
+    change and board.js's reload of a card after a refused move."""
+    fresh = selectors.card_tasks(workspace).select_related("team", "state").get(pk=task.pk)
+    facts = page_selectors.card_facts(workspace, [fresh])
+    renderer = CardRenderer.for_page(workspace, [fresh], can_write=can_write(request), facts=facts)
+    return HttpResponse(renderer.row(fresh) if as_row else renderer.card(fresh))
+
+
+def can_write(request: WorkspaceRequest) -> bool:
+    return request.membership.has_role(Role.MEMBER)
+
+
+def board_query(request: WorkspaceRequest) -> str:
+    """The board's own query (sprint, filters) for links that add a column or cursor."""
+    query = request.GET.copy()
+    for name in ("column", "after", "expand", "part"):
+        query.pop(name, None)
+    return query.urlencode()
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 @workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def sprint_board(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> HttpResponse:
-    """The team's active sprint (or ?sprint=<id>) as columns; filters narrow the cards."""
-    team = get_team(request, team_id)
-    sprint = page_selectors.team_sprint(workspace, team, request.GET.get("sprint"))
+    """The team's active sprint (or ?sprint=<id>) as columns; filters narrow the cards.
+
+    Each column shows its first cards; `?column=<state>&after=<cursor>` (htmx) answers the
+    column's next cards, `?expand=<state>` the page with that column whole (without
+    JavaScript), `?part=filters` the filter form with its choices (loaded on first use)."""
+    states = selectors.board_states(request.membership, team_id)
+    team = states[0].team if states else get_team(request, team_id)
+    sprint, sprints = page_selectors.board_sprints(workspace, team, request.GET.get("sprint"))
     if sprint is None and request.GET.get("sprint"):
         raise Http404("No such sprint in this team.")
     filters = filters_from(request)
-    board = selectors.sprint_board(workspace, team, sprint, **filters)
-    page_selectors.decorate_cards(
-        workspace, board.tasks, blocked_by=board.blocked_by, conflicts=board.conflicts
+    board_url = url("board", workspace, team_id=team.pk)
+    if is_partial(request) and request.GET.get("part") == "filters":
+        return filters_response(
+            request, workspace, list_url=board_url, list_target="#board", sprint=sprint
+        )
+    column = int_param(request.GET.get("column"))
+    if column is not None and is_partial(request):
+        return column_more(request, workspace, team, sprint, states, column, filters, board_url)
+    board = selectors.sprint_board(
+        workspace,
+        team,
+        sprint,
+        states=states,
+        expand=int_param(request.GET.get("expand")),
+        **filters,
     )
+    render_cards(request, workspace, board.tasks, board.columns)
     context = work_context(
         request,
         team=team,
         board=board,
         filters=filters,
-        choices=page_selectors.filter_choices(workspace),
-        sprints=page_selectors.open_sprints(workspace, team),
-        board_url=url("board", workspace, team_id=team.pk),
+        choices=choices_if_wanted(request, workspace, filters),
+        sprints=sprints,
+        filter_sprint=sprint,
+        board_url=board_url,
+        list_url=board_url,
+        board_query=board_query(request),
     )
     template = "tasks/_board.html" if is_partial(request) else "tasks/board.html"
     return render(request, template, context)
+
+
+def render_cards(
+    request: WorkspaceRequest,
+    workspace: Workspace,
+    tasks: list[Task],
+    columns: list[selectors.BoardColumn],
+) -> None:
+    """Every shown card of the columns, rendered once (facts and badges: a query each)."""
+    facts = page_selectors.card_facts(workspace, tasks)
+    renderer = CardRenderer.for_page(workspace, tasks, can_write=can_write(request), facts=facts)
+    for column in columns:
+        column.cards_html = renderer.cards(column.tasks)
+
+
+def column_more(
+    request: WorkspaceRequest,
+    workspace: Workspace,
+    team: Team,
+    sprint: Sprint | None,
+    states: list[WorkflowState],
+    state_id: int,
+    filters: selectors.TaskFilters,
+    board_url: str,
+) -> HttpResponse:
+    """A column's next cards after `?after=`, and the link to the ones after them."""
+    state = next((s for s in states if s.pk == state_id), None)
+    if state is None or sprint is None:
+        raise Http404("No such column on this board.")
+    try:
+        after = page_selectors.parse_cursor(request.GET.get("after", ""))
+    except page_selectors.BadCursor:
+        return HttpResponseBadRequest("That page cursor is not valid; reload the board.")
+    page = selectors.board_column_page(workspace, team, sprint, state, after=after, **filters)
+    column = selectors.BoardColumn(
+        state=state, tasks=page.tasks, total=len(page.tasks) + page.remaining, more=page.more
+    )
+    render_cards(request, workspace, page.tasks, [column])
+    context = work_context(
+        request, column=column, board_url=board_url, board_query=board_query(request)
+    )
+    return render(request, "tasks/_board_more.html", context)
+
+
+def choices_if_wanted(
+    request: WorkspaceRequest, workspace: Workspace, filters: selectors.TaskFilters
+) -> page_selectors.FilterChoices | None:
+    """Filter choices when a filter is set or asked for (?part=filters without JavaScript);
+    otherwise None: the form loads them when first used, and the page saves 4 queries."""
+    if any(filters.values()) or request.GET.get("part") == "filters":
+        return page_selectors.filter_choices(workspace)
+    return None
+
+
+def filters_response(
+    request: WorkspaceRequest,
+    workspace: Workspace,
+    *,
+    list_url: str,
+    list_target: str,
+    sprint: Sprint | None = None,
+) -> HttpResponse:
+    """The filter form with every choice: asked for when a person first reaches for it."""
+    context = work_context(
+        request,
+        filters=filters_from(request),
+        choices=page_selectors.filter_choices(workspace),
+        list_url=list_url,
+        list_target=list_target,
+        filter_sprint=sprint,
+    )
+    return render(request, "tasks/_filters.html", context)
 
 
 @require_GET
@@ -100,9 +206,7 @@ def sprint_board(request: WorkspaceRequest, workspace: Workspace, team_id: int) 
 def task_card(request: WorkspaceRequest, workspace: Workspace, key: str) -> HttpResponse:
     """One card as the server has it now (board.js reloads a card after a refused move)."""
     task = get_task(request, key)
-    context = work_context(request, **card_context(workspace, task))
-    template = "tasks/_backlog_row.html" if request.GET.get("as") == "row" else "tasks/_card.html"
-    return render(request, template, context)
+    return card_response(request, workspace, task, as_row=request.GET.get("as") == "row")
 
 
 @require_POST
@@ -147,9 +251,7 @@ def task_move(request: WorkspaceRequest, workspace: Workspace, key: str) -> Http
     )
     if not request.htmx:
         return see_other(url("board", workspace, team_id=task.team_id))
-    context = work_context(request, **card_context(workspace, task))
-    template = "tasks/_backlog_row.html" if request.POST.get("as") == "row" else "tasks/_card.html"
-    return render(request, template, context)
+    return card_response(request, workspace, task, as_row=request.POST.get("as") == "row")
 
 
 @require_http_methods(["GET", "POST"])
@@ -184,8 +286,7 @@ def task_quick_edit(request: WorkspaceRequest, workspace: Workspace, key: str) -
         else:
             if not request.htmx:
                 return see_other(url("task", workspace, key=task.key))
-            context = work_context(request, **card_context(workspace, task))
-            response = render(request, "tasks/_card.html", context)
+            response = card_response(request, workspace, task, as_row=False)
             return reswap(retarget(response, f"#task-{task.key}"), "outerHTML")
     return render(
         request,

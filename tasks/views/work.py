@@ -27,9 +27,7 @@ def my_work(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     groups = selectors.my_work(workspace, request.membership)
     page_selectors.attach_workspace((g.objective for g in groups if g.objective), workspace)
     tasks = [t for g in groups for t in g.tasks]
-    page_selectors.decorate_cards(
-        workspace, tasks, blocked_by=selectors.open_blockers(workspace, [t.pk for t in tasks])
-    )
+    page_selectors.decorate_cards(workspace, tasks)
     context = work_context(request, groups=groups, total=len(tasks))
     return render(request, "tasks/my_work.html", context)
 

@@ -141,3 +141,39 @@ def test_the_limits_are_counted_in_a_shared_redis_cache(settings, world, member_
         cache.clear()
 
     assert statuses == [200, 200, 200, 429]
+
+
+def test_every_limit_of_a_request_is_counted_in_one_redis_round_trip(
+    settings, world, member_api, monkeypatch
+):
+    import redis
+
+    redis_url = require_redis()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "alignment.cache.ResilientRedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"throttle-trips-{world.workspace.pk}-{id(member_api)}",
+        }
+    }
+    settings.API_RATE_LIMITS = {**UNLIMITED, "token": "3/min", "address": "100/min"}
+    trips: list[str] = []
+    single, piped = redis.Redis.execute_command, redis.client.Pipeline.execute
+    monkeypatch.setattr(
+        redis.Redis,
+        "execute_command",
+        lambda self, *a, **k: trips.append(str(a[0])) or single(self, *a, **k),
+    )
+    monkeypatch.setattr(
+        redis.client.Pipeline,
+        "execute",
+        lambda self, *a, **k: trips.append("pipeline") or piped(self, *a, **k),
+    )
+    try:
+        statuses = [member_api.get(teams_url(world)).status_code for _ in range(4)]
+    finally:
+        monkeypatch.undo()
+        cache.clear()
+
+    assert statuses == [200, 200, 200, 429]
+    assert trips == ["pipeline"] * 4

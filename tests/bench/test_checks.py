@@ -46,3 +46,11 @@ def test_every_other_target_can_fail():
     found = checks([size(10_000, ratio=2.0), grown])
     assert not found["page_queries_identical"]
     assert not found["incremental_queries_identical"]
+
+
+def test_peer_ratios_multiply_the_recorded_ratio_by_the_measured_speedup():
+    from bench.pages import peer_ratios
+
+    measured = {"trivial_get": {"small": {"main_ms": 4.0, "ours_ms": 2.0, "speedup": 2.0}}}
+
+    assert peer_ratios(measured) == {"trivial_get [small]": {"Taiga": 3.8, "Plane": 4.4}}

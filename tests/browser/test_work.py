@@ -19,7 +19,7 @@ from tests.browser.helpers import log_in
 from tests.browser.screenshots import capture
 from tests.conftest import World
 from tests.factories.core import PASSWORD
-from tests.factories.work import state_of
+from tests.factories.work import ranked_tasks, state_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -228,3 +228,34 @@ def test_docs_screenshots_of_board_task_and_timeline(page: Page, world: World, s
     page.goto(f"/w/{world.workspace.slug}/roadmaps/{story['roadmap'].pk}/")
     expect(page.locator(".tl-bar").first).to_be_visible()
     capture(page, "work-timeline")
+
+
+def test_a_long_column_loads_its_other_cards_and_keeps_counting_them_all(
+    logged_in_page: Page, world: World, console
+):
+    from tasks import selectors
+
+    page = logged_in_page
+    sprint = Sprint.objects.create(
+        workspace=world.workspace,
+        team=world.team,
+        name="Long sprint",
+        start_date=timezone.localdate() - timedelta(days=3),
+        end_date=timezone.localdate() + timedelta(days=10),
+        status="active",
+    )
+    todo = state_of(world.team, StateCategory.UNSTARTED)
+    total = selectors.BOARD_COLUMN_PAGE + 7
+    ranked_tasks(world.team, todo, total, title="Long column card", sprint=sprint)
+    page.goto(board_url(world))
+    todo_column = column(page, "Todo")
+    expect(todo_column.locator(".task-card")).to_have_count(selectors.BOARD_COLUMN_PAGE)
+    expect(todo_column.locator("[data-count]")).to_have_text(str(total))
+
+    todo_column.get_by_role("link", name="Show 7 more").click()
+
+    expect(todo_column.locator(".task-card")).to_have_count(total)
+    expect(todo_column.get_by_text(f"Long column card {total - 1}")).to_be_visible()
+    expect(todo_column.locator(".load-more")).to_have_count(0)
+    expect(todo_column.locator("[data-count]")).to_have_text(str(total))
+    assert console.errors == []

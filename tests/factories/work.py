@@ -170,3 +170,30 @@ def state_history(task: Task, *moments: tuple[datetime, int | None, str, str]) -
             state_category=category,
             created_at=when,
         )
+
+
+def ranked_tasks(
+    team: Team, state: WorkflowState, n: int, *, title: str = "Task", **fields: Any
+) -> list[Task]:
+    """`n` tasks of `team` in `state` ("<title> 0", "<title> 1", …), appended in rank order
+    after the team's last, in one bulk insert (no events): for pages and queries that need
+    many rows, not for behaviour."""
+    rank = last_rank(team) or ranking.INTEGER_ZERO
+    numbers = Task.all_objects.filter(team=team).order_by("-number")
+    first = (numbers.values_list("number", flat=True).first() or 0) + 1
+    rows = []
+    for i in range(n):
+        rank = ranking.key_between(rank, None)
+        rows.append(
+            Task(
+                workspace=team.workspace,
+                team=team,
+                number=first + i,
+                title=f"{title} {i}",
+                state=state,
+                state_category=state.category,
+                rank=rank,
+                **fields,
+            )
+        )
+    return Task.objects.bulk_create(rows, batch_size=1000)

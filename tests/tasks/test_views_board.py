@@ -171,7 +171,7 @@ def test_board_query_count_does_not_grow_to_a_300_task_sprint(
             TaskLabel(workspace=world.workspace, task=t, label=label) for t in created[::4]
         )
 
-    assert_flat_queries(member_client, board_url(world, team), grow=grow, budget=25)
+    assert_flat_queries(member_client, board_url(world, team), grow=grow, budget=8)
     assert Task.objects.filter(sprint=sprint).count() == 300
 
 

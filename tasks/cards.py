@@ -1,0 +1,232 @@
+"""Board cards as HTML: the one place a card's markup lives.
+
+A board sends up to hundreds of cards, so a card is not a template: the URLs are reversed once
+per page (a prefix and a suffix around the task key), and the parts that repeat across cards
+(an assignee's avatar, a label chip, a roadmap item's key-result badges, a points figure) are
+built once per page and reused. Every value from the database goes through `escape`, exactly
+as the template engine would escape it; only the fixed markup below is trusted.
+
+Used for the board, a column's "show more", and every single card the server answers (after a
+move, a quick edit, a refused move's reload). Inline editing on the board belongs here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from html import escape
+from typing import Any
+
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+
+from alignment.models import User, Workspace
+from tasks import card_badges
+from tasks.models import Priority, Task
+from tasks.page_selectors import CardFacts
+
+KEY = "KEY-1"  # a task key to reverse URLs with; split out again around it
+KR_BADGES = 2  # key-result badges a card shows at most
+KR_TITLE = 28  # characters of a key result's title on its badge
+
+CARD = (
+    '<li class="task-card{flags}" id="task-{key}" tabindex="0" data-key="{key}"'
+    ' data-version="{version}" data-href="{url}" data-card-url="{card_url}"{move}'
+    ' aria-label="{key}: {title}">'
+    '<div class="card-top"><a class="task-key" href="{url}" draggable="false" tabindex="-1">'
+    "{key}</a>{priority}{points}{avatar}</div>"
+    '<a class="card-title" href="{url}" draggable="false" tabindex="-1">{title}</a>'
+    '<div class="card-meta">{labels}{key_results}{blocked}{conflict}{badges}</div>'
+    "{quick_edit}</li>"
+)
+MOVE = ' draggable="true" data-move-url="{move_url}"'
+QUICK_EDIT = (
+    '<button type="button" class="linklike quick-edit-toggle" hx-get="{quick_edit_url}"'
+    ' hx-target="#qe-{key}" tabindex="-1">Quick edit</button>'
+    '<div id="qe-{key}" class="quick-edit-slot"></div>'
+)
+ROW = (
+    '<li class="task-card backlog-row{flags}" id="task-{key}" tabindex="0" data-key="{key}"'
+    ' data-version="{version}" data-href="{url}" data-card-url="{card_url}"{move}'
+    ' aria-label="{key}: {title}">{checkbox}'
+    '<a class="task-key" href="{url}" draggable="false" tabindex="-1">{key}</a>'
+    '<a class="row-title" href="{url}" draggable="false" tabindex="-1">{title}</a>'
+    '<span class="row-meta">{labels}{key_results}{blocked}'
+    '<span class="muted small">{state}</span>{points}{avatar}</span></li>'
+)
+CHECKBOX = (
+    '<input type="checkbox" name="tasks" value="{pk}" form="bulk-form" aria-label="Select {key}">'
+)
+ROW_KR_BADGES = 1
+ROW_KR_TITLE = 24
+PRIORITY: dict[int, str] = {
+    Priority.URGENT: f'<span class="badge bad">{escape(Priority.URGENT.label)}</span>',
+    Priority.HIGH: f'<span class="badge warn">{escape(Priority.HIGH.label)}</span>',
+}
+UNALIGNED = '<span class="badge neutral" title="Not linked to a roadmap item">Unaligned</span>'
+ROW_UNALIGNED = '<span class="badge neutral">Unaligned</span>'
+
+
+class _Url:
+    """A URL of a task-key route, reversed once: prefix + key + suffix."""
+
+    def __init__(self, name: str, slug: str, query: str = "") -> None:
+        prefix, _, suffix = reverse(name, kwargs={"slug": slug, "key": KEY}).partition(KEY)
+        self.prefix, self.suffix = escape(prefix), escape(suffix + query)
+
+    def __call__(self, key: str) -> str:
+        return f"{self.prefix}{key}{self.suffix}"
+
+
+class CardRenderer:
+    """Renders cards of one workspace for one member (can they write?) and one page of facts."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        can_write: bool,
+        facts: CardFacts,
+        badges: dict[str, SafeString] | None = None,
+    ) -> None:
+        slug = workspace.slug
+        self.can_write = can_write
+        self.facts = facts
+        self.badges = badges or {}
+        self.task_url = _Url("tasks:task", slug)
+        self.card_url = _Url("tasks:card", slug)
+        self.row_card_url = _Url("tasks:card", slug, "?as=row")
+        self.move_url = _Url("tasks:move", slug)
+        self.quick_edit_url = _Url("tasks:quick_edit", slug)
+        self._avatars: dict[int, str] = {}
+        self._labels: dict[str, str] = {}
+        self._key_results: dict[tuple[int, int], str] = {}
+        self._points: dict[Decimal, str] = {}
+
+    @classmethod
+    def for_page(
+        cls, workspace: Workspace, tasks: Sequence[Task], *, can_write: bool, facts: CardFacts
+    ) -> CardRenderer:
+        """A renderer with the badges other apps give these cards (one query per provider)."""
+        keys = [task.key for task in tasks]
+        return cls(
+            workspace,
+            can_write=can_write,
+            facts=facts,
+            badges=card_badges.badges_for(workspace.pk, keys),
+        )
+
+    def _avatar(self, user: User) -> str:
+        html = self._avatars.get(user.pk)
+        if html is None:
+            html = self._avatars[user.pk] = (
+                f'<span class="avatar small" title="{escape(user.display_name)}">'
+                f"{escape(user.initials)}</span>"
+            )
+        return html
+
+    def _label(self, name: str) -> str:
+        html = self._labels.get(name)
+        if html is None:
+            html = self._labels[name] = f'<span class="label-chip">{escape(name)}</span>'
+        return html
+
+    def _item_badges(
+        self, item_id: int | None, *, count: int = KR_BADGES, width: int = KR_TITLE
+    ) -> str:
+        if not item_id:
+            return UNALIGNED if count == KR_BADGES else ROW_UNALIGNED
+        html = self._key_results.get((item_id, count))
+        if html is None:
+            titles = self.facts.key_results.get(item_id, [])[:count]
+            html = self._key_results[item_id, count] = "".join(
+                f'<span class="badge kr-badge" title="Key result: {escape(title)}">KR · '
+                f"{escape(Truncator(title).chars(width))}</span>"
+                for title in titles
+            )
+        return html
+
+    def _blocked(self, blocked: list[str] | None) -> str:
+        if not blocked:
+            return ""
+        return (
+            f'<span class="badge bad" title="Blocked by {escape(", ".join(blocked))}">'
+            "Blocked</span>"
+        )
+
+    def _estimate(self, estimate: Decimal) -> str:
+        html = self._points.get(estimate)
+        if html is None:
+            html = self._points[estimate] = (
+                f'<span class="points" title="Points">{escape(floatformat(estimate, "-1"))}</span>'
+            )
+        return html
+
+    def card(self, task: Task) -> str:
+        """One card's HTML (a plain str: join many, then mark the whole safe once)."""
+        key = escape(task.key)
+        title = escape(task.title)
+        facts = self.facts
+        blocked = facts.blocked_by.get(task.pk)
+        conflict = facts.conflicts.get(task.pk)
+        flags = (" is-blocked" if blocked else "") + (" has-conflict" if conflict else "")
+        assignee: Any = task.assignee if task.assignee_id else None
+        return CARD.format(
+            flags=flags,
+            key=key,
+            version=task.version,
+            url=self.task_url(key),
+            card_url=self.card_url(key),
+            move=MOVE.format(move_url=self.move_url(key)) if self.can_write else "",
+            title=title,
+            priority=PRIORITY.get(task.priority, ""),
+            points="" if task.estimate is None else self._estimate(task.estimate),
+            avatar="" if assignee is None else self._avatar(assignee),
+            labels="".join(self._label(name) for name in facts.labels.get(task.pk, ())),
+            key_results=self._item_badges(task.roadmap_item_id),
+            blocked=self._blocked(blocked),
+            conflict=(
+                '<span class="badge warn" title="Schedule conflict with '
+                f'{escape(", ".join(conflict))}">Schedule conflict</span>'
+                if conflict
+                else ""
+            ),
+            badges=self.badges.get(task.key, ""),
+            quick_edit=QUICK_EDIT.format(quick_edit_url=self.quick_edit_url(key), key=key)
+            if self.can_write
+            else "",
+        )
+
+    def row(self, task: Task) -> str:
+        """One backlog row: the same task, laid out as a line (a plain str, like `card`)."""
+        key = escape(task.key)
+        blocked = self.facts.blocked_by.get(task.pk)
+        assignee: Any = task.assignee if task.assignee_id else None
+        return ROW.format(
+            flags=" is-blocked" if blocked else "",
+            key=key,
+            version=task.version,
+            url=self.task_url(key),
+            card_url=self.row_card_url(key),
+            move=MOVE.format(move_url=self.move_url(key)) if self.can_write else "",
+            title=escape(task.title),
+            checkbox=CHECKBOX.format(pk=task.pk, key=key) if self.can_write else "",
+            labels="".join(self._label(name) for name in self.facts.labels.get(task.pk, ())),
+            key_results=self._item_badges(
+                task.roadmap_item_id, count=ROW_KR_BADGES, width=ROW_KR_TITLE
+            ),
+            blocked=self._blocked(blocked),
+            state=escape(task.state.name),
+            points="" if task.estimate is None else self._estimate(task.estimate),
+            avatar="" if assignee is None else self._avatar(assignee),
+        )
+
+    def rows(self, tasks: Iterable[Task]) -> SafeString:
+        """Many backlog rows, in order, as one safe string."""
+        return mark_safe("".join(map(self.row, tasks)))
+
+    def cards(self, tasks: Iterable[Task]) -> SafeString:
+        """Many cards, in order, as one safe string."""
+        return mark_safe("".join(map(self.card, tasks)))
