@@ -82,6 +82,7 @@ class Stack:
         self.redis_url = redis_url
         self.port = port
         self.processes: list[subprocess.Popen[bytes]] = []
+        self.names: list[str] = []
         self.logs = Path(tempfile.mkdtemp(prefix="bench-load-"))
         self.env = {
             **os.environ,
@@ -124,6 +125,7 @@ class Stack:
             start_new_session=True,  # its own process group: stopped with its children
         )
         self.processes.append(process)
+        self.names.append(name)
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -138,6 +140,21 @@ class Stack:
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         self.processes.clear()
+        self.names.clear()
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) used so far by each started process group."""
+        tick = os.sysconf("SC_CLK_TCK")
+        used: dict[str, float] = {}
+        for name, process in zip(self.names, self.processes, strict=True):
+            total = 0.0
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    fields = stat.read_text().rsplit(")", 1)[1].split()
+                    if int(fields[2]) == process.pid:  # process group id
+                        total += (int(fields[11]) + int(fields[12])) / tick
+            used[name] = total
+        return used
 
     def alive(self) -> bool:
         return all(p.poll() is None for p in self.processes)
@@ -351,6 +368,31 @@ def drive(fixtures: dict[str, Any], port: int, clients: int, warmup: float, dura
     return run
 
 
+KIND_OF_PATH = [
+    ("/board/", "board"),
+    ("/dashboards/", "leader_dashboard"),
+    ("/check-ins/", "check_in"),
+    ("/move/", "task_move"),
+]
+
+
+def server_times(access_log: Path) -> dict[str, float]:
+    """Median time gunicorn spent per kind (its access log), without the wait in the queue."""
+    times: dict[str, list[float]] = {}
+    with contextlib.suppress(OSError):
+        for line in access_log.read_text().splitlines():
+            parts = line.split()
+            if len(parts) != 4 or not parts[3].isdigit():
+                continue
+            method, path, _status, ms = parts
+            kind = next((k for marker, k in KIND_OF_PATH if marker in path), None)
+            if kind is None and path.endswith("/tasks/"):
+                kind = "task_create" if method == "POST" else "task_list_api"
+            if kind:
+                times.setdefault(kind, []).append(float(ms))
+    return {kind: round(statistics.median(values), 1) for kind, values in times.items()}
+
+
 def summarize(run: Run, duration: float) -> dict[str, Any]:
     every = [ms for values in run.latencies.values() for ms in values]
     kinds = {}
@@ -437,6 +479,10 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
                 f"127.0.0.1:{port}",
                 "--timeout",
                 "60",
+                "--access-logfile",
+                str(stack.logs / "access.log"),
+                "--access-logformat",
+                "%(m)s %(U)s %(s)s %(M)s",
                 name="gunicorn",
             )
             stack.start(
@@ -460,10 +506,17 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
                 f"{args.duration:.0f} s measured …",
                 flush=True,
             )
+            cpu_before = stack.cpu_seconds()
             run = drive(fixtures, port, args.clients, args.warmup, args.duration)
+            cpu_after = stack.cpu_seconds()
             if not stack.alive():
                 raise RuntimeError(f"a server died during the load; logs in {stack.logs}")
             summary = summarize(run, args.duration)
+            summary["server_ms_p50"] = server_times(stack.logs / "access.log")
+            summary["cpu_s"] = {
+                name: round(cpu_after.get(name, 0) - cpu_before.get(name, 0), 1)
+                for name in cpu_after
+            }
             acks_path = stack.logs / "acks.json"
             acks_path.write_text(json.dumps(run.acknowledged()))
             verdict_path = stack.logs / "verdict.json"
@@ -514,6 +567,8 @@ def print_summary(s: dict[str, Any]) -> None:
         f"drained {v['rollups_drained_after_s']} s after the load, "
         f"{v['rollup_rows_differing_from_full_recompute']} rows differ from a full recompute"
     )
+    print(f"  server time p50 (ms, gunicorn's own): {s.get('server_ms_p50')}")
+    print(f"  CPU seconds during the load: {s.get('cpu_s')}")
     for line in s["error_samples"] + v["problems"]:
         print(f"  ! {line}")
 
