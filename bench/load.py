@@ -169,6 +169,16 @@ def psql(admin_url: str, sql: str) -> None:
     )
 
 
+def database_exists(admin_url: str, name: str) -> bool:
+    result = subprocess.run(
+        ["psql", admin_url, "-qAtc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout.strip() == "1"
+
+
 def redis_flush(redis_url: str) -> None:
     """FLUSHDB on the run's own Redis database only (RESP over a plain socket)."""
     rest = redis_url.split("://", 1)[1]
@@ -456,19 +466,29 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         with interrupts_as_exceptions():
             psql(admin_url, f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
-            psql(admin_url, f'CREATE DATABASE "{args.db}"')
-            created_db = True
             redis_flush(redis_url)
-            stack.run(args.python, "manage.py", "migrate", "--noinput", what="migrate")
-            stack.run(args.python, "manage.py", "collectstatic", "--noinput", what="collectstatic")
             fixtures_path = stack.logs / "fixtures.json"
-            stack.run(
-                args.python,
-                str(HERE / "load_app.py"),
-                "seed",
-                str(fixtures_path),
-                what="seed",
-            )
+            # --reuse: a seeded copy per commit and shape, so repeated runs skip migrate + seed.
+            shape = f"{git_describe(app_dir)}_{args.scale}_{args.clients}".replace(".", "")
+            template = f"{args.db}_seeded_{shape}"
+            cached = Path(tempfile.gettempdir()) / f"{template}.json"
+            if args.reuse and cached.exists() and database_exists(admin_url, template):
+                psql(admin_url, f'CREATE DATABASE "{args.db}" TEMPLATE "{template}"')
+                created_db = True
+                fixtures_path.write_text(cached.read_text())
+                print(f"  database copied from {template}", flush=True)
+            else:
+                psql(admin_url, f'CREATE DATABASE "{args.db}"')
+                created_db = True
+                stack.run(args.python, "manage.py", "migrate", "--noinput", what="migrate")
+                stack.run(
+                    args.python, str(HERE / "load_app.py"), "seed", str(fixtures_path), what="seed"
+                )
+                if args.reuse:
+                    psql(admin_url, f'DROP DATABASE IF EXISTS "{template}"')
+                    psql(admin_url, f'CREATE DATABASE "{template}" TEMPLATE "{args.db}"')
+                    cached.write_text(fixtures_path.read_text())
+            stack.run(args.python, "manage.py", "collectstatic", "--noinput", what="collectstatic")
             fixtures = json.loads(fixtures_path.read_text())
             stack.start(
                 stack.bin("gunicorn"),
@@ -642,6 +662,11 @@ def main() -> int:
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379"))
     parser.add_argument("--redis-db", type=int, default=int(os.environ.get("BENCH_REDIS_DB", "15")))
     parser.add_argument("--python", default=sys.executable)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep a seeded copy of the database (per commit and shape) and start from it",
+    )
     parser.add_argument("--keep-db", action="store_true", help="leave the database for a look")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--json", default="", help="also write this run's summary here")
