@@ -628,6 +628,20 @@ def markdown(load: dict[str, Any]) -> str:
         lines.append(
             f"| {s['label']} | " + " | ".join(str(s["kinds"][k]["p95_ms"]) for k in kinds) + " |"
         )
+    lines += [
+        "",
+        "Server time p50 per kind (ms, gunicorn's access log: without the wait in its queue):",
+    ]
+    lines += ["", "| run | " + " | ".join(kinds) + " | CPU ms a request (gunicorn / worker) |"]
+    lines.append("|---|" + "---|" * (len(kinds) + 1))
+    for s in load["runs"]:
+        server = s.get("server_ms_p50", {})
+        cpu = s.get("cpu_ms_per_request", {})
+        lines.append(
+            f"| {s['label']} | "
+            + " | ".join(str(server.get(k, "")) for k in kinds)
+            + f" | {cpu.get('gunicorn', '')} / {cpu.get('celery', '')} |"
+        )
     lines += ["", *load.get("notes", []), LOAD_MARK, ""]
     return "\n".join(lines)
 
