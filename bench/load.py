@@ -640,9 +640,9 @@ def markdown(load: dict[str, Any]) -> str:
         lines.append(
             f"| {s['label']} | "
             + " | ".join(str(server.get(k, "")) for k in kinds)
-            + f" | {cpu.get('gunicorn', '')} / {cpu.get('celery', '')} |"
+            + f" | {cpu.get('gunicorn', '–')} / {cpu.get('celery', '–')} |"
         )
-    lines += ["", *load.get("notes", []), LOAD_MARK, ""]
+    lines += ["", *[f"- {note}" for note in load.get("notes", [])], LOAD_MARK, ""]
     return "\n".join(lines)
 
 
