@@ -13,12 +13,13 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: run install install-dev migrate seed test lint format typecheck bench bench-pages bench-pages-ci screenshots vsix clean help
+.PHONY: run install install-dev migrate seed test lint format typecheck bench bench-pages bench-pages-ci bench-load screenshots vsix clean help
 
 help:
 	@echo "make run    set up (venv, locked deps, SQLite, demo data) and serve on http://$(HOST):$(PORT)"
 	@echo "make test   install test deps and run lint, types and the whole suite"
 	@echo "make bench  run the benchmarks (bench/README.md)"
+	@echo "make bench-load  a bounded mixed load on gunicorn, Celery, PostgreSQL, Redis (bench/README.md)"
 	@echo "make vsix   package the VS Code extension (docs/editor.md); needs node and npm"
 
 $(UV):
@@ -89,6 +90,11 @@ vsix:
 	@command -v npm >/dev/null || (echo "make vsix needs Node.js 20+ and npm (apt-get install nodejs npm)" && exit 1)
 	cd editors/vscode && npm ci --no-audit --no-fund && npm run --silent package
 	@echo "Built $(VSIX): install it with code --install-extension $(VSIX)"
+
+# Starts, loads (loopback only, bounded in time) and stops gunicorn, a Celery worker, a database
+# and a Redis database of its own; needs PostgreSQL and Redis answering on 127.0.0.1.
+bench-load: install-dev
+	$(PY) -m bench.load $(BENCH_LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) staticfiles .mypy_cache .ruff_cache test-artifacts

@@ -218,7 +218,7 @@ class Generator:
             lines.append(
                 f"{self.workspace.pk}\t{team.pk}\t{number}\tTask {self.tasks + len(lines)}\t\t\t"
                 f"{self.states[team.pk][category].pk}\t{category}\t{estimate}\t0\t{item}\t"
-                f"{sprint.pk if sprint else chr(92) + 'N'}\ti{number:08d}\t1\t{now}\t{now}\t"
+                f"{sprint.pk if sprint else chr(92) + 'N'}\tp{number:08d}\t1\t{now}\t{now}\t"
                 "\\N\t\\N\n"
             )
         return lines

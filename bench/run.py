@@ -360,15 +360,26 @@ def main() -> int:
         "sizes": sizes,
     }
     results["checks"] = checks(sizes)
-    # Keep the pages section of bench.pages (it runs after this in `make bench`, or alone).
-    section = "## Pages and API"
+    # Keep the sections other commands write: the pages and API (bench.pages, after this in
+    # `make bench`, or alone) and the mixed load (`make bench-load`).
+    from bench.load import LOAD_MARK
+    from bench.load import markdown as load_markdown
+
     saved = HERE / "results.json"
-    if saved.exists() and "pages_and_api" in (previous := json.loads(saved.read_text())):
-        results["pages_and_api"] = previous["pages_and_api"]
-    pages_md = (HERE / "RESULTS.md").read_text().partition(section)
+    previous = json.loads(saved.read_text()) if saved.exists() else {}
+    for key in ("pages_and_api", "load"):
+        if key in previous:
+            results[key] = previous[key]
     saved.write_text(json.dumps(results, indent=2) + "\n")
-    kept = pages_md[1] + pages_md[2] if pages_md[1] else ""
-    (HERE / "RESULTS.md").write_text(markdown(results) + ("\n" + kept if kept else ""))
+    text = markdown(results)
+    pages = (HERE / "RESULTS.md").read_text().partition("## Pages and API")
+    if pages[1]:
+        # The pages section runs to the load section (or the end), which is written anew.
+        text = text.rstrip("\n") + "\n\n" + (pages[1] + pages[2]).split(LOAD_MARK)[0].rstrip("\n")
+    load = results.get("load")
+    if isinstance(load, dict):
+        text = text.rstrip("\n") + "\n\n" + load_markdown(load)
+    (HERE / "RESULTS.md").write_text(text.rstrip("\n") + "\n")
     print(markdown(results))
     return 0
 

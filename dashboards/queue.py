@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from alignment.models import Workspace
@@ -89,22 +89,47 @@ def enqueue(workspace_id: int, nodes: Iterable[tuple[str, int | None]]) -> None:
         schedule(workspace_id)
 
 
+# pg_advisory_xact_lock(class, workspace id): one drain of a workspace at a time.
+DRAIN_LOCK_CLASS = 0x524F4C4C  # "ROLL"
+
+
+def _take_drain_lock(workspace_id: int) -> None:
+    """Wait for the drain of this workspace that runs now, if any (PostgreSQL).
+
+    Page reads drain before they read (readmodel.freshness) while the worker drains too: under
+    a write load two web workers and the Celery worker used to read the same queued rows,
+    recompute the same nodes and write the same rollup rows, each waiting on the others' row
+    locks. One at a time, a drain that waited finds the rows already drained (and deleted)
+    and has nothing left to do, and a page still never reads a row older than the last
+    committed change. Only when the drain owns its transaction: a caller's open transaction
+    may hold queue rows that the running drain waits for (a deadlock), and such a caller
+    reads its own uncommitted changes anyway.
+    """
+    if connection.vendor != "postgresql":
+        return  # SQLite: one writer at a time already
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [DRAIN_LOCK_CLASS, workspace_id])
+
+
 def drain(workspace_id: int) -> int:
     """Recompute every node queued for a workspace (and what they feed); rows written."""
     cache.delete(flag_key(workspace_id))
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     if workspace is None:
         return 0
-    # A row re-marked from now on has a newer created_at and is kept for the next job.
-    cutoff = timezone.now() + timedelta(microseconds=1)
-    pending = list(
-        RollupPending.objects.filter(workspace_id=workspace_id, created_at__lt=cutoff).values_list(
-            "id", "kind", "node_id"
-        )
-    )
-    if not pending:
-        return 0
+    owns_transaction = not connection.in_atomic_block
     with transaction.atomic():
+        if owns_transaction:
+            _take_drain_lock(workspace_id)
+        # A row re-marked from now on has a newer created_at and is kept for the next job.
+        cutoff = timezone.now() + timedelta(microseconds=1)
+        pending = list(
+            RollupPending.objects.filter(
+                workspace_id=workspace_id, created_at__lt=cutoff
+            ).values_list("id", "kind", "node_id")
+        )
+        if not pending:
+            return 0
         written = rollups.refresh(
             workspace, Seeds.of((kind, node_id) for _, kind, node_id in pending)
         )
