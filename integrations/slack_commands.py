@@ -6,6 +6,11 @@ runs in the Celery task and answers through the command's `response_url`.
     /align okr            the live objectives of the current period, with progress and health
     /align checkin        opens the check-in modal (integrations.slack_interactivity), inline
 
+Every command but the help answers as the Slack user's linked member (slack_users), showing
+only what that person may see (`visible_to`: a private team's tasks only to its people, a
+guest only their teams' tasks); a guest asking for objectives is told why not. An unlinked
+Slack user is told how to link, never shown a task.
+
 `response_url` comes from the request body, so it is only followed when it starts with one of
 SLACK_RESPONSE_URL_PREFIXES (Slack's hooks host): a forged body cannot make us POST elsewhere.
 """
@@ -22,7 +27,8 @@ from integrations.models import InboundDelivery, Provider
 from integrations.registry import handles
 from integrations.slack_blocks import task_summary
 from integrations.slack_interactivity import open_check_in
-from integrations.slack_users import SlackUser, member_for, not_linked_text
+from alignment.models import Membership, Role
+from integrations.slack_users import SlackUser, member_for, not_linked_text, refusal
 from okrs.health import STATUS_LABELS
 from okrs.models import Objective
 from readmodel.selectors import rollups_for
@@ -38,21 +44,19 @@ MAX_ITEMS = 10
 OBJECTIVE = "objective"  # a readmodel NodeKind value
 
 
-def _task(delivery: InboundDelivery, argument: str) -> str:
-    task = task_by_key(delivery.workspace, argument)
+def _task(delivery: InboundDelivery, membership: Membership, argument: str) -> str:
+    # A task the person may not see answers like a missing one (as its page's 404 does).
+    task = task_by_key(delivery.workspace, argument, viewer=membership)
     if task is None:
         return f"No task {argument or '(no key given)'} in {delivery.workspace.name}."
     task = Task.objects.select_related("workspace", "state", "assignee", "team").get(pk=task.pk)
     return task_summary(task)
 
 
-def _mine(delivery: InboundDelivery, form: dict[str, Any]) -> str:
-    slack = SlackUser.of(form)
-    membership = member_for(delivery.integration, slack)
-    if membership is None:
-        return not_linked_text(delivery.integration, slack)
+def _mine(membership: Membership) -> str:
     tasks = list(
-        Task.objects.for_workspace(delivery.workspace_id)
+        # Assigned work in a team since made private (or left, for a guest) stays out of sight.
+        Task.objects.visible_to(membership)
         .open()
         .filter(assignee=membership.user)
         .select_related("workspace", "state", "assignee", "team")
@@ -63,7 +67,10 @@ def _mine(delivery: InboundDelivery, form: dict[str, Any]) -> str:
     return "\n".join(["Your open tasks:", *(task_summary(t) for t in tasks)])
 
 
-def _okr(delivery: InboundDelivery) -> str:
+def _okr(delivery: InboundDelivery, membership: Membership) -> str:
+    # Objectives are company-wide: everyone but guests sees them (docs/teams.md).
+    if why_not := refusal(membership, "see objectives", role=Role.VIEWER, guests=False):
+        return why_not
     today = timezone.localdate()
     objectives = list(
         Objective.objects.for_workspace(delivery.workspace_id)
@@ -93,13 +100,17 @@ def answer(delivery: InboundDelivery, form: dict[str, Any]) -> str:
     """The text for one `/align …` command."""
     words = str(form.get("text") or "").split()
     command = words[0].lower() if words else ""
+    if command not in ("task", "mine", "okr", "okrs"):
+        return HELP
+    slack = SlackUser.of(form)
+    membership = member_for(delivery.integration, slack)
+    if membership is None:
+        return not_linked_text(delivery.integration, slack)
     if command == "task":
-        return _task(delivery, words[1] if len(words) > 1 else "")
+        return _task(delivery, membership, words[1] if len(words) > 1 else "")
     if command == "mine":
-        return _mine(delivery, form)
-    if command in ("okr", "okrs"):
-        return _okr(delivery)
-    return HELP
+        return _mine(membership)
+    return _okr(delivery, membership)
 
 
 def response_url_allowed(url: str) -> bool:

@@ -3,7 +3,9 @@
 
 It shows what the My work page and the OKR pages show: the same selector for the tasks
 (`tasks.selectors.my_work`) and the read model for every progress number. A Slack user who is
-not linked yet sees how to link instead.
+not linked yet sees how to link instead. Like those pages, it shows only what the person may
+see: `my_work` reads through `visible_to`, and a guest (whose pages are their teams' boards)
+gets their tasks without objectives or key results.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from alignment.models import Membership
+from alignment.models import Membership, Role
 from integrations import slack_blocks
 from integrations.models import Channel, InboundDelivery, Integration
 from integrations.outbox import outbox_enqueue
 from integrations.registry import DeliveryIgnored
-from integrations.slack_users import SlackUser, member_for, not_linked_text
+from integrations.slack_users import SlackUser, member_for, not_linked_text, refusal
 from okrs.models import KeyResult, ObjectiveStatus
 from readmodel.selectors import rollups_for
 from tasks.selectors import my_work
@@ -39,13 +41,19 @@ def _task_blocks(membership: Membership) -> list[dict[str, Any]]:
     ]
     if not count:
         return [*blocks, slack_blocks.section("Nothing assigned to you is open. :tada:")]
+    sections = [
+        (group.objective.title if group.objective else "Not aligned to an objective", group.tasks)
+        for group in groups
+    ]
+    if membership.is_guest:
+        # Objectives are not a guest's to read (docs/teams.md): one list, no objective titles.
+        sections = [("Your tasks", [task for group in groups for task in group.tasks])]
     shown = 0
-    for group in groups:
+    for title, tasks in sections:
         if shown >= MAX_TASKS:
             break
-        title = group.objective.title if group.objective else "Not aligned to an objective"
         lines = [f"*{slack_blocks.escape(title)}*"]
-        for task in group.tasks[: MAX_TASKS - shown]:
+        for task in tasks[: MAX_TASKS - shown]:
             lines.append("• " + slack_blocks.task_summary(task, workspace.slug))
             shown += 1
         blocks.append(slack_blocks.section("\n".join(lines)))
@@ -96,6 +104,8 @@ def home_view(integration: Integration, slack: SlackUser) -> dict[str, Any]:
     membership = member_for(integration, slack)
     if membership is None:
         blocks = [slack_blocks.section(not_linked_text(integration, slack))]
+    elif refusal(membership, "see key results", role=Role.VIEWER, guests=False):
+        blocks = _task_blocks(membership)  # a guest: their teams' tasks, nothing company-wide
     else:
         blocks = [
             *_task_blocks(membership),

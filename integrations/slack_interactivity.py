@@ -13,7 +13,10 @@ Every request was verified and stored by `integrations.inbound` first. Then:
 A trigger_id is good for 3 s, so modals open inside the request: after the handler's
 transaction commits (no database lock is held over the network), with a bounded timeout; a
 failure is written on the delivery. Everything is done as the Slack user's linked Alignment
-member (integrations.slack_users), with that member's role: a viewer is told, not obeyed.
+member (integrations.slack_users), with that member's role and what they may see
+(`visible_to`): a viewer is told, not obeyed; a guest creates and changes tasks of their own
+teams only, and cannot check in (OKRs are not theirs to see); a private team's tasks are not
+there for anyone who is not on it.
 """
 
 from __future__ import annotations
@@ -28,14 +31,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from alignment.errors import DomainError, RoleRequired
-from alignment.models import Membership, Role, Team
-from alignment.tenancy import require_role
+from alignment.errors import DomainError
+from alignment.models import Membership, Team
 from integrations import slack_api, slack_blocks
 from integrations.models import Channel, DeliveryStatus, InboundDelivery, Provider
 from integrations.outbox import outbox_enqueue
 from integrations.registry import DeliveryIgnored, handles
-from integrations.slack_users import SlackUser, member_for, not_linked_text
+from integrations.slack_users import SlackUser, member_for, not_linked_text, refusal
 from okrs.errors import CheckInNotAccepted
 from okrs.models import KeyResult, ObjectiveStatus
 from okrs.services import key_result_check_in
@@ -113,21 +115,6 @@ def post_ephemeral(
     )
 
 
-def _is_member(membership: Membership) -> bool:
-    try:
-        require_role(membership, Role.MEMBER)
-    except RoleRequired:
-        return False
-    return True
-
-
-def viewer_text(membership: Membership, doing: str) -> str:
-    return (
-        f"You are a viewer in {membership.workspace.name}: viewers can read but not {doing}. "
-        "Ask an admin for the member role."
-    )
-
-
 def _values(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """`view.state.values` as {block_id: the element state} (one element per input block)."""
     values = _dict(_dict(view.get("state")).get("values"))
@@ -175,7 +162,8 @@ def _task_modal(membership: Membership, payload: dict[str, Any]) -> dict[str, An
     message = _dict(payload.get("message"))
     text = str(message.get("text") or "")
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    teams = list(Team.objects.for_workspace(membership.workspace_id).order_by("name", "pk"))
+    # Only the teams this person may see: a guest's own, a member's public and private ones.
+    teams = list(Team.objects.visible_to(membership).order_by("name", "pk"))
     team_options = [slack_blocks.option(f"{t.name} ({t.key})", str(t.pk)) for t in teams]
     author = str(message.get("user") or "")
     description = text + (f"\n\n(From a Slack message by <@{author}>.)" if author else "")
@@ -240,8 +228,8 @@ def slack_message_shortcut(delivery: InboundDelivery, payload: Any) -> None:
     trigger = str(data.get("trigger_id") or "")
     if membership is None:
         view = link_notice(delivery, slack)
-    elif not _is_member(membership):
-        view = slack_blocks.notice("New task", viewer_text(membership, "create tasks"))
+    elif why_not := refusal(membership, "create tasks", guests=True):
+        view = slack_blocks.notice("New task", why_not)
     else:
         view = _task_modal(membership, data)
     open_view(delivery, trigger, view)
@@ -252,13 +240,10 @@ def _submit_task(
 ) -> dict[str, Any] | None:
     view = _dict(data.get("view"))
     values = _values(view)
-    team = (
-        Team.objects.for_workspace(delivery.workspace_id)
-        .filter(pk=_id(_selected(values, TEAM)))
-        .first()
-    )
+    # The id comes from the payload: a team the person may not see is refused like a missing one.
+    team = Team.objects.visible_to(membership).filter(pk=_id(_selected(values, TEAM))).first()
     if team is None:
-        raise refuse({TEAM: f"Choose one of the teams of {delivery.workspace.name}."})
+        raise refuse({TEAM: f"Choose one of your teams of {delivery.workspace.name}."})
     try:
         task = task_create(
             actor=membership,
@@ -380,8 +365,8 @@ def open_check_in(delivery: InboundDelivery, payload: Any) -> None:
     slack, membership = acting_member(delivery, data)
     if membership is None:
         view = link_notice(delivery, slack)
-    elif not _is_member(membership):
-        view = slack_blocks.notice("Check in", viewer_text(membership, "check in"))
+    elif why_not := refusal(membership, "check in on key results", guests=False):
+        view = slack_blocks.notice("Check in", why_not)
     else:
         view = _check_in_modal(membership)
     open_view(delivery, str(data.get("trigger_id") or ""), view)
@@ -454,9 +439,15 @@ def slack_view_submission(delivery: InboundDelivery, payload: Any) -> dict[str, 
     first_block = {CREATE_TASK_VIEW: TITLE, CHECK_IN_VIEW: KEY_RESULT}[callback]
     if membership is None:
         raise refuse({first_block: not_linked_text(delivery.integration, slack)})
-    if not _is_member(membership):
-        doing = "create tasks" if callback == CREATE_TASK_VIEW else "check in"
-        raise refuse({first_block: viewer_text(membership, doing)})
+    # Guests may create their teams' tasks (the team is looked up through visible_to), never
+    # check in: key results are company-wide, outside a guest's teams.
+    doing, guests = (
+        ("create tasks", True)
+        if callback == CREATE_TASK_VIEW
+        else ("check in on key results", False)
+    )
+    if why_not := refusal(membership, doing, guests=guests):
+        raise refuse({first_block: why_not})
     return submit(delivery, data, membership)
 
 
@@ -475,9 +466,7 @@ def _reply_in_place(url: str, message: dict[str, Any]) -> None:
     response.raise_for_status()
 
 
-def _act(
-    membership: Membership, action: dict[str, Any], workspace_id: int
-) -> tuple[Task, str] | str:
+def _act(membership: Membership, action: dict[str, Any]) -> tuple[Task, str] | str:
     """Do what the button says; the task (re-read) and what was done, or why not."""
     action_id = str(action.get("action_id") or "")
     raw = (
@@ -486,9 +475,10 @@ def _act(
         else str(action.get("value") or "")
     )
     task_id, _, state_id = raw.partition(":")
-    # Ids in the payload are never trusted: every lookup is scoped to this workspace.
+    # Ids in the payload are never trusted: every lookup is scoped to what this person may see
+    # (a private team's task, or another team's for a guest, is as missing as a deleted one).
     task = (
-        Task.objects.for_workspace(workspace_id)
+        Task.objects.visible_to(membership)
         .select_related("workspace", "state", "assignee", "team")
         .filter(pk=_id(task_id))
         .first()
@@ -501,7 +491,7 @@ def _act(
         done = f"Assigned to {who}."
     elif action_id == slack_blocks.MOVE_TO_STATE:
         state = (
-            WorkflowState.objects.for_workspace(workspace_id)
+            WorkflowState.objects.visible_to(membership)
             .filter(team_id=task.team_id, pk=_id(state_id))
             .first()
         )
@@ -534,12 +524,11 @@ def slack_block_actions(delivery: InboundDelivery, payload: Any) -> None:
         text = not_linked_text(delivery.integration, slack)
         post_ephemeral(delivery, channel=channel, slack=slack, text=text)
         return
-    if not _is_member(membership):
-        text = viewer_text(membership, "change tasks")
-        post_ephemeral(delivery, channel=channel, slack=slack, text=text)
+    if why_not := refusal(membership, "change tasks", guests=True):
+        post_ephemeral(delivery, channel=channel, slack=slack, text=why_not)
         return
     try:
-        outcome = _act(membership, ours[0], delivery.workspace_id)
+        outcome = _act(membership, ours[0])
     except DomainError as exc:
         outcome = exc.text
     if isinstance(outcome, str):

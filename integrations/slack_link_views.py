@@ -1,7 +1,8 @@
 """The page a Slack user opens to link their Slack account to their Alignment account.
 
 Every role may link their own account (it changes nothing but who they are in Slack), so the
-page reads and writes as a viewer. The token in the link (integrations.slack_users) names the
+page reads and writes as a viewer, and guests may too: in Slack they then see and change only
+their own teams' tasks (integrations.slack_users.refusal and `visible_to`). The token in the link (integrations.slack_users) names the
 Slack user; the person logged in is who they become.
 """
 
@@ -17,7 +18,7 @@ from integrations.slack_users import BadLink, read_link, slack_user_link_confirm
 
 
 @require_http_methods(["GET", "POST"])
-@workspace_view(read=Role.VIEWER, write=Role.VIEWER)
+@workspace_view(read=Role.VIEWER, write=Role.VIEWER, guests=True)
 def slack_link(request: HttpRequest, workspace: Workspace) -> HttpResponse:
     token = request.POST.get("t") if request.method == "POST" else request.GET.get("t")
     try:

@@ -5,6 +5,11 @@ Only links to this site (`SITE_URL`'s host) under this integration's own workspa
 unfurled: a link to another workspace on the same server is left alone, whatever the person
 sharing it may see there. The sharer must be a linked member of the workspace (anyone who
 could open the link); the preview then shows what the page shows, numbers from the read model.
+
+An unfurl is shown to the whole channel, not only to the sharer, and a channel may hold people
+who are not on a private team. So a private team's work is never unfurled, whoever shares it
+(its link stays a bare link); a task is unfurled only when the sharer may see it too; and a
+guest's links to objectives or key results are not unfurled (those pages are not theirs).
 """
 
 from __future__ import annotations
@@ -15,12 +20,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import Resolver404, resolve
 
-from alignment.models import Workspace
+from alignment.models import Membership, Role, Workspace
 from integrations import slack_blocks
 from integrations.models import Channel, InboundDelivery
 from integrations.outbox import outbox_enqueue
 from integrations.registry import DeliveryIgnored
-from integrations.slack_users import SlackUser, member_for
+from integrations.slack_users import SlackUser, member_for, refusal
 from okrs.models import KeyResult, Objective
 from readmodel.selectors import rollups_for
 from tasks.models import Task
@@ -49,10 +54,10 @@ def _ours(url: str, workspace: Workspace) -> tuple[str, dict[str, Any]] | None:
     return match.view_name, match.kwargs
 
 
-def _task_unfurl(workspace: Workspace, key: str) -> dict[str, Any] | None:
-    task = task_by_key(workspace, key)
-    if task is None:
-        return None
+def _task_unfurl(workspace: Workspace, sharer: Membership, key: str) -> dict[str, Any] | None:
+    task = task_by_key(workspace, key, viewer=sharer)
+    if task is None or task.team.is_private:
+        return None  # the channel is not the team: no title, no state, not even "private"
     task = Task.objects.select_related("workspace", "state", "assignee", "team").get(pk=task.pk)
     line = f"{slack_blocks.escape(task.team.name)}"
     if task.due_date:
@@ -103,14 +108,17 @@ def _key_result_unfurl(workspace: Workspace, url: str, key_result_id: int) -> di
     }
 
 
-def unfurl_for(url: str, workspace: Workspace) -> dict[str, Any] | None:
-    """The preview of one link, or None when it is not ours to show."""
+def unfurl_for(url: str, sharer: Membership) -> dict[str, Any] | None:
+    """The preview of one link `sharer` posted, or None when it is not ours to show."""
+    workspace = sharer.workspace
     found = _ours(url, workspace)
     if found is None:
         return None
     name, kwargs = found
     if name in TASK_PAGES:
-        return _task_unfurl(workspace, str(kwargs["key"]))
+        return _task_unfurl(workspace, sharer, str(kwargs["key"]))
+    if refusal(sharer, "see objectives", role=Role.VIEWER, guests=False):
+        return None  # a guest: the OKR pages answer them 403, so their links unfurl nothing
     if name in OBJECTIVE_PAGES:
         return _objective_unfurl(workspace, url, int(kwargs["objective_id"]))
     if name in KEY_RESULT_PAGES:
@@ -123,15 +131,16 @@ def link_shared(delivery: InboundDelivery, payload: dict[str, Any]) -> None:
     event = payload.get("event") if isinstance(payload.get("event"), dict) else {}
     assert isinstance(event, dict)
     links = [link for link in event.get("links") or [] if isinstance(link, dict)][:MAX_LINKS]
+    sharer = member_for(delivery.integration, SlackUser.of(payload))
+    if sharer is None:
+        raise DeliveryIgnored("The person who shared the links is not a linked member.")
     unfurls = {
         str(link.get("url")): preview
         for link in links
-        if (preview := unfurl_for(str(link.get("url") or ""), delivery.workspace)) is not None
+        if (preview := unfurl_for(str(link.get("url") or ""), sharer)) is not None
     }
     if not unfurls:
-        raise DeliveryIgnored("None of the shared links is a page of this workspace.")
-    if member_for(delivery.integration, SlackUser.of(payload)) is None:
-        raise DeliveryIgnored("The person who shared the links is not a linked member.")
+        raise DeliveryIgnored("None of the shared links is a page of this workspace to show.")
     body: dict[str, Any] = {"api_method": "chat.unfurl", "unfurls": unfurls}
     channel = str(event.get("channel") or "")
     if event.get("source") == "composer" and event.get("unfurl_id"):

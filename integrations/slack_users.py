@@ -21,7 +21,9 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from alignment.models import Membership, Workspace
+from alignment.errors import GuestNotAllowed, RoleRequired
+from alignment.models import Membership, Role, Workspace
+from alignment.tenancy import require_role
 from integrations import slack_api
 from integrations.models import Integration, Provider, SlackLinkMethod, SlackUserLink
 
@@ -136,6 +138,30 @@ def _remember_dm_address(membership: Membership, slack: SlackUser) -> None:
     )
     if not preference.slack_user_id:
         NotificationPreference.objects.filter(pk=preference.pk).update(slack_user_id=slack.user_id)
+
+
+# --- What a linked member may do from Slack ------------------------------------------------
+
+
+def refusal(membership: Membership, doing: str, *, role: str = Role.MEMBER, guests: bool) -> str:
+    """Why `membership` may not do `doing` from Slack ("" when they may): the pages' rule
+    (`require_role`). `guests=True` where what follows reads and writes only through
+    `visible_to(membership)`, i.e. the guest's own teams, as on the routes that admit guests."""
+    try:
+        require_role(membership, role, guests=guests)
+    except GuestNotAllowed:
+        return (
+            f"You are a guest in {membership.workspace.name}: guests work only on their own "
+            f"teams' tasks, so you cannot {doing} here."
+        )
+    except RoleRequired:
+        if membership.role == Role.VIEWER:
+            return (
+                f"You are a viewer in {membership.workspace.name}: viewers can read but not "
+                f"{doing}. Ask an admin for the member role."
+            )
+        return f"You cannot {doing} in {membership.workspace.name}: it needs the {role} role."
+    return ""
 
 
 # --- The confirmation link ----------------------------------------------------------------

@@ -27,9 +27,19 @@ def run(fixtures_dir, slack, capture, text: str, response_url: str):
         return _post_slack(slack, command(fixtures_dir, text, response_url), str(int(time.time())))
 
 
+COMMAND_USER = "U2147483697"  # the user_id of Slack's documented slash-command example
+
+
 def test_task_command_answers_through_response_url(
-    world, slack, http_peer, settings, fixtures_dir, django_capture_on_commit_callbacks
+    world,
+    slack,
+    slack_web_api,
+    http_peer,
+    settings,
+    fixtures_dir,
+    django_capture_on_commit_callbacks,
 ):
+    slack_web_api.add_user(COMMAND_USER, world.member.user.email, team_id="T0001")
     slack_hooks = http_peer().peer
     settings.SLACK_RESPONSE_URL_PREFIXES = [slack_hooks.url + "/"]
     task = TaskFactory(team=world.team, title="Speed up search", assignee=world.member.user)
@@ -70,8 +80,15 @@ def test_mine_matches_the_slack_user_by_email(
 
 
 def test_okr_lists_the_current_periods_objectives(
-    world, slack, http_peer, settings, fixtures_dir, django_capture_on_commit_callbacks
+    world,
+    slack,
+    slack_web_api,
+    http_peer,
+    settings,
+    fixtures_dir,
+    django_capture_on_commit_callbacks,
 ):
+    slack_web_api.add_user(COMMAND_USER, world.viewer.user.email, team_id="T0001")
     hooks = http_peer().peer
     settings.SLACK_RESPONSE_URL_PREFIXES = [hooks.url + "/"]
     period = PeriodFactory(workspace=world.workspace, name="Q4")

@@ -206,7 +206,7 @@ def test_task_modal_naming_another_workspaces_team_is_refused_in_the_modal(
         response = post_interaction(slack, submission(CREATE_TASK_VIEW, values))
     assert response.json() == {
         "response_action": "errors",
-        "errors": {"team": "Choose one of the teams of Acme Inc."},
+        "errors": {"team": "Choose one of your teams of Acme Inc."},
     }
     assert Task.objects.count() == 0
     assert slack_web_api.of("chat.postEphemeral") == []
