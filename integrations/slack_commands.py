@@ -23,11 +23,11 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
+from alignment.models import Membership, Role
 from integrations.models import InboundDelivery, Provider
 from integrations.registry import handles
 from integrations.slack_blocks import task_summary
 from integrations.slack_interactivity import open_check_in
-from alignment.models import Membership, Role
 from integrations.slack_users import SlackUser, member_for, not_linked_text, refusal
 from okrs.health import STATUS_LABELS
 from okrs.models import Objective

@@ -2,8 +2,8 @@
 
 Every role may link their own account (it changes nothing but who they are in Slack), so the
 page reads and writes as a viewer, and guests may too: in Slack they then see and change only
-their own teams' tasks (integrations.slack_users.refusal and `visible_to`). The token in the link (integrations.slack_users) names the
-Slack user; the person logged in is who they become.
+their own teams' tasks (integrations.slack_users.refusal and `visible_to`). The token in the
+link (integrations.slack_users) names the Slack user; the person logged in is who they become.
 """
 
 from __future__ import annotations
