@@ -11,6 +11,12 @@ digest_recipients() active owners and admins, plus owners of this period's compa
 send_digest()       one e-mail per recipient and one Slack message per workspace through the
                     outbox, each with a dedupe key per ISO week (and per recipient for e-mail):
                     a rerun of the beat job in the same week writes nothing new.
+audiences()         who sees what: each recipient reads the digest built for their visibility
+                    (`visible_to`: private teams they are not on leave out its findings and team
+                    row, and company reasons name its records "work in a private team"). Built
+                    once per distinct visible-team set, not per recipient: admins and owners
+                    share one, members share one per set of private teams they are on. The
+                    Slack channel is read by anyone in it, so it gets the public teams' digest.
 
 "This week" is the seven days before the digest's day: each objective's current row (what its
 page shows) against its latest snapshot on or before seven days earlier. Dates are UTC: the
@@ -30,7 +36,7 @@ from django.utils import timezone
 
 from alignment.audit import audit_by
 from alignment.errors import RoleRequired
-from alignment.models import Membership, Role, User, Workspace
+from alignment.models import Membership, Role, Team, TeamMember, User, Workspace
 from dashboards.reasons import Link
 from dashboards.rollup_math import OBJECTIVE
 from dashboards.selectors import LeaderDashboard, TeamRow, leader_dashboard
@@ -218,13 +224,16 @@ def _team_line(row: TeamRow, slug: str) -> TeamLine:
     )
 
 
-def build_digest(workspace: Workspace, *, today: date | None = None) -> Digest:
-    """This week's digest of a workspace, from materialized rows only."""
+def build_digest(
+    workspace: Workspace, *, today: date | None = None, viewer: Membership | None = None
+) -> Digest:
+    """This week's digest of a workspace, from materialized rows only; with a `viewer`, only
+    what they may see (private teams: `visible_to`), without, everything (admins' preview)."""
     today = today or digest_today()
     slug = workspace.slug
     dashboard_url = settings.SITE_URL + reverse("dashboards:leader", kwargs={"slug": slug})
     rows = fresh_rows(workspace, today)  # first: the dashboard then reads today's rows
-    dash: LeaderDashboard = leader_dashboard(workspace, today=today, limit=SHOWN)
+    dash: LeaderDashboard = leader_dashboard(workspace, today=today, limit=SHOWN, viewer=viewer)
     moved, moved_count, compared = moved_this_week(workspace, dash.period, today, rows, shown=SHOWN)
     at_risk = [
         RiskItem(
@@ -310,54 +319,111 @@ def digest_slack_channel(workspace: Workspace) -> str:
     return str((integration.config or {}).get(DIGEST_CHANNEL_KEY) or "").strip()
 
 
-def _dedupe_key(digest: Digest, recipient: str) -> str:
-    return f"{EVENT_TYPE}:{digest.workspace.pk}:{digest.week}:{recipient}"
+EVERY_TEAM = "every team"  # the audience of admins, owners and anyone on every private team
+
+
+@dataclass
+class Audience:
+    """Recipients who may see the same teams, and the reader their digest is built for."""
+
+    reader: Membership
+    members: list[Membership]
+    channel: bool = False  # the Slack channel reads this one too (the public teams' digest)
+
+
+def public_reader(workspace: Workspace) -> Membership:
+    """Someone on no team who sees every public one: a channel's reader (never saved)."""
+    return Membership(workspace=workspace, user_id=None, role=Role.VIEWER)
+
+
+def audiences(
+    workspace: Workspace, recipients: list[Membership], *, channel: bool = False
+) -> dict[object, Audience]:
+    """Recipients grouped by the teams they may see: {EVERY_TEAM or the frozenset of private
+    team ids they are on: Audience}. `channel` marks (or adds) the audience of a reader on no
+    private team for the Slack channel. Two queries whatever the number of recipients; a
+    workspace without private teams has one audience."""
+    private = frozenset(
+        Team.objects.for_workspace(workspace).filter(is_private=True).values_list("pk", flat=True)
+    )
+    on_private: dict[int, set[int]] = {}
+    readers = [m for m in recipients if not m.sees_every_team]
+    if private and readers:
+        for user_id, team_id in (
+            TeamMember.objects.for_workspace(workspace)
+            .filter(team_id__in=private, user_id__in=[m.user_id for m in readers])
+            .values_list("user_id", "team_id")
+        ):
+            on_private.setdefault(user_id, set()).add(team_id)
+
+    def key_of(membership: Membership) -> object:
+        if membership.sees_every_team:
+            return EVERY_TEAM
+        teams = frozenset(on_private.get(membership.user_id, ()))
+        return EVERY_TEAM if teams == private else teams  # on every private team: sees all
+
+    groups: dict[object, Audience] = {}
+    for membership in recipients:
+        groups.setdefault(key_of(membership), Audience(membership, [])).members.append(membership)
+    if channel:
+        reader = public_reader(workspace)
+        groups.setdefault(key_of(reader), Audience(reader, [])).channel = True
+    return groups
+
+
+def _dedupe_key(workspace: Workspace, week: str, recipient: str) -> str:
+    return f"{EVENT_TYPE}:{workspace.pk}:{week}:{recipient}"
 
 
 @transaction.atomic
 def send_digest(workspace: Workspace, *, today: date | None = None) -> int:
     """Write this week's digest messages to the outbox; returns how many are new.
 
-    A workspace with nothing to report gets none. Keys already in the outbox (an earlier run
-    this week) are skipped before rendering; `outbox_enqueue`'s unique key settles a race.
+    A workspace with nothing to report gets none. Each recipient gets the digest of what they
+    may see (`audiences`); the Slack channel the public teams' one. Keys already in the outbox
+    (an earlier run this week) are skipped before rendering; `outbox_enqueue`'s unique key
+    settles a race.
     """
-    digest = build_digest(workspace, today=today)
-    if digest.is_empty:
-        return 0
-    recipients = wanted_by(digest_recipients(workspace, today=digest.today), workspace)
+    today = today or digest_today()
+    recipients = wanted_by(digest_recipients(workspace, today=today), workspace)
     channel = digest_slack_channel(workspace)
-    keys = {m.user_id: _dedupe_key(digest, f"email:{m.user_id}") for m in recipients}
+    week = iso_week(today)
+    keys = {m.user_id: _dedupe_key(workspace, week, f"email:{m.user_id}") for m in recipients}
     # One Slack digest per workspace and week, whichever channel: moving the digest to another
     # channel mid-week must not post the week's digest a second time.
-    slack_key = _dedupe_key(digest, "slack") if channel else ""
+    slack_key = _dedupe_key(workspace, week, "slack") if channel else ""
     sent = set(
         OutboxMessage.objects.filter(dedupe_key__in=[*keys.values(), slack_key]).values_list(
             "dedupe_key", flat=True
         )
     )
+    unsent = [m for m in recipients if keys[m.user_id] not in sent]
+    post_to_channel = bool(channel) and slack_key not in sent
     written = 0
-    for membership in recipients:
-        if keys[membership.user_id] in sent:
+    for audience in audiences(workspace, unsent, channel=post_to_channel).values():
+        digest = build_digest(workspace, today=today, viewer=audience.reader)
+        if digest.is_empty:
             continue
-        outbox_enqueue(
-            workspace=workspace,
-            channel=Channel.EMAIL,
-            destination=membership.user.email,
-            payload=render_email(digest, membership.user),
-            dedupe_key=keys[membership.user_id],
-            event_type=EVENT_TYPE,
-        )
-        written += 1
-    if channel and slack_key not in sent:
-        outbox_enqueue(
-            workspace=workspace,
-            channel=Channel.SLACK,
-            destination=channel,
-            payload=digest_slack.message(digest),
-            dedupe_key=slack_key,
-            event_type=EVENT_TYPE,
-        )
-        written += 1
+        for membership in audience.members:
+            outbox_enqueue(
+                workspace=workspace,
+                channel=Channel.EMAIL,
+                destination=membership.user.email,
+                payload=render_email(digest, membership.user),
+                dedupe_key=keys[membership.user_id],
+                event_type=EVENT_TYPE,
+            )
+            written += 1
+        if audience.channel:
+            outbox_enqueue(
+                workspace=workspace,
+                channel=Channel.SLACK,
+                destination=channel,
+                payload=digest_slack.message(digest),
+                dedupe_key=slack_key,
+                event_type=EVENT_TYPE,
+            )
+            written += 1
     return written
 
 

@@ -10,13 +10,19 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from alignment.models import Team, TeamMember
 from dashboards.dismissals import finding_dismiss
 from dashboards.models import Finding, Rollup, Snapshot
 from integrations import digest, digest_slack
-from integrations.digest import build_digest, send_digest
+from integrations.digest import EVERY_TEAM, audiences, build_digest, send_digest
 from integrations.models import Channel, Integration, OutboxMessage, OutboxStatus, Provider
+from integrations.notifications.preferences import preferences_update
 from integrations.tasks import workspace_digest
+from okrs.models import Objective
+from tests.factories.core import TeamFactory
 from tests.factories.okrs import KeyResultFactory, ObjectiveFactory, PeriodFactory
 from tests.integrations.conftest import SLACK_SECRET, integration_for
 from tests.integrations.digest.world import (
@@ -362,3 +368,68 @@ def test_one_story_point_of_velocity_is_one_pt():
         dora=[],
     )
     assert line.velocity_text == "1 pt"
+
+
+# --- Private teams ---------------------------------------------------------------------------
+
+
+def test_a_private_teams_work_reaches_only_recipients_who_may_see_it(
+    planned, smtp_inbox, slack_api, django_capture_on_commit_callbacks
+):
+    # The sprint, its findings and its team row belong to a private team; the company
+    # objective's owner is a plain member who is not on it.
+    world = planned.world
+    Team.objects.filter(pk=world.team.pk).update(is_private=True)
+    Objective.objects.filter(pk=planned.company.pk).update(owner=world.member.user)
+    preferences_update(actor=world.member, choices={"weekly_digest": {"email": True}})
+
+    run_beat(django_capture_on_commit_callbacks)
+
+    mails = received(smtp_inbox)
+    assert sorted(mails) == [
+        "admin@acme.example.com",
+        "member@acme.example.com",
+        "owner@acme.example.com",
+    ]
+    admin_text = bodies(mails["admin@acme.example.com"])["text/plain"]
+    assert "Acme sprint 7" in admin_text
+    assert planned.task.key in admin_text
+    assert "Acme Engineering" in admin_text
+    for text in (
+        *bodies(mails["member@acme.example.com"]).values(),
+        json.dumps(slack_bodies(slack_api)),
+    ):
+        assert "Acme sprint 7" not in text
+        assert "Acme late addition" not in text
+        assert planned.task.key not in text
+        assert "Acme Engineering" not in text
+        # Company objectives are everyone's: the headline stays.
+        assert "Acme wins the market" in text
+
+
+def test_recipients_who_see_the_same_teams_share_one_build(planned, today):
+    world = planned.world
+    Team.objects.filter(pk=world.team.pk).update(is_private=True)
+    other = TeamFactory(workspace=world.workspace, key="OPS", is_private=True)
+    TeamMember.objects.create(workspace=world.workspace, team=world.team, user=world.viewer.user)
+    recipients = [world.owner, world.admin, world.member, world.viewer]
+    with CaptureQueriesContext(connection) as queries:
+        groups = audiences(world.workspace, recipients, channel=True)
+    assert len(queries) == 2
+    assert {key: [m.role for m in group.members] for key, group in groups.items()} == {
+        EVERY_TEAM: ["owner", "admin"],
+        frozenset(): ["member"],
+        frozenset({world.team.pk}): ["viewer"],
+    }
+    assert [key for key, group in groups.items() if group.channel] == [frozenset()]
+    # On every private team: the same digest as the admins.
+    TeamMember.objects.create(workspace=world.workspace, team=other, user=world.viewer.user)
+    groups = audiences(world.workspace, recipients)
+    assert [m.role for m in groups[EVERY_TEAM].members] == ["owner", "admin", "viewer"]
+
+
+def test_a_workspace_without_private_teams_builds_one_digest(planned, today):
+    world = planned.world
+    groups = audiences(world.workspace, [world.owner, world.member], channel=True)
+    assert list(groups) == [EVERY_TEAM]
+    assert groups[EVERY_TEAM].channel
