@@ -58,6 +58,10 @@ class SsoConnection(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(default_role=Role.OWNER), name="sso_default_role_not_owner"
             ),
+            # A guest works only in the teams they are invited to: nobody joins as one by SSO.
+            models.CheckConstraint(
+                condition=~models.Q(default_role=Role.GUEST), name="sso_default_role_not_guest"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -116,7 +116,9 @@ def connection_save(
         domains = _clean_domains(allowed_domains)
     except FieldErrors as exc:
         errors.update({k: v[0] for k, v in exc.fields.items()})
-    if default_role == Role.OWNER or default_role not in Role.values:
+    # Never owner, and never guest: a guest is invited to named teams on purpose
+    # (docs/teams.md), not made by a sign-in that names none.
+    if default_role in (Role.OWNER, Role.GUEST) or default_role not in Role.values:
         errors["default_role"] = "New members join as admin, member or viewer."
     if not client_secret and not connection.client_secret:
         errors["client_secret"] = "The client secret is required."

@@ -210,3 +210,18 @@ def test_the_login_page_offers_sso(db):
 
     assert 'href="/accounts/sso/?next=/w/acme-inc/"' in page
     assert "Sign in with SSO" in page
+
+
+def test_guest_is_never_the_default_role(world: World, admin_client: Client, provider):
+    # A guest is invited to named teams on purpose; a sign-in names none (docs/teams.md).
+    response = admin_client.post(URL, form(provider, default_role=Role.GUEST))
+
+    assert response.status_code == 422
+    assert not SsoConnection.objects.exists()
+
+
+def test_the_database_refuses_a_guest_default_role(world: World, provider):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        connect(world, provider.issuer, provider.client_id, "secret", default_role=Role.GUEST)
