@@ -41,19 +41,18 @@ def _task_blocks(membership: Membership) -> list[dict[str, Any]]:
     ]
     if not count:
         return [*blocks, slack_blocks.section("Nothing assigned to you is open. :tada:")]
-    sections = [
-        (group.objective.title if group.objective else "Not aligned to an objective", group.tasks)
-        for group in groups
-    ]
-    if membership.is_guest:
-        # Objectives are not a guest's to read (docs/teams.md): one list, no objective titles.
-        sections = [("Your tasks", [task for group in groups for task in group.tasks])]
     shown = 0
-    for title, tasks in sections:
+    for group in groups:
         if shown >= MAX_TASKS:
             break
+        if group.okrs_hidden:  # a guest's one group: no objective titles (docs/teams.md)
+            title = "Your tasks"
+        elif group.objective:
+            title = group.objective.title
+        else:
+            title = "Not aligned to an objective"
         lines = [f"*{slack_blocks.escape(title)}*"]
-        for task in tasks[: MAX_TASKS - shown]:
+        for task in group.tasks[: MAX_TASKS - shown]:
             lines.append("• " + slack_blocks.task_summary(task, workspace.slug))
             shown += 1
         blocks.append(slack_blocks.section("\n".join(lines)))

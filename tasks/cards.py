@@ -69,6 +69,10 @@ UNALIGNED = '<span class="badge neutral" title="Not linked to a roadmap item">Un
 ROW_UNALIGNED = '<span class="badge neutral">Unaligned</span>'
 
 
+# What a guest reads where others read a key result's title (docs/teams.md).
+GUEST_KR_BADGE = '<span class="badge kr-badge" title="Moves a company key result">KR</span>'
+
+
 class _Url:
     """A URL of a task-key route, reversed once: prefix + key + suffix."""
 
@@ -90,8 +94,11 @@ class CardRenderer:
         can_write: bool,
         facts: CardFacts,
         badges: dict[str, SafeString] | None = None,
+        okrs_hidden: bool = False,
     ) -> None:
         slug = workspace.slug
+        # A guest's cards: a key result is named only "KR" (OKRs are not theirs to read).
+        self.okrs_hidden = okrs_hidden
         self.can_write = can_write
         self.facts = facts
         self.badges = badges or {}
@@ -107,7 +114,13 @@ class CardRenderer:
 
     @classmethod
     def for_page(
-        cls, workspace: Workspace, tasks: Sequence[Task], *, can_write: bool, facts: CardFacts
+        cls,
+        workspace: Workspace,
+        tasks: Sequence[Task],
+        *,
+        can_write: bool,
+        facts: CardFacts,
+        okrs_hidden: bool = False,
     ) -> CardRenderer:
         """A renderer with the badges other apps give these cards (one query per provider)."""
         keys = [task.key for task in tasks]
@@ -116,6 +129,7 @@ class CardRenderer:
             can_write=can_write,
             facts=facts,
             badges=card_badges.badges_for(workspace.pk, keys),
+            okrs_hidden=okrs_hidden,
         )
 
     def _avatar(self, user: User) -> str:
@@ -141,6 +155,9 @@ class CardRenderer:
         html = self._key_results.get((item_id, count))
         if html is None:
             titles = self.facts.key_results.get(item_id, [])[:count]
+            if self.okrs_hidden:
+                html = self._key_results[item_id, count] = GUEST_KR_BADGE if titles else ""
+                return html
             html = self._key_results[item_id, count] = "".join(
                 f'<span class="badge kr-badge" title="Key result: {escape(title)}">KR · '
                 f"{escape(Truncator(title).chars(width))}</span>"

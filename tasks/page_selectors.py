@@ -17,7 +17,7 @@ from django.apps import apps
 from django.db.models import CharField, Count, DecimalField, F, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 
-from alignment.models import Membership, Team, User, Workspace
+from alignment.models import Membership, Team, TeamMember, User, Workspace
 from alignment.parsing import is_digits
 from okrs.models import KeyResult, Objective
 from roadmaps.models import KeyResultLink, RoadmapItem
@@ -57,6 +57,7 @@ class FilterChoices:
     labels: list[Label]
     key_results: list[KeyResult]
     objectives: list[Objective]
+    okrs: bool = True  # False for guests: no key result or objective filter at all
 
 
 def workspace_people(workspace: Workspace) -> list[User]:
@@ -70,8 +71,34 @@ def workspace_people(workspace: Workspace) -> list[User]:
     ]
 
 
-def filter_choices(workspace: Workspace) -> FilterChoices:
-    """People, labels, key results and objectives to filter a board or backlog by (4 queries)."""
+def filter_choices(workspace: Workspace, viewer: Membership | None = None) -> FilterChoices:
+    """People, labels, key results and objectives to filter a board or backlog by (4 queries).
+
+    A guest is offered only what fits their teams: the people on them, the labels their teams'
+    tasks carry, and no key results or objectives (company-wide pages a guest may not open).
+    Everyone else gets the workspace's: labels and OKRs are workspace-wide (docs/teams.md)."""
+    if viewer is not None and viewer.is_guest:
+        teams = Team.objects.visible_to(viewer).values("pk")
+        on_teams = TeamMember.objects.for_workspace(workspace).filter(team_id__in=teams)
+        return FilterChoices(
+            people=list(
+                User.objects.filter(pk__in=on_teams.values("user_id"), is_active=True).order_by(
+                    "full_name", "email"
+                )[:MAX_CHOICES]
+            ),
+            labels=list(
+                Label.objects.for_workspace(workspace)
+                .filter(
+                    pk__in=TaskLabel.objects.filter(
+                        task__in=Task.objects.visible_to(viewer)
+                    ).values("label_id")
+                )
+                .order_by("name")[:MAX_CHOICES]
+            ),
+            key_results=[],
+            objectives=[],
+            okrs=False,
+        )
     return FilterChoices(
         people=workspace_people(workspace),
         labels=list(Label.objects.for_workspace(workspace).order_by("name")[:MAX_CHOICES]),

@@ -496,6 +496,8 @@ def task_detail(
 class WorkGroup:
     objective: Objective | None  # None: unaligned work
     tasks: list[Task] = field(default_factory=list)
+    # A guest's one group: objectives are not theirs to read (docs/teams.md), so not grouped.
+    okrs_hidden: bool = False
 
 
 def my_work(workspace: Workspace, user: User | Membership) -> list[WorkGroup]:
@@ -510,6 +512,8 @@ def my_work(workspace: Workspace, user: User | Membership) -> list[WorkGroup]:
         .open()
         .order_by("due_date", "priority", "rank", "pk")
     )
+    if viewer is not None and viewer.is_guest:
+        return [WorkGroup(objective=None, tasks=tasks, okrs_hidden=True)] if tasks else []
     item_ids = {t.roadmap_item_id for t in tasks if t.roadmap_item_id}
     primary: dict[int, Objective] = {}
     for link in (

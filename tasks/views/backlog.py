@@ -50,6 +50,7 @@ def backlog_context(
         workspace,
         can_write=can_write(request),
         facts=page_selectors.card_facts(workspace, page.tasks),
+        okrs_hidden=request.membership.is_guest,
     )
     query = request.GET.copy()
     for name in ("after", "part"):

@@ -65,7 +65,13 @@ def card_response(
     change and board.js's reload of a card after a refused move."""
     fresh = selectors.card_tasks(workspace).select_related("team", "state").get(pk=task.pk)
     facts = page_selectors.card_facts(workspace, [fresh])
-    renderer = CardRenderer.for_page(workspace, [fresh], can_write=can_write(request), facts=facts)
+    renderer = CardRenderer.for_page(
+        workspace,
+        [fresh],
+        can_write=can_write(request),
+        facts=facts,
+        okrs_hidden=request.membership.is_guest,
+    )
     return HttpResponse(renderer.row(fresh) if as_row else renderer.card(fresh))
 
 
@@ -137,7 +143,13 @@ def render_cards(
 ) -> None:
     """Every shown card of the columns, rendered once (facts and badges: a query each)."""
     facts = page_selectors.card_facts(workspace, tasks)
-    renderer = CardRenderer.for_page(workspace, tasks, can_write=can_write(request), facts=facts)
+    renderer = CardRenderer.for_page(
+        workspace,
+        tasks,
+        can_write=can_write(request),
+        facts=facts,
+        okrs_hidden=request.membership.is_guest,
+    )
     for column in columns:
         column.cards_html = renderer.cards(column.tasks)
 
@@ -177,7 +189,7 @@ def choices_if_wanted(
     """Filter choices when a filter is set or asked for (?part=filters without JavaScript);
     otherwise None: the form loads them when first used, and the page saves 4 queries."""
     if any(filters.values()) or request.GET.get("part") == "filters":
-        return page_selectors.filter_choices(workspace)
+        return page_selectors.filter_choices(workspace, request.membership)
     return None
 
 

@@ -13,7 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from alignment.errors import DomainError, FieldErrors, StaleVersion
 from alignment.http import WorkspaceRequest
-from alignment.models import Role, Team, Workspace
+from alignment.models import Membership, Role, Team, Workspace
 from alignment.tenancy import workspace_view
 from alignment.views.settings_base import add_field_errors
 from tasks import page_selectors, selectors, services
@@ -36,8 +36,14 @@ STALE_MESSAGE = (
 SIMILAR_LIMIT = 5
 
 
-def line_context(workspace: Workspace, task: Task, line: selectors.AlignmentLine) -> dict:
-    """The alignment line as rows the template walks: each KR with its objective chain."""
+def line_context(
+    workspace: Workspace, task: Task, line: selectors.AlignmentLine, viewer: Membership
+) -> dict:
+    """The alignment line as rows the template walks: each KR with its objective chain.
+    A guest's line stops at the roadmap item and says how many key results it moves: key
+    results and objectives are company-wide pages a guest may not open (docs/teams.md)."""
+    if viewer.is_guest:
+        return {"line": line, "line_rows": [], "hidden_key_results": len(line.key_results)}
     objectives = [step.obj for chain in line.objectives.values() for step in chain]
     page_selectors.attach_workspace(objectives, workspace)
     rows = [(step, line.objectives.get(step.obj.pk, [])) for step in line.key_results]
@@ -67,7 +73,7 @@ def detail_context(request: WorkspaceRequest, workspace: Workspace, task: Task) 
         similar=similar,
         comment_form=CommentForm(),
         align_form=AlignForm(viewer=request.membership, initial={"version": fresh.version}),
-        **line_context(workspace, fresh, detail.line),
+        **line_context(workspace, fresh, detail.line, request.membership),
     )
 
 
@@ -258,7 +264,10 @@ def task_align(request: WorkspaceRequest, workspace: Workspace, key: str) -> Htt
         return render(request, "tasks/task_detail.html", context, status=status)
     line = selectors.alignment_line(workspace, fresh)
     context = work_context(
-        request, task=fresh, align_form=form, **line_context(workspace, fresh, line)
+        request,
+        task=fresh,
+        align_form=form,
+        **line_context(workspace, fresh, line, request.membership),
     )
     return render(request, "tasks/_alignment_line.html", context, status=status)
 
