@@ -16,6 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from alignment import events
+from alignment.errors import RoleRequired
+from alignment.models import Team
 from dashboards.events import RollupChanged
 from integrations import domain_webhooks
 from integrations import services as integration_services
@@ -27,6 +29,7 @@ from roadmaps import services as roadmap_services
 from tasks import services as task_services
 from tasks.events import TaskChanged
 from tasks.models import StateCategory, TaskLabel
+from tests.conftest import build_guest
 from tests.factories.okrs import KeyResultFactory, ObjectiveFactory, PeriodFactory
 from tests.factories.work import LabelFactory, RoadmapFactory, TaskFactory, state_of
 from tests.integrations.conftest import Received
@@ -478,3 +481,32 @@ def test_admins_pick_the_new_types_on_the_subscription_form(world, admin_client)
         "objective.progress_changed",
         "roadmap_item.updated",
     }
+
+
+# ---- private teams ------------------------------------------------------------------------
+
+
+def test_a_private_teams_work_is_in_the_payloads_admins_subscribed_to(world, receiver, run):
+    # Subscriptions are created by admins, who see every team: the receiver gets the work of
+    # private teams too, titles included (docs/teams.md, "Outgoing webhooks").
+    Team.objects.filter(pk=world.team.pk).update(is_private=True)
+    world.team.refresh_from_db()
+    task = run(
+        task_services.task_create,
+        actor=world.admin,
+        team=world.team,
+        title="Zq7Secret payroll export",
+    )
+    data = the_one(receiver, "task.created", world)["data"]["task"]
+    assert (data["key"], data["title"]) == (task.key, "Zq7Secret payroll export")
+
+
+@pytest.mark.parametrize("role", ["member", "viewer", "guest"])
+def test_only_admins_subscribe_to_webhooks(world, role):
+    membership = build_guest(world) if role == "guest" else world.membership(role)
+
+    with pytest.raises(RoleRequired):
+        integration_services.subscription_create(
+            actor=membership, url="https://hooks.example.com/x", event_types=["task.created"]
+        )
+    assert WebhookSubscription.objects.count() == 0
