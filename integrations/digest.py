@@ -333,7 +333,8 @@ class Audience:
 
 def public_reader(workspace: Workspace) -> Membership:
     """Someone on no team who sees every public one: a channel's reader (never saved)."""
-    return Membership(workspace=workspace, user_id=None, role=Role.VIEWER)
+    # No user: `visible_to` finds them on no team (user_id IS NULL), so public teams only.
+    return Membership(workspace=workspace, role=Role.VIEWER)
 
 
 def audiences(
