@@ -68,7 +68,9 @@ def test_a_guests_board_filters_offer_their_teams_labels_and_people_and_no_okrs(
     TeamMember.objects.create(workspace=world.workspace, team=ops, user=world.viewer.user)
     TeamMember.objects.create(workspace=world.workspace, team=world.team, user=world.member.user)
 
-    html = page(guest.user, f"/w/{world.workspace.slug}/teams/{world.team.pk}/backlog/")
+    html = page(
+        guest.user, f"/w/{world.workspace.slug}/teams/{world.team.pk}/backlog/?part=filters"
+    )
 
     # Labels are the workspace's vocabulary (the task form offers them all); the filter offers
     # what the guest's teams' tasks carry.
@@ -85,7 +87,9 @@ def test_a_guests_board_filters_offer_their_teams_labels_and_people_and_no_okrs(
 def test_a_members_board_filters_offer_the_workspaces_labels_and_okrs(world, aligned_task):
     LabelFactory(workspace=world.workspace, name="anywhere-label")
 
-    html = page(world.member.user, f"/w/{world.workspace.slug}/teams/{world.team.pk}/backlog/")
+    html = page(
+        world.member.user, f"/w/{world.workspace.slug}/teams/{world.team.pk}/backlog/?part=filters"
+    )
 
     assert "anywhere-label" in html
     assert 'name="key_result"' in html
