@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.forms import Form
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,6 +20,7 @@ from alignment.views.settings_base import add_field_errors
 from tasks import page_selectors, selectors, services
 from tasks.forms import AlignForm, CommentForm, OtherTaskForm, TaskForm
 from tasks.models import Task, TaskLabel
+from tasks.shaping_forms import shaping_section
 from tasks.similarity import similar_open_tasks
 from tasks.views._common import (
     get_task,
@@ -44,7 +46,10 @@ def line_context(workspace: Workspace, task: Task, line: selectors.AlignmentLine
     return {"line": line, "line_rows": rows}
 
 
-def detail_context(request: WorkspaceRequest, workspace: Workspace, task: Task) -> dict[str, Any]:
+def detail_context(
+    request: WorkspaceRequest, workspace: Workspace, task: Task, **shaping_forms: Form
+) -> dict[str, Any]:
+    """The task page; `shaping_forms` are bound forms of its shaping section (errors)."""
     detail = selectors.task_detail(workspace, task, viewer=request.membership)
     fresh = detail.task
     similar = (
@@ -68,6 +73,7 @@ def detail_context(request: WorkspaceRequest, workspace: Workspace, task: Task) 
         comment_form=CommentForm(),
         align_form=AlignForm(viewer=request.membership, initial={"version": fresh.version}),
         **line_context(workspace, fresh, detail.line),
+        **shaping_section(detail, **shaping_forms),
     )
 
 
