@@ -18,7 +18,7 @@ from alignment.models import Role, Team, Workspace
 from alignment.tenancy import workspace_view
 from alignment.views.settings_base import add_field_errors
 from tasks import page_selectors, selectors, services
-from tasks.forms import AlignForm, CommentForm, OtherTaskForm, TaskForm
+from tasks.forms import AlignForm, CommentForm, OtherTaskForm, TaskForm, open_items_of
 from tasks.models import Task, TaskLabel
 from tasks.shaping_forms import shaping_section
 from tasks.similarity import similar_open_tasks
@@ -155,6 +155,18 @@ def task_edit(request: WorkspaceRequest, workspace: Workspace, key: str) -> Http
     )
 
 
+def new_task_initial(request: WorkspaceRequest) -> dict[str, Any]:
+    """The new-task form's starting values from the link that opened it: `?team=` (a board),
+    or `?roadmap_item=` (a roadmap item's "Add a task"), whose owner team is then the default.
+    Only what the member may see is taken; anything else is ignored, not an error."""
+    teams = Team.objects.visible_to(request.membership)
+    item_id = int_param(request.GET.get("roadmap_item"))
+    item = open_items_of(request.membership).filter(pk=item_id).first() if item_id else None
+    team_id = int_param(request.GET.get("team")) or (item.owner_team_id if item else None)
+    team = teams.filter(pk=team_id).first() if team_id else None
+    return {"team": team.pk if team else None, "roadmap_item": item.pk if item else None}
+
+
 @require_http_methods(["GET", "POST"])
 @workspace_view(read=Role.MEMBER, write=Role.MEMBER, guests=True)
 def task_new(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
@@ -176,10 +188,7 @@ def task_new(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
         else:
             status = 422
     else:
-        team_id = int_param(request.GET.get("team"))
-        teams = Team.objects.visible_to(request.membership)
-        team = teams.filter(pk=team_id).first() if team_id else None
-        form = TaskForm(viewer=request.membership, initial={"team": team.pk if team else None})
+        form = TaskForm(viewer=request.membership, initial=new_task_initial(request))
     similar = (
         similar_open_tasks(
             workspace,

@@ -490,3 +490,42 @@ def test_the_schema_describes_task_references_as_id_or_key(member_api):
     blocking = component["properties"]["blocking"]
     assert {option["type"] for option in blocking["oneOf"]} == {"integer", "string"}
     assert "id or key" in blocking["description"]
+
+
+# --- a task straight from a roadmap item ----------------------------------------------
+
+
+def test_the_item_page_adds_a_task_for_its_owner_team(member_client, viewer_client, world):
+    design = TeamFactory(workspace=world.workspace, name="Design", key="DES")
+    item = RoadmapItemFactory(roadmap__workspace=world.workspace, owner_team=design)
+    item_url = reverse(
+        "roadmaps:item",
+        kwargs={"slug": world.workspace.slug, "roadmap_id": item.roadmap_id, "item_id": item.pk},
+    )
+
+    page = member_client.get(item_url).content.decode()
+    link = f"/w/{world.workspace.slug}/tasks/new/?roadmap_item={item.pk}&amp;team={design.pk}"
+    assert link in page
+    assert "Add a task" not in viewer_client.get(item_url).content.decode()
+
+    form = member_client.get(link.replace("&amp;", "&")).context["form"]
+    assert form.initial == {"team": design.pk, "roadmap_item": item.pk}
+    created = member_client.post(
+        reverse("tasks:task_new", kwargs={"slug": world.workspace.slug}),
+        {"title": "Sketch the flow", "team": design.pk, "roadmap_item": item.pk, "priority": 0},
+    )
+    assert created.status_code == 303
+    task = Task.objects.get(title="Sketch the flow")
+    assert (task.team_id, task.roadmap_item_id) == (design.pk, item.pk)
+
+
+def test_a_hidden_item_or_team_in_the_link_is_ignored(member_client, world, private_team):
+    item = RoadmapItemFactory(roadmap__workspace=world.workspace, owner_team=private_team)
+    new = reverse("tasks:task_new", kwargs={"slug": world.workspace.slug})
+
+    form = member_client.get(new, {"roadmap_item": item.pk, "team": private_team.pk}).context[
+        "form"
+    ]
+
+    assert form.initial == {"team": None, "roadmap_item": None}
+    assert member_client.get(new, {"roadmap_item": "x"}).status_code == 200
