@@ -21,6 +21,7 @@
     var p = parts(input);
     if (!p.list) return;
     p.list.hidden = true;
+    p.list.innerHTML = "";
     input.setAttribute("aria-expanded", "false");
     input.removeAttribute("aria-activedescendant");
   }
@@ -92,5 +93,22 @@
     document.querySelectorAll('.task-picker [role="combobox"][aria-expanded="true"]').forEach(function (input) {
       if (!input.closest(".task-picker").contains(e.target)) close(input);
     });
+  });
+
+  // After htmx swaps the shaping section, put focus back into the form that was sent (its
+  // first invalid field, else its first field), so keyboard users keep their place.
+  var lastForm = null;
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var form = e.target.closest && e.target.closest("#shaping form");
+    lastForm = form ? form.getAttribute("aria-label") : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!lastForm) return;
+    var form = document.querySelector('#shaping form[aria-label="' + lastForm + '"]');
+    lastForm = null;
+    if (!form) return;
+    var field = form.querySelector('[aria-invalid="true"], .has-error input, .has-error select') ||
+      form.querySelector("input:not([type=hidden]), select");
+    if (field) field.focus();
   });
 })();

@@ -195,7 +195,7 @@ def test_the_task_page_lists_subtasks_with_states_and_progress(member_client, wo
     assert "1 of 2 done" in html
     assert "2 of 5 points" in html
     assert "Pay by card" in html
-    assert 'aria-valuenow="50"' in html
+    assert 'data-percent="50"' in html
     assert 'action="' + url(world, "subtask_add", parent.key) in html
 
 
