@@ -170,7 +170,14 @@ class WorkspaceAPIMixin(EarlyThrottleMixin, IdempotencyMixin, ConditionalRequest
     def validated(self, serializer_class: type[serializers.Serializer], **kwargs: Any) -> Any:
         request: Request = self.request  # type: ignore[attr-defined]
         serializer = serializer_class(
-            data=request.data, context={"workspace": self.workspace, "request": request}, **kwargs
+            data=request.data,
+            # member: fields that look rows up by what the caller may see (visible_to).
+            context={
+                "workspace": self.workspace,
+                "member": getattr(self, "member", None),
+                "request": request,
+            },
+            **kwargs,
         )
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data

@@ -15,6 +15,7 @@ __all__ = [
     "SprintStarted",
     "SprintOfAnotherTeam",
     "StateInUse",
+    "TaskDependencyCycle",
     "TransitionNotAllowed",
 ]
 
@@ -60,3 +61,9 @@ class StateInUse(DomainError):
 class MergeNotAllowed(DomainError):
     status, code = 409, "merge_not_allowed"
     message = "{source} cannot be merged into {into}: {reason}."
+
+
+class TaskDependencyCycle(DependencyCycle):
+    """A cycle refused with the loop it would close, so the person sees which link to undo."""
+
+    message = "{blocking} cannot block {blocked}: that would close the loop {path}."

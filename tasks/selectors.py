@@ -470,8 +470,17 @@ def task_detail(
             .select_related("actor", "sprint")
             .order_by("created_at", "pk")
         ),
-        blocked_by=list(related.filter(blocks__blocked=task).order_by("pk")),
-        blocks=list(related.filter(blocked_by__blocking=task).order_by("pk")),
+        # dependency_id: the link itself, for the page's "Remove" (same join as the filter).
+        blocked_by=list(
+            related.filter(blocks__blocked=task)
+            .annotate(dependency_id=F("blocks__pk"))
+            .order_by("pk")
+        ),
+        blocks=list(
+            related.filter(blocked_by__blocking=task)
+            .annotate(dependency_id=F("blocked_by__pk"))
+            .order_by("pk")
+        ),
         subtasks=list(related.filter(parent=task).order_by("rank", "pk")),
         conflicts=schedule_conflicts(workspace, [task.pk]).get(task.pk, []),
         old_keys=[

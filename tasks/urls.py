@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tasks.views import backlog, board, sprints, task_pages, work, workflow
+from tasks.views import backlog, board, shaping, sprints, task_pages, work, workflow
 
 app_name = "tasks"
 urlpatterns = [
@@ -42,6 +42,7 @@ urlpatterns = [
     ),
     path("tasks/new/", task_pages.task_new, name="task_new"),
     path("tasks/similar/", task_pages.similar_tasks, name="similar"),
+    path("tasks/picker/", shaping.picker, name="picker"),
     path("tasks/<str:key>/", task_pages.task_detail, name="task"),
     path("tasks/<str:key>/edit/", task_pages.task_edit, name="task_edit"),
     path("tasks/<str:key>/card/", board.task_card, name="card"),
@@ -51,6 +52,14 @@ urlpatterns = [
     path("tasks/<str:key>/align/", task_pages.task_align, name="align"),
     path("tasks/<str:key>/not-duplicate/", task_pages.not_duplicate, name="not_duplicate"),
     path("tasks/<str:key>/merge/", task_pages.task_merge, name="merge"),
+    path("tasks/<str:key>/subtasks/", shaping.subtask_add, name="subtask_add"),
+    path("tasks/<str:key>/parent/", shaping.parent_set, name="parent_set"),
+    path("tasks/<str:key>/dependencies/", shaping.dependency_add, name="dependency_add"),
+    path(
+        "tasks/<str:key>/dependencies/<int:task_dependency_id>/remove/",
+        shaping.dependency_remove,
+        name="dependency_remove",
+    ),
     path("my-work/", work.my_work, name="my_work"),
     path("search/", work.search, name="search"),
 ]

@@ -28,7 +28,9 @@ from tests import matrix
 from tests.conftest import api_client_for, client_for
 from tests.matrix import SECRET, TEAM_OWNED, WORKSPACE_WIDE, Case, Snapshot, Worlds, rank
 
-ALL_CASES = matrix.cases()
+# SCIM routes answer only to a SCIM token, never to a member (no team privacy applies; the
+# role matrix covers them). Without this the module fails collection on their "role".
+ALL_CASES = [case for case in matrix.cases() if case.route.kind != "scim"]
 # Admins and owners see private teams; the roles that must not are those below admin.
 NON_MEMBER_ROLES = (Role.MEMBER, Role.VIEWER)
 # Query strings for routes that show nothing until asked: ask for the secret by name.

@@ -16,7 +16,7 @@ from alignment.api_pagination import OldestFirstCursorPagination
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.parsing import is_digits
 from tasks import selectors, services
-from tasks.api.common import KEY_REGEX
+from tasks.api.common import TaskRefField
 from tasks.models import (
     Task,
     TaskComment,
@@ -107,8 +107,8 @@ class TaskDependencySerializer(serializers.ModelSerializer):
 
 
 class TaskDependencyWriteSerializer(serializers.Serializer):
-    blocking = serializers.RegexField(KEY_REGEX)
-    blocked = serializers.RegexField(KEY_REGEX)
+    blocking = TaskRefField()
+    blocked = TaskRefField()
 
 
 class TaskDependencyViewSet(WorkspaceViewSet):
@@ -143,18 +143,11 @@ class TaskDependencyViewSet(WorkspaceViewSet):
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self.validated(TaskDependencyWriteSerializer)
-        blocking = self._task(data["blocking"], "blocking")
-        blocked = self._task(data["blocked"], "blocked")
+        blocking, blocked = data["blocking"], data["blocked"]
         dependency = services.task_dependency_add(
             actor=self.member, blocking=blocking, blocked=blocked
         )
         return Response(TaskDependencySerializer(dependency).data, status=201)
-
-    def _task(self, key: str, field: str) -> Task:
-        task = selectors.task_by_key(self.workspace, key, viewer=self.member)
-        if task is None:
-            raise serializers.ValidationError({field: [f"No task {key} in this workspace."]})
-        return task
 
     @extend_schema(summary="Remove a task dependency", responses={204: None, **WRITE_ERRORS})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -12,7 +12,7 @@ from alignment.models import Team
 from roadmaps.api import ScopedPrimaryKeyField
 from roadmaps.models import RoadmapItem
 from tasks.alignment_line import AlignmentLine, LineStep
-from tasks.api.common import KEY_REGEX, WorkspaceUserField
+from tasks.api.common import TaskRefField, WorkspaceUserField
 from tasks.api.workflow import LabelSerializer
 from tasks.models import (
     Label,
@@ -93,9 +93,7 @@ class TaskWriteSerializer(serializers.Serializer):
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
     roadmap_item = ScopedPrimaryKeyField(RoadmapItem, required=False, allow_null=True, default=None)
     sprint = ScopedPrimaryKeyField(Sprint, required=False, allow_null=True, default=None)
-    parent = ScopedPrimaryKeyField(  # type: ignore[assignment]
-        Task, required=False, allow_null=True, default=None
-    )
+    parent = TaskRefField(required=False, allow_null=True, default=None)  # type: ignore[assignment]
 
 
 class TaskPatchSerializer(serializers.Serializer):
@@ -111,7 +109,7 @@ class TaskPatchSerializer(serializers.Serializer):
     due_date = serializers.DateField(required=False, allow_null=True)
     roadmap_item = ScopedPrimaryKeyField(RoadmapItem, required=False, allow_null=True)
     sprint = ScopedPrimaryKeyField(Sprint, required=False, allow_null=True)
-    parent = ScopedPrimaryKeyField(Task, required=False, allow_null=True)  # type: ignore[assignment]
+    parent = TaskRefField(required=False, allow_null=True)  # type: ignore[assignment]
     version = serializers.IntegerField(required=False, min_value=1)
 
 
@@ -121,8 +119,8 @@ class TaskTransitionSerializer(serializers.Serializer):
 
 
 class TaskMoveSerializer(serializers.Serializer):
-    after = serializers.RegexField(KEY_REGEX, required=False, allow_null=True, default=None)
-    before = serializers.RegexField(KEY_REGEX, required=False, allow_null=True, default=None)
+    after = TaskRefField(required=False, allow_null=True, default=None)
+    before = TaskRefField(required=False, allow_null=True, default=None)
     state = ScopedPrimaryKeyField(WorkflowState, required=False)
     sprint = ScopedPrimaryKeyField(Sprint, required=False, allow_null=True)
     version = serializers.IntegerField(min_value=1)
@@ -134,11 +132,11 @@ class TaskMoveToTeamSerializer(serializers.Serializer):
 
 
 class TaskMergeSerializer(serializers.Serializer):
-    into = serializers.RegexField(KEY_REGEX)
+    into = TaskRefField()
 
 
 class TaskNotDuplicateSerializer(serializers.Serializer):
-    other = serializers.RegexField(KEY_REGEX)
+    other = TaskRefField()
 
 
 class TaskBulkSerializer(serializers.Serializer):

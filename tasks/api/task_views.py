@@ -140,8 +140,8 @@ class TaskViewSet(WorkspaceViewSet):
             actor=self.member,
             task=self.get_object(),
             expected_version=self.if_match_version(),
-            after=self._task_by_key(data["after"], "after"),
-            before=self._task_by_key(data["before"], "before"),
+            after=data["after"],
+            before=data["before"],
             state=data.get("state", UNSET),
             sprint=data.get("sprint", UNSET),
         )
@@ -171,8 +171,7 @@ class TaskViewSet(WorkspaceViewSet):
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self.validated(TaskMergeSerializer)
-        into = self._task_by_key(data["into"], "into")
-        assert into is not None
+        into = data["into"]
         task = services.task_merge(actor=self.member, source=self.get_object(), into=into)
         return self._answer(task)
 
@@ -184,8 +183,7 @@ class TaskViewSet(WorkspaceViewSet):
     @action(detail=True, methods=["post"], url_path="not-duplicate")
     def not_duplicate(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self.validated(TaskNotDuplicateSerializer)
-        other = self._task_by_key(data["other"], "other")
-        assert other is not None
+        other = data["other"]
         services.task_mark_not_duplicate(actor=self.member, task=self.get_object(), other=other)
         return Response(status=204)
 

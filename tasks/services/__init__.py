@@ -23,6 +23,7 @@ from tasks.services.core import (
     task_transition,
     task_update,
 )
+from tasks.services.shaping import task_subtask_create
 from tasks.services.sprints import (
     sprint_close,
     sprint_create,
@@ -67,6 +68,7 @@ __all__ = [
     "task_move",
     "task_key_alias_add",
     "task_move_to_team",
+    "task_subtask_create",
     "task_transition",
     "task_update",
     "workflow_state_create",

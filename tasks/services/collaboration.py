@@ -12,9 +12,9 @@ from alignment.audit import audit_by
 from alignment.errors import FieldErrors, RoleRequired
 from alignment.events import publish_on_commit
 from alignment.models import Membership, Role, User
-from roadmaps.graph import lock_dependency_graph, reaches
+from roadmaps.graph import lock_dependency_graph, path_between, reaches
 from roadmaps.services import ensure_same_workspace
-from tasks.errors import DependencyCycle, DependencyExists, MergeNotAllowed
+from tasks.errors import DependencyExists, MergeNotAllowed, TaskDependencyCycle
 from tasks.events import TaskCommented, TaskDependencyChanged, TaskMerged
 from tasks.markdown import render_markdown
 from tasks.mentions import resolve_mentions
@@ -109,20 +109,46 @@ def task_comment_delete(*, actor: Membership, comment: TaskComment) -> None:
     comment.delete()
 
 
+HIDDEN_STEP = "(a task you cannot see)"
+
+
+def _cycle(
+    actor: Membership, blocking: Task, blocked: Task, loop: list[int]
+) -> TaskDependencyCycle:
+    """The refusal, naming the loop the new link would close: "ENG-3 → ENG-7 → ENG-3".
+
+    `loop` runs from `blocked` to `blocking` along existing links; tasks of teams the actor may
+    not see (private teams, guests) stay unnamed, so a refusal never leaks a hidden key.
+    """
+    visible = set(Task.objects.visible_to(actor).filter(pk__in=loop).values_list("pk", flat=True))
+    keys = {
+        task.pk: task.key
+        for task in Task.all_objects.filter(pk__in=loop, workspace_id=actor.workspace_id)
+        .select_related("team")
+        .only("pk", "number", "team__key")
+    }
+    steps = [blocking.key] + [keys[pk] if pk in visible else HIDDEN_STEP for pk in loop]
+    if loop[-1] != blocking.pk:
+        steps.append(blocking.key)
+    path = " → ".join(steps)
+    return TaskDependencyCycle(blocking=blocking.key, blocked=blocked.key, path=path, steps=steps)
+
+
 @transaction.atomic
 def task_dependency_add(*, actor: Membership, blocking: Task, blocked: Task) -> TaskDependency:
     """`blocking` must be done before `blocked` (any teams of the workspace); no cycles."""
     require_member(actor)
     ensure_same_workspace(actor, blocking, blocked)
     if blocking.pk == blocked.pk:
-        raise DependencyCycle(blocked=blocked.key, blocking=blocking.key)
+        raise _cycle(actor, blocking, blocked, [blocked.pk])
     lock_dependency_graph(actor.workspace_id)
     if TaskDependency.objects.filter(blocking=blocking, blocked=blocked).exists():
         raise DependencyExists(blocking=blocking.key, blocked=blocked.key)
-    if reaches(
+    loop = path_between(
         TaskDependency, workspace_id=actor.workspace_id, start_id=blocked.pk, goal_id=blocking.pk
-    ):
-        raise DependencyCycle(blocked=blocked.key, blocking=blocking.key)
+    )
+    if loop is not None:
+        raise _cycle(actor, blocking, blocked, loop)
     dependency = TaskDependency.objects.create(
         workspace_id=actor.workspace_id, blocking=blocking, blocked=blocked, created_by=actor.user
     )

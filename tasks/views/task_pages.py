@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.forms import Form
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,8 +18,9 @@ from alignment.models import Membership, Role, Team, Workspace
 from alignment.tenancy import workspace_view
 from alignment.views.settings_base import add_field_errors
 from tasks import page_selectors, selectors, services
-from tasks.forms import AlignForm, CommentForm, OtherTaskForm, TaskForm
+from tasks.forms import AlignForm, CommentForm, OtherTaskForm, TaskForm, open_items_of
 from tasks.models import Task, TaskLabel
+from tasks.shaping_forms import shaping_section
 from tasks.similarity import similar_open_tasks
 from tasks.views._common import (
     get_task,
@@ -50,7 +52,10 @@ def line_context(
     return {"line": line, "line_rows": rows}
 
 
-def detail_context(request: WorkspaceRequest, workspace: Workspace, task: Task) -> dict[str, Any]:
+def detail_context(
+    request: WorkspaceRequest, workspace: Workspace, task: Task, **shaping_forms: Form
+) -> dict[str, Any]:
+    """The task page; `shaping_forms` are bound forms of its shaping section (errors)."""
     detail = selectors.task_detail(workspace, task, viewer=request.membership)
     fresh = detail.task
     similar = (
@@ -74,6 +79,7 @@ def detail_context(request: WorkspaceRequest, workspace: Workspace, task: Task) 
         comment_form=CommentForm(),
         align_form=AlignForm(viewer=request.membership, initial={"version": fresh.version}),
         **line_context(workspace, fresh, detail.line, request.membership),
+        **shaping_section(detail, **shaping_forms),
     )
 
 
@@ -155,6 +161,18 @@ def task_edit(request: WorkspaceRequest, workspace: Workspace, key: str) -> Http
     )
 
 
+def new_task_initial(request: WorkspaceRequest) -> dict[str, Any]:
+    """The new-task form's starting values from the link that opened it: `?team=` (a board),
+    or `?roadmap_item=` (a roadmap item's "Add a task"), whose owner team is then the default.
+    Only what the member may see is taken; anything else is ignored, not an error."""
+    teams = Team.objects.visible_to(request.membership)
+    item_id = int_param(request.GET.get("roadmap_item"))
+    item = open_items_of(request.membership).filter(pk=item_id).first() if item_id else None
+    team_id = int_param(request.GET.get("team")) or (item.owner_team_id if item else None)
+    team = teams.filter(pk=team_id).first() if team_id else None
+    return {"team": team.pk if team else None, "roadmap_item": item.pk if item else None}
+
+
 @require_http_methods(["GET", "POST"])
 @workspace_view(read=Role.MEMBER, write=Role.MEMBER, guests=True)
 def task_new(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
@@ -176,10 +194,7 @@ def task_new(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
         else:
             status = 422
     else:
-        team_id = int_param(request.GET.get("team"))
-        teams = Team.objects.visible_to(request.membership)
-        team = teams.filter(pk=team_id).first() if team_id else None
-        form = TaskForm(viewer=request.membership, initial={"team": team.pk if team else None})
+        form = TaskForm(viewer=request.membership, initial=new_task_initial(request))
     similar = (
         similar_open_tasks(
             workspace,
