@@ -232,6 +232,8 @@ WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", 
 # Single sign-on: an identity provider on your own network (Keycloak inside the firewall) needs
 # this; off by default in production so a workspace admin cannot make the server probe it.
 SSO_ALLOW_PRIVATE_ISSUERS = env_bool("SSO_ALLOW_PRIVATE_ISSUERS", DEBUG)
+# The xmlsec1 program SAML signatures are verified with (found on PATH when unset).
+SAML_XMLSEC_BINARY = env_str("SAML_XMLSEC_BINARY", "")
 CELERY_BEAT_SCHEDULE["integrations-outbox-sweep"] = {
     "task": "integrations.outbox_sweep",
     "schedule": timedelta(minutes=1),
