@@ -151,7 +151,9 @@ def parse_idp_metadata(xml: str) -> IdpMetadata:
             f"The metadata describes {len(idps)} identity providers; use your IdP's own."
         )
     entity_id = idps[0]
-    endpoints = store.single_sign_on_service(entity_id, BINDING_HTTP_REDIRECT)
+    endpoints = store.service(
+        entity_id, "idpsso_descriptor", "single_sign_on_service", BINDING_HTTP_REDIRECT
+    )
     if not endpoints:
         raise MetadataInvalid(
             "The identity provider has no SingleSignOnService with the HTTP-Redirect binding."
@@ -174,8 +176,11 @@ def sp_metadata_xml(sp: ServiceProvider) -> str:
 def authn_request(sp: ServiceProvider, *, idp_entity_id: str) -> tuple[str, str]:
     """(request id, the IdP URL with the AuthnRequest) for the HTTP-Redirect binding."""
     client = Saml2Client(config=_config(sp))
+    # Ask for an e-mail NameID unless the e-mail comes from an attribute (then the IdP's
+    # default, often a persistent id, is the better subject).
+    name_id = {} if sp.email_attribute else {"nameid_format": NAMEID_FORMAT_EMAILADDRESS}
     request_id, info = client.prepare_for_authenticate(
-        entityid=idp_entity_id, binding=BINDING_HTTP_REDIRECT, relay_state=""
+        entityid=idp_entity_id, binding=BINDING_HTTP_REDIRECT, relay_state="", **name_id
     )
     location = dict(info["headers"])["Location"]
     return str(request_id), location
@@ -294,6 +299,6 @@ def _describe(exc: Exception) -> str:
     text = str(exc)
     if "AudienceRestrictions" in text:
         return "its audience is not this workspace's entity id"
-    if "Signature missing" in text or "not signed" in text.lower():
-        return "it is not signed"
+    if "Signature missing" in text or "not signed" in text.lower() or "are signed" in text:
+        return "it is not signed (a signed assertion or response is required)"
     return f"{name}: {text[:160]}" if text else name
