@@ -175,7 +175,9 @@ class SamlIdp:
 
     # --- over HTTP, for the browser -------------------------------------------------------
 
-    def serve(self) -> SamlIdp:
+    def serve(self, host: str = "127.0.0.1") -> SamlIdp:
+        """Listen on 127.0.0.1; `host` is the name the browser uses (another site than the
+        app's, so that its POST to the ACS is cross-site as in production)."""
         idp = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -223,7 +225,7 @@ class SamlIdp:
                 )
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.base_url = f"http://{host}:{self.httpd.server_address[1]}"
         self.server = self._server("idp")
         self.forger = self._server("forger")
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
