@@ -414,7 +414,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # pysaml2's schema library announces every schema it loads (SAML, sso/saml.py).
+        "xmlschema": {"level": "WARNING"},
+    },
 }
 
 # Trust X-Forwarded-For only when a proxy we run sets it (docker-compose does).
