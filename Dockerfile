@@ -26,6 +26,9 @@ ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     DEBUG=false \
     WEB_CONCURRENCY=3
+# xmlsec1: pysaml2 verifies SAML signatures with it (docs/sso.md).
+RUN apt-get update && apt-get install -y --no-install-recommends xmlsec1 \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 alignment \
     && useradd --system --uid 10001 --gid alignment --home-dir /app --shell /usr/sbin/nologin alignment
 WORKDIR /app

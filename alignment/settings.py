@@ -232,6 +232,8 @@ WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", 
 # Single sign-on: an identity provider on your own network (Keycloak inside the firewall) needs
 # this; off by default in production so a workspace admin cannot make the server probe it.
 SSO_ALLOW_PRIVATE_ISSUERS = env_bool("SSO_ALLOW_PRIVATE_ISSUERS", DEBUG)
+# The xmlsec1 program SAML signatures are verified with (found on PATH when unset).
+SAML_XMLSEC_BINARY = env_str("SAML_XMLSEC_BINARY", "")
 CELERY_BEAT_SCHEDULE["integrations-outbox-sweep"] = {
     "task": "integrations.outbox_sweep",
     "schedule": timedelta(minutes=1),
@@ -412,7 +414,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # pysaml2's schema library announces every schema it loads (SAML, sso/saml.py).
+        "xmlschema": {"level": "WARNING"},
+    },
 }
 
 # Trust X-Forwarded-For only when a proxy we run sets it (docker-compose does).

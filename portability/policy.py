@@ -87,6 +87,7 @@ EXCLUDED: dict[str, str] = {
     "integrations.slackuserlink": "belongs to a Slack connection, which is left out: link again",
     "sso.ssoconnection": "holds the identity provider's client secret: connect again",
     "sso.ssoidentity": "belongs to the SSO connection, which is left out: linked on next sign-in",
+    "sso.samlrequest": "SAML sign-ins in flight on this instance, answerable for minutes",
     "admin.logentry": "Django admin history of this instance",
     "auth.permission": "framework tables",
     "auth.group": "framework tables",

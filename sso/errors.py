@@ -122,3 +122,43 @@ class AccountDisabled(SsoError):
     status, code = 403, "sso_account_disabled"
     title = "This account is disabled"
     message = "The account {email} is disabled. Ask a workspace admin."
+
+
+class AssertionInvalid(SsoError):
+    status, code = 403, "sso_saml_response_invalid"
+    title = "The identity provider's answer could not be trusted"
+    message = "Its SAML response was refused: {reason}. Nobody was signed in."
+    is_provider_fault = True
+
+
+class UnsolicitedResponse(SsoError):
+    status, code = 400, "sso_saml_unsolicited"
+    title = "Start single sign-on from Alignment"
+    message = (
+        "Your identity provider sent a sign-in that Alignment did not ask for (IdP-initiated), "
+        "which is refused. Use “Sign in with SSO” on Alignment's log-in page instead."
+    )
+
+
+class RequestAlreadyUsed(SsoError):
+    status, code = 400, "sso_saml_replayed"
+    title = "This sign-in was already used"
+    message = (
+        "The identity provider's answer to this sign-in arrived before (a replay, or the page "
+        "was sent twice). Nobody was signed in; start again."
+    )
+
+
+class MetadataInvalid(SsoError):
+    status, code = 422, "sso_saml_metadata_invalid"
+    title = "The identity provider's metadata cannot be used"
+    is_provider_fault = True
+
+
+class SamlUnavailable(SsoError):
+    status, code = 503, "sso_saml_unavailable"
+    title = "SAML is not available on this server"
+    message = (
+        "The server lacks the xmlsec1 program that verifies SAML signatures. An administrator "
+        "installs it (Debian: apt install xmlsec1)."
+    )

@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from alignment.models import User
-from sso.models import JOIN_ROLES
+from sso.models import JOIN_ROLES, Protocol
 
 
 class SsoLoginForm(forms.Form):
@@ -21,19 +21,45 @@ class SsoLoginForm(forms.Form):
 
 
 class SsoConnectionForm(forms.Form):
+    protocol = forms.ChoiceField(
+        choices=Protocol.choices,
+        required=False,
+        label="Protocol",
+        widget=forms.RadioSelect,
+        help_text="Use OpenID Connect where your provider offers both.",
+    )
     issuer = forms.URLField(
         max_length=300,
-        label="Issuer URL",
+        required=False,
+        label="OpenID Connect: issuer URL",
         help_text="As your provider states it; we read <issuer>/.well-known/openid-configuration.",
         assume_scheme="https",
     )
-    client_id = forms.CharField(max_length=255, label="Client ID")
+    client_id = forms.CharField(max_length=255, required=False, label="OpenID Connect: client ID")
     client_secret = forms.CharField(
         max_length=500,
         required=False,
         strip=True,
-        label="Client secret",
+        label="OpenID Connect: client secret",
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}, render_value=False),
+    )
+    saml_metadata_url = forms.URLField(
+        max_length=500,
+        required=False,
+        label="SAML: IdP metadata URL",
+        help_text="Read when you save (save again after the IdP changes its certificate).",
+        assume_scheme="https",
+    )
+    saml_metadata_xml = forms.CharField(
+        required=False,
+        label="SAML: or paste the IdP metadata XML",
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+    )
+    saml_email_attribute = forms.CharField(
+        max_length=300,
+        required=False,
+        label="SAML: e-mail attribute",
+        help_text="Empty: the NameID (format emailAddress) is the e-mail address.",
     )
     allowed_domains = forms.CharField(
         label="Allowed e-mail domains",
@@ -56,6 +82,7 @@ class SsoConnectionForm(forms.Form):
         empty_label="Nobody",
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    sp_id = forms.RegexField(regex=r"^[A-Za-z0-9_-]{16}$", required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, owners: QuerySet[User], has_secret: bool, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -64,6 +91,9 @@ class SsoConnectionForm(forms.Form):
         field.queryset = owners
         if has_secret:
             self.fields["client_secret"].help_text = "Stored. Leave empty to keep it."
+
+    def clean_protocol(self) -> str:
+        return self.cleaned_data["protocol"] or Protocol.OIDC
 
     def clean_allowed_domains(self) -> list[str]:
         raw = self.cleaned_data["allowed_domains"]

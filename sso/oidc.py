@@ -25,6 +25,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from integrations.urlguard import BlockedDestination, check_public_url
+from sso.admission import VerifiedIdentity
 from sso.errors import (
     IdTokenInvalid,
     IssuerNotAllowed,
@@ -69,15 +70,6 @@ class AuthorizationRequest:
     state: str
     nonce: str
     code_verifier: str
-
-
-@dataclass(frozen=True)
-class VerifiedIdentity:
-    issuer: str
-    subject: str
-    email: str
-    email_verified: bool | None
-    name: str
 
 
 def check_issuer_url(issuer: str) -> None:

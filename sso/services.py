@@ -8,32 +8,28 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
 
-from alignment.audit import audit_by, audit_record, snapshot
+from alignment.audit import audit_by, snapshot
 from alignment.errors import FieldErrors, RoleRequired, StaleVersion
 from alignment.models import Membership, Role, User
-from sso import oidc
+from sso import oidc, saml
+from sso.admission import SignedIn, sign_in
 from sso.errors import (
-    AccountDisabled,
-    AccountNeedsLink,
     AmbiguousDomain,
     AttemptExpired,
-    DomainNotAllowed,
-    EmailMissing,
     NoConnection,
-    NotAMember,
     ProviderRefused,
     SsoError,
 )
-from sso.models import SsoConnection, SsoIdentity
+from sso.models import Protocol, SsoConnection
 
 # A sign-in must come back from the IdP within this many minutes.
 ATTEMPT_MINUTES = 10
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 # What the audit log may show of a connection: never the client secret.
 AUDITED_FIELDS = [
+    "protocol",
     "issuer",
     "client_id",
     "client_secret_hint",
@@ -43,6 +39,9 @@ AUDITED_FIELDS = [
     "default_role",
     "is_required",
     "break_glass_user",
+    "saml_metadata_url",
+    "saml_idp_entity_id",
+    "saml_email_attribute",
 ]
 
 
@@ -60,13 +59,6 @@ class Attempt:
 
     def as_session(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class SignedIn:
-    user: User
-    membership: Membership
-    joined: bool  # a just-in-time membership was created
 
 
 # --- configuration -------------------------------------------------------------------------
@@ -96,8 +88,15 @@ def connection_save(
     is_required: bool,
     break_glass_user: User | None,
     expected_version: int | None,
+    protocol: str = Protocol.OIDC,
+    saml_metadata_url: str = "",
+    saml_metadata_xml: str = "",
+    saml_email_attribute: str = "",
+    sp_id: str = "",
 ) -> SsoConnection:
-    """Create or change the workspace's OIDC connection; the provider must answer discovery.
+    """Create or change the workspace's connection. OpenID Connect: the provider must answer
+    discovery. SAML: the IdP's metadata (fetched from its URL, or pasted) must describe one
+    IdP with a Redirect-binding endpoint and a signing certificate.
 
     An empty `client_secret` keeps the stored one (the page never shows it back)."""
     if not actor.has_role(Role.ADMIN):
@@ -120,8 +119,17 @@ def connection_save(
     # (docs/teams.md), not made by a sign-in that names none.
     if default_role in (Role.OWNER, Role.GUEST) or default_role not in Role.values:
         errors["default_role"] = "New members join as admin, member or viewer."
-    if not client_secret and not connection.client_secret:
+    is_saml = protocol == Protocol.SAML
+    if protocol not in Protocol.values:
+        errors["protocol"] = "Choose OpenID Connect or SAML 2.0."
+    if not is_saml and not issuer:
+        errors["issuer"] = "The issuer URL is required."
+    if not is_saml and not client_id.strip():
+        errors["client_id"] = "The client ID is required."
+    if not is_saml and not client_secret and not connection.client_secret:
         errors["client_secret"] = "The client secret is required."
+    if is_saml and not saml_metadata_url.strip() and not saml_metadata_xml.strip():
+        errors["saml_metadata_url"] = "Give the IdP's metadata URL, or paste its metadata XML."
     if is_required:
         is_owner = (
             break_glass_user is not None
@@ -134,13 +142,25 @@ def connection_save(
                 "Requiring SSO needs a break-glass owner who can still log in with a password "
                 "if the identity provider is down."
             )
-    if not errors:
+    idp: saml.IdpMetadata | None = None
+    if not errors and is_saml:
+        idp, saml_metadata_xml, errors = _saml_metadata(saml_metadata_url, saml_metadata_xml)
+    elif not errors:
         try:
             oidc.discover(issuer)
         except SsoError as exc:
             errors["issuer"] = exc.text
     if errors:
         raise FieldErrors(errors)
+    connection.protocol = protocol
+    # The name the page showed before the first save, unless taken (a name is never shared).
+    if sp_id and not connection.pk and not SsoConnection.objects.filter(sp_id=sp_id).exists():
+        connection.sp_id = sp_id
+    if idp is not None:
+        connection.saml_metadata_url = saml_metadata_url.strip()
+        connection.saml_metadata_xml = saml_metadata_xml
+        connection.saml_idp_entity_id = idp.entity_id
+        connection.saml_email_attribute = saml_email_attribute.strip()
     connection.issuer = issuer
     connection.client_id = client_id.strip()
     if client_secret:
@@ -158,6 +178,17 @@ def connection_save(
         verb = "sso.updated" if before else "sso.created"
         audit_by(actor, verb=verb, obj=connection, before=before, after=after)
     return connection
+
+
+def _saml_metadata(url: str, xml: str) -> tuple[saml.IdpMetadata | None, str, dict[str, str]]:
+    """The IdP's metadata (the URL wins over pasted XML), parsed; or the field's error."""
+    field = "saml_metadata_url" if url.strip() else "saml_metadata_xml"
+    try:
+        if url.strip():
+            xml = saml.fetch_metadata(url.strip())
+        return saml.parse_idp_metadata(xml), xml.strip(), {}
+    except SsoError as exc:
+        return None, xml, {field: exc.text}
 
 
 @transaction.atomic
@@ -200,7 +231,7 @@ def login_begin(
     try:
         metadata = oidc.discover(connection.issuer)
     except SsoError as exc:
-        _record_failure(connection, exc, now=now)
+        record_failure(connection, exc, now=now)
         raise
     request = oidc.authorization_request(
         metadata=metadata, client_id=connection.client_id, redirect_uri=redirect_uri
@@ -263,114 +294,19 @@ def login_complete(
             metadata=metadata, claims=claims, access_token=str(tokens.get("access_token") or "")
         )
     except SsoError as exc:
-        _record_failure(connection, exc, now=now)
+        record_failure(connection, exc, now=now)
         raise
-    signed_in = _sign_in(connection=connection, identity=identity, current_user=current_user)
+    signed_in = sign_in(connection=connection, identity=identity, current_user=current_user)
     SsoConnection.objects.filter(pk=connection.pk).update(last_login_at=now)
     return signed_in
 
 
-def _record_failure(connection: SsoConnection, exc: SsoError, *, now: datetime) -> None:
+def record_failure(connection: SsoConnection, exc: SsoError, *, now: datetime) -> None:
     """Keep the provider's last failure visible to the workspace's admins."""
     if exc.is_provider_fault:
         SsoConnection.objects.filter(pk=connection.pk).update(
             last_error=f"{exc.title}: {exc.text}"[:300], last_error_at=now
         )
-
-
-@transaction.atomic
-def _sign_in(
-    *, connection: SsoConnection, identity: oidc.VerifiedIdentity, current_user: User | None
-) -> SignedIn:
-    workspace = connection.workspace
-    if not identity.email or identity.email_verified is False:
-        raise EmailMissing()
-    if not connection.allows_email(identity.email):
-        raise DomainNotAllowed(email=identity.email, workspace=workspace.name)
-    linked = (
-        SsoIdentity.objects.select_related("user")
-        .filter(connection=connection, issuer=identity.issuer, subject=identity.subject)
-        .first()
-    )
-    user = linked.user if linked else _user_for_new_identity(connection, identity, current_user)
-    if not user.is_active:
-        raise AccountDisabled(email=user.email)
-    membership = Membership.objects.for_workspace(workspace).filter(user=user).first()
-    joined = False
-    if membership is None:
-        if not connection.auto_join:
-            raise NotAMember(workspace=workspace.name, email=identity.email)
-        membership = _join(connection, user)
-        joined = True
-    if linked is None:
-        SsoIdentity.objects.create(
-            workspace=workspace,
-            connection=connection,
-            user=user,
-            issuer=identity.issuer,
-            subject=identity.subject,
-            email=identity.email,
-            last_login_at=timezone.now(),
-        )
-        audit_record(
-            workspace=workspace,
-            actor=user,
-            verb="sso.identity_linked",
-            obj=connection,
-            after={"subject": identity.subject, "email": identity.email},
-        )
-    else:
-        SsoIdentity.objects.filter(pk=linked.pk).update(
-            last_login_at=timezone.now(), email=identity.email
-        )
-    return SignedIn(user=user, membership=membership, joined=joined)
-
-
-def _user_for_new_identity(
-    connection: SsoConnection, identity: oidc.VerifiedIdentity, current_user: User | None
-) -> User:
-    """The account a first sign-in of this subject belongs to, created when there is none.
-
-    An existing account is linked only when that cannot hand someone else's other workspaces
-    to this workspace's IdP: the account belongs to no other workspace, or its owner is
-    logged in right now (they proved the password too). Otherwise an admin of any workspace
-    could mint a token for anyone's address in a domain they list and take over their account.
-    """
-    user = User.objects.filter(email__iexact=identity.email).first()
-    if user is None:
-        if not connection.auto_join:
-            raise NotAMember(workspace=connection.workspace.name, email=identity.email)
-        try:
-            with transaction.atomic():
-                return User.objects.create_user(identity.email, None, full_name=identity.name)
-        except IntegrityError:  # a concurrent first sign-in created it
-            return User.objects.get(email__iexact=identity.email)
-    if current_user is not None and current_user.pk == user.pk:
-        return user
-    elsewhere = (
-        Membership.objects.filter(user=user).exclude(workspace_id=connection.workspace_id).exists()
-    )
-    if elsewhere or user.is_staff or user.is_superuser:
-        raise AccountNeedsLink(email=identity.email)
-    return user
-
-
-def _join(connection: SsoConnection, user: User) -> Membership:
-    try:
-        with transaction.atomic():
-            membership = Membership.objects.create(
-                workspace=connection.workspace, user=user, role=connection.default_role
-            )
-    except IntegrityError:  # joined concurrently
-        return Membership.objects.for_workspace(connection.workspace).get(user=user)
-    audit_record(
-        workspace=connection.workspace,
-        actor=user,
-        verb="member.joined_by_sso",
-        obj=membership,
-        after={"role": membership.role},
-    )
-    return membership
 
 
 # --- the password policy -------------------------------------------------------------------
