@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('alignment', '0004_private_teams_and_guests'),
-        ('sso', '0001_connection_and_identity'),
+        ('sso', '0002_default_role_never_guest'),
     ]
 
     operations = [
