@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -193,7 +194,7 @@ class AttachmentViewSet(WorkspaceViewSet):
             **ERRORS,
         },
     )
-    def content(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+    def content(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return download_response(self.get_object())
 
     @extend_schema(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
@@ -202,16 +203,31 @@ def orphans_remove(*, now: datetime | None = None, dry_run: bool = False) -> lis
     now = now or timezone.now()
     storage = attachment_storage()
     orphans = []
-    for key in stored_keys():
-        if Attachment.objects.filter(storage_key=key).exists():
-            continue
-        try:
-            modified = storage.get_modified_time(key)
-        except (NotImplementedError, OSError):
-            modified = None
-        if modified is not None and now - modified < ORPHAN_GRACE:
-            continue
-        orphans.append(key)
-        if not dry_run:
+    for batch in _batches(stored_keys(), 500):
+        known = set(
+            Attachment.objects.filter(storage_key__in=batch).values_list("storage_key", flat=True)
+        )
+        orphans += [key for key in batch if key not in known and _old_enough(storage, key, now)]
+    if not dry_run:
+        for key in orphans:
             _delete_quietly(key)
     return orphans
+
+
+def _batches(keys: Iterator[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for key in keys:
+        batch.append(key)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _old_enough(storage: Storage, key: str, now: datetime) -> bool:
+    try:
+        modified = storage.get_modified_time(key)
+    except (NotImplementedError, OSError):
+        return True
+    return now - modified >= ORPHAN_GRACE

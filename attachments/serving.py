@@ -8,8 +8,11 @@ opened directly in a tab runs no script and reaches nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
 from attachments.models import Attachment
@@ -27,12 +30,12 @@ def served_type(attachment: Attachment) -> tuple[str, bool]:
     return OCTET_STREAM, False
 
 
-def download_response(attachment: Attachment) -> HttpResponse:
+def download_response(attachment: Attachment) -> HttpResponseBase:
     """The file's bytes (or a short-lived presigned redirect) with the safe headers."""
     content_type, inline = served_type(attachment)
     disposition = content_disposition_header(not inline, attachment.name) or "attachment"
-    storage = attachment_storage()
-    response: HttpResponse
+    storage: Any = attachment_storage()
+    response: HttpResponseBase
     if settings.ATTACHMENTS_S3_REDIRECT and hasattr(storage, "bucket"):
         # Presigned after the permission check; the URL lives ATTACHMENTS_S3_URL_SECONDS.
         url = storage.url(

@@ -85,7 +85,8 @@ def attachment_download(
     request: WorkspaceRequest, workspace: Workspace, attachment_id: int
 ) -> HttpResponse:
     """The file itself: images inline, anything else as a download (attachments.serving)."""
-    return download_response(_attachment(workspace, attachment_id))
+    # A FileResponse (streaming) or a redirect; typed as HttpResponse for @workspace_view.
+    return download_response(_attachment(workspace, attachment_id))  # type: ignore[return-value]
 
 
 @require_POST

@@ -253,10 +253,22 @@ def test_orphan_cleanup_removes_only_old_unreferenced_objects(world, task, setti
     orphan = storage.save(new_key(world.workspace.pk), upload("x", b"left behind"))
 
     # Just written: it may belong to an upload still committing.
-    assert services.orphans_remove() == []
-    later = storage.get_modified_time(orphan) + services.ORPHAN_GRACE
+    written = storage.get_modified_time(orphan)
+    assert services.orphans_remove(now=written) == []
+    later = written + services.ORPHAN_GRACE
     assert services.orphans_remove(now=later, dry_run=True) == [orphan]
     assert exists(orphan)
     assert services.orphans_remove(now=later) == [orphan]
     assert not exists(orphan)
     assert exists(kept.storage_key)
+
+
+def test_the_cleanup_command_reports_what_it_removes(world, task):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    attach(world.member, task)
+    out = StringIO()
+    call_command("attachments_cleanup", "--dry-run", stdout=out)
+    assert out.getvalue().strip() == "Would remove 0 orphaned file(s)."
