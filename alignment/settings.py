@@ -326,6 +326,7 @@ if ATTACHMENTS_S3_BUCKET:
             "querystring_auth": True,
             "querystring_expire": env_int("ATTACHMENTS_S3_URL_SECONDS", 60),
             "file_overwrite": False,
+            "signature_version": "s3v4",
         },
     }
 else:
