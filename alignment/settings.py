@@ -302,7 +302,6 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # check the workspace (attachments/views.py).
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "data")))
 MEDIA_ROOT = DATA_DIR / "media"
-MEDIA_URL = None
 
 # --- Attachments (owned by attachments/) ---------------------------------------------------
 # Local disk when no bucket is set (`make run` needs no services); any S3-compatible store
