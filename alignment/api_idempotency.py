@@ -45,6 +45,7 @@ import json
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http.request import RawPostDataException
 from django.utils import timezone
@@ -113,10 +114,17 @@ def request_owner(request: Request) -> str | None:
 def body_hash(request: Request) -> str:
     try:
         raw = request._request.body
-    except RawPostDataException:
-        # Something (multipart parsing) consumed the stream; hash what it parsed to instead.
-        raw = json.dumps(request.data, sort_keys=True, default=str).encode()
+    except (RawPostDataException, RequestDataTooBig):
+        # Something (multipart parsing) consumed the stream, or it is an upload too big to
+        # hold in memory: hash what it parses to instead (a file as its name, size and type).
+        raw = json.dumps(request.data, sort_keys=True, default=_describe_file).encode()
     return hashlib.sha256(raw).hexdigest()
+
+
+def _describe_file(value: Any) -> str:
+    if hasattr(value, "size") and hasattr(value, "name"):
+        return f"{value.name}:{value.size}:{getattr(value, 'content_type', '')}"
+    return str(value)
 
 
 def is_storable(status_code: int) -> bool:

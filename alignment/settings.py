@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "sso",
     "scim",
     "twofactor",
+    "attachments",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -299,8 +300,54 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files the app writes (attachments); never served by a static route, only through views that
+# check the workspace (attachments/views.py).
+DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "data")))
+MEDIA_ROOT = DATA_DIR / "media"
+
+# --- Attachments (owned by attachments/) ---------------------------------------------------
+# Local disk when no bucket is set (`make run` needs no services); any S3-compatible store
+# (AWS S3, MinIO, Ceph, R2, …) through django-storages when ATTACHMENTS_S3_BUCKET is set.
+ATTACHMENTS_S3_BUCKET = env_str("ATTACHMENTS_S3_BUCKET")
+ATTACHMENTS_STORAGE: dict[str, object]
+if ATTACHMENTS_S3_BUCKET:
+    ATTACHMENTS_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATTACHMENTS_S3_BUCKET,
+            "endpoint_url": env_str("ATTACHMENTS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("ATTACHMENTS_S3_REGION") or None,
+            "access_key": env_str("ATTACHMENTS_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("ATTACHMENTS_S3_SECRET_ACCESS_KEY") or None,
+            # MinIO and most self-hosted stores want path-style addressing.
+            "addressing_style": env_str("ATTACHMENTS_S3_ADDRESSING_STYLE") or None,
+            "location": env_str("ATTACHMENTS_S3_PREFIX", "attachments"),
+            # Private objects: every read goes through a permission check first.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env_int("ATTACHMENTS_S3_URL_SECONDS", 60),
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+        },
+    }
+else:
+    ATTACHMENTS_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT / "attachments"), "base_url": None},
+    }
+# Limits: bytes per file, files per upload, files per task.
+ATTACHMENTS_MAX_BYTES = env_int("ATTACHMENTS_MAX_BYTES", 25 * 1024 * 1024)
+ATTACHMENTS_MAX_FILES_PER_UPLOAD = env_int("ATTACHMENTS_MAX_FILES_PER_UPLOAD", 10)
+ATTACHMENTS_MAX_PER_TASK = env_int("ATTACHMENTS_MAX_PER_TASK", 200)
+# Serve S3 objects by redirecting to a short-lived presigned URL (after the permission check)
+# instead of streaming them through the app. Off by default: the page's CSP (img-src 'self')
+# would block inline images from the bucket's origin unless the operator allows it.
+ATTACHMENTS_S3_REDIRECT = env_bool("ATTACHMENTS_S3_REDIRECT", False)
+# --- end of attachments --------------------------------------------------------------------
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "attachments": ATTACHMENTS_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -14,6 +14,7 @@ workspace_pages = [
     path("dashboards/", include("dashboards.urls")),
     path("integrations/", include("integrations.urls")),
     path("", include("tasks.urls")),
+    path("", include("attachments.urls")),
     path("roadmaps/", include("roadmaps.urls")),
     path("notifications/", include((notification_urls.page_patterns, "notifications"))),
     path("settings/sso/", include("sso.urls")),
@@ -26,6 +27,7 @@ workspace_api = [
     path("", include("okrs.api_urls")),
     path("", include("roadmaps.api_urls")),
     path("", include("tasks.api_urls")),
+    path("", include("attachments.api_urls")),
     path("", include("dashboards.api_urls")),
     path("", include(notification_urls.api_patterns)),
 ]

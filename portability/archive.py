@@ -8,10 +8,12 @@ instead of guessing at fields it does not know.
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from pathlib import Path
 from typing import IO, Any
 
+from django.core.files.storage import storages
 from django.core.serializers.json import DjangoJSONEncoder
 
 FORMAT = "alignment.workspace"
@@ -27,10 +29,20 @@ class ArchiveError(Exception):
 
 
 def write(target: Path | IO[bytes], document: dict[str, Any]) -> None:
+    """The document, and the bytes of every file it lists, streamed from their storage."""
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(DOCUMENT, json.dumps(document, cls=DjangoJSONEncoder, indent=1))
-        # Attachments travel beside the rows, one file per stored object, once tasks have any.
         archive.writestr(FILES, "")
+        for entry in document.get("files") or []:
+            try:
+                source = storages[entry["storage"]].open(entry["key"], "rb")
+            except FileNotFoundError:
+                raise ArchiveError(
+                    f"{entry['model']} {entry['id']}: its file {entry['key']} is missing from "
+                    "storage; restore it (or delete that row), then export again."
+                ) from None
+            with source, archive.open(entry["path"], "w", force_zip64=True) as member:
+                shutil.copyfileobj(source, member, 1024 * 1024)
 
 
 def read(source: Path | IO[bytes]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from alignment.models import User, Workspace
 from portability import archive
-from portability.policy import exported_models, label_of
+from portability.policy import FILE_FIELDS, exported_models, label_of
 
 
 def _rows(model: type[models.Model], workspace: Workspace) -> list[dict[str, Any]]:
@@ -68,5 +68,23 @@ def export_document(workspace: Workspace) -> dict[str, Any]:
         },
         "users": users,
         "records": records,
-        "files": [],
+        "files": _files(records),
     }
+
+
+def _files(records: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Where each stored file of the exported rows goes in the archive (archive.write copies)."""
+    files = []
+    for label, (alias, field) in FILE_FIELDS.items():
+        for row in records.get(label, []):
+            files.append(
+                {
+                    "model": label,
+                    "id": row["id"],
+                    "path": f"{archive.FILES}{label}/{row['id']}",
+                    "storage": alias,
+                    "key": row["fields"][field],
+                    "sha256": row["fields"].get("sha256"),
+                }
+            )
+    return files

@@ -8,14 +8,20 @@ or into another instance (a move).
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
+import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
-from typing import Any
+from typing import IO, Any
 
 from django.apps import apps
 from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.files import File
+from django.core.files.storage import storages
 from django.core.serializers.base import DeserializationError
 from django.db import models, transaction
 from django.db.migrations.recorder import MigrationRecorder
@@ -24,7 +30,14 @@ from django.db.models.functions import Lower
 from alignment.models import RESERVED_SLUGS, User, Workspace, slug_validator
 from dashboards import drift, metrics, rollups
 from portability.archive import ArchiveError
-from portability.policy import EXPORTED, SOFT_REFERENCES, Remap, exported_models, label_of
+from portability.policy import (
+    EXPORTED,
+    FILE_FIELDS,
+    SOFT_REFERENCES,
+    Remap,
+    exported_models,
+    label_of,
+)
 
 BATCH = 1000
 WORKSPACE = "alignment.workspace"
@@ -214,17 +227,95 @@ class _Writer:
             )
 
 
+# Opens a member of the archive by its path (zipfile.ZipFile.open), for the files/ folder.
+OpenFile = Callable[[str], IO[bytes]]
+
+
+def _without_file_keys(records: dict[str, Any], slug: str) -> dict[str, Any]:
+    """Rows that hold a storage key get a placeholder until their bytes are stored anew (the
+    original keys may exist on this instance: an archive imported beside its original)."""
+    out = dict(records)
+    for label, (_, key_field) in FILE_FIELDS.items():
+        out[label] = [
+            {**row, "fields": {**row["fields"], key_field: f"importing/{slug}/{row['id']}"}}
+            for row in records.get(label) or []
+        ]
+    return out
+
+
+def _store_files(
+    document: dict[str, Any],
+    ids: Remap,
+    workspace: Workspace,
+    files: OpenFile | None,
+    stored: list[tuple[str, str]],
+) -> None:
+    """Copy each listed file from the archive into its storage under a new key, checking its
+    SHA-256, and point the imported row at it."""
+    for entry in document.get("files") or []:
+        label = str(entry.get("model"))
+        if label not in FILE_FIELDS:
+            raise ArchiveError(f"The archive lists a file of {label}, which holds no files.")
+        new_pk = ids.get(label, entry.get("id"))
+        if new_pk is None:
+            continue
+        if files is None:
+            raise ArchiveError("This archive holds files: import the whole ZIP, not its JSON.")
+        alias, key_field = FILE_FIELDS[label]
+        path = str(entry.get("path"))
+        try:
+            source = files(path)
+        except KeyError:
+            raise ArchiveError(f"The archive lacks {path}.") from None
+        with source, tempfile.TemporaryFile() as copy:
+            digest = hashlib.sha256()
+            while chunk := source.read(1024 * 1024):
+                digest.update(chunk)
+                copy.write(chunk)
+            if entry.get("sha256") and digest.hexdigest() != entry["sha256"]:
+                raise ArchiveError(f"{path} is damaged: its SHA-256 does not match.")
+            copy.seek(0)
+            key = storages[alias].save(f"{workspace.pk}/{uuid.uuid4().hex}", File(copy))
+        stored.append((alias, key))
+        apps.get_model(label)._default_manager.filter(pk=new_pk).update(**{key_field: key})
+
+
 def import_document(
-    document: dict[str, Any], *, slug: str, name: str | None = None
+    document: dict[str, Any],
+    *,
+    slug: str,
+    name: str | None = None,
+    files: OpenFile | None = None,
 ) -> ImportResult:
-    """Create workspace `slug` from an archive document and rebuild its read model."""
+    """Create workspace `slug` from an archive document and rebuild its read model; `files`
+    opens the archive's files/ members (needed when the document lists any)."""
     _check_compatible(document)
     _check_slug(slug)
-    source = document.get("workspace") or {}
     records = document.get("records") or {}
     unknown = sorted(set(records) - set(EXPORTED))
     if unknown:
         raise ArchiveError(f"The archive holds rows this instance does not import: {unknown}.")
+    records = _without_file_keys(records, slug)
+    stored: list[tuple[str, str]] = []
+    try:
+        return _import(document, records, slug=slug, name=name, files=files, stored=stored)
+    except BaseException:
+        # The rows rolled back; the bytes stored for them must go too.
+        for alias, key in stored:
+            storages[alias].delete(key)
+        raise
+
+
+def _import(
+    document: dict[str, Any],
+    records: dict[str, Any],
+    *,
+    slug: str,
+    name: str | None,
+    files: OpenFile | None,
+    stored: list[tuple[str, str]],
+) -> ImportResult:
+    source = document.get("workspace") or {}
     with transaction.atomic():
         workspace = Workspace.objects.create(
             name=(name or source.get("name") or slug)[:100],
@@ -241,6 +332,7 @@ def import_document(
         for model in insertion_order():
             writer.write(model, records.get(label_of(model)) or [])
         writer.fill_deferred()
+        _store_files(document, ids, workspace, files, stored)
         # Derived rows are not in the archive: compute them as the jobs would.
         rollups.recompute_all(workspace)
         metrics.refresh_team_metrics(workspace)

@@ -56,7 +56,14 @@ EXPORTED: tuple[str, ...] = (
     "integrations.notificationpreference",
     "integrations.checkinreminder",
     "twofactor.twofactorpolicy",
+    "attachments.attachment",  # its bytes travel in files/ (FILE_FIELDS)
 )
+
+# Rows whose bytes live in a storage: label -> (storage alias, field holding the key). The
+# archive carries the bytes as files/<label>/<old id>; an import stores them under new keys.
+FILE_FIELDS: dict[str, tuple[str, str]] = {
+    "attachments.attachment": ("attachments", "storage_key"),
+}
 
 # Derived from the exported rows: not in the archive, recomputed after an import.
 DERIVED: dict[str, str] = {

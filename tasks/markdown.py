@@ -7,14 +7,24 @@ style elements dropped with their content.
 
 from __future__ import annotations
 
+import re
+
 import markdown as md
 import nh3
 
 ALLOWED_TAGS = {
     "a", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
-    "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul", "img",
 }  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "th": {"align"},
+    "td": {"align"},
+    "img": {"src", "alt", "title"},
+}
+# Images only from this instance's attachments (a pasted screenshot): the download view checks
+# the reader's workspace, and no outside image can track who reads a comment.
+IMAGE_SOURCE = re.compile(r"^/w/[\w-]+/attachments/\d+/$")
 URL_SCHEMES = {"http", "https", "mailto"}
 EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
 
@@ -29,6 +39,13 @@ def render_markdown(text: str) -> str:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
+        attribute_filter=_only_attachment_images,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+
+
+def _only_attachment_images(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src" and not IMAGE_SOURCE.match(value):
+        return None
+    return value

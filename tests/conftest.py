@@ -94,6 +94,23 @@ def _pinned_clock(pinned_now: datetime) -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _attachments_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    # Attachment bytes never land in the project's data/ folder; a test that wants another
+    # storage (tests/attachments/test_s3.py) overrides STORAGES itself.
+    from django.conf import settings
+    from django.test import override_settings
+
+    folder = tmp_path_factory.mktemp("attachments")
+    storages = dict(settings.STORAGES)
+    storages["attachments"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(folder), "base_url": None},
+    }
+    with override_settings(STORAGES=storages):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache_and_eager_celery(settings):
     # Each test gets its own cache namespace: with Redis under CI, xdist workers share one

@@ -32,6 +32,7 @@ from alignment.models import (
     TeamMember,
     TokenScope,
 )
+from attachments.models import Attachment
 from dashboards.models import Deployment, Finding, Incident, Snapshot, TeamMetrics
 from integrations.models import (
     Channel,
@@ -67,6 +68,7 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
+from tests.factories.attachments import attach
 from tests.factories.dashboards import dashboards_samples
 from tests.factories.okrs import (
     CheckInFactory,
@@ -368,6 +370,8 @@ MODEL_SAMPLES: dict[type[Model], Callable[[WorldObjects], Any]] = {
     TaskComment: lambda objects: TaskCommentFactory(
         task=objects[Task], author=objects.world.member.user
     ),
+    # Uploaded by the member (who may delete their own file), with real bytes in storage.
+    Attachment: lambda objects: attach(objects.world.member, objects[Task]),
     ImportJob: lambda objects: ImportJob.objects.create(
         workspace=objects.workspace,
         kind="tasks_csv",

@@ -84,7 +84,7 @@ def test_app_environment_is_production_and_complete(services):
 
 def test_every_app_variable_is_read_by_the_settings(services):
     settings_source = (BASE_DIR / "alignment" / "settings.py").read_text()
-    read = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z_]+)"', settings_source))
+    read = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z0-9_]+)"', settings_source))
 
     assert set(services["web"]["environment"]) - NON_SETTINGS_ENV <= read
 
@@ -95,6 +95,8 @@ def test_app_roles_start_after_healthy_services_and_migrations(services, role):
         "db": {"condition": "service_healthy"},
         "redis": {"condition": "service_healthy"},
         "migrate": {"condition": "service_completed_successfully"},
+        # The attachments bucket exists before the first upload.
+        "minio-bucket": {"condition": "service_completed_successfully"},
     }
 
 
@@ -113,6 +115,7 @@ def test_web_health_check_probes_healthz(services):
     [
         ("db", "postgres:15", "postgres-data", "/var/lib/postgresql/data"),
         ("redis", "redis:7", "redis-data", "/data"),
+        ("minio", "minio/minio:RELEASE.2025-09-07T16-13-09Z", "minio-data", "/data"),
     ],
 )
 def test_data_services_are_pinned_checked_and_on_named_volumes(

@@ -19,6 +19,7 @@ from portability.policy import (
     DERIVED,
     EXCLUDED,
     EXPORTED,
+    FILE_FIELDS,
     SOFT_REFERENCES,
     Remap,
     exported_models,
@@ -61,6 +62,8 @@ def _canonical(document: dict[str, Any]) -> dict[str, Any]:
             if label in SOFT_REFERENCES:
                 fields = SOFT_REFERENCES[label](row["fields"], positions)
             assert fields is not None, f"{label} {row['id']} names something not exported"
+            if label in FILE_FIELDS:  # a storage key: each copy stores its bytes anew
+                fields.pop(FILE_FIELDS[label][1])
             for name, target in relations.items():
                 value = fields.get(name)
                 if isinstance(value, list):

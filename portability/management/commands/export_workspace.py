@@ -27,8 +27,12 @@ class Command(BaseCommand):
             raise CommandError(f"No workspace with the slug {options['slug']!r}.")
         target = Path(options["output"] or f"{workspace.slug}.zip")
         document = export_document(workspace)
-        archive.write(target, document)
+        try:
+            archive.write(target, document)
+        except archive.ArchiveError as exc:
+            raise CommandError(str(exc)) from None
         rows = sum(len(r) for r in document["records"].values())
         self.stdout.write(
-            f"Exported {workspace.slug}: {rows} rows, {len(document['users'])} people → {target}"
+            f"Exported {workspace.slug}: {rows} rows, {len(document['users'])} people, "
+            f"{len(document['files'])} files → {target}"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,11 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         try:
-            result = import_document(archive.read(path), slug=options["slug"], name=options["name"])
+            document = archive.read(path)
+            with zipfile.ZipFile(path) as members:
+                result = import_document(
+                    document, slug=options["slug"], name=options["name"], files=members.open
+                )
         except archive.ArchiveError as exc:
             raise CommandError(str(exc)) from None
         total = sum(result.rows.values())
