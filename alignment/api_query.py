@@ -8,9 +8,12 @@ of its enum, and anything else is a 400 that names the parameter, never silently
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 import django_filters
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -71,3 +74,32 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("max_value", MAX_ID)
         kwargs.setdefault("decimal_places", 0)
         super().__init__(*args, **kwargs)
+
+
+def as_utc(value: datetime) -> datetime:
+    """The same instant in UTC. PostgreSQL refuses UTC offsets beyond ±15:59 that Python (and
+    ISO 8601 parsers) accept, so an instant from a client reaches the database in UTC."""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value.astimezone(UTC)
+
+
+def query_datetime(request: Request, name: str) -> datetime | None:
+    """The ISO 8601 instant in `?name=` (naive: the server's zone), in UTC; 400 if unreadable."""
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = parse_datetime(str(raw).strip())
+    except ValueError:
+        value = None
+    if value is None:
+        raise ValidationError({name: ["Use an ISO 8601 date and time, e.g. 2026-05-13T10:30:00Z."]})
+    return as_utc(value)
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 instant in a FilterSet, passed to the database in UTC (see `as_utc`)."""
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        return super().filter(qs, as_utc(value) if value else value)

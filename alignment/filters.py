@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from alignment.api_query import IdFilter
+from alignment.api_query import IdFilter, UtcIsoDateTimeFilter, as_utc
 from alignment.models import AuditEvent, Invitation
 
 DATE_ONLY_LENGTH = len("2025-01-31")
@@ -22,12 +22,12 @@ class AuditEventFilter(django_filters.FilterSet):
 
     verb = django_filters.CharFilter(field_name="verb", help_text="Exact verb, e.g. team.created.")
     actor = IdFilter(field_name="actor_id", help_text="User id of who did it.", min_value=1)
-    since = django_filters.IsoDateTimeFilter(
+    since = UtcIsoDateTimeFilter(
         field_name="created_at",
         lookup_expr="gte",
         help_text="From this date or ISO 8601 time (inclusive).",
     )
-    until = django_filters.IsoDateTimeFilter(
+    until = UtcIsoDateTimeFilter(
         method="filter_until", help_text="Up to this date (whole day) or ISO 8601 time."
     )
 
@@ -36,6 +36,7 @@ class AuditEventFilter(django_filters.FilterSet):
         fields = ["verb", "actor", "since", "until"]
 
     def filter_until(self, queryset: QuerySet, name: str, value: datetime) -> QuerySet:
+        value = as_utc(value)
         raw = str(self.data.get("until", ""))
         if len(raw.strip()) <= DATE_ONLY_LENGTH:
             return queryset.filter(created_at__lt=value + timedelta(days=1))

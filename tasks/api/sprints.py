@@ -7,8 +7,6 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -17,9 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alignment.api_base import WorkspaceViewSet
-from alignment.api_query import IdFilter
+from alignment.api_query import IdFilter, query_datetime
 from alignment.api_schema import ERRORS, WRITE_ERRORS
-from alignment.errors import FieldErrors
 from alignment.models import Team
 from roadmaps.api import ScopedPrimaryKeyField
 from tasks import services
@@ -275,13 +272,7 @@ class SprintViewSet(WorkspaceViewSet):
 
 
 def _as_of(request: Request) -> datetime | None:
-    raw = request.query_params.get("as_of")
-    if not raw:
-        return None
-    value = parse_datetime(raw.strip())
-    if value is None:
-        raise FieldErrors({"as_of": "Use an ISO 8601 date and time, e.g. 2026-05-13T10:30:00Z."})
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
+    return query_datetime(request, "as_of")
 
 
 # ---- tasks ------------------------------------------------------------------------------

@@ -86,3 +86,33 @@ def test_the_schema_states_id_minimums_and_choices(member_api):
     assert tasks["state"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**53}
     assert set(rollups["status"]["schema"]["enum"]) == {"on_track", "at_risk", "off_track"}
     assert detail["id"]["schema"]["minimum"] == 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "audit-events/?since=0897-01-12T04:54:23-05:23&until=2026-05-13T07:12:34-16:58",
+        "audit-events/export/?export_format=json&until=0008-08-19T07:12:34-16:58",
+    ],
+)
+def test_an_instant_with_any_valid_offset_is_read_in_utc(admin_api, world, path):
+    # Python reads offsets up to ±23:59, PostgreSQL refuses beyond ±15:59: a database error.
+    response = admin_api.get(f"{BASE}/{path}")
+
+    assert response.status_code == 200
+    if response.streaming:
+        b"".join(response.streaming_content)
+
+
+def test_an_unreadable_as_of_is_a_400(member_api, world):
+    from tests.factories.work import SprintFactory
+
+    sprint = SprintFactory(team=world.team)
+    for bad in ["2026-13-45T10:00:00Z", "yesterday"]:
+        response = member_api.get(f"{BASE}/sprints/{sprint.pk}/scope/", {"as_of": bad})
+        assert response.status_code == 400, bad
+        assert "as_of" in response.json()["error"]["fields"]
+    fine = member_api.get(
+        f"{BASE}/sprints/{sprint.pk}/scope/", {"as_of": "2026-05-01T00:00:00-16:58"}
+    )
+    assert fine.status_code == 200
