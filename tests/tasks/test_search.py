@@ -411,3 +411,25 @@ def test_the_page_never_shows_a_private_title(member_client, world, corpus):
     assert corpus.private_task.title not in body
     assert "0 results" in body
     assert Team.objects.get(key="SEC").is_private
+
+
+def test_the_page_runs_as_many_queries_for_twenty_rows_of_each_kind_as_for_one(
+    member_client, world, corpus
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    page(member_client, world, "ledger")  # warm-up: session and caches
+    with CaptureQueriesContext(connection) as few:
+        page(member_client, world, "ledger")
+    roadmap = corpus.item.roadmap
+    for n in range(19):
+        TaskFactory(team=world.team, title=f"ledger task {n}")
+        TaskCommentFactory(task=TaskFactory(team=world.team), body=f"ledger note {n}")
+        KeyResultFactory(objective=corpus.objective, title=f"ledger result {n}")
+        ObjectiveFactory(period=corpus.objective.period, team=world.team, title=f"ledger {n}")
+        RoadmapItemFactory(roadmap=roadmap, owner_team=world.team, title=f"ledger item {n}")
+    with CaptureQueriesContext(connection) as many:
+        response = page(member_client, world, "ledger")
+    assert len(response.context["rows"]) == 50
+    assert len(many) == len(few)
