@@ -78,7 +78,7 @@ def parse_search_query(raw: str) -> ParsedQuery:
         name = name.lower()
         if name not in QUALIFIERS:
             raise SearchQueryInvalid(
-                f"Unknown qualifier “{name}:”. Use one of {qualifier_hint()}",
+                f"Unknown qualifier “{name}:”. Use one of {qualifier_hint()}.",
                 qualifier=name,
             )
         if not value:
