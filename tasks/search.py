@@ -1,109 +1,209 @@
-"""One search box over tasks, objectives and roadmap items of a workspace.
+"""One search box over tasks, objectives, key results, roadmap items and comments.
 
-PostgreSQL: full-text search (`websearch_to_tsquery`, ranked with ts_rank, titles weighted
-above descriptions). Elsewhere: case-insensitive substring matches, titles first. A query
-that is a task key (ENG-12, or an old key) puts that task first on both.
+A row matches when every free word is in it: on PostgreSQL through full-text search
+(`websearch_to_tsquery`, so "migrate" finds "Migrating") or as a substring; elsewhere as a
+case-insensitive substring. Only matching rows are kept: ts_rank gives 1e-20, not 0, to a
+row that does not match at all, so a rank is used to order rows, never to select them.
+Order: the task whose key was typed, then rows whose title is exactly the query, then by
+rank. Qualifiers (`tasks.search_query`) narrow tasks and comments; with any qualifier the
+other kinds are left out, since a qualifier describes tasks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import and_
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Case, IntegerField, Model, Q, QuerySet, Value, When
+from django.db.models import Case, F, FloatField, IntegerField, Model, Q, QuerySet, Value, When
 
 from alignment.models import Membership, Workspace
-from okrs.models import Objective
+from okrs.models import KeyResult, Objective
 from roadmaps.models import RoadmapItem
-from tasks.models import Task
+from tasks.models import Task, TaskComment
+from tasks.search_query import ParsedQuery, parse_search_query, task_filter
 from tasks.selectors import task_by_key
 
 MAX_RESULTS = 50
+EXACT_KEY, EXACT_TITLE, MATCH = 2, 1, 0
 
 
 @dataclass
 class SearchResult:
-    kind: str  # task | objective | roadmap_item
+    kind: str  # task | objective | key_result | roadmap_item | comment
     id: int
-    title: str
-    key: str  # task key, or "" for other kinds
+    title: str  # a comment shows its task's title
+    key: str  # task key (a comment's task's key), or "" for other kinds
     rank: float
     obj: Model
+    tier: int = MATCH  # EXACT_KEY, EXACT_TITLE or MATCH
+    snippet: str = ""  # the start of a matching comment
 
 
-def _ranked(qs: QuerySet, q: str, *, fields: tuple[str, str], limit: int) -> list[Model]:
-    title, body = fields
+@dataclass
+class SearchOutcome:
+    query: ParsedQuery
+    results: list[SearchResult] = field(default_factory=list)
+    has_more: bool = False  # more rows matched than `limit`: narrow the query to see them
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+
+def _words_match(words: list[str], fields: tuple[str, ...]) -> Q:
+    """Every word in at least one of `fields` (the portable definition of a match)."""
+    per_word = [
+        reduce(lambda a, b: a | b, (Q(**{f"{f}__icontains": word}) for f in fields))
+        for word in words
+    ]
+    return reduce(and_, per_word, Q())
+
+
+def _ranked(qs: QuerySet, text: str, *, fields: tuple[str, ...], limit: int) -> list[Model]:
+    """Rows of `qs` matching `text` in `fields` (the first is the title), best first; at most
+    `limit` rows. With no text, the newest rows (qualifiers alone)."""
+    if not text:
+        return list(qs.annotate(search_rank=Value(0.0, FloatField())).order_by("-pk")[:limit])
+    title = fields[0]
+    words = text.split()
+    exact_title = Case(
+        When(**{f"{title}__iexact": text}, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
     if connection.vendor == "postgresql":
-        vector = SearchVector(title, weight="A", config="english") + SearchVector(
-            body, weight="B", config="english"
+        vector: Any = SearchVector(fields[0], weight="A", config="english")
+        for weight, body in zip("BCD", fields[1:], strict=False):
+            vector = vector + SearchVector(body, weight=weight, config="english")
+        query = SearchQuery(text, search_type="websearch", config="english")
+        rows = (
+            qs.annotate(search_document=vector)
+            .filter(Q(search_document=query) | _words_match(words, fields))
+            .annotate(search_rank=SearchRank(F("search_document"), query))
         )
-        query = SearchQuery(q, search_type="websearch", config="english")
-        return list(
-            qs.annotate(search_rank=SearchRank(vector, query))
-            .filter(search_rank__gt=0)
-            .order_by("-search_rank", "-pk")[:limit]
-        )
-    return list(
-        qs.filter(Q(**{f"{title}__icontains": q}) | Q(**{f"{body}__icontains": q}))
-        .annotate(
+    else:
+        rows = qs.filter(_words_match(words, fields)).annotate(
             search_rank=Case(
-                When(**{f"{title}__icontains": q}, then=Value(2)),
-                default=Value(1),
-                output_field=IntegerField(),
+                When(**{f"{title}__icontains": text}, then=Value(2.0)),
+                default=Value(1.0),
+                output_field=FloatField(),
             )
         )
-        .order_by("-search_rank", "-pk")[:limit]
+    return list(
+        rows.annotate(exact_title=exact_title).order_by("-exact_title", "-search_rank", "-pk")[
+            :limit
+        ]
     )
+
+
+def _tier(row: Model) -> int:
+    return EXACT_TITLE if getattr(row, "exact_title", 0) else MATCH
 
 
 def workspace_search(
-    workspace: Workspace, q: str, *, viewer: Membership, limit: int = 20
-) -> list[SearchResult]:
-    """Tasks, objectives and roadmap items matching `q` that `viewer` may see, best first
-    (4 queries at most). Guests find only their teams' tasks and items, no objectives."""
-    q = " ".join((q or "").split())[:200]
+    workspace: Workspace, q: str | ParsedQuery, *, viewer: Membership, limit: int = 20
+) -> SearchOutcome:
+    """Rows matching `q` that `viewer` may see, best first; raises SearchQueryInvalid for an
+    unknown qualifier or value. Guests find only their teams' tasks, comments and items."""
+    parsed = q if isinstance(q, ParsedQuery) else parse_search_query(q)
     limit = max(1, min(limit, MAX_RESULTS))
-    if not q:
-        return []
+    outcome = SearchOutcome(query=parsed)
+    text = parsed.text
+    if not text and not parsed.has_filters:
+        return outcome
+    fetch = limit + 1  # one more than shown says whether there is more
+    tasks_qs = Task.objects.visible_to(viewer).select_related("team")
+    if parsed.has_filters:
+        tasks_qs = tasks_qs.filter(task_filter(parsed, viewer=viewer))
     results: list[SearchResult] = []
-    exact = task_by_key(workspace, q, viewer=viewer)
+    exact = task_by_key(workspace, text, viewer=viewer) if text else None
+    if exact is not None and parsed.has_filters and not tasks_qs.filter(pk=exact.pk).exists():
+        exact = None  # the typed key names a task the qualifiers leave out
     if exact is not None:
-        results.append(SearchResult("task", exact.pk, exact.title, exact.key, float("inf"), exact))
-    tasks = _ranked(
-        Task.objects.visible_to(viewer).select_related("team"),
-        q,
-        fields=("title", "description"),
-        limit=limit,
-    )
+        results.append(
+            SearchResult("task", exact.pk, exact.title, exact.key, 0.0, exact, EXACT_KEY)
+        )
+    tasks = _ranked(tasks_qs, text, fields=("title", "description"), limit=fetch)
     results += [
-        SearchResult("task", t.pk, t.title, t.key, float(t.search_rank), t)  # type: ignore[attr-defined]
+        SearchResult("task", t.pk, t.title, t.key, float(t.search_rank), t, _tier(t))  # type: ignore[attr-defined]
         for t in tasks
         if exact is None or t.pk != exact.pk
     ]
-    objectives = (
-        []
-        if viewer.is_guest
-        else _ranked(
+    if text:
+        results += _comments(tasks_qs, text, viewer=viewer, limit=fetch, found=results)
+    if not parsed.has_filters:
+        results += _other_kinds(workspace, text, viewer=viewer, limit=fetch)
+    results.sort(key=lambda r: (-r.tier, -r.rank))
+    outcome.results = results[:limit]
+    outcome.has_more = len(results) > limit
+    return outcome
+
+
+def _comments(
+    tasks: QuerySet, text: str, *, viewer: Membership, limit: int, found: list[SearchResult]
+) -> list[SearchResult]:
+    """One hit per task whose comments match, for tasks not already found themselves."""
+    comments = _ranked(
+        TaskComment.objects.visible_to(viewer)
+        .filter(task__in=tasks.values("pk"))
+        .select_related("task__team"),
+        text,
+        fields=("body",),
+        limit=limit,
+    )
+    seen = {r.id for r in found if r.kind == "task"}
+    hits = []
+    for comment in comments:
+        task = comment.task  # type: ignore[attr-defined]
+        if task.pk in seen:
+            continue
+        seen.add(task.pk)
+        snippet = " ".join(comment.body.split())[:120]  # type: ignore[attr-defined]
+        rank = float(comment.search_rank)  # type: ignore[attr-defined]
+        hits.append(SearchResult("comment", comment.pk, task.title, task.key, rank, comment))
+        hits[-1].snippet = snippet
+    return hits
+
+
+def _other_kinds(
+    workspace: Workspace, text: str, *, viewer: Membership, limit: int
+) -> list[SearchResult]:
+    results: list[SearchResult] = []
+    if not viewer.is_guest:  # objectives and key results span teams: not for guests
+        objectives = _ranked(
             Objective.objects.for_workspace(workspace),
-            q,
+            text,
             fields=("title", "description"),
             limit=limit,
         )
-    )
-    results += [
-        SearchResult("objective", o.pk, o.title, "", float(o.search_rank), o)  # type: ignore[attr-defined]
-        for o in objectives
-    ]
+        results += [
+            SearchResult("objective", o.pk, o.title, "", float(o.search_rank), o, _tier(o))  # type: ignore[attr-defined]
+            for o in objectives
+        ]
+        key_results = _ranked(
+            KeyResult.objects.for_workspace(workspace).select_related("objective"),
+            text,
+            fields=("title",),
+            limit=limit,
+        )
+        results += [
+            SearchResult("key_result", k.pk, k.title, "", float(k.search_rank), k, _tier(k))  # type: ignore[attr-defined]
+            for k in key_results
+        ]
     items = _ranked(
         RoadmapItem.objects.visible_to(viewer),
-        q,
+        text,
         fields=("title", "description"),
         limit=limit,
     )
     results += [
-        SearchResult("roadmap_item", i.pk, i.title, "", float(i.search_rank), i)  # type: ignore[attr-defined]
+        SearchResult("roadmap_item", i.pk, i.title, "", float(i.search_rank), i, _tier(i))  # type: ignore[attr-defined]
         for i in items
     ]
-    results.sort(key=lambda r: -r.rank)
-    return results[:limit]
+    return results

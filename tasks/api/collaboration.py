@@ -22,7 +22,8 @@ from tasks.models import (
     TaskComment,
     TaskDependency,
 )
-from tasks.search import workspace_search
+from tasks.search import MAX_RESULTS, workspace_search
+from tasks.search_query import MAX_QUERY_LENGTH, QUALIFIERS
 
 
 class TaskCommentSerializer(serializers.ModelSerializer):
@@ -159,10 +160,14 @@ class TaskDependencyViewSet(WorkspaceViewSet):
 
 
 class SearchResultSerializer(serializers.Serializer):
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(
+        choices=["task", "objective", "key_result", "roadmap_item", "comment"],
+        help_text="A comment hit carries its task's key and title; `id` is the comment's.",
+    )
     id = serializers.IntegerField()
-    key = serializers.CharField()
+    key = serializers.CharField(help_text="The task key (a comment's task's), or empty.")
     title = serializers.CharField()
+    snippet = serializers.CharField(help_text="The start of a matching comment, or empty.")
 
 
 class SearchView(WorkspaceAPIMixin, generics.GenericAPIView):
@@ -172,18 +177,34 @@ class SearchView(WorkspaceAPIMixin, generics.GenericAPIView):
     pagination_class = None
 
     @extend_schema(
-        summary="Search tasks, objectives and roadmap items",
+        summary="Search tasks, comments, objectives, key results and roadmap items",
+        description=(
+            "Rows where every free word matches, best first: the task whose key was typed, "
+            "then exact title matches, then by relevance. Qualifiers narrow the search to "
+            "tasks (and their comments); an unknown qualifier or value is a 400 naming it."
+        ),
         parameters=[
             OpenApiParameter(
                 "q",
-                {"type": "string", "minLength": 1, "pattern": r"\S"},
+                {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH, "pattern": r"\S"},
                 required=True,
-                description="Words, or a task key.",
+                description=(
+                    "Free words, a task key, and qualifiers: "
+                    + "; ".join(f"`{name}:` {help}" for name, help in QUALIFIERS.items())
+                    + '. Quote values with spaces: `state:"In Review"`.'
+                ),
             ),
             OpenApiParameter(
                 "limit",
-                {"type": "integer", "minimum": 1, "maximum": 50, "default": 20},
-                description="How many results, at most 50.",
+                {"type": "integer", "minimum": 1, "maximum": MAX_RESULTS, "default": 20},
+                description=f"How many results, at most {MAX_RESULTS}.",
+            ),
+            OpenApiParameter(
+                "X-Has-More",
+                {"type": "string", "enum": ["true", "false"]},
+                location=OpenApiParameter.HEADER,
+                response=[200],
+                description="`true` when more rows matched than `limit`: narrow the query.",
             ),
         ],
         responses={200: SearchResultSerializer(many=True), **ERRORS},
@@ -193,7 +214,11 @@ class SearchView(WorkspaceAPIMixin, generics.GenericAPIView):
         if not q.strip():
             raise serializers.ValidationError({"q": ["Type something to search for."]})
         limit = request.query_params.get("limit", "20")
-        if not is_digits(limit) or not 1 <= int(limit) <= 50:
-            raise serializers.ValidationError({"limit": ["Use a whole number from 1 to 50."]})
-        results = workspace_search(self.workspace, q, limit=int(limit), viewer=self.member)
-        return Response(SearchResultSerializer(results, many=True).data)
+        if not is_digits(limit) or not 1 <= int(limit) <= MAX_RESULTS:
+            raise serializers.ValidationError(
+                {"limit": [f"Use a whole number from 1 to {MAX_RESULTS}."]}
+            )
+        outcome = workspace_search(self.workspace, q, limit=int(limit), viewer=self.member)
+        response = Response(SearchResultSerializer(outcome.results, many=True).data)
+        response["X-Has-More"] = "true" if outcome.has_more else "false"
+        return response

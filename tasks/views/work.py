@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -11,11 +13,19 @@ from django.views.decorators.vary import vary_on_headers
 from alignment.http import WorkspaceRequest
 from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
+from okrs.models import KeyResult, Objective
 from tasks import page_selectors, selectors
 from tasks.search import SearchResult, workspace_search
+from tasks.search_query import MAX_QUERY_LENGTH, QUALIFIERS, SearchQueryInvalid
 from tasks.views._common import is_partial, work_context
 
-KIND_LABELS = {"task": "Task", "objective": "Objective", "roadmap_item": "Roadmap item"}
+KIND_LABELS = {
+    "task": "Task",
+    "objective": "Objective",
+    "key_result": "Key result",
+    "roadmap_item": "Roadmap item",
+    "comment": "Comment",
+}
 TOP_BAR_RESULTS = 8
 PAGE_RESULTS = 50
 
@@ -33,11 +43,16 @@ def my_work(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
 
 
 def result_url(workspace: Workspace, result: SearchResult) -> str:
-    if result.kind == "task":
-        return reverse("tasks:task", kwargs={"slug": workspace.slug, "key": result.key})
-    if result.kind == "objective":
-        result.obj.workspace = workspace  # type: ignore[attr-defined]
-        return result.obj.get_absolute_url()  # type: ignore[attr-defined,no-any-return]
+    """Where a result leads: a comment to its place on its task's page."""
+    if result.kind in ("task", "comment"):
+        url = reverse("tasks:task", kwargs={"slug": workspace.slug, "key": result.key})
+        return f"{url}#comment-{result.id}" if result.kind == "comment" else url
+    if result.kind in ("objective", "key_result"):
+        obj = result.obj
+        objective = obj if isinstance(obj, Objective) else cast(KeyResult, obj).objective
+        objective.workspace = workspace  # spares a query per row
+        url = objective.get_absolute_url()
+        return f"{url}#kr-{result.id}" if result.kind == "key_result" else url
     roadmap_id = result.obj.roadmap_id  # type: ignore[attr-defined]
     base = reverse("roadmaps:timeline", kwargs={"slug": workspace.slug, "roadmap_id": roadmap_id})
     return f"{base}#item-{result.id}"
@@ -47,16 +62,33 @@ def result_url(workspace: Workspace, result: SearchResult) -> str:
 @vary_on_headers("HX-Request")
 @workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def search(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
-    """Tasks, objectives and roadmap items; the top bar gets a short partial list."""
-    q = request.GET.get("q", "").strip()[:200]
+    """Tasks, objectives, key results, roadmap items and comments; the top bar gets a short
+    partial list. A query the syntax refuses shows its message instead of results."""
+    q = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     partial = is_partial(request) and request.GET.get("full") != "1"
-    results = workspace_search(
-        workspace, q, viewer=request.membership, limit=TOP_BAR_RESULTS if partial else PAGE_RESULTS
-    )
+    error = ""
+    outcome = None
+    try:
+        outcome = workspace_search(
+            workspace,
+            q,
+            viewer=request.membership,
+            limit=TOP_BAR_RESULTS if partial else PAGE_RESULTS,
+        )
+    except SearchQueryInvalid as exc:
+        error = exc.text
     rows = [
         {"result": r, "url": result_url(workspace, r), "kind": KIND_LABELS.get(r.kind, r.kind)}
-        for r in results
+        for r in (outcome.results if outcome else [])
     ]
-    context = work_context(request, q=q, rows=rows)
+    context = work_context(
+        request,
+        q=q,
+        rows=rows,
+        error=error,
+        has_more=bool(outcome and outcome.has_more),
+        limit=TOP_BAR_RESULTS if partial else PAGE_RESULTS,
+        qualifiers=QUALIFIERS,
+    )
     template = "tasks/_search_results.html" if partial else "tasks/search.html"
     return render(request, template, context)

@@ -196,6 +196,7 @@ def test_search_finds_a_task_by_key(member_api, world):
         "id": task.pk,
         "key": task.key,
         "title": task.title,
+        "snippet": "",
     }
 
 

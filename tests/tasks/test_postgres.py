@@ -109,3 +109,24 @@ def test_a_backlog_page_reads_the_rank_index_in_order_without_sorting(world, aft
 
     assert "task_backlog_idx" in plan
     assert "Sort" not in plan
+
+
+def test_a_multi_word_query_without_a_match_finds_nothing(world):
+    TaskFactory.create_batch(3, team=world.team, title="Write quarterly report")
+    # The trap this guards against: ts_rank is 1e-20, not 0, for a row that does not match,
+    # so `rank > 0` once kept every task as a "match".
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ts_rank(to_tsvector('english', 'Write quarterly report'),"
+            " websearch_to_tsquery('english', 'zebra quantum'))"
+        )
+        assert cursor.fetchone()[0] > 0
+    assert list(workspace_search(world.workspace, "zebra quantum", viewer=world.member)) == []
+    assert list(workspace_search(world.workspace, "quarterly zebra", viewer=world.member)) == []
+
+
+def test_full_text_and_substring_matches_are_both_kept(world):
+    stemmed = TaskFactory(team=world.team, title="Migrating invoices")
+    partial = TaskFactory(team=world.team, title="Invoicing-service timeout")
+    found = {r.id for r in workspace_search(world.workspace, "invoic", viewer=world.member)}
+    assert found == {stemmed.pk, partial.pk}

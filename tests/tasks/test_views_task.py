@@ -329,7 +329,7 @@ def test_search_partial_lists_tasks_objectives_and_items(member_client, world, a
 
     assert [t.name for t in response.templates][0] == "tasks/_search_results.html"
     kinds = sorted(row["result"].kind for row in response.context["rows"])
-    assert kinds == ["objective"]
+    assert kinds == ["key_result", "objective"]  # the key result "Cut churn" and its objective
     assert "Objective of Cut churn" in response.content.decode()
 
 
