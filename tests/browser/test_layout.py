@@ -269,3 +269,49 @@ def test_the_dark_theme_follows_the_system_and_stays_accessible(logged_in_page: 
     # Dark: light text on a dark page.
     assert backgrounds["dark"][0] == "rgb(18, 20, 32)"
     assert backgrounds["dark"][2] == "rgb(230, 231, 239)"
+
+
+@pytest.mark.usefixtures("story")
+def test_the_command_palette_finds_pages_actions_and_work_by_keyboard(
+    logged_in_page: Page, world: World
+):
+    page = logged_in_page
+    page.goto(f"/w/{world.workspace.slug}/okrs/")
+    page.keyboard.press("Control+k")
+    palette = page.get_by_role("dialog", name="Command palette")
+    expect(palette).to_be_visible()
+    field = page.get_by_role("combobox", name="Go to a page, run an action or find work")
+    expect(field).to_be_focused()
+    expect(field).to_have_attribute("aria-expanded", "true")
+
+    # Pages and actions, filtered as you type; arrows move the active option.
+    field.fill("road")
+    options = page.locator("#palette-list [role=option]")
+    expect(options.first).to_contain_text("Roadmaps")
+    # Work from the search endpoint: a roadmap item and an objective.
+    field.fill("pricing")
+    expect(options.filter(has_text="Usage-based pricing")).to_have_count(1)
+    field.fill("billing")
+    expect(options.filter(has_text="Make billing self-serve")).to_have_count(1)
+    target = options.filter(has_text="Make billing self-serve")
+    index = int((target.get_attribute("id") or "").rsplit("-", 1)[1])
+    for _ in range(index):
+        page.keyboard.press("ArrowDown")
+    expect(field).to_have_attribute("aria-activedescendant", f"palette-option-{index}")
+    expect(target).to_have_attribute("aria-selected", "true")
+    assert_accessible(page)
+    capture(page, "layout-command-palette")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Make billing self-serve")).to_be_visible()
+
+    # Escape closes it and gives focus back; the ? help lists it beside the g shortcuts.
+    page.keyboard.press("Meta+k")
+    expect(palette).to_be_visible()
+    field.fill("new task")
+    expect(options.first).to_contain_text("New task")
+    page.keyboard.press("Escape")
+    expect(palette).to_be_hidden()
+    page.keyboard.press("?")
+    help_dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(help_dialog).to_contain_text("Command palette")
+    expect(help_dialog).to_contain_text("Dashboard")
