@@ -4,7 +4,7 @@
 (function () {
   "use strict";
 
-  var dialog, field, list, items = [], active = -1, timer = null, seq = 0;
+  var dialog, field, list, items = [], active = -1, timer = null, seq = 0, opener = null;
 
   function norm(text) { return (text || "").replace(/\s+/g, " ").trim(); }
 
@@ -98,6 +98,7 @@
   }
 
   function open() {
+    opener = document.activeElement;
     if (!dialog.open) dialog.showModal();
     field.value = "";
     render(staticItems());
@@ -109,6 +110,13 @@
     if (!dialog) return;
     field = document.getElementById("palette-input");
     list = document.getElementById("palette-list");
+    // Focus goes back where it was; when that was the page itself Chromium would leave it on
+    // the hidden field, where typing (and the ? and g shortcuts) would go nowhere.
+    dialog.addEventListener("close", function () {
+      if (opener && opener !== document.body && document.contains(opener) && opener.focus) opener.focus();
+      else if (document.activeElement === field) field.blur();
+      opener = null;
+    });
     field.addEventListener("input", function () {
       clearTimeout(timer);
       timer = setTimeout(update, 150);

@@ -311,6 +311,7 @@ def test_the_command_palette_finds_pages_actions_and_work_by_keyboard(
     expect(options.first).to_contain_text("New task")
     page.keyboard.press("Escape")
     expect(palette).to_be_hidden()
+    expect(page.locator("#palette-input")).not_to_be_focused()
     page.keyboard.press("?")
     help_dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
     expect(help_dialog).to_contain_text("Command palette")
