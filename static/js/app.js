@@ -22,6 +22,46 @@
     });
   });
 
+  // Phone navigation: the Menu button opens the panel of links and search. Opening moves
+  // focus to the first link; Escape (or a click outside) closes it and gives focus back.
+  function navToggle() { return document.querySelector("[data-nav-toggle]"); }
+  function setNav(open, returnFocus) {
+    var button = navToggle();
+    if (!button) return;
+    var bar = button.closest(".topbar");
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    bar.classList.toggle("nav-open", open);
+    if (open) {
+      var first = document.getElementById(button.getAttribute("aria-controls")).querySelector("a, input");
+      if (first) first.focus();
+    } else if (returnFocus) {
+      button.focus();
+    }
+  }
+  document.addEventListener("click", function (event) {
+    var button = navToggle();
+    if (!button) return;
+    if (event.target.closest("[data-nav-toggle]")) {
+      setNav(button.getAttribute("aria-expanded") !== "true", false);
+    } else if (button.getAttribute("aria-expanded") === "true" && !event.target.closest("#" + button.getAttribute("aria-controls"))) {
+      setNav(false, false);
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var button = navToggle();
+    if (event.key !== "Escape" || !button || button.getAttribute("aria-expanded") !== "true") return;
+    // An open search listbox closes first (search.js); the next Escape closes the menu.
+    var search = document.querySelector("[data-search]");
+    if (search && document.activeElement === search && search.getAttribute("aria-expanded") === "true") return;
+    setNav(false, true);
+    event.preventDefault();
+  });
+  // Widening the window past the phone layout leaves no stale open state behind.
+  window.addEventListener("resize", function () {
+    var button = navToggle();
+    if (button && button.getAttribute("aria-expanded") === "true" && getComputedStyle(button).display === "none") setNav(false, false);
+  });
+
   // Copy-to-clipboard buttons: <button data-copy="#element-id">.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");
