@@ -122,7 +122,7 @@ class TaskAttachmentViewSet(WorkspaceViewSet):
         super().initial(request, *args, **kwargs)
 
     def task(self) -> Task:
-        task = task_selectors.task_by_key(self.workspace, self.kwargs["key"])
+        task = task_selectors.task_by_key(self.workspace, self.kwargs["key"], viewer=self.member)
         if task is None:
             raise Http404("Task not found.")
         return task

@@ -13,14 +13,17 @@ from django.db import models
 from django.utils import timezone
 
 from alignment.models import Workspace
-from alignment.querysets import WorkspaceQuerySet
+from alignment.querysets import TeamScopedQuerySet
 from tasks.models import Task, TaskComment
 
 # Served inline (shown in the page); everything else is a download.
 INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
-class AttachmentQuerySet(WorkspaceQuerySet):
+class AttachmentQuerySet(TeamScopedQuerySet):
+    # A file is its task's: hidden with a private team (and outside a guest's teams).
+    team_fields = ("task__team",)
+
     def for_task(self, task: Task) -> AttachmentQuerySet:
         return self.filter(task=task)
 

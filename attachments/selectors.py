@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from alignment.models import Workspace
+from alignment.models import Membership, Workspace
 from attachments.models import Attachment
 from tasks.models import Task
 
@@ -19,10 +19,12 @@ def task_attachments(workspace: Workspace, task: Task) -> QuerySet[Attachment]:
     )
 
 
-def attachment_in(workspace: Workspace, pk: int) -> Attachment | None:
-    """One attachment of this workspace (None for another workspace's, exactly like missing)."""
+def attachment_in(workspace: Workspace, pk: int, *, viewer: Membership) -> Attachment | None:
+    """One attachment `viewer` may see in this workspace: another workspace's, or one of a
+    private team's task, is None exactly like a missing one."""
     return (
-        Attachment.objects.for_workspace(workspace)
+        Attachment.objects.visible_to(viewer)
+        .filter(workspace_id=workspace.pk)
         .select_related("task__team")
         .filter(pk=pk)
         .first()

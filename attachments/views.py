@@ -22,15 +22,15 @@ from tasks import selectors as task_selectors
 from tasks.models import Task
 
 
-def _task(workspace: Workspace, key: str) -> Task:
-    task = task_selectors.task_by_key(workspace, key)
+def _task(request: WorkspaceRequest, workspace: Workspace, key: str) -> Task:
+    task = task_selectors.task_by_key(workspace, key, viewer=request.membership)
     if task is None:
         raise Http404("No such task in this workspace.")
     return task
 
 
-def _attachment(workspace: Workspace, attachment_id: int) -> Attachment:
-    attachment = selectors.attachment_in(workspace, attachment_id)
+def _attachment(request: WorkspaceRequest, workspace: Workspace, attachment_id: int) -> Attachment:
+    attachment = selectors.attachment_in(workspace, attachment_id, viewer=request.membership)
     if attachment is None:
         raise Http404("No such file in this workspace.")
     return attachment
@@ -59,7 +59,7 @@ def section_context(request: WorkspaceRequest, task: Task, **extra: Any) -> dict
 @workspace_view(read=Role.VIEWER, write=Role.MEMBER)
 def task_attachments(request: WorkspaceRequest, workspace: Workspace, key: str) -> HttpResponse:
     """The task's files (the section of its page); POST uploads one or more."""
-    task = _task(workspace, key)
+    task = _task(request, workspace, key)
     if request.method == "GET":
         if not request.htmx:
             return see_other(_task_page(workspace, task))
@@ -86,7 +86,7 @@ def attachment_download(
 ) -> HttpResponse:
     """The file itself: images inline, anything else as a download (attachments.serving)."""
     # A FileResponse (streaming) or a redirect; typed as HttpResponse for @workspace_view.
-    return download_response(_attachment(workspace, attachment_id))  # type: ignore[return-value]
+    return download_response(_attachment(request, workspace, attachment_id))  # type: ignore[return-value]
 
 
 @require_POST
@@ -95,7 +95,7 @@ def attachment_delete(
     request: WorkspaceRequest, workspace: Workspace, attachment_id: int
 ) -> HttpResponse:
     """Delete a file: its uploader or an admin."""
-    attachment = _attachment(workspace, attachment_id)
+    attachment = _attachment(request, workspace, attachment_id)
     task = attachment.task
     services.attachment_delete(actor=request.membership, attachment=attachment)
     if request.htmx:

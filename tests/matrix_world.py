@@ -416,6 +416,7 @@ TEAM_OWNED: frozenset[type[Model]] = frozenset(
         RoadmapItem,
         KeyResultLink,
         RoadmapItemDependency,
+        Attachment,
         *TEAM_OWNED_DASHBOARD_MODELS,
     }
 )
