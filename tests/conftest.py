@@ -111,6 +111,23 @@ def _attachments_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory)
         yield
 
 
+def forget_cached() -> None:
+    """Empty this test's cache namespace, and only it.
+
+    `cache.clear()` on Redis is FLUSHDB: under CI every xdist worker shares the server, so it
+    would wipe another test's keys mid-test (a rate-limit counter reset to zero, say)."""
+    from django.core.cache import cache
+
+    backend = getattr(cache, "_cache", None)
+    if backend is None or not hasattr(backend, "get_client"):
+        cache.clear()  # local memory: this process's own
+        return
+    client = backend.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*"))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache_and_eager_celery(settings):
     # Each test gets its own cache namespace: with Redis under CI, xdist workers share one

@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from tests.api.test_schemathesis import CHECKS, SCHEMA
+from tests.conftest import forget_cached
 
 # Scenarios and steps; API_FUZZ_SCENARIOS=200 for a deeper hunt.
 SCENARIOS = int(os.environ.get("API_FUZZ_SCENARIOS", "30"))
@@ -34,7 +34,7 @@ def test_call_sequences_answer_as_documented(fuzz_world):
         # them, and one that met rows an earlier scenario left would not replay the same.
         def setup(self):
             self.savepoint = transaction.savepoint()
-            cache.clear()
+            forget_cached()
 
         def teardown(self):
             transaction.savepoint_rollback(self.savepoint)

@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from dashboards import freshness
 from dashboards.models import Deployment, Incident, TeamMetrics
 from integrations.models import DeliveryStatus, ExternalLink, InboundDelivery, Integration
+from tests.conftest import forget_cached
 from tests.factories.core import TeamFactory
 from tests.integrations.conftest import GITLAB_TOKEN, body_of, load_fixture, post_github
 
@@ -43,7 +43,7 @@ def configure(integration: Integration, **deployments: Any) -> None:
 def send(capture, post, *args: Any, **kwargs: Any) -> Any:
     # The metrics refresh is throttled to one per minute per workspace (its delayed job then
     # sees every change of that minute); eager tests run it at once, so each step clears it.
-    cache.clear()
+    forget_cached()
     with capture(execute=True):
         response = post(*args, **kwargs)
     assert response.status_code in (200, 202), response.content
