@@ -1,0 +1,35 @@
+"""bench.pages writes its own section of RESULTS.md (pages_report) and keeps the others."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench import pages_report as pages
+
+
+def test_save_replaces_only_the_pages_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(pages, "HERE", tmp_path)
+    (tmp_path / "RESULTS.md").write_text(
+        "# Benchmark results\n\nrollups\n\n## Pages and API (old)\n\nold run\n\n"
+        "## Forecast calibration\n\nforecast\n\n## Live pages\n\nsockets\n"
+    )
+
+    pages.save({"run_at": "now"}, "## Pages and API (new)\n\nnew run\n")
+
+    assert (tmp_path / "RESULTS.md").read_text() == (
+        "# Benchmark results\n\nrollups\n\n## Pages and API (new)\n\nnew run\n\n"
+        "## Forecast calibration\n\nforecast\n\n## Live pages\n\nsockets\n"
+    )
+
+
+def test_save_appends_the_section_when_there_is_none(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(pages, "HERE", tmp_path)
+    (tmp_path / "RESULTS.md").write_text("# Benchmark results\n\nrollups\n")
+
+    pages.save({}, "## Pages and API\n\nrun\n")
+
+    assert (tmp_path / "RESULTS.md").read_text() == (
+        "# Benchmark results\n\nrollups\n\n## Pages and API\n\nrun\n"
+    )
