@@ -13,13 +13,15 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: run install install-dev migrate seed test lint format typecheck bench bench-pages bench-pages-ci bench-load screenshots vsix clean help
+.PHONY: run install install-dev migrate seed test lint format typecheck bench bench-pages bench-pages-ci bench-load bench-live bench-documents screenshots vsix clean help
 
 help:
 	@echo "make run    set up (venv, locked deps, SQLite, demo data) and serve on http://$(HOST):$(PORT)"
 	@echo "make test   install test deps and run lint, types and the whole suite"
 	@echo "make bench  run the benchmarks (bench/README.md)"
 	@echo "make bench-load  a bounded mixed load on gunicorn, Celery, PostgreSQL, Redis (bench/README.md)"
+	@echo "make bench-live  200 sockets on one board: delivery latency and server memory (bench/README.md)"
+	@echo "make bench-documents  50 editors typing into one document: latency, memory, convergence"
 	@echo "make vsix   package the VS Code extension (docs/editor.md); needs node and npm"
 
 $(UV):
@@ -28,7 +30,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 install: $(UV)
-	$(UV) sync --frozen --inexact --no-dev
+	$(UV) sync --frozen --inexact --no-dev --group cli
 
 install-dev: $(UV)
 	$(UV) sync --frozen
@@ -47,6 +49,8 @@ run: seed
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/vulture
 
 format: install-dev
 	$(VENV)/bin/ruff format .
@@ -76,6 +80,7 @@ screenshots: install-dev seed
 bench: install-dev
 	$(PY) -m bench.run
 	$(PY) -m bench.pages
+	$(PY) -m bench.forecast
 
 # Pages and API alone (bench/pages.py); -ci: small sizes, checks query counts and reachability.
 bench-pages: install-dev
@@ -95,6 +100,14 @@ vsix:
 # and a Redis database of its own; needs PostgreSQL and Redis answering on 127.0.0.1.
 bench-load: install-dev
 	$(PY) -m bench.load $(BENCH_LOAD_ARGS)
+
+# Live pages (bench/live.py): SOCKETS (200) on one board; BENCH_LIVE=ci for the small run.
+bench-live: install-dev
+	$(PY) -m bench.live
+
+# Documents (bench/documents.py): EDITORS (50) typing into one document; BENCH_DOCUMENTS=ci small.
+bench-documents: install-dev
+	$(PY) -m bench.documents
 
 clean:
 	rm -rf $(VENV) $(TOOLS) staticfiles .mypy_cache .ruff_cache test-artifacts

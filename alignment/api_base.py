@@ -2,6 +2,12 @@
 
 `WorkspaceViewSet` owns `get_queryset`; subclasses say how to shape it in `scoped_queryset`.
 Defining `get_queryset` in a subclass raises at import time, so nothing forgets the scoping.
+
+Reads are DRF's: a viewset mixes in `ListModelMixin` and `RetrieveWithETagMixin` (DRF's
+`RetrieveModelMixin` plus the object's version as a strong ETag) and declares the rest:
+`serializer_class`, `filterset_class` (django-filter), `ordering_fields`, `pagination_class`
+(`alignment.api_pagination`), and `context_for_rows` for what a serializer reads for a whole
+page at once (numbers from the read model).
 """
 
 from __future__ import annotations
@@ -12,11 +18,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import DataError
 from django.db.models import Model, QuerySet
-from rest_framework import exceptions, permissions, serializers, viewsets
+from rest_framework import exceptions, mixins, permissions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
+from alignment import timezones
 from alignment.api_idempotency import IdempotencyMixin
 from alignment.api_throttling import EarlyThrottleMixin
 from alignment.errors import DomainError, RoleRequired, StaleVersion
@@ -61,13 +68,15 @@ class WorkspaceAccess(permissions.BasePermission):
         if token is not None and token.workspace.slug != slug:
             # A token bound to workspace A says nothing about B: same answer as "missing".
             raise exceptions.NotFound("Not found.")
-        membership = resolve_membership(request.user, slug)
+        # A token read its membership with it (api_auth.with_membership): no query here.
+        membership = getattr(token, "membership", None) or resolve_membership(request.user, slug)
         unsafe = request.method not in SAFE_METHODS
         if token is not None and unsafe and token.scope != TokenScope.WRITE:
             raise TokenScopeError()
         require_role(membership, view.required_role(request), guests=view.guest_access)
         view.member = membership
         view.workspace = membership.workspace
+        timezones.remember(membership.workspace)
         return True
 
 
@@ -206,6 +215,17 @@ class WorkspaceAPIMixin(EarlyThrottleMixin, IdempotencyMixin, ConditionalRequest
             raise exceptions.ValidationError({"version": ["Must be a whole number."]}) from exc
 
 
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """An id that must belong to the request's workspace (others read as 'does not exist')."""
+
+    def __init__(self, model: Any, **kwargs: Any) -> None:
+        self.model = model
+        super().__init__(queryset=model.objects.none(), **kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        return self.model.objects.for_workspace(self.context["workspace"])
+
+
 def etag_for(obj: Model) -> str:
     return f'"v{obj.version}"'  # type: ignore[attr-defined]
 
@@ -264,11 +284,39 @@ class WorkspaceViewSet(WorkspaceAPIMixin, viewsets.GenericViewSet):
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         return qs
 
-    def retrieve_with_etag(self, request: Request, data: Any, obj: Model) -> Response:
-        etag = etag_for(obj)
-        if request.headers.get("If-None-Match") == etag:
-            return Response(status=304, headers={"ETag": etag})
-        return self.respond(data, obj=obj)
+    def get_serializer_context(self) -> dict[str, Any]:
+        # As `validated` gives a write serializer: fields may read the caller and workspace.
+        return {
+            **super().get_serializer_context(),
+            "workspace": getattr(self, "workspace", None),
+            "member": getattr(self, "member", None),
+        }
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        """DRF's, with `context_for_rows` of the rows a list page or a retrieve shows."""
+        if args and args[0] is not None and "context" not in kwargs:
+            # list() evaluates a queryset into its cache: the serializer reads the same rows.
+            rows = list(args[0]) if kwargs.get("many") else [args[0]]
+            kwargs["context"] = {**self.get_serializer_context(), **self.context_for_rows(rows)}
+        return super().get_serializer(*args, **kwargs)
+
+    def context_for_rows(self, rows: list[Any]) -> dict[str, Any]:
+        """Serializer context read once for all the rows shown (e.g. their read-model numbers),
+        so a page costs the same queries for 1 row as for 100."""
+        return {}
+
+
+class RetrieveWithETagMixin(mixins.RetrieveModelMixin):
+    """DRF's retrieve, with `ETag: "v<version>"` from a versioned object even when its body
+    shows no version. ConditionalRequestMixin answers a matching If-None-Match with 304."""
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # DRF's retrieve, keeping the object for its version.
+        instance = self.get_object()  # type: ignore[attr-defined]
+        response = Response(self.get_serializer(instance).data)  # type: ignore[attr-defined]
+        if hasattr(instance, "version"):
+            response["ETag"] = etag_for(instance)
+        return response
 
 
 def document_api_conventions(
@@ -335,6 +383,7 @@ def document_api_conventions(
 __all__ = [
     "ConditionalRequestMixin",
     "PreconditionFailed",
+    "RetrieveWithETagMixin",
     "RoleRequired",
     "TokenScopeError",
     "WorkspaceAPIMixin",

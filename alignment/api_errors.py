@@ -50,7 +50,8 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return Response(
-            error_body(exc.code, exc.text, exc.fields, _jsonable(exc.details)), status=exc.status
+            error_body(exc.code, exc.text, exc.fields, _jsonable(exc.details, exc.structured)),
+            status=exc.status,
         )
     if isinstance(exc, DjangoValidationError):
         fields = (
@@ -82,8 +83,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-def _jsonable(details: dict[str, object]) -> dict[str, object]:
+def _jsonable(details: dict[str, object], structured: tuple[str, ...] = ()) -> dict[str, object]:
+    """Scalars as they are, anything else as text; except the details an error declares
+    `structured` (JSON-ready lists and dicts built by the service, e.g. failing checks)."""
     return {
-        k: v if isinstance(v, str | int | float | bool | None) else str(v)
+        k: v if isinstance(v, str | int | float | bool | None) or k in structured else str(v)
         for k, v in details.items()
     }

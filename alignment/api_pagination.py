@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework import exceptions, pagination
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -46,3 +47,16 @@ class OldestFirstCursorPagination(CursorPagination):
     """For threads read top to bottom (a task's comments): oldest first."""
 
     ordering = "id"
+
+
+class CappedList(pagination.BasePagination):
+    """A short list answered whole, as a plain array, up to `cap` rows (workflow states, labels,
+    saved views): no cursor, and the schema shows the array the client gets."""
+
+    cap = 500
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
+        return list(queryset[: self.cap])
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(data)

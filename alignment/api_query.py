@@ -12,9 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import django_filters
+from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import OpenApiParameter, extend_schema_field
+from drf_spectacular.drainage import set_override
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
@@ -55,16 +58,13 @@ def query_choice(request: Request, name: str, choices: Iterable[str]) -> str | N
     return str(raw)
 
 
-def text_parameter(name: str, description: str = "", **schema: Any) -> OpenApiParameter:
-    """A free-text parameter that must say something (not only spaces)."""
-    return OpenApiParameter(
-        name,
-        {"type": "string", "minLength": 1, "pattern": r"\S", **schema},
-        description=description,
-    )
+def describe(filter_: django_filters.Filter, schema: dict[str, Any]) -> None:
+    """Give a filter its exact OpenAPI schema, its help_text the description (drf-spectacular
+    reads the description of a schema set this way, not the filter's help_text)."""
+    help_text = filter_.extra.get("help_text")
+    set_override(filter_, "field", {**schema, **({"description": help_text} if help_text else {})})
 
 
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     """An id in a django-filter FilterSet: a whole number from 1 that fits the column (a
     decimal, 0 or a negative number is a 400), and the schema says so."""
@@ -73,6 +73,29 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         kwargs.setdefault("decimal_places", 0)
+        super().__init__(*args, **kwargs)
+        describe(self, {"type": "integer", "minimum": 1, "maximum": MAX_ID})
+
+
+class OneOfFilter(django_filters.ChoiceFilter):
+    """One of `values` in a FilterSet (the schema's enum); anything else is a 400 naming them,
+    as `query_choice` words it."""
+
+    def __init__(self, *args: Any, values: Iterable[str], **kwargs: Any) -> None:
+        allowed = list(values)
+        kwargs.setdefault("choices", [(value, value) for value in allowed])
+        message = f"Use one of: {', '.join(allowed)}."
+        kwargs.setdefault("error_messages", {"invalid_choice": message})
+        super().__init__(*args, **kwargs)
+        describe(self, {"type": "string", "enum": allowed})
+
+
+class IsoDateFilter(django_filters.DateFilter):
+    """A day as YYYY-MM-DD in a FilterSet; anything else is a 400 saying so."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        kwargs.setdefault("error_messages", {"invalid": "Use a date as YYYY-MM-DD."})
         super().__init__(*args, **kwargs)
 
 
@@ -103,3 +126,54 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 
     def filter(self, qs: Any, value: Any) -> Any:
         return super().filter(qs, as_utc(value) if value else value)
+
+
+class FlagField(forms.Field):
+    """A yes/no word, in any case, from the list's own spellings; absent means no."""
+
+    def __init__(
+        self, *, true: Iterable[str], false: Iterable[str], message: str, **kwargs: Any
+    ) -> None:
+        self.true, self.false, self.message = frozenset(true), frozenset(false), message
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> bool:
+        if value is None:
+            return False
+        word = str(value).lower()
+        if word not in self.true | self.false:
+            raise forms.ValidationError(self.message, code="invalid")
+        return word in self.true
+
+
+class FlagFilter(django_filters.BooleanFilter):
+    """A yes/no query parameter in a FilterSet (`true`, `false` and `message` go to FlagField);
+    a word it does not know is a 400 with `message`. Its method sees False when it is absent.
+    `schema`: what the OpenAPI document shows, when not a boolean."""
+
+    field_class = FlagField
+
+    def __init__(self, *args: Any, schema: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if schema is not None:
+            describe(self, schema)
+
+
+class ArchivedFilterSet(django_filters.FilterSet):
+    """A list of rows that can be archived (`archived_at`): active ones by default,
+    `?archived=true` the archived ones instead. The default narrows the list only: one row
+    (read, change, restore, delete) is found by its id whether archived or not."""
+
+    archived = FlagFilter(
+        true={"true"},
+        false={"false"},
+        message="Use true or false.",
+        method="filter_archived",
+        help_text="true: only archived ones; false (the default): only active ones.",
+    )
+
+    def filter_archived(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        view = self.request.parser_context.get("view") if self.request else None
+        if getattr(view, "action", "list") != "list":
+            return queryset
+        return queryset.filter(archived_at__isnull=not value)

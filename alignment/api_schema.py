@@ -1,9 +1,15 @@
-"""Shared OpenAPI pieces: the one error body every 4xx uses."""
+"""Shared OpenAPI pieces: the one error body every 4xx uses, and the schema class."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular import openapi
+from drf_spectacular.plumbing import get_doc
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
+
+from alignment.api_pagination import CappedList
 
 ErrorSerializer = inline_serializer(
     name="Error",
@@ -39,3 +45,22 @@ WRITE_ERRORS = {
     412: _error("If-Match did not match the current ETag."),
     422: _error("Valid shape, but a domain rule refused it; see `fields`."),
 }
+
+
+class AutoSchema(openapi.AutoSchema):
+    """The schema class of every API view (REST_FRAMEWORK's DEFAULT_SCHEMA_CLASS).
+
+    An operation's description is written for API users: `extend_schema(description=...)`, or
+    the docstring of the method that serves it (`list`, `create`, an `@action`, `get`). A view
+    class's docstring is for the developers reading the code (base classes say how to subclass
+    them), so unlike drf-spectacular's default it is never shown as a description.
+    """
+
+    def _get_paginator(self) -> Any:
+        # A list answered whole (api_pagination.CappedList) is a plain array, not a page.
+        paginator = super()._get_paginator()
+        return None if isinstance(paginator, CappedList) else paginator
+
+    def get_description(self) -> str:  # type: ignore[override]
+        method = getattr(self.view, getattr(self.view, "action", None) or self.method.lower(), None)
+        return get_doc(method) if method is not None else ""

@@ -55,3 +55,16 @@ def audit_by(
     return audit_record(
         workspace=actor.workspace, actor=actor.user, verb=verb, obj=obj, before=before, after=after
     )
+
+
+def audit_change(
+    actor: Membership, *, verb: str, obj: Model, before: dict[str, Any], fields: list[str]
+) -> AuditEvent:
+    """Record an edit: `before` (the snapshot taken before it) against `fields` of `obj` now."""
+    return audit_by(actor, verb=verb, obj=obj, before=before, after=snapshot(obj, fields))
+
+
+def audited_delete(actor: Membership, *, verb: str, obj: Model, fields: list[str]) -> None:
+    """Record `obj`'s last state, then delete it (inside the caller's transaction)."""
+    audit_by(actor, verb=verb, obj=obj, before=snapshot(obj, fields))
+    obj.delete()

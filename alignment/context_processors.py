@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from alignment.models import Membership
@@ -24,4 +25,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "current_workspace": getattr(request, "workspace", None),
         "current_membership": getattr(request, "membership", None),
         "my_memberships": memberships,
+        # Pages open their socket only where an ASGI server answers it (docs/realtime.md).
+        "live_pages": settings.LIVE_PAGES,
     }

@@ -14,6 +14,8 @@ class DomainError(Exception):
     status: ClassVar[int] = 400
     code: ClassVar[str] = "invalid"
     message: ClassVar[str] = "The request is not valid."
+    # Details kept as JSON data in API bodies (the rest are shown as text).
+    structured: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, message: str | None = None, /, **details: object) -> None:
         text = message or self.message.format(**details)

@@ -114,8 +114,33 @@ class ApiTokenForm(forms.Form):
     )
 
 
+class ZoneInput(forms.TextInput):
+    """A text box suggesting the IANA zone names (a datalist rendered once by the template)."""
+
+    def __init__(self) -> None:
+        super().__init__(attrs={"list": "zone-names", "autocomplete": "off", "spellcheck": "false"})
+
+
 class ProfileForm(forms.Form):
     full_name = forms.CharField(max_length=150, label="Your name")
+    time_zone = forms.CharField(
+        max_length=64,
+        required=False,
+        label="Your time zone",
+        widget=ZoneInput(),
+        help_text="How times are shown to you, e.g. America/Los_Angeles. Empty follows each"
+        " workspace's zone. Sprint days and charts always use the workspace's zone.",
+    )
+
+
+class WorkspaceTimeZoneForm(forms.Form):
+    time_zone = forms.CharField(
+        max_length=64,
+        label="Workspace time zone",
+        widget=ZoneInput(),
+        help_text="An IANA name such as Europe/Berlin. Decides “today”, when a sprint"
+        " day starts and ends, and the days of every chart.",
+    )
 
 
 class AuditRetentionForm(forms.Form):

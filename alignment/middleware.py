@@ -1,4 +1,5 @@
-"""Cross-cutting HTTP behaviour: the CSP header and turning DomainErrors into pages."""
+"""Cross-cutting HTTP behaviour: the CSP header, the time zone pages show and turning
+DomainErrors into pages."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django_htmx.http import retarget
 
+from alignment import timezones
 from alignment.errors import DomainError
 
 
@@ -59,3 +62,27 @@ class DomainErrorMiddleware:
             {"status": exception.status, "message": exception.text},
             status=exception.status,
         )
+
+
+class TimeZoneMiddleware:
+    """Pages show instants in the viewer's zone; the API always answers in UTC.
+
+    The person's own zone is activated here; a workspace page refines it to the workspace's
+    zone (for people without their own) once `workspace_view` has resolved the workspace. The
+    zone is always reset after the response, so a thread never carries one request's zone into
+    the next.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with timezones.for_workspace():
+            if not request.path.startswith("/api/"):
+                user = getattr(request, "user", None)
+                if user is not None and user.is_authenticated and getattr(user, "time_zone", ""):
+                    timezones.activate_for_request(request, None)
+            try:
+                return self.get_response(request)
+            finally:
+                timezone.deactivate()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -17,6 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alignment.querysets import WorkspaceQuerySet, hidden_from
+from alignment.registry import Slot
+
+# What a new team needs from the apps above the core (tasks: its default workflow states and
+# task counter). Filled in TasksConfig.ready; called by Team.save on insert, in the saving
+# transaction, so every way of creating a team (service, admin, demo seed, import, tests'
+# factories) gets it, which a service-only call would miss. Fixture loading (raw saves) and
+# bulk_create do not call save() and get nothing, as before with the post_save receiver.
+team_created: Slot[Callable[[Team], None]] = Slot("alignment.models.team_created")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -43,6 +52,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # How instants are shown to this person (IANA name); empty follows the workspace's zone.
+    time_zone = models.CharField(max_length=64, blank=True, default="")
 
     objects = UserManager()
 
@@ -208,6 +219,13 @@ class Team(models.Model):
     def __str__(self) -> str:
         return f"{self.key} · {self.name}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        setup = team_created.provider
+        if adding and setup is not None:
+            setup(self)
+
 
 class TeamKeyAlias(models.Model):
     """A key a team had before it was changed: `OLD-12` keeps leading to the task now `NEW-12`.
@@ -327,14 +345,6 @@ class TokenScope(models.TextChoices):
     WRITE = "write", "Read and write"
 
 
-class ApiTokenQuerySet(WorkspaceQuerySet):
-    def usable(self) -> ApiTokenQuerySet:
-        now = timezone.now()
-        return self.filter(revoked_at__isnull=True).filter(
-            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
-        )
-
-
 class ApiToken(models.Model):
     """A workspace-bound bearer token. The raw value is shown once; we keep its SHA-256."""
 
@@ -354,7 +364,7 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ApiTokenQuerySet.as_manager()
+    objects = WorkspaceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -452,3 +462,27 @@ class IdempotencyRecord(models.Model):
     @property
     def is_complete(self) -> bool:
         return self.status_code is not None
+
+
+class ScheduledRun(models.Model):
+    """A job that ran for one workspace on one of its local days (alignment.local_schedule).
+
+    Written in the job's own transaction, so a run that fails leaves no row and is retried at
+    the next tick, and a second worker's insert waits on the unique constraint, then skips."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    job = models.CharField(max_length=60)
+    day = models.DateField()  # the workspace's local date the run was for
+    ran_at = models.DateTimeField(default=timezone.now)
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "job", "day"], name="scheduled_run_once_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} for workspace {self.workspace_id} on {self.day}"

@@ -37,6 +37,8 @@ DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 SITE_URL = env_str("SITE_URL", DEFAULT_SITE_URL).rstrip("/")
 
 INSTALLED_APPS = [
+    # First, so `manage.py runserver` is daphne's: one command serves pages and websockets.
+    "daphne",
     "alignment.apps.AlignmentConfig",
     "readmodel",
     "okrs",
@@ -49,6 +51,12 @@ INSTALLED_APPS = [
     "scim",
     "twofactor",
     "attachments",
+    "customfields",
+    "standards",
+    "live",
+    "automation",
+    "documents",
+    "assistant",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -62,6 +70,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "channels",
     "django_otp",
     "django_otp.plugins.otp_totp",
 ]
@@ -74,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "alignment.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -84,6 +94,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "alignment.urls"
 WSGI_APPLICATION = "alignment.wsgi.application"
+ASGI_APPLICATION = "alignment.asgi.application"
 
 TEMPLATES = [
     {
@@ -151,6 +162,46 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Live pages (Django Channels, docs/realtime.md) -----------------------------------------
+# Redis carries socket messages between web processes and from workers; without REDIS_URL one
+# process holds them in memory, which is all `make run` (one process) needs.
+# Seconds a channel-layer Redis read may take (see CHANNEL_LAYERS below).
+CHANNEL_LAYER_SOCKET_TIMEOUT = 15.0
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # redis-py reads with a 5 s socket timeout by default, the same 5 s the layer
+                # blocks waiting for a message: an idle socket's read could time out and crash
+                # its consumer (no leave, no presence update). Read longer than the layer waits.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT}],
+                "prefix": env_str("CHANNELS_PREFIX", "alignment-live"),
+                # A slow socket loses its oldest messages, never blocks the sender.
+                "capacity": env_int("LIVE_CHANNEL_CAPACITY", 200),
+                "expiry": 30,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": env_int("LIVE_CHANNEL_CAPACITY", 200), "expiry": 30},
+        }
+    }
+# Pages open a websocket (off: a deployment serving only WSGI, where nothing would answer it).
+LIVE_PAGES = env_bool("LIVE_PAGES", True)
+# The largest frame a browser may send, and how many topics one socket may follow.
+LIVE_MAX_FRAME_BYTES = env_int("LIVE_MAX_FRAME_BYTES", 16384)
+LIVE_MAX_TOPICS = env_int("LIVE_MAX_TOPICS", 16)
+# Presence: each socket says "still here" this often; a viewer silent for 2.5x that is gone.
+LIVE_PRESENCE_HEARTBEAT_SECONDS = env_int("LIVE_PRESENCE_HEARTBEAT_SECONDS", 30)
+# A join or leave is sent to a board's viewers as one roster at most this often (seconds).
+LIVE_PRESENCE_COALESCE_SECONDS = float(env_str("LIVE_PRESENCE_COALESCE_SECONDS", "1"))
+# How often an open socket re-checks its person's access (removed, demoted, team hidden).
+LIVE_ACCESS_RECHECK_SECONDS = float(env_str("LIVE_ACCESS_RECHECK_SECONDS", "30"))
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 # Tasks return nothing callers wait for, so no result backend unless one is asked for.
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
@@ -175,6 +226,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT - 30)
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TIMEZONE = "UTC"
+# Local wall-clock times of the scheduled jobs (alignment.local_schedule), "HH:MM".
+SNAPSHOTS_LOCAL_TIME = env_str("SNAPSHOTS_LOCAL_TIME", "00:15")
+DIGEST_LOCAL_TIME = env_str("DIGEST_LOCAL_TIME", "07:00")
+DIGEST_WEEKDAY = env_int("DIGEST_WEEKDAY", 0)  # 0 = Monday … 6 = Sunday
+# How long a deleted task can be restored, and an undo toast's change reverted (minutes).
+TASK_UNDO_MINUTES = env_int("TASK_UNDO_MINUTES", 10)
+
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "prune-login-failures": {
         "task": "alignment.login_failures_prune",
@@ -189,11 +247,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "alignment.audit_log_prune",
         "schedule": crontab(hour=3, minute=30),
     },
-    # dashboards: the daily snapshot (refreshes rollups, metrics and findings first) and the
-    # safety net that drains rollup queues whose job was lost.
-    "dashboards-snapshots-daily": {
-        "task": "dashboards.snapshots_daily",
-        "schedule": crontab(hour=0, minute=15),
+    # dashboards: the daily snapshot (refreshes rollups, metrics and findings first) at each
+    # workspace's local SNAPSHOTS_LOCAL_TIME (the tick picks the workspaces that reached it:
+    # every 15 minutes, so zones at :30 and :45 offsets are on time too), and the safety net
+    # that drains rollup queues whose job was lost.
+    "dashboards-snapshots-tick": {
+        "task": "dashboards.snapshots_tick",
+        "schedule": crontab(minute="*/15"),
     },
     "dashboards-rollups-sweep": {
         "task": "dashboards.rollups_sweep",
@@ -239,6 +299,11 @@ CELERY_BEAT_SCHEDULE["integrations-outbox-sweep"] = {
     "task": "integrations.outbox_sweep",
     "schedule": timedelta(minutes=1),
 }
+# Scheduled automation rules, and rule events whose processing was lost.
+CELERY_BEAT_SCHEDULE["automation-tick"] = {
+    "task": "automation.tick",
+    "schedule": timedelta(minutes=1),
+}
 CELERY_BEAT_SCHEDULE["integrations-deliveries-sweep"] = {
     "task": "integrations.deliveries_sweep",
     "schedule": timedelta(minutes=1),
@@ -248,10 +313,12 @@ CELERY_BEAT_SCHEDULE["integrations-imports-sweep"] = {
     "task": "integrations.imports_sweep",
     "schedule": timedelta(minutes=5),
 }
-# The weekly leader digest (UTC: workspaces have no time zone of their own yet).
-CELERY_BEAT_SCHEDULE["integrations-weekly-digest"] = {
-    "task": "integrations.weekly_digest",
-    "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+# The weekly leader digest, e-mailed to each recipient at DIGEST_LOCAL_TIME on
+# DIGEST_WEEKDAY in their own zone (the Slack channel in the workspace's); each digest reports
+# the week of the workspace's date.
+CELERY_BEAT_SCHEDULE["integrations-digest-tick"] = {
+    "task": "integrations.digest_tick",
+    "schedule": crontab(minute="*/15"),
 }
 # Daily: remind owners of key results whose check-in is overdue (once per stale episode).
 CELERY_BEAT_SCHEDULE["integrations-checkin-reminders"] = {
@@ -413,7 +480,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "alignment.api_pagination.CursorPagination",
     "PAGE_SIZE": API_PAGE_SIZE,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "alignment.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "alignment.api_errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -447,11 +514,17 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "KeyResultKindEnum": "okrs.models.KeyResultKind",
+        "CustomFieldKindEnum": "customfields.models.FieldKind",
         "NewObjectiveStatusEnum": [("draft", "draft"), ("active", "active")],
         "RoadmapItemKindEnum": "roadmaps.models.RoadmapItemKind",
         "RoadmapItemStatusEnum": "roadmaps.models.RoadmapItemStatus",
         "SprintStatusEnum": "tasks.models.SprintStatus",
         "StateCategoryEnum": "tasks.models.StateCategory",
+        "StandardModeEnum": "standards.models.Mode",
+        "SavedViewScopeEnum": "tasks.saved_views.models.ViewScope",
+        "TokenScopeEnum": "alignment.models.TokenScope",
+        "SavedViewLayoutEnum": "tasks.saved_views.models.ViewLayout",
+        "DocumentTemplateEnum": "documents.models.Template",
     },
 }
 
@@ -472,3 +545,20 @@ LOGGING = {
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", False)
 # How many proxies of ours append to X-Forwarded-For (docker-compose: Caddy, so 1).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
+
+# Documents (documents/): the largest Yjs update a socket may send, and how many stored
+# updates trigger a compaction into the snapshot.
+DOCUMENTS_MAX_UPDATE_BYTES = env_int("DOCUMENTS_MAX_UPDATE_BYTES", 262144)
+DOCUMENTS_COMPACT_EVERY = env_int("DOCUMENTS_COMPACT_EVERY", 200)
+# Seconds after a keystroke before the socket refreshes the document's searchable text and
+# mentions (backlinks): once per pause, not once per keystroke.
+DOCUMENTS_TEXT_REFRESH_SECONDS = float(env_str("DOCUMENTS_TEXT_REFRESH_SECONDS", "2"))
+# The largest awareness frame (one page's caret, selection and name); relayed, never stored.
+DOCUMENTS_MAX_AWARENESS_BYTES = env_int("DOCUMENTS_MAX_AWARENESS_BYTES", 4096)
+# The assistant (assistant/): an OpenAI-compatible chat-completions endpoint, e.g. a
+# self-hosted Ollama ("http://127.0.0.1:11434/v1") or vLLM. Empty base URL: no model, the
+# assistant works offline from rules and templates and nothing leaves the server.
+ASSISTANT_BASE_URL = env_str("ASSISTANT_BASE_URL", "")
+ASSISTANT_MODEL = env_str("ASSISTANT_MODEL", "")
+ASSISTANT_API_KEY = env_str("ASSISTANT_API_KEY", "")
+ASSISTANT_TIMEOUT = env_int("ASSISTANT_TIMEOUT_SECONDS", 20)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from alignment.views import audit, invitations, members, teams, tokens, workspace
+from alignment.views import audit, invitations, members, teams, time_zone, tokens, workspace
 
 app_name = "workspace"
 urlpatterns = [
@@ -38,6 +38,7 @@ urlpatterns = [
         teams.team_member_remove,
         name="team_member_remove",
     ),
+    path("settings/time-zone/", time_zone.time_zone_settings, name="time_zone"),
     path("settings/tokens/", tokens.token_list, name="tokens"),
     path("settings/tokens/created/", tokens.token_created, name="token_created"),
     path("settings/tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),

@@ -8,13 +8,14 @@ from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
+from rest_framework.mixins import ListModelMixin
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from alignment.api_base import WorkspaceViewSet
+from alignment.api_base import RetrieveWithETagMixin, WorkspaceViewSet
 from alignment.api_pagination import OldestFirstCursorPagination
 from alignment.api_schema import ERRORS, WRITE_ERRORS, ErrorSerializer
 from attachments import services
@@ -107,7 +108,17 @@ UPLOAD_REQUEST = {
 }
 
 
-class TaskAttachmentViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List a task's attachments, oldest first (cursor-paginated)",
+        description=(
+            "The files attached to a task, oldest first, with their size, type and who uploaded "
+            "them. Cursor-paginated."
+        ),
+        responses={200: AttachmentSerializer(many=True), **ERRORS},
+    ),
+)
+class TaskAttachmentViewSet(ListModelMixin, WorkspaceViewSet):
     """Files of one task: /tasks/<key>/attachments/."""
 
     queryset = Attachment.objects.all()
@@ -130,19 +141,12 @@ class TaskAttachmentViewSet(WorkspaceViewSet):
     def scoped_queryset(self, qs: Any) -> Any:
         return qs.filter(task=self.task()).select_related("task__team", "uploaded_by")
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "workspace": self.workspace}
-
-    @extend_schema(
-        summary="List a task's attachments, oldest first (cursor-paginated)",
-        responses={200: AttachmentSerializer(many=True), **ERRORS},
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
     @extend_schema(
         summary="Attach files to a task (multipart; all stored or none)",
+        description=(
+            "Attach one or more files to a task (multipart/form-data). Either all are stored or "
+            "none is."
+        ),
         request=UPLOAD_REQUEST,
         responses={
             201: AttachmentSerializer(many=True),
@@ -163,7 +167,12 @@ class TaskAttachmentViewSet(WorkspaceViewSet):
         return Response(self.get_serializer(added, many=True).data, status=201)
 
 
-class AttachmentViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="An attachment's details", responses={200: AttachmentSerializer, **ERRORS}
+    ),
+)
+class AttachmentViewSet(RetrieveWithETagMixin, WorkspaceViewSet):
     """One attachment, by id: /attachments/<id>/."""
 
     queryset = Attachment.objects.all()
@@ -171,15 +180,6 @@ class AttachmentViewSet(WorkspaceViewSet):
 
     def scoped_queryset(self, qs: Any) -> Any:
         return qs.select_related("task__team", "uploaded_by")
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "workspace": self.workspace}
-
-    @extend_schema(
-        summary="An attachment's details", responses={200: AttachmentSerializer, **ERRORS}
-    )
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(
         summary="Download an attachment's bytes",

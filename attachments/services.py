@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from alignment.audit import audit_by
 from alignment.errors import RoleRequired
+from alignment.guards import ensure_same_workspace, require_member
 from alignment.models import Membership, Role
 from attachments.errors import (
     EmptyFile,
@@ -30,9 +31,7 @@ from attachments.errors import (
 from attachments.models import Attachment
 from attachments.sniffing import HEAD_BYTES, clean_name, sniff
 from attachments.storage import attachment_storage, new_key, stored_keys
-from roadmaps.services import ensure_same_workspace
 from tasks.models import Task, TaskComment
-from tasks.services.rules import require_member
 
 logger = logging.getLogger(__name__)
 # Multipart framing around the files; an upload bigger than the files allowed plus this is

@@ -5,7 +5,8 @@
 - A merged task's files move to the task it was merged into, like its comments.
 - When a row is deleted (directly, or with its task, comment or workspace), its stored bytes
   are removed once the delete commits. This is storage housekeeping, not domain behaviour,
-  which is why it is the one `post_delete` receiver here: it catches every cascade.
+  which is why it is the one `post_delete` receiver here: it catches every cascade
+  (docs/development.md, "Signals kept, and why").
 """
 
 from __future__ import annotations

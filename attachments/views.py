@@ -10,10 +10,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, see_other
 from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import see_other
 from attachments import selectors, services
 from attachments.errors import UploadRefused
 from attachments.models import Attachment

@@ -87,8 +87,9 @@ def measure(gen: Generator, label: str, generated_s: float) -> dict[str, Any]:
     from django.db import connection
     from django.test import Client
 
-    from dashboards import drift, metrics, rollup_work, rollups
+    from dashboards import drift, metrics, rollups
     from dashboards.events import RollupChanged
+    from dashboards.rollups import work as rollup_work
     from tasks.models import Task
 
     ws = gen.workspace
@@ -275,7 +276,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "Rollup rows: "
         + ", ".join(f"{s['rollup_rows']:,} at {s['tasks']:,} tasks" for s in sizes)
-        + ". The floor is `dashboards.rollup_work.work_rows` over the whole workspace (the one "
+        + ". The floor is `dashboards.rollups.work.work_rows` over the whole workspace (the one "
         "GROUP BY over every task, fetched; the best of a run before and after the recomputes); "
         "the full recompute runs that same aggregate (on a second connection, while it reads the "
         "items with their links, the sprints, teams, the OKR tree and the stored rows), builds "

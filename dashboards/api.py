@@ -3,60 +3,33 @@ incidents (DORA inputs, read and write). Reads come from materialized rows only.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from alignment.api_base import WorkspaceViewSet
+from alignment.api_base import RetrieveWithETagMixin, ScopedPrimaryKeyField, WorkspaceViewSet
 from alignment.api_pagination import CursorPagination
-from alignment.api_query import choice_parameter, id_parameter, query_choice, query_id
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.models import Role, Team
 from dashboards import freshness, services
+from dashboards.filters import (
+    DeploymentFilter,
+    IncidentFilter,
+    RollupFilter,
+    SnapshotFilter,
+    TeamMetricsFilter,
+)
 from dashboards.models import (
     Deployment,
     Incident,
-    NodeKind,
     Rollup,
     Snapshot,
     TeamMetrics,
 )
-from okrs.health import STATUS_LABELS
-from roadmaps.api import ScopedPrimaryKeyField
-
-
-def _bad(name: str, message: str) -> ValidationError:
-    """A malformed query parameter: 400 with the parameter named, like a bad body field."""
-    return ValidationError({name: [message]})
-
-
-def _date_param(request: Request, name: str) -> date | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError as exc:
-        raise _bad(name, "Use a date as YYYY-MM-DD.") from exc
-
-
-def _kind_param(request: Request) -> str | None:
-    kind = request.query_params.get("kind") or None
-    if kind is not None and kind not in NodeKind.values:
-        raise _bad("kind", f"Use one of: {', '.join(NodeKind.values)}.")
-    return kind
-
-
-NODE_FILTERS = [
-    OpenApiParameter("kind", str, enum=NodeKind.values, description="Only nodes of this kind."),
-    id_parameter("node_id", "Only this node (with kind)."),
-]
 
 
 class RollupSerializer(serializers.ModelSerializer):
@@ -90,32 +63,22 @@ class RollupSerializer(serializers.ModelSerializer):
         ]
 
 
-class RollupViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List materialized rollups (progress, status and reasons of every node)",
+        description=(
+            "The materialized progress of every objective, key result, roadmap item, sprint and "
+            "team: progress, done and total, status, the reasons for it and when it was computed."
+        ),
+        responses={200: RollupSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(summary="Get one rollup", responses={200: RollupSerializer, **ERRORS}),
+)
+class RollupViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     queryset = Rollup.objects.all()
     serializer_class = RollupSerializer
 
-    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
-        kind = _kind_param(self.request)
-        node_id = query_id(self.request, "node_id")
-        if kind:
-            qs = qs.filter(kind=kind)
-        if node_id is not None:
-            qs = qs.filter(node_id=node_id)
-        status = query_choice(self.request, "status", STATUS_LABELS)
-        return qs.filter(status=status) if status else qs
-
-    @extend_schema(
-        summary="List materialized rollups (progress, status and reasons of every node)",
-        parameters=[*NODE_FILTERS, choice_parameter("status", STATUS_LABELS)],
-        responses={200: RollupSerializer(many=True), **ERRORS},
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(RollupSerializer(page, many=True).data)
-
-    @extend_schema(summary="Get one rollup", responses={200: RollupSerializer, **ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.respond(RollupSerializer(self.get_object()).data)
+    filterset_class = RollupFilter
 
 
 class FindingPagination(CursorPagination):
@@ -155,30 +118,37 @@ class TeamMetricsSerializer(serializers.ModelSerializer):
         fields = ["id", "team", "data", "computed_at"]
 
 
-class TeamMetricsViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List team metrics: sprint flow, velocity, cycle time, throughput, WIP, DORA",
+        description=(
+            "Each team's delivery numbers: sprint flow, velocity, cycle time, throughput, work in "
+            "progress and the four DORA metrics."
+        ),
+        responses={200: TeamMetricsSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="Get one team's metrics", responses={200: TeamMetricsSerializer, **ERRORS}
+    ),
+)
+class TeamMetricsViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     queryset = TeamMetrics.objects.all()
     serializer_class = TeamMetricsSerializer
 
-    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
-        team = query_id(self.request, "team")
-        return qs.filter(team_id=team) if team is not None else qs
+    filterset_class = TeamMetricsFilter
 
-    @extend_schema(
-        summary="List team metrics: sprint flow, velocity, cycle time, throughput, WIP, DORA",
-        parameters=[id_parameter("team")],
-        responses={200: TeamMetricsSerializer(many=True), **ERRORS},
-    )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        freshness.ensure_fresh(self.workspace)  # embedded: drain stale marks first
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(TeamMetricsSerializer(page, many=True).data)
-
-    @extend_schema(
-        summary="Get one team's metrics", responses={200: TeamMetricsSerializer, **ERRORS}
-    )
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Written out for the refresh: embedded, drain stale marks before reading the rows.
         freshness.ensure_fresh(self.workspace)
-        return self.respond(TeamMetricsSerializer(self.get_object()).data)
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Written out for the refresh: look the team up first (a refused or unknown team is a
+        # 404 that refreshes nothing), then drain stale marks and read the row again.
+        metrics = self.get_object()
+        freshness.ensure_fresh(self.workspace)
+        metrics.refresh_from_db()
+        return self.respond(self.get_serializer(metrics).data)
 
 
 class SnapshotSerializer(serializers.ModelSerializer):
@@ -211,38 +181,24 @@ class SnapshotSerializer(serializers.ModelSerializer):
         ]
 
 
-class SnapshotViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List daily snapshots (trends, burnup, burndown)",
+        description=(
+            "Daily snapshots of each node's progress and counts, the history behind trend, burnup "
+            "and burndown charts. `since` and `until` bound the days."
+        ),
+        responses={200: SnapshotSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="Get one snapshot", responses={200: SnapshotSerializer, **ERRORS}
+    ),
+)
+class SnapshotViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     queryset = Snapshot.objects.all()
     serializer_class = SnapshotSerializer
 
-    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
-        kind = _kind_param(self.request)
-        node_id = query_id(self.request, "node_id")
-        since, until = _date_param(self.request, "since"), _date_param(self.request, "until")
-        if kind:
-            qs = qs.filter(kind=kind)
-        if node_id is not None:
-            qs = qs.filter(node_id=node_id)
-        if since:
-            qs = qs.filter(day__gte=since)
-        return qs.filter(day__lte=until) if until else qs
-
-    @extend_schema(
-        summary="List daily snapshots (trends, burnup, burndown)",
-        parameters=[
-            *NODE_FILTERS,
-            OpenApiParameter("since", date),
-            OpenApiParameter("until", date),
-        ],
-        responses={200: SnapshotSerializer(many=True), **ERRORS},
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(SnapshotSerializer(page, many=True).data)
-
-    @extend_schema(summary="Get one snapshot", responses={200: SnapshotSerializer, **ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.respond(SnapshotSerializer(self.get_object()).data)
+    filterset_class = SnapshotFilter
 
 
 class DeploymentSerializer(serializers.ModelSerializer):
@@ -277,30 +233,32 @@ class DeploymentPatchSerializer(serializers.Serializer):
     is_failure = serializers.BooleanField()
 
 
-class DeploymentViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List deployments",
+        description=(
+            "Deployments recorded for the workspace's teams, newest first, with whether each "
+            "caused a failure. They feed the DORA metrics."
+        ),
+        responses={200: DeploymentSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="Get a deployment", responses={200: DeploymentSerializer, **ERRORS}
+    ),
+)
+class DeploymentViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     queryset = Deployment.objects.all()
     serializer_class = DeploymentSerializer
     action_roles = {"destroy": Role.ADMIN}
 
-    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
-        team = query_id(self.request, "team")
-        return qs.filter(team_id=team) if team is not None else qs
-
-    @extend_schema(
-        summary="List deployments",
-        parameters=[id_parameter("team")],
-        responses={200: DeploymentSerializer(many=True), **ERRORS},
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(DeploymentSerializer(page, many=True).data)
-
-    @extend_schema(summary="Get a deployment", responses={200: DeploymentSerializer, **ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.respond(DeploymentSerializer(self.get_object()).data)
+    filterset_class = DeploymentFilter
 
     @extend_schema(
         summary="Record a deployment",
+        description=(
+            "Record a deployment of a team's service (CI systems usually send these through their "
+            "integration). It counts toward deployment frequency and lead time."
+        ),
         request=DeploymentWriteSerializer,
         responses={201: DeploymentSerializer, **WRITE_ERRORS},
     )
@@ -349,30 +307,29 @@ class IncidentPatchSerializer(serializers.Serializer):
     resolved_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class IncidentViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List incidents",
+        description=(
+            "Incidents recorded for the workspace's teams, newest first, with when service was "
+            "restored. They feed the DORA failure and recovery metrics."
+        ),
+        responses={200: IncidentSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="Get an incident", responses={200: IncidentSerializer, **ERRORS}
+    ),
+)
+class IncidentViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     queryset = Incident.objects.all()
     serializer_class = IncidentSerializer
     action_roles = {"destroy": Role.ADMIN}
 
-    def scoped_queryset(self, qs: QuerySet) -> QuerySet:
-        team = query_id(self.request, "team")
-        return qs.filter(team_id=team) if team is not None else qs
-
-    @extend_schema(
-        summary="List incidents",
-        parameters=[id_parameter("team")],
-        responses={200: IncidentSerializer(many=True), **ERRORS},
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(IncidentSerializer(page, many=True).data)
-
-    @extend_schema(summary="Get an incident", responses={200: IncidentSerializer, **ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.respond(IncidentSerializer(self.get_object()).data)
+    filterset_class = IncidentFilter
 
     @extend_schema(
         summary="Record an incident",
+        description=("Record an incident for a team; set when service was restored once it is."),
         request=IncidentWriteSerializer,
         responses={201: IncidentSerializer, **WRITE_ERRORS},
     )

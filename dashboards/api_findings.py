@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -14,6 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from alignment import timezones
 from alignment.api_base import WorkspaceViewSet
 from alignment.api_query import choice_parameter, id_parameter, query_choice, query_id
 from alignment.api_schema import ERRORS, WRITE_ERRORS
@@ -186,7 +186,7 @@ class FindingViewSet(WorkspaceViewSet):
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         if self.action != "list":
             return qs  # one finding by id, dismissed or not
-        today = timezone.localdate()
+        today = timezones.today(self.workspace)
         state = query_choice(self.request, "state", STATES) or "visible"
         if state == "visible":
             qs = read.visible(self.workspace, today=today, viewer=self.member)
@@ -212,7 +212,7 @@ class FindingViewSet(WorkspaceViewSet):
             .select_related("created_by")
             if (d.code, d.subject_kind, d.subject_id) in causes
         }
-        today = timezone.localdate()
+        today = timezones.today(self.workspace)
         active = {k: d for k, d in hidden.items() if d.until is None or d.until > today}
         return {
             "request": self.request,
@@ -228,10 +228,15 @@ class FindingViewSet(WorkspaceViewSet):
 
     @extend_schema(
         summary="List findings, ranked by impact, with their sentence and evidence links",
+        description=(
+            "What needs attention, ranked by impact: drift, stale key results, blocked chains, "
+            "duplicate work. Each finding has a sentence and links to its evidence."
+        ),
         parameters=LIST_PARAMETERS,
         responses={200: DriftFindingSerializer(many=True), **ERRORS},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Written out: the refresh's clock goes into the page (`as_of`, `refreshing`).
         clock = freshness.ensure_fresh(self.workspace)  # embedded: drain stale marks first
         page = self.paginate_queryset(self.get_queryset())
         self.paginator.clock = clock  # type: ignore[union-attr]
@@ -241,6 +246,7 @@ class FindingViewSet(WorkspaceViewSet):
 
     @extend_schema(summary="Get one finding", responses={200: DriftFindingSerializer, **ERRORS})
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Written out: one finding answers as the writes do (`_one`: ranks and names read).
         return self._one(self.get_object())
 
     def _restore(self, finding: Finding) -> Response:
@@ -249,12 +255,15 @@ class FindingViewSet(WorkspaceViewSet):
 
     @extend_schema(
         summary="Visible findings per kind: how many, and the impact of the first",
+        description=(
+            "For each kind of finding you can see: how many there are and the impact of the first."
+        ),
         responses={200: FindingGroupSerializer(many=True), **ERRORS},
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def groups(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         grouped = read.grouped(
-            self.workspace, today=timezone.localdate(), per_group=1, viewer=self.member
+            self.workspace, today=timezones.today(self.workspace), per_group=1, viewer=self.member
         )
         rows = [
             {"code": g.code, "title": g.title, "count": g.count, "top_impact": g.top_impact}
@@ -296,6 +305,6 @@ class FindingViewSet(WorkspaceViewSet):
             finding=finding,
             reason=body.get("reason"),
             until=body.get("until"),
-            today=timezone.localdate(),
+            today=timezones.today(self.workspace),
         )
         return self._one(finding)

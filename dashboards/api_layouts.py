@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -139,20 +139,68 @@ class LayoutView(WorkspaceAPIMixin, APIView):
         return Response(status=204)
 
 
+# What each layout endpoint says to API users: the four share their methods, not their meaning.
+_WRITE_RULES = (
+    " Send the widget keys in the order to show them; an unknown or repeated key is refused "
+    "with 422. Send If-Match with the ETag you read (`v0` while nothing is saved) to be refused "
+    "with 412 rather than overwrite someone else's change."
+)
+
+
+def _described(who_may: str, get: str, put: str, delete: str) -> Any:
+    return extend_schema_view(
+        get=extend_schema(description=f"{get} {who_may}"),
+        put=extend_schema(description=f"{put}{_WRITE_RULES} {who_may}"),
+        delete=extend_schema(description=f"{delete} {who_may}"),
+    )
+
+
+@_described(
+    "Everyone in the workspace but guests may read and change their own layout; nobody else "
+    "sees it.",
+    get="Your layout of the leader dashboard: its widgets in order, where they come from (yours, "
+    "the workspace default or the built-in one) and the widgets you could add.",
+    put="Save your own layout of the leader dashboard.",
+    delete="Forget your own layout of the leader dashboard: you see the default again.",
+)
 class LeaderLayoutView(LayoutView):
     dashboard = registry.LEADER
 
 
+@_described(
+    "Everyone in the workspace but guests may read it; only admins change it (403 otherwise).",
+    get="The workspace's default layout of the leader dashboard, which everyone without a "
+    "layout of their own sees, and the widgets it could add.",
+    put="Save the workspace's default layout of the leader dashboard.",
+    delete="Forget the workspace's default layout of the leader dashboard: the built-in one "
+    "applies again.",
+)
 class LeaderDefaultLayoutView(LayoutView):
     dashboard = registry.LEADER
     is_default = True
     write_role = Role.ADMIN
 
 
+@_described(
+    "Everyone in the workspace but guests may read and change their own layout of a team they "
+    "may see (404 otherwise); nobody else sees it.",
+    get="Your layout of this team's dashboard: its widgets in order, where they come from (yours, "
+    "the team's default or the built-in one) and the widgets you could add.",
+    put="Save your own layout of this team's dashboard.",
+    delete="Forget your own layout of this team's dashboard: you see its default again.",
+)
 class TeamLayoutView(LayoutView):
     dashboard = registry.TEAM
 
 
+@_described(
+    "Everyone in the workspace but guests who may see the team may read it (404 otherwise); only "
+    "admins change it (403).",
+    get="This team's default dashboard layout, which everyone without a layout of their own sees "
+    "on it, and the widgets it could add.",
+    put="Save this team's default dashboard layout.",
+    delete="Forget this team's default dashboard layout: the built-in one applies again.",
+)
 class TeamDefaultLayoutView(LayoutView):
     dashboard = registry.TEAM
     is_default = True

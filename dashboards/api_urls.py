@@ -3,11 +3,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from dashboards import api, api_explain, api_findings, api_layouts
+from dashboards import api, api_explain, api_findings, api_forecasts, api_layouts
 
 router = SimpleRouter()
 router.register("rollups", api.RollupViewSet, basename="api-rollups")
 router.register("findings", api_findings.FindingViewSet, basename="api-findings")
+router.register("forecasts", api_forecasts.ForecastViewSet, basename="api-forecasts")
 router.register("team-metrics", api.TeamMetricsViewSet, basename="api-team-metrics")
 router.register("snapshots", api.SnapshotViewSet, basename="api-snapshots")
 router.register("deployments", api.DeploymentViewSet, basename="api-deployments")

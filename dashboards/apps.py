@@ -11,13 +11,13 @@ class DashboardsConfig(AppConfig):
 
         from alignment import events
         from dashboards import (
-            readmodel_refresh,
             subscribers,
             subscribers_freshness,
             subscribers_settings,
             trends,
         )
-        from okrs.selectors import register_trends
+        from dashboards.rollups import refresher
+        from okrs import selectors as okrs_selectors
         from readmodel import freshness
         from tasks.models import Task
 
@@ -31,11 +31,13 @@ class DashboardsConfig(AppConfig):
             *subscribers_freshness.SUBSCRIPTIONS,
         ]:
             events.subscribe(event_type, handler, in_transaction=True)
+        # A justified signal (docs/development.md, "Signals kept, and why"): no service
+        # deletes tasks; they go in cascades (team, workspace) and from the admin.
         pre_delete.connect(
             subscribers.on_task_deleted, sender=Task, dispatch_uid="dashboards.task_deleted"
         )
         # Every read of the read model first brings the rows it reads up to date (readmodel.
         # freshness): we compute them.
-        freshness.register(readmodel_refresh.RollupRefresher())
+        freshness.register(refresher.RollupRefresher())
         # The objective page draws its trend charts from our daily snapshots.
-        register_trends(trends.trends_for)
+        okrs_selectors.trends.fill(trends.trends_for)

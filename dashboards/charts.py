@@ -1,14 +1,20 @@
-"""Server-rendered SVG charts for the dashboards: coordinates here, markup in templates.
+"""Server-rendered SVG charts for the dashboards: coordinates here, markup in chart_html.py.
 
 No inline styles (the CSP forbids them): sizes live in attributes, colours in CSS classes.
 Every chart has a <title>; every point and bar its own <title> (values on hover and for
 screen readers); each page also shows the same numbers as a table.
+
+Two ways to place x: `line_chart`, `bar_chart` and `stacked_area_chart` space their labels
+evenly; `dated_line_chart` places points by calendar date over a fixed span (a period), so a
+trend with ten days of snapshots covers the first ten days of the quarter, not the whole
+width, and a straight pace line from the first to the last day stays straight.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 WIDTH, HEIGHT = 560, 200
 LEFT, RIGHT, TOP, BOTTOM = 44, 14, 14, 28
@@ -97,17 +103,17 @@ class Chart:
         return not self.rows
 
 
-def _fmt(value: float) -> str:
+def fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-def _y(value: float, top: float, height: int) -> float:
+def y_of(value: float, top: float, height: int) -> float:
     span = height - TOP - BOTTOM
     return height - BOTTOM - (value / top) * span if top else height - BOTTOM
 
 
-def _ticks(top: float, height: int) -> list[tuple[float, str]]:
-    return [(_y(v, top, height), _fmt(v)) for v in (0.0, top / 2, top)] if top else []
+def ticks(top: float, height: int) -> list[tuple[float, str]]:
+    return [(y_of(v, top, height), fmt(v)) for v in (0.0, top / 2, top)] if top else []
 
 
 def line_chart(
@@ -131,14 +137,14 @@ def line_chart(
             name,
             css,
             [
-                Point(x(i), _y(v, top, HEIGHT), f"{labels[i]}: {name} {_fmt(v)} {unit}")
+                Point(x(i), y_of(v, top, HEIGHT), f"{labels[i]}: {name} {fmt(v)} {unit}")
                 for i, v in enumerate(values)
             ],
         )
         for name, css, values in lines
     ]
     x_labels = [(x(0), labels[0]), (x(count - 1), labels[-1])] if count else []
-    rows = [[labels[i], *(_fmt(values[i]) for _, _, values in lines)] for i in range(count)]
+    rows = [[labels[i], *(fmt(values[i]) for _, _, values in lines)] for i in range(count)]
     return Chart(
         slug=slug,
         title=title,
@@ -146,7 +152,7 @@ def line_chart(
         rows=rows,
         series=series,
         x_labels=x_labels,
-        y_labels=_ticks(top, HEIGHT),
+        y_labels=ticks(top, HEIGHT),
     )
 
 
@@ -160,14 +166,14 @@ def bar_chart(
     slot = span / count if count else span
     bars = []
     for i, value in enumerate(values):
-        y = _y(value, top, HEIGHT)
+        y = y_of(value, top, HEIGHT)
         bars.append(
             Bar(
                 x=LEFT + slot * i + slot * 0.15,
                 y=y,
                 width=slot * 0.7,
                 height=HEIGHT - BOTTOM - y,
-                label=f"{labels[i]}: {_fmt(value)} {unit}",
+                label=f"{labels[i]}: {fmt(value)} {unit}",
             )
         )
     x_labels = [(LEFT + slot * i + slot / 2, labels[i]) for i in range(count)]
@@ -175,10 +181,10 @@ def bar_chart(
         slug=slug,
         title=title,
         columns=["Sprint", unit.capitalize()],
-        rows=[[labels[i], _fmt(values[i])] for i in range(count)],
+        rows=[[labels[i], fmt(values[i])] for i in range(count)],
         bars=bars,
         x_labels=x_labels,
-        y_labels=_ticks(top, HEIGHT),
+        y_labels=ticks(top, HEIGHT),
     )
 
 
@@ -208,14 +214,14 @@ def stacked_area_chart(
     below = [0.0] * count
     for name, css, values in bands:
         above = [below[i] + values[i] for i in range(count)]
-        upper = [f"{xs[j]:.1f},{_y(above[i], top, HEIGHT):.1f}" for j, i in enumerate(index)]
-        lower = [f"{xs[j]:.1f},{_y(below[i], top, HEIGHT):.1f}" for j, i in enumerate(index)]
+        upper = [f"{xs[j]:.1f},{y_of(above[i], top, HEIGHT):.1f}" for j, i in enumerate(index)]
+        lower = [f"{xs[j]:.1f},{y_of(below[i], top, HEIGHT):.1f}" for j, i in enumerate(index)]
         areas.append(Area(name, css, " ".join(upper + lower[::-1])))
         below = above
     slot = span / count if count else span
     columns = []
     for i in range(count):
-        parts = ", ".join(f"{name} {_fmt(values[i])}" for name, _, values in reversed(bands))
+        parts = ", ".join(f"{name} {fmt(values[i])}" for name, _, values in reversed(bands))
         left = x(i) - slot / 2 if count > 1 else LEFT
         columns.append(
             Bar(
@@ -223,7 +229,7 @@ def stacked_area_chart(
                 y=TOP,
                 width=min(slot, WIDTH - RIGHT - max(LEFT, left)) if count > 1 else span,
                 height=HEIGHT - TOP - BOTTOM,
-                label=f"{labels[i]}: {parts} ({_fmt(totals[i])} {unit})",
+                label=f"{labels[i]}: {parts} ({fmt(totals[i])} {unit})",
                 css="hover-column",
             )
         )
@@ -232,11 +238,11 @@ def stacked_area_chart(
         slug=slug,
         title=title,
         columns=["Day", *(name for name, _, _ in bands)],
-        rows=[[labels[i], *(_fmt(values[i]) for _, _, values in bands)] for i in range(count)],
+        rows=[[labels[i], *(fmt(values[i]) for _, _, values in bands)] for i in range(count)],
         areas=areas,
         bars=columns,
         x_labels=x_labels,
-        y_labels=_ticks(top, HEIGHT),
+        y_labels=ticks(top, HEIGHT),
     )
 
 
@@ -248,4 +254,87 @@ def sparkline(values: Sequence[float], *, width: int = 80, height: int = 20) -> 
     step = width / (len(values) - 1)
     return " ".join(
         f"{i * step:.1f},{height - 2 - (v / top) * (height - 4):.1f}" for i, v in enumerate(values)
+    )
+
+
+# ---- lines over calendar dates (the OKR trend charts) --------------------------------------
+
+Line = tuple[str, str, Sequence[tuple[date, float]]]  # (name, css class, (day, value)...)
+
+
+def _with_unit(value: float, unit: str) -> str:
+    return f"{fmt(value)}{unit}" if unit == "%" else f"{fmt(value)} {unit}"
+
+
+def pace_value(start: date, end: date, day: date, first: float, last: float) -> float:
+    """The straight line from `first` on `start` to `last` on `end`, read on `day` (clamped)."""
+    span = (end - start).days
+    if span <= 0:
+        return last if day >= end else first
+    share = min(max((day - start).days / span, 0.0), 1.0)
+    return first + (last - first) * share
+
+
+def dated_line_chart(
+    slug: str,
+    title: str,
+    *,
+    start: date,
+    end: date,
+    lines: Sequence[Line],
+    pace: tuple[str, float, float] | None = None,
+    top: float | None = None,
+    unit: str = "points",
+) -> Chart:
+    """Lines of dated values over [start, end], with an optional straight pace line.
+
+    `pace` is (name, value on `start`, value on `end`). The table view has a row per day that
+    has a value, with each line's value ("" where a line has none) and the pace on that day.
+    Values outside [start, end] are left out.
+    """
+    kept = [(n, c, [(d, v) for d, v in values if start <= d <= end]) for n, c, values in lines]
+    everything = [v for _, _, values in kept for _, v in values]
+    if pace is not None:
+        everything += [pace[1], pace[2]]
+    top = top if top is not None else (max([*everything, 0.0]) or 1.0)
+    span = WIDTH - LEFT - RIGHT
+    days = max((end - start).days, 1)
+
+    def x(day: date) -> float:
+        return LEFT + span * min(max((day - start).days / days, 0.0), 1.0)
+
+    def point(day: date, name: str, value: float) -> Point:
+        return Point(
+            x(day), y_of(value, top, HEIGHT), f"{day:%d %b}: {name} {_with_unit(value, unit)}"
+        )
+
+    series = [Series(n, c, [point(d, n, v) for d, v in values]) for n, c, values in kept]
+    columns = ["Day", *(n for n, _, _ in kept)]
+    if pace is not None:
+        name, first, last = pace
+        series.insert(
+            0, Series(name, "series-ideal", [point(start, name, first), point(end, name, last)])
+        )
+        columns.append(name)
+    by_day: dict[date, dict[str, float]] = {}
+    for n, _, values in kept:
+        for d, v in values:
+            by_day.setdefault(d, {})[n] = v
+    rows = []
+    for day in sorted(by_day):
+        row = [
+            day.isoformat(),
+            *(fmt(by_day[day][n]) if n in by_day[day] else "" for n, _, _ in kept),
+        ]
+        if pace is not None:
+            row.append(fmt(round(pace_value(start, end, day, pace[1], pace[2]), 1)))
+        rows.append(row)
+    return Chart(
+        slug=slug,
+        title=title,
+        columns=columns,
+        rows=rows,
+        series=series,
+        x_labels=[(x(start), f"{start:%d %b}"), (x(end), f"{end:%d %b}")],
+        y_labels=ticks(top, HEIGHT),
     )

@@ -15,7 +15,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from alignment import timezones
 from alignment.models import Workspace
+from dashboards import finding_sources
 from dashboards.drift_base import (
     SETTINGS_KEY,
     TASK,
@@ -23,9 +25,10 @@ from dashboards.drift_base import (
     item_levels,
     new_finding,
 )
+from dashboards.drift_forecast import likely_to_miss
 from dashboards.drift_work import blocked_chains, duplicate_work, scope_added
 from dashboards.models import Finding, FindingDismissal, Rollup
-from dashboards.rollup_math import ITEM, KR, OBJECTIVE, SPRINT, TEAM
+from dashboards.rollups.math import ITEM, KR, OBJECTIVE, SPRINT, TEAM
 from okrs import progress as okr_math
 from okrs.models import KeyResult, Objective, ObjectiveStatus
 from roadmaps.models import CLOSED_ITEM_STATUSES, KeyResultLink, RoadmapItem
@@ -135,7 +138,9 @@ def _key_results(
             continue
         last = kr["last_check_in_at"]
         since = (
-            timezone.localdate(last) if last else max(start, timezone.localdate(kr["created_at"]))
+            timezones.local_date(workspace, last)
+            if last
+            else max(start, timezones.local_date(workspace, kr["created_at"]))
         )
         days = (today - since).days
         if days <= limit:
@@ -249,7 +254,7 @@ def _overdue_items(
 def compute_findings(workspace: Workspace, *, now: Any = None) -> list[Finding]:
     """Every finding of a workspace, unsaved, one per (code, subject)."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    today = timezones.today(workspace, now=now)
     thresholds = DriftThresholds.from_settings(workspace.settings)
     levels = item_levels(workspace)
     found = [
@@ -260,6 +265,8 @@ def compute_findings(workspace: Workspace, *, now: Any = None) -> list[Finding]:
         *blocked_chains(workspace, levels, now),
         *scope_added(workspace, thresholds, now),
         *duplicate_work(workspace, thresholds, levels, now),
+        *[f for source in finding_sources.sources() for f in source.compute(workspace, now)],
+        *likely_to_miss(workspace, thresholds, levels, now),
     ]
     unique: dict[tuple[str, str, int], Finding] = {}
     for finding in found:
@@ -308,7 +315,7 @@ def refresh_findings(workspace: Workspace, *, now: Any = None) -> int:
     if changed:
         Finding.objects.bulk_update(changed, STORED_FIELDS)
     Finding.objects.bulk_create([f for key, f in fresh.items() if key not in stored])
-    _forget_dismissals(workspace, set(fresh), timezone.localdate(now))
+    _forget_dismissals(workspace, set(fresh), timezones.today(workspace, now=now))
     return len(fresh)
 
 

@@ -55,6 +55,9 @@ class DriftThresholds:
     # duplicates. The default is calibrated on labelled pairs (docs/dashboards.md).
     duplicate_similarity_min: float = duplicates.DEFAULT_MINIMUM
     duplicate_window_days: int = 30  # only tasks created or changed this recently look for pairs
+    # A forecast giving a node less than this chance of reaching its target by its deadline
+    # raises "likely to miss" (dashboards.drift_forecast); under a fifth of it, off track.
+    likely_to_miss_below: float = 0.5
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any] | None) -> DriftThresholds:

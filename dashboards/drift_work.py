@@ -10,7 +10,7 @@ from alignment.models import Workspace
 from dashboards import duplicates
 from dashboards.drift_base import TASK, DriftThresholds, highest_level, new_finding
 from dashboards.models import Finding
-from dashboards.rollup_math import SPRINT, TEAM
+from dashboards.rollups.math import SPRINT, TEAM
 from okrs import progress as okr_math
 from tasks import sprint_scope
 from tasks.models import OPEN_CATEGORIES, Sprint, SprintStatus, Task, TaskDependency
@@ -83,41 +83,54 @@ def blocked_chains(workspace: Workspace, levels: dict[int, str], now: Any) -> li
         waits.add(blocked)
     found = []
     for group in _components(nodes, edges):
-        teams = sorted({facts[n]["team_id"] for n in group})
-        if len(teams) < 2:
-            continue
-        heads = sorted(n for n in group if n not in waits) or [min(group)]  # min: a pure cycle
-        reach = {head: _downstream(head, blocks) for head in heads}
-        subject = max(heads, key=lambda h: (len(reach[h][0]), -h))
-        waiting = sorted(n for n in group if n in waits)
-        depth = max(d for _, d in reach.values())
-        points = sum(float(facts[n]["estimate"] or 0) for n in waiting)
-        others = sorted(group - {subject}, key=lambda n: (n not in reach[subject][0], n))
-        team = facts[subject]["team_id"]
-        found.append(
-            new_finding(
-                workspace,
-                "blocked_chain",
-                okr_math.OFF_TRACK if depth >= 2 else okr_math.AT_RISK,
-                (TASK, subject),
-                team_id=team,
-                numbers={
-                    "tasks": float(len(group)),
-                    "blocked": float(len(waiting)),
-                    "depth": float(depth),
-                    "teams": float(len(teams)),
-                    "points": points,
-                },
-                evidence=[
-                    *[(TEAM, t) for t in teams],
-                    *[(TASK, n) for n in others],
-                ],
-                points=points,
-                level=_level_of(group, facts, levels),
-                now=now,
-            )
-        )
+        finding = _chain_finding(workspace, group, facts, blocks, waits, levels=levels, now=now)
+        if finding is not None:
+            found.append(finding)
     return found
+
+
+def _chain_finding(
+    workspace: Workspace,
+    group: set[int],
+    facts: dict[int, dict[str, Any]],
+    blocks: dict[int, list[int]],
+    waits: set[int],
+    *,
+    levels: dict[int, str],
+    now: Any,
+) -> Finding | None:
+    """The finding for one group of dependent tasks; None when it stays inside one team."""
+    teams = sorted({facts[n]["team_id"] for n in group})
+    if len(teams) < 2:
+        return None
+    heads = sorted(n for n in group if n not in waits) or [min(group)]  # min: a pure cycle
+    reach = {head: _downstream(head, blocks) for head in heads}
+    subject = max(heads, key=lambda h: (len(reach[h][0]), -h))
+    waiting = sorted(n for n in group if n in waits)
+    depth = max(d for _, d in reach.values())
+    points = sum(float(facts[n]["estimate"] or 0) for n in waiting)
+    others = sorted(group - {subject}, key=lambda n: (n not in reach[subject][0], n))
+    return new_finding(
+        workspace,
+        "blocked_chain",
+        okr_math.OFF_TRACK if depth >= 2 else okr_math.AT_RISK,
+        (TASK, subject),
+        team_id=facts[subject]["team_id"],
+        numbers={
+            "tasks": float(len(group)),
+            "blocked": float(len(waiting)),
+            "depth": float(depth),
+            "teams": float(len(teams)),
+            "points": points,
+        },
+        evidence=[
+            *[(TEAM, t) for t in teams],
+            *[(TASK, n) for n in others],
+        ],
+        points=points,
+        level=_level_of(group, facts, levels),
+        now=now,
+    )
 
 
 def _level_of(tasks: set[int], facts: dict[int, dict[str, Any]], levels: dict[int, str]) -> str:

@@ -245,18 +245,7 @@ def suspected_duplicates(
         candidates = _postgres_candidates(workspace, probes)
     else:
         candidates = _portable_candidates(workspace, probes)
-    best: dict[tuple[int, int], float] = {}
-    words: dict[str, list[str]] = {}
-    for a, b, title_a, title_b in candidates:
-        key = (min(a, b), max(a, b))
-        if key in best:
-            continue
-        for title in (title_a, title_b):
-            if title not in words:
-                words[title] = content_words(title)
-        score = round(_score(words[title_a], words[title_b]), 4)
-        if score >= minimum:
-            best[key] = score
+    best = _scored(candidates, minimum)
     if not best:
         return []
     ids = {i for pair in best for i in pair}
@@ -273,11 +262,7 @@ def suspected_duplicates(
         .values_list("task_id", "other_id")
     }
     items = {f["roadmap_item_id"] for f in facts.values()} - {None}
-    key_results: dict[int, set[int]] = defaultdict(set)
-    for item_id, key_result_id in KeyResultLink.objects.filter(
-        workspace=workspace, item_id__in=items
-    ).values_list("item_id", "key_result_id"):
-        key_results[item_id].add(key_result_id)
+    key_results = _item_key_results(workspace, items)
     pairs = []
     named: set[int] = set()
     for (a, b), score in sorted(best.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -285,24 +270,65 @@ def suspected_duplicates(
             continue
         if a in named or b in named:  # one finding per task: its closest match
             continue
-        older, newer = sorted((facts[a], facts[b]), key=lambda f: (f["created_at"], f["id"]))
-        if older["team_id"] == newer["team_id"]:
-            continue
-        link = _link(newer["roadmap_item_id"], older["roadmap_item_id"], key_results)
-        if link is None:
+        pair = _pair(facts[a], facts[b], score, key_results)
+        if pair is None:
             continue
         named.update((a, b))
-        pairs.append(
-            Pair(
-                task_id=newer["id"],
-                task_team_id=newer["team_id"],
-                other_id=older["id"],
-                other_team_id=older["team_id"],
-                similarity=round(score, 4),
-                link=link[0],
-                shared=link[1],
-            )
-        )
+        pairs.append(pair)
         if len(pairs) >= PAIR_LIMIT:
             break
     return pairs
+
+
+def _scored(
+    candidates: list[tuple[int, int, str, str]], minimum: float
+) -> dict[tuple[int, int], float]:
+    """Each candidate pair (smaller id first) scored by content words, kept from `minimum`."""
+    best: dict[tuple[int, int], float] = {}
+    words: dict[str, list[str]] = {}
+    for a, b, title_a, title_b in candidates:
+        key = (min(a, b), max(a, b))
+        if key in best:
+            continue
+        for title in (title_a, title_b):
+            if title not in words:
+                words[title] = content_words(title)
+        score = round(_score(words[title_a], words[title_b]), 4)
+        if score >= minimum:
+            best[key] = score
+    return best
+
+
+def _item_key_results(workspace: Workspace, items: set[int]) -> dict[int, set[int]]:
+    """The key results each roadmap item is linked to."""
+    key_results: dict[int, set[int]] = defaultdict(set)
+    for item_id, key_result_id in KeyResultLink.objects.filter(
+        workspace=workspace, item_id__in=items
+    ).values_list("item_id", "key_result_id"):
+        key_results[item_id].add(key_result_id)
+    return key_results
+
+
+def _pair(
+    fact_a: dict[str, Any],
+    fact_b: dict[str, Any],
+    score: float,
+    key_results: dict[int, set[int]],
+) -> Pair | None:
+    """The finding for two tasks (the newer one named first); None when they are in one team
+    or serve different things."""
+    older, newer = sorted((fact_a, fact_b), key=lambda f: (f["created_at"], f["id"]))
+    if older["team_id"] == newer["team_id"]:
+        return None
+    link = _link(newer["roadmap_item_id"], older["roadmap_item_id"], key_results)
+    if link is None:
+        return None
+    return Pair(
+        task_id=newer["id"],
+        task_team_id=newer["team_id"],
+        other_id=older["id"],
+        other_team_id=older["team_id"],
+        similarity=round(score, 4),
+        link=link[0],
+        shared=link[1],
+    )

@@ -16,7 +16,7 @@ from django.db.models.functions import RowNumber
 
 from alignment.models import Membership, Team, Workspace
 from dashboards.models import Finding, FindingDismissal
-from dashboards.reasons import KINDS, Names, ShownFinding, finding_keys, kind_title, shown
+from dashboards.reasons import KINDS, Names, ShownFinding, kind_title, shown
 
 TOP_PER_GROUP = 3
 GROUP_PAGE_MAX = 200  # a group opened in place shows at most this many (the page has them all)
@@ -168,7 +168,3 @@ def grouped(
     if names is not None:
         result.attach(shown(top, names))
     return result
-
-
-def keys_of(findings: Iterable[Finding]) -> list[tuple[str, int]]:
-    return finding_keys(findings)

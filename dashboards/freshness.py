@@ -23,8 +23,9 @@ dashboards and the findings and team-metrics API call `ensure_fresh` before they
 drains the rows synchronously: the next page load shows the change, and a burst costs one
 refresh. Nothing is pending most of the time, and then it costs one indexed query.
 
-Order matters: findings read rollups (statuses, alignment) and team metrics (scope added), so a
-drain brings the rollup queue up to date first, then team metrics, then findings.
+Order matters: findings read rollups (statuses, alignment), team metrics (scope added) and
+forecasts (likely to miss), so a drain brings the rollup queue up to date first, then team
+metrics, then the forecasts whose node moved (or that are from an earlier day), then findings.
 """
 
 from __future__ import annotations
@@ -33,12 +34,14 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.db import OperationalError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from alignment import timezones
 from alignment.models import Workspace
 from dashboards.models import RefreshClock, RefreshPending, RefreshTarget
 
@@ -131,9 +134,10 @@ def schedule(workspace_id: int) -> bool:
 
 def drain(workspace_id: int, *, now: datetime | None = None) -> Drained:
     """Refresh what the pending rows of a workspace ask for, then delete exactly those rows."""
-    from dashboards import queue
+    from dashboards import forecasting
     from dashboards.drift import refresh_findings
     from dashboards.metrics import refresh_team_metrics
+    from dashboards.rollups import queue
 
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     if workspace is None:
@@ -161,6 +165,8 @@ def drain(workspace_id: int, *, now: datetime | None = None) -> Drained:
             )
         findings = None
         if teams or any(target == FINDINGS for _, target, _ in pending):
+            # Findings read forecasts ("likely to miss"): bring those current first.
+            forecasting.refresh_stale(workspace_id, today=timezones.today(workspace, now=now))
             findings = refresh_findings(workspace, now=now)
             clock.computed_at = now
             clock.save(update_fields=["computed_at"])
@@ -211,7 +217,26 @@ def findings_clock(workspace: Workspace) -> Clock:
     return Clock(as_of=row[0], pending=bool(row[1])) if row else Clock(None, False)
 
 
-def ensure_fresh(workspace: Workspace) -> Clock:
+def with_findings_clock(rows: QuerySet[Any]) -> QuerySet[Any]:
+    """`rows` (of a model with a workspace) with their workspace's findings clock read in
+    the same query, for `clock_of`: a page that reads such a row first (its team) saves
+    `findings_clock`'s query."""
+    return rows.annotate(
+        clock_as_of=Subquery(
+            RefreshClock.objects.filter(workspace=OuterRef("workspace_id")).values("computed_at")[
+                :1
+            ]
+        ),
+        clock_pending=Exists(RefreshPending.objects.filter(workspace=OuterRef("workspace_id"))),
+    )
+
+
+def clock_of(row: Any) -> Clock:
+    """The clock `with_findings_clock` read with `row`."""
+    return Clock(as_of=row.clock_as_of, pending=bool(row.clock_pending))
+
+
+def ensure_fresh(workspace: Workspace, *, clock: Clock | None = None) -> Clock:
     """The findings' clock, after draining what is pending when embedded: the read path.
 
     Embedded, a page or API read first refreshes what committed changes made stale, so it
@@ -219,7 +244,7 @@ def ensure_fresh(workspace: Workspace) -> Clock:
     the sweep refresh within a minute) and `pending` tells the page a refresh is on its way.
     One query when nothing is pending.
     """
-    clock = findings_clock(workspace)
+    clock = clock or findings_clock(workspace)  # `clock`: read with a row (clock_of)
     if not (clock.pending and is_embedded()):
         return clock
     try:

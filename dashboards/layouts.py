@@ -9,9 +9,10 @@ compare `version` inside a conditional UPDATE, so two writers get 409/412, not a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from alignment.audit import audit_by
@@ -85,10 +86,51 @@ def layout_for(*, workspace: Workspace, user_id: int, dashboard: str, team: Team
             default = row
         else:
             mine = row
-    default_keys = (
-        registry.widgets_of(dashboard, default.widgets)
-        if default is not None
-        else registry.widgets_of(dashboard, registry.DEFAULTS[dashboard])
+    return _layout(
+        dashboard,
+        team,
+        mine=None if mine is None else (mine.widgets, mine.version),
+        default=None if default is None else (default.widgets, default.version),
+    )
+
+
+def with_team_layouts(teams: QuerySet[Team], *, user_id: int) -> QuerySet[Team]:
+    """`teams` with their team dashboard's layout rows for `user_id` (theirs and the team's
+    default) read in the same query, for `team_layout_of`: a team page then needs no query
+    of its own for its layout."""
+    rows = DashboardLayout.objects.filter(
+        workspace=OuterRef("workspace_id"), team=OuterRef("pk"), dashboard=registry.TEAM
+    )
+    mine, default = rows.filter(user_id=user_id), rows.filter(user__isnull=True)
+    return teams.annotate(
+        layout_mine_widgets=Subquery(mine.values("widgets")[:1], output_field=JSONField()),
+        layout_mine_version=Subquery(mine.values("version")[:1]),
+        layout_default_widgets=Subquery(default.values("widgets")[:1], output_field=JSONField()),
+        layout_default_version=Subquery(default.values("version")[:1]),
+    )
+
+
+def team_layout_of(team: Team) -> Layout:
+    """What `layout_for` answers for a team read through `with_team_layouts`."""
+    values: Any = team
+
+    def row(prefix: str) -> tuple[Any, int] | None:
+        version = getattr(values, f"{prefix}_version")
+        return None if version is None else (getattr(values, f"{prefix}_widgets"), version)
+
+    return _layout(registry.TEAM, team, mine=row("layout_mine"), default=row("layout_default"))
+
+
+def _layout(
+    dashboard: str,
+    team: Team | None,
+    *,
+    mine: tuple[Any, int] | None,
+    default: tuple[Any, int] | None,
+) -> Layout:
+    """The layout from the person's row and the default's, each (widgets, version) or None."""
+    default_keys = registry.widgets_of(
+        dashboard, default[0] if default is not None else registry.DEFAULTS[dashboard]
     )
     fallback = Layout(
         dashboard=dashboard,
@@ -97,14 +139,14 @@ def layout_for(*, workspace: Workspace, user_id: int, dashboard: str, team: Team
         source=BUILT_IN,
         version=0,
         default_keys=[w.key for w in default_keys],
-        default_version=default.version if default is not None else 0,
+        default_version=default[1] if default is not None else 0,
     )
     fallback.source = fallback.default_source
     if mine is None:
         return fallback
-    fallback.keys = [w.key for w in registry.widgets_of(dashboard, mine.widgets)]
+    fallback.keys = [w.key for w in registry.widgets_of(dashboard, mine[0])]
     fallback.source = PERSONAL
-    fallback.version = mine.version
+    fallback.version = mine[1]
     return fallback
 
 

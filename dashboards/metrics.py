@@ -13,13 +13,14 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 
+from alignment import timezones
 from alignment.models import Team, Workspace
 from dashboards.models import Deployment, DoraBenchmark, DoraMetric, Incident, TeamMetrics
 from tasks import sprint_scope
@@ -41,12 +42,12 @@ class Moment:
     category: str
 
 
-def _at_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+def _at_start(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
 
 
-def _at_end(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.max))
+def _at_end(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time.max, tzinfo=zone)
 
 
 def state_at(history: Sequence[Moment], when: datetime, *, inclusive: bool) -> Moment | None:
@@ -69,7 +70,8 @@ def burn_series(
     sprint: Sprint, histories: Mapping[int, sprint_scope.History], *, today: date
 ) -> list[dict[str, Any]]:
     """Scope and done points at the end of each sprint day up to `today` (burndown, burnup)."""
-    return sprint_scope.burn_days(sprint, histories, as_of=_at_end(today))
+    zone = timezones.workspace_zone_of(sprint.workspace_id)
+    return sprint_scope.burn_days(sprint, histories, as_of=_at_end(today, zone))
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -187,17 +189,11 @@ def _histories(task_ids: Iterable[int]) -> dict[int, list[sprint_scope.Moment]]:
     return sprint_scope.load_histories(task_ids)
 
 
-def team_metrics(
-    team: Team,
-    *,
-    now: datetime | None = None,
-    sprints: int = SPRINTS,
-    window_days: int = WINDOW_DAYS,
-    benchmarks: Sequence[DoraBenchmark] | None = None,
-) -> dict[str, Any]:
-    """Every delivery number of one team, as JSON-ready data."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
+def _sprint_numbers(
+    team: Team, *, now: datetime, sprints: int
+) -> tuple[list[dict[str, Any]], list[Any], Any, list[dict[str, Any]]]:
+    """The last `sprints` closed sprints and the active one, replayed from their history:
+    (every sprint's flow, the velocity points, the active sprint, its burn days)."""
     recent = list(
         Sprint.objects.filter(team=team)
         .exclude(status=SprintStatus.PLANNED)
@@ -220,8 +216,11 @@ def team_metrics(
         burn = sprint_scope.burn_days(
             active, sprint_scope.touching(histories, active.pk), as_of=now
         )
+    return flows, velocity, active, burn
 
-    since = now - timedelta(days=window_days)
+
+def _flow_times(team: Team, since: datetime) -> tuple[list[float], list[float]]:
+    """Cycle and lead times (days) of the tasks finished since `since`."""
     finished = list(
         Task.objects.filter(
             team=team, state_category=StateCategory.DONE, completed_at__gte=since
@@ -233,19 +232,29 @@ def team_metrics(
         if started and done
     ]
     lead = [(done - created).total_seconds() / 86400 for created, _, done in finished if done]
+    return cycle, lead
+
+
+def _throughput(team: Team, today: date, zone: Any) -> list[dict[str, Any]]:
+    """Tasks finished per week (the workspace's weeks), the last THROUGHPUT_WEEKS."""
     week_start = today - timedelta(days=today.weekday())
     weeks = [week_start - timedelta(weeks=n) for n in range(THROUGHPUT_WEEKS - 1, -1, -1)]
     done_days = Task.objects.filter(
         team=team,
         state_category=StateCategory.DONE,
-        completed_at__gte=_at_start(weeks[0]),
+        completed_at__gte=_at_start(weeks[0], zone),
     ).values_list("completed_at", flat=True)
     per_week: dict[date, int] = dict.fromkeys(weeks, 0)
     for done_at in done_days:
-        day = timezone.localdate(done_at)
+        day = timezone.localtime(done_at, zone).date()
         per_week[day - timedelta(days=day.weekday())] = (
             per_week.get(day - timedelta(days=day.weekday()), 0) + 1
         )
+    return [{"week": w.isoformat(), "count": per_week.get(w, 0)} for w in weeks]
+
+
+def _wip(team: Team) -> dict[str, Any]:
+    """Work in progress: tasks and points started, and the started columns' WIP limits."""
     started = Task.objects.filter(team=team, state_category=StateCategory.STARTED)
     wip_points = sum(float(e or 0) for e in started.values_list("estimate", flat=True))
     wip_count = started.count()
@@ -256,12 +265,48 @@ def team_metrics(
         ).values_list("wip_limit", flat=True)
         if limit
     ]
+    return {"count": wip_count, "points": wip_points, "limit": sum(limits) if limits else None}
+
+
+def _team_dora(
+    team: Team,
+    since: datetime,
+    *,
+    window_days: int,
+    benchmarks: Sequence[DoraBenchmark] | None,
+) -> dict[str, Any]:
+    """The DORA numbers of the team's deployments and incidents in the window."""
     deployments = list(Deployment.objects.filter(team=team, deployed_at__gte=since))
     incidents = list(
         Incident.objects.filter(team=team).filter(
             Q(started_at__gte=since) | Q(resolved_at__gte=since)
         )
     )
+    return dora(
+        deployments,
+        incidents,
+        window_days=window_days,
+        benchmarks=latest_benchmarks() if benchmarks is None else benchmarks,
+    )
+
+
+def team_metrics(
+    team: Team,
+    *,
+    now: datetime | None = None,
+    sprints: int = SPRINTS,
+    window_days: int = WINDOW_DAYS,
+    benchmarks: Sequence[DoraBenchmark] | None = None,
+) -> dict[str, Any]:
+    """Every delivery number of one team, as JSON-ready data."""
+    now = now or timezone.now()
+    # Weeks and days are the workspace's: a task done at 23:00 on Friday in Auckland counts
+    # on Friday there, whatever the UTC date.
+    zone = timezones.workspace_zone_of(team.workspace_id)
+    today = timezone.localtime(now, zone).date()
+    flows, velocity, active, burn = _sprint_numbers(team, now=now, sprints=sprints)
+    since = now - timedelta(days=window_days)
+    cycle, lead = _flow_times(team, since)
     return {
         "computed_at": now.isoformat(),
         "sprints": flows,
@@ -273,14 +318,9 @@ def team_metrics(
         "burn": {"sprint_id": active.pk if active else None, "days": burn},
         "cycle_time_days": spread(cycle),
         "lead_time_days": spread(lead),
-        "throughput": [{"week": w.isoformat(), "count": per_week.get(w, 0)} for w in weeks],
-        "wip": {"count": wip_count, "points": wip_points, "limit": sum(limits) if limits else None},
-        "dora": dora(
-            deployments,
-            incidents,
-            window_days=window_days,
-            benchmarks=latest_benchmarks() if benchmarks is None else benchmarks,
-        ),
+        "throughput": _throughput(team, today, zone),
+        "wip": _wip(team),
+        "dora": _team_dora(team, since, window_days=window_days, benchmarks=benchmarks),
     }
 
 

@@ -11,15 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from alignment.errors import NotFound
+from alignment.json_rows import JSONRows, json_date, json_datetime, json_value
 from alignment.models import Team, Workspace
 from alignment.parsing import is_digits
-from dashboards.rollup_math import OBJECTIVE
+from dashboards.rollups.math import OBJECTIVE
 from okrs.models import Objective, Period
 from okrs.selectors import LEVEL_ORDER
 from readmodel.models import Rollup
@@ -64,15 +67,61 @@ class PeriodChoice:
         return [(p, self.state(p, today)) for p in self.periods]
 
 
-def period_choice(workspace: Workspace, query: Mapping[str, str], today: date) -> PeriodChoice:
+def with_periods(rows: QuerySet[Any]) -> QuerySet[Any]:
+    """`rows` (of a model with `workspace_id`) with their workspace's periods read in the same
+    query (`JSONRows`), for `periods_of` and `period_choice(periods=...)`."""
+    periods = Period.objects.filter(workspace=OuterRef("workspace_id"))
+    return rows.annotate(
+        workspace_periods=JSONRows(
+            periods,
+            id="id",
+            name="name",
+            start="start",
+            end="end",
+            closed_at="closed_at",
+        )
+    )
+
+
+def periods_of(row: Model) -> list[Period]:
+    """The periods `with_periods` read with `row`, newest first (as `period_choice` orders)."""
+    db = row._state.db
+    periods = [
+        Period.from_db(
+            db,
+            ["id", "workspace_id", "name", "start", "end", "closed_at"],
+            [
+                p["id"],
+                row.workspace_id,  # type: ignore[attr-defined]
+                p["name"],
+                json_date(p["start"]),
+                json_date(p["end"]),
+                json_datetime(p["closed_at"]),
+            ],
+        )
+        for p in json_value(row.workspace_periods)  # type: ignore[attr-defined]
+    ]
+    periods.sort(key=lambda p: (p.start, p.pk), reverse=True)
+    return periods
+
+
+def period_choice(
+    workspace: Workspace,
+    query: Mapping[str, str],
+    today: date,
+    *,
+    periods: list[Period] | None = None,
+) -> PeriodChoice:
     """The period `?period=` names (404 when it is not one of this workspace's), or the default.
 
-    One query. An id outside the workspace is the same 404 as a missing one (tenancy)."""
-    periods = list(
-        Period.objects.for_workspace(workspace)
-        .order_by("-start", "-id")
-        .only("id", "name", "start", "end", "closed_at", "workspace_id")
-    )
+    One query, none when the workspace's `periods` were read with another row (`with_periods`).
+    An id outside the workspace is the same 404 as a missing one (tenancy)."""
+    if periods is None:
+        periods = list(
+            Period.objects.for_workspace(workspace)
+            .order_by("-start", "-id")
+            .only("id", "name", "start", "end", "closed_at", "workspace_id")
+        )
     default = default_period(periods, today)
     raw = (query.get(PARAM) or "").strip()
     if not raw:
@@ -113,23 +162,35 @@ class TeamObjective:
         return self.row.expected_percent if self.row else 0
 
 
+# The fields of an objective's stored row that the team objectives widget reads.
+ROW_FIELDS = ("progress", "expected", "status", "basis")
+
+
+def _stored_row(workspace: Workspace, objective: Any) -> Rollup | None:
+    """The objective's rollup as read by `team_objectives` (None: not computed yet); an
+    unsaved instance holding only ROW_FIELDS."""
+    values = {name: getattr(objective, f"rollup_{name}") for name in ROW_FIELDS}
+    if values["progress"] is None:  # progress is never null in a stored row
+        return None
+    return Rollup(workspace=workspace, kind=OBJECTIVE, node_id=objective.pk, **values)
+
+
 def team_objectives(workspace: Workspace, team: Team, period: Period | None) -> list[TeamObjective]:
-    """The team's live objectives of `period` with their rollups: two queries."""
+    """The team's live objectives of `period` with what the widget shows of their rollups
+    (progress, expected, status, basis), in one query: each rollup field is a subquery on
+    the (kind, node_id) unique index."""
     if period is None:
         return []
+    row = Rollup.objects.filter(workspace=workspace, kind=OBJECTIVE, node_id=OuterRef("pk"))
     objectives = list(
         Objective.objects.for_workspace(workspace)
         .live()
         .filter(team=team, period=period)
         .only("id", "title", "level", "status", "workspace_id")
+        .annotate(**{f"rollup_{name}": Subquery(row.values(name)[:1]) for name in ROW_FIELDS})
     )
     objectives.sort(key=lambda o: (LEVEL_ORDER.get(o.level, 9), o.title.lower(), o.pk))
-    rows = {
-        r.node_id: r
-        for r in Rollup.objects.filter(
-            workspace=workspace, kind=OBJECTIVE, node_id__in=[o.pk for o in objectives]
-        )
-    }
+    rows = {o.pk: _stored_row(workspace, o) for o in objectives}
     # Reversed once for the page, not per row (templates are hot paths).
     pattern = reverse("okrs:objective_detail", kwargs={"slug": workspace.slug, "objective_id": 0})
     head, tail = pattern.rsplit("/0/", 1)

@@ -7,16 +7,19 @@ in one query per kind, so a list of findings costs the same queries whatever its
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import BigIntegerField, Case, CharField, QuerySet, Value, When
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from alignment.lookups import Ids
 from alignment.models import Membership, Team, Workspace
+from dashboards import finding_sources
 from dashboards.models import Finding
 from okrs import progress as okr_math
 from okrs import reason_words
@@ -100,7 +103,7 @@ class Names:
     def load(
         cls, workspace: Workspace, keys: Iterable[Key], *, viewer: Membership | None = None
     ) -> Names:
-        """Labels and links of the records behind reasons, one query per kind. With a
+        """Labels and links of the records behind reasons, in one query. With a
         `viewer`, a record of a private team they are not on is labelled PRIVATE_WORK, with no
         link: company numbers still count it, but its title and team stay private."""
         wanted: dict[str, set[int]] = defaultdict(set)
@@ -115,56 +118,71 @@ class Names:
             links[(kind, node_id)] = Link(kind, node_id, label, url)
 
         def with_shown(rows: QuerySet[Any]) -> QuerySet[Any]:
-            # In the same query: is this row one the viewer may see (visible_to)?
-            if viewer is None or viewer.sees_every_team:
+            # In the same query: is this row one the viewer may see (visible_to)? Objectives
+            # and key results are company-wide: always shown.
+            if viewer is None or viewer.sees_every_team or rows.model in (Objective, KeyResult):
                 return rows.annotate(shown=Value(True))
             visible = rows.model._default_manager.all().visible_to(viewer).values("pk")
             return rows.annotate(
                 shown=Case(When(pk__in=visible, then=Value(True)), default=Value(False))
             )
 
-        # One query per kind, always (an absent kind asks for no ids): a page's query count
-        # then depends on neither its size nor which kinds of records it happens to show.
-        for kind in ("objective", "key_result", "roadmap_item", "sprint", "team", "task"):
-            wanted[kind] = wanted.get(kind) or {0}
-        if wanted.get("objective"):
-            for pk, title in Objective.objects.filter(
-                workspace=workspace, pk__in=wanted["objective"]
-            ).values_list("id", "title"):
-                add(
-                    "objective",
-                    pk,
-                    title,
-                    urls("okrs:objective_detail", "objective_id", pk),
-                )
-        if wanted.get("key_result"):
-            for pk, title, objective_id in KeyResult.objects.filter(
-                workspace=workspace, pk__in=wanted["key_result"]
-            ).values_list("id", "title", "objective_id"):
-                page = urls("okrs:objective_detail", "objective_id", objective_id)
-                add("key_result", pk, title, f"{page}#kr-{pk}" if page else None)
-        if wanted.get("roadmap_item"):
-            for pk, title, roadmap_id, shown in with_shown(
-                RoadmapItem.objects.filter(workspace=workspace, pk__in=wanted["roadmap_item"])
-            ).values_list("id", "title", "roadmap_id", "shown"):
-                page = urls("roadmaps:timeline", "roadmap_id", roadmap_id)
-                add("roadmap_item", pk, title, f"{page}#item-{pk}" if page else None, shown)
-        if wanted.get("sprint"):
-            for pk, name, team_id, shown in with_shown(
-                Sprint.objects.filter(workspace=workspace, pk__in=wanted["sprint"])
-            ).values_list("id", "name", "team_id", "shown"):
-                add("sprint", pk, name, urls("dashboards:team", "team_id", team_id), shown)
-        if wanted.get("team"):
-            for pk, name, shown in with_shown(
-                Team.objects.filter(workspace=workspace, pk__in=wanted["team"])
-            ).values_list("id", "name", "shown"):
-                add("team", pk, name, urls("dashboards:team", "team_id", pk), shown)
-        if wanted.get("task"):
-            for pk, team_key, number, title, shown in with_shown(
-                Task.objects.filter(workspace=workspace, pk__in=wanted["task"])
-            ).values_list("id", "team__key", "number", "title", "shown"):
+        # One UNION ALL over the kinds asked for (the objectives' part alone, asking for no
+        # ids, when nothing is): always one query, whatever the page's size or the kinds it
+        # happens to show, and no SQL built for kinds it does not (building a part through
+        # the ORM costs about as much as PostgreSQL's answer). Each part reads (kind, id,
+        # title, reference id, team key, number, shown); the reference is the objective,
+        # roadmap or team a record's link points into.
+        no_int = Value(0, output_field=BigIntegerField())
+        no_text = Value("", output_field=CharField())
+
+        def ids(kind: str) -> Ids:
+            return Ids(wanted.get(kind) or ())
+
+        builders: dict[str, Callable[[], QuerySet[Any]]] = {
+            "objective": lambda: with_shown(
+                Objective.objects.filter(workspace=workspace, pk__in_ids=ids("objective"))
+            ).values_list(Value("objective"), "id", "title", no_int, no_text, no_int, "shown"),
+            "key_result": lambda: with_shown(
+                KeyResult.objects.filter(workspace=workspace, pk__in_ids=ids("key_result"))
+            ).values_list(
+                Value("key_result"), "id", "title", "objective_id", no_text, no_int, "shown"
+            ),
+            "roadmap_item": lambda: with_shown(
+                RoadmapItem.objects.filter(workspace=workspace, pk__in_ids=ids("roadmap_item"))
+            ).values_list(
+                Value("roadmap_item"), "id", "title", "roadmap_id", no_text, no_int, "shown"
+            ),
+            "sprint": lambda: with_shown(
+                Sprint.objects.filter(workspace=workspace, pk__in_ids=ids("sprint"))
+            ).values_list(Value("sprint"), "id", "name", "team_id", no_text, no_int, "shown"),
+            "team": lambda: with_shown(
+                Team.objects.filter(workspace=workspace, pk__in_ids=ids("team"))
+            ).values_list(Value("team"), "id", "name", no_int, no_text, no_int, "shown"),
+            "task": lambda: with_shown(
+                Task.objects.filter(workspace=workspace, pk__in_ids=ids("task"))
+            ).values_list(Value("task"), "id", "title", no_int, "team__key", "number", "shown"),
+        }
+        parts = [build().order_by() for kind, build in builders.items() if kind in wanted]
+        if not parts:
+            parts = [builders["objective"]().order_by()]
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        for kind, pk, title, ref, team_key, number, shown in rows:
+            if kind == "objective":
+                add(kind, pk, title, urls("okrs:objective_detail", "objective_id", pk))
+            elif kind == "key_result":
+                page = urls("okrs:objective_detail", "objective_id", ref)
+                add(kind, pk, title, f"{page}#kr-{pk}" if page else None)
+            elif kind == "roadmap_item":
+                page = urls("roadmaps:timeline", "roadmap_id", ref)
+                add(kind, pk, title, f"{page}#item-{pk}" if page else None, bool(shown))
+            elif kind == "sprint":
+                add(kind, pk, title, urls("dashboards:team", "team_id", ref), bool(shown))
+            elif kind == "team":
+                add(kind, pk, title, urls("dashboards:team", "team_id", pk), bool(shown))
+            else:
                 key = f"{team_key}-{number}"
-                add("task", pk, f"{key} {title}", urls("tasks:task", "key", key), shown)
+                add(kind, pk, f"{key} {title}", urls("tasks:task", "key", key), bool(shown))
         return cls(links)
 
     def get(self, kind: str, node_id: int) -> Link | None:
@@ -280,7 +298,29 @@ def finding_sentence(finding: Finding, names: Names) -> str:
         )
     if code == "duplicate_work":
         return _duplicate_sentence(finding, n, names, subject)
+    if code == "likely_to_miss":
+        return _forecast_sentence(n, subject)
+    source = finding_sources.source_for(code)  # registered by apps above dashboards
+    if source is not None:
+        return source.sentence(finding, names)
     return code.replace("_", " ").capitalize() + "."
+
+
+def _day(ordinal: float) -> str:
+    return f"{date.fromordinal(int(ordinal)):%d %b %Y}" if ordinal else ""
+
+
+def _forecast_sentence(n: _Numbers, subject: str) -> str:
+    """A likely_to_miss finding: the chance, then where the node lands at its deadline."""
+    deadline = _day(n["deadline"])
+    sentence = (
+        f"The forecast gives {subject} a {_pct(n['probability'])} chance of reaching its "
+        f"target by {deadline} (the threshold is {_pct(n['threshold'])}): at its own pace it "
+        f"stands at {_pct(n['p50_value'])} then, {_pct(n['p85_value'])} with 85% confidence."
+    )
+    if n["p85_date"]:
+        return sentence + f" 85% of the runs finish by {_day(n['p85_date'])}."
+    return sentence + " Fewer than 85% of the runs finish within the forecast's horizon."
 
 
 # How the two tasks of a duplicate_work finding relate to the plan (dashboards.duplicates).
@@ -322,6 +362,10 @@ KINDS: dict[str, tuple[str, str]] = {
     "low_alignment": ("Unaligned work", "Sprints whose points trace to no active key result."),
     "scope_added": ("Scope added", "Sprints that grew after they started."),
     "duplicate_work": ("Duplicate work", "The same work in two teams, in other words."),
+    "likely_to_miss": (
+        "Likely to miss",
+        "Forecasts from each node's own pace give it less than an even chance.",
+    ),
 }
 
 

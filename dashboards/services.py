@@ -9,22 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from alignment.audit import audit_by, snapshot
-from alignment.errors import CrossWorkspaceLink, FieldErrors, RoleRequired
+from alignment.errors import FieldErrors
+from alignment.guards import ensure_same_workspace, require_role
 from alignment.models import Membership, Role, Team
-from dashboards import queue
 from dashboards.models import Deployment, Incident
+from dashboards.rollups import queue
 
 UNSET: Any = object()
-
-
-def _require(actor: Membership, role: str) -> None:
-    if not actor.has_role(role):
-        raise RoleRequired(role=Role(role).label.lower())
-
-
-def _in_workspace(actor: Membership, obj: Any, what: str) -> None:
-    if obj is not None and obj.workspace_id != actor.workspace_id:
-        raise CrossWorkspaceLink(what=what)
 
 
 def _text(value: Any, field: str, max_length: int, *, required: bool = False) -> str:
@@ -54,8 +45,8 @@ def deployment_create(
     is_failure: bool = False,
 ) -> Deployment:
     """Record a release of a team's work (a DORA input)."""
-    _require(actor, Role.MEMBER)
-    _in_workspace(actor, team, "That team")
+    require_role(actor, Role.MEMBER)
+    ensure_same_workspace(actor, team, what="That team")
     _not_future(deployed_at, "deployed_at")
     if committed_at is not None and committed_at > deployed_at:
         raise FieldErrors({"committed_at": "The first commit must come before the deployment."})
@@ -84,8 +75,8 @@ def deployment_mark_failure(
     *, actor: Membership, deployment: Deployment, is_failure: bool
 ) -> Deployment:
     """Say whether a deployment caused a failure needing remediation."""
-    _require(actor, Role.MEMBER)
-    _in_workspace(actor, deployment, "That deployment")
+    require_role(actor, Role.MEMBER)
+    ensure_same_workspace(actor, deployment, what="That deployment")
     before = snapshot(deployment, ["is_failure"])
     Deployment.objects.filter(pk=deployment.pk).update(is_failure=bool(is_failure))
     deployment.is_failure = bool(is_failure)
@@ -103,8 +94,8 @@ def deployment_mark_failure(
 @transaction.atomic
 def deployment_delete(*, actor: Membership, deployment: Deployment) -> None:
     """Remove a deployment entered by mistake (admins)."""
-    _require(actor, Role.ADMIN)
-    _in_workspace(actor, deployment, "That deployment")
+    require_role(actor, Role.ADMIN)
+    ensure_same_workspace(actor, deployment, what="That deployment")
     audit_by(
         actor,
         verb="deployment.deleted",
@@ -126,9 +117,9 @@ def incident_create(
     deployment: Deployment | None = None,
 ) -> Incident:
     """Record a production failure, optionally caused by a deployment."""
-    _require(actor, Role.MEMBER)
-    _in_workspace(actor, team, "That team")
-    _in_workspace(actor, deployment, "That deployment")
+    require_role(actor, Role.MEMBER)
+    ensure_same_workspace(actor, team, what="That team")
+    ensure_same_workspace(actor, deployment, what="That deployment")
     _not_future(started_at, "started_at")
     if resolved_at is not None and resolved_at < started_at:
         raise FieldErrors({"resolved_at": "An incident is resolved after it starts."})
@@ -159,8 +150,8 @@ def incident_update(
     resolved_at: Any = UNSET,
 ) -> Incident:
     """Rename an incident or record when service was restored (None reopens it)."""
-    _require(actor, Role.MEMBER)
-    _in_workspace(actor, incident, "That incident")
+    require_role(actor, Role.MEMBER)
+    ensure_same_workspace(actor, incident, what="That incident")
     before = snapshot(incident, ["title", "resolved_at"])
     if title is not UNSET:
         incident.title = _text(title, "title", 200, required=True)
@@ -183,8 +174,8 @@ def incident_update(
 @transaction.atomic
 def incident_delete(*, actor: Membership, incident: Incident) -> None:
     """Remove an incident entered by mistake (admins)."""
-    _require(actor, Role.ADMIN)
-    _in_workspace(actor, incident, "That incident")
+    require_role(actor, Role.ADMIN)
+    ensure_same_workspace(actor, incident, what="That incident")
     audit_by(
         actor,
         verb="incident.deleted",
@@ -193,3 +184,86 @@ def incident_delete(*, actor: Membership, incident: Incident) -> None:
     )
     incident.delete()
     queue.schedule_metrics(actor.workspace_id, [incident.team_id])
+
+
+# ---- reported by a provider (integrations' deployment deliveries) ------------------------
+# No person acts: the delivery was verified by its signature. Rows are keyed by (source,
+# external_id, team), so a redelivered or repeated status changes nothing. The caller
+# schedules the team metrics once for the whole delivery.
+
+
+def _reported_deployments(*, team: Team, source: str, external_id: str) -> Any:
+    return Deployment.objects.for_workspace(team.workspace_id).filter(
+        team=team, source=source, external_id=external_id[:200]
+    )
+
+
+@transaction.atomic
+def deployment_report(
+    *,
+    team: Team,
+    source: str,
+    external_id: str,
+    deployed_at: datetime,
+    committed_at: datetime | None,
+    environment: str,
+    reference: str,
+    description: str,
+    is_failure: bool,
+) -> tuple[Deployment, bool]:
+    """The deployment a provider reported (the first report's time and fields stay); True
+    when it is new."""
+    return Deployment.objects.get_or_create(
+        workspace_id=team.workspace_id,
+        team=team,
+        source=source,
+        external_id=external_id[:200],
+        defaults={
+            "deployed_at": deployed_at,
+            "committed_at": committed_at,
+            "environment": environment[:40],
+            "reference": reference[:100],
+            "description": description[:255],
+            "is_failure": is_failure,
+        },
+    )
+
+
+@transaction.atomic
+def deployment_report_failure(*, team: Team, source: str, external_id: str) -> None:
+    """A reported deployment turned out to fail (a later status of the same deployment)."""
+    _reported_deployments(team=team, source=source, external_id=external_id).update(is_failure=True)
+
+
+@transaction.atomic
+def incidents_report_restored(*, team: Team, source: str, environment: str, at: datetime) -> None:
+    """Production is restored: the team's open incidents from this source in `environment`
+    that started by `at` are resolved at `at`."""
+    Incident.objects.for_workspace(team.workspace_id).filter(
+        team=team,
+        source=source,
+        resolved_at__isnull=True,
+        started_at__lte=at,
+        deployment__environment__iexact=environment,
+    ).update(resolved_at=at)
+
+
+@transaction.atomic
+def incident_report(
+    *,
+    team: Team,
+    source: str,
+    external_id: str,
+    deployment: Deployment,
+    title: str,
+    started_at: datetime,
+) -> Incident:
+    """The incident a failed deployment starts, once per deployment."""
+    incident, _ = Incident.objects.get_or_create(
+        workspace_id=team.workspace_id,
+        team=team,
+        source=source,
+        external_id=external_id[:200],
+        defaults={"deployment": deployment, "title": title[:200], "started_at": started_at},
+    )
+    return incident

@@ -13,17 +13,21 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
 
+from alignment import timezones
 from alignment.models import Workspace
-from dashboards import freshness, metrics, rollup_math, rollup_math_okr, rollup_passes, rollups
+from dashboards import freshness, metrics, rollups
 from dashboards.models import Snapshot
-from dashboards.rollup_math import (
+from dashboards.rollups import math as rollup_math
+from dashboards.rollups import math_okr as rollup_math_okr
+from dashboards.rollups import passes as rollup_passes
+from dashboards.rollups.math import (
     ITEM,
     KR,
     OBJECTIVE,
@@ -32,7 +36,7 @@ from dashboards.rollup_math import (
     SprintFacts,
     Work,
 )
-from dashboards.rollup_math_okr import ObjectiveFacts, OkrInputs
+from dashboards.rollups.math_okr import ObjectiveFacts, OkrInputs
 from okrs import progress as okr_math
 from okrs.facts import key_result_facts
 from okrs.models import CheckIn, KeyResult, Objective
@@ -113,7 +117,7 @@ def active_sprint_counts(workspace: Workspace) -> dict[int, dict[str, int]]:
 @transaction.atomic
 def take(workspace: Workspace, *, day: date | None = None) -> int:
     """Store today's rollup of every node of a workspace; snapshots written."""
-    day = day or timezone.localdate()
+    day = day or timezones.today(workspace)
     counts = active_sprint_counts(workspace)
     return _upsert(
         [
@@ -133,17 +137,13 @@ def take_daily(workspace: Workspace, *, day: date | None = None) -> int:
 # ---- backfill ----------------------------------------------------------------------------------
 
 
-def _end_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.max))
-
-
-def _sprint_status(sprint: Sprint, cut: datetime) -> str:
+def _sprint_status(workspace: Workspace, sprint: Sprint, cut: datetime) -> str:
     if sprint.closed_at and sprint.closed_at <= cut:
         return SprintStatus.CLOSED
     if sprint.started_at and sprint.started_at <= cut:
         return SprintStatus.ACTIVE
     if sprint.status != SprintStatus.PLANNED and not sprint.started_at:
-        start = timezone.make_aware(datetime.combine(sprint.start_date, time.min))
+        start = timezones.day_start(workspace, sprint.start_date)
         return SprintStatus.ACTIVE if start <= cut else SprintStatus.PLANNED
     return SprintStatus.PLANNED
 
@@ -156,7 +156,7 @@ def _value_at(history: Sequence[tuple[datetime, Decimal, int]], cut: datetime) -
 
 def backfill(workspace: Workspace, *, days: int, today: date | None = None) -> int:
     """Rebuild the snapshots of the last `days` days before today from history; rows written."""
-    today = today or timezone.localdate()
+    today = today or timezones.today(workspace)
     thresholds = okr_math.Thresholds.from_settings(workspace.settings)
     item_of = dict(Task.objects.filter(workspace=workspace).values_list("id", "roadmap_item_id"))
     histories: dict[int, list[metrics.Moment]] = defaultdict(list)
@@ -194,47 +194,83 @@ def backfill(workspace: Workspace, *, days: int, today: date | None = None) -> i
         .values_list("key_result_id", "created_at", "value", "confidence")
     ):
         check_ins[kr_id].append((at, value, confidence))
+    past = _Past(
+        histories=histories,
+        item_of=item_of,
+        items=items,
+        sprints=sprints,
+        aligned=aligned,
+        links=links,
+        objectives=objectives,
+        key_results=key_results,
+        check_ins=check_ins,
+        thresholds=thresholds,
+    )
     written = 0
     for offset in range(days, 0, -1):
         day = today - timedelta(days=offset)
-        written += _upsert(
-            _day_rows(
-                workspace,
-                day,
-                histories,
-                item_of,
-                items,
-                sprints,
-                aligned,
-                links,
-                objectives,
-                key_results,
-                check_ins,
-                thresholds,
-            )
-        )
+        written += _upsert(_day_rows(workspace, day, past))
     return written
 
 
-def _day_rows(
-    workspace: Workspace,
-    day: date,
-    histories: dict[int, list[metrics.Moment]],
-    item_of: Mapping[int, int | None],
-    items: Iterable[ItemFacts],
-    sprints: Iterable[Sprint],
-    aligned: set[int],
-    links: dict[int, list[tuple[Decimal, int]]],
-    objectives: dict[int, Objective],
-    key_results: Sequence[KeyResult],
-    check_ins: dict[int, list[tuple[datetime, Decimal, int]]],
-    thresholds: okr_math.Thresholds,
-) -> list[Snapshot]:
-    cut = _end_of(day)
-    by_item: dict[int, Work] = defaultdict(Work)
-    by_sprint: dict[int, Work] = defaultdict(Work)
-    flow: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for task_id, history in histories.items():
+@dataclass
+class _Past:
+    """A workspace's history, read once for all the days a backfill rebuilds. The key results
+    are rewound day by day (oldest first) to the value of their check-in that day."""
+
+    histories: dict[int, list[metrics.Moment]]
+    item_of: Mapping[int, int | None]
+    items: Iterable[ItemFacts]
+    sprints: Iterable[Sprint]
+    aligned: set[int]
+    links: dict[int, list[tuple[Decimal, int]]]
+    objectives: dict[int, Objective]
+    key_results: Sequence[KeyResult]
+    check_ins: dict[int, list[tuple[datetime, Decimal, int]]]
+    thresholds: okr_math.Thresholds
+
+
+@dataclass
+class _DayWork:
+    """The work counted at a day's end: by roadmap item, by sprint, and each sprint's task
+    count per state category (its flow)."""
+
+    by_item: dict[int, Work] = field(default_factory=lambda: defaultdict(Work))
+    by_sprint: dict[int, Work] = field(default_factory=lambda: defaultdict(Work))
+    flow: dict[int, dict[str, int]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(int))
+    )
+
+
+def _day_rows(workspace: Workspace, day: date, past: _Past) -> list[Snapshot]:
+    # A snapshot day is the workspace's day: its last instant in the workspace's zone.
+    cut = timezones.day_end(workspace, day)
+    work = _work_at(past, cut)
+    item_rows = {
+        item.id: rollup_math.item_rollup(
+            item, work.by_item.get(item.id, Work()), feeds={}, today=day, thresholds=past.thresholds
+        )
+        for item in past.items
+    }
+    rows: list[Rollup] = [
+        *item_rows.values(),
+        *_sprint_rows(workspace, past, work, day, cut),
+        *_okr_rows(workspace, past, item_rows, day, cut),
+    ]
+    # A sprint's flow is measured on the days it ran (planned days were skipped above).
+    return [
+        _snapshot(
+            row, day, "backfill", work.flow.get(row.node_id, {}) if row.kind == SPRINT else None
+        )
+        for row in rows
+        if row.kind in (ITEM, SPRINT, KR, OBJECTIVE)
+    ]
+
+
+def _work_at(past: _Past, cut: datetime) -> _DayWork:
+    """Each task as its history says it was at `cut`, counted for its item and sprint."""
+    day_work = _DayWork()
+    for task_id, history in past.histories.items():
         if history[0].at > cut:
             continue
         moment = metrics.state_at(history, cut, inclusive=True)
@@ -243,24 +279,24 @@ def _day_rows(
         points = Decimal(str(moment.estimate))
         done = moment.category == StateCategory.DONE
         work = Work(points if done else Decimal(0), points, int(done), 1)
-        item_id = item_of.get(task_id)
+        item_id = past.item_of.get(task_id)
         if item_id is not None:
-            by_item[item_id].add(work)
+            day_work.by_item[item_id].add(work)
         if moment.sprint_id is not None:
-            if item_id in aligned:
+            if item_id in past.aligned:
                 work.aligned_points = points
-            by_sprint[moment.sprint_id].add(work)
-            flow[moment.sprint_id][moment.category] += 1
-    rows: list[Rollup] = []
-    item_rows: dict[int, Rollup] = {}
-    for item in items:
-        row = rollup_math.item_rollup(
-            item, by_item.get(item.id, Work()), feeds={}, today=day, thresholds=thresholds
-        )
-        item_rows[item.id] = row
-        rows.append(row)
-    for sprint in sprints:
-        status = _sprint_status(sprint, cut)
+            day_work.by_sprint[moment.sprint_id].add(work)
+            day_work.flow[moment.sprint_id][moment.category] += 1
+    return day_work
+
+
+def _sprint_rows(
+    workspace: Workspace, past: _Past, work: _DayWork, day: date, cut: datetime
+) -> list[Rollup]:
+    """The rows of the sprints that had started by `cut`."""
+    rows = []
+    for sprint in past.sprints:
+        status = _sprint_status(workspace, sprint, cut)
         if status == SprintStatus.PLANNED:
             continue
         facts = SprintFacts(
@@ -269,36 +305,55 @@ def _day_rows(
         rows.append(
             rollup_math.sprint_rollup(
                 facts,
-                by_sprint.get(sprint.pk, Work()),
+                work.by_sprint.get(sprint.pk, Work()),
                 inputs={},
                 today=day,
-                thresholds=thresholds,
+                thresholds=past.thresholds,
             )
         )
+    return rows
+
+
+def _key_results_at(
+    workspace: Workspace, past: _Past, live: Mapping[int, Objective], cut: datetime
+) -> dict[int, list[okr_math.KeyResultFacts]]:
+    """The live objectives' key results that existed at `cut`, with the value and confidence
+    of their check-in then (rewinding the shared KeyResult objects)."""
+    zone = timezones.workspace_zone(workspace)
+    krs_of: dict[int, list[okr_math.KeyResultFacts]] = defaultdict(list)
+    for kr in past.key_results:
+        if kr.objective_id not in live or kr.created_at > cut:
+            continue
+        checks = past.check_ins.get(kr.pk, [])
+        then = _value_at(checks, cut)
+        if then is not None:  # the value and confidence as of that day
+            kr.last_check_in_at, kr.current, kr.confidence = then
+        elif checks:  # checked in later, not yet then
+            kr.last_check_in_at, kr.current = None, kr.baseline
+        krs_of[kr.objective_id].append(key_result_facts(kr, tz=zone))
+    return krs_of
+
+
+def _okr_rows(
+    workspace: Workspace, past: _Past, item_rows: dict[int, Rollup], day: date, cut: datetime
+) -> list[Rollup]:
+    """Key result and objective rows of the objectives live on `day`, children first."""
     live = {
         pk: o
-        for pk, o in objectives.items()
-        if o.period.start <= day <= o.period.end and o.created_at.date() <= day
+        for pk, o in past.objectives.items()
+        if o.period.start <= day <= o.period.end
+        and timezones.local_date(workspace, o.created_at) <= day
     }
-    owner_of_kr = {kr.pk: kr.objective_id for kr in key_results}
+    owner_of_kr = {kr.pk: kr.objective_id for kr in past.key_results}
     live_facts = {
         pk: ObjectiveFacts.of(o, owner_of_kr.get(o.parent_key_result_id or 0))
         for pk, o in live.items()
     }
-    krs_of: dict[int, list[okr_math.KeyResultFacts]] = defaultdict(list)
-    for kr in key_results:
-        if kr.objective_id not in live or kr.created_at > cut:
-            continue
-        checks = check_ins.get(kr.pk, [])
-        past = _value_at(checks, cut)
-        if past is not None:  # the value and confidence as of that day
-            kr.last_check_in_at, kr.current, kr.confidence = past
-        elif checks:  # checked in later, not yet then
-            kr.last_check_in_at, kr.current = None, kr.baseline
-        krs_of[kr.objective_id].append(key_result_facts(kr))
+    krs_of = _key_results_at(workspace, past, live, cut)
     aligned_of, under = rollup_math_okr.route_aligned(
         live_facts, (kr for krs in krs_of.values() for kr in krs), live_facts.values()
     )
+    rows: list[Rollup] = []
     objective_rows: dict[int, Rollup] = {}
 
     def built(pairs: list[tuple[Decimal, int]]) -> list[tuple[Decimal, Rollup]]:
@@ -311,24 +366,25 @@ def _day_rows(
             inputs = OkrInputs(
                 links={
                     kr_facts.id: [
-                        (w, item_rows[i]) for w, i in links.get(kr_facts.id, []) if i in item_rows
+                        (w, item_rows[i])
+                        for w, i in past.links.get(kr_facts.id, [])
+                        if i in item_rows
                     ]
                 },
                 aligned={kr_facts.id: built(aligned_of.get(kr_facts.id, []))},
             )
             row = rollup_math_okr.key_result_rollup(
-                kr_facts, objective, inputs, today=day, thresholds=thresholds
+                kr_facts, objective, inputs, today=day, thresholds=past.thresholds
             )
             rows.append(row)
             pairs.append((kr_facts, row))
         objective_row = rollup_math_okr.objective_rollup(
-            objective, pairs, built(under.get(objective_id, [])), today=day, thresholds=thresholds
+            objective,
+            pairs,
+            built(under.get(objective_id, [])),
+            today=day,
+            thresholds=past.thresholds,
         )
         objective_rows[objective_id] = objective_row
         rows.append(objective_row)
-    # A sprint's flow is measured on the days it ran (planned days were skipped above).
-    return [
-        _snapshot(row, day, "backfill", flow.get(row.node_id, {}) if row.kind == SPRINT else None)
-        for row in rows
-        if row.kind in (ITEM, SPRINT, KR, OBJECTIVE)
-    ]
+    return rows

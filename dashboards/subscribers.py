@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboards import queue, subscribers_freshness
-from dashboards.rollup_math import ITEM, KR, OBJECTIVE, SPRINT, TASK, TEAM
-from dashboards.rollup_passes import REALIGN
+from dashboards import subscribers_freshness
+from dashboards.rollups import queue
+from dashboards.rollups.math import ITEM, KR, OBJECTIVE, SPRINT, TASK, TEAM
+from dashboards.rollups.passes import REALIGN
 from okrs.events import KeyResultChanged, KeyResultCheckedIn, ObjectiveChanged, PeriodClosed
 from okrs.models import Objective
 from roadmaps.events import KeyResultLinksChanged, RoadmapItemChanged
@@ -44,6 +45,11 @@ def on_task_changed(event: TaskChanged) -> None:
     nodes += [(ITEM, item_id) for item_id in event.roadmap_item_ids]
     if {"sprint", "team"} & set(event.fields):
         nodes += previous_sprint_and_team(event.task_id)
+    if "archived" in event.fields:  # archived or restored: the task leaves or rejoins counts
+        for sprint_id, team_id in Task.all_objects.filter(pk=event.task_id).values_list(
+            "sprint_id", "team_id"
+        ):
+            nodes += [(SPRINT, sprint_id), (TEAM, team_id)]
     queue.enqueue(event.workspace_id, nodes)
 
 

@@ -1,7 +1,7 @@
 """Workspace settings events → a full recompute of the workspace's rollups.
 
-Kept apart from `subscribers.py` (node-level events): a threshold change is not about one
-node. Every objective and key result's status may change with it, so nothing short of the
+Kept apart from `subscribers.py` (node-level events): a threshold or time zone change is not
+about one node. Every objective and key result's status may change with it, so nothing short of the
 full pass is right; the full pass is the repair path, which gives exactly the incremental
 result. Registered in `DashboardsConfig.ready` (which imports this module, so workers know
 the task below too).
@@ -15,7 +15,9 @@ from celery import shared_task
 from django.db import OperationalError
 
 from alignment.models import Workspace
-from dashboards import queue, rollups
+from alignment.timezones import WorkspaceTimeZoneChanged
+from dashboards import rollups
+from dashboards.rollups import queue
 from okrs.events import OkrThresholdsChanged
 
 
@@ -36,10 +38,14 @@ def rollups_recompute_for_thresholds(*, workspace_id: int) -> int:
     return written
 
 
-def on_thresholds_changed(event: OkrThresholdsChanged) -> None:
+def on_thresholds_changed(event: OkrThresholdsChanged | WorkspaceTimeZoneChanged) -> None:
     """Queue the full recompute (this runs after commit; a broker outage is logged, not
     raised, and the nightly snapshot job recomputes everything anyway)."""
     queue._enqueue(rollups_recompute_for_thresholds, kwargs={"workspace_id": event.workspace_id})
 
 
-SUBSCRIPTIONS: list[tuple[type, Any]] = [(OkrThresholdsChanged, on_thresholds_changed)]
+SUBSCRIPTIONS: list[tuple[type, Any]] = [
+    (OkrThresholdsChanged, on_thresholds_changed),
+    # A new zone moves "today", so the expected pace (elapsed share of the period) moves too.
+    (WorkspaceTimeZoneChanged, on_thresholds_changed),
+]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.db import OperationalError
 
 from alignment.models import Workspace
-from dashboards import freshness, queue, rollups
+from dashboards import freshness, rollups
+from dashboards.rollups import queue
 
 
 @shared_task(
@@ -18,17 +21,6 @@ from dashboards import freshness, queue, rollups
 def rollups_refresh_pending(*, workspace_id: int) -> int:
     """Drain a workspace's queue of stale nodes."""
     return queue.drain(workspace_id)
-
-
-@shared_task(
-    name="dashboards.rollups_refresh",
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-)
-def rollups_refresh(*, task_id: int) -> int:
-    """Recompute the chain above one task (safe to repeat)."""
-    return rollups.refresh_ancestors_of_task(task_id)
 
 
 @shared_task(name="dashboards.rollups_recompute_all", autoretry_for=(OperationalError,))
@@ -82,7 +74,59 @@ def findings_refresh(*, workspace_id: int) -> int:
 
 @shared_task(name="dashboards.snapshots_daily", autoretry_for=(OperationalError,))
 def snapshots_daily() -> int:
-    """The beat job: refresh rollups, metrics and findings of every workspace, then snapshot."""
+    """Every workspace now, under its local date (repair; beat runs `snapshots_tick`)."""
     from dashboards.snapshots import take_daily
 
     return sum(take_daily(workspace) for workspace in Workspace.objects.all())
+
+
+SNAPSHOT_JOB = "dashboards.snapshot"
+
+
+@shared_task(name="dashboards.snapshots_tick")
+def snapshots_tick() -> int:
+    """Beat, every 15 minutes: queue the snapshot of each workspace whose local time just
+    reached SNAPSHOTS_LOCAL_TIME and that has none for its local day; workspaces queued."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from alignment import local_schedule, timezones
+
+    slot = local_schedule.LocalSlot.parse(settings.SNAPSHOTS_LOCAL_TIME)
+    now = timezone.now()
+    due = {}
+    for workspace in Workspace.objects.order_by("pk").only("pk", "settings"):
+        day = local_schedule.reached(timezones.workspace_zone(workspace), slot, now)
+        if day is not None:
+            due[workspace.pk] = day
+    local_schedule.forget_runs_before(SNAPSHOT_JOB, now - timedelta(days=local_schedule.KEEP_DAYS))
+    done = local_schedule.already_ran(SNAPSHOT_JOB, due.items())
+    queued = [(pk, day) for pk, day in due.items() if (pk, day) not in done]
+    for workspace_id, day in queued:
+        workspace_snapshot.delay(workspace_id=workspace_id, day=day.isoformat())
+    return len(queued)
+
+
+@shared_task(
+    name="dashboards.workspace_snapshot",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def workspace_snapshot(*, workspace_id: int, day: str) -> int:
+    """One workspace's daily refresh and snapshot for its local `day`, at most once per day."""
+    from datetime import date
+
+    from alignment import local_schedule
+    from dashboards.snapshots import take_daily
+
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return 0
+    written = local_schedule.run_once(
+        workspace_id=workspace.pk,
+        job=SNAPSHOT_JOB,
+        day=date.fromisoformat(day),
+        work=lambda: take_daily(workspace, day=date.fromisoformat(day)),
+    )
+    return written or 0

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from alignment.models import Team
+from alignment.models import Membership, Team, Workspace
 from dashboards import charts
+from dashboards.models import DoraBenchmark, TeamMetrics
+from dashboards.rollups.math import TEAM
 from readmodel.models import Rollup
 
 DORA_METRICS = [
@@ -87,3 +89,27 @@ class DoraCell:
     value: str
     tier: str | None
     tier_label: str | None
+
+
+def team_rows(workspace: Workspace, viewer: Membership | None = None) -> list[TeamRow]:
+    """Every team (that `viewer` may see) with its rollup and stored metrics: three queries."""
+    teams_of = Team.objects.visible_to(viewer) if viewer else Team.objects.for_workspace(workspace)
+    teams = list(teams_of.order_by("name"))
+    rollups = {r.node_id: r for r in Rollup.objects.filter(workspace=workspace, kind=TEAM)}
+    metrics = dict(TeamMetrics.objects.filter(workspace=workspace).values_list("team_id", "data"))
+    return [TeamRow(t, rollups.get(t.pk), metrics.get(t.pk) or {}) for t in teams]
+
+
+_benchmark: list[DoraBenchmark] = []  # a process-wide memo of the newest benchmark
+
+
+def latest_benchmark() -> DoraBenchmark | None:
+    """The newest DORA benchmark. Reference data that only data migrations write (0003 and
+    successors), so each process reads it once; a release that adds a report restarts the
+    processes. An empty table is not remembered (a test database may be flushed and reseeded)."""
+    if not _benchmark:
+        found = DoraBenchmark.objects.order_by("-year", "rank").first()
+        if found is None:
+            return None
+        _benchmark.append(found)
+    return _benchmark[0]

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from alignment import timezones
 from alignment.csvsafe import safe_cell as _cell
 from alignment.errors import FieldErrors, NotFound
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, add_field_errors, see_other
 from alignment.models import Membership, Role, Team, Workspace
 from alignment.tenancy import workspace_view
-from dashboards import layouts, period_picker, selectors, services
+from dashboards import freshness, layouts, period_picker, selectors, services
 from dashboards import widgets as registry
 from dashboards.forms import DeploymentForm, IncidentForm
+from dashboards.freshness import Clock
 from dashboards.models import Deployment, Incident
+from okrs.models import Period
 
 
 def csv_response(
@@ -56,13 +59,16 @@ def _page(
     arrange: bool,
     focus: str = "",
     announce: str = "",
+    head: TeamHead | None = None,
 ) -> HttpResponse:
     """The dashboard (or, for an htmx arrange step, its widget region) with only the data of
-    the widgets shown loaded."""
+    the widgets shown loaded; `head`: what the team page read with its team."""
     parts = registry.parts_of(layout.widgets)
-    today = timezone.localdate()
+    today = timezones.today(workspace)
     # The period in the URL (?period=<id>), else the current one; 404 for another workspace's.
-    choice = period_picker.period_choice(workspace, request.GET, today)
+    choice = period_picker.period_choice(
+        workspace, request.GET, today, periods=head.periods if head else None
+    )
     team_objectives: list[period_picker.TeamObjective] = []
     if layout.team is None:
         dash: Any = selectors.leader_dashboard(
@@ -76,7 +82,14 @@ def _page(
         page = "dashboards/leader.html"
     else:
         dash = selectors.team_dashboard(
-            workspace, layout.team, parts=parts, today=today, viewer=request.membership
+            workspace,
+            layout.team,
+            parts=parts,
+            today=today,
+            viewer=request.membership,
+            clock=head.clock if head else None,
+            stored_metrics=head.metrics if head else None,
+            rows_current=head.rows_current if head else False,
         )
         if "objectives" in parts:
             team_objectives = period_picker.team_objectives(workspace, layout.team, choice.period)
@@ -164,7 +177,7 @@ def _arranged(
             "dashboards:leader" if team is None else "dashboards:team",
             kwargs={"slug": workspace.slug, **({"team_id": team.pk} if team is not None else {})},
         )
-        return HttpResponseRedirect(f"{url}?arrange=1", status=303)
+        return see_other(f"{url}?arrange=1")
     return _page(request, workspace, layout, arrange=True, focus=focus, announce=announce)
 
 
@@ -189,7 +202,7 @@ def leader_export(request: WorkspaceRequest, workspace: Workspace) -> HttpRespon
     of the period in ?period=<id> (default: the current one)."""
     table = _table(request, ["teams", "objectives", "at_risk", "findings"])
     part = {"objectives": "progress", "at_risk": "at_risk", "findings": "findings"}
-    today = timezone.localdate()
+    today = timezones.today(workspace)
     choice = period_picker.period_choice(workspace, request.GET, today)
     dash = selectors.leader_dashboard(
         workspace,
@@ -269,12 +282,43 @@ def _get_team(request: WorkspaceRequest, team_id: int) -> Team:
     return get_object_or_404(Team.objects.visible_to(request.membership), pk=team_id)
 
 
+@dataclass(frozen=True)
+class TeamHead:
+    """What the team page reads with its team, in the same query (its fixed queries, #15)."""
+
+    layout: layouts.Layout
+    clock: Clock
+    metrics: selectors.StoredMetrics
+    rows_current: bool
+    periods: list[Period]
+
+
+def _team_page_head(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> TeamHead:
+    """`_get_team`, with the person's layout of its dashboard, the findings clock, the
+    team's stored metrics, whether its read-model rows are current and the workspace's
+    periods (for the period picker) read in the same query."""
+    teams = layouts.with_team_layouts(
+        Team.objects.visible_to(request.membership), user_id=request.user.pk
+    )
+    teams = selectors.with_rows_current(teams, workspace, timezones.today(workspace))
+    teams = period_picker.with_periods(selectors.with_team_metrics(teams))
+    team = get_object_or_404(freshness.with_findings_clock(teams), pk=team_id)
+    return TeamHead(
+        layout=layouts.team_layout_of(team),
+        clock=freshness.clock_of(team),
+        metrics=selectors.stored_metrics_of(team),
+        rows_current=bool(team.rows_current),  # type: ignore[attr-defined]
+        periods=period_picker.periods_of(team),
+    )
+
+
 @require_GET
 @workspace_view(read=Role.VIEWER, write=Role.MEMBER)
 def team(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> HttpResponse:
     """A team's sprint: burndown, burnup, flow, velocity, throughput, alignment and risks."""
-    layout = _layout(request, registry.TEAM, _get_team(request, team_id))
-    return _page(request, workspace, layout, arrange=request.GET.get("arrange") == "1")
+    head = _team_page_head(request, workspace, team_id)
+    arrange = request.GET.get("arrange") == "1"
+    return _page(request, workspace, head.layout, arrange=arrange, head=head)
 
 
 @require_POST
@@ -370,14 +414,12 @@ def team_delivery(request: WorkspaceRequest, workspace: Workspace, team_id: int)
                         actor=request.membership, team=team, **form.cleaned_data
                     )
             except FieldErrors as exc:
-                for field, messages in exc.fields.items():
-                    for message in messages:
-                        form.add_error(field if field in form.fields else None, message)
+                add_field_errors(form, exc)
             else:
                 url = reverse(
                     "dashboards:delivery", kwargs={"slug": workspace.slug, "team_id": team.pk}
                 )
-                return HttpResponseRedirect(url, status=303)
+                return see_other(url)
         status = 422
     context = {
         "workspace": workspace,

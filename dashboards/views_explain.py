@@ -13,17 +13,12 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from alignment.errors import NotFound
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, is_partial
 from alignment.models import Role, Workspace
 from alignment.parsing import is_digits
 from alignment.tenancy import workspace_view
 from dashboards import explain
 from okrs.models import KeyResult, Objective
-
-
-def _partial(request: WorkspaceRequest) -> bool:
-    """An htmx swap (a history restore wants the full page)."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 def _item_param(request: WorkspaceRequest) -> int | None:
@@ -57,7 +52,7 @@ def key_result_explanation(
         "explanation": explanation,
         "item_id": item_id,
     }
-    if _partial(request):
+    if is_partial(request):
         return render(request, "dashboards/_explain_key_result.html", context)
     return render(request, "dashboards/explain_key_result.html", context)
 
@@ -77,6 +72,6 @@ def objective_explanation(
         "objective": objective,
         "explanation": explain.objective_explanation(workspace, objective),
     }
-    if _partial(request):
+    if is_partial(request):
         return render(request, "dashboards/_explain_objective.html", context)
     return render(request, "dashboards/explain_objective.html", context)

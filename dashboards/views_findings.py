@@ -10,16 +10,15 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from alignment import timezones
 from alignment.errors import NotFound
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, query_without, see_other
 from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import query_without, see_other
 from dashboards import dismissals
 from dashboards import findings as read
 from dashboards.models import Finding, FindingDismissal
@@ -46,7 +45,7 @@ def _context(request: WorkspaceRequest, workspace: Workspace, **extra: Any) -> d
     return {
         "workspace": workspace,
         "can_dismiss": request.membership.has_role(Role.MEMBER),
-        "today": timezone.localdate(),
+        "today": timezones.today(workspace),
         "next_url": request.get_full_path(),
         **extra,
     }
@@ -58,7 +57,7 @@ def findings_list(request: WorkspaceRequest, workspace: Workspace) -> HttpRespon
     """Every visible finding, grouped by kind and ranked; ?code= shows one kind, page by page.
     An htmx request for one kind (the dashboard's "show all") gets that group alone."""
     code = _code(request)
-    today = timezone.localdate()
+    today = timezones.today(workspace)
     if not code:
         groups = read.grouped(
             workspace, today=today, per_group=read.TOP_PER_GROUP, viewer=request.membership
@@ -94,7 +93,7 @@ def findings_list(request: WorkspaceRequest, workspace: Workspace) -> HttpRespon
 @workspace_view(read=Role.VIEWER, write=Role.MEMBER)
 def findings_dismissed(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """Findings someone dismissed or snoozed: who, why, until when, and an undo."""
-    today = timezone.localdate()
+    today = timezones.today(workspace)
     page = Paginator(
         read.hidden(workspace, today=today, viewer=request.membership), PAGE_SIZE
     ).get_page(request.GET.get("page"))
@@ -168,7 +167,7 @@ def finding_snooze(
         finding=finding,
         reason=request.POST.get("reason"),
         until=request.POST.get("until"),
-        today=timezone.localdate(),
+        today=timezones.today(workspace),
     )
     return _hidden(request, workspace, finding, dismissal)
 

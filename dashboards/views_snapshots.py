@@ -10,14 +10,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from alignment.http import WorkspaceRequest
+from alignment import timezones
+from alignment.http import WorkspaceRequest, see_other
 from alignment.models import Role, Workspace
 from alignment.parsing import is_digits
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import see_other
 from dashboards import snapshots
 from dashboards.models import Snapshot
 from dashboards.selectors import TREND_DAYS
@@ -27,7 +26,7 @@ from dashboards.selectors import TREND_DAYS
 @workspace_view(read=Role.ADMIN, write=Role.ADMIN)
 def snapshot_now(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """Take today's snapshot; with none stored yet, first rebuild the last days from history."""
-    today = timezone.localdate()
+    today = timezones.today(workspace)
     first = not Snapshot.objects.filter(workspace=workspace).exists()
     if first:
         snapshots.backfill(workspace, days=TREND_DAYS, today=today)

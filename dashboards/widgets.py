@@ -8,8 +8,9 @@ removes the charts also removes their queries. Keys are stable: they are stored 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from alignment.errors import FieldErrors
 from dashboards.models import Dashboard
@@ -25,10 +26,11 @@ class Widget:
     parts: tuple[str, ...]  # the dashboard data it reads (see selectors)
     wide: bool = False  # spans the whole row of the grid (tables, long lists)
     dashboard: str = ""  # set by _registry
+    template_name: str = ""  # a widget registered by another app brings its own template
 
     @property
     def template(self) -> str:
-        return f"dashboards/widgets/{self.dashboard}/_{self.key}.html"
+        return self.template_name or f"dashboards/widgets/{self.dashboard}/_{self.key}.html"
 
 
 def _registry(dashboard: str, *widgets: Widget) -> dict[str, Widget]:
@@ -145,6 +147,20 @@ DEFAULTS: dict[str, list[str]] = {
         "at_risk",
     ],
 }
+
+
+# Widgets of apps above dashboards (which it may not import): their part's loader, called
+# with (workspace=, viewer=, today=) only when a shown widget reads that part.
+Loader = Callable[..., Any]
+EXTENSION_LOADERS: dict[str, Loader] = {}
+
+
+def register(dashboard: str, widget: Widget, loader: Loader) -> None:
+    """Add another app's widget (idempotent; from its AppConfig.ready). Its one part is its
+    key; the data lands in `dash.extensions[<key>]` for its template. Not in DEFAULTS: a
+    person adds it from the "Add widget" menu."""
+    REGISTRY[dashboard][widget.key] = replace(widget, dashboard=dashboard, parts=(widget.key,))
+    EXTENSION_LOADERS[widget.key] = loader
 
 
 def refused(fields: dict[str, str]) -> FieldErrors:

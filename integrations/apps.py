@@ -10,6 +10,7 @@ class IntegrationsConfig(AppConfig):
         from integrations import (  # noqa: F401
             handlers,
             handlers_deployments,
+            slack_buttons,
             slack_commands,
             slack_events,
             slack_interactivity,
@@ -27,7 +28,9 @@ class IntegrationsConfig(AppConfig):
         domain_webhooks.register()
 
         # Board cards: the CI badge, read for a page of cards at once.
-        from integrations.selectors import ci_card_badges
-        from tasks import card_badges
+        from integrations.selectors import ci_card_badges, task_page_links
+        from tasks import card_badges, page_selectors
 
         card_badges.register(ci_card_badges)
+        # The task page's "Linked work" (alignment.registry slot).
+        page_selectors.task_links.fill(task_page_links)

@@ -133,9 +133,25 @@ def slack_bot_token(workspace_id: int) -> str:
     return integration.bot_token if integration else ""
 
 
+def send_response_url(message: OutboxMessage) -> SendResult:
+    """A slash command's answer, POSTed to its `response_url`; only to Slack's own hosts
+    (SLACK_RESPONSE_URL_PREFIXES): the URL came in a request body."""
+    url = message.destination
+    if not any(url.startswith(prefix) for prefix in settings.SLACK_RESPONSE_URL_PREFIXES):
+        return SendResult(ok=False, error="The response_url is not a Slack URL.", permanent=True)
+    body = {k: v for k, v in message.payload.items() if k != slack_api.METHOD_KEY}
+    try:
+        response = httpx.post(url, json=body, timeout=settings.OUTBOX_HTTP_TIMEOUT_SECONDS)
+    except httpx.HTTPError as exc:
+        return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:300])
+    return _http_result(response)
+
+
 def send_slack(message: OutboxMessage) -> SendResult:
     """One Web API call: chat.postMessage unless the payload names another method
     (chat.update, chat.postEphemeral, chat.unfurl, views.publish; see slack_api.METHOD_KEY)."""
+    if message.payload.get(slack_api.METHOD_KEY) == slack_api.RESPONSE_URL:
+        return send_response_url(message)
     token = slack_bot_token(message.workspace_id)
     if not token:
         return SendResult(

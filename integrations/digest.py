@@ -11,6 +11,8 @@ digest_recipients() active owners and admins, plus owners of this period's compa
 send_digest()       one e-mail per recipient and one Slack message per workspace through the
                     outbox, each with a dedupe key per ISO week (and per recipient for e-mail):
                     a rerun of the beat job in the same week writes nothing new.
+send_due_digest()   the beat's: the same, to the recipients whose own local time has reached
+                    Monday 07:00 (alignment.local_schedule), keyed by their local week.
 audiences()         who sees what: each recipient reads the digest built for their visibility
                     (`visible_to`: private teams they are not on leave out its findings and team
                     row, and company reasons name its records "work in a private team"). Built
@@ -19,14 +21,14 @@ audiences()         who sees what: each recipient reads the digest built for the
                     Slack channel is read by anyone in it, so it gets the public teams' digest.
 
 "This week" is the seven days before the digest's day: each objective's current row (what its
-page shows) against its latest snapshot on or before seven days earlier. Dates are UTC: the
-Workspace model has no time zone yet.
+page shows) against its latest snapshot on or before seven days earlier. Dates are the
+workspace's (alignment.timezones).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -34,11 +36,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment import local_schedule, timezones
 from alignment.audit import audit_by
 from alignment.errors import RoleRequired
+from alignment.local_schedule import LocalSlot
 from alignment.models import Membership, Role, Team, TeamMember, User, Workspace
 from dashboards.reasons import Link
-from dashboards.rollup_math import OBJECTIVE
+from dashboards.rollups.math import OBJECTIVE
 from dashboards.selectors import LeaderDashboard, TeamRow, leader_dashboard
 from integrations import digest_slack
 from integrations.digest_moved import (  # noqa: F401 (re-exported for templates and tests)
@@ -193,9 +197,10 @@ def iso_week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def digest_today() -> date:
-    """The digest's day: UTC, since a workspace has no time zone of its own yet."""
-    return timezone.localdate()
+def digest_today(workspace: Workspace) -> date:
+    """The digest's day: the workspace's date (its time zone), so the week it reports and the
+    snapshots it compares are the ones its pages show."""
+    return timezones.today(workspace)
 
 
 def _velocity_trend(points: list[float]) -> str | None:
@@ -229,7 +234,7 @@ def build_digest(
 ) -> Digest:
     """This week's digest of a workspace, from materialized rows only; with a `viewer`, only
     what they may see (private teams: `visible_to`), without, everything (admins' preview)."""
-    today = today or digest_today()
+    today = today or digest_today(workspace)
     slug = workspace.slug
     dashboard_url = settings.SITE_URL + reverse("dashboards:leader", kwargs={"slug": slug})
     rows = fresh_rows(workspace, today)  # first: the dashboard then reads today's rows
@@ -296,12 +301,14 @@ def build_digest(
 def render_email(digest: Digest, user: User, *, preview: bool = False) -> dict[str, str]:
     """Subject, text and HTML of one recipient's e-mail (the outbox payload)."""
     context = {"digest": digest, "user": user, "preview": preview}
-    subject = " ".join(render_to_string("emails/digest_subject.txt", context).split())
-    return {
-        "subject": subject,
-        "text": render_to_string("emails/digest.txt", context),
-        "html": render_to_string("emails/digest.html", context),
-    }
+    # Any instant in the e-mail reads in the recipient's zone (their own, else the workspace's).
+    with timezones.override(timezones.person_zone(user, digest.workspace)):
+        subject = " ".join(render_to_string("emails/digest_subject.txt", context).split())
+        return {
+            "subject": subject,
+            "text": render_to_string("emails/digest.txt", context),
+            "html": render_to_string("emails/digest.html", context),
+        }
 
 
 def digest_slack_channel(workspace: Workspace) -> str:
@@ -378,14 +385,15 @@ def _dedupe_key(workspace: Workspace, week: str, recipient: str) -> str:
 
 @transaction.atomic
 def send_digest(workspace: Workspace, *, today: date | None = None) -> int:
-    """Write this week's digest messages to the outbox; returns how many are new.
+    """Write this week's digest messages to the outbox, to every recipient now; returns how
+    many are new (the beat sends per local time instead: `send_due_digest`).
 
     A workspace with nothing to report gets none. Each recipient gets the digest of what they
     may see (`audiences`); the Slack channel the public teams' one. Keys already in the outbox
     (an earlier run this week) are skipped before rendering; `outbox_enqueue`'s unique key
     settles a race.
     """
-    today = today or digest_today()
+    today = today or digest_today(workspace)
     recipients = wanted_by(digest_recipients(workspace, today=today), workspace)
     channel = digest_slack_channel(workspace)
     week = iso_week(today)
@@ -393,6 +401,40 @@ def send_digest(workspace: Workspace, *, today: date | None = None) -> int:
     # One Slack digest per workspace and week, whichever channel: moving the digest to another
     # channel mid-week must not post the week's digest a second time.
     slack_key = _dedupe_key(workspace, week, "slack") if channel else ""
+    return _write(workspace, today, recipients, keys, channel, slack_key)
+
+
+@transaction.atomic
+def send_due_digest(workspace: Workspace, *, now: datetime, slot: LocalSlot) -> int:
+    """The digest for those whose own local time has reached `slot` (e.g. Monday 07:00): each
+    recipient in their zone (their own, else the workspace's), the Slack channel in the
+    workspace's. Once per recipient and local week (the dedupe key holds *their* ISO week),
+    so a tick that comes round again, or a clock that falls back, writes nothing new."""
+    today = timezones.today(workspace, now=now)
+    recipients = wanted_by(digest_recipients(workspace, today=today), workspace)
+    keys = {}
+    for membership in recipients:
+        zone = timezones.person_zone(membership.user, workspace)
+        day = local_schedule.reached(zone, slot, now)
+        if day is not None:
+            keys[membership.user_id] = _dedupe_key(
+                workspace, iso_week(day), f"email:{membership.user_id}"
+            )
+    channel = digest_slack_channel(workspace)
+    channel_day = local_schedule.reached(timezones.workspace_zone(workspace), slot, now)
+    slack_key = _dedupe_key(workspace, iso_week(channel_day), "slack") if channel_day else ""
+    due = [m for m in recipients if m.user_id in keys]
+    return _write(workspace, today, due, keys, channel if slack_key else "", slack_key)
+
+
+def _write(
+    workspace: Workspace,
+    today: date,
+    recipients: list[Membership],
+    keys: dict[int, str],
+    channel: str,
+    slack_key: str,
+) -> int:
     sent = set(
         OutboxMessage.objects.filter(dedupe_key__in=[*keys.values(), slack_key]).values_list(
             "dedupe_key", flat=True
@@ -400,6 +442,8 @@ def send_digest(workspace: Workspace, *, today: date | None = None) -> int:
     )
     unsent = [m for m in recipients if keys[m.user_id] not in sent]
     post_to_channel = bool(channel) and slack_key not in sent
+    if not unsent and not post_to_channel:
+        return 0
     written = 0
     for audience in audiences(workspace, unsent, channel=post_to_channel).values():
         digest = build_digest(workspace, today=today, viewer=audience.reader)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from alignment.models import Workspace
 from dashboards.models import Snapshot
-from dashboards.rollup_math import KR, OBJECTIVE
+from dashboards.rollups.math import KR, OBJECTIVE
 from okrs.models import KeyResult, Objective, ObjectiveLevel, Period
 from okrs.selectors import current_period
 from readmodel.selectors import RollupRow, rollups_for

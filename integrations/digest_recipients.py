@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db.models import Q
-from django.utils import timezone
 
+from alignment import timezones
 from alignment.models import Membership, Role, Workspace
 from integrations.notifications.models import NotificationChannel, NotificationKind
 from integrations.notifications.preferences import members_wanting
@@ -22,7 +22,7 @@ def digest_recipients(workspace: Workspace, *, today: date | None = None) -> lis
     Objective owners who are no longer active members get nothing: a digest never leaves the
     workspace's own people. Two queries.
     """
-    period = current_period(workspace, today=today or timezone.localdate())
+    period = current_period(workspace, today=today or timezones.today(workspace))
     leaders = Q(role__in=[Role.OWNER, Role.ADMIN])
     if period is not None:
         owners = (

@@ -19,10 +19,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from alignment.errors import DomainError
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, see_other_to, settings_context
 from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import see_other_to, settings_context
 from integrations import digest, digest_slack
 
 # The iframe's document: its own inline styles, nothing else, framed by our own pages only.

@@ -299,6 +299,8 @@ def register() -> None:
     """Subscribe the handlers (in the publisher's transaction) and keep the cache honest."""
     for event_type, handler in SUBSCRIPTIONS:
         events.subscribe(event_type, handler, in_transaction=True)
+    # A justified signal (docs/development.md, "Signals kept, and why"): the listening cache
+    # must also hear of admin and cascade writes, which no service call catches.
     for signal in (post_save, post_delete):
         signal.connect(
             on_subscription_saved_or_deleted,

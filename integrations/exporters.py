@@ -17,6 +17,8 @@ from decimal import Decimal
 
 from alignment.csvsafe import safe_cell
 from alignment.models import Membership, Team, Workspace
+from customfields import cells as custom_cells
+from customfields.models import CustomField
 from okrs.models import KeyResult, Objective, Period
 from tasks.models import Task
 
@@ -79,10 +81,20 @@ def _number(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+def task_custom_fields(workspace: Workspace, viewer: Membership | None) -> list[CustomField]:
+    """The custom fields the task export adds as columns after TASK_COLUMNS (by name)."""
+    return custom_cells.export_fields(viewer, workspace.pk)
+
+
 def task_rows(
-    *, workspace: Workspace, team: Team | None = None, viewer: Membership | None = None
+    *,
+    workspace: Workspace,
+    team: Team | None = None,
+    viewer: Membership | None = None,
+    custom_fields: list[CustomField] | None = None,
 ) -> Iterator[list[object]]:
-    """One row per task; with a `viewer`, only tasks they may see (private teams, guests)."""
+    """One row per task; with a `viewer`, only tasks they may see (private teams, guests).
+    Each of `custom_fields` adds a cell (read per chunk of tasks, one query each)."""
     all_tasks = Task.objects.visible_to(viewer) if viewer else Task.objects.all()
     tasks = (
         all_tasks.filter(workspace_id=workspace.pk)
@@ -91,7 +103,22 @@ def task_rows(
     )
     if team is not None:
         tasks = tasks.filter(team=team)
-    for task in tasks.iterator(chunk_size=500):
+    fields = custom_fields or []
+    chunk: list[Task] = []
+    for task in tasks.iterator(chunk_size=CHUNK):
+        chunk.append(task)
+        if len(chunk) == CHUNK:
+            yield from _task_chunk(chunk, fields)
+            chunk = []
+    yield from _task_chunk(chunk, fields)
+
+
+CHUNK = 500
+
+
+def _task_chunk(tasks: list[Task], fields: list[CustomField]) -> Iterator[list[object]]:
+    cells = custom_cells.cells_for([task.pk for task in tasks], fields) if fields else {}
+    for task in tasks:
         yield [
             task.key,
             task.title,
@@ -104,6 +131,7 @@ def task_rows(
             task.sprint.name if task.sprint else "",
             task.due_date.isoformat() if task.due_date else "",
             task.created_at.isoformat(),
+            *cells.get(task.pk, []),
         ]
 
 

@@ -124,6 +124,14 @@ def github_pull_request(delivery: InboundDelivery, payload: Any) -> None:
     if action == "closed" and state == "merged":
         trigger = task_bridge.PR_MERGED
     task_bridge.apply_trigger(delivery=delivery, keys=keys, trigger=trigger)
+    event = {"opened": "opened", "reopened": "opened", "review_requested": "review_requested"}
+    task_bridge.publish_pr(
+        delivery=delivery,
+        keys=keys,
+        action="merged" if trigger == task_bridge.PR_MERGED else event.get(action),
+        title=str(pr.get("title") or ""),
+        url=str(pr.get("html_url") or ""),
+    )
     rule = GITHUB_PR_REVIEW_RULES.get(action)
     if action == "ready_for_review" and pr.get("requested_reviewers"):
         rule = review_rules.REVIEW_REQUESTED  # reviewers asked while it was a draft
@@ -211,20 +219,8 @@ def gitlab_merge_request(delivery: InboundDelivery, payload: Any) -> None:
     keys = task_keys_named(
         [title, str(mr.get("source_branch") or "")], _team_keys(delivery), delivery.workspace_id
     )
-    state = GITLAB_MR_STATES.get(str(mr.get("state") or ""), str(mr.get("state") or ""))
-    if state == "open" and (mr.get("draft") or mr.get("work_in_progress")):
-        state = "draft"
     action = str(mr.get("action") or "")
-    rule = ""
-    review_state: str | None = GITLAB_REVIEW_STATES.get(action)
-    if review_state:
-        rule = review_rules.APPROVED
-    elif action == "update" and _gitlab_reviewers_added(data):
-        rule = review_state = review_rules.REVIEW_REQUESTED
-    elif action == "close":
-        rule = review_rules.CLOSED_UNMERGED
-    elif action == "update" and _dict(_dict(data.get("changes")).get("draft")).get("current"):
-        rule = review_rules.BACK_TO_DRAFT
+    rule, review_state = _gitlab_review(action, data)
     upsert_links(
         delivery,
         kind=LinkKind.MERGE_REQUEST,
@@ -232,15 +228,45 @@ def gitlab_merge_request(delivery: InboundDelivery, payload: Any) -> None:
         keys=keys,
         url=str(mr.get("url") or ""),
         title=f"!{mr.get('iid')} {title}",
-        state=state,
+        state=_gitlab_mr_state(mr),
         branch=str(mr.get("source_branch") or "")[:255],
         head_sha=str(_dict(mr.get("last_commit")).get("id") or "")[:64] or None,
         review_state=review_state,
     )
     trigger = GITLAB_MR_TRIGGERS.get(action)
     task_bridge.apply_trigger(delivery=delivery, keys=keys, trigger=trigger)
+    pr_action = {task_bridge.PR_OPENED: "opened", task_bridge.PR_MERGED: "merged"}.get(
+        trigger or ""
+    )
+    if rule == review_rules.REVIEW_REQUESTED:
+        pr_action = "review_requested"
+    task_bridge.publish_pr(
+        delivery=delivery, keys=keys, action=pr_action, title=title, url=str(mr.get("url") or "")
+    )
     if rule:
         review_rules.apply_review(delivery=delivery, keys=keys, rule=rule)
+
+
+def _gitlab_mr_state(mr: dict[str, Any]) -> str:
+    """Our link state for a merge request: GitLab's state, "draft" for an open draft."""
+    state = GITLAB_MR_STATES.get(str(mr.get("state") or ""), str(mr.get("state") or ""))
+    if state == "open" and (mr.get("draft") or mr.get("work_in_progress")):
+        state = "draft"
+    return state
+
+
+def _gitlab_review(action: str, data: dict[str, Any]) -> tuple[str, str | None]:
+    """(review rule to apply or "", review state to store or None) for an MR action."""
+    review_state: str | None = GITLAB_REVIEW_STATES.get(action)
+    if review_state:
+        return review_rules.APPROVED, review_state
+    if action == "update" and _gitlab_reviewers_added(data):
+        return review_rules.REVIEW_REQUESTED, review_rules.REVIEW_REQUESTED
+    if action == "close":
+        return review_rules.CLOSED_UNMERGED, review_state
+    if action == "update" and _dict(_dict(data.get("changes")).get("draft")).get("current"):
+        return review_rules.BACK_TO_DRAFT, review_state
+    return "", review_state
 
 
 @handles(Provider.GITLAB, "Push Hook")

@@ -20,6 +20,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
+from alignment.events import publish_on_commit
+from integrations.events import CheckRunFailed
 from integrations.handlers_deployments import github_workflow_run as deployments_workflow_run
 from integrations.models import ExternalLink, InboundDelivery, LinkKind, Provider
 from integrations.registry import DeliveryIgnored, handles
@@ -125,6 +127,7 @@ def attach(
         )
     name = (name or delivery.event)[:120]
     changed = 0
+    failed_keys: list[str] = []
     for link in links:
         current = _dict((link.checks or {}).get(name))
         if current and (str(current.get("at") or ""), RANK.get(str(current.get("state")), 0)) > (
@@ -138,7 +141,29 @@ def attach(
         link.checks = {**(link.checks or {}), name: entry}
         link.save(update_fields=["checks", "updated_at"])
         changed += 1
+        if state == FAILING and link.task_key:
+            failed_keys.append(link.task_key)
+    publish_check_failed(delivery, keys=failed_keys, name=name, url=url)
     return changed
+
+
+def publish_check_failed(
+    delivery: InboundDelivery, *, keys: list[str], name: str, url: str
+) -> None:
+    """Tell subscribers (automation rules) a check on a task's pull request failed."""
+    from integrations.task_bridge import task_ids_for  # task_bridge imports the tasks app
+
+    task_ids = task_ids_for(delivery, keys) if keys else ()
+    if task_ids:
+        publish_on_commit(
+            CheckRunFailed(
+                workspace_id=delivery.workspace_id,
+                task_ids=task_ids,
+                name=name,
+                url=url[:500],
+                delivery_id=delivery.pk,
+            )
+        )
 
 
 def _pr_ids(items: Any) -> list[str]:

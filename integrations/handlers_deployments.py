@@ -28,8 +28,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from alignment.models import Team
-from dashboards import queue
-from dashboards.models import Deployment, Incident
+from dashboards import services as dashboard_services
+from dashboards.models import Deployment
+from dashboards.rollups import queue
 from integrations.deployment_settings import DeploymentSettings, deployment_settings
 from integrations.models import ExternalLink, InboundDelivery, LinkKind, Provider
 from integrations.registry import DeliveryIgnored, handles
@@ -146,6 +147,18 @@ def github_workflow_run(delivery: InboundDelivery, payload: Any) -> None:
         raise DeliveryIgnored("The workflow run has no id.")
     settings = deployment_settings(delivery.integration)
     name = str(_dict(data.get("workflow")).get("name") or run.get("name") or "")
+    _check_deploy_run(data, run, name, settings)
+    conclusion = str(run.get("conclusion") or "")
+    outcome = GITHUB_RUN_CONCLUSIONS.get(conclusion)
+    if outcome is None:
+        raise DeliveryIgnored(f"A run that ended {conclusion!r} deployed nothing.")
+    record(delivery, _workflow_run_report(delivery, data, run, name, outcome, settings))
+
+
+def _check_deploy_run(
+    data: dict[str, Any], run: dict[str, Any], name: str, settings: DeploymentSettings
+) -> None:
+    """Ignored unless completed, a deploy workflow by name, and run on the default branch."""
     if data.get("action") != "completed":
         raise DeliveryIgnored("Only completed workflow runs count.")
     if not settings.is_deploy_workflow(name):
@@ -155,30 +168,31 @@ def github_workflow_run(delivery: InboundDelivery, payload: Any) -> None:
     branch = str(run.get("head_branch") or "")
     if not default_branch or branch != default_branch:
         raise DeliveryIgnored(f"Branch {branch!r} is not the default branch {default_branch!r}.")
-    conclusion = str(run.get("conclusion") or "")
-    outcome = GITHUB_RUN_CONCLUSIONS.get(conclusion)
-    if outcome is None:
-        raise DeliveryIgnored(f"A run that ended {conclusion!r} deployed nothing.")
+
+
+def _workflow_run_report(
+    delivery: InboundDelivery,
+    data: dict[str, Any],
+    run: dict[str, Any],
+    name: str,
+    outcome: str,
+    settings: DeploymentSettings,
+) -> Report:
     head = _dict(run.get("head_commit"))
     sha = str(run.get("head_sha") or head.get("id") or "")
-    record(
-        delivery,
-        Report(
-            external_id=f"run:{run.get('id')}",
-            outcome=outcome,
-            at=_time(run.get("updated_at"), delivery),
-            # A run names no environment: a deploy workflow deploys to production.
-            environment=settings.environments[0],
-            repository=str(_dict(data.get("repository")).get("full_name") or ""),
-            reference=sha,
-            description=name,
-            texts=[str(head.get("message") or ""), str(run.get("display_title") or "")],
-            commit_times=[_time(head["timestamp"], delivery)] if head.get("timestamp") else [],
-            shas=[sha] if sha else [],
-            pull_request_ids=[
-                str(_dict(pr).get("id")) for pr in run.get("pull_requests") or [] if pr
-            ],
-        ),
+    return Report(
+        external_id=f"run:{run.get('id')}",
+        outcome=outcome,
+        at=_time(run.get("updated_at"), delivery),
+        # A run names no environment: a deploy workflow deploys to production.
+        environment=settings.environments[0],
+        repository=str(_dict(data.get("repository")).get("full_name") or ""),
+        reference=sha,
+        description=name,
+        texts=[str(head.get("message") or ""), str(run.get("display_title") or "")],
+        commit_times=[_time(head["timestamp"], delivery)] if head.get("timestamp") else [],
+        shas=[sha] if sha else [],
+        pull_request_ids=[str(_dict(pr).get("id")) for pr in run.get("pull_requests") or [] if pr],
     )
 
 
@@ -318,28 +332,19 @@ def record(delivery: InboundDelivery, report: Report) -> None:
     queue.schedule_metrics(delivery.workspace_id)
 
 
-def _deployment_rows(delivery: InboundDelivery, report: Report, team: Team) -> Any:
-    return Deployment.objects.for_workspace(delivery.workspace_id).filter(
-        team=team, source=delivery.provider, external_id=report.external_id[:200]
-    )
-
-
 def _create_deployment(
     delivery: InboundDelivery, report: Report, team: Team, keys: list[str], *, is_failure: bool
 ) -> tuple[Deployment, bool]:
-    return Deployment.objects.get_or_create(
-        workspace_id=delivery.workspace_id,
+    return dashboard_services.deployment_report(
         team=team,
         source=delivery.provider,
-        external_id=report.external_id[:200],
-        defaults={
-            "deployed_at": report.at,
-            "committed_at": first_commit_at(delivery, report, team, keys),
-            "environment": report.environment[:40],
-            "reference": report.reference[:100],
-            "description": report.description[:255],
-            "is_failure": is_failure,
-        },
+        external_id=report.external_id,
+        deployed_at=report.at,
+        committed_at=first_commit_at(delivery, report, team, keys),
+        environment=report.environment,
+        reference=report.reference,
+        description=report.description,
+        is_failure=is_failure,
     )
 
 
@@ -347,13 +352,9 @@ def _record_success(delivery: InboundDelivery, report: Report, team: Team, keys:
     """A Deployment (the first success time stays), and production is restored: the team's
     open incidents in this environment that started before it are resolved."""
     _create_deployment(delivery, report, team, keys, is_failure=False)
-    Incident.objects.for_workspace(delivery.workspace_id).filter(
-        team=team,
-        source=delivery.provider,
-        resolved_at__isnull=True,
-        started_at__lte=report.at,
-        deployment__environment__iexact=report.environment,
-    ).update(resolved_at=report.at)
+    dashboard_services.incidents_report_restored(
+        team=team, source=delivery.provider, environment=report.environment, at=report.at
+    )
 
 
 def _record_failure(delivery: InboundDelivery, report: Report, team: Team, keys: list[str]) -> bool:
@@ -373,17 +374,16 @@ def _record_failure(delivery: InboundDelivery, report: Report, team: Team, keys:
         return False
     deployment, created = _create_deployment(delivery, report, team, keys, is_failure=True)
     if not created and not deployment.is_failure:
-        _deployment_rows(delivery, report, team).update(is_failure=True)
+        dashboard_services.deployment_report_failure(
+            team=team, source=delivery.provider, external_id=report.external_id
+        )
     reference = report.reference[:12] or report.external_id
-    Incident.objects.get_or_create(
-        workspace_id=delivery.workspace_id,
+    dashboard_services.incident_report(
         team=team,
         source=delivery.provider,
-        external_id=report.external_id[:200],
-        defaults={
-            "deployment": deployment,
-            "title": f"Deployment {reference} to {report.environment} failed"[:200],
-            "started_at": max(report.at, deployment.deployed_at),
-        },
+        external_id=report.external_id,
+        deployment=deployment,
+        title=f"Deployment {reference} to {report.environment} failed",
+        started_at=max(report.at, deployment.deployed_at),
     )
     return True

@@ -40,7 +40,7 @@ from django.utils import timezone
 
 from integrations import signatures
 from integrations.models import DeliveryStatus, InboundDelivery, Integration, Provider
-from integrations.registry import DeliveryIgnored, handler_for, runs_inline
+from integrations.registry import DeliveryIgnored, guard_for, handler_for, runs_inline
 
 logger = logging.getLogger(__name__)
 
@@ -242,6 +242,38 @@ def receive(request: HttpRequest, provider: str, integration_uuid: uuid.UUID) ->
     )
     if integration is None:
         return _answer(404, "unknown integration")
+    body = _verified_body(integration, request, provider)
+    if isinstance(body, HttpResponse):
+        return body
+    try:
+        parsed = PARSERS[Provider(provider)](request, body)
+    except MalformedDelivery as exc:
+        return _answer(400, "malformed", error=str(exc))
+
+    if provider == Provider.SLACK and parsed.event == "url_verification":
+        # Slack's one-time handshake when the Events URL is saved: echo the challenge.
+        return JsonResponse({"challenge": str(parsed.payload.get("challenge", ""))})
+
+    known = handler_for(provider, parsed.event) is not None
+    inline = known and runs_inline(provider, parsed.event, parsed.payload)
+    delivery = _store(integration, request, parsed, body, known=known, inline=inline)
+    if isinstance(delivery, HttpResponse):
+        return delivery
+    reply = process_inline(delivery.pk) if inline else None
+    if eager():
+        catch_up(integration.pk, exclude=delivery.pk)
+    if provider == Provider.SLACK:
+        # Slack wants a 200 within 3 s; an empty body acknowledges without posting anything.
+        # Commands answer later through their response_url; an inline handler (a modal's
+        # submission) may answer with JSON (field errors, the next view).
+        return JsonResponse(reply) if reply else HttpResponse(status=200)
+    return _answer(202, "accepted" if known else "ignored", delivery=delivery.pk)
+
+
+def _verified_body(
+    integration: Integration, request: HttpRequest, provider: str
+) -> bytes | HttpResponse:
+    """The body, or the refusal of a body too large or badly signed (counted for health)."""
     try:
         body = hook_body(request)
     except BodyTooLarge:
@@ -262,17 +294,21 @@ def receive(request: HttpRequest, provider: str, integration_uuid: uuid.UUID) ->
         )
         logger.warning("Refused a %s delivery with a bad signature", provider)
         return _answer(401, "invalid signature")
-    try:
-        parsed = PARSERS[Provider(provider)](request, body)
-    except MalformedDelivery as exc:
-        return _answer(400, "malformed", error=str(exc))
+    return body
 
-    if provider == Provider.SLACK and parsed.event == "url_verification":
-        # Slack's one-time handshake when the Events URL is saved: echo the challenge.
-        return JsonResponse({"challenge": str(parsed.payload.get("challenge", ""))})
 
-    known = handler_for(provider, parsed.event) is not None
-    inline = known and runs_inline(provider, parsed.event, parsed.payload)
+def _store(
+    integration: Integration,
+    request: HttpRequest,
+    parsed: Parsed,
+    body: bytes,
+    *,
+    known: bool,
+    inline: bool,
+) -> InboundDelivery | HttpResponse:
+    """The stored delivery (a redelivery counted; a failed one run again), queued unless it
+    runs inline; or the answer to a redelivery of one already done."""
+    provider = integration.provider
     with transaction.atomic():
         delivery, created = InboundDelivery.objects.get_or_create(
             provider=provider,
@@ -304,15 +340,7 @@ def receive(request: HttpRequest, provider: str, integration_uuid: uuid.UUID) ->
         if delivery.status != DeliveryStatus.IGNORED and not inline:
             pk = delivery.pk
             transaction.on_commit(lambda: enqueue_processing(pk))
-    reply = process_inline(delivery.pk) if inline else None
-    if eager():
-        catch_up(integration.pk, exclude=delivery.pk)
-    if provider == Provider.SLACK:
-        # Slack wants a 200 within 3 s; an empty body acknowledges without posting anything.
-        # Commands answer later through their response_url; an inline handler (a modal's
-        # submission) may answer with JSON (field errors, the next view).
-        return JsonResponse(reply) if reply else HttpResponse(status=200)
-    return _answer(202, "accepted" if known else "ignored", delivery=delivery.pk)
+    return delivery
 
 
 def process_inline(delivery_pk: int) -> dict[str, Any] | None:
@@ -416,7 +444,11 @@ def process(delivery_pk: int) -> InboundDelivery | None:
         else:
             try:
                 with transaction.atomic():
-                    reply = handler(delivery, delivery_payload(delivery))
+                    payload = delivery_payload(delivery)
+                    guard = guard_for(delivery.provider)
+                    if guard is not None:
+                        guard(delivery, payload)
+                    reply = handler(delivery, payload)
             except DeliveryIgnored as exc:
                 delivery.status = DeliveryStatus.IGNORED
                 delivery.error = str(exc)[:2000]

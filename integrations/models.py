@@ -388,6 +388,29 @@ class ImportJob(models.Model):
         return 100 if not self.total else min(100, self.done * 100 // self.total)
 
 
+class ImportJobFile(models.Model):
+    """A file that came inside an import's zip beside the export (a Jira attachment), kept
+    with its job until the run stores it on its task through the attachment store. Bytes in
+    the database: they commit or roll back with the job, and go with it."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="files")
+    path = models.CharField(max_length=500)  # inside the zip, "/"-separated
+    size = models.PositiveBigIntegerField()
+    content = models.BinaryField()
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["job_id", "path"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "path"], name="import_job_file_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.path
+
+
 class SlackLinkMethod(models.TextChoices):
     EMAIL = "email", "Verified e-mail"
     CONFIRMED = "confirmed", "Confirmed in Alignment"

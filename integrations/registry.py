@@ -17,8 +17,13 @@ Handler = Callable[[InboundDelivery, Any], dict[str, Any] | None]
 # Which deliveries of an inline event run inside the provider's request (given the payload).
 InlineWhen = Callable[[Any], bool]
 
+# A check every delivery of a provider passes before its handler runs; it raises
+# DeliveryIgnored to refuse the delivery (e.g. Slack: a request from another Slack team).
+Guard = Callable[[InboundDelivery, Any], None]
+
 _HANDLERS: dict[tuple[str, str], Handler] = {}
 _INLINE: dict[tuple[str, str], InlineWhen] = {}
+_GUARDS: dict[str, Guard] = {}
 
 
 class DeliveryIgnored(Exception):
@@ -53,6 +58,20 @@ def handles(
     return register
 
 
+def guards(provider: str) -> Callable[[Guard], Guard]:
+    """Register the decorated function as the check of every delivery of `provider`."""
+
+    def register(func: Guard) -> Guard:
+        _GUARDS[provider] = func
+        return func
+
+    return register
+
+
+def guard_for(provider: str) -> Guard | None:
+    return _GUARDS.get(provider)
+
+
 def runs_inline(provider: str, event: str, payload: Any) -> bool:
     """Is this delivery processed inside the request (see `handles(inline=)`)?"""
     when = _INLINE.get((provider, event))
@@ -61,7 +80,3 @@ def runs_inline(provider: str, event: str, payload: Any) -> bool:
 
 def handler_for(provider: str, event: str) -> Handler | None:
     return _HANDLERS.get((provider, event))
-
-
-def known_events(provider: str) -> list[str]:
-    return sorted(event for p, event in _HANDLERS if p == provider)

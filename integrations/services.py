@@ -15,9 +15,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from alignment.audit import audit_by, snapshot
-from alignment.errors import Conflict, FieldErrors, RoleRequired
-from alignment.models import Membership, Role
+from alignment.audit import audit_by, audit_change, audited_delete, snapshot
+from alignment.errors import Conflict, FieldErrors
+from alignment.guards import require_admin
+from alignment.models import Membership
 from integrations import deployment_settings, outbox, webhooks
 from integrations.inbound import enqueue_processing
 from integrations.models import (
@@ -35,11 +36,6 @@ INTEGRATION_FIELDS = ["name", "provider", "active", "secret_hint", "bot_token_hi
 SUBSCRIPTION_FIELDS = ["url", "description", "event_types", "active", "secret_hint"]
 # Providers people can connect from the pages; "webhook" is for outbound subscriptions.
 CONNECTABLE = (Provider.GITHUB, Provider.GITLAB, Provider.SLACK)
-
-
-def _require_admin(actor: Membership) -> None:
-    if not actor.has_role(Role.ADMIN):
-        raise RoleRequired(role="admin")
 
 
 def new_integration_secret() -> str:
@@ -63,7 +59,7 @@ def integration_create(
     GitHub and GitLab get a generated secret unless one is given; Slack's signing secret
     comes from the Slack app's settings, so it is required.
     """
-    _require_admin(actor)
+    require_admin(actor)
     if provider not in CONNECTABLE:
         raise FieldErrors({"provider": "Choose GitHub, GitLab or Slack."})
     name = name.strip()
@@ -122,7 +118,7 @@ def integration_update(
 ) -> Integration:
     """Rename, pause/resume, or replace the Slack bot token (an empty token keeps the old).
     `digest_channel` (Slack only) is where the weekly digest is posted; '' turns that off."""
-    _require_admin(actor)
+    require_admin(actor)
     before = snapshot(integration, INTEGRATION_FIELDS)
     name = name.strip()
     if not name:
@@ -144,12 +140,8 @@ def integration_update(
         deploy_config = deployment_settings.config_from_form(integration.workspace_id, deployments)
         integration.config = {**integration.config, deployment_settings.CONFIG_KEY: deploy_config}
     _save_integration(integration)
-    audit_by(
-        actor,
-        verb="integration.updated",
-        obj=integration,
-        before=before,
-        after=snapshot(integration, INTEGRATION_FIELDS),
+    audit_change(
+        actor, verb="integration.updated", obj=integration, before=before, fields=INTEGRATION_FIELDS
     )
     return integration
 
@@ -159,7 +151,7 @@ def integration_rotate_secret(
     *, actor: Membership, integration: Integration, secret: str = ""
 ) -> tuple[Integration, str]:
     """Replace the secret; the provider must be given the new one (shown once)."""
-    _require_admin(actor)
+    require_admin(actor)
     secret = secret.strip()
     if integration.provider == Provider.SLACK and not secret:
         raise FieldErrors({"secret": "Paste the new signing secret from Slack."})
@@ -170,32 +162,26 @@ def integration_rotate_secret(
     integration.set_secret(raw)
     integration.secret_rotated_at = timezone.now()
     integration.save(update_fields=["secret", "secret_hint", "secret_rotated_at"])
-    audit_by(
+    audit_change(
         actor,
         verb="integration.secret_rotated",
         obj=integration,
         before=before,
-        after=snapshot(integration, INTEGRATION_FIELDS),
+        fields=INTEGRATION_FIELDS,
     )
     return integration, raw
 
 
 @transaction.atomic
 def integration_delete(*, actor: Membership, integration: Integration) -> None:
-    _require_admin(actor)
-    audit_by(
-        actor,
-        verb="integration.deleted",
-        obj=integration,
-        before=snapshot(integration, INTEGRATION_FIELDS),
-    )
-    integration.delete()
+    require_admin(actor)
+    audited_delete(actor, verb="integration.deleted", obj=integration, fields=INTEGRATION_FIELDS)
 
 
 @transaction.atomic
 def delivery_reprocess(*, actor: Membership, delivery: InboundDelivery) -> InboundDelivery:
     """Run a stored delivery's handler again (admin); handlers upsert, so this is safe."""
-    _require_admin(actor)
+    require_admin(actor)
     updated = (
         InboundDelivery.objects.filter(pk=delivery.pk)
         .exclude(status=DeliveryStatus.RECEIVED)
@@ -218,7 +204,7 @@ def delivery_reprocess(*, actor: Membership, delivery: InboundDelivery) -> Inbou
 @transaction.atomic
 def outbox_message_retry(*, actor: Membership, message: OutboxMessage) -> OutboxMessage:
     """Send a dead or waiting message again now, with a fresh set of attempts (admin)."""
-    _require_admin(actor)
+    require_admin(actor)
     if message.status not in (OutboxStatus.DEAD, OutboxStatus.PENDING):
         raise Conflict(f"This message is {message.get_status_display().lower()}; nothing to retry.")
     before = {"status": message.status, "attempts": message.attempts}
@@ -258,7 +244,7 @@ def subscription_create(
     *, actor: Membership, url: str, event_types: list[str], description: str = ""
 ) -> tuple[WebhookSubscription, str]:
     """Subscribe a URL to event types (admin). Returns the signing secret, to show once."""
-    _require_admin(actor)
+    require_admin(actor)
     subscription = WebhookSubscription(
         workspace=actor.workspace,
         url=_clean_url(url),
@@ -288,19 +274,15 @@ def subscription_update(
     description: str = "",
     active: bool = True,
 ) -> WebhookSubscription:
-    _require_admin(actor)
+    require_admin(actor)
     before = snapshot(subscription, SUBSCRIPTION_FIELDS)
     subscription.url = _clean_url(url)
     subscription.event_types = _clean_event_types(event_types)
     subscription.description = description.strip()
     subscription.active = active
     subscription.save()
-    audit_by(
-        actor,
-        verb="webhook.updated",
-        obj=subscription,
-        before=before,
-        after=snapshot(subscription, SUBSCRIPTION_FIELDS),
+    audit_change(
+        actor, verb="webhook.updated", obj=subscription, before=before, fields=SUBSCRIPTION_FIELDS
     )
     return subscription
 
@@ -310,7 +292,7 @@ def subscription_rotate_secret(
     *, actor: Membership, subscription: WebhookSubscription
 ) -> tuple[WebhookSubscription, str]:
     """A new signing secret (shown once); the old one also signs for WEBHOOK_SECRET_OVERLAP."""
-    _require_admin(actor)
+    require_admin(actor)
     before = snapshot(subscription, SUBSCRIPTION_FIELDS)
     subscription.previous_secret = subscription.secret
     subscription.previous_secret_expires_at = timezone.now() + timedelta(
@@ -319,30 +301,24 @@ def subscription_rotate_secret(
     raw = webhooks.new_webhook_secret()
     subscription.set_secret(raw)
     subscription.save()
-    audit_by(
+    audit_change(
         actor,
         verb="webhook.secret_rotated",
         obj=subscription,
         before=before,
-        after=snapshot(subscription, SUBSCRIPTION_FIELDS),
+        fields=SUBSCRIPTION_FIELDS,
     )
     return subscription, raw
 
 
 @transaction.atomic
 def subscription_delete(*, actor: Membership, subscription: WebhookSubscription) -> None:
-    _require_admin(actor)
-    audit_by(
-        actor,
-        verb="webhook.deleted",
-        obj=subscription,
-        before=snapshot(subscription, SUBSCRIPTION_FIELDS),
-    )
-    subscription.delete()
+    require_admin(actor)
+    audited_delete(actor, verb="webhook.deleted", obj=subscription, fields=SUBSCRIPTION_FIELDS)
 
 
 @transaction.atomic
 def subscription_ping(*, actor: Membership, subscription: WebhookSubscription) -> OutboxMessage:
     """Send a test `ping` event to one subscription (admin)."""
-    _require_admin(actor)
+    require_admin(actor)
     return webhooks.webhook_ping(subscription=subscription)

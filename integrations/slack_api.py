@@ -33,6 +33,9 @@ READ_METHODS = frozenset({"users.info"})
 # The outbox keeps the method in the payload under this key (absent: chat.postMessage), and
 # the destination goes in this field of the body (absent: "channel").
 METHOD_KEY = "api_method"
+# Not a Web API method: the outbox POSTs the body to the destination, a command's
+# `response_url` (hooks.slack.com), which needs no token.
+RESPONSE_URL = "response_url"
 DESTINATION_FIELD = {"views.publish": "user_id"}
 
 

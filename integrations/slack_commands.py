@@ -1,5 +1,6 @@
 """`/align` slash commands. Slack gets an empty 200 at once (inbound.receive); this handler
-runs in the Celery task and answers through the command's `response_url`.
+runs in the Celery task and answers through the command's `response_url`, by way of the
+outbox (so nothing outbound happens in Slack's request, and a slow Slack is retried).
 
     /align task ENG-123   the task's title, state, assignee and link
     /align mine           my open tasks (the Slack user's linked member, slack_users)
@@ -19,12 +20,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from django.conf import settings
-from django.utils import timezone
 
+from alignment import timezones
 from alignment.models import Membership, Role
-from integrations.models import InboundDelivery, Provider
+from integrations import slack_api
+from integrations.models import Channel, InboundDelivery, Provider
+from integrations.outbox import outbox_enqueue
 from integrations.registry import handles
 from integrations.slack_blocks import task_summary
 from integrations.slack_interactivity import open_check_in
@@ -71,7 +73,7 @@ def _okr(delivery: InboundDelivery, membership: Membership) -> str:
     # Objectives are company-wide: everyone but guests sees them (docs/teams.md).
     if why_not := refusal(membership, "see objectives", role=Role.VIEWER, guests=False):
         return why_not
-    today = timezone.localdate()
+    today = timezones.today_of(membership.workspace_id)
     objectives = list(
         Objective.objects.for_workspace(delivery.workspace_id)
         .live()
@@ -131,9 +133,16 @@ def slack_slash_command(delivery: InboundDelivery, form: Any) -> None:
     url = str(form.get("response_url") or "")
     if not response_url_allowed(url):
         raise ValueError("The response_url is not a Slack URL; not answering.")
-    response = httpx.post(
-        url,
-        json={"response_type": "ephemeral", "text": answer(delivery, form)},
-        timeout=settings.OUTBOX_HTTP_TIMEOUT_SECONDS,
+    # Through the outbox: retried if Slack is slow or down, never sent from inside a handler.
+    outbox_enqueue(
+        workspace=delivery.workspace,
+        channel=Channel.SLACK,
+        destination=url,
+        payload={
+            slack_api.METHOD_KEY: slack_api.RESPONSE_URL,
+            "response_type": "ephemeral",
+            "text": answer(delivery, form),
+        },
+        dedupe_key=f"slack:{delivery.pk}:command",
+        event_type="slack.reply",
     )
-    response.raise_for_status()

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from django.utils import timezone
 
+from alignment import timezones
 from alignment.models import Membership, Role
 from integrations import slack_blocks
 from integrations.models import Channel, InboundDelivery, Integration
@@ -62,7 +62,7 @@ def _task_blocks(membership: Membership) -> list[dict[str, Any]]:
 
 
 def _key_result_blocks(membership: Membership) -> list[dict[str, Any]]:
-    today = timezone.localdate()
+    today = timezones.today_of(membership.workspace_id)
     key_results = list(
         KeyResult.objects.for_workspace(membership.workspace_id)
         .filter(

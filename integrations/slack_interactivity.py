@@ -26,11 +26,9 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-import httpx
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
+from alignment import timezones
 from alignment.errors import DomainError
 from alignment.models import Membership, Team
 from integrations import slack_api, slack_blocks
@@ -42,8 +40,8 @@ from okrs.errors import CheckInNotAccepted
 from okrs.models import KeyResult, ObjectiveStatus
 from okrs.services import key_result_check_in
 from readmodel.selectors import rollups_for
-from tasks.models import Task, WorkflowState
-from tasks.services import task_assign, task_create, task_transition
+from tasks.models import Task
+from tasks.services import task_create
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +60,7 @@ MAX_KEY_RESULTS = 100  # Slack's cap on a menu's options
 # --- Helpers --------------------------------------------------------------------------------
 
 
-def _dict(value: Any) -> dict[str, Any]:
+def as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
@@ -117,7 +115,7 @@ def post_ephemeral(
 
 def _values(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """`view.state.values` as {block_id: the element state} (one element per input block)."""
-    values = _dict(_dict(view.get("state")).get("values"))
+    values = as_dict(as_dict(view.get("state")).get("values"))
     return {
         block: next(iter(actions.values()), {})
         for block, actions in values.items()
@@ -130,10 +128,10 @@ def _text(values: dict[str, dict[str, Any]], block: str) -> str:
 
 
 def _selected(values: dict[str, dict[str, Any]], block: str) -> str:
-    return str(_dict(values.get(block, {}).get("selected_option")).get("value") or "")
+    return str(as_dict(values.get(block, {}).get("selected_option")).get("value") or "")
 
 
-def _id(raw: str) -> int:
+def int_id(raw: str) -> int:
     """An id from a payload, or 0 (which names no row) when it is not one."""
     return int(raw) if raw.isdigit() else 0
 
@@ -159,7 +157,7 @@ def refuse(errors: dict[str, str]) -> DeliveryIgnored:
 
 
 def _task_modal(membership: Membership, payload: dict[str, Any]) -> dict[str, Any]:
-    message = _dict(payload.get("message"))
+    message = as_dict(payload.get("message"))
     text = str(message.get("text") or "")
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
     # Only the teams this person may see: a guest's own, a member's public and private ones.
@@ -168,7 +166,7 @@ def _task_modal(membership: Membership, payload: dict[str, Any]) -> dict[str, An
     author = str(message.get("user") or "")
     description = text + (f"\n\n(From a Slack message by <@{author}>.)" if author else "")
     metadata = {
-        "channel": str(_dict(payload.get("channel")).get("id") or ""),
+        "channel": str(as_dict(payload.get("channel")).get("id") or ""),
         "message_ts": str(payload.get("message_ts") or ""),
     }
     team_select: dict[str, Any] = {
@@ -221,7 +219,7 @@ def _task_modal(membership: Membership, payload: dict[str, Any]) -> dict[str, An
 @handles(Provider.SLACK, "message_action", inline=True)
 def slack_message_shortcut(delivery: InboundDelivery, payload: Any) -> None:
     """ "Create a task" on a message: the modal, or why not (unknown person, viewer)."""
-    data = _dict(payload)
+    data = as_dict(payload)
     if data.get("callback_id") != CREATE_TASK_SHORTCUT:
         raise DeliveryIgnored(f"Unknown message shortcut {data.get('callback_id')!r}.")
     slack, membership = acting_member(delivery, data)
@@ -238,10 +236,10 @@ def slack_message_shortcut(delivery: InboundDelivery, payload: Any) -> None:
 def _submit_task(
     delivery: InboundDelivery, data: dict[str, Any], membership: Membership
 ) -> dict[str, Any] | None:
-    view = _dict(data.get("view"))
+    view = as_dict(data.get("view"))
     values = _values(view)
     # The id comes from the payload: a team the person may not see is refused like a missing one.
-    team = Team.objects.visible_to(membership).filter(pk=_id(_selected(values, TEAM))).first()
+    team = Team.objects.visible_to(membership).filter(pk=int_id(_selected(values, TEAM))).first()
     if team is None:
         raise refuse({TEAM: f"Choose one of your teams of {delivery.workspace.name}."})
     try:
@@ -256,7 +254,7 @@ def _submit_task(
         raise refuse(_field_errors(exc, fields, TITLE)) from exc
     task = Task.objects.select_related("workspace", "state", "assignee", "team").get(pk=task.pk)
     try:
-        metadata = _dict(json.loads(str(view.get("private_metadata") or "{}")))
+        metadata = as_dict(json.loads(str(view.get("private_metadata") or "{}")))
     except json.JSONDecodeError:
         metadata = {}
     post_ephemeral(
@@ -274,7 +272,7 @@ def _submit_task(
 
 def _key_results_for(membership: Membership) -> list[KeyResult]:
     """Key results open for check-ins this period: the person's own first."""
-    today = timezone.localdate()
+    today = timezones.today_of(membership.workspace_id)
     rows = (
         KeyResult.objects.for_workspace(membership.workspace_id)
         .filter(
@@ -361,7 +359,7 @@ def _check_in_modal(membership: Membership) -> dict[str, Any]:
 
 def open_check_in(delivery: InboundDelivery, payload: Any) -> None:
     """The check-in modal for the acting Slack user (shortcut or `/align checkin`)."""
-    data = _dict(payload)
+    data = as_dict(payload)
     slack, membership = acting_member(delivery, data)
     if membership is None:
         view = link_notice(delivery, slack)
@@ -374,7 +372,7 @@ def open_check_in(delivery: InboundDelivery, payload: Any) -> None:
 
 @handles(Provider.SLACK, "shortcut", inline=True)
 def slack_global_shortcut(delivery: InboundDelivery, payload: Any) -> None:
-    data = _dict(payload)
+    data = as_dict(payload)
     if data.get("callback_id") != CHECK_IN_SHORTCUT:
         raise DeliveryIgnored(f"Unknown shortcut {data.get('callback_id')!r}.")
     open_check_in(delivery, data)
@@ -396,11 +394,11 @@ def _checked_in_view(key_result: KeyResult, membership: Membership) -> dict[str,
 def _submit_check_in(
     delivery: InboundDelivery, data: dict[str, Any], membership: Membership
 ) -> dict[str, Any]:
-    values = _values(_dict(data.get("view")))
+    values = _values(as_dict(data.get("view")))
     key_result = (
         KeyResult.objects.for_workspace(delivery.workspace_id)
         .select_related("objective__period")
-        .filter(pk=_id(_selected(values, KEY_RESULT)))
+        .filter(pk=int_id(_selected(values, KEY_RESULT)))
         .first()
     )
     if key_result is None:
@@ -430,8 +428,8 @@ SUBMISSIONS = {CREATE_TASK_VIEW: _submit_task, CHECK_IN_VIEW: _submit_check_in}
 @handles(Provider.SLACK, "view_submission", inline=True)
 def slack_view_submission(delivery: InboundDelivery, payload: Any) -> dict[str, Any] | None:
     """A modal of ours submitted: write through the service, answer with errors or a view."""
-    data = _dict(payload)
-    callback = str(_dict(data.get("view")).get("callback_id") or "")
+    data = as_dict(payload)
+    callback = str(as_dict(data.get("view")).get("callback_id") or "")
     submit = SUBMISSIONS.get(callback)
     if submit is None:
         raise DeliveryIgnored(f"Unknown modal {callback!r}.")
@@ -449,117 +447,3 @@ def slack_view_submission(delivery: InboundDelivery, payload: Any) -> dict[str, 
     if why_not := refusal(membership, doing, guests=guests):
         raise refuse({first_block: why_not})
     return submit(delivery, data, membership)
-
-
-# --- Buttons on task messages ---------------------------------------------------------------
-
-
-def _reply_in_place(url: str, message: dict[str, Any]) -> None:
-    """Replace an ephemeral message (it has no ts to chat.update) through its response_url."""
-    if not any(url.startswith(prefix) for prefix in settings.SLACK_RESPONSE_URL_PREFIXES):
-        raise ValueError("The response_url is not a Slack URL; not answering.")
-    response = httpx.post(
-        url,
-        json={"replace_original": True, **message},
-        timeout=settings.OUTBOX_HTTP_TIMEOUT_SECONDS,
-    )
-    response.raise_for_status()
-
-
-def _act(membership: Membership, action: dict[str, Any]) -> tuple[Task, str] | str:
-    """Do what the button says; the task (re-read) and what was done, or why not."""
-    action_id = str(action.get("action_id") or "")
-    raw = (
-        str(_dict(action.get("selected_option")).get("value") or "")
-        if action_id == slack_blocks.MOVE_TO_STATE
-        else str(action.get("value") or "")
-    )
-    task_id, _, state_id = raw.partition(":")
-    # Ids in the payload are never trusted: every lookup is scoped to what this person may see
-    # (a private team's task, or another team's for a guest, is as missing as a deleted one).
-    task = (
-        Task.objects.visible_to(membership)
-        .select_related("workspace", "state", "assignee", "team")
-        .filter(pk=_id(task_id))
-        .first()
-    )
-    if task is None:
-        return "That task no longer exists in this workspace."
-    who = membership.user.display_name
-    if action_id == slack_blocks.ASSIGN_TO_ME:
-        task_assign(actor=membership, task=task, assignee=membership.user)
-        done = f"Assigned to {who}."
-    elif action_id == slack_blocks.MOVE_TO_STATE:
-        state = (
-            WorkflowState.objects.visible_to(membership)
-            .filter(team_id=task.team_id, pk=_id(state_id))
-            .first()
-        )
-        if state is None:
-            return f"That state is not in the workflow of {task.team.name}."
-        task_transition(actor=membership, task=task, to_state=state, via="Slack")
-        done = f"{who} moved it to {state.name}."
-    else:
-        raise DeliveryIgnored(f"Unknown action {action_id!r}.")
-    task = Task.objects.select_related("workspace", "state", "assignee", "team").get(pk=task.pk)
-    return task, done
-
-
-@handles(Provider.SLACK, "block_actions")
-def slack_block_actions(delivery: InboundDelivery, payload: Any) -> None:
-    """Assign to me / Move to…: done as the linked member, then the message shows the result."""
-    data = _dict(payload)
-    actions = [a for a in data.get("actions") or [] if isinstance(a, dict)]
-    ours = [
-        a
-        for a in actions
-        if a.get("action_id") in (slack_blocks.ASSIGN_TO_ME, slack_blocks.MOVE_TO_STATE)
-    ]
-    if not ours:
-        raise DeliveryIgnored("No Alignment action in this block_actions payload.")
-    container = _dict(data.get("container"))
-    channel = str(container.get("channel_id") or _dict(data.get("channel")).get("id") or "")
-    slack, membership = acting_member(delivery, data)
-    if membership is None:
-        text = not_linked_text(delivery.integration, slack)
-        post_ephemeral(delivery, channel=channel, slack=slack, text=text)
-        return
-    if why_not := refusal(membership, "change tasks", guests=True):
-        post_ephemeral(delivery, channel=channel, slack=slack, text=why_not)
-        return
-    try:
-        outcome = _act(membership, ours[0])
-    except DomainError as exc:
-        outcome = exc.text
-    if isinstance(outcome, str):
-        post_ephemeral(delivery, channel=channel, slack=slack, text=outcome)
-        return
-    task, done = outcome
-    headline = _headline(data) or slack_blocks.task_summary(task)
-    message = slack_blocks.task_message(task, headline=headline, note=slack_blocks.escape(done))
-    message["text"] = f"{task.key} {task.title}: {done}"
-    if container.get("is_ephemeral"):
-        url = str(data.get("response_url") or "")
-        transaction.on_commit(lambda: _reply_in_place(url, message))
-        return
-    outbox_enqueue(
-        workspace=delivery.workspace,
-        channel=Channel.SLACK,
-        destination=channel,
-        payload={
-            "api_method": "chat.update",
-            "ts": str(container.get("message_ts") or _dict(data.get("message")).get("ts")),
-            **message,
-        },
-        dedupe_key=f"slack:{delivery.pk}:update",
-        event_type="slack.update",
-    )
-
-
-def _headline(data: dict[str, Any]) -> str:
-    """The first section of the message the button sits on (the notification's sentence)."""
-    for block in _dict(data.get("message")).get("blocks") or []:
-        block = _dict(block)
-        if block.get("type") == "section":
-            return str(_dict(block.get("text")).get("text") or "")
-    return ""

@@ -15,9 +15,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from alignment.events import publish_on_commit
 from alignment.models import Membership, Role
+from integrations.events import PullRequestChanged
 from integrations.models import InboundDelivery, Integration
 from integrations.team_keys import old_team_keys
+from tasks.errors import TransitionBlocked
+from tasks.events import TaskTransitionRefused
 from tasks.models import Task, WorkflowState
 from tasks.selectors import task_by_key
 from tasks.services import task_transition
@@ -64,6 +68,29 @@ def apply_trigger(*, delivery: InboundDelivery, keys: list[str], trigger: str | 
     return moved
 
 
+def task_ids_for(delivery: InboundDelivery, keys: list[str]) -> tuple[int, ...]:
+    found = (task_by_key(delivery.workspace, key) for key in dict.fromkeys(keys))
+    return tuple(task.pk for task in found if task is not None)
+
+
+def publish_pr(
+    *, delivery: InboundDelivery, keys: list[str], action: str | None, title: str, url: str
+) -> None:
+    """Tell subscribers (automation rules) a pull/merge request naming tasks moved."""
+    task_ids = task_ids_for(delivery, keys) if action and keys else ()
+    if task_ids:
+        publish_on_commit(
+            PullRequestChanged(
+                workspace_id=delivery.workspace_id,
+                task_ids=task_ids,
+                action=action or "",
+                title=title[:200],
+                url=url[:500],
+                delivery_id=delivery.pk,
+            )
+        )
+
+
 def integration_actor(integration: Integration) -> Membership | None:
     """Who a move is recorded as: the person who connected the integration while they are
     still a member who may move tasks, else the workspace's first owner. The history also
@@ -107,5 +134,28 @@ def move_to(*, delivery: InboundDelivery, task: Task, state: WorkflowState) -> b
     via = " ".join(
         part for part in (delivery.get_provider_display(), delivery.event, delivery.action) if part
     )
-    task_transition(actor=actor, task=task, to_state=state, via=via)
+    try:
+        task_transition(actor=actor, task=task, to_state=state, via=via)
+    except TransitionBlocked as refused:
+        # The same rule as a person's drag: the task stays where it is. The delivery is still
+        # processed (retrying cannot make the checks pass); the refusal is published for the
+        # record, so the team's compliance shows it and a leader can see the blocked move.
+        failing = refused.details.get("failing")
+        failing = failing if isinstance(failing, list) else []
+        publish_on_commit(
+            TaskTransitionRefused(
+                workspace_id=task.workspace_id,
+                task_id=task.pk,
+                state_id=state.pk,
+                via=via[:120],
+                failing=tuple(
+                    (str(f.get("standard", "")), str(f.get("kind", "")))
+                    for f in failing
+                    if isinstance(f, dict)
+                ),
+                actor_id=actor.user_id,
+            )
+        )
+        logger.info("Not moving %s to %s: %s", task.key, state.name, refused.text)
+        return False
     return True

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 
 from celery import shared_task
 from django.db import OperationalError
 
+from alignment import local_schedule
+from alignment.local_schedule import LocalSlot
 from integrations import inbound, outbox
 
 logger = logging.getLogger(__name__)
@@ -72,15 +74,15 @@ def imports_sweep() -> int:
 
 @shared_task(name="integrations.weekly_digest")
 def weekly_digest() -> int:
-    """Beat, Monday 07:00 UTC: one digest job per workspace, all for the same day."""
+    """Every workspace's digest now, to every recipient, each for its own date (an operator's
+    catch-up; beat runs `digest_tick`, which sends at each recipient's local time)."""
     from alignment.models import Workspace
-    from integrations.digest import digest_today
+    from alignment.timezones import today
 
-    day = digest_today().isoformat()
-    ids = list(Workspace.objects.order_by("pk").values_list("pk", flat=True))
-    for workspace_id in ids:
-        workspace_digest.delay(workspace_id=workspace_id, day=day)
-    return len(ids)
+    workspaces = list(Workspace.objects.order_by("pk").only("pk", "settings"))
+    for workspace in workspaces:
+        workspace_digest.delay(workspace_id=workspace.pk, day=today(workspace).isoformat())
+    return len(workspaces)
 
 
 @shared_task(
@@ -98,3 +100,55 @@ def workspace_digest(*, workspace_id: int, day: str | None = None) -> int:
     if workspace is None:
         return 0
     return send_digest(workspace, today=date.fromisoformat(day) if day else None)
+
+
+def _digest_slot() -> LocalSlot:
+    from django.conf import settings
+
+    return LocalSlot.parse(settings.DIGEST_LOCAL_TIME, weekday=settings.DIGEST_WEEKDAY)
+
+
+@shared_task(name="integrations.digest_tick")
+def digest_tick() -> int:
+    """Beat, every 15 minutes: queue the digest of each workspace where someone's local time
+    (the workspace's, or a recipient's own zone) has reached DIGEST_WEEKDAY at
+    DIGEST_LOCAL_TIME; the job sends to those people only, once per local week."""
+    from django.utils import timezone
+
+    from alignment.models import Membership, User, Workspace
+    from alignment.timezones import workspace_zone_name
+
+    slot = _digest_slot()
+    now = timezone.now()
+    workspaces = list(Workspace.objects.order_by("pk").only("pk", "settings"))
+    own = set(User.objects.exclude(time_zone="").values_list("time_zone", flat=True).distinct())
+    due = local_schedule.due_zones({workspace_zone_name(w) for w in workspaces} | own, slot, now)
+    if not due:
+        return 0
+    with_due_people = set(
+        Membership.objects.filter(user__time_zone__in=list(due)).values_list(
+            "workspace_id", flat=True
+        )
+    )
+    queued = [w.pk for w in workspaces if workspace_zone_name(w) in due or w.pk in with_due_people]
+    for workspace_id in queued:
+        workspace_digest_due.delay(workspace_id=workspace_id, at=now.isoformat())
+    return len(queued)
+
+
+@shared_task(
+    name="integrations.workspace_digest_due",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def workspace_digest_due(*, workspace_id: int, at: str) -> int:
+    """One workspace's digest to the recipients whose local time reached the slot at `at`;
+    safe to repeat (dedupe per recipient and local week)."""
+    from alignment.models import Workspace
+    from integrations.digest import send_due_digest
+
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return 0
+    return send_due_digest(workspace, now=datetime.fromisoformat(at), slot=_digest_slot())

@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from integrations import digest_views, slack_link_views, views, views_import, views_review
+from integrations import (
+    digest_views,
+    slack_link_views,
+    views,
+    views_import,
+    views_review,
+    views_slack_users,
+)
 
 app_name = "integrations"
 urlpatterns = [
@@ -17,6 +24,21 @@ urlpatterns = [
         "<int:integration_id>/review-rules/",
         views_review.review_rules_edit,
         name="review_rules",
+    ),
+    path(
+        "<int:integration_id>/slack-users/",
+        views_slack_users.slack_users,
+        name="slack_users",
+    ),
+    path(
+        "<int:integration_id>/slack-users/<int:link_id>/remove/",
+        views_slack_users.slack_user_unlink,
+        name="slack_user_unlink",
+    ),
+    path(
+        "<int:integration_id>/slack-team/",
+        views_slack_users.slack_team,
+        name="slack_team",
     ),
     path(
         "<int:integration_id>/deliveries/<int:delivery_id>/reprocess/",

@@ -17,16 +17,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alignment.errors import FieldErrors
-from alignment.http import WorkspaceRequest
-from alignment.models import Role, Workspace
-from alignment.tenancy import workspace_view
-from alignment.views.settings_base import (
+from alignment.http import (
+    WorkspaceRequest,
     add_field_errors,
     paginate,
     query_without,
     see_other_to,
     settings_context,
 )
+from alignment.models import Role, Workspace
+from alignment.tenancy import workspace_view
 from integrations import deployment_settings, inbound, services
 from integrations.forms import (
     IntegrationCreateForm,
@@ -83,6 +83,27 @@ def _pop_secret(request: WorkspaceRequest, kind: str, pk: int) -> str | None:
     ):
         return str(pending["raw"])
     return None
+
+
+def _secret_once(
+    request: WorkspaceRequest,
+    *,
+    kind: str,
+    pk: int,
+    gone: str,
+    edit: tuple[str, dict[str, int]],
+    template: str,
+    tab: str,
+    **extra: Any,
+) -> HttpResponse:
+    """The page showing a new secret, once: on a second visit the session no longer holds it,
+    so say so (`gone`) and send the admin back to the `edit` page, where they can rotate it."""
+    raw = _pop_secret(request, kind, pk)
+    if raw is None:
+        messages.info(request, gone)
+        name, kwargs = edit
+        return see_other_to(name, request.workspace, **kwargs)
+    return render(request, template, _context(request, tab, raw=raw, **extra))
 
 
 # --- Integrations -------------------------------------------------------------------------
@@ -144,25 +165,16 @@ def integration_secret(
 ) -> HttpResponse:
     """The integration's secret and hook URL, right after creating or rotating: shown once."""
     integration = _integration(workspace, integration_id)
-    raw = _pop_secret(request, "integration", integration.pk)
-    if raw is None:
-        messages.info(
-            request,
-            "A secret is shown only once, right after it is set. Rotate it to get a new one.",
-        )
-        return see_other_to(
-            "integrations:integration_edit", workspace, integration_id=integration.pk
-        )
-    return render(
+    return _secret_once(
         request,
-        "integrations/integration_secret.html",
-        _context(
-            request,
-            "connections",
-            integration=integration,
-            raw=raw,
-            url=hook_url(integration, request),
-        ),
+        kind="integration",
+        pk=integration.pk,
+        gone="A secret is shown only once, right after it is set. Rotate it to get a new one.",
+        edit=("integrations:integration_edit", {"integration_id": integration.pk}),
+        template="integrations/integration_secret.html",
+        tab="connections",
+        integration=integration,
+        url=hook_url(integration, request),
     )
 
 
@@ -389,19 +401,15 @@ def subscription_secret(
     request: WorkspaceRequest, workspace: Workspace, subscription_id: int
 ) -> HttpResponse:
     subscription = _subscription(workspace, subscription_id)
-    raw = _pop_secret(request, "subscription", subscription.pk)
-    if raw is None:
-        messages.info(
-            request,
-            "A signing secret is shown only once. Rotate it to get a new one.",
-        )
-        return see_other_to(
-            "integrations:subscription_edit", workspace, subscription_id=subscription.pk
-        )
-    return render(
+    return _secret_once(
         request,
-        "integrations/subscription_secret.html",
-        _context(request, "webhooks", subscription=subscription, raw=raw),
+        kind="subscription",
+        pk=subscription.pk,
+        gone="A signing secret is shown only once. Rotate it to get a new one.",
+        edit=("integrations:subscription_edit", {"subscription_id": subscription.pk}),
+        template="integrations/subscription_secret.html",
+        tab="webhooks",
+        subscription=subscription,
     )
 
 

@@ -22,15 +22,23 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alignment.http import WorkspaceRequest
+from alignment import timezones
+from alignment.http import WorkspaceRequest, see_other_to
 from alignment.models import Role, Team, Workspace
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import see_other_to
 from integrations import exporters
-from integrations.importers import csv_tasks, jira, jira_csv, jira_fields, okr_csv, runner
+from integrations.importers import (
+    csv_tasks,
+    jira,
+    jira_attachments,
+    jira_csv,
+    jira_custom,
+    jira_fields,
+    okr_csv,
+    runner,
+)
 from integrations.importers.base import progress_key
 from integrations.importers.errors import (
     ImportAlreadyDone,
@@ -69,7 +77,7 @@ def _period_filter(request: WorkspaceRequest, workspace: Workspace) -> Period | 
 
 
 def _csv_response(lines: Iterator[str], name: str, workspace: Workspace) -> HttpResponse:
-    stamp = timezone.localdate().isoformat()
+    stamp = timezones.today(workspace).isoformat()
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{workspace.slug}-{name}-{stamp}.csv"'
     # workspace_view is typed for HttpResponse views; a streaming response serves the same.
@@ -92,8 +100,12 @@ def export_index(request: WorkspaceRequest, workspace: Workspace) -> HttpRespons
 def export_tasks(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     """Tasks as CSV; `?team=ENG` keeps one team's."""
     team = _team_filter(request, workspace)
-    rows = exporters.task_rows(workspace=workspace, team=team, viewer=request.membership)
-    return _csv_response(exporters.csv_lines(exporters.TASK_COLUMNS, rows), "tasks", workspace)
+    fields = exporters.task_custom_fields(workspace, request.membership)
+    rows = exporters.task_rows(
+        workspace=workspace, team=team, viewer=request.membership, custom_fields=fields
+    )
+    header = exporters.TASK_COLUMNS + [field.name for field in fields]
+    return _csv_response(exporters.csv_lines(header, rows), "tasks", workspace)
 
 
 @require_GET
@@ -147,13 +159,23 @@ def _draft(workspace: Workspace, import_job_id: int) -> ImportJob:
     return job
 
 
-def _draft_from(workspace: Workspace, kind: str, upload: Any) -> ImportJob:
-    """A draft job for the upload: its kind, text and first mapping guess come from the file."""
-    if upload.size > _max_bytes():
-        raise UploadInvalid(
-            f"The file is {upload.size} bytes; upload at most {_max_bytes()} bytes."
-        )
+def _draft_from(
+    workspace: Workspace, kind: str, upload: Any
+) -> tuple[ImportJob, list[tuple[str, bytes]]]:
+    """A draft job for the upload: its kind, text and first mapping guess come from the file.
+    A Jira upload may be a zip of the export and its attachments: the other files are
+    returned, to be kept with the job (jira_attachments)."""
+    limit = jira_attachments.zip_max_bytes() if kind == ImportKind.JIRA else _max_bytes()
+    if upload.size > max(limit, _max_bytes()):
+        raise UploadInvalid(f"The file is {upload.size} bytes; upload at most {limit} bytes.")
     data = bytes(upload.read())
+    name = upload.name or ""
+    files: list[tuple[str, bytes]] = []
+    if kind == ImportKind.JIRA and jira_attachments.is_zip(data):
+        unpacked = jira_attachments.read_zip(data)
+        data, name, files = unpacked.export, unpacked.export_name, unpacked.files
+    if len(data) > _max_bytes():
+        raise UploadInvalid(f"The file is {len(data)} bytes; upload at most {_max_bytes()} bytes.")
     if kind == ImportKind.JIRA:
         text = data.decode("utf-8-sig", errors="replace")
         kind = ImportKind.JIRA_CSV if jira_csv.looks_like_csv(text) else ImportKind.JIRA
@@ -166,14 +188,20 @@ def _draft_from(workspace: Workspace, kind: str, upload: Any) -> ImportJob:
     else:
         importer = COLUMN_IMPORTERS[kind]
         text = importer.decode(data)
-        mapping = importer.guess_mapping(importer.header_of(text))
-    return ImportJob(
+        header = importer.header_of(text)
+        # Tasks also map the workspace's custom fields (a column of the field's own name).
+        if kind == ImportKind.TASKS_CSV:
+            mapping = csv_tasks.guess_mapping(header, workspace)
+        else:
+            mapping = importer.guess_mapping(header)
+    job = ImportJob(
         workspace=workspace,
         kind=kind,
-        file_name=(upload.name or "")[:200],
+        file_name=name[:200],
         source=text,
         mapping=mapping,
     )
+    return job, files
 
 
 def _upload(request: WorkspaceRequest, workspace: Workspace, kind: str) -> HttpResponse:
@@ -187,12 +215,14 @@ def _upload(request: WorkspaceRequest, workspace: Workspace, kind: str) -> HttpR
     }
     if request.method == "POST" and form.is_valid():
         try:
-            job = _draft_from(workspace, kind, form.cleaned_data["file"])
+            job, files = _draft_from(workspace, kind, form.cleaned_data["file"])
         except UploadInvalid as error:
             form.add_error("file", error.text)
         else:
             job.created_by = request.user  # type: ignore[assignment]
-            job.save()
+            with transaction.atomic():
+                job.save()
+                jira_attachments.store_files(job, files)
             # The search JSON says everything itself unless its custom fields are ambiguous;
             # the others always need a mapping step.
             needs_mapping = job.kind != ImportKind.JIRA or jira.needs_mapping(job)
@@ -233,6 +263,13 @@ def import_okrs_template(request: WorkspaceRequest, workspace: Workspace) -> Htt
     return response
 
 
+def _column_labels(job: ImportJob) -> dict[str, str]:
+    """The fields a column import maps: a tasks import adds the workspace's custom fields."""
+    if job.kind == ImportKind.TASKS_CSV:
+        return csv_tasks.labels_for(job.workspace)
+    return dict(COLUMN_IMPORTERS[job.kind].LABELS)
+
+
 @require_http_methods(["GET", "POST"])
 @workspace_view(read=Role.ADMIN, write=Role.ADMIN)
 def import_mapping(
@@ -251,18 +288,26 @@ def import_mapping(
         payload = json.loads(job.source)
         detection = jira_fields.detect(payload)
         projects = jira.projects_of(payload)
-        form = JiraMappingForm(detection, projects, workspace, job.mapping or {}, data)
+        form = JiraMappingForm(
+            detection,
+            projects,
+            workspace,
+            job.mapping or {},
+            data,
+            custom_choices=jira_custom.jira_choices(payload),
+        )
     elif job.kind in COLUMN_IMPORTERS:
         importer = COLUMN_IMPORTERS[job.kind]
         header = importer.header_of(job.source)
-        form = column_mapping_form(header, importer.LABELS, importer.REQUIRED, data, job.mapping)
+        labels = _column_labels(job)
+        form = column_mapping_form(header, labels, importer.REQUIRED, data, job.mapping)
     else:
         raise Http404("This import has no mapping step.")
     if request.method == "POST" and form.is_valid():
         if isinstance(form, JiraCsvMappingForm | JiraMappingForm):
             job.mapping = form.mapping()
         else:
-            labels = COLUMN_IMPORTERS[job.kind].LABELS
+            labels = _column_labels(job)
             job.mapping = {name: form.cleaned_data.get(name) or "" for name in labels}
         job.save(update_fields=["mapping"])
         return see_other_to("integrations:import_preview", workspace, import_job_id=job.pk)

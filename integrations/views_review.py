@@ -8,10 +8,9 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods
 
 from alignment.errors import FieldErrors
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, add_field_errors, see_other_to, settings_context
 from alignment.models import Role, Team, Workspace
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import add_field_errors, see_other_to, settings_context
 from integrations import review_rules
 from integrations.forms_review import ReviewRulesForm, field_name
 from integrations.models import Integration, Provider

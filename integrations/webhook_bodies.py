@@ -21,6 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from alignment.models import Team, User
 from okrs.models import CheckIn, KeyResult, Objective
 from roadmaps.models import RoadmapItem
+from tasks import custom_values
 from tasks.models import Sprint, Task, TaskComment
 
 Body = dict[str, Any]
@@ -58,8 +59,14 @@ def team_body(team: Team | None) -> Body | None:
 # ---- work -------------------------------------------------------------------------------
 
 
+# The attribute `task_rows` attaches each task's custom field values under (one query for
+# all the rows, not one per body).
+CUSTOM_VALUES = "webhook_custom_fields"
+
+
 def task_rows(workspace_id: int, ids: list[int]) -> dict[int, Task]:
-    """Tasks (merged tombstones included) with everything `task_body` reads: two queries."""
+    """Tasks (merged tombstones included) with everything `task_body` reads: three queries
+    (the rows, their labels, their custom field values)."""
     rows = (
         Task.all_objects.filter(workspace_id=workspace_id, pk__in=ids)
         .select_related(
@@ -74,7 +81,11 @@ def task_rows(workspace_id: int, ids: list[int]) -> dict[int, Task]:
         )
         .prefetch_related("labels")
     )
-    return {task.pk: task for task in rows}
+    found = {task.pk: task for task in rows}
+    values = custom_values.values_for(workspace_id, list(found))
+    for pk, task in found.items():
+        setattr(task, CUSTOM_VALUES, values.get(pk, {}))
+    return found
 
 
 def task_ref(task_id: int, key: str | None = None) -> Body:
@@ -117,7 +128,17 @@ def task_body(task: Task) -> Body:
         "updated_at": _time(task.updated_at),
         "started_at": _time(task.started_at),
         "completed_at": _time(task.completed_at),
+        "custom_fields": _custom_fields(task),
     }
+
+
+def _custom_fields(task: Task) -> dict[str, Any]:
+    """Field name → value as the REST API reads it (docs/custom-fields.md), for the fields set
+    on the task; `task_rows` loaded them for all its rows at once."""
+    values = getattr(task, CUSTOM_VALUES, None)
+    if values is None:  # a task loaded elsewhere: read its own (one query)
+        values = custom_values.values_for(task.workspace_id, [task.pk]).get(task.pk, {})
+    return dict(values)
 
 
 def comment_body(comment: TaskComment, task_key: str, slug: str) -> Body:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 
 from django.utils import timezone
 
+from alignment import timezones
 from okrs.models import CheckIn, KeyResult
 
 WIDTH, HEIGHT = 560, 180
@@ -76,8 +77,8 @@ class LineChart:
         return self.height - PAD_BOTTOM
 
 
-def _moment(day: date, *, end: bool = False) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+def _moment(day: date, zone: tzinfo, *, end: bool = False) -> datetime:
+    return datetime.combine(day, time.max if end else time.min, tzinfo=zone)
 
 
 def check_in_chart(
@@ -90,7 +91,9 @@ def check_in_chart(
     """Check-in values over the period, with baseline/target guides and the expected pace."""
     unit = key_result.unit
     ordered = sorted(check_ins, key=lambda c: (c.created_at, c.pk))
-    start, end = _moment(period_start), _moment(period_end, end=True)
+    # The period's days are the workspace's; check-in labels below are in the viewer's zone.
+    zone = timezones.workspace_zone_of(key_result.workspace_id)
+    start, end = _moment(period_start, zone), _moment(period_end, zone, end=True)
     if ordered:
         start = min(start, ordered[0].created_at)
         end = max(end, ordered[-1].created_at)
@@ -131,7 +134,10 @@ def check_in_chart(
         Line(y_of(baseline), f"Baseline {number(key_result.baseline, unit)}", "guide-baseline"),
         Line(y_of(target), f"Target {number(key_result.target, unit)}", "guide-target"),
     ]
-    period_x0, period_x1 = x_of(_moment(period_start)), x_of(_moment(period_end, end=True))
+    period_x0, period_x1 = (
+        x_of(_moment(period_start, zone)),
+        x_of(_moment(period_end, zone, end=True)),
+    )
     latest = f"latest {number(ordered[-1].value, unit)}" if ordered else "no check-ins yet"
     return LineChart(
         title=(

@@ -67,7 +67,7 @@ class ObjectiveNode:
 
 
 # Reason codes about a number rather than its status: a row stores them after the status
-# reasons (dashboards/rollup_math.node_row), pages show them apart.
+# reasons (dashboards/rollups/math.node_row), pages show them apart.
 NOTE_CODES = frozenset({"tasks_not_measured", "no_aligned_objectives", "progress_basis"})
 OBJECTIVE, KEY_RESULT = "objective", "key_result"  # readmodel NodeKind values
 

@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from alignment import timezones
 from alignment.models import Workspace
 from okrs import progress as math
 from okrs.facts import steps_of
@@ -43,6 +44,70 @@ def _number(raw: Any) -> float | None:
     return number if floats.isfinite(number) else None
 
 
+def _draft_steps(
+    kind: str, data: Mapping[str, Any], key_result: KeyResult | None
+) -> list[dict[str, Any]]:
+    """The draft's milestone steps; steps the saved key result ticked off stay done."""
+    steps = (
+        parse_steps(str(data.get("milestones") or "")) if kind == KeyResultKind.MILESTONE else []
+    )
+    if key_result is not None:
+        done = {step.title for step in steps_of(key_result.milestones) if step.done}
+        steps = [{**step, "done": step["title"] in done} for step in steps]
+    return steps
+
+
+def _draft_current(data: Mapping[str, Any], key_result: KeyResult | None, baseline: float) -> float:
+    """The typed current value, else the saved one, else the baseline of a new key result."""
+    current = _number(data.get("current"))
+    if current is not None:
+        return current
+    return float(key_result.current) if key_result is not None else baseline
+
+
+def _saved_dates(
+    workspace: Workspace, key_result: KeyResult | None, today: date
+) -> tuple[date | None, date]:
+    """The last check-in and creation days of the saved key result (a new one is created today)."""
+    if key_result is None:
+        return None, today
+    last_check_in_on = (
+        timezones.local_date(workspace, key_result.last_check_in_at)
+        if key_result.last_check_in_at
+        else None
+    )
+    return last_check_in_on, timezones.local_date(workspace, key_result.created_at)
+
+
+def _draft_facts(
+    *,
+    workspace: Workspace,
+    objective: Objective,
+    key_result: KeyResult | None,
+    data: Mapping[str, Any],
+    today: date,
+    kind: str,
+    source: str,
+    baseline: float,
+    target: float,
+) -> math.KeyResultFacts:
+    confidence = _number(data.get("confidence"))
+    last_check_in_on, created_on = _saved_dates(workspace, key_result, today)
+    return math.KeyResultFacts(
+        id=key_result.pk if key_result is not None else 0,
+        objective_id=objective.pk,
+        kind=kind,
+        source=source,
+        baseline=baseline,
+        target=target,
+        current=_draft_current(data, key_result, baseline),
+        confidence=int(confidence) if confidence is not None else 5,
+        last_check_in_on=last_check_in_on,
+        created_on=created_on,
+        steps=steps_of(_draft_steps(kind, data, key_result)),
+    )
+
+
 def key_result_preview(
     *,
     workspace: Workspace,
@@ -63,32 +128,16 @@ def key_result_preview(
     target = _number(data.get("target")) if not binary else 1.0
     if baseline is None or target is None:
         return Preview(0, 0, math.Status(math.ON_TRACK, []), missing="baseline and target")
-    current = _number(data.get("current"))
-    if current is None:
-        current = float(key_result.current) if key_result is not None else baseline
-    confidence = _number(data.get("confidence"))
-    steps = (
-        parse_steps(str(data.get("milestones") or "")) if kind == KeyResultKind.MILESTONE else []
-    )
-    if key_result is not None:  # steps already ticked off stay done in the preview
-        done = {step.title for step in steps_of(key_result.milestones) if step.done}
-        steps = [{**step, "done": step["title"] in done} for step in steps]
-    facts = math.KeyResultFacts(
-        id=key_result.pk if key_result is not None else 0,
-        objective_id=objective.pk,
+    facts = _draft_facts(
+        workspace=workspace,
+        objective=objective,
+        key_result=key_result,
+        data=data,
+        today=today,
         kind=kind,
         source=source,
         baseline=baseline,
         target=target,
-        current=current,
-        confidence=int(confidence) if confidence is not None else 5,
-        last_check_in_on=(
-            key_result.last_check_in_at.date()
-            if key_result is not None and key_result.last_check_in_at
-            else None
-        ),
-        created_on=key_result.created_at.date() if key_result is not None else today,
-        steps=steps_of(steps),
     )
     result = math.evaluate_key_result(
         facts,

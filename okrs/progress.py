@@ -3,7 +3,7 @@
 The one evaluator. Every number a page shows is computed here, per node:
 `evaluate_key_result` (check-ins, milestones, linked work or aligned objectives) and
 `evaluate_objective` (its key results and the objectives aligned under it, weighted). The
-materialized rollups (dashboards/rollup_math_okr.py) call them node by node; `evaluate` calls
+materialized rollups (dashboards/rollups/math_okr.py) call them node by node; `evaluate` calls
 them for a whole set at once, for previews of unsaved forms and repairs.
 
 Every status carries structured reasons (`Reason`: a code, the numbers behind it and the

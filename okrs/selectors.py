@@ -16,9 +16,10 @@ from operator import or_
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
+from alignment import timezones
 from alignment.models import Workspace
+from alignment.registry import Slot
 from okrs import progress as math
 from okrs.models import (
     CheckIn,
@@ -32,19 +33,23 @@ from okrs.nodes import KeyResultNode, ObjectiveNode, build_nodes
 from okrs.reason_words import reason_sentence
 
 # Trend charts of an objective and its KRs come from daily snapshots, which dashboards owns;
-# it registers the provider at start-up so okrs never imports it. Without one, no trends.
-TrendsProvider = Callable[[Objective, Sequence[KeyResult]], Any]
-_trends_provider: TrendsProvider | None = None
+# it fills this slot at start-up (alignment.registry) so okrs never imports it. Empty: no trends.
+TrendsProvider = Callable[..., Any]  # (objective, key_results, *, forecasts) -> trends
+trends: Slot[TrendsProvider] = Slot("okrs.selectors.trends")
 
 
-def register_trends(provider: TrendsProvider | None) -> None:
-    global _trends_provider
-    _trends_provider = provider
-
-
-def objective_trends(objective: Objective, key_results: Sequence[KeyResult]) -> Any | None:
-    """The objective's and its KRs' trend charts (one query), or None when none are kept."""
-    return None if _trends_provider is None else _trends_provider(objective, key_results)
+def objective_trends(
+    objective: Objective,
+    key_results: Sequence[KeyResult],
+    *,
+    forecasts: Mapping[tuple[str, int], Any] | None = None,
+) -> Any | None:
+    """The objective's and its KRs' trend charts (one query), with each node's forecast band
+    when `forecasts` (readmodel.forecasts rows) are given; None when no trends are kept."""
+    provider = trends.provider
+    if provider is None:
+        return None
+    return provider(objective, key_results, forecasts=forecasts or {})
 
 
 LEVEL_ORDER: dict[str, int] = {
@@ -183,7 +188,7 @@ def objective_tree_for_period(
     Two queries whatever the size. Roots are the period's objectives without a (live) parent
     in the tree; objectives of enclosed periods appear under the objective they align to.
     """
-    today = today or timezone.localdate()
+    today = today or timezones.today(workspace)
     if not isinstance(filters, TreeFilters):
         filters = TreeFilters.from_mapping(filters)
     objectives = list(_live_objectives_within(workspace, [period]))
@@ -217,7 +222,7 @@ def progress_for_objectives(
     """Progress nodes for a page of objectives (e.g. a flat API list), in two queries."""
     if not objectives:
         return {}
-    today = today or timezone.localdate()
+    today = today or timezones.today(workspace)
     periods = list({o.period_id: o.period for o in objectives}.values())
     loaded = list(_live_objectives_within(workspace, periods))
     key_results = _key_results_of(_live_objectives_within(workspace, periods))
@@ -264,7 +269,7 @@ def objective_explanation(
     objective: Objective, *, today: date | None = None
 ) -> ObjectiveExplanation:
     """Each KR's value, baseline, target, weight, progress and contribution; history; reasons."""
-    today = today or timezone.localdate()
+    today = today or timezones.today_of(objective.workspace_id)
     workspace = objective.workspace
     scope = _live_objectives_within(workspace, [objective.period])
     objectives = list(scope)
@@ -312,7 +317,7 @@ def periods_for_workspace(workspace: Workspace) -> QuerySet[Period]:
 
 def current_period(workspace: Workspace, *, today: date | None = None) -> Period | None:
     """The period containing today, else the latest one that started, else the first ahead."""
-    today = today or timezone.localdate()
+    today = today or timezones.today(workspace)
     periods = Period.objects.for_workspace(workspace)
     return (
         periods.containing(today).order_by("-start").first()

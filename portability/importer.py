@@ -29,6 +29,7 @@ from django.db.models.functions import Lower
 
 from alignment.models import RESERVED_SLUGS, User, Workspace, slug_validator
 from dashboards import drift, metrics, rollups
+from documents.crdt import store_workspace_mentions
 from portability.archive import ArchiveError
 from portability.policy import (
     EXPORTED,
@@ -38,6 +39,7 @@ from portability.policy import (
     exported_models,
     label_of,
 )
+from standards import compliance_rows
 
 BATCH = 1000
 WORKSPACE = "alignment.workspace"
@@ -336,5 +338,7 @@ def _import(
         # Derived rows are not in the archive: compute them as the jobs would.
         rollups.recompute_all(workspace)
         metrics.refresh_team_metrics(workspace)
+        compliance_rows.recompute_all(workspace)
         drift.refresh_findings(workspace)
+        store_workspace_mentions(workspace.pk)
     return result

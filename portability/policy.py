@@ -45,6 +45,7 @@ EXPORTED: tuple[str, ...] = (
     "tasks.taskevent",
     "tasks.sprintcarryover",
     "tasks.duplicatedismissal",
+    "tasks.savedview",
     "dashboards.deployment",
     "dashboards.incident",
     "dashboards.findingdismissal",
@@ -57,6 +58,19 @@ EXPORTED: tuple[str, ...] = (
     "integrations.checkinreminder",
     "twofactor.twofactorpolicy",
     "attachments.attachment",  # its bytes travel in files/ (FILE_FIELDS)
+    "customfields.customfield",
+    "customfields.customfieldoption",
+    "customfields.customfieldvalue",
+    "standards.standard",
+    "standards.adoption",
+    "standards.gaterecord",  # compliance history: the record of each gated entry
+    "automation.rule",  # key results named in conditions are remapped; webhooks stay behind
+    "automation.rulerun",  # run history: task ids remapped, event keys kept apart
+    "documents.document",  # its Yjs snapshot travels as a binary field
+    "documents.documentupdate",  # updates not yet compacted into the snapshot
+    "documents.documentversion",
+    "documents.documentcomment",  # its anchors are Yjs positions, not row references
+    "assistant.assistantsettings",  # the workspace's model switch
 )
 
 # Rows whose bytes live in a storage: label -> (storage alias, field holding the key). The
@@ -68,11 +82,15 @@ FILE_FIELDS: dict[str, tuple[str, str]] = {
 # Derived from the exported rows: not in the archive, recomputed after an import.
 DERIVED: dict[str, str] = {
     "readmodel.rollup": "the read model, recomputed from the imported rows",
+    "readmodel.forecast": "forecasts, recomputed from the read model and its snapshots",
+    "readmodel.complianceday": "compliance per team, standard and day, recounted from the "
+    "standards' gate records (key result measures start again on the import's day)",
     "dashboards.rolluppending": "a queue of the read model's stale nodes",
     "dashboards.refreshpending": "a queue of the read model's stale nodes",
     "dashboards.refreshclock": "when the read model was last refreshed",
     "dashboards.teammetrics": "team metrics, recomputed from task history",
     "dashboards.finding": "drift findings, recomputed from the read model",
+    "documents.documentmention": "backlinks, read again from the imported documents' text",
 }
 
 # Left out on purpose.
@@ -84,6 +102,7 @@ EXCLUDED: dict[str, str] = {
     "alignment.apitoken": "secrets: people create new tokens on the new instance",
     "alignment.loginfailure": "security state of this instance",
     "alignment.idempotencyrecord": "retry records of this instance's API",
+    "alignment.scheduledrun": "which local days this instance's scheduled jobs ran for",
     "dashboards.dorabenchmark": "reference data shipped with every instance",
     "integrations.integration": "holds secrets and webhook addresses: connect again",
     "integrations.inbounddelivery": "raw deliveries of the integrations left out",
@@ -91,10 +110,13 @@ EXCLUDED: dict[str, str] = {
     "integrations.webhooksubscription": "holds signing secrets and target addresses",
     "integrations.webhookdeliverylog": "delivery attempts of this instance",
     "integrations.importjob": "uploads being imported on this instance",
+    "integrations.importjobfile": "files of uploads being imported on this instance",
     "integrations.slackuserlink": "belongs to a Slack connection, which is left out: link again",
     "sso.ssoconnection": "holds the identity provider's client secret: connect again",
     "sso.ssoidentity": "belongs to the SSO connection, which is left out: linked on next sign-in",
     "sso.samlrequest": "SAML sign-ins in flight on this instance, answerable for minutes",
+    "automation.automationevent": "this instance's queue of events for rules",
+    "assistant.assistantlog": "prompts sent to this instance's model: an audit of this instance",
     "admin.logentry": "Django admin history of this instance",
     "auth.permission": "framework tables",
     "auth.group": "framework tables",
@@ -211,12 +233,53 @@ def _remap_notification(fields: dict[str, Any], ids: Remap) -> dict[str, Any] | 
     return {**moved, "url": new + url[len(old) :] if url.startswith(old) else url}
 
 
+def _remap_rule(fields: dict[str, Any], ids: Remap) -> dict[str, Any] | None:
+    """A rule names key results by id in its conditions, and webhook subscriptions (left out:
+    they hold secrets) in its actions. Key results are remapped; a condition naming one that
+    did not travel would match nothing, so the rule is dropped rather than widened. Webhook
+    actions are removed and the rule comes in disabled, for an admin to point it at the new
+    subscription; a rule with no action left is dropped."""
+    conditions = []
+    for condition in fields.get("conditions") or []:
+        if isinstance(condition, dict) and condition.get("kind") == "kr":
+            new = ids.kind("key_result", condition.get("value"))
+            if new is None:
+                return Drop
+            condition = {**condition, "value": str(new)}
+        conditions.append(condition)
+    actions = [
+        a
+        for a in fields.get("actions") or []
+        if not (isinstance(a, dict) and a.get("kind") == "webhook")
+    ]
+    if not actions:
+        return Drop
+    enabled = bool(fields.get("enabled")) and len(actions) == len(fields.get("actions") or [])
+    return {**fields, "conditions": conditions, "actions": actions, "enabled": enabled}
+
+
+def _remap_rule_run(fields: dict[str, Any], ids: Remap) -> dict[str, Any] | None:
+    if ids.get("automation.rule", fields.get("rule")) is None:
+        return Drop  # its rule stayed behind (above)
+    # Event keys name this instance's event ids ("event:<id>"): the new instance numbers its
+    # own events from 1 again, and an imported "event:7" must not make a rule skip a new
+    # event 7 as already handled. Schedule slots ("schedule:<n>") are the same clock on both
+    # sides and keep a slot that ran from running again.
+    key = str(fields.get("event_key") or "")
+    if key.startswith("event:"):
+        key = f"imported:{key}"[:80]
+    task_ids = [new for old in fields.get("task_ids") or [] if (new := ids.kind("task", old))]
+    return {**fields, "event_key": key, "task_ids": task_ids}
+
+
 SOFT_REFERENCES: dict[str, Callable[[dict[str, Any], Remap], dict[str, Any] | None]] = {
     "alignment.auditevent": _remap_audit_object,
     "integrations.notification": _remap_notification,
     "dashboards.findingdismissal": _remap_subject("subject_kind", "subject_id"),
     "dashboards.snapshot": _remap_subject("kind", "node_id"),
     "tasks.taskevent": _remap_task_event,
+    "automation.rule": _remap_rule,
+    "automation.rulerun": _remap_rule_run,
 }
 
 

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
+
+from django.db.models import QuerySet
 
 Key = tuple[str, int]  # (NodeKind value, node id)
 
@@ -35,9 +37,18 @@ class Refresher(Protocol):
     def drain_pending(self, workspace_id: int) -> None:
         """Recompute the workspace's queued stale nodes now; one cheap query when none."""
 
+    def pending_marker(self, workspace_id: int, kind: str) -> QuerySet[Any]:
+        """A `values_list(kind, id)` queryset with one row `(kind, workspace_id)` when the
+        workspace's queue holds anything, none otherwise: a part of a UNION ALL, so a page
+        learns "queue empty" and "rows current" in one query (readmodel.selectors)."""
+
     def compute(self, workspace_id: int, nodes: Collection[Key], *, today: date) -> None:
         """Compute (and store) the rows of these nodes, of their inputs without a current
         row, and of what they feed, as of `today`."""
+
+    def forecast(self, workspace_id: int, nodes: Collection[Key], *, today: date) -> None:
+        """Compute (and store) the forecasts of these nodes from their current rows and
+        history, as of `today` (readmodel.forecasts)."""
 
 
 _refresher: Refresher | None = None

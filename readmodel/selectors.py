@@ -22,13 +22,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    Expression,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
+from alignment import timezones
 from readmodel import freshness
 from readmodel.models import Rollup
 
@@ -123,8 +134,8 @@ def _read(workspace_id: int, wanted: Mapping[str, Iterable[int]]) -> dict[Key, R
     return {(r[0], r[1]): _row(r) for r in rows.values_list(*_FIELDS)}
 
 
-def _computed_before(row: RollupRow, today: date) -> bool:
-    return timezone.localdate(row.as_of) < today
+def _computed_before(row: RollupRow, today: date, zone: tzinfo) -> bool:
+    return timezone.localtime(row.as_of, zone).date() < today
 
 
 def rollups_for(
@@ -149,12 +160,13 @@ def rollups_for(
     rows = _read(workspace_id, wanted)
     if refresher is None:
         return rows
-    today = today or timezone.localdate()
+    zone = timezones.workspace_zone_of(workspace_id)
+    today = today or timezones.today_in(zone)
     stale = [
         (kind, node_id)
         for kind, ids in wanted.items()
         for node_id in sorted(ids)
-        if (row := rows.get((kind, node_id))) is None or _computed_before(row, today)
+        if (row := rows.get((kind, node_id))) is None or _computed_before(row, today, zone)
     ]
     if stale:
         refresher.compute(workspace_id, stale, today=today)
@@ -173,15 +185,38 @@ def refresh_rows_of(
 
     The same promise as `rollups_for`, without reading the rows: the queue is drained, then
     one query lists the nodes without a row computed today (the querysets stay subqueries,
-    so a page need not load the ids first), and only those are computed. Two queries when
-    every row is current, whatever the number of nodes.
+    so a page need not load the ids first), and only those are computed. One query when
+    every row is current, whatever the number of nodes: the queue check rides in the same
+    UNION ALL, and only a non-empty queue costs the drain and a second look.
     """
     refresher = freshness.registered()
     if refresher is None or not nodes:
         return
-    refresher.drain_pending(workspace_id)
-    today = today or timezone.localdate()
-    since = timezone.make_aware(datetime.combine(today, time.min))
+    zone = timezones.workspace_zone_of(workspace_id)
+    today = today or timezones.today_in(zone)
+    since = datetime.combine(today, time.min, tzinfo=zone)
+    stale = _lacking(refresher, workspace_id, nodes, since)
+    if (PENDING, workspace_id) in stale:
+        # The queue held changes: drain it, then ask again (the common case asks once).
+        refresher.drain_pending(workspace_id)
+        stale = _lacking(refresher, workspace_id, nodes, since)
+    stale = [key for key in stale if key[0] != PENDING]
+    if stale:
+        refresher.compute(workspace_id, stale, today=today)
+
+
+PENDING = "~pending"  # the marker row of a non-empty queue; no node kind starts with "~"
+
+
+def _lacking_parts(
+    refresher: freshness.Refresher,
+    workspace_id: int,
+    nodes: Mapping[str, QuerySet[Any]],
+    since: datetime,
+) -> list[QuerySet[Any]]:
+    """`values_list(kind, id)` querysets: the (PENDING, workspace id) marker when the
+    workspace's rollup queue is not empty, then per kind the nodes without a row computed
+    since `since`."""
     lacking = [
         queryset.exclude(
             pk__in=Rollup.objects.filter(
@@ -193,10 +228,40 @@ def refresh_rows_of(
         .values_list("node_kind", "pk")
         for kind, queryset in nodes.items()
     ]
-    union = lacking[0].union(*lacking[1:], all=True) if len(lacking) > 1 else lacking[0]
-    stale = sorted((str(kind), int(node_id)) for kind, node_id in union)
-    if stale:
-        refresher.compute(workspace_id, stale, today=today)
+    return [refresher.pending_marker(workspace_id, PENDING), *lacking]
+
+
+def _lacking(
+    refresher: freshness.Refresher,
+    workspace_id: int,
+    nodes: Mapping[str, QuerySet[Any]],
+    since: datetime,
+) -> list[tuple[str, int]]:
+    """One UNION ALL query: the nodes without a row computed since `since`, and the
+    (PENDING, workspace id) marker when the workspace's rollup queue is not empty."""
+    marker, *lacking = _lacking_parts(refresher, workspace_id, nodes, since)
+    union = marker.union(*lacking, all=True)
+    return sorted((str(kind), int(node_id)) for kind, node_id in union)
+
+
+def rows_are_current(
+    workspace_id: int, nodes: Mapping[str, QuerySet[Any]], *, today: date | None = None
+) -> Expression:
+    """A boolean expression, true when `refresh_rows_of(workspace_id, nodes)` would have
+    nothing to do (the queue is empty and every node has a row computed today): annotated on
+    a row a page reads anyway (its team, with `OuterRef`s in `nodes`), it saves that page the
+    freshness query whenever the rows are current; only when it is false need the page call
+    `refresh_rows_of`."""
+    refresher = freshness.registered()
+    if refresher is None or not nodes:
+        return Value(True, output_field=BooleanField())
+    zone = timezones.workspace_zone_of(workspace_id)
+    today = today or timezones.today_in(zone)
+    since = datetime.combine(today, time.min, tzinfo=zone)
+    stale = Q()
+    for part in _lacking_parts(refresher, workspace_id, nodes, since):
+        stale |= Q(Exists(part))
+    return Case(When(stale, then=Value(False)), default=Value(True), output_field=BooleanField())
 
 
 def rollup_for(

@@ -11,14 +11,17 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
     extend_schema_field,
+    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from alignment.api_base import WorkspaceViewSet
+from alignment.api_base import RetrieveWithETagMixin, ScopedPrimaryKeyField, WorkspaceViewSet
+from alignment.api_pagination import CappedList
 from alignment.api_query import IdFilter
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.errors import CrossWorkspaceLink
@@ -34,17 +37,6 @@ from roadmaps.models import (
     RoadmapItemKind,
     RoadmapItemStatus,
 )
-
-
-class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
-    """An id that must belong to the request's workspace (others read as 'does not exist')."""
-
-    def __init__(self, model: Any, **kwargs: Any) -> None:
-        self.model = model
-        super().__init__(queryset=model.objects.none(), **kwargs)
-
-    def get_queryset(self) -> QuerySet:
-        return self.model.objects.for_workspace(self.context["workspace"])
 
 
 class RoadmapSerializer(serializers.ModelSerializer):
@@ -197,26 +189,44 @@ class RoadmapItemDependencyWriteSerializer(serializers.Serializer):
     blocked = ScopedPrimaryKeyField(RoadmapItem)
 
 
-class RoadmapViewSet(WorkspaceViewSet):
+class RoadmapList(CappedList):
+    cap = 200
+
+
+class RoadmapItemDependencyFilter(django_filters.FilterSet):
+    # Lenient, as this list always was: an item that is not an id filters nothing.
+    item = django_filters.CharFilter(method="filter_item", help_text="One item's (an id).")
+
+    class Meta:
+        model = RoadmapItemDependency
+        fields = ["item"]
+
+    def filter_item(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not is_digits(value):
+            return queryset
+        return queryset.filter(blocked_id=int(value)) | queryset.filter(blocking_id=int(value))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List roadmaps",
+        description=("The workspace's roadmaps by name."),
+        responses={200: RoadmapSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(summary="Get a roadmap", responses={200: RoadmapSerializer, **ERRORS}),
+)
+class RoadmapViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     queryset = Roadmap.objects.all()
     serializer_class = RoadmapSerializer
     action_roles = {"destroy": Role.ADMIN}
-    pagination_class = None
+    pagination_class = RoadmapList
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         return qs.order_by("name", "pk")
 
-    @extend_schema(summary="List roadmaps", responses={200: RoadmapSerializer(many=True), **ERRORS})
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(RoadmapSerializer(self.get_queryset()[:200], many=True).data)
-
-    @extend_schema(summary="Get a roadmap", responses={200: RoadmapSerializer, **ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        roadmap = self.get_object()
-        return self.respond(RoadmapSerializer(roadmap).data, obj=roadmap)
-
     @extend_schema(
         summary="Create a roadmap",
+        description=("Create a roadmap; add initiatives and epics to it as roadmap items."),
         request=RoadmapWriteSerializer,
         responses={201: RoadmapSerializer, **WRITE_ERRORS},
     )
@@ -350,7 +360,21 @@ class RoadmapItemFilter(django_filters.FilterSet):
         fields = ["roadmap", "owner_team", "status", "kind", "key_result"]
 
 
-class RoadmapItemViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List roadmap items",
+        description=(
+            "Roadmap items with dates, status, owner team, the key results they serve and their "
+            "progress from the read model. Filter by roadmap, owner team, status, kind or key "
+            "result."
+        ),
+        responses={200: RoadmapItemSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="Get a roadmap item", responses={200: RoadmapItemSerializer, **ERRORS}
+    ),
+)
+class RoadmapItemViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     queryset = RoadmapItem.objects.all()
     serializer_class = RoadmapItemSerializer
     filterset_class = RoadmapItemFilter
@@ -365,28 +389,19 @@ class RoadmapItemViewSet(WorkspaceViewSet):
     def _fresh(self, item: RoadmapItem) -> RoadmapItem:
         return self.get_queryset().get(pk=item.pk)  # type: ignore[no-any-return]
 
-    def _item_data(self, item: RoadmapItem) -> Any:
-        rows = selectors.item_rows(self.workspace, [item.pk])
-        return RoadmapItemSerializer(item, context={"rows": rows}).data
-
-    @extend_schema(
-        summary="List roadmap items", responses={200: RoadmapItemSerializer(many=True), **ERRORS}
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        qs = self.filter_queryset(self.get_queryset())
-        page = list(self.paginate_queryset(qs) or [])
+    def context_for_rows(self, rows: list[Any]) -> dict[str, Any]:
         # Every item's progress in one bulk read of the read model.
-        rows = selectors.item_rows(self.workspace, [item.pk for item in page])
-        data = RoadmapItemSerializer(page, many=True, context={"rows": rows}).data
-        return self.get_paginated_response(data)
+        return {"rows": selectors.item_rows(self.workspace, [item.pk for item in rows])}
 
-    @extend_schema(summary="Get a roadmap item", responses={200: RoadmapItemSerializer, **ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        item = self.get_object()
-        return self.respond(self._item_data(item), obj=item)
+    def _item_data(self, item: RoadmapItem) -> Any:
+        return self.get_serializer(item).data
 
     @extend_schema(
         summary="Create a roadmap item",
+        description=(
+            "Add an initiative or epic to a roadmap, with dates and an owning team. Link it to key"
+            " results to count its work toward them."
+        ),
         request=RoadmapItemWriteSerializer,
         responses={201: RoadmapItemSerializer, **WRITE_ERRORS},
     )
@@ -452,26 +467,31 @@ class RoadmapItemViewSet(WorkspaceViewSet):
         return Response(status=204)
 
 
-class RoadmapItemDependencyViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List roadmap item dependencies (?item= for one item's)",
+        description=(
+            "Which roadmap items wait for which. `?item=` gives one item's dependencies in both "
+            "directions."
+        ),
+        responses={200: RoadmapItemDependencySerializer(many=True), **ERRORS},
+    ),
+)
+class RoadmapItemDependencyViewSet(ListModelMixin, WorkspaceViewSet):
     queryset = RoadmapItemDependency.objects.all()
     serializer_class = RoadmapItemDependencySerializer
-    pagination_class = None
+    filterset_class = RoadmapItemDependencyFilter
+    pagination_class = CappedList
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
-        item = self.request.query_params.get("item")
-        if item and is_digits(item):
-            qs = qs.filter(blocked_id=int(item)) | qs.filter(blocking_id=int(item))
         return qs.order_by("pk")
 
     @extend_schema(
-        summary="List roadmap item dependencies (?item= for one item's)",
-        responses={200: RoadmapItemDependencySerializer(many=True), **ERRORS},
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(RoadmapItemDependencySerializer(self.get_queryset()[:500], many=True).data)
-
-    @extend_schema(
         summary="Make one item wait for another (cycles are refused with 409)",
+        description=(
+            "Make one roadmap item wait for another. A dependency that would close a cycle is "
+            "refused with 409."
+        ),
         request=RoadmapItemDependencyWriteSerializer,
         responses={201: RoadmapItemDependencySerializer, **WRITE_ERRORS},
     )

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from alignment.dates import range_error
 from alignment.models import Membership, Team, Workspace
 from okrs.models import KeyResult
 from roadmaps.models import RoadmapItemKind, RoadmapItemStatus
@@ -24,9 +25,9 @@ class RescheduleForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        start, target = data.get("start_date"), data.get("target_date")
-        if start and target and target < start:
-            self.add_error("target_date", "The target date cannot be before the start date.")
+        bad_range = range_error(data.get("start_date"), data.get("target_date"), end_name="target")
+        if bad_range:
+            self.add_error("target_date", bad_range)
         return data
 
 
@@ -84,9 +85,9 @@ class RoadmapItemForm(VersionedForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        start, target = data.get("start_date"), data.get("target_date")
-        if start and target and target < start:
-            self.add_error("target_date", "The target date cannot be before the start date.")
+        bad_range = range_error(data.get("start_date"), data.get("target_date"), end_name="target")
+        if bad_range:
+            self.add_error("target_date", bad_range)
         return data
 
 

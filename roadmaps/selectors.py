@@ -15,8 +15,8 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.db.models import Q
-from django.utils import timezone
 
+from alignment import timezones
 from alignment.models import Membership, Workspace
 from okrs.health import STATUS_LABELS, Reason
 from okrs.models import Objective
@@ -195,10 +195,6 @@ class Timeline:
         return (self.end - self.start).days + 1
 
 
-def _month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
 def _next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
@@ -243,6 +239,81 @@ def _columns(start: date, end: date, *, months: int) -> list[GridColumn]:
     return columns
 
 
+def _bar(
+    item: RoadmapItem, start: date, total: int, today: date, row: RollupRow | None
+) -> TimelineBar:
+    """The item's bar on a grid of `total` days from `start`; an undated item has no bar."""
+    first = item.start_date or item.target_date
+    last = item.target_date or item.start_date
+    left = width = None
+    if first is not None and last is not None:
+        left = (first - start).days / total
+        width = ((last - first).days + 1) / total
+    return TimelineBar(
+        item=item,
+        start=first,
+        end=last,
+        left=left,
+        width=width,
+        is_late=bool(item.target_date and item.target_date < today and not item.is_closed),
+        measured=ItemProgress(row),
+    )
+
+
+def _mark_dependencies(
+    bars: dict[int, TimelineBar], edges: list[tuple[int, int, str, date | None]]
+) -> None:
+    """Blocked-by and blocks on each bar; blocked while a blocker is open, and flagged when it
+    starts before its blocker's target."""
+    for blocking_id, blocked_id, blocking_status, blocking_target in edges:
+        if blocked_id in bars:
+            bar = bars[blocked_id]
+            bar.blocked_by.append(blocking_id)
+            if blocking_status not in ("done", "canceled"):
+                bar.is_blocked = True
+            if blocking_target and bar.start and bar.start <= blocking_target:
+                bar.starts_before_blocker_ends = True
+        if blocking_id in bars:
+            bars[blocking_id].blocks.append(blocked_id)
+
+
+def _link_key_results(
+    bars: dict[int, TimelineBar], links: list[KeyResultLink]
+) -> dict[int, list[Objective]]:
+    """Each bar's key results; returns each item's objectives, heaviest link first."""
+    objectives_of: dict[int, list[Objective]] = defaultdict(list)
+    for link in links:
+        bars[link.item_id].key_result_ids.append(link.key_result_id)
+        objective = link.key_result.objective
+        if objective not in objectives_of[link.item_id]:
+            objectives_of[link.item_id].append(objective)
+    return objectives_of
+
+
+def _group_keys(
+    item: RoadmapItem, group_by: str, objectives: list[Objective]
+) -> list[tuple[str, str]]:
+    """The (key, label) of each group the item's bar shows in."""
+    if group_by == "team":
+        if item.owner_team:
+            return [(f"team:{item.owner_team_id}", item.owner_team.name)]
+        return [("none", "No team")]
+    return [(f"objective:{o.pk}", o.title) for o in objectives] or [("none", "No objective")]
+
+
+def _group_bars(
+    items: list[RoadmapItem],
+    bars: dict[int, TimelineBar],
+    group_by: str,
+    objectives_of: dict[int, list[Objective]],
+) -> dict[str, TimelineGroup]:
+    groups: dict[str, TimelineGroup] = {}
+    for item in items:
+        for key, label in _group_keys(item, group_by, objectives_of[item.pk]):
+            groups.setdefault(key, TimelineGroup(key=key, label=label)).bars.append(bars[item.pk])
+    return groups
+
+
 def roadmap_timeline(
     workspace: Workspace,
     roadmap: Roadmap,
@@ -257,7 +328,7 @@ def roadmap_timeline(
     `viewer`, a private team's items are left out for those not on it."""
     if group_by not in ("team", "objective"):
         raise ValueError(f"group_by must be 'team' or 'objective', not {group_by!r}")
-    today = today or timezone.localdate()
+    today = today or timezones.today(workspace)
     all_items = RoadmapItem.objects.visible_to(viewer) if viewer else RoadmapItem.objects.all()
     items = list(
         all_items.filter(workspace_id=workspace.pk, roadmap=roadmap)
@@ -280,55 +351,10 @@ def roadmap_timeline(
 
     start, end = _grid_range(items, today)
     total = (end - start).days + 1
-    bars: dict[int, TimelineBar] = {}
-    for item in items:
-        first = item.start_date or item.target_date
-        last = item.target_date or item.start_date
-        left = width = None
-        if first is not None and last is not None:
-            left = (first - start).days / total
-            width = ((last - first).days + 1) / total
-        bars[item.pk] = TimelineBar(
-            item=item,
-            start=first,
-            end=last,
-            left=left,
-            width=width,
-            is_late=bool(item.target_date and item.target_date < today and not item.is_closed),
-            measured=ItemProgress(rows.get(item.pk)),
-        )
-    for blocking_id, blocked_id, blocking_status, blocking_target in edges:
-        if blocked_id in bars:
-            bar = bars[blocked_id]
-            bar.blocked_by.append(blocking_id)
-            if blocking_status not in ("done", "canceled"):
-                bar.is_blocked = True
-            if blocking_target and bar.start and bar.start <= blocking_target:
-                bar.starts_before_blocker_ends = True
-        if blocking_id in bars:
-            bars[blocking_id].blocks.append(blocked_id)
-    objectives_of: dict[int, list[Objective]] = defaultdict(list)
-    for link in links:
-        bars[link.item_id].key_result_ids.append(link.key_result_id)
-        objective = link.key_result.objective
-        if objective not in objectives_of[link.item_id]:
-            objectives_of[link.item_id].append(objective)
-
-    groups: dict[str, TimelineGroup] = {}
-    for item in items:
-        bar = bars[item.pk]
-        if group_by == "team":
-            keys = (
-                [(f"team:{item.owner_team_id}", item.owner_team.name)]
-                if item.owner_team
-                else [("none", "No team")]
-            )
-        else:
-            keys = [(f"objective:{o.pk}", o.title) for o in objectives_of[item.pk]] or [
-                ("none", "No objective")
-            ]
-        for key, label in keys:
-            groups.setdefault(key, TimelineGroup(key=key, label=label)).bars.append(bar)
+    bars = {item.pk: _bar(item, start, total, today, rows.get(item.pk)) for item in items}
+    _mark_dependencies(bars, edges)
+    objectives_of = _link_key_results(bars, links)
+    groups = _group_bars(items, bars, group_by, objectives_of)
     ordered = sorted(groups.values(), key=lambda g: (g.key == "none", g.label.lower()))
     return Timeline(
         roadmap=roadmap,
@@ -341,4 +367,63 @@ def roadmap_timeline(
         quarters=_columns(start, end, months=3),
         groups=ordered,
         dependencies=[(a, b) for a, b, _, _ in edges],
+    )
+
+
+# ---- the timeline page, in SVG units -------------------------------------------------------
+
+SCALE = 1000  # SVG user units across the whole grid
+
+
+@dataclass
+class BarRow:
+    bar: TimelineBar
+    x: float | None
+    width: float | None
+    progress_width: float | None
+    blocked_titles: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TimelineView:
+    timeline: Timeline
+    today_x: float | None
+    months: list[tuple[float, float, str]]
+    quarters: list[tuple[float, float, str]]
+    groups: list[tuple[str, str, list[BarRow]]]
+    item_titles: dict[int, str]
+
+
+def timeline_view(timeline: Timeline) -> TimelineView:
+    """The timeline in SVG units (0..1000 across), with the titles of each bar's blockers."""
+    titles = {bar.item.pk: bar.item.title for g in timeline.groups for bar in g.bars}
+
+    def units(fraction: float | None) -> float | None:
+        return None if fraction is None else round(fraction * SCALE, 2)
+
+    groups = []
+    for group in timeline.groups:
+        rows = []
+        for bar in group.bars:
+            width = units(bar.width)
+            progress = bar.progress
+            rows.append(
+                BarRow(
+                    bar=bar,
+                    x=units(bar.left),
+                    width=width,
+                    progress_width=round(width * progress, 2)
+                    if width is not None and progress is not None
+                    else None,
+                    blocked_titles=[titles.get(i, f"item {i}") for i in bar.blocked_by],
+                )
+            )
+        groups.append((group.key, group.label, rows))
+    return TimelineView(
+        timeline=timeline,
+        today_x=units(timeline.today_left),
+        months=[(units(c.left) or 0, units(c.width) or 0, c.label) for c in timeline.months],
+        quarters=[(units(c.left) or 0, units(c.width) or 0, c.label) for c in timeline.quarters],
+        groups=groups,
+        item_titles=titles,
     )

@@ -7,12 +7,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model
 
-from alignment.audit import audit_by, snapshot
+from alignment.audit import audit_by, audit_change, audited_delete, snapshot
+from alignment.dates import range_error
 from alignment.errors import CrossWorkspaceLink, FieldErrors, RoleRequired
 from alignment.events import publish_on_commit
+from alignment.graph import dependency_added, dependency_remove, lock_dependency_graph, reaches
+from alignment.guards import ensure_same_workspace, require_member
 from alignment.models import Membership, Role, Team
+from alignment.versioning import save_versioned
 from okrs.models import KeyResult
 from roadmaps.errors import DependencyCycle, DependencyExists
 from roadmaps.events import (
@@ -20,7 +23,6 @@ from roadmaps.events import (
     RoadmapItemChanged,
     RoadmapItemDependencyChanged,
 )
-from roadmaps.graph import lock_dependency_graph, reaches
 from roadmaps.models import (
     KeyResultLink,
     Roadmap,
@@ -29,7 +31,6 @@ from roadmaps.models import (
     RoadmapItemKind,
     RoadmapItemStatus,
 )
-from roadmaps.versioning import save_versioned
 
 ROADMAP_FIELDS = ["name", "description"]
 ITEM_FIELDS = [
@@ -44,18 +45,6 @@ ITEM_FIELDS = [
 UNSET: Any = object()
 
 
-def ensure_same_workspace(actor: Membership, *objects: Model | None, what: str = "") -> None:
-    """Refuse any object of another workspace with the same 404 as a missing one."""
-    for obj in objects:
-        if obj is not None and obj.workspace_id != actor.workspace_id:  # type: ignore[attr-defined]
-            raise CrossWorkspaceLink(what=what or str(type(obj)._meta.verbose_name).capitalize())
-
-
-def _require_member(actor: Membership) -> None:
-    if not actor.has_role(Role.MEMBER):
-        raise RoleRequired(role="member")
-
-
 def _clean_name(value: str, field: str, max_length: int) -> str:
     value = (value or "").strip()
     if not value:
@@ -68,7 +57,7 @@ def _clean_name(value: str, field: str, max_length: int) -> str:
 @transaction.atomic
 def roadmap_create(*, actor: Membership, name: str, description: str = "") -> Roadmap:
     """Create a roadmap; names are unique in the workspace."""
-    _require_member(actor)
+    require_member(actor)
     name = _clean_name(name, "name", 100)
     if Roadmap.objects.for_workspace(actor.workspace).filter(name__iexact=name).exists():
         raise FieldErrors({"name": f"A roadmap called {name} already exists."})
@@ -92,7 +81,7 @@ def roadmap_update(
     description: str | None = None,
 ) -> Roadmap:
     """Rename or describe a roadmap; a stale version is refused."""
-    _require_member(actor)
+    require_member(actor)
     ensure_same_workspace(actor, roadmap)
     before = snapshot(roadmap, ROADMAP_FIELDS)
     if name is not None:
@@ -112,13 +101,7 @@ def roadmap_update(
             )
     except IntegrityError as exc:
         raise FieldErrors({"name": "Another roadmap already has this name."}) from exc
-    audit_by(
-        actor,
-        verb="roadmap.updated",
-        obj=roadmap,
-        before=before,
-        after=snapshot(roadmap, ROADMAP_FIELDS),
-    )
+    audit_change(actor, verb="roadmap.updated", obj=roadmap, before=before, fields=ROADMAP_FIELDS)
     return roadmap
 
 
@@ -129,13 +112,7 @@ def roadmap_delete(*, actor: Membership, roadmap: Roadmap) -> None:
         raise RoleRequired(role="admin")
     ensure_same_workspace(actor, roadmap)
     item_ids = list(roadmap.items.values_list("pk", flat=True))
-    audit_by(
-        actor,
-        verb="roadmap.deleted",
-        obj=roadmap,
-        before=snapshot(roadmap, ROADMAP_FIELDS),
-    )
-    roadmap.delete()
+    audited_delete(actor, verb="roadmap.deleted", obj=roadmap, fields=ROADMAP_FIELDS)
     for item_id in item_ids:
         publish_on_commit(
             RoadmapItemChanged(
@@ -154,8 +131,8 @@ def _validate_item(item: RoadmapItem) -> None:
         errors["kind"] = f"Choose one of: {', '.join(RoadmapItemKind.values)}."
     if item.status not in RoadmapItemStatus.values:
         errors["status"] = f"Choose one of: {', '.join(RoadmapItemStatus.values)}."
-    if item.start_date and item.target_date and item.target_date < item.start_date:
-        errors["target_date"] = "The target date cannot be before the start date."
+    if bad_range := range_error(item.start_date, item.target_date, end_name="target"):
+        errors["target_date"] = bad_range
     if errors:
         raise FieldErrors(errors)
 
@@ -174,7 +151,7 @@ def roadmap_item_create(
     status: str = RoadmapItemStatus.PLANNED,
 ) -> RoadmapItem:
     """Put an initiative or epic on a roadmap."""
-    _require_member(actor)
+    require_member(actor)
     ensure_same_workspace(actor, roadmap, owner_team)
     item = RoadmapItem(
         workspace=actor.workspace,
@@ -216,7 +193,7 @@ def roadmap_item_update(
     status: str = UNSET,
 ) -> RoadmapItem:
     """Change some fields of an item (reschedule, re-own, close); stale versions are refused."""
-    _require_member(actor)
+    require_member(actor)
     changes: dict[str, Any] = {
         "title": title,
         "kind": kind,
@@ -238,13 +215,7 @@ def roadmap_item_update(
         fields=[f if f != "owner_team" else "owner_team_id" for f in changes] or ["title"],
         label=f"Roadmap item {item.title}",
     )
-    audit_by(
-        actor,
-        verb="roadmap_item.updated",
-        obj=item,
-        before=before,
-        after=snapshot(item, ITEM_FIELDS),
-    )
+    audit_change(actor, verb="roadmap_item.updated", obj=item, before=before, fields=ITEM_FIELDS)
     publish_on_commit(
         RoadmapItemChanged(workspace_id=actor.workspace_id, item_id=item.pk, actor_id=actor.user_id)
     )
@@ -254,16 +225,10 @@ def roadmap_item_update(
 @transaction.atomic
 def roadmap_item_delete(*, actor: Membership, item: RoadmapItem) -> None:
     """Delete an item; its tasks become unaligned work."""
-    _require_member(actor)
+    require_member(actor)
     ensure_same_workspace(actor, item)
-    audit_by(
-        actor,
-        verb="roadmap_item.deleted",
-        obj=item,
-        before=snapshot(item, ITEM_FIELDS),
-    )
-    item_id = item.pk
-    item.delete()
+    item_id = item.pk  # delete() clears it
+    audited_delete(actor, verb="roadmap_item.deleted", obj=item, fields=ITEM_FIELDS)
     publish_on_commit(
         RoadmapItemChanged(workspace_id=actor.workspace_id, item_id=item_id, actor_id=actor.user_id)
     )
@@ -288,7 +253,7 @@ def roadmap_item_link_key_result(
     weight: Decimal | int | float | str = Decimal("1"),
 ) -> KeyResultLink:
     """Say that `item` moves `key_result` (or change the link's weight when it exists)."""
-    _require_member(actor)
+    require_member(actor)
     ensure_same_workspace(actor, item)
     ensure_same_workspace(actor, key_result, what="The key result")
     link, created = KeyResultLink.objects.update_or_create(
@@ -319,7 +284,7 @@ def roadmap_item_unlink_key_result(
     *, actor: Membership, item: RoadmapItem, key_result: KeyResult
 ) -> None:
     """Remove the link between an item and a key result (404 when there is none)."""
-    _require_member(actor)
+    require_member(actor)
     ensure_same_workspace(actor, item)
     ensure_same_workspace(actor, key_result, what="The key result")
     deleted, _ = KeyResultLink.objects.filter(item=item, key_result=key_result).delete()
@@ -346,7 +311,7 @@ def roadmap_item_dependency_add(
     *, actor: Membership, blocking: RoadmapItem, blocked: RoadmapItem
 ) -> RoadmapItemDependency:
     """`blocking` must finish before `blocked`; refused when it would close a cycle."""
-    _require_member(actor)
+    require_member(actor)
     ensure_same_workspace(actor, blocking, blocked)
     if blocking.pk == blocked.pk:
         raise DependencyCycle(blocked=blocked.title, blocking=blocking.title)
@@ -363,20 +328,13 @@ def roadmap_item_dependency_add(
     dependency = RoadmapItemDependency.objects.create(
         workspace=actor.workspace, blocking=blocking, blocked=blocked
     )
-    audit_by(
+    dependency_added(
         actor,
+        event=RoadmapItemDependencyChanged,
         verb="roadmap_item.dependency_added",
-        obj=blocked,
+        blocking=blocking,
+        blocked=blocked,
         after={"blocking": blocking.pk},
-    )
-    publish_on_commit(
-        RoadmapItemDependencyChanged(
-            workspace_id=actor.workspace_id,
-            blocking_id=blocking.pk,
-            blocked_id=blocked.pk,
-            verb="added",
-            actor_id=actor.user_id,
-        )
     )
     return dependency
 
@@ -384,21 +342,11 @@ def roadmap_item_dependency_add(
 @transaction.atomic
 def roadmap_item_dependency_remove(*, actor: Membership, dependency: RoadmapItemDependency) -> None:
     """Remove a dependency between two items."""
-    _require_member(actor)
+    require_member(actor)
     ensure_same_workspace(actor, dependency)
-    audit_by(
+    dependency_remove(
         actor,
+        event=RoadmapItemDependencyChanged,
         verb="roadmap_item.dependency_removed",
-        obj=dependency,
-        before={"blocking": dependency.blocking_id, "blocked": dependency.blocked_id},
-    )
-    dependency.delete()
-    publish_on_commit(
-        RoadmapItemDependencyChanged(
-            workspace_id=actor.workspace_id,
-            blocking_id=dependency.blocking_id,
-            blocked_id=dependency.blocked_id,
-            verb="removed",
-            actor_id=actor.user_id,
-        )
+        dependency=dependency,
     )

@@ -12,14 +12,12 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import retarget
 
 from alignment.errors import FieldErrors
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, is_partial, page_context, see_other
 from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
 from roadmaps import selectors, services
 from roadmaps.forms import RescheduleForm
 from roadmaps.models import Roadmap, RoadmapItem
-from tasks.page_selectors import timeline_view
-from tasks.views._common import is_partial, see_other, work_context
 
 
 def get_roadmap(workspace: Workspace, roadmap_id: int) -> Roadmap:
@@ -44,17 +42,17 @@ def roadmap_list(request: WorkspaceRequest, workspace: Workspace) -> HttpRespons
         .annotate(item_count=Count("items"))
         .order_by("name")
     )
-    return render(request, "roadmaps/list.html", work_context(request, roadmaps=roadmaps))
+    return render(request, "roadmaps/list.html", page_context(request, roadmaps=roadmaps))
 
 
 def _timeline_context(
     request: WorkspaceRequest, workspace: Workspace, roadmap: Roadmap, group_by: selectors.GroupBy
 ) -> dict:
     timeline = selectors.roadmap_timeline(workspace, roadmap, group_by, viewer=request.membership)
-    return work_context(
+    return page_context(
         request,
         roadmap=roadmap,
-        view=timeline_view(timeline),
+        view=selectors.timeline_view(timeline),
         group_by=group_by,
         team_url=timeline_url(workspace, roadmap, "team"),
         objective_url=timeline_url(workspace, roadmap, "objective"),

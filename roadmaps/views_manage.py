@@ -18,16 +18,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from alignment.errors import FieldErrors, StaleVersion
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, add_field_errors, page_context, see_other
 from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import add_field_errors
+from readmodel.forecasts import forecasts_for
 from roadmaps import selectors, services
 from roadmaps.forms import KeyResultLinkForm, RoadmapForm, RoadmapItemForm
 from roadmaps.models import KeyResultLink, Roadmap, RoadmapItem, RoadmapItemDependency
 from roadmaps.views import get_roadmap, timeline_url
 from tasks.models import Task
-from tasks.views._common import see_other, work_context
 
 TASKS_SHOWN = 50
 STALE = (
@@ -55,7 +54,7 @@ def _form_page(
     return render(
         request,
         template,
-        work_context(request, form=form, stale=status == 409, **extra),
+        page_context(request, form=form, stale=status == 409, **extra),
         status=status,
     )
 
@@ -250,12 +249,15 @@ def _item_context(
     dependencies = RoadmapItemDependency.objects.visible_to(request.membership).select_related(
         "blocking", "blocked"
     )
-    return work_context(
+    return page_context(
         request,
         roadmap=item.roadmap,
         item=item,
         links=links,
         measured=measured,
+        forecast=forecasts_for(workspace.pk, {"roadmap_item": [item.pk]}).get(
+            ("roadmap_item", item.pk)
+        ),
         blocked_by=[d.blocking for d in dependencies.filter(blocked=item)],
         blocks=[d.blocked for d in dependencies.filter(blocking=item)],
         link_form=link_form,

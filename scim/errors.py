@@ -62,7 +62,3 @@ class InvalidPath(ScimError):
 
 class NoTarget(ScimError):
     status, scim_type = 400, "noTarget"
-
-
-class Mutability(ScimError):
-    status, scim_type = 400, "mutability"

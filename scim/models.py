@@ -17,11 +17,6 @@ from alignment.models import Team, Workspace, new_bearer_token
 from alignment.querysets import WorkspaceQuerySet
 
 
-class ScimTokenQuerySet(WorkspaceQuerySet):
-    def usable(self) -> ScimTokenQuerySet:
-        return self.filter(revoked_at__isnull=True)
-
-
 class ScimToken(models.Model):
     """The bearer token an identity provider provisions a workspace with. Stored hashed.
 
@@ -42,7 +37,7 @@ class ScimToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScimTokenQuerySet.as_manager()
+    objects = WorkspaceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

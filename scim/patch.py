@@ -99,38 +99,54 @@ def _apply_path(document: dict[str, Any], op: str, path: str, value: Any) -> Non
         return
     current = document[key]
     if sub is not None:
-        if not isinstance(current, dict):
-            return  # a sub-attribute of something that has none: nothing we keep
-        sub_key = _key(current, sub)
-        if sub_key is None:
-            return
-        current[sub_key] = None if op == "remove" else value
-        return
-    if isinstance(current, list):
-        if op == "remove":
-            if value is None:
-                document[key] = []
-            else:
-                gone = _as_list(value)
-                document[key] = [i for i in current if not any(_same_item(i, g) for g in gone)]
-        elif op == "add":
-            for item in _as_list(value):
-                if not any(_same_item(item, existing) for existing in current):
-                    current.append(item)
-        else:
-            document[key] = _as_list(value) if value is not None else []
+        _apply_sub(current, op, sub, value)
+    elif isinstance(current, list):
+        _apply_list(document, key, op, value)
     elif isinstance(current, dict):
-        if op == "remove":
-            document[key] = dict.fromkeys(current)
-        elif not isinstance(value, dict):
-            raise InvalidValue(f"{key} takes an object.")
-        else:
-            for name, inner in value.items():
-                inner_key = _key(current, name)
-                if inner_key is not None:
-                    current[inner_key] = inner
+        _apply_object(document, key, op, value)
     else:
         document[key] = None if op == "remove" else value
+
+
+def _apply_sub(current: Any, op: str, sub: str, value: Any) -> None:
+    """`attr.sub`: set or clear a sub-attribute we keep (others are ignored)."""
+    if not isinstance(current, dict):
+        return  # a sub-attribute of something that has none: nothing we keep
+    sub_key = _key(current, sub)
+    if sub_key is None:
+        return
+    current[sub_key] = None if op == "remove" else value
+
+
+def _apply_list(document: dict[str, Any], key: str, op: str, value: Any) -> None:
+    """A multi-valued attribute: remove all or the given items, add new ones, or replace."""
+    current = document[key]
+    if op == "remove":
+        if value is None:
+            document[key] = []
+        else:
+            gone = _as_list(value)
+            document[key] = [i for i in current if not any(_same_item(i, g) for g in gone)]
+    elif op == "add":
+        for item in _as_list(value):
+            if not any(_same_item(item, existing) for existing in current):
+                current.append(item)
+    else:
+        document[key] = _as_list(value) if value is not None else []
+
+
+def _apply_object(document: dict[str, Any], key: str, op: str, value: Any) -> None:
+    """A complex attribute: removing clears every sub-attribute; add or replace merges."""
+    current = document[key]
+    if op == "remove":
+        document[key] = dict.fromkeys(current)
+    elif not isinstance(value, dict):
+        raise InvalidValue(f"{key} takes an object.")
+    else:
+        for name, inner in value.items():
+            inner_key = _key(current, name)
+            if inner_key is not None:
+                current[inner_key] = inner
 
 
 def _apply_filtered(

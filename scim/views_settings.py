@@ -10,16 +10,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alignment.errors import FieldErrors
-from alignment.http import WorkspaceRequest
-from alignment.models import Role, Workspace
-from alignment.tenancy import workspace_view
-from alignment.views.settings_base import (
+from alignment.http import (
+    WorkspaceRequest,
     add_field_errors,
     paginate,
     query_without,
     see_other_to,
     settings_context,
 )
+from alignment.models import Role, Workspace
+from alignment.tenancy import workspace_view
 from scim import services
 from scim.forms import ScimTokenForm
 from scim.models import ScimToken

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from alignment.audit import audit_by, snapshot
 from alignment.errors import FieldErrors, RoleRequired, StaleVersion
-from alignment.models import Membership, Role, User
+from alignment.models import Membership, Role, User, Workspace
 from sso import oidc, saml
 from sso.admission import SignedIn, sign_in
 from sso.errors import (
@@ -102,11 +102,7 @@ def connection_save(
     if not actor.has_role(Role.ADMIN):
         raise RoleRequired(role="admin")
     workspace = actor.workspace
-    connection = SsoConnection.objects.select_for_update().filter(
-        workspace=workspace
-    ).first() or SsoConnection(workspace=workspace, version=0)
-    if expected_version is not None and connection.pk and connection.version != expected_version:
-        raise StaleVersion(object="The single sign-on settings", current=connection.version)
+    connection = _locked_connection(actor, expected_version)
     before = snapshot(connection, AUDITED_FIELDS) if connection.pk else None
     issuer = issuer.strip()
     errors: dict[str, str] = {}
@@ -119,37 +115,27 @@ def connection_save(
     # (docs/teams.md), not made by a sign-in that names none.
     if default_role in (Role.OWNER, Role.GUEST) or default_role not in Role.values:
         errors["default_role"] = "New members join as admin, member or viewer."
-    is_saml = protocol == Protocol.SAML
-    if protocol not in Protocol.values:
-        errors["protocol"] = "Choose OpenID Connect or SAML 2.0."
-    if not is_saml and not issuer:
-        errors["issuer"] = "The issuer URL is required."
-    if not is_saml and not client_id.strip():
-        errors["client_id"] = "The client ID is required."
-    if not is_saml and not client_secret and not connection.client_secret:
-        errors["client_secret"] = "The client secret is required."
-    if is_saml and not saml_metadata_url.strip() and not saml_metadata_xml.strip():
-        errors["saml_metadata_url"] = "Give the IdP's metadata URL, or paste its metadata XML."
-    if is_required:
-        is_owner = (
-            break_glass_user is not None
-            and Membership.objects.for_workspace(workspace)
-            .filter(user=break_glass_user, role=Role.OWNER, user__is_active=True)
-            .exists()
+    errors.update(
+        _protocol_errors(
+            connection,
+            protocol=protocol,
+            issuer=issuer,
+            client_id=client_id,
+            client_secret=client_secret,
+            saml_metadata_url=saml_metadata_url,
+            saml_metadata_xml=saml_metadata_xml,
         )
-        if not is_owner:
-            errors["break_glass_user"] = (
-                "Requiring SSO needs a break-glass owner who can still log in with a password "
-                "if the identity provider is down."
-            )
+    )
+    if is_required and not _is_active_owner(workspace, break_glass_user):
+        errors["break_glass_user"] = (
+            "Requiring SSO needs a break-glass owner who can still log in with a password "
+            "if the identity provider is down."
+        )
     idp: saml.IdpMetadata | None = None
-    if not errors and is_saml:
-        idp, saml_metadata_xml, errors = _saml_metadata(saml_metadata_url, saml_metadata_xml)
-    elif not errors:
-        try:
-            oidc.discover(issuer)
-        except SsoError as exc:
-            errors["issuer"] = exc.text
+    if not errors:
+        idp, saml_metadata_xml, errors = _provider_answers(
+            protocol, issuer, saml_metadata_url, saml_metadata_xml
+        )
     if errors:
         raise FieldErrors(errors)
     connection.protocol = protocol
@@ -178,6 +164,68 @@ def connection_save(
         verb = "sso.updated" if before else "sso.created"
         audit_by(actor, verb=verb, obj=connection, before=before, after=after)
     return connection
+
+
+def _locked_connection(actor: Membership, expected_version: int | None) -> SsoConnection:
+    """The workspace's connection, locked for the save (a new unsaved one when it has none);
+    a stale `expected_version` is refused."""
+    workspace = actor.workspace
+    connection = SsoConnection.objects.select_for_update().filter(
+        workspace=workspace
+    ).first() or SsoConnection(workspace=workspace, version=0)
+    if expected_version is not None and connection.pk and connection.version != expected_version:
+        raise StaleVersion(object="The single sign-on settings", current=connection.version)
+    return connection
+
+
+def _protocol_errors(
+    connection: SsoConnection,
+    *,
+    protocol: str,
+    issuer: str,
+    client_id: str,
+    client_secret: str,
+    saml_metadata_url: str,
+    saml_metadata_xml: str,
+) -> dict[str, str]:
+    """What the chosen protocol needs: OIDC an issuer, client id and secret (an empty secret
+    keeps the stored one); SAML the IdP's metadata URL or XML."""
+    errors: dict[str, str] = {}
+    is_saml = protocol == Protocol.SAML
+    if protocol not in Protocol.values:
+        errors["protocol"] = "Choose OpenID Connect or SAML 2.0."
+    if not is_saml and not issuer:
+        errors["issuer"] = "The issuer URL is required."
+    if not is_saml and not client_id.strip():
+        errors["client_id"] = "The client ID is required."
+    if not is_saml and not client_secret and not connection.client_secret:
+        errors["client_secret"] = "The client secret is required."
+    if is_saml and not saml_metadata_url.strip() and not saml_metadata_xml.strip():
+        errors["saml_metadata_url"] = "Give the IdP's metadata URL, or paste its metadata XML."
+    return errors
+
+
+def _is_active_owner(workspace: Workspace, user: User | None) -> bool:
+    return (
+        user is not None
+        and Membership.objects.for_workspace(workspace)
+        .filter(user=user, role=Role.OWNER, user__is_active=True)
+        .exists()
+    )
+
+
+def _provider_answers(
+    protocol: str, issuer: str, saml_metadata_url: str, saml_metadata_xml: str
+) -> tuple[saml.IdpMetadata | None, str, dict[str, str]]:
+    """Asks the provider: SAML metadata parsed (with the XML kept), or OIDC discovery; the
+    field's error when it does not answer."""
+    if protocol == Protocol.SAML:
+        return _saml_metadata(saml_metadata_url, saml_metadata_xml)
+    try:
+        oidc.discover(issuer)
+    except SsoError as exc:
+        return None, saml_metadata_xml, {"issuer": exc.text}
+    return None, saml_metadata_xml, {}
 
 
 def _saml_metadata(url: str, xml: str) -> tuple[saml.IdpMetadata | None, str, dict[str, str]]:

@@ -17,15 +17,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alignment.errors import FieldErrors
-from alignment.http import WorkspaceRequest
-from alignment.models import Membership, Role, User, Workspace
-from alignment.tenancy import workspace_view
-from alignment.views.settings_base import (
+from alignment.http import (
+    WorkspaceRequest,
     add_field_errors,
     see_other,
     see_other_to,
     settings_context,
 )
+from alignment.models import Membership, Role, User, Workspace
+from alignment.tenancy import workspace_view
 from sso import saml, saml_services, services
 from sso.admission import SignedIn
 from sso.errors import NoConnection, SsoError, StateMismatch

@@ -6,12 +6,9 @@ class TasksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
+        from alignment import models as core
+        from tasks.team_setup import ensure_team_workflow
 
-        from alignment.models import Team
-        from tasks import signals
-
-        # alignment/ must not import tasks/, so every new team gets its workflow from here.
-        post_save.connect(
-            signals.team_created, sender=Team, dispatch_uid="tasks.team_default_workflow"
-        )
+        # alignment/ must not import tasks/: every new team gets its workflow through this
+        # slot (alignment.registry), which Team.save calls on insert.
+        core.team_created.fill(ensure_team_workflow)

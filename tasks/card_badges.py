@@ -5,6 +5,11 @@ The tasks app may not import the apps above it; they register a provider in thei
 never card by card:
 
     card_badges.register(ci_card_badges)  # (workspace_id, task keys) → {key: safe HTML}
+
+A board asks for up to 460 keys at once: filter with `task_key__in_texts=Texts(keys)`
+(alignment.lookups: one parameter, not one per key), and keep the HTML small and escaped
+(`format_html`). Each badge lands at the end of the card's `card-meta` row, in registration
+order (docs/development.md, "Hot paths").
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ from tasks.models import (
     TaskLabel,
     WorkflowState,
 )
-from tasks.signals import ensure_team_workflow
+from tasks.team_setup import ensure_team_workflow
 
 ROADMAP_NAME = "Product roadmap"
 SPRINT_DAYS = 14
@@ -85,6 +85,24 @@ class WorkSummary:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class _Seed:
+    """What every team's tasks are drawn from; `origins` says how each task of `tasks` came
+    into its sprint, `carry` collects the carry-overs the histories write."""
+
+    workspace: Workspace
+    today: date
+    now: datetime
+    rng: random.Random
+    states: dict[int, dict[str, WorkflowState]]
+    members_of: dict[int, list[User | None]]
+    items_by_team: dict[int, list[RoadmapItem]]
+    tasks: list[Task] = field(default_factory=list)
+    origins: list[Origin] = field(default_factory=list)
+    carry: list[SprintCarryOver] = field(default_factory=list)
+    backlogs: list[list[Task]] = field(default_factory=list)
+
+
 @transaction.atomic
 def seed_work(
     *,
@@ -101,9 +119,7 @@ def seed_work(
     History is written in time order and never after `now` (default: the current time when
     `today` is today, else 18:00 on `today`): work carried over at each close, tasks created
     directly in the running sprint, a few re-estimated mid-sprint."""
-    if now is None:
-        current = timezone.now()
-        now = current if timezone.localdate(current) == today else at(today, 18)
+    now = _demo_now(today, now)
     team_list = list(teams.values()) if isinstance(teams, Mapping) else list(teams)
     users = list(people.values()) if isinstance(people, Mapping) else list(people)
     roadmap, _ = Roadmap.objects.get_or_create(
@@ -124,92 +140,122 @@ def seed_work(
     ]
     items_by_team = _items(workspace, roadmap, team_list, today, rng)
     summary.items = sum(len(v) for v in items_by_team.values())
-    states = {
-        team.pk: {
-            s.category: s
-            for s in reversed(list(WorkflowState.objects.filter(team=team).order_by("position")))
-        }
-        for team in team_list
-    }
-    members_of: dict[int, list[User | None]] = {
-        team.pk: list(team.members.all()) or list(users[:3]) or [None] for team in team_list
-    }
-    all_tasks: list[Task] = []
-    origins: list[Origin] = []  # how each task of all_tasks came into its sprint
-    carry: list[SprintCarryOver] = []
-    backlogs: list[list[Task]] = []
+    seed = _Seed(
+        workspace=workspace,
+        today=today,
+        now=now,
+        rng=rng,
+        states=_team_states(team_list),
+        members_of={
+            team.pk: list(team.members.all()) or list(users[:3]) or [None] for team in team_list
+        },
+        items_by_team=items_by_team,
+    )
     for team_index, team in enumerate(team_list):
         # Each team works on its own parts of the product: titles repeat within a team's
         # history, not across teams (only NEAR_DUPLICATES below are meant to look alike).
         subjects = SUBJECTS[team_index :: len(team_list)] or SUBJECTS
-        sprints = _sprints(workspace, team, today, now)
-        summary.sprints += len(sprints)
-        plans: list[tuple[Sprint | None, int]] = [
-            (s, 18 if s.status != SprintStatus.PLANNED else 10) for s in sprints
-        ]
-        plans.append((None, 30))
-        team_tasks: list[Task] = []
-        for sprint, count in plans:
-            previous = _previous(sprints, sprint)
-            for _ in range(count):
-                origins.append(_origin(sprint, previous, rng))
-                title = f"{rng.choice(VERBS)} {rng.choice(subjects)}"
-                team_tasks.append(
-                    _task(
-                        workspace,
-                        team,
-                        sprint,
-                        title,
-                        states[team.pk],
-                        members_of[team.pk],
-                        items_by_team.get(team.pk, []),
-                        today,
-                        rng,
-                    )
+        summary.sprints += _seed_team(seed, team, subjects)
+    _near_duplicates(seed.backlogs)
+    summary.tasks, summary.events = _write_work(seed, labels)
+    _cross_team_blockers(workspace, seed.tasks, rng)
+    summary.counts = {
+        "unaligned": sum(1 for t in seed.tasks if t.roadmap_item_id is None),
+        "done": sum(1 for t in seed.tasks if t.state_category == StateCategory.DONE),
+    }
+    return summary
+
+
+def _demo_now(today: date, now: datetime | None) -> datetime:
+    """`now`, else the current time when `today` is today, else 18:00 on `today`."""
+    if now is not None:
+        return now
+    current = timezone.now()
+    return current if timezone.localdate(current) == today else at(today, 18)
+
+
+def _team_states(teams: list[Team]) -> dict[int, dict[str, WorkflowState]]:
+    """Each team's first workflow state of every category."""
+    return {
+        team.pk: {
+            s.category: s
+            for s in reversed(list(WorkflowState.objects.filter(team=team).order_by("position")))
+        }
+        for team in teams
+    }
+
+
+def _seed_team(seed: _Seed, team: Team, subjects: list[str]) -> int:
+    """One team's sprints and tasks (numbered and ranked, not saved yet); the sprint count."""
+    sprints = _sprints(seed.workspace, team, seed.today, seed.now)
+    plans: list[tuple[Sprint | None, int]] = [
+        (s, 18 if s.status != SprintStatus.PLANNED else 10) for s in sprints
+    ]
+    plans.append((None, 30))
+    team_tasks: list[Task] = []
+    for sprint, count in plans:
+        previous = _previous(sprints, sprint)
+        for _ in range(count):
+            seed.origins.append(_origin(sprint, previous, seed.rng))
+            title = f"{seed.rng.choice(VERBS)} {seed.rng.choice(subjects)}"
+            team_tasks.append(
+                _task(
+                    seed.workspace,
+                    team,
+                    sprint,
+                    title,
+                    seed.states[team.pk],
+                    seed.members_of[team.pk],
+                    seed.items_by_team.get(team.pk, []),
+                    seed.today,
+                    seed.rng,
                 )
-        for number, task in enumerate(team_tasks, start=1):
-            task.number = number
-        ranks = ranking.keys_between(None, None, len(team_tasks))
-        for task, rank in zip(team_tasks, ranks, strict=True):
-            task.rank = rank
-        backlogs.append([t for t in team_tasks if t.sprint is None])
-        all_tasks += team_tasks
-        TaskCounter.objects.update_or_create(
-            team=team,
-            defaults={"last_number": len(team_tasks)},
-            create_defaults={"workspace": workspace, "last_number": len(team_tasks)},
-        )
-    # Near-duplicates: the same work written down twice, in two teams' backlogs.
+            )
+    for number, task in enumerate(team_tasks, start=1):
+        task.number = number
+    ranks = ranking.keys_between(None, None, len(team_tasks))
+    for task, rank in zip(team_tasks, ranks, strict=True):
+        task.rank = rank
+    seed.backlogs.append([t for t in team_tasks if t.sprint is None])
+    seed.tasks += team_tasks
+    TaskCounter.objects.update_or_create(
+        team=team,
+        defaults={"last_number": len(team_tasks)},
+        create_defaults={"workspace": seed.workspace, "last_number": len(team_tasks)},
+    )
+    return len(sprints)
+
+
+def _near_duplicates(backlogs: list[list[Task]]) -> None:
+    """The same work written down twice, in two teams' backlogs."""
     for index, (first, second) in enumerate(NEAR_DUPLICATES):
         if len(backlogs) > 1:
             backlogs[index % len(backlogs)][index].title = first
             copy = backlogs[(index + 1) % len(backlogs)][index + 5]
             copy.title = second
             copy.roadmap_item = None  # written down again by a team that did not know
+
+
+def _write_work(seed: _Seed, labels: list[Label]) -> tuple[int, int]:
+    """Saves the tasks with their histories, carry-overs and labels; (tasks, events) written."""
+    rng = seed.rng
     histories = [
-        task_history(task, states[task.team_id], origin, carry, now=now, rng=rng)
-        for task, origin in zip(all_tasks, origins, strict=True)
+        task_history(task, seed.states[task.team_id], origin, seed.carry, now=seed.now, rng=rng)
+        for task, origin in zip(seed.tasks, seed.origins, strict=True)
     ]
-    Task.objects.bulk_create(all_tasks, batch_size=500)
-    summary.tasks = len(all_tasks)
+    Task.objects.bulk_create(seed.tasks, batch_size=500)
     events = [event for history in histories for event in history]
     TaskEvent.objects.bulk_create(events, batch_size=1000)
-    SprintCarryOver.objects.bulk_create(carry)
-    summary.events = len(events)
+    SprintCarryOver.objects.bulk_create(seed.carry)
     TaskLabel.objects.bulk_create(
         [
-            TaskLabel(workspace=workspace, task=task, label=rng.choice(labels))
-            for task in all_tasks
+            TaskLabel(workspace=seed.workspace, task=task, label=rng.choice(labels))
+            for task in seed.tasks
             if rng.random() < 0.4
         ],
         ignore_conflicts=True,
     )
-    _cross_team_blockers(workspace, all_tasks, rng)
-    summary.counts = {
-        "unaligned": sum(1 for t in all_tasks if t.roadmap_item_id is None),
-        "done": sum(1 for t in all_tasks if t.state_category == StateCategory.DONE),
-    }
-    return summary
+    return len(seed.tasks), len(events)
 
 
 def _items(

@@ -152,26 +152,7 @@ def task_history(
     start, cap = sprint_start(sprint), sprint_cap(sprint, now)
     running = sprint.status != SprintStatus.PLANNED
     if origin.carried_from is not None:
-        previous = origin.carried_from
-        assert previous.closed_at is not None
-        _plan(writer, previous, now, rng)
-        if final in (StateCategory.STARTED, StateCategory.DONE) and rng.random() < 0.6:
-            writer.to_state(
-                _between(sprint_start(previous), sprint_cap(previous, now), rng), "started"
-            )
-        carry.append(
-            SprintCarryOver(
-                workspace_id=task.workspace_id,
-                from_sprint=previous,
-                to_sprint=sprint,
-                task=task,
-                estimate=writer.estimate,
-                state_category=writer.category,
-                created_at=previous.closed_at,
-            )
-        )
-        writer.move(previous.closed_at, sprint, carried=True)
-        entered = previous.closed_at
+        entered = _carried_in(writer, origin.carried_from, sprint, final, carry, now=now, rng=rng)
     elif origin.added_after_start and running:
         entered = _between(start, cap, rng, upto=0.5)
         writer.created(entered, sprint=sprint)
@@ -179,23 +160,76 @@ def task_history(
         entered = _plan(writer, sprint, now, rng)
     if not running:
         return writer.events
-    low = max(entered, start)
+    low = _maybe_re_estimate(writer, origin, sprint, max(entered, start), cap, rng)
+    _work_towards(writer, final, low, cap, rng)
+    return writer.events
+
+
+def _carried_in(
+    writer: HistoryWriter,
+    previous: Sprint,
+    sprint: Sprint,
+    final: str,
+    carry: list[SprintCarryOver],
+    *,
+    now: datetime,
+    rng: random.Random,
+) -> datetime:
+    """Planned into `previous`, maybe started there, carried over to `sprint` at its close."""
+    task = writer.task
+    assert previous.closed_at is not None
+    _plan(writer, previous, now, rng)
+    if final in (StateCategory.STARTED, StateCategory.DONE) and rng.random() < 0.6:
+        writer.to_state(_between(sprint_start(previous), sprint_cap(previous, now), rng), "started")
+    carry.append(
+        SprintCarryOver(
+            workspace_id=task.workspace_id,
+            from_sprint=previous,
+            to_sprint=sprint,
+            task=task,
+            estimate=writer.estimate,
+            state_category=writer.category,
+            created_at=previous.closed_at,
+        )
+    )
+    writer.move(previous.closed_at, sprint, carried=True)
+    return previous.closed_at
+
+
+def _maybe_re_estimate(
+    writer: HistoryWriter,
+    origin: Origin,
+    sprint: Sprint,
+    low: datetime,
+    cap: datetime,
+    rng: random.Random,
+) -> datetime:
+    """Some planned tasks of the active sprint were re-estimated during it: committed at the
+    old estimate. Returns the moment later events follow."""
+    task = writer.task
     if (
-        task.estimate is not None
-        and not origin.added_after_start
-        and origin.carried_from is None
-        and sprint.status == SprintStatus.ACTIVE
-        and rng.random() < 0.08
+        task.estimate is None
+        or origin.added_after_start
+        or origin.carried_from is not None
+        or sprint.status != SprintStatus.ACTIVE
+        or rng.random() >= 0.08
     ):
-        # Re-estimated during the sprint: committed at the old estimate.
-        first = writer.events[0]
-        old = Decimal(rng.choice([e for e in ESTIMATES if Decimal(e) != task.estimate]))
-        for event in writer.events:
-            event.estimate = old
-        writer.estimate = old
-        low = _between(low, cap, rng, upto=0.3)
-        writer.re_estimate(low, task.estimate)
-        assert first.created_at <= low
+        return low
+    first = writer.events[0]
+    old = Decimal(rng.choice([e for e in ESTIMATES if Decimal(e) != task.estimate]))
+    for event in writer.events:
+        event.estimate = old
+    writer.estimate = old
+    low = _between(low, cap, rng, upto=0.3)
+    writer.re_estimate(low, task.estimate)
+    assert first.created_at <= low
+    return low
+
+
+def _work_towards(
+    writer: HistoryWriter, final: str, low: datetime, cap: datetime, rng: random.Random
+) -> None:
+    """Start, finish or cancel the task inside the sprint, after `low`, to reach `final`."""
     if final in (StateCategory.STARTED, StateCategory.DONE):
         if writer.category != StateCategory.STARTED:
             low = _between(low, cap, rng, upto=0.6)
@@ -204,7 +238,6 @@ def task_history(
             writer.to_state(_between(low, cap, rng), StateCategory.DONE)
     elif final == StateCategory.CANCELED:
         writer.to_state(_between(low, cap, rng), StateCategory.CANCELED)
-    return writer.events
 
 
 def _plan(writer: HistoryWriter, sprint: Sprint, now: datetime, rng: random.Random) -> datetime:

@@ -26,6 +26,8 @@ class TaskChanged:
     fields: tuple[str, ...]
     roadmap_item_ids: tuple[int, ...]
     actor_id: int | None = None
+    # Set when the task moved to another team: the old team's board must drop its card.
+    previous_team_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,4 +79,17 @@ class TaskDependencyChanged:
     blocking_id: int
     blocked_id: int
     verb: str  # added | removed
+    actor_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TaskTransitionRefused:
+    """An automated move (an integration's rule) was refused by a gate; nobody saw the 409,
+    so the refusal is published for the record (standards keeps it as a finding's evidence)."""
+
+    workspace_id: int
+    task_id: int
+    state_id: int
+    via: str
+    failing: tuple[tuple[str, str], ...]  # (standard key, check kind) pairs
     actor_id: int | None = None

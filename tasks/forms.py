@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast
 
+from alignment.dates import range_error
 from alignment.models import Membership, Team, User, Workspace
 from roadmaps.models import CLOSED_ITEM_STATUSES, RoadmapItem
 from tasks.models import (
@@ -32,6 +33,11 @@ class PersonField(forms.ModelChoiceField):
 class SprintField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.team.key} · {obj.name} ({obj.get_status_display().lower()})"
+
+
+class NewTaskStateField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.team.name} · {obj.name}"
 
 
 class RoadmapItemField(forms.ModelChoiceField):
@@ -110,9 +116,21 @@ class TaskForm(forms.Form):
             viewer, task.roadmap_item if task else None
         )
         if task is None:
-            choice_field(self, "team").queryset = Team.objects.visible_to(viewer)
+            teams = Team.objects.visible_to(viewer)
+            choice_field(self, "team").queryset = teams
             choice_field(self, "sprint").queryset = sprints.exclude(status=SprintStatus.CLOSED)
-            del self.fields["state"]
+            # Any state of a team the member sees, named with its team; the service refuses a
+            # state of another team than the one chosen. Blank: the team's default column.
+            state = self.fields["state"] = NewTaskStateField(
+                queryset=WorkflowState.objects.for_workspace(workspace)
+                .filter(team__in=teams)
+                .select_related("team")
+                .order_by("team__name", "position", "pk"),
+                required=False,
+                empty_label="The team's first column",
+                help_text="Optional: a state of the chosen team.",
+            )
+            state.label = "State"
             del self.fields["version"]
         else:
             del self.fields["team"]
@@ -125,6 +143,13 @@ class TaskForm(forms.Form):
                 open_or_current = open_or_current | team_sprints.filter(pk=task.sprint_id)
             choice_field(self, "sprint").queryset = open_or_current
             self.fields["version"].required = True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        team, state = data.get("team"), data.get("state")
+        if team is not None and state is not None and state.team_id != team.pk:
+            self.add_error("state", f"Choose a state of {team.name}, or leave it blank.")
+        return data
 
     @classmethod
     def initial_for(cls, task: Task, label_ids: list[int]) -> dict[str, Any]:
@@ -141,6 +166,29 @@ class TaskForm(forms.Form):
             "roadmap_item": task.roadmap_item_id,
             "version": task.version,
         }
+
+
+class FieldForm(TaskForm):
+    """One field of an existing task, edited in place: the same validation and scoped choices
+    as the Edit page, narrowed to `field`, plus the version the editor started from and the
+    value it showed (`original`, a fingerprint) to tell whose change a stale save met."""
+
+    original = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+    place = forms.ChoiceField(
+        choices=[("page", "page"), ("panel", "panel")], required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args: Any, viewer: Membership, task: Task, field: str, **kwargs: Any):
+        kwargs.setdefault("auto_id", "inline-%s")
+        super().__init__(*args, viewer=viewer, task=task, **kwargs)
+        keep = (field, "version", "original", "place")
+        self.fields = {name: self.fields[name] for name in keep}
+        widget = self.fields[field].widget
+        if not isinstance(widget, forms.CheckboxSelectMultiple):
+            widget.attrs["autofocus"] = True
+        if isinstance(widget, forms.Textarea):
+            widget.attrs["rows"] = 8
+        self.field_name = field
 
 
 class QuickEditForm(forms.Form):
@@ -314,9 +362,9 @@ class SprintForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        start, end = data.get("start_date"), data.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", "The end date cannot be before the start date.")
+        bad_range = range_error(data.get("start_date"), data.get("end_date"))
+        if bad_range:
+            self.add_error("end_date", bad_range)
         return data
 
     def plan_fields(self) -> list[forms.BoundField]:

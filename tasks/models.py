@@ -238,7 +238,8 @@ class TaskManager(models.Manager.from_queryset(TaskQuerySet)):  # type: ignore[m
     """
 
     def get_queryset(self) -> TaskQuerySet:
-        return super().get_queryset().filter(merged_into__isnull=True)
+        # Archived (and deleted) tasks are tombstones too, until restored (tasks.archive).
+        return super().get_queryset().filter(merged_into__isnull=True, archived_at__isnull=True)
 
 
 class Task(models.Model):
@@ -288,6 +289,10 @@ class Task(models.Model):
     merged_into = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="merged_from"
     )
+    # Archived: hidden like a merged tombstone (history kept), restorable. Deleted: archived
+    # too, restorable only within settings.TASK_UNDO_MINUTES, then kept as a tombstone.
+    archived_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects = TaskManager()
     all_objects = TaskQuerySet.as_manager()
@@ -310,7 +315,7 @@ class Task(models.Model):
             models.Index(
                 fields=["workspace", "roadmap_item"],
                 # merged_into: the default manager filters on it, keep the scan index-only.
-                include=["state_category", "estimate", "merged_into"],
+                include=["state_category", "estimate", "merged_into", "archived_at"],
                 name="task_rollup_idx",
             ),
             models.Index(fields=["workspace", "assignee", "state_category"], name="task_mine_idx"),
@@ -454,6 +459,8 @@ class TaskEventKind(models.TextChoices):
     ASSIGNEE = "assignee", "Assignee changed"
     TEAM = "team", "Moved to another team"
     MERGED = "merged", "Merged"
+    ARCHIVED = "archived", "Archived"
+    RESTORED = "restored", "Restored"
 
 
 class TaskEvent(models.Model):
@@ -537,3 +544,7 @@ class DuplicateDismissal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} is not {self.other_id}"
+
+
+# Saved views live in their own module (tasks/saved_views/); imported here so Django sees them.
+from tasks.saved_views.models import SavedView  # noqa: E402, F401

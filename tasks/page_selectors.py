@@ -7,27 +7,31 @@ history in words, external links, and the timeline scaled to SVG units.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.db.models import CharField, Count, DecimalField, F, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 
+from alignment.lookups import Ids
 from alignment.models import Membership, Team, TeamMember, User, Workspace
 from alignment.parsing import is_digits
+from alignment.prepared import Prepared
+from alignment.registry import Slot
 from okrs.models import KeyResult, Objective
-from roadmaps.models import KeyResultLink, RoadmapItem
-from roadmaps.selectors import Timeline, TimelineBar
+from okrs.selectors import current_period
+from roadmaps.models import KeyResultLink
 from tasks import ranking
+from tasks.board_selectors import Cursor, after_cursor, as_cards, backlog_for_team
 from tasks.models import (
     CLOSED_CATEGORIES,
     Label,
     Sprint,
     SprintStatus,
+    StateCategory,
     Task,
     TaskDependency,
     TaskEvent,
@@ -35,7 +39,7 @@ from tasks.models import (
     TaskLabel,
     WorkflowState,
 )
-from tasks.selectors import Cursor, TaskFilters, after_cursor, as_cards, backlog_for_team
+from tasks.selectors import TaskFilters
 
 MAX_PAGE = 200  # hard cap of every list page (ARCHITECTURE §11)
 BACKLOG_PAGE = 50
@@ -71,7 +75,13 @@ def workspace_people(workspace: Workspace) -> list[User]:
     ]
 
 
-def filter_choices(workspace: Workspace, viewer: Membership | None = None) -> FilterChoices:
+def filter_choices(
+    workspace: Workspace,
+    viewer: Membership | None = None,
+    *,
+    on: date | None = None,
+    keep: TaskFilters | None = None,
+) -> FilterChoices:
     """People, labels, key results and objectives to filter a board or backlog by (4 queries).
 
     A guest is offered only what fits their teams: the people on them, the labels their teams'
@@ -99,15 +109,30 @@ def filter_choices(workspace: Workspace, viewer: Membership | None = None) -> Fi
             objectives=[],
             okrs=False,
         )
+    # Key results and objectives of the period in play (the sprint's, else today's): older
+    # periods' would crowd the list. One chosen by the link stays, so the form keeps it.
+    period = current_period(workspace, today=on)
+    keep = keep or {}
+    in_period = Q(objective__period=period) if period else Q()
+    objectives_in_period = Q(period=period) if period else Q()
+    if keep.get("key_result"):
+        in_period |= Q(pk=keep["key_result"])
+    if keep.get("objective"):
+        objectives_in_period |= Q(pk=keep["objective"])
     return FilterChoices(
         people=workspace_people(workspace),
         labels=list(Label.objects.for_workspace(workspace).order_by("name")[:MAX_CHOICES]),
         key_results=list(
             KeyResult.objects.for_workspace(workspace)
+            .filter(in_period)
             .select_related("objective")
             .order_by("objective__title", "title")[:MAX_CHOICES]
         ),
-        objectives=list(Objective.objects.for_workspace(workspace).order_by("title")[:MAX_CHOICES]),
+        objectives=list(
+            Objective.objects.for_workspace(workspace)
+            .filter(objectives_in_period)
+            .order_by("title")[:MAX_CHOICES]
+        ),
     )
 
 
@@ -130,16 +155,6 @@ def next_sprint(workspace: Workspace, team: Team) -> Sprint | None:
     return candidates[0] if candidates else None
 
 
-def alignment_options(workspace: Workspace) -> list[RoadmapItem]:
-    """Open roadmap items a task can be linked to, with their roadmap (one query)."""
-    return list(
-        RoadmapItem.objects.for_workspace(workspace)
-        .open()
-        .select_related("roadmap")
-        .order_by("roadmap__name", "start_date", "title")[:MAX_CHOICES]
-    )
-
-
 def team_states(workspace: Workspace, team: Team) -> list[WorkflowState]:
     return list(
         WorkflowState.objects.for_workspace(workspace)
@@ -152,22 +167,6 @@ def team_states(workspace: Workspace, team: Team) -> list[WorkflowState]:
 # ---- cards ------------------------------------------------------------------------------
 
 
-def key_results_by_item(workspace: Workspace, item_ids: Iterable[int | None]) -> dict[int, list]:
-    """roadmap item id → the key results it moves, heaviest first (one query)."""
-    ids = sorted({i for i in item_ids if i})
-    result: dict[int, list[KeyResult]] = defaultdict(list)
-    if not ids:
-        return {}
-    for link in (
-        KeyResultLink.objects.for_workspace(workspace)
-        .filter(item_id__in=ids)
-        .select_related("key_result")
-        .order_by("-weight", "pk")
-    ):
-        result[link.item_id].append(link.key_result)
-    return dict(result)
-
-
 @dataclass
 class CardFacts:
     """What a page of cards shows beside the task row, read in one query (`card_facts`)."""
@@ -176,10 +175,73 @@ class CardFacts:
     key_results: dict[int, list[str]] = field(default_factory=dict)  # item id → KR titles
     blocked_by: dict[int, list[str]] = field(default_factory=dict)  # task id → open blockers
     conflicts: dict[int, list[str]] = field(default_factory=dict)  # task id → other task keys
+    subtasks: dict[int, list[str]] = field(default_factory=dict)  # task id → sub-task categories
+
+    def subtask_progress(self, task_id: int) -> tuple[int, int] | None:
+        """(done, total) of a task's sub-tasks, canceled ones left out; None without any."""
+        categories = [c for c in self.subtasks.get(task_id, ()) if c != StateCategory.CANCELED]
+        if not categories:
+            return None
+        return sum(c == StateCategory.DONE for c in categories), len(categories)
 
 
 def _key(team: str, number: str) -> Concat:
     return Concat(team, Value("-"), Cast(number, CharField()), output_field=CharField())
+
+
+def _card_facts_query(workspace: int, ids: Ids, items: Ids) -> QuerySet[Any]:
+    """card_facts' one UNION ALL query (compiled once: alignment.prepared)."""
+    no_weight = Value(Decimal(0), output_field=DecimalField(max_digits=12, decimal_places=4))
+    # No ORDER BY inside a UNION (SQLite refuses it): the rows are sorted below.
+    deps = TaskDependency.objects.for_workspace(workspace).order_by()
+    conflicting = deps.filter(
+        blocked__sprint__isnull=False,
+        blocking__sprint__isnull=False,
+        blocked__sprint__end_date__lt=F("blocking__sprint__end_date"),
+    )
+    labels = (
+        TaskLabel.objects.filter(workspace=workspace, task_id__in_ids=ids)
+        .order_by()
+        .values_list(Value("l"), "task_id", "label__name", no_weight, "label_id")
+    )
+    parts = [
+        KeyResultLink.objects.for_workspace(workspace)
+        .filter(item_id__in_ids=items)
+        .order_by()
+        .values_list(Value("k"), "item_id", "key_result__title", "weight", "pk"),
+        deps.filter(blocked_id__in_ids=ids)
+        .exclude(blocking__state_category__in=sorted(CLOSED_CATEGORIES))
+        .values_list(
+            Value("b"),
+            "blocked_id",
+            _key("blocking__team__key", "blocking__number"),
+            no_weight,
+            "pk",
+        ),
+        conflicting.filter(blocked_id__in_ids=ids).values_list(
+            Value("c"),
+            "blocked_id",
+            _key("blocking__team__key", "blocking__number"),
+            no_weight,
+            "pk",
+        ),
+        conflicting.filter(blocking_id__in_ids=ids).values_list(
+            Value("c"),
+            "blocking_id",
+            _key("blocked__team__key", "blocked__number"),
+            no_weight,
+            "pk",
+        ),
+        # Sub-tasks' categories: a card's done/total in the same round trip.
+        Task.objects.for_workspace(workspace)
+        .filter(parent_id__in_ids=ids)
+        .order_by()
+        .values_list(Value("s"), "parent_id", "state_category", no_weight, "pk"),
+    ]
+    return labels.union(*parts, all=True)
+
+
+CARD_FACTS_QUERY = Prepared(_card_facts_query)
 
 
 def card_facts(workspace: Workspace, tasks: Sequence[Task]) -> CardFacts:
@@ -190,50 +252,9 @@ def card_facts(workspace: Workspace, tasks: Sequence[Task]) -> CardFacts:
     item_ids = sorted({t.roadmap_item_id for t in tasks if t.roadmap_item_id})
     if not ids:
         return CardFacts()
-    no_weight = Value(Decimal(0), output_field=DecimalField(max_digits=12, decimal_places=4))
-    # No ORDER BY inside a UNION (SQLite refuses it): the rows are sorted below.
-    deps = TaskDependency.objects.for_workspace(workspace).order_by()
-    conflicting = deps.filter(
-        blocked__sprint__isnull=False,
-        blocking__sprint__isnull=False,
-        blocked__sprint__end_date__lt=F("blocking__sprint__end_date"),
-    )
-    labels = (
-        TaskLabel.objects.filter(workspace=workspace, task_id__in=ids)
-        .order_by()
-        .values_list(Value("l"), "task_id", "label__name", no_weight, "label_id")
-    )
-    parts = [
-        KeyResultLink.objects.for_workspace(workspace)
-        .filter(item_id__in=item_ids)
-        .order_by()
-        .values_list(Value("k"), "item_id", "key_result__title", "weight", "pk"),
-        deps.filter(blocked_id__in=ids)
-        .exclude(blocking__state_category__in=sorted(CLOSED_CATEGORIES))
-        .values_list(
-            Value("b"),
-            "blocked_id",
-            _key("blocking__team__key", "blocking__number"),
-            no_weight,
-            "pk",
-        ),
-        conflicting.filter(blocked_id__in=ids).values_list(
-            Value("c"),
-            "blocked_id",
-            _key("blocking__team__key", "blocking__number"),
-            no_weight,
-            "pk",
-        ),
-        conflicting.filter(blocking_id__in=ids).values_list(
-            Value("c"),
-            "blocking_id",
-            _key("blocked__team__key", "blocked__number"),
-            no_weight,
-            "pk",
-        ),
-    ]
+    found = CARD_FACTS_QUERY.rows(workspace=workspace.pk, ids=Ids(ids), items=Ids(item_ids))
     rows = sorted(
-        labels.union(*parts, all=True),
+        found,
         # Labels by name, key results heaviest first, flags in dependency order.
         key=lambda r: (r[0], r[1], -r[3], r[2] if r[0] == "l" else "", r[4]),
     )
@@ -243,6 +264,7 @@ def card_facts(workspace: Workspace, tasks: Sequence[Task]) -> CardFacts:
         "k": facts.key_results,
         "b": facts.blocked_by,
         "c": facts.conflicts,
+        "s": facts.subtasks,
     }
     for kind, owner, text, _weight, _pk in rows:
         target[kind].setdefault(owner, []).append(text)
@@ -316,12 +338,16 @@ def backlog_page(
     after: str = "",
     size: int = BACKLOG_PAGE,
     filters: TaskFilters | None = None,
+    order: Sequence[Any] = (),
 ) -> BacklogPage:
-    """One page of the team's backlog in rank order, after a keyset cursor (one query)."""
+    """One page of the team's backlog in rank order, after a keyset cursor (one query).
+    An `order` (a `sort:` qualifier) answers the first `size` tasks in that order, no cursor:
+    a keyset over rank cannot page another order."""
     size = max(1, min(size, MAX_PAGE))
-    qs = after_cursor(backlog_for_team(workspace, team, **(filters or {})), parse_cursor(after))
+    qs = backlog_for_team(workspace, team, **(filters or {}))
+    qs = qs.order_by(*order, "rank", "pk") if order else after_cursor(qs, parse_cursor(after))
     rows = list(qs[: size + 1])
-    tasks, more = rows[:size], len(rows) > size
+    tasks, more = rows[:size], len(rows) > size and not order
     as_cards(tasks, team)
     last = tasks[-1] if tasks else None
     return BacklogPage(
@@ -403,74 +429,13 @@ def history_rows(workspace: Workspace, events: Sequence[TaskEvent]) -> list[Hist
     return list(reversed(rows))
 
 
-def external_links(workspace: Workspace, keys: Sequence[str]) -> list[Any]:
-    """Pull requests and commits naming any of the task's keys (integrations, if installed).
-
-    Looked up through the app registry: the tasks app must not import integrations."""
-    if not apps.is_installed("integrations"):
-        return []
-    try:
-        model = apps.get_model("integrations", "ExternalLink")
-    except LookupError:
-        return []
-    qs: QuerySet = model.objects.filter(workspace=workspace, task_key__in=list(keys))
-    return list(qs.order_by("-updated_at", "-pk")[:50])
+# Pull requests and commits naming a task (under any key it or its team ever had) are the
+# integrations app's: it fills this slot (alignment.registry), since tasks may not import it.
+TaskLinks = Callable[[Task], Sequence[Any]]
+task_links: Slot[TaskLinks] = Slot("tasks.page_selectors.task_links")
 
 
-# ---- timeline ---------------------------------------------------------------------------
-
-SCALE = 1000  # SVG user units across the whole grid
-
-
-@dataclass
-class BarRow:
-    bar: TimelineBar
-    x: float | None
-    width: float | None
-    progress_width: float | None
-    blocked_titles: list[str] = field(default_factory=list)
-
-
-@dataclass
-class TimelineView:
-    timeline: Timeline
-    today_x: float | None
-    months: list[tuple[float, float, str]]
-    quarters: list[tuple[float, float, str]]
-    groups: list[tuple[str, str, list[BarRow]]]
-    item_titles: dict[int, str]
-
-
-def timeline_view(timeline: Timeline) -> TimelineView:
-    """The timeline in SVG units (0..1000 across), with the titles of each bar's blockers."""
-    titles = {bar.item.pk: bar.item.title for g in timeline.groups for bar in g.bars}
-
-    def units(fraction: float | None) -> float | None:
-        return None if fraction is None else round(fraction * SCALE, 2)
-
-    groups = []
-    for group in timeline.groups:
-        rows = []
-        for bar in group.bars:
-            width = units(bar.width)
-            progress = bar.progress
-            rows.append(
-                BarRow(
-                    bar=bar,
-                    x=units(bar.left),
-                    width=width,
-                    progress_width=round(width * progress, 2)
-                    if width is not None and progress is not None
-                    else None,
-                    blocked_titles=[titles.get(i, f"item {i}") for i in bar.blocked_by],
-                )
-            )
-        groups.append((group.key, group.label, rows))
-    return TimelineView(
-        timeline=timeline,
-        today_x=units(timeline.today_left),
-        months=[(units(c.left) or 0, units(c.width) or 0, c.label) for c in timeline.months],
-        quarters=[(units(c.left) or 0, units(c.width) or 0, c.label) for c in timeline.quarters],
-        groups=groups,
-        item_titles=titles,
-    )
+def external_links(task: Task) -> list[Any]:
+    """Pull requests and commits naming the task, newest first ([] without integrations)."""
+    provider = task_links.provider
+    return [] if provider is None else list(provider(task))

@@ -10,17 +10,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple, TypedDict, Unpack
+from typing import TypedDict
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
 
-from alignment.models import Membership, Team, TeamKeyAlias, User, Workspace
+from alignment.http import WorkspaceRequest
+from alignment.models import Membership, TeamKeyAlias, User, Workspace
 from okrs.models import Objective
 from roadmaps.models import KeyResultLink
 from tasks.alignment_line import AlignmentLine, alignment_line
 from tasks.models import (
-    CLOSED_CATEGORIES,
     Label,
     Sprint,
     SprintCapacity,
@@ -33,7 +33,6 @@ from tasks.models import (
     TaskKeyAlias,
     TaskLabel,
     TaskQuerySet,
-    WorkflowState,
     parse_key,
 )
 
@@ -48,8 +47,10 @@ def tasks_shaped(workspace: Workspace, *, viewer: Membership | None = None) -> T
 
 
 class TaskFilters(TypedDict, total=False):
-    """The board and backlog filters, each an id or None (see filter_tasks)."""
+    """The board and backlog filters, each an id or None (see filter_tasks); `where` is what
+    the filter box's search qualifiers select (`cf:"Customer=Acme" label:bug`)."""
 
+    where: Q | None
     assignee: int | None
     label: int | None
     key_result: int | None
@@ -59,6 +60,7 @@ class TaskFilters(TypedDict, total=False):
 def filter_tasks(
     qs: QuerySet[Task],
     *,
+    where: Q | None = None,
     assignee: int | None = None,
     label: int | None = None,
     key_result: int | None = None,
@@ -68,6 +70,8 @@ def filter_tasks(
 
     Each filter is a subquery on the task's own columns, never a join: a task appears once
     (no DISTINCT), so the board's per-column windows and keyset pages count rows truly."""
+    if where is not None:
+        qs = qs.filter(where)
     if assignee is not None:
         qs = qs.filter(assignee_id=assignee)
     if label is not None:
@@ -127,229 +131,16 @@ def task_by_key(workspace: Workspace, key: str, *, viewer: Membership | None = N
     return None if imported is None else base.filter(pk=imported).first()
 
 
-# ---- board ------------------------------------------------------------------------------
+def get_task(request: WorkspaceRequest, key: str) -> Task:
+    """The task with this key (or an old key of it) that the member may see, else 404: the one
+    lookup every page that takes a task key from its URL uses (the task pages, custom values)."""
+    task = task_by_key(request.workspace, key, viewer=request.membership)
+    if task is None:
+        raise Http404("No such task in this workspace.")
+    return task
 
 
-BOARD_COLUMN_PAGE = 30  # cards a column shows at first; the rest load per column (htmx)
-BOARD_MORE_PAGE = 200  # cards a column's "show more" brings (the API's page cap)
-BOARD_COLUMN_MAX = 2000  # a column expanded without JavaScript (?expand=<state id>)
-
-
-class Cursor(NamedTuple):
-    """A keyset position in (rank, id) order: the last row a page showed."""
-
-    rank: str
-    pk: int
-
-    def __str__(self) -> str:
-        return f"{self.rank}.{self.pk}"
-
-
-def after_cursor(qs: QuerySet[Task], cursor: Cursor | None) -> QuerySet[Task]:
-    """Rows after `cursor` in (rank, id) order. `rank >= r` is the index bound; the exclusion
-    only ever looks at rows that tie on rank, so a page costs the same at any depth."""
-    if cursor is None:
-        return qs
-    return qs.filter(rank__gte=cursor.rank).exclude(rank=cursor.rank, pk__lte=cursor.pk)
-
-
-def card_tasks(workspace: Workspace) -> TaskQuerySet:
-    """Tasks as a board card or a backlog row reads them: the assignee joined; labels, key
-    results and flags come from `page_selectors.card_facts` in one query for the page; the
-    long text columns are left behind (a card never shows them)."""
-    return (
-        tasks_shaped(workspace)
-        .select_related(None)
-        .prefetch_related(None)
-        .select_related("assignee")
-        .defer("description", "description_html")
-    )
-
-
-@dataclass
-class BoardColumn:
-    state: WorkflowState
-    # The cards shown now: the first BOARD_COLUMN_PAGE in rank order; `total` counts them all.
-    tasks: list[Task] = field(default_factory=list)
-    total: int = 0
-    points: Decimal = Decimal(0)
-    more: Cursor | None = None  # where the next cards start, when some are not shown yet
-    cards_html: str = ""  # the shown cards, rendered once (tasks.cards)
-
-    @property
-    def count(self) -> int:
-        return self.total
-
-    @property
-    def remaining(self) -> int:
-        return self.total - len(self.tasks)
-
-    @property
-    def over_wip_limit(self) -> bool:
-        return self.state.wip_limit is not None and self.total > self.state.wip_limit
-
-
-@dataclass
-class Board:
-    team: Team
-    sprint: Sprint | None
-    columns: list[BoardColumn]
-
-    @property
-    def tasks(self) -> list[Task]:
-        return [t for column in self.columns for t in column.tasks]
-
-
-def board_states(viewer: Membership, team_id: int) -> list[WorkflowState]:
-    """The team's workflow states in column order, each with its team loaded (one query);
-    none when `viewer` may not see the team (private teams, guests)."""
-    return list(
-        WorkflowState.objects.visible_to(viewer).filter(team_id=team_id).select_related("team")
-    )
-
-
-def sprint_tasks(
-    workspace: Workspace, team: Team, sprint: Sprint, **filters: Unpack[TaskFilters]
-) -> QuerySet[Task]:
-    """The sprint's tasks as cards, filtered, in (rank, id) order."""
-    qs = card_tasks(workspace).filter(team=team, sprint=sprint)
-    return filter_tasks(qs, **filters).order_by("rank", "pk")
-
-
-def as_cards(
-    tasks: Iterable[Task], team: Team, states: dict[int, WorkflowState] | None = None
-) -> None:
-    """Fill the team and state every card shows from the page's own rows (no join, no query)."""
-    for task in tasks:
-        task.team = team
-        if states and task.state_id in states:
-            task.state = states[task.state_id]
-
-
-def sprint_board(
-    workspace: Workspace,
-    team: Team,
-    sprint: Sprint | None = None,
-    *,
-    states: list[WorkflowState] | None = None,
-    per_column: int = BOARD_COLUMN_PAGE,
-    expand: int | None = None,
-    assignee: int | None = None,
-    label: int | None = None,
-    key_result: int | None = None,
-    objective: int | None = None,
-) -> Board:
-    """Columns of the team's states with the first `per_column` tasks of each in rank order,
-    and each column's count and points over all its tasks (the active sprint when none is
-    given; `expand`: a state whose column shows up to BOARD_COLUMN_MAX). One query for the
-    tasks whatever the size: a window per column numbers and counts them."""
-    if sprint is None:
-        sprint = Sprint.objects.for_workspace(workspace).active().filter(team=team).first()
-    if states is None:  # the caller has checked the team (a page reads them with it)
-        states = list(WorkflowState.objects.for_workspace(workspace).filter(team=team))
-    columns = {s.pk: BoardColumn(state=s) for s in states}
-    if sprint is not None:
-        by_state = [F("state_id")]
-        qs = sprint_tasks(
-            workspace,
-            team,
-            sprint,
-            assignee=assignee,
-            label=label,
-            key_result=key_result,
-            objective=objective,
-        ).annotate(
-            column_row=Window(
-                RowNumber(), partition_by=by_state, order_by=[F("rank").asc(), F("pk").asc()]
-            ),
-            column_total=Window(Count("pk"), partition_by=by_state),
-            column_points=Window(Sum("estimate"), partition_by=by_state),
-        )
-        if expand is None:
-            qs = qs.filter(column_row__lte=per_column)
-        else:
-            qs = qs.filter(
-                Q(column_row__lte=per_column) | Q(state_id=expand, column_row__lte=BOARD_COLUMN_MAX)
-            )
-        tasks = list(qs.order_by("rank", "pk"))
-        as_cards(tasks, team, {s.pk: s for s in states})
-        for task in tasks:
-            column = columns.get(task.state_id)
-            if column is None:
-                continue
-            column.tasks.append(task)
-            column.total = task.column_total  # type: ignore[attr-defined]
-            column.points = task.column_points or Decimal(0)  # type: ignore[attr-defined]
-        for column in columns.values():
-            if column.remaining and column.tasks:
-                last = column.tasks[-1]
-                column.more = Cursor(last.rank, last.pk)
-    return Board(team=team, sprint=sprint, columns=list(columns.values()))
-
-
-@dataclass
-class ColumnPage:
-    tasks: list[Task]
-    remaining: int  # cards of the column after this page
-    more: Cursor | None
-
-
-def board_column_page(
-    workspace: Workspace,
-    team: Team,
-    sprint: Sprint,
-    state: WorkflowState,
-    *,
-    after: Cursor | None,
-    size: int = BOARD_MORE_PAGE,
-    **filters: Unpack[TaskFilters],
-) -> ColumnPage:
-    """The next `size` cards of one board column after a keyset cursor, and how many remain
-    after them (one query: the count is a window over the rest of the column)."""
-    qs = after_cursor(sprint_tasks(workspace, team, sprint, **filters).filter(state=state), after)
-    tasks: list[Task] = list(qs.annotate(rest=Window(Count("pk")))[:size])
-    as_cards(tasks, team, {state.pk: state})
-    remaining = tasks[0].rest - len(tasks) if tasks else 0  # type: ignore[attr-defined]
-    last = tasks[-1] if tasks else None
-    return ColumnPage(
-        tasks=tasks,
-        remaining=remaining,
-        more=Cursor(last.rank, last.pk) if remaining and last is not None else None,
-    )
-
-
-def backlog_for_team(
-    workspace: Workspace,
-    team: Team,
-    *,
-    assignee: int | None = None,
-    label: int | None = None,
-    key_result: int | None = None,
-    objective: int | None = None,
-) -> QuerySet[Task]:
-    """Open tasks of the team in no sprint, in (rank, id) order: the order of the index
-    task_backlog_idx, so a page is an index range scan; slice it to page (one query)."""
-    open_backlog = (
-        card_tasks(workspace).select_related("state").filter(team=team, sprint__isnull=True).open()
-    )
-    qs = filter_tasks(
-        open_backlog, assignee=assignee, label=label, key_result=key_result, objective=objective
-    )
-    return qs.order_by("rank", "pk")
-
-
-def open_blockers(workspace: Workspace, task_ids: Iterable[int]) -> dict[int, list[str]]:
-    """task id → keys of its unfinished blocking tasks (one query)."""
-    rows = (
-        TaskDependency.objects.for_workspace(workspace)
-        .filter(blocked_id__in=list(task_ids))
-        .exclude(blocking__state_category__in=sorted(CLOSED_CATEGORIES))
-        .values_list("blocked_id", "blocking__team__key", "blocking__number")
-    )
-    result: dict[int, list[str]] = defaultdict(list)
-    for blocked_id, team_key, number in rows:
-        result[blocked_id].append(f"{team_key}-{number}")
-    return dict(result)
+# ---- dependencies -------------------------------------------------------------------------
 
 
 def schedule_conflicts(workspace: Workspace, task_ids: Iterable[int]) -> dict[int, list[str]]:

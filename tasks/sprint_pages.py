@@ -18,6 +18,7 @@ from django.db.models import Q
 
 from alignment.models import Team, User, Workspace
 from alignment.parsing import is_digits
+from readmodel.forecasts import ForecastRow, forecasts_for
 from readmodel.models import NodeKind
 from readmodel.selectors import RollupRow, rollups_for
 from tasks.models import Sprint, SprintStatus, Task
@@ -100,6 +101,13 @@ def team_sprints(
 def sprint_progress(workspace: Workspace, sprint: Sprint) -> RollupRow | None:
     """The sprint's read-model row: done and total points, status and basis."""
     return rollups_for(workspace.pk, {NodeKind.SPRINT: [sprint.pk]}).get(
+        (NodeKind.SPRINT.value, sprint.pk)
+    )
+
+
+def sprint_forecast(workspace: Workspace, sprint: Sprint) -> ForecastRow | None:
+    """Where the sprint lands by its end, from the team's done points per day."""
+    return forecasts_for(workspace.pk, {NodeKind.SPRINT: [sprint.pk]}).get(
         (NodeKind.SPRINT.value, sprint.pk)
     )
 

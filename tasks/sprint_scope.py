@@ -38,6 +38,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from alignment import timezones
 from tasks.models import Sprint, SprintStatus, StateCategory, Task, TaskEvent, TaskEventKind
 
 ZERO = Decimal(0)
@@ -103,8 +104,9 @@ def load_histories(
     )
     for task_id, at, sprint_id, estimate, category, kind, after, actor_id in rows:
         merged = kind == TaskEventKind.MERGED and isinstance(after, dict) and "merged_into" in after
-        if histories[task_id] and histories[task_id][-1].merged:
-            merged = True  # a tombstone never comes back
+        merged = merged or kind == TaskEventKind.ARCHIVED  # archived: out of scope too
+        if histories[task_id] and histories[task_id][-1].merged and kind != TaskEventKind.RESTORED:
+            merged = True  # a tombstone never comes back (an archived task, when restored)
         histories[task_id].append(
             Moment(at, sprint_id, estimate or ZERO, category, merged, kind, actor_id)
         )
@@ -133,11 +135,12 @@ class Window:
 def window_of(sprint: Sprint, *, as_of: datetime) -> Window:
     """The sprint's window as of a moment; `start` is None until it has started.
 
-    A sprint that runs without a recorded start (imported) starts at 00:00 of its first day."""
+    A sprint that runs without a recorded start (imported) starts at 00:00 of its first day
+    in the workspace's zone."""
     if sprint.status == SprintStatus.PLANNED:
         return Window(None, as_of, True)
-    started = sprint.started_at or timezone.make_aware(
-        datetime.combine(sprint.start_date, time.min)
+    started = sprint.started_at or datetime.combine(
+        sprint.start_date, time.min, tzinfo=timezones.workspace_zone_of(sprint.workspace_id)
     )
     if as_of < started:
         return Window(None, as_of, True)  # read before it started: still planned then
@@ -419,26 +422,24 @@ def sprint_scope_changes(sprint: Sprint, *, as_of: datetime | None = None) -> li
 # ---- burndown and burnup --------------------------------------------------------------------
 
 
-def _end_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.max))
-
-
 def burn_days(
     sprint: Sprint, histories: Mapping[int, History], *, as_of: datetime
 ) -> list[dict[str, Any]]:
     """Scope and done points at the end of each sprint day so far: burndown and burnup.
 
-    The last day is read at the window's end, so its scope, done and remaining points are the
-    sprint's scope, completed and open (carried-over) points exactly."""
+    Days are the workspace's calendar days (its time zone), each read at its last instant
+    there. The last day is read at the window's end, so its scope, done and remaining points
+    are the sprint's scope, completed and open (carried-over) points exactly."""
     window = window_of(sprint, as_of=as_of)
     if window.start is None:
         return []
-    first = min(sprint.start_date, timezone.localdate(window.start))
-    last = max(first, timezone.localdate(window.end))
+    zone = timezones.workspace_zone_of(sprint.workspace_id)
+    first = min(sprint.start_date, timezone.localtime(window.start, zone).date())
+    last = max(first, timezone.localtime(window.end, zone).date())
     days = []
     day = first
     while day <= last:
-        cut = min(_end_of(day), window.end)
+        cut = min(datetime.combine(day, time.max, tzinfo=zone), window.end)
         inclusive = cut < window.end or window.end_inclusive
         scope = done = ZERO
         for history in histories.values():

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from tasks.views import backlog, board, shaping, sprints, task_pages, work, workflow
+from tasks.saved_views import pages as saved_views
+from tasks.views import (
+    backlog,
+    board,
+    inline,
+    quick,
+    shaping,
+    sprints,
+    task_pages,
+    work,
+    workflow,
+)
 
 app_name = "tasks"
 urlpatterns = [
@@ -48,6 +59,15 @@ urlpatterns = [
     path("tasks/<str:key>/card/", board.task_card, name="card"),
     path("tasks/<str:key>/move/", board.task_move, name="move"),
     path("tasks/<str:key>/quick-edit/", board.task_quick_edit, name="quick_edit"),
+    path("tasks/<str:key>/fields/<str:field>/", inline.task_field, name="field"),
+    path("tasks/<str:key>/fields/<str:field>/edit/", inline.task_field_edit, name="field_edit"),
+    path("tasks/<str:key>/preview/", inline.description_preview, name="preview"),
+    path("tasks/<str:key>/shortcut/<str:name>/", quick.task_field, name="shortcut"),
+    path("tasks/<str:key>/archive/", quick.task_archive, name="archive"),
+    path("tasks/<str:key>/delete/", quick.task_delete, name="delete"),
+    path("teams/<int:team_id>/archived/", quick.archived_list, name="archived"),
+    path("teams/<int:team_id>/archived/<str:key>/restore/", quick.task_restore, name="restore"),
+    path("undo/", quick.undo_change, name="undo"),
     path("tasks/<str:key>/comments/", task_pages.comment_add, name="comment_add"),
     path("tasks/<str:key>/align/", task_pages.task_align, name="align"),
     path("tasks/<str:key>/not-duplicate/", task_pages.not_duplicate, name="not_duplicate"),
@@ -59,6 +79,24 @@ urlpatterns = [
         "tasks/<str:key>/dependencies/<int:task_dependency_id>/remove/",
         shaping.dependency_remove,
         name="dependency_remove",
+    ),
+    path("views/", saved_views.saved_view_list, name="saved_views"),
+    path("views/<int:saved_view_id>/", saved_views.saved_view_detail, name="saved_view"),
+    path("views/<int:saved_view_id>/edit/", saved_views.saved_view_edit, name="saved_view_edit"),
+    path(
+        "views/<int:saved_view_id>/delete/",
+        saved_views.saved_view_delete,
+        name="saved_view_delete",
+    ),
+    path(
+        "views/<int:saved_view_id>/archive/",
+        saved_views.saved_view_archive,
+        name="saved_view_archive",
+    ),
+    path(
+        "views/<int:saved_view_id>/restore/",
+        saved_views.saved_view_restore,
+        name="saved_view_restore",
     ),
     path("my-work/", work.my_work, name="my_work"),
     path("search/", work.search, name="search"),

@@ -72,11 +72,15 @@ from rest_framework.views import APIView
 from alignment.api_base import WorkspaceAPIMixin
 from alignment.models import ROLE_RANK, Role
 from scim.views import ScimView
-from tests.matrix_snapshot import Snapshot
-from tests.matrix_world import (
+from tests.matrix_fillers import (
     BODIES,
     CONSTANT_KWARGS,
     FILLERS,
+    filler_for,
+    model_for,
+)
+from tests.matrix_snapshot import Snapshot
+from tests.matrix_world import (
     MODEL_SAMPLES,
     SECRET,
     TEAM_OWNED,
@@ -85,8 +89,6 @@ from tests.matrix_world import (
     PrivateWorldObjects,
     WorldObjects,
     Worlds,
-    filler_for,
-    model_for,
     worlds_for_a_module,
 )
 
@@ -470,7 +472,7 @@ def explain(case: Case, url: str, response: Response) -> str:
         hint = (
             " -- refused by validation, which proves nothing about scoping: look the object "
             f"up before validating, or add BODIES[{case.route.name!r}] (a valid body) to "
-            "tests/matrix_world.py"
+            "tests/matrix_fillers.py"
         )
     return f"{case} {url} answered {response.status_code}{hint}: {body}"
 

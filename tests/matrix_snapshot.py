@@ -35,6 +35,16 @@ VOLATILE_FIELDS: dict[type[Model], frozenset[str]] = {
 }
 
 
+class Hex(models.Func):
+    """Bytes as hex text (a document's Yjs state): a cast of bytes to text is not UTF-8."""
+
+    function = "HEX"
+    output_field = models.TextField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="encode(%(expressions)s, 'hex')")
+
+
 # Compiling the UNION of ~40 querysets costs more than running it; it is compiled once, with
 # this stand-in for the workspace id, which each snapshot replaces in the parameters.
 _ANY_WORKSPACE = -7_100_000_001
@@ -81,7 +91,9 @@ class Snapshot:
     def _rows(model: type[Model], queryset: models.QuerySet) -> models.QuerySet:
         skip = VOLATILE_FIELDS.get(model, frozenset())
         columns = [
-            Cast(column.attname, output_field=models.TextField())
+            Hex(column.attname)
+            if isinstance(column, models.BinaryField)
+            else Cast(column.attname, output_field=models.TextField())
             for column in model._meta.concrete_fields
             if column.name not in skip
         ]

@@ -30,9 +30,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from dashboards import rollups
+from dashboards.models import Snapshot
 from integrations.digest import build_digest
 from okrs import services as okr_services
 from okrs.models import KeyResult, Objective
+from readmodel.forecasts import forecasts_for
 from readmodel.selectors import RollupRow, rollups_for
 from roadmaps.models import KeyResultLink, RoadmapItem
 from tasks import services as task_services
@@ -40,6 +42,7 @@ from tasks.models import StateCategory, Task
 from tests.conftest import World, build_world, client_for
 from tests.factories.okrs import KeyResultFactory, ObjectiveFactory, PeriodFactory
 from tests.factories.work import RoadmapFactory, RoadmapItemFactory, TaskFactory, state_of
+from tests.surfaces import api_json, page_html
 
 pytestmark = pytest.mark.django_db
 
@@ -208,6 +211,8 @@ class Built:
     key_results: list[KeyResult]
     items: list[RoadmapItem]
     tasks: list[Task]
+    # Forecast probabilities (percent) each surface shows, by node and surface.
+    forecasts_shown: dict[Key, dict[str, int]] = field(default_factory=dict)
 
 
 def build(world: World, spec: WorldSpec) -> Built:
@@ -276,6 +281,19 @@ def build(world: World, spec: WorldSpec) -> Built:
                     estimate=None if estimate is None else Decimal(estimate),
                 )
             )
+    # Two weeks of daily snapshots before today, so nodes have a pace to forecast from.
+    Snapshot.objects.bulk_create(
+        Snapshot(
+            workspace=ws,
+            kind=kind,
+            node_id=node.pk,
+            day=NOW.date() - timedelta(days=back),
+            progress=Decimal(str(round(max(0.0, 0.3 - back * 0.02), 4))),
+        )
+        for kind, nodes in (("objective", objectives), ("key_result", key_results))
+        for node in nodes
+        for back in range(1, 15)
+    )
     return Built(world, period.pk, objectives, key_results, items, tasks)
 
 
@@ -314,23 +332,14 @@ def _from(html: str, marker: str, *, until: str | None = None) -> tuple[int, str
     return int(pct.group(1)), status.group(1)
 
 
-def _get(client: Client, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, path
-    return response.content.decode()
-
-
-def _json(client: Client, path: str) -> Any:
-    response = client.get(path)
-    assert response.status_code == 200, (path, response.content[:300])
-    return response.json()
-
-
 Shown = dict[Key, dict[str, tuple[int, str]]]
 
 
 def _see(shown: Shown, key: Key, surface: str, value: tuple[int, str]) -> None:
     shown.setdefault(key, {})[surface] = value
+
+
+FORECAST = re.compile(r'data-forecast="(\w+)-(\d+)"[^>]*>\s*Forecast: <strong>(\d+)%</strong>')
 
 
 def read_surfaces(built: Built) -> Shown:
@@ -343,12 +352,14 @@ def read_surfaces(built: Built) -> Shown:
 
     # OKR tree, every branch open.
     opened = "&".join(f"open={pk}" for pk in objective_ids)
-    tree = _get(page, f"/w/{slug}/okrs/?period={built.period_id}&{opened}")
+    tree = page_html(page, f"/w/{slug}/okrs/?period={built.period_id}&{opened}")
     for pk in objective_ids:
         _see(shown, ("objective", pk), "tree", _from(tree, f'id="objective-{pk}"'))
     # Objective pages: the header, and each key result row.
     for objective in built.objectives:
-        html = _get(page, f"/w/{slug}/okrs/objectives/{objective.pk}/")
+        html = page_html(page, f"/w/{slug}/okrs/objectives/{objective.pk}/")
+        for kind, pk, percent in FORECAST.findall(html):
+            built.forecasts_shown.setdefault((kind, int(pk)), {})["objective page"] = int(percent)
         header = _from(html, 'id="objective-header"', until="</section>")
         _see(shown, ("objective", objective.pk), "objective page", header)
         for kr in built.key_results:
@@ -358,18 +369,22 @@ def read_surfaces(built: Built) -> Shown:
     # OKR API.
     base = f"/api/v1/workspaces/{slug}"
     for kind, path in (("objective", "objectives"), ("key_result", "key-results")):
-        data = _json(api, f"{base}/{path}/?period={built.period_id}&page_size=200")
+        data = api_json(api, f"{base}/{path}/?period={built.period_id}&page_size=200")
         for node in data["results"]:
             progress = node["progress"]
             percent = round(progress["progress"] * 100)
             _see(shown, (kind, node["id"]), "API", (percent, progress["health"]))
+    for node in api_json(api, f"{base}/forecasts/?page_size=200")["results"]:
+        if node["probability"] is not None:
+            key = (node["kind"], node["node_id"])
+            built.forecasts_shown.setdefault(key, {})["API"] = round(node["probability"] * 100)
     # Roadmap items: page, timeline, API.
-    timeline = _get(page, f"/w/{slug}/roadmaps/{built.items[0].roadmap_id}/")
-    items = _json(api, f"{base}/roadmap-items/?page_size=200")["results"]
+    timeline = page_html(page, f"/w/{slug}/roadmaps/{built.items[0].roadmap_id}/")
+    items = api_json(api, f"{base}/roadmap-items/?page_size=200")["results"]
     api_items = {i["id"]: i["progress"] for i in items}
     for item in built.items:
         key = ("roadmap_item", item.pk)
-        html = _get(page, f"/w/{slug}/roadmaps/{item.roadmap_id}/items/{item.pk}/")
+        html = page_html(page, f"/w/{slug}/roadmaps/{item.roadmap_id}/items/{item.pk}/")
         progress = api_items[item.pk]
         if progress["progress"] is not None:  # an item with work to count
             _see(shown, key, "item page", _data(html, 'class="item-progress"'))
@@ -377,13 +392,13 @@ def read_surfaces(built: Built) -> Shown:
             _see(shown, key, "API", (round(progress["progress"] * 100), progress["health"]))
     # Each task's alignment line.
     for task in built.tasks[:3]:
-        html = _get(page, f"/w/{slug}/tasks/{task.key}/")
+        html = page_html(page, f"/w/{slug}/tasks/{task.key}/")
         for kind, pk, pct, status in re.findall(
             r'data-node="(\w+)-(\d+)" data-percent="(\d+)" data-status="(\w+)"', html
         ):
             _see(shown, (kind, int(pk)), f"line of {task.key}", (int(pct), status))
     # Leader dashboard: objectives table, at-risk list.
-    leader = _get(page, f"/w/{slug}/dashboards/")
+    leader = page_html(page, f"/w/{slug}/dashboards/")
     for pk in objective_ids:
         marker = f'<tr id="objective-{pk}">'
         if marker in leader:
@@ -437,6 +452,17 @@ def check(built: Built) -> None:
                 Decimal(str(row.progress)).quantize(Decimal("0.0001")),
                 row.status,
             ), f"{kind} {pk}: a full recompute gives {repaired.progress} {repaired.status}"
+    # Forecasts: computed from the row shown, and the same chance on the page and in the API.
+    forecasts = forecasts_for(ws.pk, nodes)
+    for key, forecast in forecasts.items():
+        assert forecast.progress == pytest.approx(rows[key].progress, abs=1e-4), key
+        surfaces = built.forecasts_shown.get(key, {})
+        wrong = {name: value for name, value in surfaces.items() if value != forecast.percent}
+        assert not wrong, f"{key}: forecast says {forecast.percent}%, surfaces show {wrong}"
+    for pk in nodes["key_result"]:
+        forecast = forecasts[("key_result", pk)]
+        if forecast.status == "ready":
+            assert {"objective page", "API"} <= set(built.forecasts_shown[("key_result", pk)])
     # Every objective and key result was seen by the pages and the API at least.
     for pk in nodes["objective"]:
         assert {"tree", "objective page", "API", "leader"} <= set(shown[("objective", pk)])

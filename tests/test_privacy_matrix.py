@@ -190,7 +190,8 @@ def test_every_model_a_route_names_is_classified_for_privacy():
     unclassified = sorted(
         f"{route.name}: URL kwarg {kwarg!r} names "
         + (f"{model.__module__}.{model.__name__}" if model else "a model the matrix cannot tell")
-        + "; add it to TEAM_OWNED or WORKSPACE_WIDE (or FILLER_MODELS) in tests/matrix_world.py"
+        + "; add it to TEAM_OWNED or WORKSPACE_WIDE in tests/matrix_world.py (or FILLER_MODELS in "
+        + "tests/matrix_fillers.py)"
         for route in matrix.workspace_routes()
         for kwarg, model in route.kwarg_models().items()
         if kwarg in route.tenant_kwargs and model not in TEAM_OWNED | WORKSPACE_WIDE

@@ -18,8 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from alignment import lockout, login_steps
 from alignment.errors import FieldErrors
-from alignment.http import AuthedRequest
-from alignment.views.settings_base import add_field_errors, see_other
+from alignment.http import AuthedRequest, add_field_errors, see_other
 from twofactor import login, selectors, services
 from twofactor.errors import CodeThrottled
 from twofactor.forms import DisableForm, PasswordForm, SetupForm, VerifyForm

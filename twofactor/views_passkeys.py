@@ -14,8 +14,7 @@ from django.views.decorators.http import require_POST
 
 from alignment import lockout
 from alignment.errors import DomainError, FieldErrors
-from alignment.http import AuthedRequest
-from alignment.views.settings_base import add_field_errors, see_other
+from alignment.http import AuthedRequest, add_field_errors, see_other
 from twofactor import login, passkeys
 from twofactor.forms import PasswordForm
 from twofactor.views import overview_context

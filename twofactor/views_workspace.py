@@ -7,10 +7,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, paginate, see_other_to, settings_context
 from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import paginate, see_other_to, settings_context
 from twofactor import selectors, services
 from twofactor.errors import EnrolYourselfFirst
 from twofactor.forms import PolicyForm

@@ -8,11 +8,11 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import renderers, serializers
 from rest_framework.decorators import action
+from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from alignment.api.core import UserSerializer
 from alignment.api_base import WorkspaceViewSet
@@ -76,7 +76,17 @@ class CSVStreamRenderer(renderers.BaseRenderer):
         return data
 
 
-class AuditEventViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List audit events (admin)",
+        description=(
+            "Who changed what in this workspace, newest first: the actor, the action, the object "
+            "and the fields before and after. Admins only; cursor-paginated."
+        ),
+        responses={200: AuditEventSerializer(many=True), **ERRORS},
+    ),
+)
+class AuditEventViewSet(ListModelMixin, WorkspaceViewSet):
     queryset = AuditEvent.objects.all()
     serializer_class = AuditEventSerializer
     filter_backends = [DjangoFilterBackend]
@@ -87,14 +97,6 @@ class AuditEventViewSet(WorkspaceViewSet):
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         return qs.select_related("actor")
-
-    @extend_schema(
-        summary="List audit events (admin)",
-        responses={200: AuditEventSerializer(many=True), **ERRORS},
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(AuditEventSerializer(page, many=True).data)
 
     @extend_schema(
         summary="Export audit events as CSV or JSON (admin)",

@@ -6,15 +6,17 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers
+from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alignment import services
-from alignment.api_base import WorkspaceViewSet
+from alignment.api_base import RetrieveWithETagMixin, WorkspaceViewSet
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.models import ApiToken, Membership, Role, Team, User
+from alignment.timezones import workspace_zone_name
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -23,18 +25,44 @@ class UserSerializer(serializers.ModelSerializer):
         fields = ["id", "email", "full_name"]
 
 
+class MeSerializer(UserSerializer):
+    """You: with your own settings, which other members' answers never show."""
+
+    time_zone = serializers.CharField(
+        read_only=True,
+        help_text="Your own zone for showing times (IANA name); empty follows each workspace's "
+        "zone. Instants in the API are always UTC.",
+    )
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "time_zone"]
+
+
 class WorkspaceMembershipSerializer(serializers.Serializer):
     slug = serializers.CharField(source="workspace.slug")
     name = serializers.CharField(source="workspace.name")
     role = serializers.CharField()
+    time_zone = serializers.SerializerMethodField(
+        help_text="The workspace's zone: which calendar day its dates belong to."
+    )
+
+    def get_time_zone(self, membership: Membership) -> str:
+        return workspace_zone_name(membership.workspace)
 
 
 class MeView(generics.GenericAPIView):
-    serializer_class = UserSerializer
+    serializer_class = MeSerializer
 
-    @extend_schema(summary="The authenticated user", responses={200: UserSerializer, **ERRORS})
+    @extend_schema(
+        summary="The authenticated user",
+        description=(
+            "Your own account: name, e-mail, and your personal time zone for showing times (empty "
+            "follows each workspace's zone)."
+        ),
+        responses={200: MeSerializer, **ERRORS},
+    )
     def get(self, request: Request) -> Response:
-        data = UserSerializer(request.user).data
+        data = MeSerializer(request.user).data
         token = request.auth if isinstance(request.auth, ApiToken) else None
         data["token"] = (
             {"workspace": token.workspace.slug, "scope": token.scope, "name": token.name}
@@ -59,6 +87,10 @@ class WorkspaceListView(generics.ListAPIView):
 
     @extend_schema(
         summary="Workspaces you can reach",
+        description=(
+            "Every workspace you are a member of, with your role and the workspace's time zone. A "
+            "token bound to one workspace lists that one."
+        ),
         responses={200: WorkspaceMembershipSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -81,7 +113,18 @@ class TeamWriteSerializer(serializers.Serializer):
     )
 
 
-class TeamViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List teams",
+        description=(
+            "The workspace's teams by name. Private teams appear only to their members and to "
+            "admins; guests see only their own teams."
+        ),
+        responses={200: TeamSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(summary="Get a team", responses={200: TeamSerializer, **ERRORS}),
+)
+class TeamViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     guest_access = True  # guests: their teams' rows only (visible_to)
     queryset = Team.objects.all()
     serializer_class = TeamSerializer
@@ -90,16 +133,12 @@ class TeamViewSet(WorkspaceViewSet):
     ordering = ["name"]
     pagination_class = None
 
-    @extend_schema(summary="List teams", responses={200: TeamSerializer(many=True), **ERRORS})
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(TeamSerializer(self.get_queryset().order_by("name"), many=True).data)
-
-    @extend_schema(summary="Get a team", responses={200: TeamSerializer, **ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(TeamSerializer(self.get_object()).data)
-
     @extend_schema(
         summary="Create a team (admin)",
+        description=(
+            "Create a team with a unique key (the prefix of its task keys, e.g. ENG). It starts "
+            "with the default workflow. Admins only."
+        ),
         request=TeamWriteSerializer,
         responses={201: TeamSerializer, **WRITE_ERRORS},
     )

@@ -6,9 +6,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -67,7 +68,17 @@ class InvitationPagination(CursorPagination):
     ordering = ("-created_at", "-id")  # type: ignore[assignment]
 
 
-class InvitationViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List invitations (admin)",
+        description=(
+            "Pending and past invitations to this workspace, newest first, with the role and teams"
+            " each one grants. Admins only."
+        ),
+        responses={200: InvitationSerializer(many=True), **ERRORS},
+    ),
+)
+class InvitationViewSet(ListModelMixin, WorkspaceViewSet):
     queryset = Invitation.objects.all()
     serializer_class = InvitationSerializer
     filter_backends = [DjangoFilterBackend]
@@ -78,14 +89,6 @@ class InvitationViewSet(WorkspaceViewSet):
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         return qs.select_related("invited_by").prefetch_related("teams")
-
-    @extend_schema(
-        summary="List invitations (admin)",
-        responses={200: InvitationSerializer(many=True), **ERRORS},
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(InvitationSerializer(page, many=True).data)
 
     @extend_schema(
         summary="Invite someone by e-mail (admin)",

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alignment import services
 from alignment.api.core import UserSerializer
-from alignment.api_base import WorkspaceViewSet
+from alignment.api_base import RetrieveWithETagMixin, WorkspaceViewSet
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.models import Membership, Role
 
@@ -31,7 +32,15 @@ class RoleWriteSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
-class MembershipViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the workspace's members",
+        description="The people in this workspace with their roles, by name.",
+        responses={200: MemberSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(summary="Get a member", responses={200: MemberSerializer, **ERRORS}),
+)
+class MembershipViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     queryset = Membership.objects.all()
     serializer_class = MemberSerializer
     filter_backends: list[Any] = []
@@ -41,18 +50,6 @@ class MembershipViewSet(WorkspaceViewSet):
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         return qs.select_related("user")
-
-    @extend_schema(
-        summary="List the workspace's members",
-        responses={200: MemberSerializer(many=True), **ERRORS},
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(MemberSerializer(page, many=True).data)
-
-    @extend_schema(summary="Get a member", responses={200: MemberSerializer, **ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(MemberSerializer(self.get_object()).data)
 
     @extend_schema(
         summary="Change a member's role (owner)",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
+from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -62,7 +63,17 @@ class ApiTokenWriteSerializer(serializers.Serializer):
     )
 
 
-class ApiTokenViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List your API tokens",
+        description=(
+            "Your API tokens in this workspace: name, scope, expiry and last use. The secret "
+            "itself is shown only once, when a token is created."
+        ),
+        responses={200: ApiTokenSerializer(many=True), **ERRORS},
+    ),
+)
+class ApiTokenViewSet(ListModelMixin, WorkspaceViewSet):
     guest_access = True  # guests: their teams' rows only (visible_to)
     queryset = ApiToken.objects.all()
     serializer_class = ApiTokenSerializer
@@ -76,13 +87,6 @@ class ApiTokenViewSet(WorkspaceViewSet):
         if self.action == "list":
             return qs.filter(user=self.member.user)
         return qs
-
-    @extend_schema(
-        summary="List your API tokens", responses={200: ApiTokenSerializer(many=True), **ERRORS}
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(ApiTokenSerializer(page, many=True).data)
 
     @extend_schema(
         summary="Create an API token",

@@ -9,7 +9,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,6 +17,7 @@ from alignment import lockout, login_steps, services
 from alignment.auth_backends import EmailBackend
 from alignment.errors import DomainError, FieldErrors
 from alignment.forms import LoginForm, SignUpForm
+from alignment.http import add_field_errors
 from alignment.models import Membership
 
 
@@ -80,9 +81,7 @@ def signup_view(request: HttpRequest) -> HttpResponse:
         try:
             user = services.user_sign_up(**form.cleaned_data)
         except FieldErrors as exc:
-            for field, errors in exc.fields.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_field_errors(form, exc)
         else:
             login(request, user, backend="alignment.auth_backends.EmailBackend")
             messages.success(request, "Welcome! Your workspace is ready: start by adding a team.")
@@ -137,7 +136,3 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
-
-
-def login_url_with_next(path: str) -> str:
-    return f"{reverse('accounts:login')}?next={path}"

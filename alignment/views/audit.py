@@ -15,16 +15,16 @@ from alignment.audit_retention import audit_retention_days, audit_retention_set
 from alignment.errors import FieldErrors
 from alignment.filters import AuditEventFilter
 from alignment.forms import AuditRetentionForm
-from alignment.http import WorkspaceRequest
-from alignment.models import AuditEvent, Membership, Role, Workspace
-from alignment.tenancy import workspace_view
-from alignment.views.settings_base import (
+from alignment.http import (
+    WorkspaceRequest,
     add_field_errors,
     paginate,
     query_without,
     see_other_to,
     settings_context,
 )
+from alignment.models import AuditEvent, Membership, Role, Workspace
+from alignment.tenancy import workspace_view
 
 MISSING = object()
 

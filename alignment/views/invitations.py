@@ -12,16 +12,16 @@ from alignment import services
 from alignment.errors import AlreadyMember, FieldErrors
 from alignment.filters import INVITATION_STATUSES, invitation_status_q
 from alignment.forms import InvitationForm
-from alignment.http import WorkspaceRequest
-from alignment.models import Invitation, Role, Team, Workspace
-from alignment.tenancy import workspace_view
-from alignment.views.settings_base import (
+from alignment.http import (
+    WorkspaceRequest,
     add_field_errors,
     paginate,
     query_without,
     see_other_to,
     settings_context,
 )
+from alignment.models import Invitation, Role, Team, Workspace
+from alignment.tenancy import workspace_view
 
 
 def _form(request: WorkspaceRequest) -> InvitationForm:

@@ -13,10 +13,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from alignment import services
 from alignment.errors import FieldErrors
 from alignment.forms import RoleForm
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, paginate, see_other, see_other_to, settings_context
 from alignment.models import Membership, Role, Workspace
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import paginate, see_other, see_other_to, settings_context
 
 
 @require_GET

@@ -6,31 +6,45 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from alignment.errors import FieldErrors
 from alignment.forms import ProfileForm
-from alignment.http import AuthedRequest
+from alignment.http import AuthedRequest, add_field_errors
+from alignment.models import User
+from alignment.timezones import user_time_zone_set, zone_names
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    form = ProfileForm(request.POST or None, initial={"full_name": user.full_name})
+    form = ProfileForm(request.POST or None, initial=_initial(user))
     if request.method == "POST" and form.is_valid():
-        user.full_name = form.cleaned_data["full_name"].strip()
-        user.save(update_fields=["full_name"])
-        messages.success(request, "Profile saved.")
-        return redirect("accounts:profile")
+        try:
+            with transaction.atomic():
+                user_time_zone_set(user=user, name=form.cleaned_data["time_zone"])
+                user.full_name = form.cleaned_data["full_name"].strip()
+                user.save(update_fields=["full_name"])
+        except FieldErrors as exc:
+            add_field_errors(form, exc)
+        else:
+            messages.success(request, "Profile saved.")
+            return redirect("accounts:profile")
     status = 422 if request.method == "POST" else 200
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "password_form": PasswordChangeForm(user)},
+        {"form": form, "password_form": PasswordChangeForm(user), "zone_names": zone_names()},
         status=status,
     )
+
+
+def _initial(user: User) -> dict[str, str]:
+    return {"full_name": user.full_name, "time_zone": user.time_zone}
 
 
 @login_required
@@ -45,6 +59,10 @@ def password_change(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "accounts/profile.html",
-        {"form": ProfileForm(initial={"full_name": request.user.full_name}), "password_form": form},
+        {
+            "form": ProfileForm(initial=_initial(request.user)),
+            "password_form": form,
+            "zone_names": zone_names(),
+        },
         status=422,
     )

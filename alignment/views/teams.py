@@ -11,10 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from alignment import services
 from alignment.errors import FieldErrors
 from alignment.forms import TeamForm, TeamMemberForm, TeamPrivacyForm
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, add_field_errors, see_other_to, settings_context
 from alignment.models import Membership, Role, Team, TeamMember, User, Workspace
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import add_field_errors, see_other_to, settings_context
 
 
 @require_GET

@@ -12,16 +12,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from alignment import services
 from alignment.errors import FieldErrors
 from alignment.forms import ApiTokenForm
-from alignment.http import WorkspaceRequest
-from alignment.models import ApiToken, Role, TokenScope, Workspace
-from alignment.tenancy import workspace_view
-from alignment.views.settings_base import (
+from alignment.http import (
+    WorkspaceRequest,
     add_field_errors,
     paginate,
     query_without,
     see_other_to,
     settings_context,
 )
+from alignment.models import ApiToken, Role, TokenScope, Workspace
+from alignment.tenancy import workspace_view
 
 # Where the raw token waits between the POST and the page that shows it (once).
 SESSION_KEY = "new_api_token"

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from alignment import services
 from alignment.errors import FieldErrors
 from alignment.forms import WorkspaceForm
-from alignment.http import AuthedRequest, WorkspaceRequest
+from alignment.http import AuthedRequest, WorkspaceRequest, add_field_errors
 from alignment.models import Membership, Team, Workspace
 from alignment.tenancy import workspace_view
 
@@ -39,9 +39,7 @@ def workspace_new(request: AuthedRequest) -> HttpResponse:
         try:
             workspace = services.workspace_create(actor=request.user, **form.cleaned_data)
         except FieldErrors as exc:
-            for field, errors in exc.fields.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_field_errors(form, exc)
         else:
             messages.success(request, f"{workspace.name} is ready. Add your first team.")
             return redirect(workspace.get_absolute_url())

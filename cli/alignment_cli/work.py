@@ -167,11 +167,20 @@ def task_new(
     team: Annotated[str, typer.Option(help="Team key, e.g. ENG.")],
     estimate: Annotated[float | None, typer.Option(help="Points.")] = None,
     mine: Annotated[bool, typer.Option("--mine", help="Assign it to me.")] = False,
+    field: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--field",
+            help='A custom field\'s value, NAME=VALUE (repeat it): --field "Customer=Acme" '
+            '--field "Regions=EU,US". Options by label, people by e-mail.',
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Create a task; warns about similar open tasks first."""
     config, client = session()
     try:
+        custom_fields = _field_values(field or [])
         team_id = _team_id(client, config.workspace_api, team)
         similar = client.get(f"{config.workspace_api}/tasks/similar/", title=title)
         body: dict[str, Any] = {"team": team_id, "title": title}
@@ -179,6 +188,8 @@ def task_new(
             body["estimate"] = estimate
         if mine:
             body["assignee"] = _me(client)["id"]
+        if custom_fields:
+            body["custom_fields"] = custom_fields
         created = client.post(f"{config.workspace_api}/tasks/", json=body)
     except CliError as error:
         fail(error)
@@ -190,6 +201,17 @@ def task_new(
     matches = similar if isinstance(similar, list) else similar.get("results", [])
     for match in matches[:3]:
         typer.secho(f"  similar: {match['key']} {match['title']}", fg=typer.colors.YELLOW)
+
+
+def _field_values(pairs: list[str]) -> dict[str, str]:
+    """`--field NAME=VALUE` pairs as the API's `custom_fields` (the server checks each)."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals or not name.strip():
+            raise CliError(f"--field {pair!r}: write it as NAME=VALUE.", EXIT_USAGE)
+        values[name.strip()] = value.strip()
+    return values
 
 
 def _states(client: Client, base: str, team_id: int) -> list[dict[str, Any]]:

@@ -158,23 +158,13 @@ def _linked_work(
     tasks = _tasks_of_items(workspace, shown_ids, limit=limit)
     urls = _Urls(workspace.slug)
     for pk in item_ids:
-        link = links.get(pk)
-        item_row = inputs.get((ITEM, pk))
         lines, count = tasks.get(pk, ([], 0))
-        item = link.item if link else None
         explanation.items.append(
-            ItemLine(
-                id=pk,
-                title=item.title if item else f"Roadmap item {pk} (unlinked since)",
-                status=item.status if item else "",
-                url=reverse(
-                    "roadmaps:item",
-                    kwargs={"slug": workspace.slug, "roadmap_id": item.roadmap_id, "item_id": pk},
-                )
-                if item
-                else None,
-                weight=link.weight if link else ZERO,
-                row=RowNumbers.of(item_row) if item_row else None,
+            _item_line(
+                workspace,
+                pk,
+                links.get(pk),
+                inputs.get((ITEM, pk)),
                 tasks=[_task_line(t, urls) for t in lines],
                 task_count=count,
                 tasks_url=f"{explanation.url}?item={pk}",
@@ -183,53 +173,102 @@ def _linked_work(
     explanation.reconciles = set(links) == set(item_ids) and all(
         i.row is not None for i in explanation.items
     )
-    pct = percent(row.progress)
     if row.basis != Basis.TASKS:
-        # Nothing measurable under the links: the KR falls back to its recorded value.
-        explanation.summary = (
-            "Progress comes from the linked work, but it has no tasks to count yet, so the "
-            "number is the value recorded when the key result was set up."
-        )
-        explanation.arithmetic = _value_arithmetic(key_result, row)
-        explanation.next_step = (
-            "Link roadmap items to this key result and add estimated tasks under them."
-            if not item_ids
-            else "Add tasks (with estimates) under the linked roadmap items."
-        )
+        _explain_recorded_value(key_result, row, explanation, linked=bool(item_ids))
         return
-    items = explanation.items
     if row.total_points > 0:
-        explanation.summary = (
-            "Progress is the link-weighted share of done points of the tasks under the "
-            "linked roadmap items (canceled tasks never count)."
-        )
-        terms_done = " + ".join(f"{weight_text(i.weight)} × {number(_dp(i))}" for i in items)
-        terms_total = " + ".join(f"{weight_text(i.weight)} × {number(_tp(i))}" for i in items)
-        spelled = f" = ({terms_done}) / ({terms_total})" if 1 < len(items) <= MAX_TERMS else ""
-        explanation.arithmetic = (
-            f"Σ weight × done points / Σ weight × total points{spelled} = "
-            f"{number(row.done_points)} / {number(row.total_points)} = {pct}%"
-        )
+        _explain_points(row, explanation)
+        if not _weighted_sums_match(explanation.items, row):
+            explanation.reconciles = False
     else:
-        # No estimates anywhere: the rollup counts tasks, weighted the same way.
-        done = sum((i.weight * (i.row.done_count if i.row else 0) for i in items), ZERO)
-        total = sum((i.weight * (i.row.total_count if i.row else 0) for i in items), ZERO)
-        explanation.summary = (
-            "No linked task has an estimate, so progress is the link-weighted share of done "
-            "tasks (canceled tasks never count)."
+        _explain_counts(row, explanation)
+
+
+def _item_line(
+    workspace: Workspace,
+    pk: int,
+    link: KeyResultLink | None,
+    item_row: Rollup | None,
+    *,
+    tasks: list[TaskLine],
+    task_count: int,
+    tasks_url: str,
+) -> ItemLine:
+    """One linked item's line; an item unlinked since the row was computed keeps its id."""
+    item = link.item if link else None
+    return ItemLine(
+        id=pk,
+        title=item.title if item else f"Roadmap item {pk} (unlinked since)",
+        status=item.status if item else "",
+        url=reverse(
+            "roadmaps:item",
+            kwargs={"slug": workspace.slug, "roadmap_id": item.roadmap_id, "item_id": pk},
         )
-        explanation.arithmetic = (
-            f"Σ weight × done tasks / Σ weight × total tasks = {number(done)} / "
-            f"{number(total)} = {pct}%"
-        )
-        explanation.next_step = "Estimate the tasks to weigh big ones more than small ones."
+        if item
+        else None,
+        weight=link.weight if link else ZERO,
+        row=RowNumbers.of(item_row) if item_row else None,
+        tasks=tasks,
+        task_count=task_count,
+        tasks_url=tasks_url,
+    )
+
+
+def _explain_recorded_value(
+    key_result: KeyResult, row: Rollup, explanation: Explanation, *, linked: bool
+) -> None:
+    """Nothing measurable under the links: the KR falls back to its recorded value."""
+    explanation.summary = (
+        "Progress comes from the linked work, but it has no tasks to count yet, so the "
+        "number is the value recorded when the key result was set up."
+    )
+    explanation.arithmetic = _value_arithmetic(key_result, row)
+    explanation.next_step = (
+        "Link roadmap items to this key result and add estimated tasks under them."
+        if not linked
+        else "Add tasks (with estimates) under the linked roadmap items."
+    )
+
+
+def _explain_points(row: Rollup, explanation: Explanation) -> None:
+    items = explanation.items
+    explanation.summary = (
+        "Progress is the link-weighted share of done points of the tasks under the "
+        "linked roadmap items (canceled tasks never count)."
+    )
+    terms_done = " + ".join(f"{weight_text(i.weight)} × {number(_dp(i))}" for i in items)
+    terms_total = " + ".join(f"{weight_text(i.weight)} × {number(_tp(i))}" for i in items)
+    spelled = f" = ({terms_done}) / ({terms_total})" if 1 < len(items) <= MAX_TERMS else ""
+    explanation.arithmetic = (
+        f"Σ weight × done points / Σ weight × total points{spelled} = "
+        f"{number(row.done_points)} / {number(row.total_points)} = {percent(row.progress)}%"
+    )
+
+
+def _explain_counts(row: Rollup, explanation: Explanation) -> None:
+    """No estimates anywhere: the rollup counts tasks, weighted the same way."""
+    items = explanation.items
+    done = sum((i.weight * (i.row.done_count if i.row else 0) for i in items), ZERO)
+    total = sum((i.weight * (i.row.total_count if i.row else 0) for i in items), ZERO)
+    explanation.summary = (
+        "No linked task has an estimate, so progress is the link-weighted share of done "
+        "tasks (canceled tasks never count)."
+    )
+    explanation.arithmetic = (
+        f"Σ weight × done tasks / Σ weight × total tasks = {number(done)} / "
+        f"{number(total)} = {percent(row.progress)}%"
+    )
+    explanation.next_step = "Estimate the tasks to weigh big ones more than small ones."
+
+
+def _weighted_sums_match(items: list[ItemLine], row: Rollup) -> bool:
+    """The items' weighted done and total points are the row's (to the row's precision)."""
     weighted_done = sum((i.weighted_done for i in items), ZERO)
     weighted_total = sum((i.weighted_total for i in items), ZERO)
-    if row.total_points > 0 and (
-        weighted_done.quantize(Decimal("0.001")) != row.done_points
-        or weighted_total.quantize(Decimal("0.001")) != row.total_points
-    ):
-        explanation.reconciles = False
+    return (
+        weighted_done.quantize(Decimal("0.001")) == row.done_points
+        and weighted_total.quantize(Decimal("0.001")) == row.total_points
+    )
 
 
 def _dp(item: ItemLine) -> Decimal:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from alignment.models import Workspace
 from dashboards.explain.lines import KR, OBJECTIVE, ZERO, Explanation, Part, RowNumbers, percent
 from dashboards.explain.rows import (
@@ -16,6 +18,7 @@ from dashboards.explain.rows import (
 from dashboards.reasons import _Urls
 from okrs import progress as math
 from okrs.models import KeyResult, Objective
+from readmodel.models import Rollup
 
 
 def objective_explanation(workspace: Workspace, objective: Objective) -> Explanation:
@@ -51,22 +54,7 @@ def objective_explanation(workspace: Workspace, objective: Objective) -> Explana
     children = objective_parts(workspace, child_ids, inputs) if child_ids else []
     all_weights = [float(w) for w in weights] + [float(p.weight) for p in children]
     shares = math.weight_shares(all_weights)
-    urls = _Urls(workspace.slug)
-    for pk, weight, share in zip(ordered, weights, shares, strict=False):
-        kr_row = inputs.get((KR, pk))
-        kr = key_results.get(pk)
-        explanation.parts.append(
-            Part(
-                kind=KR,
-                id=pk,
-                title=kr.title if kr else f"Key result {pk} (deleted since)",
-                url=urls("dashboards:explain_key_result", "key_result_id", pk),
-                weight=weight,
-                share=share,
-                progress=float(kr_row.progress) if kr_row else None,
-                status=kr_row.status if kr_row else "",
-            )
-        )
+    explanation.parts += _key_result_parts(workspace, ordered, weights, shares, key_results, inputs)
     for part, share in zip(children, shares[len(ordered) :], strict=True):
         part.share = share
         explanation.parts.append(part)
@@ -82,3 +70,32 @@ def objective_explanation(workspace: Workspace, objective: Objective) -> Explana
     explanation.arithmetic = mean_arithmetic(explanation.parts, row)
     explanation.reconciles = adds_up(explanation.parts, row)
     return explanation
+
+
+def _key_result_parts(
+    workspace: Workspace,
+    ordered: list[int],
+    weights: list[Decimal],
+    shares: list[float],
+    key_results: dict[int, KeyResult],
+    inputs: dict[tuple[str, int], Rollup],
+) -> list[Part]:
+    """A part per key result the row counted (one deleted since keeps its id and number)."""
+    urls = _Urls(workspace.slug)
+    parts = []
+    for pk, weight, share in zip(ordered, weights, shares, strict=False):
+        kr_row = inputs.get((KR, pk))
+        kr = key_results.get(pk)
+        parts.append(
+            Part(
+                kind=KR,
+                id=pk,
+                title=kr.title if kr else f"Key result {pk} (deleted since)",
+                url=urls("dashboards:explain_key_result", "key_result_id", pk),
+                weight=weight,
+                share=share,
+                progress=float(kr_row.progress) if kr_row else None,
+                status=kr_row.status if kr_row else "",
+            )
+        )
+    return parts

@@ -11,9 +11,10 @@ from typing import Any
 from django import forms
 
 from alignment.models import Membership, Team, Workspace
+from integrations.importers import jira_custom
 from integrations.importers.jira_check import default_team_key
 from integrations.importers.jira_csv import Choices
-from integrations.importers.jira_fields import ROLES, FieldDetection
+from integrations.importers.jira_fields import ROLES, FieldChoice, FieldDetection
 from tasks.models import StateCategory
 
 FIRST_FILLED = "*"  # read every candidate field, the first filled one wins
@@ -60,6 +61,32 @@ def project_mapping(form: forms.Form, projects: Mapping[str, str]) -> dict[str, 
     return {key: team for key, team in answers.items() if team}
 
 
+def add_custom_fields(
+    form: forms.Form, workspace: Workspace, choices: list[FieldChoice], saved: Any
+) -> list[FieldChoice]:
+    """One field per Jira custom field of the file: which of our fields it goes to (a field
+    of the same name is the first guess). Returns the choices asked about."""
+    ours = jira_custom.our_fields(workspace)
+    asked = choices if ours else []
+    answers = saved if isinstance(saved, dict) else jira_custom.guess(choices, ours)
+    options = [("", "— not imported —")] + [(str(f.pk), f.name) for f in ours]
+    for i, choice in enumerate(asked):
+        form.fields[f"custom_{i}"] = forms.ChoiceField(
+            label=f"Jira {choice.label} goes to our field", choices=options, required=False
+        )
+        form.initial[f"custom_{i}"] = str(answers.get(choice.field_id, ""))
+    return asked
+
+
+def custom_mapping(form: forms.Form, asked: list[FieldChoice]) -> dict[str, int]:
+    """The answers of `add_custom_fields`: Jira field -> our field id."""
+    return {
+        choice.field_id: int(answer)
+        for i, choice in enumerate(asked)
+        if (answer := form.cleaned_data.get(f"custom_{i}") or "").isdigit()
+    }
+
+
 class JiraMappingForm(forms.Form):
     """Jira's search JSON: which custom field holds each role (when the export names them
     ambiguously, or not at all) and which team each project goes to."""
@@ -71,6 +98,7 @@ class JiraMappingForm(forms.Form):
         workspace: Workspace,
         saved: Mapping[str, Any],
         data: Any = None,
+        custom_choices: list[FieldChoice] | None = None,
     ) -> None:
         super().__init__(data)
         self.detection, self.projects = detection, projects
@@ -92,6 +120,9 @@ class JiraMappingForm(forms.Form):
                 FIRST_FILLED if len(chosen) > 1 else chosen[0] if chosen else ""
             )
         add_project_fields(self, projects, workspace, saved.get("projects") or {})
+        self.custom_choices = add_custom_fields(
+            self, workspace, custom_choices or [], saved.get("custom")
+        )
 
     def mapping(self) -> dict[str, Any]:
         """The answers, as `jira.field_mapping` and `jira.preview` read them."""
@@ -102,7 +133,11 @@ class JiraMappingForm(forms.Form):
             answer = self.cleaned_data.get(f"field_{role}") or ""
             candidates = [c.field_id for c in self.detection.candidates.get(role, [])]
             fields[role] = candidates if answer == FIRST_FILLED else [answer] if answer else []
-        return {"fields": fields, "projects": project_mapping(self, self.projects)}
+        return {
+            "fields": fields,
+            "projects": project_mapping(self, self.projects),
+            "custom": custom_mapping(self, self.custom_choices),
+        }
 
 
 class JiraCsvMappingForm(forms.Form):
@@ -160,14 +195,19 @@ class JiraCsvMappingForm(forms.Form):
                 label=f"Assignee “{name}” is", choices=people, required=False
             )
         add_project_fields(self, self.projects, workspace, saved.get("projects") or {})
+        self.custom_choices = add_custom_fields(
+            self, workspace, choices.custom, saved.get("custom")
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         for i, name in enumerate(self.choices.sprints):
-            if not cleaned.get(f"sprint_{i}_open"):
-                continue
             start: date | None = cleaned.get(f"sprint_{i}_start")
             end: date | None = cleaned.get(f"sprint_{i}_end")
+            if not cleaned.get(f"sprint_{i}_open"):
+                if start and end and end < start:
+                    self.add_error(f"sprint_{i}_end", f"“{name}” cannot end before it starts.")
+                continue
             if start is None or end is None:
                 self.add_error(
                     f"sprint_{i}_start",
@@ -184,10 +224,11 @@ class JiraCsvMappingForm(forms.Form):
         for i, name in enumerate(self.choices.sprints):
             is_open = bool(data.get(f"sprint_{i}_open"))
             start, end = data.get(f"sprint_{i}_start"), data.get(f"sprint_{i}_end")
+            # A closed sprint with dates is recreated closed, keeping its tasks' history.
             sprints[name] = {
                 "open": is_open,
-                "start": start.isoformat() if is_open and start else "",
-                "end": end.isoformat() if is_open and end else "",
+                "start": start.isoformat() if start else "",
+                "end": end.isoformat() if end else "",
             }
         return {
             "statuses": {s: data[f"status_{i}"] for i, s in enumerate(self.choices.statuses)},
@@ -196,4 +237,5 @@ class JiraCsvMappingForm(forms.Form):
                 a: data.get(f"assignee_{i}") or "" for i, a in enumerate(self.choices.assignees)
             },
             "projects": project_mapping(self, self.projects),
+            "custom": custom_mapping(self, self.custom_choices),
         }

@@ -10,27 +10,28 @@ one transaction. Custom fields (story points, sprints, epic link) are found by n
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from alignment.models import Team
-from integrations.importers import jira_fields
+from integrations.importers import jira_attachments, jira_custom, jira_fields
 from integrations.importers.base import execute
 from integrations.importers.errors import UploadInvalid
-from integrations.importers.jira_check import (
-    STATUS_CATEGORIES,
-    TEAM_KEY,
-    IssuePreview,
-    JiraPreview,
-    PlannedSprint,
-    check,
-    default_team_key,
-)
+from integrations.importers.jira_check import check, default_team_key
 from integrations.importers.jira_model import (
     JiraAttachment,
     JiraComment,
     JiraIssue,
     JiraLink,
     JiraSprint,
+    JiraStatusChange,
+)
+from integrations.importers.jira_preview import (
+    STATUS_CATEGORIES,
+    TEAM_KEY,
+    IssuePreview,
+    JiraPreview,
+    PlannedSprint,
 )
 from integrations.importers.jira_write import ROADMAP_NAME, write
 from integrations.models import ImportJob
@@ -135,11 +136,45 @@ def _comments(fields: dict[str, Any]) -> list[JiraComment]:
 
 
 def _attachments(fields: dict[str, Any]) -> list[JiraAttachment]:
-    return [
-        JiraAttachment(file_name=str(a.get("filename") or "?"), url=str(a.get("content") or ""))
-        for a in fields.get("attachment") or []
-        if isinstance(a, dict)
-    ]
+    found = []
+    for item in fields.get("attachment") or []:
+        if not isinstance(item, dict):
+            continue
+        url = str(item.get("content") or "")
+        found.append(
+            JiraAttachment(
+                file_name=str(item.get("filename") or "?"),
+                url=url,
+                attachment_id=str(item.get("id") or attachment_id_of(url)),
+            )
+        )
+    return found
+
+
+def attachment_id_of(url: str) -> str:
+    """The id in Jira's `…/secure/attachment/<id>/<name>` (Server) or `…/attachment/content/<id>`
+    (Cloud) URLs; "" when the URL names none."""
+    match = re.search(r"/attachment/(?:content/)?(\d+)(?:/|$)", url)
+    return match.group(1) if match else ""
+
+
+def _status_changes(raw: dict[str, Any]) -> list[JiraStatusChange]:
+    """The status items of the issue's changelog (`expand=changelog`), oldest first."""
+    changelog = raw["changelog"] if isinstance(raw.get("changelog"), dict) else {}
+    changes = []
+    for history in changelog.get("histories") or []:
+        if not isinstance(history, dict):
+            continue
+        for item in history.get("items") or []:
+            if isinstance(item, dict) and str(item.get("field") or "").lower() == "status":
+                changes.append(
+                    JiraStatusChange(
+                        at=str(history.get("created") or ""),
+                        from_name=str(item.get("fromString") or ""),
+                        to_name=str(item.get("toString") or ""),
+                    )
+                )
+    return sorted(changes, key=lambda c: c.at)  # Jira lists newest first on some versions
 
 
 def _epic_link(fields: dict[str, Any], mapped: list[str]) -> tuple[str, str]:
@@ -160,58 +195,88 @@ def issues_from_search(
     custom field ids (jira_fields); detected from the file when not given."""
     if mapping is None:
         mapping = jira_fields.detect(payload).default_mapping()
-    issues: list[JiraIssue] = []
-    for raw in payload["issues"]:
-        fields = raw.get("fields") or {}
-        project = fields.get("project") or {}
-        status = fields.get("status") or {}
-        category_key = str((status.get("statusCategory") or {}).get("key") or "")
-        parent = fields.get("parent") or {}
-        parent_fields = (parent.get("fields") or {}) if isinstance(parent, dict) else {}
-        assignee = fields.get("assignee") or {}
-        issue_type = fields.get("issuetype") or {}
-        sprint_value = jira_fields.value_of(fields, mapping.get("sprint", []))
-        # The Agile API names sprints itself: the current one and those it has left.
-        agile = [*(fields.get("closedSprints") or []), fields.get("sprint")]
-        epic_key, epic_title = _epic_link(fields, mapping.get("epic_link", []))
-        issue = JiraIssue(
-            key=str(raw.get("key") or raw.get("id") or "?").upper(),
-            summary=_line(fields.get("summary"), 255),
-            project_key=str(project.get("key") or "").upper(),
-            project_name=_line(project.get("name"), 100),
-            category=STATUS_CATEGORIES.get(category_key, StateCategory.BACKLOG),
-            status_name=str(status.get("name") or ""),
-            is_epic=_is_epic(fields),
-            is_subtask=bool(issue_type.get("subtask")),
-            points=jira_fields.value_of(fields, mapping.get("points", [])),
-            description=adf_text(fields.get("description")),
-            sprints=jira_fields.sprints_of(sprint_value)
-            + jira_fields.sprints_of([s for s in agile if s]),
-            parent_key=str(parent.get("key") or "") if parent_fields else "",
-            parent_summary=_line(parent_fields.get("summary"), 200),
-            parent_is_epic=_is_epic(parent_fields),
-            assignee_email=str(assignee.get("emailAddress") or "").lower(),
-            assignee_name=str(assignee.get("displayName") or ""),
-            has_assignee=bool(assignee),
-            priority=str((fields.get("priority") or {}).get("name") or ""),
-            labels=[str(label) for label in fields.get("labels") or [] if label],
-            comments=_comments(fields),
-            links=_links(fields),
-            attachments=_attachments(fields),
+    return [_issue_from(raw, mapping) for raw in payload["issues"]]
+
+
+def _issue_from(raw: dict[str, Any], mapping: dict[str, list[str]]) -> JiraIssue:
+    """One issue of a search response: its own fields here, each group read by a helper."""
+    fields = raw.get("fields") or {}
+    status = fields.get("status") or {}
+    category_key = str((status.get("statusCategory") or {}).get("key") or "")
+    issue = JiraIssue(
+        key=str(raw.get("key") or raw.get("id") or "?").upper(),
+        summary=_line(fields.get("summary"), 255),
+        category=STATUS_CATEGORIES.get(category_key, StateCategory.BACKLOG),
+        status_name=str(status.get("name") or ""),
+        is_epic=_is_epic(fields),
+        points=jira_fields.value_of(fields, mapping.get("points", [])),
+        description=adf_text(fields.get("description")),
+        sprints=_sprints(fields, mapping),
+        comments=_comments(fields),
+        links=_links(fields),
+        attachments=_attachments(fields),
+        issue_id=str(raw.get("id") or ""),
+        created=str(fields.get("created") or ""),
+        resolved=str(fields.get("resolutiondate") or ""),
+        status_changes=_status_changes(raw),
+        **_project_of(fields),
+        **_parent_of(fields, mapping),
+        **_assignee_of(fields),
+        **_tags_of(fields),
+    )
+    if status and category_key not in STATUS_CATEGORIES:
+        issue.notes.append(
+            f"Status “{issue.status_name or '?'}” has no known category: it goes to the backlog."
         )
-        if epic_key and not issue.parent_key:
-            issue.parent_key, issue.parent_summary, issue.parent_is_epic = (
-                epic_key,
-                epic_title,
-                True,
-            )
-        if status and category_key not in STATUS_CATEGORIES:
-            issue.notes.append(
-                f"Status “{issue.status_name or '?'}” has no known category: "
-                "it goes to the backlog."
-            )
-        issues.append(issue)
-    return issues
+    return issue
+
+
+def _sprints(fields: dict[str, Any], mapping: dict[str, list[str]]) -> list[Any]:
+    """The mapped sprint field's sprints, then those the Agile API names itself (the current
+    one and those it has left)."""
+    sprint_value = jira_fields.value_of(fields, mapping.get("sprint", []))
+    agile = [*(fields.get("closedSprints") or []), fields.get("sprint")]
+    return jira_fields.sprints_of(sprint_value) + jira_fields.sprints_of([s for s in agile if s])
+
+
+def _project_of(fields: dict[str, Any]) -> dict[str, Any]:
+    project = fields.get("project") or {}
+    return {
+        "project_key": str(project.get("key") or "").upper(),
+        "project_name": _line(project.get("name"), 100),
+    }
+
+
+def _parent_of(fields: dict[str, Any], mapping: dict[str, list[str]]) -> dict[str, Any]:
+    """The parent issue, else the epic it is linked to (Epic Link field or the Agile API)."""
+    parent = fields.get("parent") or {}
+    parent_fields = (parent.get("fields") or {}) if isinstance(parent, dict) else {}
+    found = {
+        "is_subtask": bool((fields.get("issuetype") or {}).get("subtask")),
+        "parent_key": str(parent.get("key") or "") if parent_fields else "",
+        "parent_summary": _line(parent_fields.get("summary"), 200),
+        "parent_is_epic": _is_epic(parent_fields),
+    }
+    epic_key, epic_title = _epic_link(fields, mapping.get("epic_link", []))
+    if epic_key and not found["parent_key"]:
+        found.update(parent_key=epic_key, parent_summary=epic_title, parent_is_epic=True)
+    return found
+
+
+def _assignee_of(fields: dict[str, Any]) -> dict[str, Any]:
+    assignee = fields.get("assignee") or {}
+    return {
+        "assignee_email": str(assignee.get("emailAddress") or "").lower(),
+        "assignee_name": str(assignee.get("displayName") or ""),
+        "has_assignee": bool(assignee),
+    }
+
+
+def _tags_of(fields: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "priority": str((fields.get("priority") or {}).get("name") or ""),
+        "labels": [str(label) for label in fields.get("labels") or [] if label],
+    }
 
 
 def field_mapping(job: ImportJob, payload: dict[str, Any]) -> dict[str, list[str]]:
@@ -221,10 +286,14 @@ def field_mapping(job: ImportJob, payload: dict[str, Any]) -> dict[str, list[str
 
 
 def needs_mapping(job: ImportJob) -> bool:
-    """Whether the mapping step must be seen first: a custom field role is ambiguous, or a
-    project has no team to go to by default (its key cannot be a team key)."""
+    """Whether the mapping step must be seen first: a custom field role is ambiguous, the
+    workspace has custom fields a Jira field may go to, or a project has no team to go to by
+    default (its key cannot be a team key)."""
     payload = json.loads(job.source)
     if jira_fields.detect(payload).ambiguous:
+        return True
+    # Jira custom fields could go to ours: the person chooses (guesses by name are shown).
+    if jira_custom.our_fields(job.workspace) and jira_custom.jira_choices(payload):
         return True
     teams = set(Team.objects.for_workspace(job.workspace).values_list("key", flat=True))
     return any(not default_team_key(key, teams) for key in projects_of(payload))
@@ -261,6 +330,8 @@ def preview(job: ImportJob) -> JiraPreview:
     issues = issues_from_search(payload, field_mapping(job, payload))
     projects = (job.mapping or {}).get("projects") or {}
     checked = check(job.workspace, issues, warnings, projects=projects)
+    jira_custom.apply(checked, payload, (job.mapping or {}).get("custom") or {}, job.workspace)
+    jira_attachments.plan(checked, issues, job)
     if "fields" not in (job.mapping or {}):
         for role in jira_fields.detect(payload).ambiguous:
             checked.notes.append(

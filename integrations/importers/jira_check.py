@@ -15,7 +15,6 @@ here, in which case that team's key wins and the preview says so.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -25,151 +24,30 @@ from django.utils import timezone
 
 from alignment.errors import FieldErrors
 from alignment.models import Membership, Team, User, Workspace
+from integrations.importers import jira_past
 from integrations.importers.base import error_text
 from integrations.importers.jira_model import JiraIssue, JiraSprint
+from integrations.importers.jira_preview import (
+    JIRA_KEY,
+    LABEL_MAX,
+    PRIORITIES,
+    SOURCE,
+    TEAM_KEY,
+    IssuePreview,
+    JiraPreview,
+    PlannedComment,
+    PlannedSprint,
+)
 from integrations.models import ImportedIssue
 from integrations.team_keys import team_key_names
 from tasks.models import (
     Label,
-    Priority,
-    StateCategory,
     Task,
     TaskAlias,
     TaskCounter,
     TaskKeyAlias,
 )
 from tasks.services.rules import clean_estimate
-
-# Jira statusCategory.key -> our state category.
-STATUS_CATEGORIES = {
-    "new": StateCategory.UNSTARTED,
-    "indeterminate": StateCategory.STARTED,
-    "done": StateCategory.DONE,
-}
-# Jira's priority names (Cloud's five, Server's classic five) -> ours.
-PRIORITIES = {
-    "highest": Priority.URGENT,
-    "blocker": Priority.URGENT,
-    "critical": Priority.URGENT,
-    "high": Priority.HIGH,
-    "major": Priority.HIGH,
-    "medium": Priority.MEDIUM,
-    "low": Priority.LOW,
-    "minor": Priority.LOW,
-    "lowest": Priority.LOW,
-    "trivial": Priority.LOW,
-}
-TEAM_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
-JIRA_KEY = re.compile(r"^([A-Z][A-Z0-9_]*)-(\d+)$")
-LABEL_MAX = 40
-SOURCE = "jira"
-
-
-@dataclass(frozen=True)
-class PlannedSprint:
-    name: str
-    start_date: date
-    end_date: date
-    goal: str = ""
-    is_active: bool = False
-
-
-@dataclass
-class PlannedComment:
-    author: User | None
-    body: str
-    created_at: datetime
-
-
-@dataclass
-class IssuePreview:
-    key: str  # Jira's
-    title: str
-    project_key: str  # the team it goes to (after the mapping step)
-    description: str = ""
-    category: str = StateCategory.BACKLOG
-    status_name: str = ""
-    estimate: Decimal | None = None
-    assignee: User | None = None
-    assignee_label: str = ""
-    sprint: PlannedSprint | None = None
-    is_epic: bool = False
-    epic_key: str = ""  # the parent epic, when there is one
-    parent_key: str = ""  # the parent task (sub-tasks), Jira's key
-    priority: int = Priority.NONE
-    labels: list[str] = field(default_factory=list)
-    comments: list[PlannedComment] = field(default_factory=list)
-    number: int | None = None  # the Jira number, when the task keeps it
-    planned_key: str = ""  # the key it gets here
-    alias: str = ""  # the Jira key kept as an alias, when the task is renumbered
-    imported_as: str = ""  # set when an earlier import already made it: skipped
-    errors: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def is_skipped(self) -> bool:
-        return bool(self.imported_as)
-
-
-@dataclass
-class JiraPreview:
-    issues: list[IssuePreview]
-    teams_to_create: list[tuple[str, str]]  # (key, name)
-    sprints: list[tuple[str, PlannedSprint]]  # (team key, sprint), found or created
-    epics: dict[str, tuple[str, str]]  # epic key -> (title, team key): roadmap items
-    unknown_assignees: list[str]
-    warnings: list[str]
-    labels_to_create: list[str] = field(default_factory=list)
-    dependencies: list[tuple[str, str]] = field(default_factory=list)  # (blocking, blocked)
-    reserve: dict[str, int] = field(default_factory=dict)  # team key -> counter floor
-    existing_tasks: dict[str, int] = field(default_factory=dict)  # Jira key -> task id
-    existing_items: dict[str, int] = field(default_factory=dict)  # epic key -> item id
-    attachments: list[tuple[str, str, str]] = field(default_factory=list)  # key, name, url
-    notes: list[str] = field(default_factory=list)  # about the whole file (field detection)
-
-    @property
-    def error_rows(self) -> list[IssuePreview]:
-        return [issue for issue in self.issues if issue.errors]
-
-    @property
-    def warning_rows(self) -> list[IssuePreview]:
-        return [issue for issue in self.issues if issue.notes and not issue.errors]
-
-    @property
-    def skipped(self) -> list[IssuePreview]:
-        return [issue for issue in self.issues if issue.is_skipped]
-
-    @property
-    def is_everything_imported(self) -> bool:
-        return bool(self.issues) and len(self.skipped) == len(self.issues)
-
-    @property
-    def is_valid(self) -> bool:
-        return not self.error_rows and not self.is_everything_imported
-
-    @property
-    def total(self) -> int:
-        return len(self.issues)
-
-    def creation_order(self) -> list[IssuePreview]:
-        """The tasks to create, each parent before its sub-tasks (keys follow this order)."""
-        pending = [i for i in self.issues if not i.is_epic and not i.is_skipped]
-        in_file = {i.key for i in pending}
-        ordered: list[IssuePreview] = []
-        done: set[str] = set()
-        while pending:
-            ready = [i for i in pending if i.parent_key not in in_file or i.parent_key in done]
-            if not ready:  # a parent loop in the file: the rest go without waiting
-                ready = pending
-            ordered += ready
-            done |= {i.key for i in ready}
-            pending = [i for i in pending if i.key not in done]
-        return ordered
-
-    def job_errors(self) -> list[dict[str, Any]]:
-        if self.is_everything_imported and not self.error_rows:
-            return [{"row": 0, "messages": ["Every issue of this file was imported before."]}]
-        return [{"row": i.key, "messages": i.errors} for i in self.error_rows]
 
 
 def default_team_key(project_key: str, teams: set[str]) -> str:
@@ -210,7 +88,8 @@ def _open_sprint(sprints: list[JiraSprint]) -> tuple[PlannedSprint | None, str |
     """The issue's open sprint (the last one not closed), or a note on why there is none."""
     open_sprints = [s for s in sprints if s.state in ("active", "future")]
     if not open_sprints:
-        return None, ("Its sprints are closed: no sprint." if sprints else None)
+        # Closed sprints are recreated as closed, with the issue's history in them (jira_past).
+        return None, None
     raw = open_sprints[-1]
     try:
         start = date.fromisoformat(raw.start)
@@ -294,81 +173,20 @@ def check(
     `projects`: Jira project key -> the key of the team it goes to (the mapping step)."""
     ctx = _Context.read(workspace, [raw.key for raw in raw_issues])
     projects = projects or {}
-    issues: list[IssuePreview] = []
-    new_teams: dict[str, str] = {}
-    unknown: list[str] = []
-    parent_epics: dict[str, tuple[str, str]] = {}
-    seen: set[str] = set()
-    new_labels: dict[str, str] = {}
+    found = _Found()
     for raw in raw_issues:
         team_key = projects.get(raw.project_key) or default_team_key(
             raw.project_key, set(ctx.teams)
         )
-        issue = IssuePreview(
-            key=raw.key,
-            title=raw.summary,
-            project_key=team_key,
-            description=raw.description,
-            category=raw.category,
-            status_name=raw.status_name,
-            is_epic=raw.is_epic,
-            notes=list(raw.notes),
-        )
-        issues.append(issue)
-        if raw.key in seen:
-            issue.imported_as = "(earlier in this file)"
-            issue.notes.append("It appears twice in the file: imported once.")
-            continue
-        seen.add(raw.key)
-        if not issue.title:
-            issue.title = f"{raw.key} (no summary in Jira)"
-            issue.notes.append("It has no summary: titled by its key.")
-        if not raw.project_key:
-            issue.errors.append("The issue has no project.")
-        elif not team_key:
-            issue.errors.append(
-                f"Project key “{raw.project_key}” cannot be a team key: choose its team."
-            )
-        elif not TEAM_KEY.match(team_key):
-            issue.errors.append(f"“{team_key}” cannot be a team key: choose another team.")
-        elif team_key not in ctx.teams:
-            new_teams.setdefault(team_key, raw.project_name or raw.project_key)
-        earlier = ctx.imported.get(raw.key)
-        if earlier is not None:
-            issue.imported_as = earlier.task.key if earlier.task is not None else "a roadmap item"
-            issue.notes.append(f"Imported before as {issue.imported_as}: skipped.")
-            continue
-        issue.estimate, points_note = _points(raw.points)
-        if points_note:
-            issue.notes.append(points_note)
-        if raw.parent_key and raw.parent_is_epic:
-            issue.epic_key = raw.parent_key
-            if raw.parent_summary:
-                parent_epics.setdefault(issue.epic_key, (raw.parent_summary, team_key))
-        elif raw.parent_key:
-            issue.parent_key = raw.parent_key
-        issue.sprint, sprint_note = _open_sprint(raw.sprints)
-        if sprint_note:
-            issue.notes.append(sprint_note)
-        if raw.has_assignee:
-            email = raw.assignee_email
-            issue.assignee = ctx.members.get(email) if email else None
-            if issue.assignee is None:
-                issue.assignee_label = email or raw.assignee_name or "?"
-                issue.notes.append(f"Assignee {issue.assignee_label} is not a member: unassigned.")
-                if issue.assignee_label not in unknown:
-                    unknown.append(issue.assignee_label)
-        _priority(issue, raw)
-        _labels(issue, raw, ctx, new_labels)
-        _comments(issue, raw, ctx)
+        found.issues.append(_check_issue(raw, team_key, ctx, found))
     preview = JiraPreview(
-        issues=issues,
-        teams_to_create=sorted(new_teams.items()),
+        issues=found.issues,
+        teams_to_create=sorted(found.new_teams.items()),
         sprints=[],
         epics={},
-        unknown_assignees=unknown,
+        unknown_assignees=found.unknown,
         warnings=warnings,
-        labels_to_create=sorted(new_labels.values(), key=str.casefold),
+        labels_to_create=sorted(found.new_labels.values(), key=str.casefold),
         existing_tasks={
             key: row.task_id for key, row in ctx.imported.items() if row.task_id is not None
         },
@@ -378,13 +196,102 @@ def check(
             if row.roadmap_item_id is not None
         },
     )
-    _epics(preview, parent_epics)
+    _epics(preview, found.parent_epics)
     _sprints(preview)
-    _keys(preview, ctx, raw_issues)
+    _keys(preview, ctx)
     _parents(preview)
     _dependencies(preview, raw_issues)
-    _attachments(preview, raw_issues)
+    jira_past.plan(preview, raw_issues, workspace)
     return preview
+
+
+@dataclass
+class _Found:
+    """What the check gathers over the whole file while reading its issues one by one."""
+
+    issues: list[IssuePreview] = field(default_factory=list)
+    new_teams: dict[str, str] = field(default_factory=dict)  # team key -> name
+    unknown: list[str] = field(default_factory=list)  # assignees who are not members
+    parent_epics: dict[str, tuple[str, str]] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
+    new_labels: dict[str, str] = field(default_factory=dict)
+
+
+def _check_issue(raw: JiraIssue, team_key: str, ctx: _Context, found: _Found) -> IssuePreview:
+    """One issue's row: what it becomes, its errors and warnings."""
+    issue = IssuePreview(
+        key=raw.key,
+        title=raw.summary,
+        project_key=team_key,
+        description=raw.description,
+        category=raw.category,
+        status_name=raw.status_name,
+        is_epic=raw.is_epic,
+        notes=list(raw.notes),
+    )
+    if raw.key in found.seen:
+        issue.imported_as = "(earlier in this file)"
+        issue.notes.append("It appears twice in the file: imported once.")
+        return issue
+    found.seen.add(raw.key)
+    if not issue.title:
+        issue.title = f"{raw.key} (no summary in Jira)"
+        issue.notes.append("It has no summary: titled by its key.")
+    _team(issue, raw, team_key, ctx, found)
+    earlier = ctx.imported.get(raw.key)
+    if earlier is not None:
+        issue.imported_as = earlier.task.key if earlier.task is not None else "a roadmap item"
+        issue.notes.append(f"Imported before as {issue.imported_as}: skipped.")
+        return issue
+    issue.estimate, points_note = _points(raw.points)
+    if points_note:
+        issue.notes.append(points_note)
+    _parent(issue, raw, team_key, found)
+    issue.sprint, sprint_note = _open_sprint(raw.sprints)
+    if sprint_note:
+        issue.notes.append(sprint_note)
+    _assignee(issue, raw, ctx, found)
+    _priority(issue, raw)
+    _labels(issue, raw, ctx, found.new_labels)
+    _comments(issue, raw, ctx)
+    return issue
+
+
+def _team(issue: IssuePreview, raw: JiraIssue, team_key: str, ctx: _Context, found: _Found) -> None:
+    """The team the issue goes to: an error when there can be none, a new team when needed."""
+    if not raw.project_key:
+        issue.errors.append("The issue has no project.")
+    elif not team_key:
+        issue.errors.append(
+            f"Project key “{raw.project_key}” cannot be a team key: choose its team."
+        )
+    elif not TEAM_KEY.match(team_key):
+        issue.errors.append(f"“{team_key}” cannot be a team key: choose another team.")
+    elif team_key not in ctx.teams:
+        found.new_teams.setdefault(team_key, raw.project_name or raw.project_key)
+
+
+def _parent(issue: IssuePreview, raw: JiraIssue, team_key: str, found: _Found) -> None:
+    """Under an epic (a roadmap item) or under a parent task (a sub-task)."""
+    if raw.parent_key and raw.parent_is_epic:
+        issue.epic_key = raw.parent_key
+        if raw.parent_summary:
+            found.parent_epics.setdefault(issue.epic_key, (raw.parent_summary, team_key))
+    elif raw.parent_key:
+        issue.parent_key = raw.parent_key
+
+
+def _assignee(issue: IssuePreview, raw: JiraIssue, ctx: _Context, found: _Found) -> None:
+    """The member it is assigned to; someone who is not a member leaves it unassigned."""
+    if not raw.has_assignee:
+        return
+    email = raw.assignee_email
+    issue.assignee = ctx.members.get(email) if email else None
+    if issue.assignee is None:
+        issue.assignee_label = email or raw.assignee_name or "?"
+        issue.notes.append(f"Assignee {issue.assignee_label} is not a member: unassigned.")
+        if issue.assignee_label not in found.unknown:
+            found.unknown.append(issue.assignee_label)
 
 
 def _priority(issue: IssuePreview, raw: JiraIssue) -> None:
@@ -456,21 +363,10 @@ def _sprints(preview: JiraPreview) -> None:
     preview.sprints = [(team_key, sprint) for (team_key, _), sprint in sorted(planned.items())]
 
 
-def _keys(preview: JiraPreview, ctx: _Context, raw_issues: list[JiraIssue]) -> None:
+def _keys(preview: JiraPreview, ctx: _Context) -> None:
     """Which issues keep their Jira number, which get the team's next one (and an alias)."""
-    floors: dict[str, int] = {}
-    for key, team in ctx.teams.items():
-        floors[key] = ctx.counters.get(team.pk, 0)
-    reserve: dict[str, int] = {}
-    for issue in preview.issues:
-        match = JIRA_KEY.match(issue.key)
-        if match and match.group(1) == issue.project_key and not issue.is_skipped:
-            number = int(match.group(2))
-            if (issue.project_key, number) not in ctx.numbers_used:
-                # Epic numbers too: a later task must not take a key Jira gave the epic.
-                reserve[issue.project_key] = max(reserve.get(issue.project_key, 0), number)
-                if not issue.is_epic:
-                    issue.number = number
+    floors = {key: ctx.counters.get(team.pk, 0) for key, team in ctx.teams.items()}
+    reserve = _keep_jira_numbers(preview, ctx)
     preview.reserve = reserve
     next_numbers = {key: max(floors.get(key, 0), reserve.get(key, 0)) for key in reserve}
     for key, floor in floors.items():
@@ -484,23 +380,44 @@ def _keys(preview: JiraPreview, ctx: _Context, raw_issues: list[JiraIssue]) -> N
             continue
         next_numbers[issue.project_key] = next_numbers.get(issue.project_key, 0) + 1
         issue.planned_key = f"{issue.project_key}-{next_numbers[issue.project_key]}"
+        _alias(issue, ctx, new_team_keys)
+
+
+def _keep_jira_numbers(preview: JiraPreview, ctx: _Context) -> dict[str, int]:
+    """Issues of a project going to the team of the same key keep their number when it is
+    free here; the highest such number per team (the counter's floor)."""
+    reserve: dict[str, int] = {}
+    for issue in preview.issues:
         match = JIRA_KEY.match(issue.key)
-        alias = f"{match.group(1)}-{int(match.group(2))}" if match else ""
-        prefix = match.group(1) if match else ""
-        if not alias or not TEAM_KEY.match(prefix):
-            issue.notes.append(
-                f"Its Jira key {issue.key} is not shaped like a key here: links naming it "
-                "will not find it."
-            )
-        elif prefix in ctx.key_names or prefix in new_team_keys:
-            issue.notes.append(
-                f"{issue.key} is a key of team {ctx.key_names.get(prefix, prefix)} here: imported "
-                f"as {issue.planned_key}, and links naming {issue.key} find that team's task."
-            )
-        elif alias in ctx.aliases_taken:
-            issue.notes.append(f"{alias} already leads to another task: no alias.")
-        else:
-            issue.alias = alias
+        if match and match.group(1) == issue.project_key and not issue.is_skipped:
+            number = int(match.group(2))
+            if (issue.project_key, number) not in ctx.numbers_used:
+                # Epic numbers too: a later task must not take a key Jira gave the epic.
+                reserve[issue.project_key] = max(reserve.get(issue.project_key, 0), number)
+                if not issue.is_epic:
+                    issue.number = number
+    return reserve
+
+
+def _alias(issue: IssuePreview, ctx: _Context, new_team_keys: set[str]) -> None:
+    """A renumbered issue keeps its Jira key as an alias, unless the key cannot be one."""
+    match = JIRA_KEY.match(issue.key)
+    alias = f"{match.group(1)}-{int(match.group(2))}" if match else ""
+    prefix = match.group(1) if match else ""
+    if not alias or not TEAM_KEY.match(prefix):
+        issue.notes.append(
+            f"Its Jira key {issue.key} is not shaped like a key here: links naming it "
+            "will not find it."
+        )
+    elif prefix in ctx.key_names or prefix in new_team_keys:
+        issue.notes.append(
+            f"{issue.key} is a key of team {ctx.key_names.get(prefix, prefix)} here: imported "
+            f"as {issue.planned_key}, and links naming {issue.key} find that team's task."
+        )
+    elif alias in ctx.aliases_taken:
+        issue.notes.append(f"{alias} already leads to another task: no alias.")
+    else:
+        issue.alias = alias
 
 
 def _parents(preview: JiraPreview) -> None:
@@ -566,26 +483,3 @@ def _dependencies(preview: JiraPreview, raw_issues: list[JiraIssue]) -> None:
                 f"Links that are no dependency are not imported: {', '.join(others)}."
             )
     preview.dependencies = pairs
-
-
-def _attachments(preview: JiraPreview, raw_issues: list[JiraIssue]) -> None:
-    """No attachment store exists yet: names and links are kept in the description and
-    listed in the preview, so nothing disappears without a note."""
-    by_key = {i.key: i for i in preview.issues}
-    for raw in raw_issues:
-        issue = by_key[raw.key]
-        if not raw.attachments or issue.is_skipped:
-            continue
-        lines = [
-            f"- [{a.file_name}]({a.url})" if a.url else f"- {a.file_name}" for a in raw.attachments
-        ]
-        issue.description = "\n\n".join(
-            part
-            for part in (issue.description, "Attachments in Jira:\n" + "\n".join(lines))
-            if part
-        )
-        issue.notes.append(
-            f"{len(raw.attachments)} attachment(s) are not copied (no attachment store): "
-            "their links are kept in the description."
-        )
-        preview.attachments += [(raw.key, a.file_name, a.url) for a in raw.attachments]

@@ -7,8 +7,10 @@ Cloud leaves e-mails out), a parent only an issue id. The mapping step fills tho
 status gets one of our categories, each sprint is marked open with its dates or closed, each
 assignee is matched to a member. Its answers are kept in `ImportJob.mapping`:
 `{"statuses": {name: category}, "sprints": {name: {"open": bool, "start": iso, "end": iso}},
-"assignees": {name: email}}`. Column names repeat (`Sprint`, `Labels`), so the header is read
-as a list and a column's values are gathered from every position that has its name.
+"assignees": {name: email}, "custom": {"Custom field (Customer)": our field id}}` (Jira custom
+field columns onto ours, as the JSON import's `jira_custom`). Column names repeat (`Sprint`,
+`Labels`), so the header is read as a list and a column's values are gathered from every
+position that has its name.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alignment.models import Membership, Team, Workspace
-from integrations.importers import jira, tabular
+from customfields import cells as custom_cells
+from integrations.importers import jira, jira_attachments, jira_custom, tabular
 from integrations.importers.base import execute
 from integrations.importers.errors import UploadInvalid
+from integrations.importers.jira_fields import FieldChoice
 from integrations.importers.jira_model import JiraAttachment, JiraComment, JiraLink
 from integrations.models import ImportJob
 from tasks.models import Sprint, StateCategory
@@ -52,8 +56,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "reporter_id": ("reporterid",),
     "creator": ("creator",),
     "creator_id": ("creatorid",),
+    "created": ("created",),
+    "resolved_at": ("resolved",),
 }
 # "Outward issue link (Blocks)" and the like: one column family per link type.
+# "Custom field (Customer)": a Jira custom field the mapping step may send to one of ours
+# (unless a role above already reads it: story points, epic link, assignee e-mail).
+CUSTOM_HEADER = re.compile(r"^custom\s*field\s*\((.+)\)$", re.IGNORECASE)
+CUSTOM = "custom:"
 LINK_HEADER = re.compile(r"^(outward|inward)\s+issue\s+link\s*\((.+)\)$", re.IGNORECASE)
 DEPENDENCY_LINK_TYPES = {"blocks", "dependent", "dependency", "depends"}
 # Jira's status category names (the "Status Category" column) -> ours.
@@ -107,11 +117,17 @@ def _parse(text: str) -> list[CsvIssue]:
     for name, aliases in COLUMNS.items():
         for alias in aliases:
             positions.setdefault(name, []).extend(i for i, h in enumerate(header) if h == alias)
+    claimed = {i for indexes in positions.values() for i in indexes}
     for i, cell in enumerate(raw_header):
         match = LINK_HEADER.match(cell)
         if match:
             name = f"link:{match.group(1).lower()}:{match.group(2).strip()}"
             positions.setdefault(name, []).append(i)
+        custom = CUSTOM_HEADER.match(cell)
+        if custom and i not in claimed:
+            # Repeated columns of one field (a multi select) gather under its header.
+            header_name = f"Custom field ({' '.join(custom.group(1).split())})"
+            positions.setdefault(f"{CUSTOM}{header_name}", []).append(i)
     issues = []
     for number, cells in enumerate(rows[1:], start=2):
         values = {
@@ -145,6 +161,10 @@ class Choices:
     statuses: dict[str, str]  # status name -> guessed category
     sprints: dict[str, dict[str, Any]]  # sprint name -> {"open", "start", "end"} guessed
     assignees: dict[str, str]  # display name -> guessed member e-mail ("" when none)
+    # Jira custom field columns holding values, with a sample; their guesses (by name) as
+    # column header -> our field id as text.
+    custom: list[FieldChoice] = field(default_factory=list)
+    custom_guess: dict[str, str] = field(default_factory=dict)
 
 
 def choices(workspace: Workspace, text: str) -> Choices:
@@ -184,7 +204,46 @@ def choices(workspace: Workspace, text: str) -> Choices:
         if name and name not in assignees:
             email = issue.first("assignee_email").lower() or (name.lower() if "@" in name else "")
             assignees[name] = by_email.get(email) or by_name.get(name.casefold(), "")
-    return Choices(statuses=statuses, sprints=sprints, assignees=assignees)
+    custom = _custom_choices(issues)
+    return Choices(
+        statuses=statuses,
+        sprints=sprints,
+        assignees=assignees,
+        custom=custom,
+        custom_guess=jira_custom.guess(custom, jira_custom.our_fields(workspace)),
+    )
+
+
+def _custom_choices(issues: list[CsvIssue]) -> list[FieldChoice]:
+    """The Jira custom field columns that hold a value, in the file's order, with a sample."""
+    samples: dict[str, str] = {}
+    for issue in issues:
+        for name, cells in issue.cells.items():
+            if name.startswith(CUSTOM) and name not in samples:
+                sample = ", ".join(cell for cell in cells if cell)
+                if sample:
+                    samples[name] = " ".join(sample.split())[:40]
+    names = [name for name in issues[0].cells if name.startswith(CUSTOM)] if issues else []
+    return [
+        FieldChoice(name.removeprefix(CUSTOM), _jira_name(name), samples[name])
+        for name in names
+        if name in samples
+    ]
+
+
+def _jira_name(name: str) -> str:
+    match = CUSTOM_HEADER.match(name.removeprefix(CUSTOM))
+    return match.group(1) if match else name
+
+
+def custom_values(issue: CsvIssue) -> dict[str, Any]:
+    """Column header -> the cell (a list when the column repeats with several values)."""
+    found: dict[str, Any] = {}
+    for name, cells in issue.cells.items():
+        if name.startswith(CUSTOM):
+            filled = [cell for cell in cells if cell]
+            found[name.removeprefix(CUSTOM)] = filled if len(filled) > 1 else "".join(filled)
+    return found
 
 
 def _project_key(issue: CsvIssue) -> str:
@@ -235,7 +294,13 @@ def _attachments(issue: CsvIssue) -> list[JiraAttachment]:
     for cell in issue.cells.get("attachment", []):
         parts = cell.split(";", 3) if cell else []
         if len(parts) == 4:
-            found.append(JiraAttachment(file_name=parts[2], url=parts[3]))
+            found.append(
+                JiraAttachment(
+                    file_name=parts[2],
+                    url=parts[3],
+                    attachment_id=jira.attachment_id_of(parts[3]),
+                )
+            )
         elif cell:
             found.append(JiraAttachment(file_name=cell, url=""))
     return found
@@ -294,6 +359,9 @@ def to_issues(text: str, mapping: dict[str, Any]) -> list[jira.JiraIssue]:
                 comments=_comments(issue, people, assignees),
                 links=_links(issue),
                 attachments=_attachments(issue),
+                issue_id=issue.first("id"),
+                created=issue.first("created"),
+                resolved=issue.first("resolved_at"),
             )
         )
         if status and status not in statuses:
@@ -303,7 +371,10 @@ def to_issues(text: str, mapping: dict[str, Any]) -> list[jira.JiraIssue]:
 
 def _sprint(name: str, answer: dict[str, Any] | None) -> jira.JiraSprint:
     if not answer or not answer.get("open"):
-        return jira.JiraSprint(name=name, state="closed")
+        # A closed sprint is recreated (with its tasks' history) when its dates were given.
+        answer = answer or {}
+        start, end = str(answer.get("start") or ""), str(answer.get("end") or "")
+        return jira.JiraSprint(name=name, state="closed", start=start, end=end)
     # The CSV does not say which open sprint is the active one: each is planned, not started.
     return jira.JiraSprint(
         name=name,
@@ -336,7 +407,24 @@ def preview(job: ImportJob) -> jira.JiraPreview:
     """The CSV's issues checked exactly as the JSON importer checks its own."""
     mapping = job.mapping or {}
     issues = to_issues(job.source, mapping)
-    return jira.check(job.workspace, issues, warnings=[], projects=mapping.get("projects") or {})
+    checked = jira.check(job.workspace, issues, warnings=[], projects=mapping.get("projects") or {})
+    pairs = jira_custom.mapped_fields(mapping.get("custom") or {}, job.workspace)
+    if pairs:
+        rows = [_split_cells(custom_values(row), pairs) for row in _parse(job.source)]
+        jira_custom.apply_values(checked, rows, pairs, job.workspace)
+    jira_attachments.plan(checked, issues, job)
+    return checked
+
+
+def _split_cells(values: dict[str, Any], pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # One cell of a multi select may hold "EU, US" (as our own CSV writes it).
+    kinds = dict(pairs)
+    return {
+        header: custom_cells.import_value(kinds[header], value)
+        if isinstance(value, str) and header in kinds
+        else value
+        for header, value in values.items()
+    }
 
 
 def run(job_id: int) -> None:
@@ -349,6 +437,7 @@ def guessed_mapping(choices: Choices) -> dict[str, Any]:
         "statuses": dict(choices.statuses),
         "sprints": {name: dict(guess) for name, guess in choices.sprints.items()},
         "assignees": dict(choices.assignees),
+        "custom": {header: int(ours) for header, ours in choices.custom_guess.items()},
     }
 
 

@@ -111,11 +111,7 @@ def detect(payload: dict[str, Any]) -> FieldDetection:
     names = {str(k): str(v) for k, v in (payload.get("names") or {}).items()}
     schema = payload.get("schema") or {}
     issues = [issue.get("fields") or {} for issue in payload.get("issues") or []]
-    values: dict[str, list[Any]] = {}
-    for fields in issues:
-        for field_id, value in fields.items():
-            if field_id.startswith("customfield_") and _filled(value):
-                values.setdefault(field_id, []).append(value)
+    values = _custom_values(issues)
     detection = FieldDetection()
     for field_id in sorted(values, key=lambda f: (len(f), f)):
         custom = str((schema.get(field_id) or {}).get("custom") or "")
@@ -123,13 +119,28 @@ def detect(payload: dict[str, Any]) -> FieldDetection:
         if role is not None:
             choice = FieldChoice(field_id, names.get(field_id, ""), _sample(values[field_id][0]))
             detection.candidates.setdefault(role, []).append(choice)
-    for role, found in detection.candidates.items():
-        ids = [c.field_id for c in found]
-        if len(ids) > 1 and any(
-            len({repr(fields[f]) for f in ids if _filled(fields.get(f))}) > 1 for fields in issues
-        ):
-            detection.ambiguous.append(role)
+    detection.ambiguous = [
+        role for role, found in detection.candidates.items() if _disagree(found, issues)
+    ]
     return detection
+
+
+def _custom_values(issues: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Custom field id -> its filled values over the issues, in order."""
+    values: dict[str, list[Any]] = {}
+    for fields in issues:
+        for field_id, value in fields.items():
+            if field_id.startswith("customfield_") and _filled(value):
+                values.setdefault(field_id, []).append(value)
+    return values
+
+
+def _disagree(found: list[FieldChoice], issues: list[dict[str, Any]]) -> bool:
+    """Whether several fields hold the role and some issue has different values in them."""
+    ids = [c.field_id for c in found]
+    return len(ids) > 1 and any(
+        len({repr(fields[f]) for f in ids if _filled(fields.get(f))}) > 1 for fields in issues
+    )
 
 
 def value_of(fields: dict[str, Any], field_ids: list[str]) -> Any:
@@ -152,6 +163,7 @@ def legacy_sprint(text: str) -> JiraSprint:
         start=parts.get("startDate", "")[:10],
         end=parts.get("endDate", "")[:10],
         goal=parts.get("goal", ""),
+        complete=parts.get("completeDate", ""),
     )
 
 
@@ -170,6 +182,7 @@ def sprints_of(value: Any) -> list[JiraSprint]:
                     start=str(item.get("startDate") or "")[:10],
                     end=str(item.get("endDate") or "")[:10],
                     goal=str(item.get("goal") or ""),
+                    complete=str(item.get("completeDate") or ""),
                 )
             )
     return sprints

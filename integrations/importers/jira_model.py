@@ -15,6 +15,7 @@ class JiraSprint:
     start: str = ""
     end: str = ""
     goal: str = ""
+    complete: str = ""  # when a closed sprint was closed (Jira's completeDate), full ISO text
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,22 @@ class JiraLink:
 
 @dataclass(frozen=True)
 class JiraAttachment:
+    """An attachment as the export names it: Jira's id (from the object, or its `content`
+    URL's `/attachment/<id>/`), its file name and that URL. Its bytes come only from files
+    inside the uploaded zip (integrations.importers.jira_attachments), never from the URL."""
+
     file_name: str
     url: str
+    attachment_id: str = ""
+
+
+@dataclass(frozen=True)
+class JiraStatusChange:
+    """One status change of the issue's changelog: when, and the status names either side."""
+
+    at: str  # as Jira wrote it
+    from_name: str
+    to_name: str
 
 
 @dataclass
@@ -66,4 +81,8 @@ class JiraIssue:
     comments: list[JiraComment] = field(default_factory=list)
     links: list[JiraLink] = field(default_factory=list)
     attachments: list[JiraAttachment] = field(default_factory=list)
+    issue_id: str = ""  # Jira's numeric id (attachment folders of a backup are named by it)
+    created: str = ""  # when the issue was created in Jira, as written there
+    resolved: str = ""  # Jira's resolutiondate, when it has one
+    status_changes: list[JiraStatusChange] = field(default_factory=list)  # oldest first
     notes: list[str] = field(default_factory=list)  # what reading the row already found wrong

@@ -286,6 +286,20 @@ def _check_key_result(row: OkrRow, mapping: dict[str, str], lookups: _Lookups) -
         return
     if len(row.key_result) > MAX_TITLE:
         row.errors.append(f"Keep the key result title to {MAX_TITLE} characters.")
+    _check_kind_and_source(row)
+    row.baseline, row.target, row.current = (
+        _number(row, name, mapping.get(name, name)) for name in ("baseline", "target", "current")
+    )
+    if row.kind in BINARY_KINDS:
+        _check_binary(row, mapping)
+    elif row.kind in KeyResultKind.values:
+        _check_numeric(row, mapping)
+    row.owner = _member(row, "key_result_owner_email", lookups)
+
+
+def _check_kind_and_source(row: OkrRow) -> None:
+    """The metric type, unit and source, each one we know (number and manual by default)."""
+    values = row.values
     row.kind = values.get("kind", "").lower() or KeyResultKind.NUMBER
     if row.kind not in KeyResultKind.values:
         row.errors.append(
@@ -300,18 +314,15 @@ def _check_key_result(row: OkrRow, mapping: dict[str, str], lookups: _Lookups) -
         )
     elif row.kind in BINARY_KINDS and row.source == KeyResultSource.CHILDREN:
         row.errors.append("A boolean or milestone key result cannot roll up child objectives.")
-    row.baseline, row.target, row.current = (
-        _number(row, name, mapping.get(name, name)) for name in ("baseline", "target", "current")
-    )
-    if row.kind in BINARY_KINDS:
-        _check_binary(row, mapping)
-    elif row.kind in KeyResultKind.values:
-        if row.target is None and not values.get("target"):
-            row.errors.append(f"Column “{mapping.get('target') or 'target'}” is empty.")
-        baseline = row.baseline if row.baseline is not None else Decimal(0)
-        if row.target is not None and row.target == baseline:
-            row.errors.append("The target must differ from the start value.")
-    row.owner = _member(row, "key_result_owner_email", lookups)
+
+
+def _check_numeric(row: OkrRow, mapping: dict[str, str]) -> None:
+    """A number, percentage or currency KR needs a target that differs from its start."""
+    if row.target is None and not row.values.get("target"):
+        row.errors.append(f"Column “{mapping.get('target') or 'target'}” is empty.")
+    baseline = row.baseline if row.baseline is not None else Decimal(0)
+    if row.target is not None and row.target == baseline:
+        row.errors.append("The target must differ from the start value.")
 
 
 def _check_binary(row: OkrRow, mapping: dict[str, str]) -> None:

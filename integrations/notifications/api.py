@@ -9,17 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alignment.api_base import WorkspaceAPIMixin, WorkspaceViewSet
 from alignment.api_pagination import CursorPagination
+from alignment.api_query import FlagFilter
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.models import Role
 from integrations.notifications import preferences as prefs
@@ -28,8 +34,6 @@ from integrations.notifications.services import (
     notification_mark_all_read,
     notification_mark_read,
 )
-
-TRUE, FALSE = frozenset({"1", "true", "yes"}), frozenset({"0", "false", "no", ""})
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -56,33 +60,45 @@ class NotificationPagination(CursorPagination):
     ordering = "-id"  # newest first, on the (recipient, workspace, -id) index
 
 
-class NotificationViewSet(WorkspaceViewSet):
+class NotificationFilter(django_filters.FilterSet):
+    unread = FlagFilter(
+        true={"1", "true", "yes"},
+        false={"0", "false", "no", ""},
+        message="Use 1 (unread only) or 0.",
+        method="filter_unread",
+        help_text="1: unread only.",
+        schema={"type": "string", "enum": ["1", "0"]},
+    )
+
+    class Meta:
+        model = Notification
+        fields = ["unread"]
+
+    def filter_unread(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(read_at__isnull=True) if value else queryset
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List my notifications, newest first",
+        description=(
+            "Your notifications in this workspace, newest first: mentions, assignments, status "
+            "changes and reminders. `?unread=1` keeps the unread ones."
+        ),
+        responses={200: NotificationSerializer(many=True), **ERRORS},
+    ),
+)
+class NotificationViewSet(ListModelMixin, WorkspaceViewSet):
     guest_access = True  # guests: their teams' rows only (visible_to)
     queryset = Notification.objects.all()
     serializer_class = NotificationSerializer
     pagination_class = NotificationPagination
+    filterset_class = NotificationFilter
     read_role = Role.VIEWER
     write_role = Role.VIEWER
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         return qs.filter(recipient_id=self.request.user.pk)
-
-    @extend_schema(
-        summary="List my notifications, newest first",
-        parameters=[
-            OpenApiParameter("unread", str, enum=["1", "0"], description="1: unread only.")
-        ],
-        responses={200: NotificationSerializer(many=True), **ERRORS},
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        raw = str(request.query_params.get("unread", "")).lower()
-        if raw not in TRUE | FALSE:
-            raise ValidationError({"unread": ["Use 1 (unread only) or 0."]})
-        qs = self.get_queryset()
-        if raw in TRUE:
-            qs = qs.filter(read_at__isnull=True)
-        page = self.paginate_queryset(qs)
-        return self.get_paginated_response(NotificationSerializer(page, many=True).data)
 
     @extend_schema(
         summary="Mark one of my notifications read",
@@ -96,6 +112,7 @@ class NotificationViewSet(WorkspaceViewSet):
 
     @extend_schema(
         summary="Mark all my notifications in this workspace read",
+        description=("Mark every notification you have in this workspace as read."),
         request=None,
         responses={
             200: inline_serializer("NotificationsMarked", {"marked": serializers.IntegerField()}),
@@ -147,6 +164,10 @@ class NotificationPreferencesView(WorkspaceAPIMixin, APIView):
 
     @extend_schema(
         summary="My notification preferences",
+        description=(
+            "Which kinds of notification reach you on which channel (in the app, e-mail, Slack), "
+            "and your Slack user id."
+        ),
         responses={200: PreferencesSerializer, **ERRORS},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -155,6 +176,10 @@ class NotificationPreferencesView(WorkspaceAPIMixin, APIView):
 
     @extend_schema(
         summary="Change my notification preferences",
+        description=(
+            "Change the kind-by-channel cells you name (and your Slack user id); cells you leave "
+            "out keep their value."
+        ),
         request=PreferencesWriteSerializer,
         responses={200: PreferencesSerializer, **WRITE_ERRORS},
     )

@@ -10,13 +10,14 @@ one): rerunning the job sends nothing new, and a check-in starts a new episode.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment import timezones
 from alignment.models import Workspace
 from integrations.notifications.models import CheckInReminder, NotificationKind
 from integrations.notifications.services import About, notify
@@ -24,19 +25,19 @@ from okrs import progress
 from okrs.models import KeyResult, KeyResultSource, ObjectiveStatus
 
 
-def _stale_since(key_result: KeyResult) -> datetime:
+def _stale_since(key_result: KeyResult, workspace: Workspace) -> datetime:
     """What the staleness counts from, as progress.key_result_status counts it."""
     if key_result.last_check_in_at is not None:
         return key_result.last_check_in_at
     start = key_result.objective.period.start
-    period_start = timezone.make_aware(datetime.combine(start, time.min))
+    period_start = timezones.day_start(workspace, start)
     return max(key_result.created_at, period_start)
 
 
 def _due_in(workspace: Workspace, now: datetime) -> list[tuple[KeyResult, datetime, int]]:
     """Owned, reported KRs of live objectives in a current period, stale past the limit."""
     limit = progress.Thresholds.from_settings(workspace.settings).stale_after_days
-    today = timezone.localdate(now)
+    today = timezones.today(workspace, now=now)
     cutoff = now - timedelta(days=limit)
     candidates = (
         KeyResult.objects.for_workspace(workspace)
@@ -57,8 +58,8 @@ def _due_in(workspace: Workspace, now: datetime) -> list[tuple[KeyResult, dateti
     )
     due = []
     for key_result in candidates:
-        since = _stale_since(key_result)
-        days = (today - timezone.localdate(since)).days
+        since = _stale_since(key_result, workspace)
+        days = (today - timezones.local_date(workspace, since)).days
         if days > limit:
             due.append((key_result, since, days))
     return due

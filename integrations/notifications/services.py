@@ -21,9 +21,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment import timezones
 from alignment.errors import NotFound
+from alignment.events import publish_on_commit
 from alignment.models import Membership, User, Workspace
 from integrations.models import Channel
+from integrations.notifications.events import InboxChanged
 from integrations.notifications.models import Notification, NotificationChannel
 from integrations.notifications.preferences import preferences_for
 from integrations.outbox import outbox_enqueue
@@ -96,9 +99,11 @@ def unread_count(user_id: int, workspace_id: int) -> int:
 
 
 def forget_unread_count(user_id: int, workspace_id: int) -> None:
+    """The count changed: drop the cached one and tell open pages (the bell) after commit."""
     key = _unread_key(user_id, workspace_id)
     cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))
+    publish_on_commit(InboxChanged(workspace_id=workspace_id, user_id=user_id))
 
 
 # --- Sending --------------------------------------------------------------------------------
@@ -130,15 +135,18 @@ def _email_payload(
         "detail": detail,
         "link": absolute(url) if url else "",
         "preferences_link": preferences_url(workspace),
+        "at": timezone.now(),
     }
     subject = " ".join(f"[{workspace.name}] {sentence}".split())
     if len(subject) > SUBJECT_MAX:
         subject = subject[: SUBJECT_MAX - 1].rstrip() + "…"
-    return {
-        "subject": subject,
-        "text": render_to_string("emails/notification.txt", context),
-        "html": render_to_string("emails/notification.html", context),
-    }
+    # Written for one person: its times read in their zone (their own, else the workspace's).
+    with timezones.override(timezones.person_zone(recipient, workspace)):
+        return {
+            "subject": subject,
+            "text": render_to_string("emails/notification.txt", context),
+            "html": render_to_string("emails/notification.html", context),
+        }
 
 
 def _slack_payload(

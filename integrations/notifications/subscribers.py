@@ -9,12 +9,11 @@ import logging
 from datetime import datetime
 
 from django.urls import reverse
-from django.utils import timezone
 
-from alignment import events
+from alignment import events, timezones
 from alignment.models import User, Workspace
 from dashboards.events import RollupChanged
-from dashboards.rollup_math import reason_from_json
+from dashboards.rollups.math import reason_from_json
 from integrations.notifications.models import Notification, NotificationKind
 from integrations.notifications.services import About, notify
 from okrs import progress
@@ -197,7 +196,8 @@ def on_rollup_changed(event: RollupChanged) -> None:
         return
     workspace: Workspace = key_result.workspace
     label = progress.STATUS_LABELS.get(event.status_after, event.status_after).lower()
-    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    # "Today" is the workspace's day: one notice per status per local day.
+    today = timezones.day_start(workspace, timezones.today(workspace))
     if _told_today(key_result, key_result.owner, label, today):
         return
     url = key_result.objective.get_absolute_url() + f"#kr-{key_result.pk}"

@@ -14,10 +14,9 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alignment.errors import FieldErrors
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, is_partial, paginate, query_without, see_other_to
 from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import paginate, query_without, see_other_to
 from integrations.notifications import preferences as prefs
 from integrations.notifications.models import Notification, NotificationChannel
 from integrations.notifications.services import (
@@ -28,10 +27,6 @@ from integrations.notifications.services import (
 
 ANYONE = Role.VIEWER
 PER_PAGE = 25
-
-
-def _is_partial(request: WorkspaceRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 @require_GET
@@ -63,7 +58,7 @@ def mark_read(
         pk=notification_id,
     )
     notification = notification_mark_read(actor=request.membership, notification=notification)
-    if _is_partial(request):
+    if is_partial(request):
         return render(
             request,
             "notifications/_marked.html",
@@ -80,7 +75,7 @@ def mark_read(
 @workspace_view(read=ANYONE, write=ANYONE, guests=True)
 def mark_all_read(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     marked = notification_mark_all_read(actor=request.membership)
-    if _is_partial(request):
+    if is_partial(request):
         # The whole list comes back (every row now read), with the badge out of band.
         return inbox_after_all_read(request, workspace)
     if marked:

@@ -9,8 +9,8 @@ from django.db.models import Model
 
 from alignment.api_base import PreconditionFailed, WorkspaceViewSet
 from alignment.errors import StaleVersion
+from alignment.guards import not_here
 from alignment.models import User
-from okrs.services._common import not_here
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")

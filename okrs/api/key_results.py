@@ -8,11 +8,13 @@ import django_filters
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.decorators import action
+from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from alignment.api_base import RetrieveWithETagMixin
 from alignment.api_pagination import CursorPagination
 from alignment.api_query import IdFilter
 from alignment.api_schema import ERRORS, WRITE_ERRORS, ErrorSerializer
@@ -52,7 +54,21 @@ def kr_nodes(workspace: Any, key_results: list[KeyResult]) -> dict[int, Any]:
     return {kr.key_result.pk: kr for node in nodes.values() for kr in node.key_results}
 
 
-class KeyResultViewSet(OkrViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List key results (filter by objective, period, owner, kind, source)",
+        description=(
+            "Key results of the workspace, with their target, current value and progress from the "
+            "read model. Filter by objective, period, owner, kind or source."
+        ),
+        responses={200: KeyResultSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="Get a key result (ETag; If-None-Match answers 304)",
+        responses={200: KeyResultSerializer, 304: None, **ERRORS},
+    ),
+)
+class KeyResultViewSet(ListModelMixin, RetrieveWithETagMixin, OkrViewSet):
     queryset = KeyResult.objects.all()
     serializer_class = KeyResultSerializer
     filter_backends = [DjangoFilterBackend]
@@ -63,30 +79,18 @@ class KeyResultViewSet(OkrViewSet):
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         return qs.select_related("owner", "objective__period", "objective__workspace")
 
+    def context_for_rows(self, rows: list[Any]) -> dict[str, Any]:
+        return {"kr_nodes": kr_nodes(self.workspace, rows)}
+
     def _data(self, kr: KeyResult) -> dict[str, Any]:
-        context = {"kr_nodes": kr_nodes(self.workspace, [kr])}
-        return dict(KeyResultSerializer(kr, context=context).data)
-
-    @extend_schema(
-        summary="List key results (filter by objective, period, owner, kind, source)",
-        responses={200: KeyResultSerializer(many=True), **ERRORS},
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []
-        context = {"kr_nodes": kr_nodes(self.workspace, list(page))}
-        data = KeyResultSerializer(page, many=True, context=context).data
-        return self.get_paginated_response(data)
-
-    @extend_schema(
-        summary="Get a key result (ETag; If-None-Match answers 304)",
-        responses={200: KeyResultSerializer, 304: None, **ERRORS},
-    )
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        kr = self.get_object()
-        return self.retrieve_with_etag(request, self._data(kr), kr)
+        return dict(self.get_serializer(kr).data)
 
     @extend_schema(
         summary="Add a key result to an objective",
+        description=(
+            "Add a key result to an objective: how it is measured (kind and source), its baseline "
+            "and target. Progress is computed from check-ins, linked work or aligned objectives."
+        ),
         request=KeyResultWriteSerializer,
         responses={201: KeyResultSerializer, **WRITE_ERRORS},
     )
@@ -181,7 +185,19 @@ class CheckInFilter(django_filters.FilterSet):
         fields = ["key_result", "author"]
 
 
-class CheckInViewSet(OkrViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List check-ins (filter by key_result, author)",
+        description=(
+            "Check-ins across the workspace, newest first: the value, confidence and note recorded"
+            " on a key result. Filter by key result or author. To record one, POST to the key "
+            "result's check-ins."
+        ),
+        responses={200: CheckInSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(summary="Get a check-in", responses={200: CheckInSerializer, **ERRORS}),
+)
+class CheckInViewSet(ListModelMixin, RetrieveWithETagMixin, OkrViewSet):
     """Read-only: check-ins are appended through key-results/{id}/check-ins/."""
 
     queryset = CheckIn.objects.all()
@@ -192,15 +208,3 @@ class CheckInViewSet(OkrViewSet):
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         return qs.select_related("author")
-
-    @extend_schema(
-        summary="List check-ins (filter by key_result, author)",
-        responses={200: CheckInSerializer(many=True), **ERRORS},
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(CheckInSerializer(page, many=True).data)
-
-    @extend_schema(summary="Get a check-in", responses={200: CheckInSerializer, **ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(CheckInSerializer(self.get_object()).data)

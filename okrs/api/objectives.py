@@ -9,12 +9,14 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from alignment.api_base import RetrieveWithETagMixin
 from alignment.api_query import IdFilter, choice_parameter, query_choice
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.models import Role, Team
@@ -60,7 +62,13 @@ class ObjectiveFilter(django_filters.FilterSet):
         fields = ["period", "team", "owner", "parent", "status", "level"]
 
 
-class ObjectiveViewSet(OkrViewSet):
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="Get an objective (ETag; If-None-Match answers 304)",
+        responses={200: ObjectiveSerializer, 304: None, **ERRORS},
+    ),
+)
+class ObjectiveViewSet(ListModelMixin, RetrieveWithETagMixin, OkrViewSet):
     queryset = Objective.objects.all()
     serializer_class = ObjectiveSerializer
     filter_backends = [DjangoFilterBackend]
@@ -71,12 +79,18 @@ class ObjectiveViewSet(OkrViewSet):
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         return qs.select_related("period", "owner")
 
+    def context_for_rows(self, rows: list[Any]) -> dict[str, Any]:
+        return {"nodes": selectors.progress_for_objectives(self.workspace, rows)}
+
     def _data(self, objective: Objective) -> dict[str, Any]:
-        nodes = selectors.progress_for_objectives(self.workspace, [objective])
-        return dict(ObjectiveSerializer(objective, context={"nodes": nodes}).data)
+        return dict(self.get_serializer(objective).data)
 
     @extend_schema(
         summary="List objectives (flat), or the tree with ?view=tree",
+        description=(
+            "Objectives of the workspace with progress, status and the reasons for the status. "
+            "`?view=tree` answers the tree of a period instead of a flat list."
+        ),
         parameters=[
             OpenApiParameter("view", OpenApiTypes.STR, enum=["tree"]),
             choice_parameter("health", STATUS_LABELS, "Tree view only."),
@@ -84,16 +98,18 @@ class ObjectiveViewSet(OkrViewSet):
         responses={200: ObjectiveSerializer(many=True), **ERRORS},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Written out because `?view=tree` answers another shape (the period's tree) on this URL.
         if query_choice(request, "view", ["tree"]) == "tree":
             return self._tree(request)
         query_choice(request, "health", STATUS_LABELS)  # a typo is a 400 in the flat list too
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        nodes = selectors.progress_for_objectives(self.workspace, page or [])
-        data = ObjectiveSerializer(page, many=True, context={"nodes": nodes}).data
-        return self.get_paginated_response(data)
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(
         summary="The objective tree of a period, with progress, status and reasons",
+        description=(
+            "A period's objectives as a tree, each with its key results, progress, status and "
+            "reasons, in the order the OKR page shows them."
+        ),
         parameters=[TreeQuerySerializer],
         responses={200: TreeSerializer, **ERRORS},
     )
@@ -124,15 +140,11 @@ class ObjectiveViewSet(OkrViewSet):
         )
 
     @extend_schema(
-        summary="Get an objective (ETag; If-None-Match answers 304)",
-        responses={200: ObjectiveSerializer, 304: None, **ERRORS},
-    )
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        objective = self.get_object()
-        return self.retrieve_with_etag(request, self._data(objective), objective)
-
-    @extend_schema(
         summary="Create an objective (company level: admin)",
+        description=(
+            "Create an objective in a period, for a team or the whole company (company objectives "
+            "need an admin). It may align under a parent objective or key result."
+        ),
         request=ObjectiveWriteSerializer,
         responses={201: ObjectiveSerializer, **WRITE_ERRORS},
     )

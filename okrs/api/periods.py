@@ -8,11 +8,13 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
+from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from alignment.api_base import RetrieveWithETagMixin
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.models import Role
 from okrs import services
@@ -35,7 +37,18 @@ class PeriodFilter(django_filters.FilterSet):
         return queryset.filter(start__lte=value, end__gte=value)
 
 
-class PeriodViewSet(OkrViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List periods, newest first",
+        description=(
+            "The workspace's OKR periods (quarters, halves, years) with their dates and whether "
+            "they are closed."
+        ),
+        responses={200: PeriodSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(summary="Get a period", responses={200: PeriodSerializer, **ERRORS}),
+)
+class PeriodViewSet(ListModelMixin, RetrieveWithETagMixin, OkrViewSet):
     queryset = Period.objects.all()
     serializer_class = PeriodSerializer
     filter_backends = [DjangoFilterBackend]
@@ -48,18 +61,8 @@ class PeriodViewSet(OkrViewSet):
         return qs.order_by("-start", "-id")
 
     @extend_schema(
-        summary="List periods, newest first", responses={200: PeriodSerializer(many=True), **ERRORS}
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        periods = self.filter_queryset(self.get_queryset())
-        return Response(PeriodSerializer(periods, many=True).data)
-
-    @extend_schema(summary="Get a period", responses={200: PeriodSerializer, **ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(PeriodSerializer(self.get_object()).data)
-
-    @extend_schema(
         summary="Create a period (admin)",
+        description="Create an OKR period with a name and start and end dates. Admins only.",
         request=PeriodWriteSerializer,
         responses={201: PeriodSerializer, **WRITE_ERRORS},
     )

@@ -82,6 +82,10 @@ class OkrSettingsView(WorkspaceAPIMixin, APIView):
 
     @extend_schema(
         summary="The workspace's OKR status thresholds",
+        description=(
+            "The thresholds that decide when an objective or key result is on track, at risk or "
+            "off track, and when a check-in is stale."
+        ),
         responses={200: OkrSettingsSerializer, **ERRORS},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -1,15 +1,13 @@
-"""Helpers every OKR service shares: roles, workspace checks, numbers, versioned updates."""
+"""Helpers every OKR service shares: people, open periods and objectives, numbers, titles."""
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
-from django.db.models import F, Model
-from django.utils import timezone
-
-from alignment.errors import CrossWorkspaceLink, FieldErrors, RoleRequired, StaleVersion
-from alignment.models import Membership, Role, User
+from alignment.errors import FieldErrors
+from alignment.guards import not_here
+from alignment.models import Membership, User
 from okrs.errors import ObjectiveNotOpen, PeriodClosed
 from okrs.models import Objective, ObjectiveStatus, Period
 
@@ -23,23 +21,6 @@ class _Unset:
 
 UNSET: Final[Any] = _Unset()
 MAX_ABS_NUMBER = Decimal("99999999999999")  # fits DecimalField(max_digits=18, decimal_places=4)
-
-
-def require_role(actor: Membership, role: str) -> None:
-    if not actor.has_role(role):
-        raise RoleRequired(role=Role(role).label.lower())
-
-
-def not_here(what: str, field: str) -> CrossWorkspaceLink:
-    """404 for an id outside the actor's workspace, naming the field that carried it."""
-    error = CrossWorkspaceLink(what=what)
-    error.fields = {field: [f"{what} was not found in this workspace."]}
-    return error
-
-
-def ensure_in_workspace(actor: Membership, obj: Model | None, what: str, field: str) -> None:
-    if obj is not None and obj.workspace_id != actor.workspace_id:  # type: ignore[attr-defined]
-        raise not_here(what, field)
 
 
 def ensure_member(actor: Membership, user: User | None, field: str = "owner") -> None:
@@ -88,43 +69,3 @@ def clean_title(value: Any, field: str = "title", *, max_length: int = 200) -> s
     if len(text) > max_length:
         raise FieldErrors({field: f"Keep it to {max_length} characters."})
     return text
-
-
-def versioned_update(obj: Model, *, expected_version: int | None, fields: dict[str, Any]) -> bool:
-    """UPDATE … WHERE version = expected (when given), bumping the version; StaleVersion if
-    someone changed the row first. The comparison happens inside the UPDATE, not before it.
-
-    A write that changes no field changes nothing: no new version (which would make other
-    clients' ETags stale for nothing); the expected version is still checked. Returns whether
-    the row changed, so callers audit and publish only real changes.
-    """
-    model = type(obj)
-    rows = model._default_manager.filter(pk=obj.pk)
-    if expected_version is not None:
-        rows = rows.filter(version=expected_version)
-    if not changes(obj, fields):
-        if expected_version is not None and not rows.exists():
-            current = model._default_manager.filter(pk=obj.pk).values_list("version", flat=True)
-            raise StaleVersion(object=str(obj), current=current.first())
-        return False
-    changed = rows.update(**fields, version=F("version") + 1, updated_at=timezone.now())
-    if not changed:
-        current = model._default_manager.filter(pk=obj.pk).values_list("version", flat=True)
-        raise StaleVersion(object=str(obj), current=current.first())
-    obj.refresh_from_db()
-    return True
-
-
-def changes(obj: Model, fields: dict[str, Any]) -> dict[str, Any]:
-    """The fields whose new value differs from `obj`'s (a related object compares by id)."""
-    different: dict[str, Any] = {}
-    for name, value in fields.items():
-        field = obj._meta.get_field(name)
-        if field.is_relation and field.concrete:
-            now = getattr(obj, field.attname)  # type: ignore[union-attr]
-            new = value.pk if isinstance(value, Model) else value
-        else:
-            now, new = getattr(obj, name), value
-        if now != new:
-            different[name] = value
-    return different

@@ -10,9 +10,11 @@ from django.db.models import Max
 from django.utils import timezone
 
 from alignment import events
-from alignment.audit import audit_record, snapshot
+from alignment.audit import audit_by, snapshot
 from alignment.errors import FieldErrors, StaleVersion
+from alignment.guards import ensure_same_workspace, require_role
 from alignment.models import Membership, Role, User
+from alignment.versioning import versioned_update
 from okrs import progress
 from okrs.errors import CheckInNotAccepted
 from okrs.events import KeyResultChanged, KeyResultCheckedIn
@@ -29,13 +31,10 @@ from okrs.models import (
 from okrs.services._common import (
     UNSET,
     clean_title,
-    ensure_in_workspace,
     ensure_member,
     ensure_objective_open,
-    require_role,
     to_decimal,
     to_weight,
-    versioned_update,
 )
 
 KR_FIELDS = [
@@ -146,10 +145,6 @@ def _unit(value: Any) -> str:
     return text
 
 
-def _audit(actor: Membership, verb: str, kr: KeyResult, **kwargs: Any) -> None:
-    audit_record(workspace=actor.workspace, actor=actor.user, verb=verb, obj=kr, **kwargs)
-
-
 def _publish(actor: Membership, kr: KeyResult, verb: str) -> None:
     events.publish_on_commit(
         KeyResultChanged(
@@ -181,7 +176,7 @@ def key_result_create(
 ) -> KeyResult:
     """Add a key result to an open objective."""
     require_role(actor, Role.MEMBER)
-    ensure_in_workspace(actor, objective, "The objective", "objective")
+    ensure_same_workspace(actor, objective, what="The objective", field="objective")
     ensure_objective_open(objective)
     ensure_member(actor, owner)
     shape = _clean_shape(
@@ -206,7 +201,7 @@ def key_result_create(
         position=0 if position is None else position + 1,
         **shape,
     )
-    _audit(actor, "key_result.created", kr, after=snapshot(kr, KR_FIELDS))
+    audit_by(actor, verb="key_result.created", obj=kr, after=snapshot(kr, KR_FIELDS))
     _publish(actor, kr, "created")
     return kr
 
@@ -263,10 +258,10 @@ def key_result_update(
         )
     if not versioned_update(key_result, expected_version=expected_version, fields=fields):
         return key_result  # nothing changed: no version, audit event or webhook
-    _audit(
+    audit_by(
         actor,
-        "key_result.updated",
-        key_result,
+        verb="key_result.updated",
+        obj=key_result,
         before=before,
         after=snapshot(key_result, KR_FIELDS),
     )
@@ -289,7 +284,9 @@ def key_result_delete(
     )
     if expected_version is not None and current != expected_version:
         raise StaleVersion(object=str(key_result), current=current)
-    _audit(actor, "key_result.deleted", key_result, before=snapshot(key_result, KR_FIELDS))
+    audit_by(
+        actor, verb="key_result.deleted", obj=key_result, before=snapshot(key_result, KR_FIELDS)
+    )
     pk, objective_id = key_result.pk, key_result.objective_id
     key_result.delete()
     events.publish_on_commit(
@@ -401,10 +398,10 @@ def key_result_check_in(
         author=actor.user,
         created_at=now,
     )
-    _audit(
+    audit_by(
         actor,
-        "key_result.checked_in",
-        key_result,
+        verb="key_result.checked_in",
+        obj=key_result,
         after={"value": str(number), "confidence": level, "check_in": check_in.pk},
     )
     events.publish_on_commit(

@@ -8,9 +8,11 @@ from typing import Any
 from django.db import transaction
 
 from alignment import events
-from alignment.audit import audit_by, audit_record, snapshot
+from alignment.audit import audit_by, snapshot
 from alignment.errors import FieldErrors
+from alignment.guards import ensure_same_workspace, require_role
 from alignment.models import Membership, Role, Team, User
+from alignment.versioning import versioned_update
 from okrs.errors import AlignmentCycle
 from okrs.events import ObjectiveChanged
 from okrs.models import (
@@ -25,13 +27,10 @@ from okrs.models import (
 from okrs.services._common import (
     UNSET,
     clean_title,
-    ensure_in_workspace,
     ensure_member,
     ensure_objective_open,
     ensure_period_open,
-    require_role,
     to_weight,
-    versioned_update,
 )
 
 OBJECTIVE_FIELDS = [
@@ -78,7 +77,9 @@ def _resolve_alignment(
     A parent KR implies its objective as the parent. The parent lives in the same workspace,
     is not archived, is in the same or an enclosing period, and is not a descendant.
     """
-    ensure_in_workspace(actor, parent_key_result, "The parent key result", "parent_key_result")
+    ensure_same_workspace(
+        actor, parent_key_result, what="The parent key result", field="parent_key_result"
+    )
     if parent_key_result is not None:
         if parent is not None and parent.pk != parent_key_result.objective_id:
             raise FieldErrors(
@@ -101,7 +102,7 @@ def _resolve_alignment(
                 }
             )
         parent = parent_key_result.objective
-    ensure_in_workspace(actor, parent, "The parent objective", "parent")
+    ensure_same_workspace(actor, parent, what="The parent objective", field="parent")
     if parent is None:
         return None, None
     if parent.status == ObjectiveStatus.ARCHIVED:
@@ -136,10 +137,6 @@ def _ensure_no_cycle(objective: Objective, parent: Objective) -> None:
         node = parent_of.get(node)
 
 
-def _audit(actor: Membership, verb: str, objective: Objective, **kwargs: Any) -> None:
-    audit_record(workspace=actor.workspace, actor=actor.user, verb=verb, obj=objective, **kwargs)
-
-
 def _publish(actor: Membership, objective: Objective, verb: str) -> None:
     events.publish_on_commit(
         ObjectiveChanged(
@@ -168,8 +165,8 @@ def objective_create(
 ) -> Objective:
     """Create an objective in an open period (company level needs an admin)."""
     require_role(actor, Role.MEMBER)
-    ensure_in_workspace(actor, period, "The period", "period")
-    ensure_in_workspace(actor, team, "The team", "team")
+    ensure_same_workspace(actor, period, what="The period", field="period")
+    ensure_same_workspace(actor, team, what="The team", field="team")
     ensure_member(actor, owner)
     ensure_period_open(period)
     _check_level(actor, level, team)
@@ -189,9 +186,98 @@ def objective_create(
         status=status,
         weight=to_weight(weight),
     )
-    _audit(actor, "objective.created", objective, after=snapshot(objective, OBJECTIVE_FIELDS))
+    audit_by(
+        actor, verb="objective.created", obj=objective, after=snapshot(objective, OBJECTIVE_FIELDS)
+    )
     _publish(actor, objective, "created")
     return objective
+
+
+def _status_fields(status: Any) -> dict[str, Any]:
+    if status is UNSET:
+        return {}
+    if status not in EDITABLE_STATUSES:
+        raise FieldErrors(
+            {"status": "Set draft or active here; archive or close the period instead."}
+        )
+    return {"status": status}
+
+
+def _content_fields(
+    actor: Membership, *, title: Any, description: Any, weight: Any, owner: Any
+) -> dict[str, Any]:
+    """The title, description, weight and owner edits, cleaned (the owner must be a member)."""
+    fields: dict[str, Any] = {}
+    if title is not UNSET:
+        fields["title"] = clean_title(title)
+    if description is not UNSET:
+        fields["description"] = _clean_description(description)
+    if weight is not UNSET:
+        fields["weight"] = to_weight(weight)
+    if owner is not UNSET:
+        ensure_member(actor, owner)
+        fields["owner"] = owner
+    return fields
+
+
+def _level_fields(
+    actor: Membership, objective: Objective, *, level: Any, team: Any
+) -> dict[str, Any]:
+    """A level or team edit; moving a company objective, or to company level, needs an admin."""
+    new_team = objective.team if team is UNSET else team
+    new_level = objective.level if level is UNSET else level
+    ensure_same_workspace(actor, new_team, what="The team", field="team")
+    if level is UNSET and team is UNSET:
+        return {}
+    if objective.level == ObjectiveLevel.COMPANY:
+        require_role(actor, Role.ADMIN)
+    _check_level(actor, new_level, new_team)
+    return {"level": new_level, "team": new_team}
+
+
+def _kept_parent_key_result(objective: Objective, parent: Any, parent_key_result: Any) -> Any:
+    """The parent key result after the edit: aligned elsewhere, the old one no longer applies."""
+    kept_kr = objective.parent_key_result if parent_key_result is UNSET else parent_key_result
+    if (
+        parent_key_result is UNSET
+        and parent is not UNSET
+        and kept_kr is not None
+        and (parent is None or kept_kr.objective_id != parent.pk)
+    ):
+        return None
+    return kept_kr
+
+
+def _alignment_fields(
+    actor: Membership,
+    objective: Objective,
+    *,
+    new_period: Period,
+    period: Any,
+    parent: Any,
+    parent_key_result: Any,
+) -> dict[str, Any]:
+    """The parent and parent key result after a period or alignment edit (None detaches)."""
+    if period is UNSET and parent is UNSET and parent_key_result is UNSET:
+        return {}
+    new_parent, new_parent_kr = _resolve_alignment(
+        actor,
+        objective,
+        new_period,
+        objective.parent if parent is UNSET else parent,
+        _kept_parent_key_result(objective, parent, parent_key_result),
+    )
+    if parent is not UNSET and parent is None:
+        new_parent, new_parent_kr = None, None
+    return {"parent": new_parent, "parent_key_result": new_parent_kr}
+
+
+def _new_period(actor: Membership, objective: Objective, period: Any) -> Period:
+    if period is UNSET:
+        return objective.period
+    ensure_same_workspace(actor, period, what="The period", field="period")
+    ensure_period_open(period)
+    return period
 
 
 @transaction.atomic
@@ -220,73 +306,33 @@ def objective_update(
     if objective.status == ObjectiveStatus.CLOSED:
         ensure_objective_open(objective)
     before = snapshot(objective, OBJECTIVE_FIELDS)
-    fields: dict[str, Any] = {}
-    if status is not UNSET:
-        if status not in EDITABLE_STATUSES:
-            raise FieldErrors(
-                {"status": "Set draft or active here; archive or close the period instead."}
-            )
-        fields["status"] = status
-    edits = {
-        "title": title,
-        "description": description,
-        "level": level,
-        "team": team,
-        "owner": owner,
-        "weight": weight,
-        "period": period,
-        "parent": parent,
-        "parent_key_result": parent_key_result,
-    }
-    if objective.status == ObjectiveStatus.ARCHIVED and any(v is not UNSET for v in edits.values()):
+    fields = _status_fields(status)
+    edits = (title, description, level, team, owner, weight, period, parent, parent_key_result)
+    if objective.status == ObjectiveStatus.ARCHIVED and any(v is not UNSET for v in edits):
         ensure_objective_open(objective)
-    if title is not UNSET:
-        fields["title"] = clean_title(title)
-    if description is not UNSET:
-        fields["description"] = _clean_description(description)
-    if weight is not UNSET:
-        fields["weight"] = to_weight(weight)
-    if owner is not UNSET:
-        ensure_member(actor, owner)
-        fields["owner"] = owner
-    new_team = objective.team if team is UNSET else team
-    new_level = objective.level if level is UNSET else level
-    ensure_in_workspace(actor, new_team, "The team", "team")
-    if level is not UNSET or team is not UNSET:
-        if objective.level == ObjectiveLevel.COMPANY:
-            require_role(actor, Role.ADMIN)
-        _check_level(actor, new_level, new_team)
-        fields.update(level=new_level, team=new_team)
-    new_period = objective.period if period is UNSET else period
+    fields.update(
+        _content_fields(actor, title=title, description=description, weight=weight, owner=owner)
+    )
+    fields.update(_level_fields(actor, objective, level=level, team=team))
+    new_period = _new_period(actor, objective, period)
     if period is not UNSET:
-        ensure_in_workspace(actor, new_period, "The period", "period")
-        ensure_period_open(new_period)
         fields["period"] = new_period
-    if period is not UNSET or parent is not UNSET or parent_key_result is not UNSET:
-        kept_kr = objective.parent_key_result if parent_key_result is UNSET else parent_key_result
-        if (
-            parent_key_result is UNSET
-            and parent is not UNSET
-            and kept_kr is not None
-            and (parent is None or kept_kr.objective_id != parent.pk)
-        ):
-            kept_kr = None  # aligned elsewhere: the old parent's key result no longer applies
-        new_parent, new_parent_kr = _resolve_alignment(
+    fields.update(
+        _alignment_fields(
             actor,
             objective,
-            new_period,
-            objective.parent if parent is UNSET else parent,
-            kept_kr,
+            new_period=new_period,
+            period=period,
+            parent=parent,
+            parent_key_result=parent_key_result,
         )
-        if parent is not UNSET and parent is None:
-            new_parent, new_parent_kr = None, None
-        fields.update(parent=new_parent, parent_key_result=new_parent_kr)
+    )
     if not versioned_update(objective, expected_version=expected_version, fields=fields):
         return objective  # nothing changed: no version, audit event or webhook
-    _audit(
+    audit_by(
         actor,
-        "objective.updated",
-        objective,
+        verb="objective.updated",
+        obj=objective,
         before=before,
         after=snapshot(objective, OBJECTIVE_FIELDS),
     )
@@ -316,10 +362,10 @@ def objective_reparent(
         fields={"parent": new_parent, "parent_key_result": new_parent_kr},
     ):
         return objective
-    _audit(
+    audit_by(
         actor,
-        "objective.reparented",
-        objective,
+        verb="objective.reparented",
+        obj=objective,
         before=before,
         after=snapshot(objective, ["parent", "parent_key_result"]),
     )
@@ -342,7 +388,9 @@ def objective_archive(
         objective, expected_version=expected_version, fields={"status": ObjectiveStatus.ARCHIVED}
     ):
         return objective  # already archived
-    _audit(actor, "objective.archived", objective, before=before, after={"status": "archived"})
+    audit_by(
+        actor, verb="objective.archived", obj=objective, before=before, after={"status": "archived"}
+    )
     _publish(actor, objective, "archived")
     return objective
 
@@ -356,7 +404,7 @@ def objective_comment_add(
 ) -> ObjectiveComment:
     """Comment on an objective (members and up)."""
     require_role(actor, Role.MEMBER)
-    ensure_in_workspace(actor, objective, "The objective", "objective")
+    ensure_same_workspace(actor, objective, what="The objective", field="objective")
     text = clean_title(body, "body", max_length=MAX_COMMENT)
     comment = ObjectiveComment.objects.create(
         workspace=actor.workspace, objective=objective, author=actor.user, body=text

@@ -13,19 +13,14 @@ from django.utils import timezone
 from alignment import events
 from alignment.audit import audit_by, snapshot
 from alignment.errors import Conflict, FieldErrors
+from alignment.guards import ensure_same_workspace, require_role
 from alignment.models import Membership, Role, Workspace
 from okrs import selectors
 from okrs.errors import PeriodOverlap
 from okrs.events import PeriodChanged
 from okrs.events import PeriodClosed as PeriodClosedEvent
 from okrs.models import KeyResult, Objective, ObjectiveStatus, Period
-from okrs.services._common import (
-    UNSET,
-    clean_title,
-    ensure_in_workspace,
-    ensure_period_open,
-    require_role,
-)
+from okrs.services._common import UNSET, clean_title, ensure_period_open
 
 PERIOD_FIELDS = ["name", "start", "end", "closed_at", "allows_overlap", "overlap_reason"]
 OVERLAPS_NAMED = 3  # the refusal names this many overlapping periods, then "and N more"
@@ -198,7 +193,7 @@ def _next_period(actor: Membership, period: Period, next_period: Period | None) 
                 {"next_period": "Create the next period first, then close with carry-over."}
             )
         return found
-    ensure_in_workspace(actor, next_period, "The next period", "next_period")
+    ensure_same_workspace(actor, next_period, what="The next period", field="next_period")
     if next_period.pk == period.pk or next_period.start < period.end:
         raise FieldErrors({"next_period": "Carry over into a period that starts later."})
     if next_period.closed_at is not None:

@@ -22,10 +22,11 @@ from django.db import transaction
 from alignment import events
 from alignment.audit import audit_by
 from alignment.errors import FieldErrors, StaleVersion
+from alignment.guards import require_role
 from alignment.models import Membership, Role, Workspace
 from okrs import progress
 from okrs.events import OkrThresholdsChanged
-from okrs.services._common import UNSET, require_role
+from okrs.services._common import UNSET
 
 VERSION_KEY = "version"
 OBJECT_LABEL = "The OKR status thresholds"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from alignment.http import WorkspaceRequest
-from alignment.models import Role, Workspace
+from alignment.http import WorkspaceRequest, is_partial, page_context, see_other
+from alignment.models import Workspace
 from okrs import progress as math
 from okrs.models import KeyResult, Objective, Period
 
@@ -26,17 +26,7 @@ BASIS = {
 
 def okr_context(request: WorkspaceRequest, **extra: Any) -> dict[str, Any]:
     """What every OKR page needs: the workspace and what the member may do."""
-    membership = request.membership
-    return {
-        "workspace": request.workspace,
-        "me": membership,
-        "can": {
-            "write": membership.has_role(Role.MEMBER),
-            "admin": membership.has_role(Role.ADMIN),
-        },
-        "status_labels": math.STATUS_LABELS,
-        **extra,
-    }
+    return page_context(request, status_labels=math.STATUS_LABELS, **extra)
 
 
 def objectives_of(workspace: Workspace) -> QuerySet[Objective]:
@@ -64,18 +54,6 @@ def get_period(workspace: Workspace, period_id: int) -> Period:
 
 def url(name: str, workspace: Workspace, **kwargs: Any) -> str:
     return reverse(f"okrs:{name}", kwargs={"slug": workspace.slug, **kwargs})
-
-
-def see_other(location: str) -> HttpResponseRedirect:
-    """303: after a POST the browser GETs the next page, so reload never re-submits."""
-    response = HttpResponseRedirect(location)
-    response.status_code = 303
-    return response
-
-
-def is_partial(request: WorkspaceRequest) -> bool:
-    """An htmx request that swaps a fragment (a history restore wants the full page)."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 def status_for(request: WorkspaceRequest, default: int = 200) -> int:

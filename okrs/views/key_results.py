@@ -7,12 +7,12 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
+from alignment import timezones
 from alignment.errors import FieldErrors, StaleVersion
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, add_field_errors
 from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
 from okrs import preview, services, smart
@@ -97,7 +97,7 @@ def preview_context(
         objective=objective,
         key_result=key_result,
         data=data,
-        today=timezone.localdate(),
+        today=timezones.today(workspace),
     )
     names = {("key_result", key_result.pk if key_result else 0): "this key result"}
     sentences = (
@@ -123,7 +123,7 @@ def key_result_new(
                     actor=request.membership, objective=objective, **form.service_kwargs()
                 )
             except FieldErrors as exc:
-                add_errors(form, exc)
+                add_field_errors(form, exc)
             else:
                 messages.success(request, f"Key result “{kr.title}” added.")
                 return see_other(url("objective_detail", workspace, objective_id=objective.pk))
@@ -132,13 +132,6 @@ def key_result_new(
         initial={"owner": request.user.pk}, workspace=workspace, review_url=review_url
     )
     return _form_page(request, form, objective, None, status=200)
-
-
-def add_errors(form: Any, exc: FieldErrors) -> None:
-    """A service's field errors on the form; `steps_done`/`milestones` map to their inputs."""
-    for field, texts in exc.fields.items():
-        for text in texts:
-            form.add_error(field if field in form.fields else None, text)
 
 
 @require_http_methods(["GET", "POST"])
@@ -165,7 +158,7 @@ def key_result_edit(
                 form.add_error(None, STALE_MESSAGE)
                 return _form_page(request, form, objective, key_result, status=409, stale=True)
             except FieldErrors as exc:
-                add_errors(form, exc)
+                add_field_errors(form, exc)
             else:
                 messages.success(request, f"Key result “{key_result.title}” saved.")
                 return see_other(url("objective_detail", workspace, objective_id=objective.pk))
@@ -219,7 +212,7 @@ def key_result_check_in(
                 **{**form.service_kwargs(), **extra},
             )
         except FieldErrors as exc:
-            add_errors(form, exc)
+            add_field_errors(form, exc)
         else:
             if is_partial(request):
                 context = okr_context(request, **explanation_context(request, objective))

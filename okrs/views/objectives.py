@@ -11,11 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from alignment.errors import FieldErrors, StaleVersion
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, add_field_errors
 from alignment.models import Role, Workspace
 from alignment.parsing import is_digits
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import add_field_errors
 from okrs import charts, selectors, services, smart
 from okrs.errors import AlignmentCycle
 from okrs.forms import CheckInForm, CommentForm, ObjectiveForm
@@ -36,6 +35,7 @@ from okrs.views._common import (
     status_for,
     url,
 )
+from readmodel.forecasts import forecasts_for
 
 STALE_MESSAGE = (
     "This objective was changed by someone else since you opened it. Nothing was saved: "
@@ -116,9 +116,12 @@ def explanation_context(
     """The explanation with each KR's reasons in words, chart and check-in form."""
     explanation = selectors.objective_explanation(objective)
     period = objective.period
-    trend = selectors.objective_trends(
-        objective, [item.node.key_result for item in explanation.key_results]
+    key_results = [item.node.key_result for item in explanation.key_results]
+    forecasts = forecasts_for(
+        objective.workspace_id,
+        {"objective": [objective.pk], "key_result": [kr.pk for kr in key_results]},
     )
+    trend = selectors.objective_trends(objective, key_results, forecasts=forecasts)
     rows = []
     for item in explanation.key_results:
         kr = item.node.key_result
@@ -136,6 +139,7 @@ def explanation_context(
                     kr, item.check_ins, period_start=period.start, period_end=period.end
                 ),
                 "trend": trend.key_results[kr.pk] if trend else None,
+                "forecast": forecasts.get(("key_result", kr.pk)),
                 "value": value,
                 "baseline": baseline,
                 "target": target,
@@ -155,6 +159,7 @@ def explanation_context(
         "aligned_rows": _aligned_rows(explanation),
         "basis_sentence": OBJECTIVE_BASIS.get(node.basis, OBJECTIVE_BASIS["none"]),
         "trend": trend,
+        "forecast": forecasts.get(("objective", objective.pk)),
         "reasons": explanation.reason_sentences,
         "total_points": _points(node.progress),
         "score_percent": round(float(objective.score) * 100)

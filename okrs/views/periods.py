@@ -9,14 +9,13 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from alignment import timezones
 from alignment.errors import FieldErrors
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, add_field_errors
 from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import add_field_errors
 from okrs import selectors, services
 from okrs.errors import PeriodOverlap
 from okrs.forms import PeriodCloseForm
@@ -36,7 +35,7 @@ def quarter_of(day: date) -> tuple[str, date, date]:
 def suggested_period(workspace: Workspace) -> dict[str, Any]:
     """This quarter when there is no period yet, else the quarter after the latest one."""
     latest = Period.objects.for_workspace(workspace).order_by("-end").first()
-    day = timezone.localdate() if latest is None else latest.end + timedelta(days=1)
+    day = timezones.today(workspace) if latest is None else latest.end + timedelta(days=1)
     name, start, end = quarter_of(day)
     return {"name": name, "start": start, "end": end}
 
@@ -51,7 +50,7 @@ def period_list(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse
     return render(
         request,
         "okrs/periods.html",
-        okr_context(request, periods=periods, current=current, today=timezone.localdate()),
+        okr_context(request, periods=periods, current=current, today=timezones.today(workspace)),
     )
 
 
@@ -64,7 +63,7 @@ def period_new(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
             try:
                 period = services.period_create(actor=request.membership, **form.cleaned_data)
             except (FieldErrors, PeriodOverlap) as exc:
-                add_field_errors(form, exc)  # type: ignore[arg-type]
+                add_field_errors(form, exc)
             else:
                 messages.success(request, f"{period.name} created. Write its first objectives.")
                 return see_other(f"{url('tree', workspace)}?period={period.pk}")
@@ -90,7 +89,7 @@ def period_edit(request: WorkspaceRequest, workspace: Workspace, period_id: int)
             try:
                 services.period_update(actor=request.membership, period=period, **form.cleaned_data)
             except (FieldErrors, PeriodOverlap) as exc:
-                add_field_errors(form, exc)  # type: ignore[arg-type]
+                add_field_errors(form, exc)
             else:
                 messages.success(request, f"{period.name} saved.")
                 return see_other(url("periods", workspace))

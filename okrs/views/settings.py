@@ -8,10 +8,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from alignment.errors import FieldErrors, StaleVersion
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, add_field_errors, see_other, settings_context
 from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import add_field_errors, see_other, settings_context
 from okrs.services import settings as service
 from okrs.settings_forms import ThresholdsForm
 from okrs.views._common import url

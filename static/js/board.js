@@ -38,6 +38,130 @@
     if (region) region.insertAdjacentHTML("beforeend", html);
   }
 
+  // The undo toast of a move or a shortcut's change (the server renders it; see tasks.undo).
+  // It goes into #flash, above the page in the flow, so it never covers a button.
+  function showUndo(response) {
+    var toast = response.headers.get("X-Undo-Toast");
+    if (!toast) return;
+    var region = document.getElementById("flash");
+    if (!region) return;
+    region.querySelectorAll(".flash-undo").forEach(function (old) { old.remove(); });
+    region.insertAdjacentHTML("beforeend", decodeURIComponent(toast));
+    if (window.htmx) window.htmx.process(region.lastElementChild);
+  }
+
+  // ---- card shortcuts: s state, a assignee, p priority, l labels, Shift+E points ----
+  // The server sends the field's small form; it opens in a modal dialog (focus inside,
+  // Escape closes and gives focus back to the card). Saving swaps in the fresh card.
+  var FIELD_KEYS = { s: "state", a: "assignee", p: "priority", l: "labels", E: "points" };  // e: the side panel
+
+  function fieldDialog() {
+    var dialog = document.getElementById("field-dialog");
+    if (!dialog) {
+      dialog = document.createElement("dialog");
+      dialog.id = "field-dialog";
+      dialog.className = "dialog";
+      dialog.setAttribute("aria-labelledby", "field-dialog-title");
+      document.body.appendChild(dialog);
+    }
+    return dialog;
+  }
+
+  function fieldUrl(card, name) {
+    var base = (card.getAttribute("data-card-url") || "").split("?")[0];
+    var url = base.replace(/card\/$/, "shortcut/" + name + "/");
+    return card.classList.contains("backlog-row") ? url + "?as=row" : url;
+  }
+
+  function openField(card, name) {
+    var dialog = fieldDialog();
+    var cardId = card.id;
+    fetch(fieldUrl(card, name), { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (response) {
+        return response.text().then(function (html) {
+          if (!response.ok) { flash(html); return; }
+          fillDialog(dialog, html, cardId);
+          if (!dialog.open) dialog.showModal();
+          var first = dialog.querySelector("select, input:not([type=hidden]), textarea");
+          if (first) first.focus();
+        });
+      });
+  }
+
+  function fillDialog(dialog, html, cardId) {
+    dialog.innerHTML = html;
+    dialog.setAttribute("data-card", cardId);
+    var form = dialog.querySelector("[data-field-form]");
+    if (!form) return;
+    var cancel = form.querySelector("[data-field-cancel]");
+    if (cancel) cancel.addEventListener("click", function () { dialog.close(); });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      saveField(dialog, form);
+    });
+    // Enter saves from a select or a checkbox too (browsers submit only from text fields).
+    form.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || !/^(SELECT|INPUT)$/.test(event.target.tagName)) return;
+      if (event.target.tagName === "INPUT" && event.target.type !== "checkbox") return;
+      event.preventDefault();
+      saveField(dialog, form);
+    });
+  }
+
+  function saveField(dialog, form) {
+    var card = document.getElementById(dialog.getAttribute("data-card"));
+    fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" }
+    }).then(function (response) {
+      return response.text().then(function (html) {
+        if (response.status === 422) {
+          fillDialog(dialog, html, dialog.getAttribute("data-card"));
+          var invalid = dialog.querySelector("[aria-invalid=true], select, input:not([type=hidden])");
+          if (invalid) invalid.focus();
+          return;
+        }
+        dialog.close();
+        if (!response.ok) {
+          flash(html);
+          if (card) reloadBoard(card.closest("[data-board]"));
+          return;
+        }
+        showUndo(response);
+        if (!card) return;
+        var board = card.closest("[data-board]");
+        if (form.action.indexOf("/shortcut/state/") !== -1 && card.parentElement && card.parentElement.hasAttribute("data-state")) {
+          // Another state is another column: the board is read again, the focus follows the card.
+          var cardId = card.id;
+          reloadBoard(board).then(function () {
+            var moved = document.getElementById(cardId);
+            if (moved) moved.focus();
+            announce(cardId.replace(/^task-/, "") + " saved.");
+          });
+          return;
+        }
+        var holder = document.createElement("div");
+        holder.innerHTML = html.trim();
+        var fresh = holder.firstElementChild;
+        if (!fresh) return;
+        card.replaceWith(fresh);
+        if (window.htmx) window.htmx.process(fresh);
+        fresh.focus();
+        announce(fresh.getAttribute("data-key") + " saved.");
+        refreshCounts();
+      });
+    });
+  }
+
+  document.addEventListener("close", function (event) {
+    // Focus goes back to the card the dialog was about.
+    if (!event.target || event.target.id !== "field-dialog") return;
+    var card = document.getElementById(event.target.getAttribute("data-card") || "");
+    if (card) card.focus();
+  }, true);
+
   // Column counts and WIP flags follow the cards without a round trip.
   function refreshCounts() {
     document.querySelectorAll("[data-column]").forEach(function (column) {
@@ -73,6 +197,9 @@
       });
   }
 
+  // live_pages.js places cards other people moved, then asks for the counts and reloads.
+  window.AlignmentBoard = { refreshCounts: refreshCounts, reloadBoard: reloadBoard, isBusy: function () { return busy || !!dragged; } };
+
   // A column's next cards arrived: counts stay true (the new link carries the new remainder).
   document.addEventListener("htmx:afterSettle", function (event) {
     if (event.target && event.target.closest && event.target.closest("[data-drop-zone]")) refreshCounts();
@@ -105,6 +232,7 @@
     }).then(function (response) {
       return response.text().then(function (html) {
         if (response.ok) {
+          showUndo(response);
           var holder = document.createElement("div");
           holder.innerHTML = html.trim();
           var fresh = holder.firstElementChild;
@@ -131,6 +259,11 @@
     }).then(function () { busy = false; });
   }
 
+  function isSorted(zone) {
+    var board = zone && zone.closest("[data-board]");
+    return !!(board && board.hasAttribute("data-sorted"));
+  }
+
   // ---- mouse: HTML5 drag and drop ----
   document.addEventListener("dragstart", function (event) {
     var card = event.target.closest && event.target.closest(".task-card[data-move-url]");
@@ -149,6 +282,16 @@
     if (!zone) return;
     event.preventDefault();
     event.dataTransfer.dropEffect = "move";
+    if (isSorted(zone)) {
+      // Sorted columns (a `sort:` in the filter) keep their order: a card dropped back in its
+      // own column stays where it was, one dropped in another goes to its end.
+      if (zone === origin.parent) {
+        if (dragged.parentElement !== zone || dragged.nextElementSibling !== origin.next) zone.insertBefore(dragged, origin.next);
+      } else if (dragged.parentElement !== zone) {
+        zone.insertBefore(dragged, zone.querySelector(":scope > .load-more"));
+      }
+      return;
+    }
     var others = cards(zone).filter(function (c) { return c !== dragged; });
     var before = null;
     for (var i = 0; i < others.length; i++) {
@@ -199,6 +342,7 @@
     var siblings = cards(zone);
     var index = siblings.indexOf(card);
     if (direction === "up" || direction === "down") {
+      if (isSorted(zone)) return;  // the sort decides the order within a column
       var target = siblings[index + (direction === "up" ? -1 : 1)];
       if (!target) return;
       zone.insertBefore(card, direction === "up" ? target : target.nextElementSibling);
@@ -261,6 +405,17 @@
       window.location.href = card.getAttribute("data-href");
       return;
     }
+    if (event.key === "e" && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      var toggle = card.querySelector(".quick-edit-toggle");
+      if (toggle) { event.preventDefault(); openPanel(card, toggle); }
+      return;
+    }
+    var field = FIELD_KEYS[event.key];
+    if (field && !moving && !event.ctrlKey && !event.metaKey && !event.altKey && card.hasAttribute("data-card-url")) {
+      event.preventDefault();
+      openField(card, field);
+      return;
+    }
     if (!direction) return;
     event.preventDefault();
     if ((event.altKey || moving) && canMove) {
@@ -268,6 +423,68 @@
     } else {
       focusNeighbour(card, direction);
     }
+  });
+
+  // ---- the side panel: every field of one card, edited in place ----
+  // "e" on a focused card (or its Quick edit button) loads the panel (the server retargets
+  // the answer to #task-panel); Escape or Close hides it and gives focus back to the card. A
+  // save in the panel reloads the board, so the card shows what was saved.
+  var opener = null;
+
+  function panel() { return document.getElementById("task-panel"); }
+
+  function openPanel(card, toggle) {
+    opener = card.id;
+    if (window.htmx) window.htmx.trigger(toggle, "click");
+  }
+
+  function closePanel() {
+    var box = panel();
+    if (!box || box.hidden) return;
+    box.hidden = true;
+    box.innerHTML = "";
+    var card = opener && document.getElementById(opener);
+    if (card) card.focus();
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var toggle = event.target.closest && event.target.closest(".quick-edit-toggle");
+    if (toggle) opener = toggle.closest(".task-card").id;
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var box = panel();
+    if (!box || event.detail.target !== box) return;
+    box.hidden = false;
+    var heading = box.querySelector("#task-panel-heading");
+    if (heading) heading.focus();
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-panel-close]")) closePanel();
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var box = panel();
+    if (event.key !== "Escape" || !box || box.hidden || !box.contains(document.activeElement)) return;
+    event.preventDefault();
+    closePanel();
+  });
+
+  document.addEventListener("taskSaved", function () {
+    var board = document.getElementById("board");
+    if (board && panel()) reloadBoard(board);
+  });
+
+  // "u" anywhere on the page (not while typing): press the newest toast's Undo button.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "u" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var el = document.activeElement;
+    if (el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName))) return;
+    var buttons = document.querySelectorAll("#flash .flash-undo [data-undo]");
+    if (!buttons.length) return;
+    event.preventDefault();
+    buttons[buttons.length - 1].click();
   });
 
   // Selects that filter or switch as soon as they change (the form still works without JS).

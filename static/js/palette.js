@@ -5,6 +5,8 @@
   "use strict";
 
   var dialog, field, list, items = [], active = -1, timer = null, seq = 0, opener = null;
+  var views = [];  // the member's saved views, fetched once per page when the palette opens
+  var viewsLoaded = false;
 
   function norm(text) { return (text || "").replace(/\s+/g, " ").trim(); }
 
@@ -16,7 +18,25 @@
     dialog.querySelectorAll("[data-palette-actions] a").forEach(function (a) {
       found.push({ label: norm(a.textContent), kind: a.getAttribute("data-kind") || "Action", href: a.href, dialog: a.getAttribute("data-open-dialog") });
     });
-    return found;
+    return found.concat(views);
+  }
+
+  function loadViews() {
+    var url = dialog.getAttribute("data-views-url");
+    if (viewsLoaded || !url) return;
+    viewsLoaded = true;
+    fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        doc.querySelectorAll("a[data-kind]").forEach(function (a) {
+          views.push({ label: norm(a.textContent), kind: "View", href: new URL(a.getAttribute("href"), window.location.href).href });
+        });
+        // Typed before the views arrived: match them now too (update() re-asks the search).
+        if (dialog.open) update();
+      })
+      .catch(function () { viewsLoaded = false; });
   }
 
   function render(entries) {
@@ -102,6 +122,7 @@
     if (!dialog.open) dialog.showModal();
     field.value = "";
     render(staticItems());
+    loadViews();
     field.focus();
   }
 

@@ -1,6 +1,7 @@
 """The work API (DRF), split by resource. api_urls.py reads the views from here."""
 
-from tasks.api.collaboration import SearchView, TaskCommentViewSet, TaskDependencyViewSet
+from tasks.api.collaboration import TaskCommentViewSet, TaskDependencyViewSet
+from tasks.api.search import SearchView
 from tasks.api.sprints import SprintViewSet
 from tasks.api.task_views import TaskViewSet
 from tasks.api.workflow import LabelViewSet, WorkflowStateViewSet

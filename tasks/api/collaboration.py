@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
+from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from alignment.api_base import WorkspaceAPIMixin, WorkspaceViewSet
+from alignment.api_base import WorkspaceViewSet
 from alignment.api_pagination import OldestFirstCursorPagination
 from alignment.api_schema import ERRORS, WRITE_ERRORS
-from alignment.parsing import is_digits
 from tasks import selectors, services
 from tasks.api.common import TaskRefField
 from tasks.models import (
@@ -22,8 +23,6 @@ from tasks.models import (
     TaskComment,
     TaskDependency,
 )
-from tasks.search import MAX_RESULTS, workspace_search
-from tasks.search_query import MAX_QUERY_LENGTH, QUALIFIERS
 
 
 class TaskCommentSerializer(serializers.ModelSerializer):
@@ -43,7 +42,14 @@ class TaskCommentWriteSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=20000)
 
 
-class TaskCommentViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List a task's comments, oldest first (cursor-paginated)",
+        description="A task's comments, oldest first, with their authors. Cursor-paginated.",
+        responses={200: TaskCommentSerializer(many=True), **ERRORS},
+    ),
+)
+class TaskCommentViewSet(ListModelMixin, WorkspaceViewSet):
     """Comments of one task: /tasks/<key>/comments/."""
 
     guest_access = True  # guests: their teams' rows only (visible_to)
@@ -66,15 +72,11 @@ class TaskCommentViewSet(WorkspaceViewSet):
         )
 
     @extend_schema(
-        summary="List a task's comments, oldest first (cursor-paginated)",
-        responses={200: TaskCommentSerializer(many=True), **ERRORS},
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(TaskCommentSerializer(page, many=True).data)
-
-    @extend_schema(
         summary="Comment on a task (@handle mentions a member)",
+        description=(
+            "Comment on a task in Markdown. An @handle mentions a member of the workspace, who is "
+            "notified."
+        ),
         request=TaskCommentWriteSerializer,
         responses={201: TaskCommentSerializer, **WRITE_ERRORS},
     )
@@ -112,33 +114,47 @@ class TaskDependencyWriteSerializer(serializers.Serializer):
     blocked = TaskRefField()
 
 
-class TaskDependencyViewSet(WorkspaceViewSet):
+class TaskDependencyFilter(django_filters.FilterSet):
+    task = django_filters.CharFilter(method="filter_task", help_text="A task key.")
+
+    class Meta:
+        model = TaskDependency
+        fields = ["task"]
+
+    def filter_task(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # A key the caller cannot see (or that does not exist) lists nothing, as an empty task.
+        view = self.request.parser_context["view"]  # type: ignore[union-attr]
+        task = selectors.task_by_key(view.workspace, value, viewer=view.member)
+        if task is None:
+            return queryset.none()
+        return queryset.filter(blocked_id=task.pk) | queryset.filter(blocking_id=task.pk)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List task dependencies (?task=<key> for one task's)",
+        description=(
+            "Which tasks wait for which, across teams. `?task=<key>` gives one task's dependencies."
+        ),
+        responses={200: TaskDependencySerializer(many=True), **ERRORS},
+    ),
+)
+class TaskDependencyViewSet(ListModelMixin, WorkspaceViewSet):
     guest_access = True  # guests: their teams' rows only (visible_to)
     queryset = TaskDependency.objects.all()
     serializer_class = TaskDependencySerializer
 
+    filterset_class = TaskDependencyFilter
+
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
-        key = self.request.query_params.get("task")
-        if key:
-            task = selectors.task_by_key(self.workspace, key, viewer=self.member)
-            qs = (
-                qs.filter(blocked_id=task.pk) | qs.filter(blocking_id=task.pk)
-                if task
-                else qs.none()
-            )
         return qs.select_related("blocking__team", "blocked__team")
 
     @extend_schema(
-        summary="List task dependencies (?task=<key> for one task's)",
-        parameters=[OpenApiParameter("task", str, description="A task key.")],
-        responses={200: TaskDependencySerializer(many=True), **ERRORS},
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(TaskDependencySerializer(page, many=True).data)
-
-    @extend_schema(
         summary="Make one task wait for another (any teams; cycles refused with 409)",
+        description=(
+            "Make one task wait for another, in any team. A dependency that would close a cycle is"
+            " refused with 409."
+        ),
         request=TaskDependencyWriteSerializer,
         responses={201: TaskDependencySerializer, **WRITE_ERRORS},
     )
@@ -154,71 +170,3 @@ class TaskDependencyViewSet(WorkspaceViewSet):
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         services.task_dependency_remove(actor=self.member, dependency=self.get_object())
         return Response(status=204)
-
-
-# ---- search -----------------------------------------------------------------------------
-
-
-class SearchResultSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(
-        choices=["task", "objective", "key_result", "roadmap_item", "comment"],
-        help_text="A comment hit carries its task's key and title; `id` is the comment's.",
-    )
-    id = serializers.IntegerField()
-    key = serializers.CharField(help_text="The task key (a comment's task's), or empty.")
-    title = serializers.CharField()
-    snippet = serializers.CharField(help_text="The start of a matching comment, or empty.")
-
-
-class SearchView(WorkspaceAPIMixin, generics.GenericAPIView):
-    guest_access = True  # guests: their teams' rows only (visible_to)
-    queryset = Task.objects.none()
-    serializer_class = SearchResultSerializer
-    pagination_class = None
-
-    @extend_schema(
-        summary="Search tasks, comments, objectives, key results and roadmap items",
-        description=(
-            "Rows where every free word matches, best first: the task whose key was typed, "
-            "then exact title matches, then by relevance. Qualifiers narrow the search to "
-            "tasks (and their comments); an unknown qualifier or value is a 400 naming it."
-        ),
-        parameters=[
-            OpenApiParameter(
-                "q",
-                {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH, "pattern": r"\S"},
-                required=True,
-                description=(
-                    "Free words, a task key, and qualifiers: "
-                    + "; ".join(f"`{name}:` {help}" for name, help in QUALIFIERS.items())
-                    + '. Quote values with spaces: `state:"In Review"`.'
-                ),
-            ),
-            OpenApiParameter(
-                "limit",
-                {"type": "integer", "minimum": 1, "maximum": MAX_RESULTS, "default": 20},
-                description=f"How many results, at most {MAX_RESULTS}.",
-            ),
-            OpenApiParameter(
-                "X-Has-More",
-                {"type": "string", "enum": ["true", "false"]},
-                location=OpenApiParameter.HEADER,
-                response=[200],
-                description="`true` when more rows matched than `limit`: narrow the query.",
-            ),
-        ],
-        responses={200: SearchResultSerializer(many=True), **ERRORS},
-    )
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        q = request.query_params.get("q", "")
-        if not q.strip():
-            raise serializers.ValidationError({"q": ["Type something to search for."]})
-        limit = request.query_params.get("limit", "20")
-        if not is_digits(limit) or not 1 <= int(limit) <= MAX_RESULTS:
-            raise serializers.ValidationError(
-                {"limit": [f"Use a whole number from 1 to {MAX_RESULTS}."]}
-            )
-        outcome = workspace_search(self.workspace, q, limit=int(limit), viewer=self.member)
-        response = Response(SearchResultSerializer(outcome.results, many=True).data)
-        response["X-Has-More"] = "true" if outcome.has_more else "false"
-        return response

@@ -8,20 +8,28 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from alignment.api_base import WorkspaceViewSet
+from alignment.api_base import RetrieveWithETagMixin, ScopedPrimaryKeyField, WorkspaceViewSet
 from alignment.api_query import IdFilter, query_datetime
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.models import Team
-from roadmaps.api import ScopedPrimaryKeyField
-from tasks import services
+from tasks import custom_values, services
+from tasks.api.task_serializers import CUSTOM_VALUE_HELP
 from tasks.models import (
     Sprint,
+    SprintCarryOver,
     SprintStatus,
 )
 from tasks.services.rules import UNSET
@@ -76,6 +84,19 @@ class CarryOverSerializer(serializers.Serializer):
     estimate = serializers.DecimalField(
         max_digits=6, decimal_places=1, coerce_to_string=False, allow_null=True
     )
+    custom_fields = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "additionalProperties": {},
+            "description": "The carried task's custom field values, as `GET tasks/<key>/` "
+            "reads them. " + CUSTOM_VALUE_HELP,
+        }
+    )
+    def get_custom_fields(self, carry: SprintCarryOver) -> dict[str, Any]:
+        # Every carried task's values are read in one query by the view (the context).
+        return dict(self.context.get("custom_values", {}).get(carry.task_id, {}))
 
 
 class TallySerializer(serializers.Serializer):
@@ -153,7 +174,17 @@ class SprintFilter(django_filters.FilterSet):
         fields = ["team", "status"]
 
 
-class SprintViewSet(WorkspaceViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List sprints",
+        description=(
+            "Sprints of the workspace with their dates, goal and status. Filter by team or status."
+        ),
+        responses={200: SprintSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(summary="Get a sprint", responses={200: SprintSerializer, **ERRORS}),
+)
+class SprintViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     guest_access = True  # guests: their teams' rows only (visible_to)
     queryset = Sprint.objects.all()
     serializer_class = SprintSerializer
@@ -163,18 +194,12 @@ class SprintViewSet(WorkspaceViewSet):
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         return qs.select_related("team")
 
-    @extend_schema(summary="List sprints", responses={200: SprintSerializer(many=True), **ERRORS})
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(SprintSerializer(page, many=True).data)
-
-    @extend_schema(summary="Get a sprint", responses={200: SprintSerializer, **ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        sprint = self.get_object()
-        return self.respond(SprintSerializer(sprint).data, obj=sprint)
-
     @extend_schema(
         summary="Plan a sprint",
+        description=(
+            "Plan a sprint for a team with a name, dates and an optional goal. Start it when the "
+            "work is ready."
+        ),
         request=SprintWriteSerializer,
         responses={201: SprintSerializer, **WRITE_ERRORS},
     )
@@ -251,7 +276,15 @@ class SprintViewSet(WorkspaceViewSet):
         return Response(
             {
                 "sprint": SprintSerializer(sprint).data,
-                "carried_over": CarryOverSerializer(carried, many=True).data,
+                "carried_over": CarryOverSerializer(
+                    carried,
+                    many=True,
+                    context={
+                        "custom_values": custom_values.values_for(
+                            sprint.workspace_id, [carry.task_id for carry in carried]
+                        )
+                    },
+                ).data,
                 "scope": SprintScopeSerializer(scope_data(scope, burndown)).data,
             }
         )

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from alignment.api_base import ScopedPrimaryKeyField
 from alignment.api_query import IdFilter
 from alignment.models import Team
-from roadmaps.api import ScopedPrimaryKeyField
 from roadmaps.models import RoadmapItem
+from tasks import custom_values
 from tasks.alignment_line import AlignmentLine, LineStep
 from tasks.api.common import TaskRefField, WorkspaceUserField
 from tasks.api.workflow import LabelSerializer
@@ -23,6 +25,22 @@ from tasks.models import (
     WorkflowState,
 )
 
+CUSTOM_VALUE_HELP = (
+    "By kind: text and url → string; number → decimal string; date → YYYY-MM-DD; select → "
+    "option id; multi_select → list of option ids; person → user id "
+    "(docs/custom-fields.md)."
+)
+
+
+def custom_fields_input(help_text: str) -> serializers.DictField:
+    """The `custom_fields` a task write takes: name or id → value (the service checks each)."""
+    return serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        required=False,
+        help_text=help_text + " " + CUSTOM_VALUE_HELP + " Options may be given by label, "
+        "people by e-mail.",
+    )
+
 
 class TaskSerializer(serializers.ModelSerializer):
     key = serializers.CharField(read_only=True)
@@ -34,6 +52,7 @@ class TaskSerializer(serializers.ModelSerializer):
         max_digits=6, decimal_places=1, coerce_to_string=False, allow_null=True
     )
     parent = serializers.SerializerMethodField()  # type: ignore[assignment]
+    custom_fields = serializers.SerializerMethodField()
 
     class Meta:
         model = Task
@@ -61,6 +80,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "updated_at",
             "started_at",
             "completed_at",
+            "custom_fields",
         ]
 
     def get_team(self, task: Task) -> dict[str, Any]:
@@ -78,6 +98,22 @@ class TaskSerializer(serializers.ModelSerializer):
     def get_parent(self, task: Task) -> int | None:
         return task.parent_id
 
+    @extend_schema_field(
+        {
+            "type": "object",
+            "additionalProperties": {},
+            "description": "Field name → value, for the task's fields that have one (empty "
+            "and archived fields are left out). " + CUSTOM_VALUE_HELP,
+        }
+    )
+    def get_custom_fields(self, task: Task) -> dict[str, Any]:
+        # A list's page is read in one query (`custom_values` in the context); a single task
+        # reads its own.
+        found = self.context.get("custom_values")
+        if found is None:
+            found = custom_values.values_for(task.workspace_id, [task.pk])
+        return dict(found.get(task.pk, {}))
+
 
 class TaskWriteSerializer(serializers.Serializer):
     team = ScopedPrimaryKeyField(Team)
@@ -94,6 +130,11 @@ class TaskWriteSerializer(serializers.Serializer):
     roadmap_item = ScopedPrimaryKeyField(RoadmapItem, required=False, allow_null=True, default=None)
     sprint = ScopedPrimaryKeyField(Sprint, required=False, allow_null=True, default=None)
     parent = TaskRefField(required=False, allow_null=True, default=None)  # type: ignore[assignment]
+    custom_fields = custom_fields_input(
+        "Field name or id → value, as `PATCH tasks/<key>/custom-fields/` takes them (the "
+        "team's fields and the workspace's). All or nothing: a value that does not fit answers "
+        "400 `invalid_custom_field` naming it, and no task is created."
+    )
 
 
 class TaskPatchSerializer(serializers.Serializer):
@@ -110,6 +151,11 @@ class TaskPatchSerializer(serializers.Serializer):
     roadmap_item = ScopedPrimaryKeyField(RoadmapItem, required=False, allow_null=True)
     sprint = ScopedPrimaryKeyField(Sprint, required=False, allow_null=True)
     parent = TaskRefField(required=False, allow_null=True)  # type: ignore[assignment]
+    custom_fields = custom_fields_input(
+        "Field name or id → value, as `PATCH tasks/<key>/custom-fields/` takes them "
+        "(null clears; fields left out are unchanged). All or nothing: a value that does not "
+        "fit answers 400 `invalid_custom_field` naming it, and nothing changes."
+    )
     version = serializers.IntegerField(required=False, min_value=1)
 
 

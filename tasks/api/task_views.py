@@ -6,16 +6,22 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from alignment.api_base import WorkspaceViewSet
-from alignment.api_schema import ERRORS, WRITE_ERRORS
-from tasks import selectors, services
+from alignment.api_base import RetrieveWithETagMixin, WorkspaceViewSet
+from alignment.api_schema import ERRORS, WRITE_ERRORS, ErrorSerializer
+from tasks import custom_values, selectors, services
 from tasks.api.common import KEY_REGEX
+from tasks.api.task_rows import for_rows, labels_of, task_rows
 from tasks.api.task_serializers import (
     AlignmentLineSerializer,
     SimilarTaskSerializer,
@@ -37,8 +43,27 @@ from tasks.models import (
 from tasks.services.rules import UNSET
 from tasks.similarity import similar_open_tasks
 
+# Every write that can change a task's state may meet a standard's gate (docs/standards.md).
+GATED = OpenApiResponse(
+    ErrorSerializer,
+    description="Stale version, another team's state, or `standard_not_met`: a standard the "
+    "team adopted fails; `error.details.failing` lists each failing check with its "
+    "`standard`, `kind`, `message` and `fix_url`.",
+)
 
-class TaskViewSet(WorkspaceViewSet):
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="Get a task by key",
+        description=(
+            "One task by its key (`ENG-12`); a key it had before a team move or a merge still "
+            "finds it. Its ETag is the version to send with If-Match when changing it. 404 for a "
+            "task you may not see."
+        ),
+        responses={200: TaskSerializer, **ERRORS},
+    ),
+)
+class TaskViewSet(RetrieveWithETagMixin, WorkspaceViewSet):
     """Tasks are addressed by key (`ENG-12`); an old key (team move, merge) still resolves."""
 
     guest_access = True  # guests: their teams' rows only (visible_to)
@@ -74,19 +99,30 @@ class TaskViewSet(WorkspaceViewSet):
 
     @extend_schema(
         summary="List tasks (filters, cursor pagination)",
+        description=(
+            "The tasks you may see (guests: their teams' tasks; a private team's only to its "
+            "members), in cursor pages of 50 by default. Filter by team, state, state category, "
+            "assignee or `unassigned`, sprint or `backlog`, label, roadmap item, key result, "
+            "objective, parent or `unaligned`; order by id, rank, created_at or priority."
+        ),
         responses={200: TaskSerializer(many=True), **ERRORS},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(TaskSerializer(page, many=True).data)
-
-    @extend_schema(summary="Get a task by key", responses={200: TaskSerializer, **ERRORS})
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        task = self.get_object()
-        return self.respond(TaskSerializer(task).data, obj=task)
+        page = self.paginate_queryset(for_rows(self.filter_queryset(self.get_queryset()))) or []
+        # Not ListModelMixin's: a page's rows are TaskSerializer's shape written by hand, for
+        # speed (task_rows; a test holds them equal), with the page's labels read at once.
+        return self.get_paginated_response(task_rows(page, labels_of(self.workspace, page)))
 
     @extend_schema(
         summary="Create a task (gets the team's next key)",
+        description=(
+            "Add a task to a team; it gets the team's next key and, unless `state` says "
+            "otherwise, the team's first backlog state (its first unstarted one when given a "
+            "sprint). "
+            "Members and above; guests in their own teams. A state, sprint, label, item or "
+            "parent of another workspace is refused as not found; creating straight into a "
+            "state a standard gates must pass that standard (409 `standard_not_met`)."
+        ),
         request=TaskWriteSerializer,
         responses={201: TaskSerializer, **WRITE_ERRORS},
     )
@@ -96,6 +132,13 @@ class TaskViewSet(WorkspaceViewSet):
 
     @extend_schema(
         summary="Change a task (If-Match → 412, stale body version → 409)",
+        description=(
+            "Change any of a task's fields, its labels (the full new set) and its custom field "
+            "values in one write; fields left out stay as they are. Send If-Match (or `version`)"
+            " to be refused rather than overwrite someone else's change. Members and above; "
+            "guests in their own teams. A new state must be its team's and pass the standards "
+            "guarding it."
+        ),
         request=TaskPatchSerializer,
         responses={200: TaskSerializer, **WRITE_ERRORS},
     )
@@ -103,19 +146,27 @@ class TaskViewSet(WorkspaceViewSet):
         data = self.validated(TaskPatchSerializer)
         data.pop("version", None)
         labels = data.pop("labels", None)
-        task = services.task_update(
+        custom = data.pop("custom_fields", None)
+        task = services.task_update_with_custom_fields(
             actor=self.member,
             task=self.get_object(),
             expected_version=self.if_match_version(),
             labels=labels,
+            custom_fields=custom,
             **data,
         )
         return self._answer(task)
 
     @extend_schema(
         summary="Move a task to another state of its team",
+        description=(
+            "Move the task to another workflow state of its own team, as dragging it to another "
+            "column does. Entering a state a standard guards runs the standard's checks: a "
+            "blocking failure is refused with 409 `standard_not_met` listing each failing check"
+            " and how to fix it. Members and above; guests in their own teams."
+        ),
         request=TaskTransitionSerializer,
-        responses={200: TaskSerializer, **WRITE_ERRORS},
+        responses={200: TaskSerializer, **WRITE_ERRORS, 409: GATED},
     )
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -130,6 +181,12 @@ class TaskViewSet(WorkspaceViewSet):
 
     @extend_schema(
         summary="Drop a card between two neighbours (keys), optionally in a new state/sprint",
+        description=(
+            "Place the task between the tasks `after` and `before` (keys; either may be null at "
+            "a column's end), optionally in another state or sprint, as a drag on the board "
+            "does. `version` is required: a card someone changed since you read it is refused "
+            "with 409. Members and above; guests in their own teams."
+        ),
         request=TaskMoveSerializer,
         responses={200: TaskSerializer, **WRITE_ERRORS},
     )
@@ -149,6 +206,12 @@ class TaskViewSet(WorkspaceViewSet):
 
     @extend_schema(
         summary="Hand the task to another team (re-keys it; the old key keeps resolving)",
+        description=(
+            "Give the task to another team of the workspace: it gets that team's next key (the "
+            "old key keeps leading to it), that team's first state of the same category (else "
+            "its first state), and leaves its sprint. A team with no workflow states is refused;"
+            " entering a state that team's standards guard must pass them. Members and above."
+        ),
         request=TaskMoveToTeamSerializer,
         responses={200: TaskSerializer, **WRITE_ERRORS},
     )
@@ -165,6 +228,12 @@ class TaskViewSet(WorkspaceViewSet):
 
     @extend_schema(
         summary="Merge this duplicate into another task (it becomes an alias)",
+        description=(
+            "Merge this task into `into`: its comments, labels, dependencies and subtasks move "
+            "there, it is closed, and its key leads to the surviving task from now on. Merging a "
+            "task into itself or into one of its own subtasks is refused with 409. Members and "
+            "above."
+        ),
         request=TaskMergeSerializer,
         responses={200: TaskSerializer, **WRITE_ERRORS},
     )
@@ -177,6 +246,11 @@ class TaskViewSet(WorkspaceViewSet):
 
     @extend_schema(
         summary="Say this task is not a duplicate of another (stop suggesting it)",
+        description=(
+            "Record that this task and `other` are different work, so the duplicate warning "
+            "stops suggesting either for the other. Members and above; naming the task itself is"
+            " refused."
+        ),
         request=TaskNotDuplicateSerializer,
         responses={204: None, **WRITE_ERRORS},
     )
@@ -189,6 +263,12 @@ class TaskViewSet(WorkspaceViewSet):
 
     @extend_schema(
         summary="Open tasks with a similar title, in any team (duplicate warning)",
+        description=(
+            "Up to five open tasks you may see whose titles resemble `title`, best match first, "
+            "each with its similarity (0–1): the warning shown while typing a new task's title. "
+            "Pass `exclude` with the key of the task being edited; pairs marked not a duplicate "
+            "are skipped. An empty or over-long title is refused."
+        ),
         parameters=[
             OpenApiParameter(
                 "title",
@@ -239,6 +319,12 @@ class TaskViewSet(WorkspaceViewSet):
 
     @extend_schema(
         summary="Bulk: move to a sprint, assign, estimate, label (all or nothing)",
+        description=(
+            "Change up to 200 tasks (by id) at once: move them to a sprint (or the backlog with "
+            "null), assign, estimate, or add labels. All or nothing: an id not found in the "
+            "workspace, or nothing to change, refuses the whole request and changes no task. "
+            "Members and above. Answers the changed tasks."
+        ),
         request=TaskBulkSerializer,
         responses={200: TaskSerializer(many=True), **WRITE_ERRORS},
     )
@@ -253,8 +339,9 @@ class TaskViewSet(WorkspaceViewSet):
             estimate=data.get("estimate", UNSET),
             add_labels=data.get("add_labels", []),
         )
-        fresh = self.get_queryset().filter(pk__in=[t.pk for t in tasks]).order_by("pk")
-        return Response(TaskSerializer(fresh, many=True).data)
+        fresh = list(self.get_queryset().filter(pk__in=[t.pk for t in tasks]).order_by("pk"))
+        found = custom_values.values_for(self.workspace.pk, [t.pk for t in fresh])
+        return Response(TaskSerializer(fresh, many=True, context={"custom_values": found}).data)
 
 
 # ---- comments and dependencies ----------------------------------------------------------

@@ -1,10 +1,12 @@
 """Every write with rules in the work domain. `grep -n "def task_"` lists how a task changes.
 
-Split by sub-domain: rules (checks and cleaners), core (create, update, transition, move,
-assign), teams (hand to another team), sprints, workflow (states, labels), collaboration
-(comments, dependencies, merge), bulk.
+Split by sub-domain: rules (checks and cleaners), changes (the one write path for edits, with
+its history and event), core (create, update, transition, move, assign), teams (hand to
+another team), sprints, workflow (states, labels), collaboration (comments, dependencies,
+merge), bulk, history_import (another tracker's past).
 """
 
+from tasks.services.archive import task_archive, task_delete, task_restore
 from tasks.services.bulk import task_bulk_update
 from tasks.services.collaboration import (
     task_comment_add,
@@ -23,6 +25,7 @@ from tasks.services.core import (
     task_transition,
     task_update,
 )
+from tasks.services.custom_fields import task_update_with_custom_fields
 from tasks.services.shaping import task_subtask_create
 from tasks.services.sprints import (
     sprint_close,
@@ -55,12 +58,14 @@ __all__ = [
     "sprint_set_capacity",
     "sprint_start",
     "sprint_update",
+    "task_archive",
     "task_assign",
     "task_bulk_update",
     "task_comment_add",
     "task_comment_delete",
     "task_comment_import",
     "task_create",
+    "task_delete",
     "task_dependency_add",
     "task_dependency_remove",
     "task_mark_not_duplicate",
@@ -68,9 +73,11 @@ __all__ = [
     "task_move",
     "task_key_alias_add",
     "task_move_to_team",
+    "task_restore",
     "task_subtask_create",
     "task_transition",
     "task_update",
+    "task_update_with_custom_fields",
     "workflow_state_create",
     "workflow_state_delete",
     "workflow_state_update",

@@ -9,11 +9,11 @@ from typing import Any
 from django.db import transaction
 
 from alignment.errors import CrossWorkspaceLink, FieldErrors
+from alignment.guards import ensure_same_workspace, require_member
 from alignment.models import Membership, Team, User
-from roadmaps.services import ensure_same_workspace
 from tasks.models import Label, Sprint, Task, TaskLabel
-from tasks.services.core import apply_changes
-from tasks.services.rules import UNSET, require_member
+from tasks.services.changes import apply_changes
+from tasks.services.rules import UNSET
 
 MAX_BULK = 200
 
@@ -21,15 +21,16 @@ MAX_BULK = 200
 def scoped_tasks(
     actor: Membership, task_ids: Sequence[int], team: Team | None = None
 ) -> list[Task]:
-    """The tasks with these ids in the actor's workspace (and `team`, when given); any id
-    outside it is 'not found' (the same answer as a missing id), so nothing changes."""
+    """The tasks with these ids the actor may see (its workspace, and not a private team's it
+    is not in), within `team` when given; any other id is 'not found' (the same answer as a
+    missing id, so a hidden task's existence does not show), and nothing changes."""
     ids = list(dict.fromkeys(task_ids))
     if not ids:
         raise FieldErrors({"tasks": "Select at least one task."})
     if len(ids) > MAX_BULK:
         raise FieldErrors({"tasks": f"Select at most {MAX_BULK} tasks at once."})
     tasks = list(
-        Task.objects.for_workspace(actor.workspace_id)
+        Task.objects.visible_to(actor)
         .select_related("team", "state")
         .select_for_update(of=("self",))
         .filter(pk__in=ids)

@@ -11,9 +11,15 @@ from django.utils import timezone
 from alignment.audit import audit_by
 from alignment.errors import FieldErrors, RoleRequired
 from alignment.events import publish_on_commit
+from alignment.graph import (
+    dependency_added,
+    dependency_remove,
+    lock_dependency_graph,
+    path_between,
+    reaches,
+)
+from alignment.guards import ensure_same_workspace, require_admin, require_member
 from alignment.models import Membership, Role, User
-from roadmaps.graph import lock_dependency_graph, path_between, reaches
-from roadmaps.services import ensure_same_workspace
 from tasks.errors import DependencyExists, MergeNotAllowed, TaskDependencyCycle
 from tasks.events import TaskCommented, TaskDependencyChanged, TaskMerged
 from tasks.markdown import render_markdown
@@ -31,8 +37,8 @@ from tasks.models import (
     TaskLabel,
     WorkflowState,
 )
-from tasks.services.core import record_event
-from tasks.services.rules import ensure_workspace_user, require_admin, require_member
+from tasks.services.changes import record_event
+from tasks.services.rules import ensure_workspace_user
 
 MAX_COMMENT = 20000
 
@@ -152,20 +158,13 @@ def task_dependency_add(*, actor: Membership, blocking: Task, blocked: Task) -> 
     dependency = TaskDependency.objects.create(
         workspace_id=actor.workspace_id, blocking=blocking, blocked=blocked, created_by=actor.user
     )
-    audit_by(
+    dependency_added(
         actor,
+        event=TaskDependencyChanged,
         verb="task.dependency_added",
-        obj=blocked,
+        blocking=blocking,
+        blocked=blocked,
         after={"blocking": blocking.key, "blocked": blocked.key},
-    )
-    publish_on_commit(
-        TaskDependencyChanged(
-            workspace_id=actor.workspace_id,
-            blocking_id=blocking.pk,
-            blocked_id=blocked.pk,
-            verb="added",
-            actor_id=actor.user_id,
-        )
     )
     return dependency
 
@@ -175,21 +174,11 @@ def task_dependency_remove(*, actor: Membership, dependency: TaskDependency) -> 
     """Remove a dependency between two tasks."""
     require_member(actor)
     ensure_same_workspace(actor, dependency)
-    audit_by(
+    dependency_remove(
         actor,
+        event=TaskDependencyChanged,
         verb="task.dependency_removed",
-        obj=dependency,
-        before={"blocking": dependency.blocking_id, "blocked": dependency.blocked_id},
-    )
-    dependency.delete()
-    publish_on_commit(
-        TaskDependencyChanged(
-            workspace_id=actor.workspace_id,
-            blocking_id=dependency.blocking_id,
-            blocked_id=dependency.blocked_id,
-            verb="removed",
-            actor_id=actor.user_id,
-        )
+        dependency=dependency,
     )
 
 

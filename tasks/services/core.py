@@ -1,8 +1,9 @@
-"""Creating and changing tasks: keys, fields, states, ranks, teams. One transaction each."""
+"""Creating tasks (keys, first state, rank) and the named edits: update, transition, move,
+assign. One transaction each; every edit goes through `tasks.services.changes.apply_changes`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -15,100 +16,34 @@ from django.utils import timezone
 from alignment.audit import audit_by
 from alignment.errors import FieldErrors
 from alignment.events import publish_on_commit
+from alignment.guards import ensure_same_workspace, require_member
 from alignment.models import Membership, Team, User
 from roadmaps.models import RoadmapItem
-from roadmaps.services import ensure_same_workspace
-from roadmaps.versioning import save_versioned
-from tasks import ranking
-from tasks.errors import SprintClosed, SprintOfAnotherTeam, TransitionNotAllowed
-from tasks.events import TaskChanged, TaskCreated
+from tasks import custom_values, gates, ranking
+from tasks.events import TaskCreated
 from tasks.markdown import render_markdown
 from tasks.models import (
     Label,
     Priority,
     Sprint,
-    SprintStatus,
     StateCategory,
     Task,
     TaskAlias,
     TaskCounter,
-    TaskEvent,
     TaskEventKind,
     TaskLabel,
     WorkflowState,
 )
-from tasks.services.rules import (
-    UNSET,
-    clean_estimate,
-    clean_title,
-    ensure_workspace_user,
-    require_member,
+from tasks.services.changes import (
+    apply_changes,
+    check_sprint,
+    check_state,
+    clean_labels,
+    record_event,
+    set_state_times,
+    tracked_value,
 )
-
-# Changes of these fields are history (TaskEvent): burndown, velocity and cycle time read them.
-TRACKED = {
-    "state": TaskEventKind.STATE,
-    "sprint": TaskEventKind.SPRINT,
-    "estimate": TaskEventKind.ESTIMATE,
-    "assignee": TaskEventKind.ASSIGNEE,
-}
-EDITABLE = [
-    "title",
-    "description",
-    "state",
-    "assignee",
-    "estimate",
-    "priority",
-    "due_date",
-    "roadmap_item",
-    "sprint",
-    "parent",
-    "rank",
-]
-
-
-def task_label(task: Task) -> str:
-    return f"Task {task.key}"
-
-
-def _value(obj: Any) -> Any:
-    if obj is None or isinstance(obj, str | int | float | bool):
-        return obj
-    if isinstance(obj, Decimal):
-        return str(obj)
-    if isinstance(obj, date):
-        return obj.isoformat()
-    return getattr(obj, "pk", str(obj))
-
-
-def tracked_value(name: str, obj: Any) -> Any:
-    if name == "state" and obj is not None:
-        return {"id": obj.pk, "name": obj.name, "category": obj.category}
-    return _value(obj)
-
-
-def record_event(
-    task: Task,
-    *,
-    actor: Membership | None,
-    kind: str,
-    before: Any = None,
-    after: Any = None,
-    at: Any = None,
-) -> TaskEvent:
-    """Build (unsaved) one history row; the task holds the values after the change."""
-    return TaskEvent(
-        workspace_id=task.workspace_id,
-        task=task,
-        actor=actor.user if actor else None,
-        kind=kind,
-        before=before,
-        after=after,
-        sprint_id=task.sprint_id,
-        estimate=task.estimate,
-        state_category=task.state_category,
-        created_at=at or timezone.now(),
-    )
+from tasks.services.rules import UNSET, clean_estimate, clean_title, ensure_workspace_user
 
 
 def next_number(team: Team) -> int:
@@ -167,63 +102,6 @@ def default_state(team: Team, *, in_sprint: bool) -> WorkflowState:
     return states[0]
 
 
-def _check_state(task: Task, state: WorkflowState) -> None:
-    if state.team_id != task.team_id:
-        raise TransitionNotAllowed(task=task.key, state=state.name)
-
-
-def _check_sprint(task: Task, sprint: Sprint | None) -> None:
-    if sprint is None:
-        return
-    if sprint.team_id != task.team_id:
-        raise SprintOfAnotherTeam(task=task.key, team=task.team.name, sprint=sprint.name)
-    if sprint.status == SprintStatus.CLOSED:
-        raise SprintClosed(sprint=sprint.name)
-
-
-def _check_parent(task: Task, parent: Task | None) -> None:
-    if parent is None:
-        return
-    seen: set[int] = set()
-    node: Task | None = parent
-    while node is not None and node.pk not in seen:
-        if task.pk is not None and node.pk == task.pk:
-            raise FieldErrors({"parent": "A task cannot be its own ancestor."})
-        seen.add(node.pk)
-        node = node.parent if node.parent_id else None
-
-
-def set_state_times(task: Task, state: WorkflowState, now: Any) -> None:
-    task.state = state
-    task.state_category = state.category
-    if state.category == StateCategory.STARTED and task.started_at is None:
-        task.started_at = now
-    if state.category == StateCategory.DONE:
-        task.completed_at = task.completed_at or now
-    else:
-        task.completed_at = None
-
-
-def _clean_labels(actor: Membership, labels: Iterable[Label]) -> list[Label]:
-    labels = list(labels)
-    ensure_same_workspace(actor, *labels, what="That label")
-    return labels
-
-
-def publish_change(
-    actor: Membership, task: Task, fields: Sequence[str], item_ids: Iterable[int | None]
-) -> None:
-    publish_on_commit(
-        TaskChanged(
-            workspace_id=task.workspace_id,
-            task_id=task.pk,
-            fields=tuple(fields),
-            roadmap_item_ids=tuple(sorted({i for i in item_ids if i is not None})),
-            actor_id=actor.user_id,
-        )
-    )
-
-
 @transaction.atomic
 def task_create(
     *,
@@ -241,14 +119,20 @@ def task_create(
     sprint: Sprint | None = None,
     parent: Task | None = None,
     number: int | None = None,
+    gated: bool = True,
+    custom_fields: Mapping[Any, Any] | None = None,
 ) -> Task:
     """Create a task with the team's next key (TEAM-123), appended to the end of its order.
 
-    `number` keeps a key from another tracker (imports): it must be free in the team."""
+    `number` keeps a key from another tracker (imports): it must be free in the team. A task
+    created straight into a gated state must meet its standards like a moved one (`gated`);
+    importers pass `gated=False`: they copy history that happened elsewhere. `custom_fields`
+    (field name or id → value) are checked like a task's PATCH: one that does not fit
+    refuses the whole creation."""
     require_member(actor)
     ensure_same_workspace(actor, team, roadmap_item, sprint, parent, state)
     ensure_workspace_user(actor, assignee)
-    label_list = _clean_labels(actor, labels)
+    label_list = clean_labels(actor, labels)
     if priority not in Priority.values:
         raise FieldErrors({"priority": "Use 0 (none) to 4 (low)."})
     task = Task(
@@ -266,20 +150,29 @@ def task_create(
         parent=parent,
         created_by=actor.user,
     )
-    _check_sprint(task, sprint)
+    check_sprint(task, sprint)
     chosen = state or default_state(team, in_sprint=sprint is not None)
-    _check_state(task, chosen)
+    check_state(task, chosen)
     now = timezone.now()
     set_state_times(task, chosen, now)
     task.number = next_number(team) if number is None else _claim_number(team, number)
     # After the counter lock: a concurrent creator in this team has committed its rank.
     task.rank = ranking.key_between(last_rank(team), None)
     task.save()
+    if gated:
+        # After the save (the record of a met standard names the task); a refusal rolls the
+        # whole creation back, number included.
+        gates.check_entry(
+            task, gates.Entry(state=chosen, from_category=None, from_team_id=None, actor=actor)
+        )
     if label_list:
         TaskLabel.objects.bulk_create(
             TaskLabel(workspace_id=task.workspace_id, task=task, label=label)
             for label in label_list
         )
+    # Before TaskCreated is published: its in-transaction subscribers (webhook bodies) read
+    # the new task's values.
+    first_values = custom_values.write_new(actor, task, custom_fields) if custom_fields else {}
     record_event(
         task,
         actor=actor,
@@ -287,7 +180,7 @@ def task_create(
         after={
             "state": tracked_value("state", chosen),
             "sprint": task.sprint_id,
-            "estimate": _value(task.estimate),
+            "estimate": tracked_value("estimate", task.estimate),
             "assignee": task.assignee_id,
         },
         at=now,
@@ -296,7 +189,11 @@ def task_create(
         actor,
         verb="task.created",
         obj=task,
-        after={"key": task.key, "title": task.title},
+        after={
+            "key": task.key,
+            "title": task.title,
+            **({"custom_fields": first_values} if first_values else {}),
+        },
     )
     publish_on_commit(
         TaskCreated(
@@ -307,118 +204,6 @@ def task_create(
         )
     )
     return task
-
-
-def apply_changes(
-    *,
-    actor: Membership,
-    task: Task,
-    changes: dict[str, Any],
-    expected_version: int | None,
-    labels: Iterable[Label] | None = None,
-    extra_after: dict[str, Any] | None = None,
-) -> list[str]:
-    """Validate and write `changes` with a version check, then record history and publish.
-
-    Returns the names of fields that really changed. Callers hold the transaction.
-    """
-    ensure_same_workspace(actor, task)
-    unknown = set(changes) - set(EDITABLE)
-    if unknown:
-        raise FieldErrors(dict.fromkeys(unknown, "This field cannot be changed here."))
-    related = [changes.get(n) for n in ("state", "roadmap_item", "sprint", "parent")]
-    ensure_same_workspace(actor, *[r for r in related if r is not None])
-    if "assignee" in changes:
-        ensure_workspace_user(actor, changes["assignee"])
-    if "title" in changes:
-        changes["title"] = clean_title(changes["title"])
-    if "estimate" in changes:
-        changes["estimate"] = clean_estimate(changes["estimate"])
-    if "priority" in changes and changes["priority"] not in Priority.values:
-        raise FieldErrors({"priority": "Use 0 (none) to 4 (low)."})
-    if "description" in changes:
-        changes["description"] = changes["description"] or ""
-    if changes.get("state") is not None:
-        _check_state(task, changes["state"])
-    elif "state" in changes:
-        raise FieldErrors({"state": "A task always has a state."})
-    if "sprint" in changes:
-        _check_sprint(task, changes["sprint"])
-    if "parent" in changes:
-        _check_parent(task, changes["parent"])
-    if "rank" in changes:
-        ranking.validate_key(changes["rank"])
-
-    item_before = task.roadmap_item_id
-    changed: list[str] = []
-    events: list[tuple[str, Any, Any]] = []
-    now = timezone.now()
-    write_fields: set[str] = set()
-    for name, value in changes.items():
-        old = getattr(task, name)
-        if _value(old) == _value(value):
-            continue
-        changed.append(name)
-        if name in TRACKED:
-            events.append((name, tracked_value(name, old), tracked_value(name, value)))
-        if name == "state":
-            set_state_times(task, value, now)
-            write_fields |= {"state_id", "state_category", "started_at", "completed_at"}
-        elif name == "description":
-            task.description = value
-            task.description_html = render_markdown(value)
-            write_fields |= {"description", "description_html"}
-        else:
-            setattr(task, name, value)
-            write_fields.add(Task._meta.get_field(name).attname)  # type: ignore[union-attr]
-    if labels is not None:
-        label_list = _clean_labels(actor, labels)
-        current = set(TaskLabel.objects.filter(task=task).values_list("label_id", flat=True))
-        wanted = {label.pk for label in label_list}
-        if current != wanted:
-            changed.append("labels")
-    if not changed:
-        if expected_version is not None and expected_version != task.version:
-            # Nothing to write, but the caller's copy is stale all the same.
-            save_versioned(
-                task, expected_version=expected_version, fields=[], label=task_label(task)
-            )
-        return []
-    save_versioned(
-        task,
-        expected_version=expected_version,
-        fields=sorted(write_fields),
-        label=task_label(task),
-    )
-    if labels is not None and "labels" in changed:
-        TaskLabel.objects.filter(task=task).exclude(label_id__in=wanted).delete()
-        TaskLabel.objects.bulk_create(
-            [
-                TaskLabel(workspace_id=task.workspace_id, task=task, label_id=label_id)
-                for label_id in wanted - current
-            ],
-            ignore_conflicts=True,
-        )
-    if events:
-        TaskEvent.objects.bulk_create(
-            record_event(
-                task,
-                actor=actor,
-                kind=TRACKED[name],
-                before={name: old},
-                after={name: new, **(extra_after or {})},
-                at=now,
-            )
-            for name, old, new in events
-        )
-    audit_by(
-        actor,
-        verb="task.updated",
-        obj=task,
-        after={"key": task.key, "fields": changed},
-    )
-    publish_change(actor, task, changed, [item_before, task.roadmap_item_id])
-    return changed
 
 
 @transaction.atomic

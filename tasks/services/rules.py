@@ -5,22 +5,12 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from alignment.errors import CrossWorkspaceLink, FieldErrors, RoleRequired
-from alignment.models import Membership, Role, User
+from alignment.errors import CrossWorkspaceLink, FieldErrors
+from alignment.models import Membership, User
 
 # "Leave this field alone": services take it as the default of every optional change.
 UNSET: Any = object()
 MAX_ESTIMATE = Decimal("1000")
-
-
-def require_member(actor: Membership) -> None:
-    if not actor.has_role(Role.MEMBER):
-        raise RoleRequired(role="member")
-
-
-def require_admin(actor: Membership) -> None:
-    if not actor.has_role(Role.ADMIN):
-        raise RoleRequired(role="admin")
 
 
 def ensure_workspace_user(actor: Membership, user: User | None) -> None:

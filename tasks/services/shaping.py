@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from alignment.guards import require_member
 from alignment.models import Membership, User
 from tasks.models import SprintStatus, Task
 from tasks.services.core import task_create
-from tasks.services.rules import require_member
 
 
 @transaction.atomic

@@ -10,12 +10,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from alignment.audit import audit_by, audit_record, snapshot
+from alignment.audit import audit_by, audit_change, audit_record, snapshot
+from alignment.dates import range_error
 from alignment.errors import FieldErrors, StaleVersion
 from alignment.events import publish_on_commit
+from alignment.guards import ensure_same_workspace, require_member
 from alignment.models import Membership, Team, TeamMember, User
-from roadmaps.services import ensure_same_workspace
-from roadmaps.versioning import save_versioned
+from alignment.versioning import save_versioned
 from tasks.errors import (
     SprintAlreadyActive,
     SprintClosed,
@@ -35,8 +36,8 @@ from tasks.models import (
     TaskEvent,
     TaskEventKind,
 )
-from tasks.services.core import apply_changes
-from tasks.services.rules import UNSET, ensure_workspace_user, require_member
+from tasks.services.changes import apply_changes
+from tasks.services.rules import UNSET, ensure_workspace_user
 
 # A person's capacity as a form or API gives it; None or "" clears it.
 CapacityValue = Decimal | int | str | None
@@ -57,8 +58,8 @@ def _clean_sprint(sprint: Sprint) -> None:
         .exists()
     ):
         errors["name"] = f"This team already has a sprint called {sprint.name}."
-    if sprint.start_date and sprint.end_date and sprint.end_date < sprint.start_date:
-        errors["end_date"] = "The end date cannot be before the start date."
+    if bad_range := range_error(sprint.start_date, sprint.end_date):
+        errors["end_date"] = bad_range
     if errors:
         raise FieldErrors(errors)
 
@@ -133,13 +134,7 @@ def sprint_update(
     )
     if capacities:
         sprint_set_capacities(actor=actor, sprint=sprint, capacities=capacities)
-    audit_by(
-        actor,
-        verb="sprint.updated",
-        obj=sprint,
-        before=before,
-        after=snapshot(sprint, SPRINT_FIELDS),
-    )
+    audit_change(actor, verb="sprint.updated", obj=sprint, before=before, fields=SPRINT_FIELDS)
     publish_on_commit(
         SprintChanged(workspace_id=sprint.workspace_id, sprint_id=sprint.pk, actor_id=actor.user_id)
     )

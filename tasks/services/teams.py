@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from alignment.audit import audit_by
 from alignment.errors import FieldErrors
+from alignment.guards import ensure_same_workspace, require_admin, require_member
 from alignment.models import Membership, Team
-from roadmaps.services import ensure_same_workspace
-from roadmaps.versioning import save_versioned
-from tasks import ranking
+from alignment.versioning import save_versioned
+from tasks import gates, ranking
 from tasks.models import (
     Task,
     TaskAlias,
@@ -21,15 +21,8 @@ from tasks.models import (
     WorkflowState,
     parse_key,
 )
-from tasks.services.core import (
-    last_rank,
-    next_number,
-    publish_change,
-    record_event,
-    set_state_times,
-    tracked_value,
-)
-from tasks.services.rules import require_admin, require_member
+from tasks.services.changes import publish_change, record_event, set_state_times, tracked_value
+from tasks.services.core import last_rank, next_number
 
 
 @transaction.atomic
@@ -65,6 +58,16 @@ def task_move_to_team(
     task.rank = ranking.key_between(last_rank(team), None)
     now = timezone.now()
     set_state_times(task, new_state, now)
+    # Joining another team's Done column is entering it: that team's standards apply.
+    gates.check_entry(
+        task,
+        gates.Entry(
+            state=new_state,
+            from_category=old_state.category,
+            from_team_id=old_team.pk,
+            actor=actor,
+        ),
+    )
     save_versioned(
         task,
         expected_version=expected_version,
@@ -120,7 +123,13 @@ def task_move_to_team(
         before={"key": old_key, "team": old_team.pk},
         after={"key": task.key, "team": team.pk},
     )
-    publish_change(actor, task, ["team", "state", "sprint"], [task.roadmap_item_id])
+    publish_change(
+        actor,
+        task,
+        ["team", "state", "sprint"],
+        [task.roadmap_item_id],
+        previous_team_id=old_team.pk,
+    )
     return task
 
 

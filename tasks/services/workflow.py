@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from alignment.audit import audit_by, audit_record, snapshot
 from alignment.errors import FieldErrors
+from alignment.guards import ensure_same_workspace, require_admin, require_member
 from alignment.models import Membership, Team
-from roadmaps.services import ensure_same_workspace
 from tasks.errors import StateInUse
 from tasks.models import (
     CLOSED_CATEGORIES,
@@ -23,7 +23,7 @@ from tasks.models import (
     TaskEventKind,
     WorkflowState,
 )
-from tasks.services.rules import UNSET, require_admin, require_member
+from tasks.services.rules import UNSET
 
 STATE_FIELDS = ["name", "category", "position", "wip_limit"]
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")

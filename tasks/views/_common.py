@@ -1,45 +1,25 @@
-"""What the work pages share: scoped lookups, context, responses."""
+"""What the work pages share: scoped lookups, context, responses (the task lookup is
+tasks.selectors.get_task)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from alignment.http import WorkspaceRequest
-from alignment.models import Role, Team, Workspace
-from alignment.parsing import is_digits
-from tasks import selectors
+from alignment.http import WorkspaceRequest, is_partial, page_context, see_other
+from alignment.models import Team, Workspace
+from alignment.parsing import parse_id
 from tasks.models import Task
 
-
-def work_context(request: WorkspaceRequest, **extra: Any) -> dict[str, Any]:
-    """What every work page needs: the workspace and what the member may do."""
-    membership = request.membership
-    return {
-        "workspace": request.workspace,
-        "me": membership,
-        "can": {
-            "write": membership.has_role(Role.MEMBER),
-            "admin": membership.has_role(Role.ADMIN),
-        },
-        **extra,
-    }
+# The work pages' name for the page context every workspace page shares.
+work_context = page_context
 
 
 def get_team(request: WorkspaceRequest, team_id: int) -> Team:
     """A team the member may see (a private team's non-members and guests get 404)."""
     return get_object_or_404(Team.objects.visible_to(request.membership), pk=team_id)
-
-
-def get_task(request: WorkspaceRequest, key: str) -> Task:
-    """The task with this key (or an old key of it) that the member may see, else 404."""
-    task = selectors.task_by_key(request.workspace, key, viewer=request.membership)
-    if task is None:
-        raise Http404("No such task in this workspace.")
-    return task
 
 
 def task_url(name: str, workspace: Workspace, task: Task) -> str:
@@ -50,22 +30,21 @@ def url(name: str, workspace: Workspace, **kwargs: Any) -> str:
     return reverse(f"tasks:{name}", kwargs={"slug": workspace.slug, **kwargs})
 
 
-def see_other(location: str) -> HttpResponseRedirect:
-    """303: after a POST the browser GETs the next page, so reload never re-submits."""
-    response = HttpResponseRedirect(location)
-    response.status_code = 303
-    return response
+# A filter id from the query string (anything but digits means "no filter") and a form's
+# version field: both are alignment.parsing's parse_id under the name the call site reads by.
+int_param = parse_id
+parse_version = parse_id
 
 
-def is_partial(request: WorkspaceRequest) -> bool:
-    """An htmx request that swaps a fragment (a history restore wants the full page)."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def int_param(value: str | None) -> int | None:
-    """A filter id from the query string; anything but digits means 'no filter'."""
-    return int(value) if value and is_digits(value) else None
-
-
-def parse_version(value: str | None) -> int | None:
-    return int(value) if value and is_digits(value) else None
+# The work pages import these from here with the lookups above; each is defined once, in
+# alignment.http.
+__all__ = [
+    "get_team",
+    "int_param",
+    "is_partial",
+    "parse_version",
+    "see_other",
+    "task_url",
+    "url",
+    "work_context",
+]

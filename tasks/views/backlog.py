@@ -7,18 +7,21 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from alignment.errors import FieldErrors
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, add_field_errors
 from alignment.models import Role, Team, Workspace
 from alignment.parsing import is_digits
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import add_field_errors
-from tasks import page_selectors, selectors, services
+from tasks import page_selectors, selectors, services, undo
 from tasks.cards import CardRenderer
 from tasks.forms import BulkForm, CapacityForm
+from tasks.models import Task
+from tasks.search_query import task_order
+from tasks.services.bulk import MAX_BULK
 from tasks.services.rules import UNSET
 from tasks.views._common import (
     get_team,
@@ -28,8 +31,16 @@ from tasks.views._common import (
     url,
     work_context,
 )
-from tasks.views.board import can_write, choices_if_wanted, filters_from, filters_response
+from tasks.views._undo import undo_toast_from_query
+from tasks.views.board import (
+    can_write,
+    choices_if_wanted,
+    filter_query,
+    filters_from,
+    filters_response,
+)
 
+UNDO_FIELDS = {"sprint": "sprint", "assign": "assignee", "label": "labels", "estimate": "estimate"}
 BULK_DONE = {
     "sprint": "Moved {n} task(s) to {value}.",
     "assign": "Assigned {n} task(s) to {value}.",
@@ -43,8 +54,14 @@ def backlog_context(
 ) -> dict[str, Any]:
     filters = filters_from(request)
     size = int_param(request.GET.get("size")) or page_selectors.BACKLOG_PAGE
+    parsed = filter_query(request)
     page = page_selectors.backlog_page(
-        workspace, team, after=request.GET.get("after", ""), size=size, filters=filters
+        workspace,
+        team,
+        after=request.GET.get("after", ""),
+        size=size,
+        filters=filters,
+        order=task_order(parsed, viewer=request.membership) if parsed else (),
     )
     renderer = CardRenderer(
         workspace,
@@ -90,6 +107,7 @@ def backlog(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> Ht
     if context["can"]["write"]:
         bulk_form.show_choices()
     context["bulk_form"] = bulk_form
+    context["undo_toast"] = mark_safe(undo_toast_from_query(request, workspace))  # noqa: S308
     return render(request, "tasks/backlog.html", context)
 
 
@@ -120,6 +138,11 @@ def backlog_bulk(request: WorkspaceRequest, workspace: Workspace, team_id: int) 
             changes["add_labels"], value = [data["label"]], data["label"].name
         else:
             changes["estimate"], value = data["estimate"], str(data["estimate"])
+        ids = [int(v) for v in raw_ids][: MAX_BULK + 1]
+        was = undo.snapshot(
+            list(Task.objects.for_workspace(workspace).filter(pk__in=ids, team=team)),
+            (UNDO_FIELDS[action],),
+        )
         try:
             tasks = services.task_bulk_update(
                 actor=request.membership,
@@ -130,8 +153,10 @@ def backlog_bulk(request: WorkspaceRequest, workspace: Workspace, team_id: int) 
         except FieldErrors as exc:
             add_field_errors(form, exc)
         else:
-            messages.success(request, BULK_DONE[action].format(n=len(tasks), value=value))
-            return see_other(url("backlog", workspace, team_id=team.pk))
+            # The toast says what happened and offers Undo (tasks.undo), in place of a message.
+            message = BULK_DONE[action].format(n=len(tasks), value=value)
+            raw = undo.token(request.membership, tasks, was, message)
+            return see_other(url("backlog", workspace, team_id=team.pk) + f"?undo={raw}")
     context = backlog_context(request, workspace, team, bulk_form=form)
     return render(request, "tasks/backlog.html", context, status=422)
 

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
 from alignment.errors import FieldErrors
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, add_field_errors
 from alignment.models import Role, Team, Workspace
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import add_field_errors
-from tasks import page_selectors, selectors, services
+from tasks import board_selectors, page_selectors, selectors, services, undo
 from tasks.cards import CardRenderer
 from tasks.forms import MoveForm, QuickEditForm
 from tasks.models import OPEN_CATEGORIES, Sprint, SprintStatus, Task, WorkflowState
+from tasks.search_query import ParsedQuery, parse_search_query, task_filter, task_order
+from tasks.selectors import get_task
 from tasks.services.rules import UNSET
+from tasks.views import inline
 from tasks.views._common import (
-    get_task,
     get_team,
     int_param,
     is_partial,
@@ -28,15 +30,30 @@ from tasks.views._common import (
     url,
     work_context,
 )
+from tasks.views._undo import toast, undo_toast_from_query
 
 
 def filters_from(request: WorkspaceRequest) -> selectors.TaskFilters:
+    """The filter form's values; `q` takes search qualifiers (SearchQueryInvalid: a 400 with
+    the message, through the DomainError middleware)."""
+    where = None
+    parsed = filter_query(request)
+    if parsed is not None:
+        where = task_filter(parsed, viewer=request.membership)
+        if parsed.text:
+            where &= Q(title__icontains=parsed.text)
     return selectors.TaskFilters(
+        where=where,
         assignee=int_param(request.GET.get("assignee")),
         label=int_param(request.GET.get("label")),
         key_result=int_param(request.GET.get("key_result")),
         objective=int_param(request.GET.get("objective")),
     )
+
+
+def filter_query(request: WorkspaceRequest) -> ParsedQuery | None:
+    raw = request.GET.get("q", "").strip()
+    return parse_search_query(raw) if raw else None
 
 
 @require_GET
@@ -63,7 +80,7 @@ def card_response(
 ) -> HttpResponse:
     """One card (or backlog row), freshly read with its badges and flags, for swaps after a
     change and board.js's reload of a card after a refused move."""
-    fresh = selectors.card_tasks(workspace).select_related("team", "state").get(pk=task.pk)
+    fresh = board_selectors.card_tasks(workspace).select_related("team", "state").get(pk=task.pk)
     facts = page_selectors.card_facts(workspace, [fresh])
     renderer = CardRenderer.for_page(
         workspace,
@@ -96,7 +113,7 @@ def sprint_board(request: WorkspaceRequest, workspace: Workspace, team_id: int) 
     Each column shows its first cards; `?column=<state>&after=<cursor>` (htmx) answers the
     column's next cards, `?expand=<state>` the page with that column whole (without
     JavaScript), `?part=filters` the filter form with its choices (loaded on first use)."""
-    states = selectors.board_states(request.membership, team_id)
+    states = board_selectors.board_states(request.membership, team_id)
     team = states[0].team if states else get_team(request, team_id)
     sprint, sprints = page_selectors.board_sprints(workspace, team, request.GET.get("sprint"))
     if sprint is None and request.GET.get("sprint"):
@@ -110,12 +127,17 @@ def sprint_board(request: WorkspaceRequest, workspace: Workspace, team_id: int) 
     column = int_param(request.GET.get("column"))
     if column is not None and is_partial(request):
         return column_more(request, workspace, team, sprint, states, column, filters, board_url)
-    board = selectors.sprint_board(
+    parsed = filter_query(request)
+    # A `sort:` is a view of the board: columns in that order, drag reordering within a
+    # column off (a rank set by dropping would not show); moves between columns still work.
+    order = task_order(parsed, viewer=request.membership) if parsed else []
+    board = board_selectors.sprint_board(
         workspace,
         team,
         sprint,
         states=states,
         expand=int_param(request.GET.get("expand")),
+        order=order,
         **filters,
     )
     render_cards(request, workspace, board.tasks, board.columns)
@@ -124,12 +146,13 @@ def sprint_board(request: WorkspaceRequest, workspace: Workspace, team_id: int) 
         team=team,
         board=board,
         filters=filters,
-        choices=choices_if_wanted(request, workspace, filters),
+        choices=choices_if_wanted(request, workspace, filters, sprint),
         sprints=sprints,
         filter_sprint=sprint,
         board_url=board_url,
         list_url=board_url,
         board_query=board_query(request),
+        undo_toast=mark_safe(undo_toast_from_query(request, workspace)),  # noqa: S308
     )
     template = "tasks/_board.html" if is_partial(request) else "tasks/board.html"
     return render(request, template, context)
@@ -139,7 +162,7 @@ def render_cards(
     request: WorkspaceRequest,
     workspace: Workspace,
     tasks: list[Task],
-    columns: list[selectors.BoardColumn],
+    columns: list[board_selectors.BoardColumn],
 ) -> None:
     """Every shown card of the columns, rendered once (facts and badges: a query each)."""
     facts = page_selectors.card_facts(workspace, tasks)
@@ -172,8 +195,8 @@ def column_more(
         after = page_selectors.parse_cursor(request.GET.get("after", ""))
     except page_selectors.BadCursor:
         return HttpResponseBadRequest("That page cursor is not valid; reload the board.")
-    page = selectors.board_column_page(workspace, team, sprint, state, after=after, **filters)
-    column = selectors.BoardColumn(
+    page = board_selectors.board_column_page(workspace, team, sprint, state, after=after, **filters)
+    column = board_selectors.BoardColumn(
         state=state, tasks=page.tasks, total=len(page.tasks) + page.remaining, more=page.more
     )
     render_cards(request, workspace, page.tasks, [column])
@@ -184,12 +207,17 @@ def column_more(
 
 
 def choices_if_wanted(
-    request: WorkspaceRequest, workspace: Workspace, filters: selectors.TaskFilters
+    request: WorkspaceRequest,
+    workspace: Workspace,
+    filters: selectors.TaskFilters,
+    sprint: Sprint | None = None,
 ) -> page_selectors.FilterChoices | None:
     """Filter choices when a filter is set or asked for (?part=filters without JavaScript);
     otherwise None: the form loads them when first used, and the page saves 4 queries."""
     if any(filters.values()) or request.GET.get("part") == "filters":
-        return page_selectors.filter_choices(workspace, request.membership)
+        return page_selectors.filter_choices(
+            workspace, request.membership, on=sprint.start_date if sprint else None, keep=filters
+        )
     return None
 
 
@@ -205,7 +233,13 @@ def filters_response(
     context = work_context(
         request,
         filters=filters_from(request),
-        choices=page_selectors.filter_choices(workspace),
+        # The guest's choices are their teams' (the same as choices_if_wanted gives them).
+        choices=page_selectors.filter_choices(
+            workspace,
+            request.membership,
+            on=sprint.start_date if sprint else None,
+            keep=filters_from(request),
+        ),
         list_url=list_url,
         list_target=list_target,
         filter_sprint=sprint,
@@ -253,6 +287,7 @@ def task_move(request: WorkspaceRequest, workspace: Workspace, key: str) -> Http
         if data["before"]
         else None
     )
+    was = undo.snapshot([task], ("state", "rank"))
     services.task_move(
         actor=request.membership,
         task=task,
@@ -261,28 +296,26 @@ def task_move(request: WorkspaceRequest, workspace: Workspace, key: str) -> Http
         before=before,
         state=state,
     )
+    message = f"{task.key} moved" + (f" to {task.state.name}." if state is not UNSET else ".")
+    raw = undo.token(request.membership, [task], was, message)
     if not request.htmx:
-        return see_other(url("board", workspace, team_id=task.team_id))
-    return card_response(request, workspace, task, as_row=request.POST.get("as") == "row")
+        return see_other(url("board", workspace, team_id=task.team_id) + f"?undo={raw}")
+    response = card_response(request, workspace, task, as_row=request.POST.get("as") == "row")
+    return undo.attach_toast(response, toast(request, workspace, message, raw))
 
 
 @require_http_methods(["GET", "POST"])
 @workspace_view(read=Role.VIEWER, write=Role.MEMBER, guests=True)
 def task_quick_edit(request: WorkspaceRequest, workspace: Workspace, key: str) -> HttpResponse:
-    """Assignee and points from a card: GET the small form, POST it back for the new card."""
+    """GET: the side panel of a card (every field inline). POST: assignee and points (the
+    small form without JavaScript), answering the new card."""
     task = get_task(request, key)
     if request.method == "GET":
-        form = QuickEditForm(
-            workspace=workspace,
-            initial={
-                "assignee": task.assignee_id,
-                "estimate": task.estimate,
-                "version": task.version,
-            },
-        )
-        return render(
-            request, "tasks/_quick_edit.html", work_context(request, task=task, form=form)
-        )
+        # The card's "Quick edit" opens the board's side panel: every field, edited in place.
+        if not is_partial(request):
+            return HttpResponseRedirect(url("task", workspace, key=task.key))
+        response = inline.panel_response(request, workspace, task)
+        return reswap(retarget(response, "#task-panel"), "innerHTML")
     form = QuickEditForm(request.POST, workspace=workspace)
     if form.is_valid():
         try:

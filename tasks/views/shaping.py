@@ -14,15 +14,15 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
 from alignment.errors import DomainError, FieldErrors, StaleVersion
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, add_field_errors
 from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import add_field_errors
 from tasks import selectors, services
 from tasks.models import Task, TaskDependency
+from tasks.selectors import get_task
 from tasks.shaping import task_picker
 from tasks.shaping_forms import DependencyForm, ParentForm, SubtaskForm, shaping_section
-from tasks.views._common import get_task, is_partial, see_other, task_url, work_context
+from tasks.views._common import is_partial, see_other, task_url, work_context
 from tasks.views.task_pages import STALE_MESSAGE, detail_context
 
 SECTION = "tasks/_shaping.html"

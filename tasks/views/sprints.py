@@ -7,14 +7,13 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from alignment import timezones
 from alignment.errors import DomainError, FieldErrors
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, add_field_errors
 from alignment.models import Role, Team, User, Workspace
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import add_field_errors
 from tasks import services, sprint_pages
 from tasks.errors import SprintStarted as SprintStartedError
 from tasks.forms import SprintForm, team_people
@@ -166,7 +165,7 @@ def _sprint_form_page(
             version=sprint.version,
         )
     else:
-        initial.update(sprint_pages.next_dates(workspace, team, today=timezone.localdate()))
+        initial.update(sprint_pages.next_dates(workspace, team, today=timezones.today(workspace)))
     form = SprintForm(request.POST or None, initial=initial, members=members)
     status = 200
     if request.method == "POST":
@@ -247,6 +246,7 @@ def sprint_detail(
         sprint=sprint,
         scope=scope,
         progress=sprint_pages.sprint_progress(workspace, sprint),
+        forecast=sprint_pages.sprint_forecast(workspace, sprint),
         history=sprint_pages.scope_history(sprint),
         capacity=sprint_pages.start_preview(workspace, sprint)
         if sprint.status == SprintStatus.PLANNED

@@ -13,17 +13,17 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from alignment.errors import DomainError, FieldErrors, StaleVersion
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, add_field_errors
 from alignment.models import Membership, Role, Team, Workspace
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import add_field_errors
 from tasks import page_selectors, selectors, services
 from tasks.forms import AlignForm, CommentForm, OtherTaskForm, TaskForm, open_items_of
+from tasks.inline_fields import PANEL_FIELDS, SIDE_FIELDS, shown_fields
 from tasks.models import Task, TaskLabel
+from tasks.selectors import get_task
 from tasks.shaping_forms import shaping_section
 from tasks.similarity import similar_open_tasks
 from tasks.views._common import (
-    get_task,
     int_param,
     is_partial,
     see_other,
@@ -69,12 +69,17 @@ def detail_context(
             viewer=request.membership,
         )
     )
+    fields = shown_fields(
+        fresh, PANEL_FIELDS, editable=request.membership.has_role(Role.MEMBER), place="page"
+    )
     return work_context(
         request,
         task=fresh,
+        fields=fields,
+        side_fields={name: fields[name] for name in SIDE_FIELDS},
         detail=detail,
         history=page_selectors.history_rows(workspace, detail.events),
-        links=page_selectors.external_links(workspace, [fresh.key, *detail.old_keys]),
+        links=page_selectors.external_links(fresh),
         similar=similar,
         comment_form=CommentForm(),
         align_form=AlignForm(viewer=request.membership, initial={"version": fresh.version}),

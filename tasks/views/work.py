@@ -15,7 +15,7 @@ from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
 from okrs.models import KeyResult, Objective
 from tasks import page_selectors, selectors
-from tasks.search import SearchResult, workspace_search
+from tasks.search import REGISTERED_KINDS, SearchResult, workspace_search
 from tasks.search_query import MAX_QUERY_LENGTH, QUALIFIERS, SearchQueryInvalid
 from tasks.views._common import is_partial, work_context
 
@@ -27,6 +27,13 @@ KIND_LABELS = {
     "comment": "Comment",
 }
 TOP_BAR_RESULTS = 8
+
+
+def kind_label(kind: str) -> str:
+    registered = REGISTERED_KINDS.get(kind)
+    return registered.label if registered else KIND_LABELS.get(kind, kind)
+
+
 PAGE_RESULTS = 50
 
 
@@ -44,6 +51,8 @@ def my_work(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
 
 def result_url(workspace: Workspace, result: SearchResult) -> str:
     """Where a result leads: a comment to its place on its task's page."""
+    if result.kind in REGISTERED_KINDS:
+        return REGISTERED_KINDS[result.kind].url(workspace, result)
     if result.kind in ("task", "comment"):
         url = reverse("tasks:task", kwargs={"slug": workspace.slug, "key": result.key})
         return f"{url}#comment-{result.id}" if result.kind == "comment" else url
@@ -78,7 +87,7 @@ def search(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
     except SearchQueryInvalid as exc:
         error = exc.text
     rows = [
-        {"result": r, "url": result_url(workspace, r), "kind": KIND_LABELS.get(r.kind, r.kind)}
+        {"result": r, "url": result_url(workspace, r), "kind": kind_label(r.kind)}
         for r in (outcome.results if outcome else [])
     ]
     context = work_context(

@@ -8,10 +8,9 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from alignment.errors import FieldErrors
-from alignment.http import WorkspaceRequest
+from alignment.http import WorkspaceRequest, add_field_errors
 from alignment.models import Role, Team, Workspace
 from alignment.tenancy import workspace_view
-from alignment.views.settings_base import add_field_errors
 from tasks import page_selectors, services
 from tasks.forms import WorkflowStateForm
 from tasks.models import WorkflowState

@@ -53,7 +53,7 @@ def test_every_documented_service_exists_and_none_is_undocumented(services):
     assert documented_services() == set(services)
 
 
-@pytest.mark.parametrize("role", ["worker", "beat", "migrate"])
+@pytest.mark.parametrize("role", ["live", "worker", "beat", "migrate"])
 def test_app_roles_share_the_web_image_build_and_environment(services, role):
     web = services["web"]
 
@@ -66,6 +66,7 @@ def test_app_roles_share_the_web_image_build_and_environment(services, role):
     ("role", "expected"),
     [
         ("web", "gunicorn alignment.wsgi:application --bind 0.0.0.0:8000"),
+        ("live", "uvicorn alignment.asgi:application --host 0.0.0.0 --port 8001"),
         ("worker", "celery -A alignment worker"),
         ("beat", "celery -A alignment beat"),
         ("migrate", "python manage.py migrate --noinput"),
@@ -89,7 +90,7 @@ def test_every_app_variable_is_read_by_the_settings(services):
     assert set(services["web"]["environment"]) - NON_SETTINGS_ENV <= read
 
 
-@pytest.mark.parametrize("role", ["web", "worker", "beat"])
+@pytest.mark.parametrize("role", ["web", "live", "worker", "beat"])
 def test_app_roles_start_after_healthy_services_and_migrations(services, role):
     assert services[role]["depends_on"] == {
         "db": {"condition": "service_healthy"},
@@ -108,6 +109,16 @@ def test_web_health_check_probes_healthz(services):
     check = " ".join(services["web"]["healthcheck"]["test"])
 
     assert "http://127.0.0.1:8000/healthz" in check
+
+
+def test_the_proxy_sends_sockets_to_live_and_the_rest_to_web(services):
+    caddyfile = (BASE_DIR / "Caddyfile").read_text()
+
+    assert "./Caddyfile:/etc/caddy/Caddyfile:ro" in services["proxy"]["volumes"]
+    assert "reverse_proxy @live live:8001" in caddyfile
+    assert "@live path /ws/*" in caddyfile
+    assert "reverse_proxy web:8000" in caddyfile
+    assert "http://127.0.0.1:8001/healthz" in " ".join(services["live"]["healthcheck"]["test"])
 
 
 @pytest.mark.parametrize(

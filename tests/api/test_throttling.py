@@ -168,11 +168,40 @@ def test_every_limit_of_a_request_is_counted_in_one_redis_round_trip(
         "execute",
         lambda self, *a, **k: trips.append("pipeline") or piped(self, *a, **k),
     )
+    per_request: list[list[str]] = []
     try:
-        statuses = [member_api.get(teams_url(world)).status_code for _ in range(4)]
+        statuses = []
+        for _ in range(4):
+            trips.clear()
+            statuses.append(member_api.get(teams_url(world)).status_code)
+            per_request.append(list(trips))
     finally:
         monkeypatch.undo()
         forget_cached()
 
     assert statuses == [200, 200, 200, 429]
-    assert trips == ["pipeline"] * 4
+    # One pipeline a request: the limits, and from the second request on (the process knows
+    # the token's ids) the token's cached authentication with them (alignment.api_auth_cache):
+    # stored on the second request, then nothing else. A warm request is one round trip.
+    assert [trips.count("pipeline") for trips in per_request] == [1, 1, 1, 1]
+    assert per_request[1] == ["pipeline", "SET"]
+    assert per_request[2:] == [["pipeline"]] * 2
+
+
+def test_a_refused_token_counts_per_address_not_per_token(settings, world, monkeypatch):
+    from django.core.cache import cache
+
+    from alignment.services import api_token_create, api_token_revoke
+
+    settings.API_RATE_LIMITS = {**UNLIMITED, "token": "5/min", "anon": "1/min"}
+    monkeypatch.setattr("alignment.api_throttling.time.time", lambda: 1_000_040.0)
+    token, raw = api_token_create(actor=world.member, name="CI", scope="write")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    counter = f"ratelimit:token:t{token.pk}:60:{1_000_040 // 60}"
+    assert client.get(teams_url(world)).status_code == 200  # the process learns its ids
+    api_token_revoke(actor=world.member, token=token)
+
+    refused = [client.get(teams_url(world)).status_code for _ in range(2)]
+
+    assert refused == [401, 429]  # counted as anonymous, per address
+    assert cache.get(counter) == 1  # the token's count taken back on each refusal

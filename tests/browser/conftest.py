@@ -85,6 +85,8 @@ def page(browser: Browser, live_server, console: ConsoleLog, request, settings) 
     # digest preview's sandboxed frame refuses; the pages compute no dates in scripts.)
     settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
     settings.CSRF_COOKIE_AGE = None
+    # `live_server` is WSGI: nothing answers a websocket there (test_live.py serves ASGI).
+    settings.LIVE_PAGES = False
     context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT)
     context.set_default_timeout(10_000)
     page = context.new_page()

@@ -59,6 +59,8 @@ def test_a_person_arranges_the_team_dashboard_and_it_stays_arranged(
     assert widget_titles(page) == expected
     page.get_by_role("link", name="Done arranging").click()
     expect(page.get_by_role("button", name="Remove Burnup")).to_have_count(0)
+    # The arranging page is gone; read the widgets once the new one has loaded.
+    page.wait_for_load_state("load")
     assert widget_titles(page) == expected
     assert console.errors == []
 

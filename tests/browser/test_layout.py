@@ -303,6 +303,8 @@ def test_the_command_palette_finds_pages_actions_and_work_by_keyboard(
     capture(page, "layout-command-palette")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Make billing self-serve")).to_be_visible()
+    # The heading is parsed before the deferred scripts run: shortcuts exist once it is loaded.
+    page.wait_for_load_state("load")
 
     # Escape closes it and gives focus back; the ? help lists it beside the g shortcuts.
     page.keyboard.press("Meta+k")

@@ -97,7 +97,8 @@ def test_the_trend_chart_draws_the_snapshots_with_values_on_hover_and_a_table_vi
     expect(last.locator("title")).to_have_text(f"{yesterday:%d %b}: Progress 42%")
     idle_fill = last.evaluate("el => getComputedStyle(el).fill")
     last.hover()
-    assert last.evaluate("el => getComputedStyle(el).fill") != idle_fill
+    # Chromium applies :hover on the next frame after the mouse moves: wait for it.
+    expect(last).not_to_have_css("fill", idle_fill)
     # The points are in the tab order, so a keyboard user reads the same values.
     points.nth(DAYS - 2).focus()
     expect(points.nth(DAYS - 2)).to_be_focused()

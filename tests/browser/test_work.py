@@ -233,7 +233,7 @@ def test_docs_screenshots_of_board_task_and_timeline(page: Page, world: World, s
 def test_a_long_column_loads_its_other_cards_and_keeps_counting_them_all(
     logged_in_page: Page, world: World, console
 ):
-    from tasks import selectors
+    from tasks import board_selectors
 
     page = logged_in_page
     sprint = Sprint.objects.create(
@@ -245,11 +245,11 @@ def test_a_long_column_loads_its_other_cards_and_keeps_counting_them_all(
         status="active",
     )
     todo = state_of(world.team, StateCategory.UNSTARTED)
-    total = selectors.BOARD_COLUMN_PAGE + 7
+    total = board_selectors.BOARD_COLUMN_PAGE + 7
     ranked_tasks(world.team, todo, total, title="Long column card", sprint=sprint)
     page.goto(board_url(world))
     todo_column = column(page, "Todo")
-    expect(todo_column.locator(".task-card")).to_have_count(selectors.BOARD_COLUMN_PAGE)
+    expect(todo_column.locator(".task-card")).to_have_count(board_selectors.BOARD_COLUMN_PAGE)
     expect(todo_column.locator("[data-count]")).to_have_text(str(total))
 
     todo_column.get_by_role("link", name="Show 7 more").click()

@@ -38,7 +38,9 @@ def test_whoami_and_workspaces_read_the_live_server(runner, logged_in, world):
     assert world.member.user.email in who.output
     assert "scope: write" in who.output
     listed = runner.invoke(app, ["workspaces", "--json"])
-    assert json.loads(listed.output) == [{"slug": "acme-inc", "name": "Acme Inc", "role": "member"}]
+    assert json.loads(listed.output) == [
+        {"slug": "acme-inc", "name": "Acme Inc", "role": "member", "time_zone": "UTC"}
+    ]
 
 
 def test_commands_without_login_explain_what_to_do(runner, cli_env):

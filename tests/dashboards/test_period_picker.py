@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboards import rollups
+from alignment.models import Team
+from dashboards import period_picker, rollups
 from dashboards.models import Snapshot
 from dashboards.period_picker import default_period
 from dashboards.selectors import leader_dashboard
@@ -270,3 +271,29 @@ def test_members_cannot_take_snapshots(member_client, world, quarters):
 
     assert member_client.post(url).status_code == 403
     assert not Snapshot.objects.filter(workspace=world.workspace).exists()
+
+
+def test_periods_read_with_the_team_are_those_the_picker_reads(world, quarters, today):
+    # The team page reads the periods with its team (period_picker.with_periods, one JSON
+    # value): the same rows, fields and order as the picker's own query.
+    now, last = quarters
+    last.closed_at = timezone.now() - timedelta(days=3)
+    last.save(update_fields=["closed_at"])
+    PeriodFactory(
+        workspace=world.workspace,
+        name="Next quarter",
+        start=today + timedelta(days=46),
+        end=today + timedelta(days=136),
+    )
+    team = period_picker.with_periods(Team.objects.filter(pk=world.team.pk)).get()
+    read_with_team = period_picker.periods_of(team)
+    own = period_picker.period_choice(world.workspace, {}, today).periods
+    fields = ("pk", "workspace_id", "name", "start", "end", "closed_at")
+    assert [[getattr(p, f) for f in fields] for p in read_with_team] == [
+        [getattr(p, f) for f in fields] for p in own
+    ]
+    assert [p.name for p in read_with_team] == ["Next quarter", "This quarter", "Last quarter"]
+    assert read_with_team[2].closed_at == Period.objects.get(pk=last.pk).closed_at
+    choice = period_picker.period_choice(world.workspace, {}, today, periods=read_with_team)
+    assert choice.period == now
+    assert choice.state(read_with_team[2], today) == "closed"

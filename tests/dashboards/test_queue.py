@@ -8,8 +8,9 @@ from unittest import mock
 import pytest
 from django.db import transaction
 
-from dashboards import queue, rollups
+from dashboards import rollups
 from dashboards.models import RollupPending
+from dashboards.rollups import queue
 from okrs import services as okr_services
 from readmodel.models import Rollup
 from roadmaps import services as roadmap_services
@@ -146,7 +147,12 @@ def test_beat_runs_the_dashboards_jobs_from_settings(settings):
     from alignment.celery import app
 
     entries = {name: entry["task"] for name, entry in settings.CELERY_BEAT_SCHEDULE.items()}
-    assert entries["dashboards-snapshots-daily"] == "dashboards.snapshots_daily"
+    assert entries["dashboards-snapshots-tick"] == "dashboards.snapshots_tick"
     assert entries["dashboards-rollups-sweep"] == "dashboards.rollups_sweep"
     app.loader.import_default_modules()
-    assert {"dashboards.snapshots_daily", "dashboards.rollups_sweep"} <= set(app.tasks)
+    assert {
+        "dashboards.snapshots_tick",
+        "dashboards.workspace_snapshot",
+        "dashboards.snapshots_daily",
+        "dashboards.rollups_sweep",
+    } <= set(app.tasks)

@@ -1,4 +1,4 @@
-"""One drain of a workspace's rollup queue at a time (dashboards/queue.py, PostgreSQL).
+"""One drain of a workspace's rollup queue at a time (dashboards/rollups/queue.py, PostgreSQL).
 
 Page reads drain before they read while the worker drains too; a drain that had to wait finds
 the rows the running one drained already gone, instead of recomputing and rewriting them.
@@ -12,9 +12,9 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from dashboards import queue
 from dashboards.models import RollupPending
-from dashboards.rollup_math import ITEM, SPRINT
+from dashboards.rollups import queue
+from dashboards.rollups.math import ITEM, SPRINT
 from tasks.models import StateCategory as C
 from tests.dashboards.conftest import Plan
 from tests.services import require_postgres

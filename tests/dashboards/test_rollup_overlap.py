@@ -1,4 +1,4 @@
-"""A full recompute's task aggregate on a second connection (dashboards/rollup_overlap.py).
+"""A full recompute's task aggregate on a second connection (dashboards/rollups/overlap.py).
 
 Outside any transaction, on PostgreSQL, the aggregate runs on a thread of its own while this
 connection reads the rest; inside one (a caller's, or a test's), it must run here, or it would
@@ -12,7 +12,8 @@ import threading
 import pytest
 from django.db import connection, connections, transaction
 
-from dashboards import rollup_overlap, rollups
+from dashboards import rollups
+from dashboards.rollups import overlap as rollup_overlap
 from readmodel.models import Rollup
 from tasks.models import StateCategory as C
 from tests.dashboards.conftest import Plan

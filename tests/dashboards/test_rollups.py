@@ -201,7 +201,7 @@ def test_a_recompute_rewrites_exactly_the_rows_whose_digest_differs(plan: Plan):
 
 def test_the_digest_covers_every_compared_field_in_order(plan: Plan):
     """node_row spells its hashed values out: they must stay COMPARED_FIELDS, in order."""
-    from dashboards.rollup_math import COMPARED_FIELDS, key_groups, row_digest
+    from dashboards.rollups.math import COMPARED_FIELDS, key_groups, row_digest
 
     plan.task(item=plan.item_a, estimate="3", category=C.DONE, sprint=plan.sprint)
     rows = rollups.compute_all(plan.world.workspace)
@@ -218,7 +218,7 @@ def test_the_digest_covers_every_compared_field_in_order(plan: Plan):
 
 
 def test_digest_does_not_depend_on_the_order_of_a_reasons_numbers():
-    from dashboards.rollup_math import reason_json, row_digest
+    from dashboards.rollups.math import reason_json, row_digest
     from okrs import progress as math
 
     one = reason_json(math.Reason("behind_pace", {"gap": -0.5, "progress": 0.1}, []))

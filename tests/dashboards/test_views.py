@@ -123,6 +123,20 @@ def test_the_team_dashboard_computes_its_missing_team_and_sprint_rows(busy: Plan
     assert "<strong>30%</strong> of 10 points done (1 of 2 tasks)" in html
 
 
+def test_the_team_dashboard_recomputes_a_sprint_row_from_an_earlier_day(busy: Plan, viewer_client):
+    # The rows are judged current with the team (selectors.with_rows_current): a row from an
+    # earlier day is not.
+    yesterday = timezone.now() - timedelta(days=1)
+    Rollup.objects.filter(kind="sprint", node_id=busy.sprint.pk).update(
+        progress=Decimal("0.9"),
+        done_points=Decimal("9"),
+        digest="yesterday's numbers",
+        computed_at=yesterday,
+    )
+    html = viewer_client.get(team_url(busy)).content.decode()
+    assert "<strong>30%</strong> of 10 points done (1 of 2 tasks)" in html
+
+
 @pytest.mark.parametrize(
     ("gaps", "status"),
     [
@@ -185,14 +199,20 @@ def test_leader_dashboard_queries_do_not_grow(busy: Plan, viewer_client):
     # 28: the findings widget also counts the dismissed and snoozed findings (its link); the
     # read model's freshness step adds its queue check and one query listing the objectives,
     # key results and teams without a row computed today (readmodel.selectors.refresh_rows_of).
-    assert_flat_queries(viewer_client, leader_url(busy), grow=lambda: _grow(busy), budget=28)
+    # The names of every record the page links to are one UNION ALL query (reasons.Names).
+    assert_flat_queries(viewer_client, leader_url(busy), grow=lambda: _grow(busy), budget=23)
 
 
 def test_team_dashboard_queries_do_not_grow(busy: Plan, viewer_client):
-    # 22: the period picker reads the periods (1) and the team objectives widget its
-    # objectives and their rollups (2); the freshness step of the team and sprint rows (2:
-    # the queue check and the list of rows not computed today).
-    assert_flat_queries(viewer_client, team_url(busy), grow=lambda: _grow(busy), budget=24)
+    # 8 (18 before #15): the team is read with its layout rows, the findings clock, its
+    # stored metrics, whether its and its active sprint's rows are current (the queue is
+    # empty, every row computed today: selectors.with_rows_current), so the freshness step
+    # costs no query of its own while they are, and the workspace's periods for the period
+    # picker (period_picker.with_periods); the team and sprint rows are one read, with the
+    # sprint's daily snapshots for the flow chart; the team objectives widget reads its
+    # objectives with their rollups (1); the DORA benchmark is remembered per process; the
+    # names of the linked records are one query (reasons.Names).
+    assert_flat_queries(viewer_client, team_url(busy), grow=lambda: _grow(busy), budget=8)
 
 
 def test_leader_trend_is_drawn_from_daily_snapshots(busy: Plan, viewer_client, today):

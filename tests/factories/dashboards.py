@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from alignment.models import Team
 from dashboards.models import Deployment, Finding, Incident, Snapshot, TeamMetrics
-from readmodel.models import Rollup
+from readmodel.models import Forecast, Rollup
+from tasks.models import Sprint
 
 
 def dashboards_samples() -> dict[type[Model], Callable[[Any], Any]]:
@@ -47,6 +48,14 @@ def dashboards_samples() -> dict[type[Model], Callable[[Any], Any]]:
             kind="team",
             node_id=objects[Team].pk,
             day=timezone.localdate(),
+        ),
+        # A forecast of the sample team's sprint: it hides with the team like the sprint.
+        Forecast: lambda objects: Forecast.objects.create(
+            workspace=objects.workspace,
+            kind="sprint",
+            node_id=objects[Sprint].pk,
+            day=timezone.localdate(),
+            status="not_enough_history",
         ),
         Deployment: deployment,
         Incident: lambda objects: Incident.objects.create(

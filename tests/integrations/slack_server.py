@@ -1,7 +1,8 @@
 """A local server that speaks Slack's Web API, and helpers that send Slack's signed requests.
 
 The server answers the methods Alignment calls (chat.postMessage, chat.update,
-chat.postEphemeral, chat.unfurl, views.open, views.publish, users.info) the way Slack does:
+chat.postEphemeral, chat.unfurl, views.open, views.publish, users.info, auth.test) the way
+Slack does:
 HTTP 200 with `{"ok": true, ...}` in the documented response shapes, `{"ok": false, "error":
 ...}` for refusals (a wrong token is `invalid_auth`, an unknown user `user_not_found`, a JSON
 body without `charset` is answered too), and 429 with `Retry-After` when told to rate limit.
@@ -53,6 +54,15 @@ class SlackWebApi:
     failures: dict[str, tuple[int, str, dict[str, str]]] = field(default_factory=dict)
     token: str = BOT_TOKEN
     delay_seconds: float = 0.0
+    # The bot's own Slack team (auth.test): set by a test, else the team of its first user.
+    team_id: str = ""
+
+    @property
+    def own_team(self) -> str:
+        if self.team_id:
+            return self.team_id
+        first = next(iter(self.users.values()), None)
+        return str(first["team_id"]) if first else TEAM_ID
 
     @property
     def url(self) -> str:
@@ -121,6 +131,20 @@ class SlackWebApi:
             view = dict(body.get("view") or {})
             view.update(id="VMHU10V25", team_id=TEAM_ID, hash="156772938.1827394", state={})
             return 200, {}, {"ok": True, "view": view}
+        if method == "auth.test":  # Slack's documented answer for a bot token
+            return (
+                200,
+                {},
+                {
+                    "ok": True,
+                    "url": "https://subarachnoid.slack.com/",
+                    "team": "Subarachnoid Workspace",
+                    "user": "bot",
+                    "team_id": self.own_team,
+                    "user_id": "W12345678",
+                    "bot_id": "BZYBOTHED",
+                },
+            )
         if method == "users.info":
             user = self.users.get(str(body.get("user")))
             if user is None:

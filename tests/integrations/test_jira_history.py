@@ -153,7 +153,7 @@ def test_the_preview_shows_keys_fields_and_warnings_before_anything_is_written(w
     assert "EX-3 blocks EX-4 would close a cycle of dependencies: not imported." in html
     assert "Dependencies: EX-2 blocks EX-3, EX-4 blocks EX-2" in html
     assert "New labels: checkout, frontend, mobile, security" in html
-    assert "1 attachments are not copied (this installation has no attachment store)" in html
+    assert "1 attachments are only linked in the export and not in the upload" in html
     assert "picture.jpg" in html
     assert Task.objects.count() == 0
     assert Team.objects.filter(key="EX").count() == 0
@@ -275,6 +275,7 @@ def test_the_mapping_chooses_the_field_and_the_team(
     assert job.mapping == {
         "fields": {"points": ["customfield_10028"], "sprint": ["customfield_10020"]},
         "projects": {"EX": "ENG", "OPS": "OPS"},
+        "custom": {},  # no Jira custom field mapped onto ours
     }
     commit(admin_client, world, job, django_capture_on_commit_callbacks)
     ex2 = task(world, "EX-2")

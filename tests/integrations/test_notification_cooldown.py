@@ -58,7 +58,7 @@ def test_getting_worse_again_the_same_day_is_news(world, key_result):
 def test_the_next_day_it_is_told_again(world, key_result, monkeypatch):
     yesterday = timezone.now() - timedelta(days=1)
     with monkeypatch.context() as clock:
-        clock.setattr(subscribers.timezone, "now", lambda: yesterday)
+        clock.setattr(timezone, "now", lambda: yesterday)  # the clock everything reads
         flip(world, key_result, times=2)
     Notification.objects.update(created_at=yesterday)  # the row was written then, too
     flip(world, key_result, times=2)

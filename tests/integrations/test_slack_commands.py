@@ -63,9 +63,11 @@ def test_task_command_answers_through_response_url(
 def test_mine_matches_the_slack_user_by_email(
     world, slack, http_peer, settings, fixtures_dir, django_capture_on_commit_callbacks
 ):
-    api = http_peer(
-        responses=[(200, {}, {"ok": True, "user": {"profile": {"email": world.member.user.email}}})]
-    ).peer
+    # The connection's Slack team is known (typed in, or learned once from auth.test).
+    slack.config = {**slack.config, "slack_team_id": "T0001"}
+    slack.save(update_fields=["config"])
+    user = {"team_id": "T0001", "profile": {"email": world.member.user.email}}
+    api = http_peer(responses=[(200, {}, {"ok": True, "user": user})]).peer
     hooks = http_peer().peer
     settings.SLACK_API_BASE = api.url
     settings.SLACK_RESPONSE_URL_PREFIXES = [hooks.url + "/"]

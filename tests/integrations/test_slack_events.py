@@ -198,6 +198,7 @@ def test_home_tab_shows_my_open_work_and_my_key_results(
 def test_home_tab_of_an_unlinked_person_says_how_to_link(
     world, slack, slack_web_api, django_capture_on_commit_callbacks
 ):
+    slack_web_api.team_id = "T12345678"  # the fixture's team, where the bot is installed
     with django_capture_on_commit_callbacks(execute=True):
         post_event(slack, home_opened())
     view = slack_web_api.of("views.publish")[0].body["view"]
@@ -210,7 +211,7 @@ def test_messages_tab_publishes_nothing(
     envelope = slack_fixture("event_callback__app_home_opened_org_app_bolt_python_test.json")
     with django_capture_on_commit_callbacks(execute=True):
         post_event(slack, envelope)
-    assert slack_web_api.calls == []
+    assert [c.method for c in slack_web_api.calls] in ([], ["auth.test"])  # no views.publish
     assert InboundDelivery.objects.get().status == DeliveryStatus.IGNORED
 
 

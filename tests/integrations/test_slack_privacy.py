@@ -113,6 +113,7 @@ def test_task_command_shows_a_private_teams_task_to_its_member(
 def test_task_command_of_an_unlinked_slack_user_shows_no_task(
     world, slack, slack_web_api, hooks, fixtures_dir, django_capture_on_commit_callbacks
 ):
+    slack_web_api.team_id = "T0001"  # the command fixture's team, where the bot is installed
     task = TaskFactory(team=world.team, title="Public but not for strangers")
     text = command_text(
         fixtures_dir, slack, django_capture_on_commit_callbacks, hooks, f"task {task.key}"

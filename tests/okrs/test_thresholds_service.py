@@ -8,7 +8,7 @@ import pytest
 from alignment import events
 from alignment.errors import FieldErrors, RoleRequired, StaleVersion
 from alignment.models import AuditEvent, Workspace
-from dashboards.rollup_math import KR
+from dashboards.rollups.math import KR
 from okrs import progress, selectors
 from okrs.events import OkrThresholdsChanged
 from okrs.services import key_result_check_in

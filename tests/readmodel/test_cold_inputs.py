@@ -12,11 +12,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from alignment.models import Workspace
 from dashboards import rollups
-from dashboards.rollup_passes import Seeds
+from dashboards.models import RollupPending
+from dashboards.rollups.passes import Seeds
 from okrs.models import KeyResultSource, Objective, ObjectiveLevel
 from readmodel.models import Rollup
-from readmodel.selectors import refresh_rows_of, rollup_for, rollups_for
+from readmodel.selectors import refresh_rows_of, rollup_for, rollups_for, rows_are_current
 from tests.factories.okrs import KeyResultFactory, ObjectiveFactory, PeriodFactory
 from tests.factories.work import SprintFactory, TaskFactory
 
@@ -109,7 +111,7 @@ def test_a_refresh_from_a_change_builds_the_rowless_children_of_what_it_walks_up
     assert _progress(world, "objective", company.pk) == pytest.approx(0.6)
 
 
-def test_refreshing_rows_of_a_queryset_costs_two_queries_when_every_row_is_current(
+def test_refreshing_rows_of_a_queryset_costs_one_query_when_every_row_is_current(
     world, period, company
 ):
     nodes = {"objective": Objective.objects.filter(workspace=world.workspace)}
@@ -120,4 +122,25 @@ def test_refreshing_rows_of_a_queryset_costs_two_queries_when_every_row_is_curre
         refresh_rows_of(world.workspace.pk, nodes)
         with CaptureQueriesContext(connection) as captured:
             refresh_rows_of(world.workspace.pk, nodes)
-        assert len(captured) == 2  # the queue check and the list of nodes lacking a row
+        # One UNION ALL: the queue's marker row (none: empty) and the nodes lacking a row.
+        assert len(captured) == 1
+
+
+def _current(world, nodes, *, today=None) -> bool:
+    """`rows_are_current` as a page reads it: annotated on a row it reads anyway."""
+    condition = rows_are_current(world.workspace.pk, nodes, today=today)
+    return bool(Workspace.objects.filter(pk=world.workspace.pk).annotate(c=condition).get().c)
+
+
+def test_rows_are_current_only_when_refreshing_would_have_nothing_to_do(world, period, company):
+    nodes = {"objective": Objective.objects.filter(workspace=world.workspace)}
+    cold = _current(world, nodes)
+    refresh_rows_of(world.workspace.pk, nodes)
+    fresh = _current(world, nodes)
+    RollupPending.objects.create(workspace=world.workspace, kind="objective", node_id=company.pk)
+    queued = _current(world, nodes)
+    refresh_rows_of(world.workspace.pk, nodes)
+    tomorrow = _current(world, nodes, today=timezone.localdate() + timedelta(days=1))
+
+    assert (cold, fresh, queued, tomorrow) == (False, True, False, False)
+    assert _current(world, nodes)  # the queue was drained by the refresh

@@ -10,13 +10,13 @@ import pytest
 from django.urls import reverse
 
 from alignment.models import Team
-from tasks import selectors
+from tasks import board_selectors
 from tasks.models import Sprint, Task, TaskLabel, WorkflowState
 from tests.conftest import World
 from tests.factories.work import LabelFactory, SprintFactory, TaskFactory, ranked_tasks
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-PER_COLUMN = selectors.BOARD_COLUMN_PAGE
+PER_COLUMN = board_selectors.BOARD_COLUMN_PAGE
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_a_column_shows_its_first_cards_and_counts_them_all(
 def test_every_card_of_a_long_column_is_reachable_once_through_show_more(
     member_client, world, team, sprint, todo, doing
 ):
-    made = fill(world, team, sprint, todo, PER_COLUMN + selectors.BOARD_MORE_PAGE + 5)
+    made = fill(world, team, sprint, todo, PER_COLUMN + board_selectors.BOARD_MORE_PAGE + 5)
     fill(world, team, sprint, doing, 3)  # another column: never mixed in
     # Ties on rank are broken by id, across page boundaries too.
     Task.objects.filter(pk__in=[t.pk for t in made[PER_COLUMN - 2 : PER_COLUMN + 2]]).update(

@@ -92,8 +92,8 @@ def _backlog_of(world, n: int) -> None:
 
 @pytest.mark.parametrize("after", ["", "i5.1"])
 def test_a_backlog_page_reads_the_rank_index_in_order_without_sorting(world, after):
+    from tasks.board_selectors import after_cursor, backlog_for_team
     from tasks.page_selectors import parse_cursor
-    from tasks.selectors import after_cursor, backlog_for_team
 
     _backlog_of(world, 5000)
     qs = after_cursor(backlog_for_team(world.workspace, world.team), parse_cursor(after))

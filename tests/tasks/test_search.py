@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.urls import reverse
@@ -309,22 +310,25 @@ def api_url(world: World) -> str:
 def test_api_returns_comment_hits_with_their_task(member_api, world, corpus):
     response = member_api.get(api_url(world), {"q": "flaky checkout"})
     assert response.status_code == 200
-    assert response.json() == [
+    assert response.json()["results"] == [
         {
             "kind": "comment",
             "id": corpus.comment.pk,
             "key": corpus.cleanup.key,
             "title": "Quarterly cleanup",
             "snippet": "The flaky checkout test fails on Mondays.",
+            "custom_fields": {},
         }
     ]
+    assert response.json()["next"] is None
     assert response["X-Has-More"] == "false"
 
 
 def test_api_says_when_there_are_more_results(member_api, world, corpus):
     response = member_api.get(api_url(world), {"q": "ledger", "limit": "1"})
-    assert [r["id"] for r in response.json()] == [corpus.ledger.pk]
+    assert [r["id"] for r in response.json()["results"]] == [corpus.ledger.pk]
     assert response["X-Has-More"] == "true"
+    assert response.json()["next"] is not None
 
 
 @pytest.mark.parametrize(
@@ -342,7 +346,7 @@ def test_api_refuses_unknown_qualifiers_and_values_with_400(member_api, world, c
 
 def test_api_never_returns_a_private_task_to_a_non_member(member_api, world, corpus):
     response = member_api.get(api_url(world), {"q": "audit acquisition"})
-    assert response.json() == []
+    assert response.json()["results"] == []
 
 
 def test_api_schema_describes_the_qualifiers(admin_client):
@@ -433,3 +437,58 @@ def test_the_page_runs_as_many_queries_for_twenty_rows_of_each_kind_as_for_one(
         response = page(member_client, world, "ledger")
     assert len(response.context["rows"]) == 50
     assert len(many) == len(few)
+
+
+# ---- API pages --------------------------------------------------------------------------------
+
+
+def test_api_pages_follow_next_links_without_repeats_or_gaps(member_api, world):
+    made = [TaskFactory(team=world.team, title=f"Ledger page {n}") for n in range(7)]
+    for task in made[:3]:
+        TaskCommentFactory(task=TaskFactory(team=world.team, title="Other"), body="ledger note")
+        TaskCommentFactory(task=task, body="ledger again")  # the task itself matches: no hit
+    seen: list[tuple[str, int]] = []
+    url, params = api_url(world), {"q": "ledger", "page_size": "3"}
+    pages = 0
+    while url:
+        body = member_api.get(url, params).json()
+        seen += [(r["kind"], r["id"]) for r in body["results"]]
+        url, params, pages = body["next"], {}, pages + 1
+    everything = member_api.get(api_url(world), {"q": "ledger", "page_size": "50"}).json()
+    assert seen == [(r["kind"], r["id"]) for r in everything["results"]]
+    assert len(seen) == len(set(seen)) == 10  # 7 tasks and 3 comment hits
+    assert pages == 4
+
+
+def test_api_previous_link_returns_to_the_page_before(member_api, world):
+    for n in range(5):
+        TaskFactory(team=world.team, title=f"Ledger page {n}")
+    first = member_api.get(api_url(world), {"q": "ledger", "page_size": "2"}).json()
+    assert first["previous"] is None
+    second = member_api.get(first["next"]).json()
+    assert member_api.get(second["previous"]).json()["results"] == first["results"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"q": "ledger", "cursor": "forged"}, "cursor"),
+        ({"q": "ledger", "page_size": "0"}, "page_size"),
+        ({"q": "ledger", "page_size": "51"}, "page_size"),
+        ({"q": "ledger", "limit": "x"}, "limit"),
+    ],
+)
+def test_api_refuses_bad_cursors_and_page_sizes_with_400(member_api, world, params, field):
+    response = member_api.get(api_url(world), params)
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+
+
+def test_api_refuses_a_cursor_issued_for_another_query(member_api, world):
+    for n in range(3):
+        TaskFactory(team=world.team, title=f"Ledger page {n}")
+    first = member_api.get(api_url(world), {"q": "ledger", "page_size": "1"}).json()
+    cursor = parse_qs(urlparse(first["next"]).query)["cursor"][0]
+    response = member_api.get(api_url(world), {"q": "page", "cursor": cursor})
+    assert response.status_code == 400
+    assert "another query" in response.json()["error"]["fields"]["cursor"][0]

@@ -5,7 +5,7 @@ from datetime import date
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tasks import page_selectors, selectors
+from tasks import board_selectors, page_selectors, selectors
 from tasks.models import SprintCapacity
 from tests.factories.work import (
     KeyResultLinkFactory,
@@ -28,7 +28,7 @@ def test_board_puts_tasks_in_their_columns_in_rank_order(world, team, doing):
     sprint = SprintFactory(team=team, status="active")
     first = TaskFactory(team=team, sprint=sprint, state=doing)
     second = TaskFactory(team=team, sprint=sprint, state=doing)
-    board = selectors.sprint_board(world.workspace, team)
+    board = board_selectors.sprint_board(world.workspace, team)
     column = next(c for c in board.columns if c.state == doing)
     assert column.tasks == [first, second]
 
@@ -38,7 +38,7 @@ def test_board_flags_a_column_over_its_wip_limit(world, team, doing):
     doing.save()
     sprint = SprintFactory(team=team, status="active")
     TaskFactory.create_batch(2, team=team, sprint=sprint, state=doing)
-    board = selectors.sprint_board(world.workspace, team)
+    board = board_selectors.sprint_board(world.workspace, team)
     assert [c.state.name for c in board.columns if c.over_wip_limit] == ["In Progress"]
 
 
@@ -53,7 +53,7 @@ def test_board_query_count_is_the_same_for_1_and_30_tasks(world, team, other_tea
             TaskDependencyFactory(blocking=TaskFactory(team=other_team), blocked=task)
 
     def load():
-        board = selectors.sprint_board(world.workspace, team)
+        board = board_selectors.sprint_board(world.workspace, team)
         facts = page_selectors.card_facts(world.workspace, board.tasks)
         assert all((t.key, t.state.name, t.assignee, facts.labels[t.pk]) for t in board.tasks)
         assert all(facts.blocked_by[task.pk] for task in board.tasks)
@@ -81,7 +81,7 @@ def test_backlog_leaves_out_sprint_and_closed_work(world, team, done):
     open_task = TaskFactory(team=team)
     TaskFactory(team=team, state=done)
     TaskFactory(team=team, sprint=SprintFactory(team=team))
-    assert list(selectors.backlog_for_team(world.workspace, team)) == [open_task]
+    assert list(board_selectors.backlog_for_team(world.workspace, team)) == [open_task]
 
 
 def test_schedule_conflict_is_flagged_on_both_tasks(world, team, other_team):

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from alignment.graph import path_between
 from alignment.models import AuditEvent, Team, TeamMember
-from roadmaps.graph import path_between
 from tasks import services
 from tasks.errors import DependencyCycle, TaskDependencyCycle
 from tasks.models import StateCategory, Task, TaskDependency, TaskEvent

@@ -164,10 +164,11 @@ def test_a_workspace_digest_costs_the_same_queries_at_two_data_sizes(planned, to
 # --- The beat schedule and the preview page -----------------------------------------------
 
 
-def test_the_beat_runs_the_digest_on_monday_at_seven():
-    entry = django_settings.CELERY_BEAT_SCHEDULE["integrations-weekly-digest"]
-    assert entry["task"] == "integrations.weekly_digest"
-    assert entry["schedule"] == crontab(hour=7, minute=0, day_of_week="mon")
+def test_the_beat_runs_the_digest_tick_that_sends_at_local_times():
+    # Monday 07:00 in each recipient's zone: tests/integrations/digest/test_digest_local_time.py
+    entry = django_settings.CELERY_BEAT_SCHEDULE["integrations-digest-tick"]
+    assert entry["task"] == "integrations.digest_tick"
+    assert entry["schedule"] == crontab(minute="*/15")
 
 
 def test_admins_preview_this_weeks_digest(planned, admin_client):
