@@ -135,6 +135,13 @@ def _isolated_cache_and_eager_celery(settings):
     cache = dict(settings.CACHES["default"])
     cache["KEY_PREFIX"] = f"t-{uuid.uuid4().hex[:12]}"
     settings.CACHES = {"default": cache}
+    # Likewise the channel layer: workers' databases hand out the same ids, so two workers'
+    # pages on "document 1 of workspace 1" would share groups and presence rosters.
+    layers = settings.CHANNEL_LAYERS
+    if "prefix" in layers["default"].get("CONFIG", {}):
+        layer = dict(layers["default"])
+        layer["CONFIG"] = {**layer["CONFIG"], "prefix": f"t-{uuid.uuid4().hex[:12]}"}
+        settings.CHANNEL_LAYERS = {**layers, "default": layer}
     # A failing after-commit handler fails its test (production logs it and goes on).
     settings.EVENT_HANDLER_ERRORS = "raise"
     # Real hashing costs ~0.3 s per password; tests check behaviour, not key stretching.
