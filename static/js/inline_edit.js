@@ -24,6 +24,10 @@
     event.preventDefault();
     // Through the form's own Save button, as a click: after a Preview, requestSubmit() sent
     // nothing in Chromium (htmx remembers the last button clicked in the form).
+    // htmx wires a swapped-in form when it settles (20 ms later), but the browser autofocuses
+    // its field at once: an Enter in between would submit natively and leave the page (a
+    // board's side panel turned into the task page). Wiring twice is a no-op.
+    if (window.htmx) window.htmx.process(form);
     var save = form.querySelector("button[type=submit]");
     if (save) save.click(); else form.requestSubmit();
   }, true);

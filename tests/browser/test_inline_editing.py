@@ -240,6 +240,31 @@ def test_the_panel_closes_with_escape_and_gives_focus_back_to_the_card(
     expect(page.locator(f"#task-{task.key}")).to_be_focused()
 
 
+def test_enter_before_htmx_settles_still_saves_in_place(
+    logged_in_page: Page, world: World, work: dict
+):
+    """The browser autofocuses a swapped-in field before htmx wires its form (htmx does that
+    when it settles): an Enter in that gap once submitted natively and left the board."""
+    page = logged_in_page
+    task = work["task"]
+    page.goto(f"/w/{world.workspace.slug}/teams/{world.team.pk}/board/")
+    page.locator(f"#task-{task.key}").focus()
+    page.keyboard.press("e")
+    expect(page.get_by_role("complementary", name="Task details")).to_be_visible()
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
+    page.evaluate("() => { htmx.config.defaultSettleDelay = 3000; }")  # widen the gap
+    page.get_by_role("button", name="Edit points", exact=True).focus()
+    page.keyboard.press("Enter")
+    field = page.locator("#task-panel form[data-inline-edit] input[name=estimate]")
+    expect(field).to_be_focused()
+    assert page.locator("#task-panel .htmx-settling").count() == 1  # still in the gap
+    page.keyboard.press("Control+a")
+    page.keyboard.type("5")
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#board #task-{task.key} .points")).to_have_text("5", timeout=10_000)
+    assert page.url.endswith(f"/teams/{world.team.pk}/board/")
+
+
 def second_person(browser: Browser, live_server, world: World) -> Page:
     context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT)
     context.set_default_timeout(10_000)
