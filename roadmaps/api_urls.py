@@ -2,14 +2,16 @@
 
 from rest_framework.routers import SimpleRouter
 
-from roadmaps import api
+from roadmaps.api.dependencies import RoadmapItemDependencyViewSet
+from roadmaps.api.items import RoadmapItemViewSet
+from roadmaps.api.roadmaps import RoadmapViewSet
 
 router = SimpleRouter()
-router.register("roadmaps", api.RoadmapViewSet, basename="api-roadmaps")
-router.register("roadmap-items", api.RoadmapItemViewSet, basename="api-roadmap-items")
+router.register("roadmaps", RoadmapViewSet, basename="api-roadmaps")
+router.register("roadmap-items", RoadmapItemViewSet, basename="api-roadmap-items")
 router.register(
     "roadmap-item-dependencies",
-    api.RoadmapItemDependencyViewSet,
+    RoadmapItemDependencyViewSet,
     basename="api-roadmap-item-dependencies",
 )
 urlpatterns = router.urls
