@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 import django_filters
 from django import forms
@@ -20,6 +20,8 @@ from drf_spectacular.drainage import set_override
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
+
+from alignment.parsing import is_digits
 
 MAX_ID = 2**53  # as the serializers' id fields: beyond it no row of ours, and no JS number
 
@@ -56,6 +58,59 @@ def query_choice(request: Request, name: str, choices: Iterable[str]) -> str | N
     if raw not in allowed:
         raise ValidationError({name: [f"Use one of: {', '.join(allowed)}."]})
     return str(raw)
+
+
+def int_parameter(
+    name: str, *, default: int, min_value: int, max_value: int, description: str
+) -> OpenApiParameter:
+    return OpenApiParameter(
+        name,
+        {"type": "integer", "minimum": min_value, "maximum": max_value, "default": default},
+        description=description,
+    )
+
+
+def text_parameter(
+    name: str, *, max_length: int, description: str, required: bool = False
+) -> OpenApiParameter:
+    schema: dict[str, Any] = {"type": "string", "maxLength": max_length}
+    if required:
+        schema |= {"minLength": 1, "pattern": r"\S"}
+    return OpenApiParameter(name, schema, required=required, description=description)
+
+
+def query_int(request: Request, name: str, *, default: int, min_value: int, max_value: int) -> int:
+    """The whole number in `?name=`, `default` when absent; 400 for anything but
+    min_value … max_value (an empty value too, as a list's `page_size`)."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not is_digits(raw) or not min_value <= int(raw) <= max_value:
+        raise ValidationError({name: [f"Use a whole number from {min_value} to {max_value}."]})
+    return int(raw)
+
+
+@overload
+def query_text(request: Request, name: str, *, max_length: int, required: str) -> str: ...
+
+
+@overload
+def query_text(
+    request: Request, name: str, *, max_length: int, required: None = None
+) -> str | None: ...
+
+
+def query_text(
+    request: Request, name: str, *, max_length: int, required: str | None = None
+) -> str | None:
+    """The text of `?name=` as sent (not stripped), None when absent; 400 when longer than
+    `max_length`. `required`: the message of the 400 when it is absent or blank."""
+    raw = request.query_params.get(name)
+    if required is not None and (raw is None or not raw.strip()):
+        raise ValidationError({name: [required]})
+    if raw is not None and len(raw) > max_length:
+        raise ValidationError({name: [f"Use at most {max_length} characters."]})
+    return raw
 
 
 def describe(filter_: django_filters.Filter, schema: dict[str, Any]) -> None:

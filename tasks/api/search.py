@@ -24,8 +24,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from alignment.api_base import WorkspaceAPIMixin
+from alignment.api_query import int_parameter, query_int, query_text, text_parameter
 from alignment.api_schema import ERRORS
-from alignment.parsing import is_digits
 from tasks import custom_values
 from tasks.api.task_serializers import CUSTOM_VALUE_HELP
 from tasks.models import Task
@@ -89,17 +89,17 @@ SearchPageSerializer = inline_serializer(
 )
 
 
+CURSOR_MAX_LENGTH = 1000  # a signed {"q", "o"}: the query (200 characters at most) and a number
+
+
 def _page_size(request: Request) -> int:
     # `limit` is the parameter's first name, still accepted; `page_size` as on every list.
     name = "page_size" if "page_size" in request.query_params else "limit"
-    raw = request.query_params.get(name, str(DEFAULT_PAGE_SIZE))
-    if not is_digits(raw) or not 1 <= int(raw) <= MAX_RESULTS:
-        raise serializers.ValidationError({name: [f"Use a whole number from 1 to {MAX_RESULTS}."]})
-    return int(raw)
+    return query_int(request, name, default=DEFAULT_PAGE_SIZE, min_value=1, max_value=MAX_RESULTS)
 
 
 def _offset(request: Request, q: str) -> int:
-    raw = request.query_params.get("cursor")
+    raw = query_text(request, "cursor", max_length=CURSOR_MAX_LENGTH)
     if raw is None:
         return 0
     try:
@@ -139,31 +139,42 @@ class SearchView(WorkspaceAPIMixin, generics.GenericAPIView):
             f"Pages follow `next` links (cursors), up to {MAX_DEPTH} results deep."
         ),
         parameters=[
-            OpenApiParameter(
+            text_parameter(
                 "q",
-                {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH, "pattern": r"\S"},
+                max_length=MAX_QUERY_LENGTH,
                 required=True,
                 description=(
                     "Free words, a task key, and qualifiers: "
                     + "; ".join(f"`{name}:` {help}" for name, help in QUALIFIERS.items())
-                    + '. Quote values with spaces: `state:"In Review"`.'
+                    + '. Quote values with spaces: `state:"In Review"`. Empty or over '
+                    f"{MAX_QUERY_LENGTH} characters: a 400."
                 ),
             ),
-            OpenApiParameter(
+            int_parameter(
                 "page_size",
-                {"type": "integer", "minimum": 1, "maximum": MAX_RESULTS, "default": 20},
-                description=f"Results per page, at most {MAX_RESULTS} (`limit` is an alias).",
+                default=DEFAULT_PAGE_SIZE,
+                min_value=1,
+                max_value=MAX_RESULTS,
+                description=f"Results per page, 1 to {MAX_RESULTS} (`limit` is an alias).",
             ),
             OpenApiParameter(
                 "limit",
-                {"type": "integer", "minimum": 1, "maximum": MAX_RESULTS, "default": 20},
-                description="Old name of `page_size`.",
+                {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_RESULTS,
+                    "default": DEFAULT_PAGE_SIZE,
+                },
+                description="Old name of `page_size`, still accepted; `page_size` wins.",
                 deprecated=True,
             ),
-            OpenApiParameter(
+            text_parameter(
                 "cursor",
-                {"type": "string"},
-                description="The position a `next` or `previous` link carries; opaque.",
+                max_length=CURSOR_MAX_LENGTH,
+                description=(
+                    "The position a `next` or `previous` link carries; opaque, and valid only "
+                    "for the query it came with (another query's cursor is a 400)."
+                ),
             ),
             OpenApiParameter(
                 "X-Has-More",
@@ -176,9 +187,9 @@ class SearchView(WorkspaceAPIMixin, generics.GenericAPIView):
         responses={200: SearchPageSerializer, **ERRORS},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        q = request.query_params.get("q", "")
-        if not q.strip():
-            raise serializers.ValidationError({"q": ["Type something to search for."]})
+        q = query_text(
+            request, "q", max_length=MAX_QUERY_LENGTH, required="Type something to search for."
+        )
         size = _page_size(request)
         offset = _offset(request, q)
         if offset > MAX_DEPTH:

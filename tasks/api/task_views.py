@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alignment.api_base import RetrieveWithETagMixin, WorkspaceViewSet
+from alignment.api_query import query_text, text_parameter
 from alignment.api_schema import ERRORS, WRITE_ERRORS, ErrorSerializer
 from tasks import custom_values, selectors, services
 from tasks.api.common import KEY_REGEX
@@ -42,6 +43,9 @@ from tasks.models import (
 )
 from tasks.services.rules import UNSET
 from tasks.similarity import similar_open_tasks
+
+SIMILAR_TITLE_MAX_LENGTH = 255  # a task title's length
+KEY_MAX_LENGTH = 21  # the longest key KEY_REGEX matches
 
 # Every write that can change a task's state may meet a standard's gate (docs/standards.md).
 GATED = OpenApiResponse(
@@ -270,24 +274,32 @@ class TaskViewSet(RetrieveWithETagMixin, WorkspaceViewSet):
             "are skipped. An empty or over-long title is refused."
         ),
         parameters=[
-            OpenApiParameter(
+            text_parameter(
                 "title",
-                {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"},
+                max_length=SIMILAR_TITLE_MAX_LENGTH,
                 required=True,
-                description="The title typed so far.",
+                description="The title typed so far (1 to 255 characters, not only spaces).",
             ),
-            OpenApiParameter("exclude", str, description="Key of the task being edited."),
+            OpenApiParameter(
+                "exclude",
+                {"type": "string", "pattern": f"^{KEY_REGEX}$", "maxLength": KEY_MAX_LENGTH},
+                description=(
+                    "The key of the task being edited (ENG-12), left out of the answer; a key "
+                    "of no task you can see is a 400."
+                ),
+            ),
         ],
         responses={200: SimilarTaskSerializer(many=True), **ERRORS},
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def similar(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        title = request.query_params.get("title", "")
-        if not title.strip():
-            raise serializers.ValidationError({"title": ["Give a title to compare."]})
-        if len(title) > 255:
-            raise serializers.ValidationError({"title": ["Use at most 255 characters."]})
-        exclude = request.query_params.get("exclude")
+        title = query_text(
+            request,
+            "title",
+            max_length=SIMILAR_TITLE_MAX_LENGTH,
+            required="Give a title to compare.",
+        )
+        exclude = query_text(request, "exclude", max_length=KEY_MAX_LENGTH)
         excluded = self._task_by_key(exclude, "exclude") if exclude else None
         tasks = similar_open_tasks(
             self.workspace, title, exclude_id=excluded.pk if excluded else None, viewer=self.member

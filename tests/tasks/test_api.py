@@ -150,6 +150,34 @@ def test_similar_without_a_title_is_400(member_api):
     assert member_api.get(f"{BASE}/tasks/similar/").status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"title": "   "}, "Give a title to compare."),
+        ({"title": "x" * 256}, "Use at most 255 characters."),
+    ],
+)
+def test_similar_with_a_blank_or_long_title_is_400_naming_it(member_api, params, message):
+    response = member_api.get(f"{BASE}/tasks/similar/", params)
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"title": [message]}
+
+
+@pytest.mark.parametrize("exclude", ["nonsense", "ENG-999", "E" * 30])
+def test_similar_excluding_no_task_you_see_is_400_naming_it(member_api, world, exclude):
+    response = member_api.get(f"{BASE}/tasks/similar/", {"title": "Fix", "exclude": exclude})
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["exclude"]
+
+
+def test_similar_leaves_out_the_excluded_task(member_api, world):
+    edited = TaskFactory(team=world.team, title="Fix the login page redirect")
+    other = TaskFactory(team=world.team, title="Fix the login page redirect again")
+    params = {"title": "Fix the login page redirect", "exclude": edited.key}
+    found = member_api.get(f"{BASE}/tasks/similar/", params).json()
+    assert [t["key"] for t in found] == [other.key]
+
+
 def test_bulk_with_a_foreign_id_is_404_and_changes_nothing(member_api, world, world_b):
     mine, theirs = TaskFactory(team=world.team), TaskFactory(team=world_b.team)
     body = {"tasks": [mine.pk, theirs.pk], "assignee": world.member.user_id}

@@ -476,12 +476,32 @@ def test_api_previous_link_returns_to_the_page_before(member_api, world):
         ({"q": "ledger", "page_size": "0"}, "page_size"),
         ({"q": "ledger", "page_size": "51"}, "page_size"),
         ({"q": "ledger", "limit": "x"}, "limit"),
+        ({"q": "ledger", "page_size": ""}, "page_size"),
+        ({"q": "ledger", "cursor": "c" * 1001}, "cursor"),
+        ({"q": "   "}, "q"),
+        ({}, "q"),
+        ({"q": "x" * 201}, "q"),
     ],
 )
 def test_api_refuses_bad_cursors_and_page_sizes_with_400(member_api, world, params, field):
     response = member_api.get(api_url(world), params)
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
+
+
+def test_api_page_size_refusal_says_what_is_allowed(member_api, world):
+    response = member_api.get(api_url(world), {"q": "ledger", "page_size": "51"})
+    assert response.json()["error"]["fields"] == {"page_size": ["Use a whole number from 1 to 50."]}
+
+
+def test_api_accepts_limit_as_the_old_name_of_page_size(member_api, world):
+    for n in range(3):
+        TaskFactory(team=world.team, title=f"Ledger page {n}")
+    by_limit = member_api.get(api_url(world), {"q": "ledger", "limit": "2"}).json()
+    by_page_size = member_api.get(api_url(world), {"q": "ledger", "page_size": "2"}).json()
+    assert len(by_limit["results"]) == 2
+    assert by_limit["results"] == by_page_size["results"]
+    assert "limit=2" in by_limit["next"]  # the next page keeps the name the client used
 
 
 def test_api_refuses_a_cursor_issued_for_another_query(member_api, world):
