@@ -6,9 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     extend_schema,
     extend_schema_view,
 )
@@ -22,14 +20,25 @@ from rest_framework.utils.urls import replace_query_param
 from alignment import keyset
 from alignment.api_base import RetrieveWithETagMixin, ScopedPrimaryKeyField, WorkspaceViewSet
 from alignment.api_pagination import CappedList
-from alignment.api_query import ArchivedFilterSet
+from alignment.api_query import (
+    ArchivedFilterSet,
+    choice_parameter,
+    int_parameter,
+    query_choice,
+    query_int,
+    query_text,
+    text_parameter,
+)
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.models import Role, Team
-from alignment.parsing import is_digits
 from tasks import custom_values
 from tasks.api.task_serializers import TaskSerializer
 from tasks.saved_views import selectors, services
 from tasks.saved_views.models import SavedView, ViewLayout, ViewScope
+
+# The runner's `?sort=`: a table column, or `-column` for descending.
+SORT_CHOICES = [value for name in selectors.SORTS for value in (name, f"-{name}")]
+CURSOR_MAX_LENGTH = 4096  # a signed position: the sort's values (a title, a name) and the id
 
 
 class SavedViewSerializer(serializers.ModelSerializer):
@@ -207,17 +216,25 @@ class SavedViewViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
             "bound to this view and sort: a cursor of another sort is a 400."
         ),
         parameters=[
-            OpenApiParameter(
+            choice_parameter(
                 "sort",
-                OpenApiTypes.STR,
-                enum=sorted([*selectors.SORTS, *(f"-{s}" for s in selectors.SORTS)]),
+                SORT_CHOICES,
+                "The column to sort by, `-column` for descending (default: `key`).",
             ),
-            OpenApiParameter(
-                "cursor", OpenApiTypes.STR, description="From a `next` or `previous` link."
-            ),
-            OpenApiParameter(
+            int_parameter(
                 "page_size",
-                {"type": "integer", "minimum": 1, "maximum": selectors.MAX_PAGE_SIZE},
+                default=selectors.PAGE_SIZE,
+                min_value=1,
+                max_value=selectors.MAX_PAGE_SIZE,
+                description=f"Tasks per page, 1 to {selectors.MAX_PAGE_SIZE}.",
+            ),
+            text_parameter(
+                "cursor",
+                max_length=CURSOR_MAX_LENGTH,
+                description=(
+                    "The position a `next` or `previous` link carries; opaque, and valid only "
+                    "for this view and sort. Pages have no numbers: `page` is a 400."
+                ),
             ),
         ],
         responses={200: SavedViewTasksSerializer, **ERRORS},
@@ -225,12 +242,15 @@ class SavedViewViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     @action(detail=True, methods=["get"])
     def tasks(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         view = self.get_object()
-        sort, descending = selectors.parse_sort(request.query_params.get("sort"))
-        size = request.query_params.get("page_size", str(selectors.PAGE_SIZE))
-        if not is_digits(size) or not 1 <= int(size) <= selectors.MAX_PAGE_SIZE:
-            raise serializers.ValidationError(
-                {"page_size": [f"Use a whole number from 1 to {selectors.MAX_PAGE_SIZE}."]}
-            )
+        sort, descending = selectors.parse_sort(query_choice(request, "sort", SORT_CHOICES))
+        size = query_int(
+            request,
+            "page_size",
+            default=selectors.PAGE_SIZE,
+            min_value=1,
+            max_value=selectors.MAX_PAGE_SIZE,
+        )
+        cursor = query_text(request, "cursor", max_length=CURSOR_MAX_LENGTH) or ""
         if "page" in request.query_params:
             raise serializers.ValidationError(
                 {"page": ["Pages follow the `next` and `previous` links (a cursor)."]}
@@ -242,8 +262,8 @@ class SavedViewViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
                 view=view,
                 sort=sort,
                 descending=descending,
-                cursor=request.query_params.get("cursor", ""),
-                size=int(size),
+                cursor=cursor,
+                size=size,
             )
         except keyset.BadCursor as exc:
             raise serializers.ValidationError({"cursor": [str(exc)]}) from None

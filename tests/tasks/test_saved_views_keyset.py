@@ -212,10 +212,33 @@ def test_api_paging_refusals_are_clear_json(member_api, world, team):
         ({"page": "2"}, "page"),
         ({"page_size": "0"}, "page_size"),
         ({"page_size": "201"}, "page_size"),
+        ({"page_size": "ten"}, "page_size"),
+        ({"sort": "mood"}, "sort"),
+        ({"sort": "--due"}, "sort"),
+        ({"cursor": "c" * 4097}, "cursor"),
     ):
         response = member_api.get(api_url(world, view), query)
         assert response.status_code == 400, query
         assert field in response.json()["error"]["fields"]
+
+
+def test_api_query_refusals_say_what_is_allowed(member_api, world, team):
+    view = services.saved_view_create(actor=world.member, name="T", query=f"team:{team.key}")
+    size = member_api.get(api_url(world, view), {"page_size": "0"}).json()["error"]["fields"]
+    sort = member_api.get(api_url(world, view), {"sort": "mood"}).json()["error"]["fields"]
+    assert size == {"page_size": ["Use a whole number from 1 to 200."]}
+    assert sort["sort"][0].startswith("Use one of: key, -key, title, -title, ")
+
+
+def test_api_sorts_by_any_column_either_way(member_api, world, team):
+    view = services.saved_view_create(actor=world.member, name="T", query=f"team:{team.key}")
+    for title in ("b", "a", "c"):
+        TaskFactory(team=team, title=title)
+    for sort in selectors.SORTS:
+        for value in (sort, f"-{sort}"):
+            assert member_api.get(api_url(world, view), {"sort": value}).status_code == 200
+    down = member_api.get(api_url(world, view), {"sort": "-title"}).json()["results"]
+    assert [t["title"] for t in down] == ["c", "b", "a"]
 
 
 def test_every_table_sort_has_a_keyset_ordering_ended_by_the_id():
