@@ -17,18 +17,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alignment.api_base import WorkspaceAPIMixin
+from alignment.api_query import id_parameter, query_id
 from alignment.api_schema import ERRORS
 from alignment.errors import NotFound
 from alignment.models import Role
-from alignment.parsing import is_digits
 from dashboards import explain
 from okrs.models import KeyResult, Objective
 
@@ -161,17 +160,20 @@ class KeyResultExplanationView(WorkspaceAPIMixin, APIView):
             "`manual`, baseline → current → target and the latest check-ins. `arithmetic` "
             "writes the formula out with the numbers."
         ),
-        parameters=[OpenApiParameter("item", int, description="List all tasks of this item.")],
+        parameters=[
+            id_parameter(
+                "item",
+                "A roadmap item linked to this key result: list all its tasks (up to 200). An "
+                "item not linked to it is a 404.",
+            )
+        ],
         responses={200: ExplanationSerializer, **ERRORS},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         key_result = get_object_or_404(
             KeyResult.objects.for_workspace(self.workspace), pk=kwargs["key_result_id"]
         )
-        raw = request.query_params.get("item", "")
-        if raw and not is_digits(raw):
-            raise ValidationError({"item": ["Use a roadmap item id."]})
-        item_id = int(raw) if raw else None
+        item_id = query_id(request, "item")
         explanation = explain.key_result_explanation(self.workspace, key_result, item_id=item_id)
         if item_id is not None and item_id not in {i.id for i in explanation.items}:
             raise NotFound("No such roadmap item is linked to this key result.")

@@ -9,7 +9,6 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -36,10 +35,7 @@ class FindingPagination(api.FindingPagination):
     how fresh they are (`as_of`, `refreshing`)."""
 
     def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> tuple[str, ...]:
-        key = request.query_params.get("ordering") or "-impact"
-        if key not in ORDERINGS:
-            raise ValidationError({"ordering": [f"Use one of: {', '.join(ORDERINGS)}."]})
-        return ORDERINGS[key]
+        return ORDERINGS[query_choice(request, "ordering", ORDERINGS) or "-impact"]
 
 
 LINKS_SCHEMA = {
@@ -160,11 +156,11 @@ LIST_PARAMETERS = [
         enum=list(STATES),
         description="visible (default): not dismissed or snoozed; dismissed: hidden ones; all.",
     ),
-    OpenApiParameter(
+    choice_parameter(
         "ordering",
-        str,
-        enum=list(ORDERINGS),
-        description="-impact (default): most important first; code: grouped by kind, ranked.",
+        ORDERINGS,
+        "-impact (default): most important first; code: grouped by kind, ranked; "
+        "-computed_at: the newest first.",
     ),
 ]
 

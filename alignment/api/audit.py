@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from alignment.api.core import UserSerializer
 from alignment.api_base import WorkspaceViewSet
 from alignment.api_pagination import CursorPagination
+from alignment.api_query import query_choice
 from alignment.api_schema import ERRORS
 from alignment.audit_export import EXPORT_FORMATS, audit_export_response
 from alignment.filters import AuditEventFilter
@@ -108,7 +109,11 @@ class AuditEventViewSet(ListModelMixin, WorkspaceViewSet):
         ),
         parameters=[
             OpenApiParameter(
-                "export_format", OpenApiTypes.STR, enum=[*EXPORT_FORMATS], default="csv"
+                "export_format",
+                OpenApiTypes.STR,
+                enum=[*EXPORT_FORMATS],
+                default="csv",
+                description="The file's format: `csv` (the default) or `json`.",
             )
         ],
         responses={
@@ -125,11 +130,7 @@ class AuditEventViewSet(ListModelMixin, WorkspaceViewSet):
         pagination_class=None,
     )
     def export(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
-        export_format = request.query_params.get("export_format", "csv")
-        if export_format not in EXPORT_FORMATS:
-            raise serializers.ValidationError(
-                {"export_format": [f"Choose one of: {', '.join(EXPORT_FORMATS)}."]}
-            )
+        export_format = query_choice(request, "export_format", EXPORT_FORMATS) or "csv"
         return audit_export_response(
             workspace=self.workspace,
             events=self.filter_queryset(self.get_queryset()),

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import (
-    OpenApiParameter,
     extend_schema,
     extend_schema_view,
     inline_serializer,
@@ -19,10 +18,13 @@ from rest_framework.response import Response
 
 from alignment.api_base import RetrieveWithETagMixin, WorkspaceViewSet
 from alignment.api_pagination import CappedList
+from alignment.api_query import choice_parameter, query_choice
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.models import Role
 from roadmaps import selectors, services
 from roadmaps.models import Roadmap
+
+GROUPINGS = ["team", "objective"]  # the timeline's `?group_by=`
 
 
 class RoadmapSerializer(serializers.ModelSerializer):
@@ -96,7 +98,12 @@ class RoadmapViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     @extend_schema(
         summary="The roadmap as a timeline: bars on a month/quarter grid",
         parameters=[
-            OpenApiParameter("group_by", str, enum=["team", "objective"], description="Grouping.")
+            choice_parameter(
+                "group_by",
+                GROUPINGS,
+                "Rows of the timeline: one per owner team (`team`, the default) or per "
+                "objective the items serve (`objective`).",
+            )
         ],
         responses={
             200: inline_serializer(
@@ -118,9 +125,7 @@ class RoadmapViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     )
     @action(detail=True, methods=["get"])
     def timeline(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        group_by = request.query_params.get("group_by", "team")
-        if group_by not in ("team", "objective"):
-            raise serializers.ValidationError({"group_by": ["Use team or objective."]})
+        group_by = query_choice(request, "group_by", GROUPINGS) or "team"
         timeline = selectors.roadmap_timeline(
             self.workspace,
             self.get_object(),  # type: ignore[arg-type]

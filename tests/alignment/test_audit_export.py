@@ -179,7 +179,7 @@ def test_api_export_refuses_an_unknown_format_and_members(admin_api, member_api,
     refused = member_api.get(api_export_url(world))
 
     assert bad.status_code == 400
-    assert bad.json()["error"]["fields"] == {"export_format": ["Choose one of: csv, json."]}
+    assert bad.json()["error"]["fields"] == {"export_format": ["Use one of: csv, json."]}
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "role_required"
 

@@ -267,6 +267,24 @@ def test_the_api_explains_a_key_result_and_an_objective(
     assert bad.json()["error"]["fields"]["item"]
 
 
+@pytest.mark.parametrize("bad", ["x", "0", "-3", "1.5", "²"])
+def test_the_api_refuses_an_item_that_is_not_an_id(
+    world: World, work: Work, viewer_api, bad: str
+) -> None:
+    url = f"/api/v1/workspaces/{world.workspace.slug}/key-results/{work.tasks_kr.pk}/explanation/"
+    response = viewer_api.get(url, {"item": bad})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"item": ["Use an id: a whole number from 1."]}
+
+
+def test_the_api_lists_one_items_tasks_with_item(world: World, work: Work, viewer_api) -> None:
+    url = f"/api/v1/workspaces/{world.workspace.slug}/key-results/{work.tasks_kr.pk}/explanation/"
+    data = viewer_api.get(url, {"item": work.docs.pk}).json()
+    assert [i["title"] for i in data["items"]] == ["Planner API", "Planner docs"]
+    assert data["items"][0]["tasks"] == []  # only the item asked for
+    assert sorted(t["title"] for t in data["items"][1]["tasks"]) == ["Guide", "Reference"]
+
+
 def test_another_workspaces_key_result_is_404(world: World, world_b: World, work: Work) -> None:
     from tests.conftest import api_client_for, client_for
 

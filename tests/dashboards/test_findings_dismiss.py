@@ -226,7 +226,13 @@ def test_the_api_groups_and_orderings(plan: Plan, lonely: Finding, viewer_api):
     assert [r["code"] for r in by_code] == sorted(r["code"] for r in by_code)
     bad = viewer_api.get(api(plan, "?ordering=title"))
     assert bad.status_code == 400
-    assert "ordering" in bad.json()["error"]["fields"]
+    assert bad.json()["error"]["fields"] == {
+        "ordering": ["Use one of: -impact, code, -computed_at."]
+    }
+    newest = viewer_api.get(api(plan, "?ordering=-computed_at")).json()["results"]
+    assert [r["id"] for r in newest] == [
+        r["id"] for r in sorted(newest, key=lambda r: (r["computed_at"], r["id"]), reverse=True)
+    ]
 
 
 def test_the_api_dismisses_snoozes_and_restores(plan: Plan, lonely: Finding, member_api, today):

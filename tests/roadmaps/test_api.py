@@ -75,6 +75,16 @@ def test_timeline_with_a_bad_grouping_is_400(member_api, world):
     roadmap = RoadmapFactory(workspace=world.workspace)
     response = member_api.get(f"{BASE}/roadmaps/{roadmap.pk}/timeline/?group_by=mood")
     assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"group_by": ["Use one of: team, objective."]}
+
+
+def test_timeline_groups_by_objective_on_request(member_api, world, team):
+    roadmap = RoadmapFactory(workspace=world.workspace)
+    RoadmapItemFactory(roadmap=roadmap, owner_team=team)
+    url = f"{BASE}/roadmaps/{roadmap.pk}/timeline/"
+    by_objective = member_api.get(url, {"group_by": "objective"}).json()
+    by_default = member_api.get(url).json()
+    assert (by_objective["group_by"], by_default["group_by"]) == ("objective", "team")
 
 
 def test_another_workspaces_roadmap_is_404(member_api, world_b):
