@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import django_filters
@@ -14,8 +15,8 @@ from rest_framework.response import Response
 
 from alignment.api_base import ScopedPrimaryKeyField, WorkspaceViewSet
 from alignment.api_pagination import CappedList
+from alignment.api_query import IdFilter
 from alignment.api_schema import ERRORS, WRITE_ERRORS
-from alignment.parsing import is_digits
 from roadmaps import services
 from roadmaps.models import RoadmapItem, RoadmapItemDependency
 
@@ -32,16 +33,17 @@ class RoadmapItemDependencyWriteSerializer(serializers.Serializer):
 
 
 class RoadmapItemDependencyFilter(django_filters.FilterSet):
-    # Lenient, as this list always was: an item that is not an id filters nothing.
-    item = django_filters.CharFilter(method="filter_item", help_text="One item's (an id).")
+    item = IdFilter(
+        method="filter_item",
+        help_text="One item's dependencies, both the ones it waits for and the ones waiting "
+        "for it (an item id).",
+    )
 
     class Meta:
         model = RoadmapItemDependency
         fields = ["item"]
 
-    def filter_item(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if not is_digits(value):
-            return queryset
+    def filter_item(self, queryset: QuerySet, name: str, value: Decimal) -> QuerySet:
         return queryset.filter(blocked_id=int(value)) | queryset.filter(blocking_id=int(value))
 
 

@@ -14,9 +14,9 @@ from rest_framework.response import Response
 
 from alignment.api_base import ScopedPrimaryKeyField, WorkspaceViewSet
 from alignment.api_pagination import CappedList
+from alignment.api_query import IdFilter
 from alignment.api_schema import ERRORS, WRITE_ERRORS
 from alignment.models import Role, Team
-from alignment.parsing import is_digits
 from tasks import services
 from tasks.models import (
     Label,
@@ -47,16 +47,11 @@ class WorkflowStatePatchSerializer(serializers.Serializer):
 
 
 class WorkflowStateFilter(django_filters.FilterSet):
-    # Lenient, as this list always was: a team that is not an id filters nothing
-    # (tests/alignment/test_parsing.py pins the 200).
-    team = django_filters.CharFilter(method="filter_team", help_text="One team's states (an id).")
+    team = IdFilter(field_name="team_id", help_text="One team's states (a team id).")
 
     class Meta:
         model = WorkflowState
         fields = ["team"]
-
-    def filter_team(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(team_id=int(value)) if is_digits(value) else queryset
 
 
 @extend_schema_view(

@@ -1,6 +1,7 @@
 import pytest
 
 from alignment.parsing import is_digits, parse_id
+from tests.factories.core import TeamFactory
 
 
 @pytest.mark.parametrize(
@@ -37,6 +38,19 @@ def test_board_with_odd_digits_is_ignored_or_not_found_never_500(
 
 
 @pytest.mark.django_db
-def test_api_filter_with_a_superscript_digit_is_not_500(member_api, world):
-    url = f"/api/v1/workspaces/{world.workspace.slug}/workflow-states/?team=%C2%B2"
-    assert member_api.get(url).status_code == 200
+@pytest.mark.parametrize("team", ["%C2%B2", "x", "0", "1.5", "9" * 40])
+def test_api_filter_with_a_team_that_is_not_an_id_is_a_400_naming_it(member_api, world, team):
+    url = f"/api/v1/workspaces/{world.workspace.slug}/workflow-states/?team={team}"
+    response = member_api.get(url)
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["team"]
+
+
+@pytest.mark.django_db
+def test_api_filter_with_a_team_id_lists_that_teams_states(member_api, world):
+    other = TeamFactory(workspace=world.workspace)
+    url = f"/api/v1/workspaces/{world.workspace.slug}/workflow-states/"
+    states = member_api.get(url, {"team": world.team.pk}).json()
+    everyone = member_api.get(url).json()
+    assert {state["team"] for state in everyone} == {world.team.pk, other.pk}
+    assert states == [state for state in everyone if state["team"] == world.team.pk]

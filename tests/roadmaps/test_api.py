@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from roadmaps.models import KeyResultLink, RoadmapItem
 from tests.factories.work import RoadmapFactory, RoadmapItemFactory, key_result_in
 
@@ -85,6 +87,26 @@ def test_timeline_groups_by_objective_on_request(member_api, world, team):
     by_objective = member_api.get(url, {"group_by": "objective"}).json()
     by_default = member_api.get(url).json()
     assert (by_objective["group_by"], by_default["group_by"]) == ("objective", "team")
+
+
+def test_dependencies_of_one_item_in_both_directions(member_api, world):
+    roadmap = RoadmapFactory(workspace=world.workspace)
+    a, b, c, d = RoadmapItemFactory.create_batch(4, roadmap=roadmap)
+    url = f"{BASE}/roadmap-item-dependencies/"
+    made = [
+        post(member_api, url, {"blocking": x.pk, "blocked": y.pk})
+        for x, y in [(a, b), (b, c), (c, d)]
+    ]
+    first, second, _ = (response.json()["id"] for response in made)
+    listed = member_api.get(url, {"item": b.pk})
+    assert [row["id"] for row in listed.json()] == [first, second]
+
+
+@pytest.mark.parametrize("bad", ["x", "0", "1.5", "²"])
+def test_dependencies_of_an_item_that_is_not_an_id_is_400(member_api, world, bad):
+    response = member_api.get(f"{BASE}/roadmap-item-dependencies/", {"item": bad})
+    assert response.status_code == 400
+    assert "item" in response.json()["error"]["fields"]
 
 
 def test_another_workspaces_roadmap_is_404(member_api, world_b):
