@@ -116,3 +116,26 @@ def test_an_unreadable_as_of_is_a_400(member_api, world):
         f"{BASE}/sprints/{sprint.pk}/scope/", {"as_of": "2026-05-01T00:00:00-16:58"}
     )
     assert fine.status_code == 200
+
+
+def test_no_api_code_reads_a_query_parameter_by_hand():
+    """A custom action reads its query parameters through `alignment.api_query` or a query
+    serializer (docs/development.md, "Writing an API endpoint" point 3): parsed strictly, a bad
+    value a 400 naming it. Only the helpers and the framework's paging and ordering classes
+    touch `query_params.get` themselves."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    allowed = {"alignment/api_query.py", "alignment/api_pagination.py", "alignment/api_ordering.py"}
+    skipped = {"tests", "node_modules", "migrations"}
+    by_hand = re.compile(r"query_params\s*(\.get\b|\[|\.getlist\b)")
+    found = sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if not skipped & set(path.relative_to(root).parts)
+        and not path.relative_to(root).parts[0].startswith(".")
+        and str(path.relative_to(root)) not in allowed
+        and by_hand.search(path.read_text(encoding="utf-8"))
+    )
+    assert found == []
