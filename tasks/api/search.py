@@ -89,7 +89,8 @@ SearchPageSerializer = inline_serializer(
 )
 
 
-CURSOR_MAX_LENGTH = 1000  # a signed {"q", "o"}: the query (200 characters at most) and a number
+# A signed {"q", "o"}: 200 characters of query, each escaped in up to 12 (an emoji), fit.
+CURSOR_MAX_LENGTH = 8192
 
 
 def _page_size(request: Request) -> int:

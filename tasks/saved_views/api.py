@@ -38,7 +38,7 @@ from tasks.saved_views.models import SavedView, ViewLayout, ViewScope
 
 # The runner's `?sort=`: a table column, or `-column` for descending.
 SORT_CHOICES = [value for name in selectors.SORTS for value in (name, f"-{name}")]
-CURSOR_MAX_LENGTH = 4096  # a signed position: the sort's values (a title, a name) and the id
+CURSOR_MAX_LENGTH = 8192  # a signed position: a 255-character title of emoji and the id fit
 
 
 class SavedViewSerializer(serializers.ModelSerializer):

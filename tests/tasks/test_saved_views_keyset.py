@@ -215,11 +215,26 @@ def test_api_paging_refusals_are_clear_json(member_api, world, team):
         ({"page_size": "ten"}, "page_size"),
         ({"sort": "mood"}, "sort"),
         ({"sort": "--due"}, "sort"),
-        ({"cursor": "c" * 4097}, "cursor"),
+        ({"cursor": "c" * 8193}, "cursor"),
     ):
         response = member_api.get(api_url(world, view), query)
         assert response.status_code == 400, query
         assert field in response.json()["error"]["fields"]
+
+
+def test_the_longest_cursor_fits_the_cursor_cap():
+    from tasks.saved_views.api import CURSOR_MAX_LENGTH
+
+    # A title of 255 characters outside the BMP (12 characters of JSON each), uncompressible.
+    title = "".join(chr(0x1F600 + n) for n in range(255))
+    longest = keyset.encode(
+        salt=selectors.CURSOR_SALT,
+        bound={"view": 2**53, "sort": "-title"},
+        position=[title, 2**53],
+        forward=False,
+        index=10**9,
+    )
+    assert len(longest) <= CURSOR_MAX_LENGTH
 
 
 def test_api_query_refusals_say_what_is_allowed(member_api, world, team):

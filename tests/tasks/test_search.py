@@ -477,7 +477,7 @@ def test_api_previous_link_returns_to_the_page_before(member_api, world):
         ({"q": "ledger", "page_size": "51"}, "page_size"),
         ({"q": "ledger", "limit": "x"}, "limit"),
         ({"q": "ledger", "page_size": ""}, "page_size"),
-        ({"q": "ledger", "cursor": "c" * 1001}, "cursor"),
+        ({"q": "ledger", "cursor": "c" * 8193}, "cursor"),
         ({"q": "   "}, "q"),
         ({}, "q"),
         ({"q": "x" * 201}, "q"),
@@ -502,6 +502,18 @@ def test_api_accepts_limit_as_the_old_name_of_page_size(member_api, world):
     assert len(by_limit["results"]) == 2
     assert by_limit["results"] == by_page_size["results"]
     assert "limit=2" in by_limit["next"]  # the next page keeps the name the client used
+
+
+def test_the_longest_querys_cursor_fits_the_cursor_cap():
+    from django.core import signing
+
+    from tasks.api.search import CURSOR_MAX_LENGTH, CURSOR_SALT
+    from tasks.search import MAX_DEPTH
+    from tasks.search_query import MAX_QUERY_LENGTH
+
+    # An emoji is escaped in 12 characters of JSON: the worst a valid `next` link carries.
+    longest = signing.dumps({"q": "😀" * MAX_QUERY_LENGTH, "o": MAX_DEPTH}, salt=CURSOR_SALT)
+    assert 3000 < len(longest) <= CURSOR_MAX_LENGTH
 
 
 def test_api_refuses_a_cursor_issued_for_another_query(member_api, world):
