@@ -1,4 +1,5 @@
-"""Writing the audit log. Services call `audit_record` inside their transaction."""
+"""Writing the audit log. Services call these inside their transaction: `audit_created`,
+`audit_change` and `audited_delete` for the usual create/edit/delete, `audit_by` otherwise."""
 
 from __future__ import annotations
 
@@ -55,6 +56,11 @@ def audit_by(
     return audit_record(
         workspace=actor.workspace, actor=actor.user, verb=verb, obj=obj, before=before, after=after
     )
+
+
+def audit_created(actor: Membership, *, verb: str, obj: Model, fields: list[str]) -> AuditEvent:
+    """Record a creation: `fields` of the new `obj` as the audit event's after."""
+    return audit_by(actor, verb=verb, obj=obj, after=snapshot(obj, fields))
 
 
 def audit_change(

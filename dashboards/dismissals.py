@@ -13,7 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from alignment.audit import audit_by, snapshot
+from alignment.audit import audit_by, audited_delete, snapshot
 from alignment.errors import DomainError, FieldErrors
 from alignment.models import Membership
 from dashboards.models import Finding, FindingDismissal
@@ -124,5 +124,4 @@ def finding_restore(*, actor: Membership, finding: Finding) -> None:
     dismissal = dismissal_of(finding)
     if dismissal is None:
         raise FindingNotDismissed()
-    audit_by(actor, verb="finding.restored", obj=dismissal, before=snapshot(dismissal, AUDITED))
-    dismissal.delete()
+    audited_delete(actor, verb="finding.restored", obj=dismissal, fields=AUDITED)

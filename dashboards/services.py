@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from alignment.audit import audit_by, snapshot
+from alignment.audit import audit_by, audit_change, audit_created, audited_delete, snapshot
 from alignment.errors import FieldErrors
 from alignment.guards import ensure_same_workspace, require_role
 from alignment.models import Membership, Role, Team
@@ -60,11 +60,11 @@ def deployment_create(
         description=_text(description, "description", 255),
         is_failure=bool(is_failure),
     )
-    audit_by(
+    audit_created(
         actor,
         verb="deployment.created",
         obj=deployment,
-        after=snapshot(deployment, ["team", "deployed_at", "reference", "is_failure"]),
+        fields=["team", "deployed_at", "reference", "is_failure"],
     )
     queue.schedule_metrics(actor.workspace_id, [team.pk])
     return deployment
@@ -96,13 +96,12 @@ def deployment_delete(*, actor: Membership, deployment: Deployment) -> None:
     """Remove a deployment entered by mistake (admins)."""
     require_role(actor, Role.ADMIN)
     ensure_same_workspace(actor, deployment, what="That deployment")
-    audit_by(
+    audited_delete(
         actor,
         verb="deployment.deleted",
         obj=deployment,
-        before=snapshot(deployment, ["team", "deployed_at", "reference"]),
+        fields=["team", "deployed_at", "reference"],
     )
-    deployment.delete()
     queue.schedule_metrics(actor.workspace_id, [deployment.team_id])
 
 
@@ -131,11 +130,11 @@ def incident_create(
         resolved_at=resolved_at,
         deployment=deployment,
     )
-    audit_by(
+    audit_created(
         actor,
         verb="incident.created",
         obj=incident,
-        after=snapshot(incident, ["team", "title", "started_at", "resolved_at", "deployment"]),
+        fields=["team", "title", "started_at", "resolved_at", "deployment"],
     )
     queue.schedule_metrics(actor.workspace_id, [team.pk])
     return incident
@@ -160,12 +159,8 @@ def incident_update(
             raise FieldErrors({"resolved_at": "An incident is resolved after it starts."})
         incident.resolved_at = resolved_at
     incident.save(update_fields=["title", "resolved_at"])
-    audit_by(
-        actor,
-        verb="incident.updated",
-        obj=incident,
-        before=before,
-        after=snapshot(incident, ["title", "resolved_at"]),
+    audit_change(
+        actor, verb="incident.updated", obj=incident, before=before, fields=["title", "resolved_at"]
     )
     queue.schedule_metrics(actor.workspace_id, [incident.team_id])
     return incident
@@ -176,13 +171,9 @@ def incident_delete(*, actor: Membership, incident: Incident) -> None:
     """Remove an incident entered by mistake (admins)."""
     require_role(actor, Role.ADMIN)
     ensure_same_workspace(actor, incident, what="That incident")
-    audit_by(
-        actor,
-        verb="incident.deleted",
-        obj=incident,
-        before=snapshot(incident, ["team", "title", "started_at"]),
+    audited_delete(
+        actor, verb="incident.deleted", obj=incident, fields=["team", "title", "started_at"]
     )
-    incident.delete()
     queue.schedule_metrics(actor.workspace_id, [incident.team_id])
 
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from alignment.audit import audit_by, audit_change, audited_delete, snapshot
+from alignment.audit import audit_by, audit_change, audit_created, audited_delete, snapshot
 from alignment.errors import Conflict, FieldErrors
 from alignment.guards import require_admin
 from alignment.models import Membership
@@ -78,12 +78,7 @@ def integration_create(
     if bot_token.strip():
         integration.set_bot_token(bot_token.strip())
     _save_integration(integration)
-    audit_by(
-        actor,
-        verb="integration.created",
-        obj=integration,
-        after=snapshot(integration, INTEGRATION_FIELDS),
-    )
+    audit_created(actor, verb="integration.created", obj=integration, fields=INTEGRATION_FIELDS)
     return integration, raw
 
 
@@ -255,12 +250,7 @@ def subscription_create(
     raw = webhooks.new_webhook_secret()
     subscription.set_secret(raw)
     subscription.save()
-    audit_by(
-        actor,
-        verb="webhook.created",
-        obj=subscription,
-        after=snapshot(subscription, SUBSCRIPTION_FIELDS),
-    )
+    audit_created(actor, verb="webhook.created", obj=subscription, fields=SUBSCRIPTION_FIELDS)
     return subscription, raw
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from alignment.audit import audit_by, audit_change, audited_delete, snapshot
+from alignment.audit import audit_by, audit_change, audit_created, audited_delete, snapshot
 from alignment.dates import range_error
 from alignment.errors import CrossWorkspaceLink, FieldErrors, RoleRequired
 from alignment.events import publish_on_commit
@@ -62,12 +62,7 @@ def roadmap_create(*, actor: Membership, name: str, description: str = "") -> Ro
     if Roadmap.objects.for_workspace(actor.workspace).filter(name__iexact=name).exists():
         raise FieldErrors({"name": f"A roadmap called {name} already exists."})
     roadmap = Roadmap.objects.create(workspace=actor.workspace, name=name, description=description)
-    audit_by(
-        actor,
-        verb="roadmap.created",
-        obj=roadmap,
-        after=snapshot(roadmap, ROADMAP_FIELDS),
-    )
+    audit_created(actor, verb="roadmap.created", obj=roadmap, fields=ROADMAP_FIELDS)
     return roadmap
 
 
@@ -166,12 +161,7 @@ def roadmap_item_create(
     )
     _validate_item(item)
     item.save()
-    audit_by(
-        actor,
-        verb="roadmap_item.created",
-        obj=item,
-        after=snapshot(item, ITEM_FIELDS),
-    )
+    audit_created(actor, verb="roadmap_item.created", obj=item, fields=ITEM_FIELDS)
     publish_on_commit(
         RoadmapItemChanged(workspace_id=actor.workspace_id, item_id=item.pk, actor_id=actor.user_id)
     )

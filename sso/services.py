@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
-from alignment.audit import audit_by, snapshot
+from alignment.audit import audit_by, audited_delete, snapshot
 from alignment.errors import FieldErrors, RoleRequired, StaleVersion
 from alignment.models import Membership, Role, User, Workspace
 from sso import oidc, saml
@@ -246,8 +246,7 @@ def connection_delete(*, actor: Membership, connection: SsoConnection) -> None:
         raise RoleRequired(role="admin")
     if connection.workspace_id != actor.workspace_id:
         raise NoConnection(what="This workspace")
-    audit_by(actor, verb="sso.deleted", obj=connection, before=snapshot(connection, AUDITED_FIELDS))
-    connection.delete()
+    audited_delete(actor, verb="sso.deleted", obj=connection, fields=AUDITED_FIELDS)
 
 
 # --- signing in ----------------------------------------------------------------------------

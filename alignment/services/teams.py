@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 
-from alignment.audit import audit_by, snapshot
+from alignment.audit import audit_by, audit_change, audit_created, snapshot
 from alignment.errors import (
     Conflict,
     CrossWorkspaceLink,
@@ -38,12 +38,7 @@ def team_create(*, actor: Membership, name: str, key: str, description: str = ""
     )
     _validate_team(team)
     _save_team(team)
-    audit_by(
-        actor,
-        verb="team.created",
-        obj=team,
-        after=snapshot(team, TEAM_FIELDS),
-    )
+    audit_created(actor, verb="team.created", obj=team, fields=TEAM_FIELDS)
     return team
 
 
@@ -61,13 +56,7 @@ def team_update(
     _save_team(team)
     if team.key != old_key:
         _keep_old_key_resolving(team, old_key)
-    audit_by(
-        actor,
-        verb="team.updated",
-        obj=team,
-        before=before,
-        after=snapshot(team, TEAM_FIELDS),
-    )
+    audit_change(actor, verb="team.updated", obj=team, before=before, fields=TEAM_FIELDS)
     return team
 
 

@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from alignment import events
-from alignment.audit import audit_by, snapshot
+from alignment.audit import audit_by, audit_change, audit_created, snapshot
 from alignment.errors import FieldErrors, StaleVersion
 from alignment.guards import ensure_same_workspace, require_role
 from alignment.models import Membership, Role, User
@@ -201,7 +201,7 @@ def key_result_create(
         position=0 if position is None else position + 1,
         **shape,
     )
-    audit_by(actor, verb="key_result.created", obj=kr, after=snapshot(kr, KR_FIELDS))
+    audit_created(actor, verb="key_result.created", obj=kr, fields=KR_FIELDS)
     _publish(actor, kr, "created")
     return kr
 
@@ -258,13 +258,7 @@ def key_result_update(
         )
     if not versioned_update(key_result, expected_version=expected_version, fields=fields):
         return key_result  # nothing changed: no version, audit event or webhook
-    audit_by(
-        actor,
-        verb="key_result.updated",
-        obj=key_result,
-        before=before,
-        after=snapshot(key_result, KR_FIELDS),
-    )
+    audit_change(actor, verb="key_result.updated", obj=key_result, before=before, fields=KR_FIELDS)
     _publish(actor, key_result, "updated")
     return key_result
 

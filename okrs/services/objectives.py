@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from alignment import events
-from alignment.audit import audit_by, snapshot
+from alignment.audit import audit_by, audit_change, audit_created, snapshot
 from alignment.errors import FieldErrors
 from alignment.guards import ensure_same_workspace, require_role
 from alignment.models import Membership, Role, Team, User
@@ -186,9 +186,7 @@ def objective_create(
         status=status,
         weight=to_weight(weight),
     )
-    audit_by(
-        actor, verb="objective.created", obj=objective, after=snapshot(objective, OBJECTIVE_FIELDS)
-    )
+    audit_created(actor, verb="objective.created", obj=objective, fields=OBJECTIVE_FIELDS)
     _publish(actor, objective, "created")
     return objective
 
@@ -329,12 +327,8 @@ def objective_update(
     )
     if not versioned_update(objective, expected_version=expected_version, fields=fields):
         return objective  # nothing changed: no version, audit event or webhook
-    audit_by(
-        actor,
-        verb="objective.updated",
-        obj=objective,
-        before=before,
-        after=snapshot(objective, OBJECTIVE_FIELDS),
+    audit_change(
+        actor, verb="objective.updated", obj=objective, before=before, fields=OBJECTIVE_FIELDS
     )
     _publish(actor, objective, "updated")
     return objective
@@ -362,12 +356,12 @@ def objective_reparent(
         fields={"parent": new_parent, "parent_key_result": new_parent_kr},
     ):
         return objective
-    audit_by(
+    audit_change(
         actor,
         verb="objective.reparented",
         obj=objective,
         before=before,
-        after=snapshot(objective, ["parent", "parent_key_result"]),
+        fields=["parent", "parent_key_result"],
     )
     _publish(actor, objective, "reparented")
     return objective

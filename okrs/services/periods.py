@@ -11,7 +11,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from alignment import events
-from alignment.audit import audit_by, snapshot
+from alignment.audit import audit_by, audit_change, audit_created, snapshot
 from alignment.errors import Conflict, FieldErrors
 from alignment.guards import ensure_same_workspace, require_role
 from alignment.models import Membership, Role, Workspace
@@ -112,12 +112,7 @@ def period_create(
     period.start, period.end = start, end
     period.allows_overlap, period.overlap_reason = _overlap_fields(allows_overlap, overlap_reason)
     _save(period)
-    audit_by(
-        actor,
-        verb="period.created",
-        obj=period,
-        after=snapshot(period, PERIOD_FIELDS),
-    )
+    audit_created(actor, verb="period.created", obj=period, fields=PERIOD_FIELDS)
     _publish_change(actor, period.pk, "created")
     return period
 
@@ -148,13 +143,7 @@ def period_update(
         period.overlap_reason if overlap_reason is UNSET else overlap_reason,
     )
     _save(period)
-    audit_by(
-        actor,
-        verb="period.updated",
-        obj=period,
-        before=before,
-        after=snapshot(period, PERIOD_FIELDS),
-    )
+    audit_change(actor, verb="period.updated", obj=period, before=before, fields=PERIOD_FIELDS)
     _publish_change(actor, period.pk, "updated")
     return period
 

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from alignment.audit import audit_by, audit_change, audit_record, snapshot
+from alignment.audit import audit_by, audit_change, audit_created, audit_record, snapshot
 from alignment.dates import range_error
 from alignment.errors import FieldErrors, StaleVersion
 from alignment.events import publish_on_commit
@@ -94,12 +94,7 @@ def sprint_create(
         raise FieldErrors({"name": "This team already has a sprint with that name."}) from exc
     if capacities:
         sprint_set_capacities(actor=actor, sprint=sprint, capacities=capacities)
-    audit_by(
-        actor,
-        verb="sprint.created",
-        obj=sprint,
-        after=snapshot(sprint, SPRINT_FIELDS),
-    )
+    audit_created(actor, verb="sprint.created", obj=sprint, fields=SPRINT_FIELDS)
     return sprint
 
 

@@ -9,7 +9,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Max, When
 from django.utils import timezone
 
-from alignment.audit import audit_by, audit_record, snapshot
+from alignment.audit import (
+    audit_by,
+    audit_change,
+    audit_created,
+    audit_record,
+    audited_delete,
+    snapshot,
+)
 from alignment.errors import FieldErrors
 from alignment.guards import ensure_same_workspace, require_admin, require_member
 from alignment.models import Membership, Team
@@ -85,12 +92,7 @@ def workflow_state_create(
     )
     _clean_state(state)
     _save_state(state)
-    audit_by(
-        actor,
-        verb="workflow_state.created",
-        obj=state,
-        after=snapshot(state, STATE_FIELDS),
-    )
+    audit_created(actor, verb="workflow_state.created", obj=state, fields=STATE_FIELDS)
     return state
 
 
@@ -118,12 +120,8 @@ def workflow_state_update(
     if state.category != before["category"]:
         Task.objects.filter(state=state).update(state_category=state.category)
         _record_category_change(actor, state, before["category"])
-    audit_by(
-        actor,
-        verb="workflow_state.updated",
-        obj=state,
-        before=before,
-        after=snapshot(state, STATE_FIELDS),
+    audit_change(
+        actor, verb="workflow_state.updated", obj=state, before=before, fields=STATE_FIELDS
     )
     return state
 
@@ -232,13 +230,7 @@ def label_update(
         label.color = color
     _clean_label(actor, label)
     _save_label(label)
-    audit_by(
-        actor,
-        verb="label.updated",
-        obj=label,
-        before=before,
-        after=snapshot(label, ["name", "color"]),
-    )
+    audit_change(actor, verb="label.updated", obj=label, before=before, fields=["name", "color"])
     return label
 
 
@@ -247,10 +239,4 @@ def label_delete(*, actor: Membership, label: Label) -> None:
     """Delete a label; tasks simply lose it."""
     require_member(actor)
     ensure_same_workspace(actor, label)
-    audit_by(
-        actor,
-        verb="label.deleted",
-        obj=label,
-        before=snapshot(label, ["name", "color"]),
-    )
-    label.delete()
+    audited_delete(actor, verb="label.deleted", obj=label, fields=["name", "color"])
