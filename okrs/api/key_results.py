@@ -18,9 +18,8 @@ from alignment.api_base import RetrieveWithETagMixin
 from alignment.api_pagination import CursorPagination
 from alignment.api_query import IdFilter
 from alignment.api_schema import ERRORS, WRITE_ERRORS, ErrorSerializer
-from alignment.models import Role
 from okrs import selectors, services
-from okrs.api._base import OkrViewSet
+from okrs.api._base import OkrRowViewSet, OkrViewSet
 from okrs.api.serializers import (
     CheckInSerializer,
     CheckInWriteSerializer,
@@ -68,22 +67,16 @@ def kr_nodes(workspace: Any, key_results: list[KeyResult]) -> dict[int, Any]:
         responses={200: KeyResultSerializer, 304: None, **ERRORS},
     ),
 )
-class KeyResultViewSet(ListModelMixin, RetrieveWithETagMixin, OkrViewSet):
+class KeyResultViewSet(OkrRowViewSet):
     queryset = KeyResult.objects.all()
     serializer_class = KeyResultSerializer
-    filter_backends = [DjangoFilterBackend]
     filterset_class = KeyResultFilter
-    read_role = Role.VIEWER
-    write_role = Role.MEMBER
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         return qs.select_related("owner", "objective__period", "objective__workspace")
 
     def context_for_rows(self, rows: list[Any]) -> dict[str, Any]:
         return {"kr_nodes": kr_nodes(self.workspace, rows)}
-
-    def _data(self, kr: KeyResult) -> dict[str, Any]:
-        return dict(self.get_serializer(kr).data)
 
     @extend_schema(
         summary="Add a key result to an objective",
@@ -98,7 +91,7 @@ class KeyResultViewSet(ListModelMixin, RetrieveWithETagMixin, OkrViewSet):
         data = dict(self.validated(KeyResultWriteSerializer))
         self.resolve_ids(data, {"objective": (Objective, "The objective")})
         kr = services.key_result_create(actor=self.member, **data)
-        return self.respond(self._data(kr), status=201, obj=kr)
+        return self.respond(self.row_data(kr), status=201, obj=kr)
 
     @extend_schema(
         summary="Change a key result's definition (If-Match → 412, stale version → 409)",
@@ -107,15 +100,13 @@ class KeyResultViewSet(ListModelMixin, RetrieveWithETagMixin, OkrViewSet):
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         kr = self.get_object()
-        data = dict(self.validated(KeyResultUpdateSerializer))
-        data.pop("version", None)
-        self.resolve_ids(data, {})
+        data = self.update_fields(KeyResultUpdateSerializer, {})
         updated = self.versioned(
             lambda version: services.key_result_update(
                 actor=self.member, key_result=kr, expected_version=version, **data
             )
         )
-        return self.respond(self._data(updated), obj=updated)
+        return self.respond(self.row_data(updated), obj=updated)
 
     @extend_schema(summary="Delete a key result", responses={204: None, **WRITE_ERRORS})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:

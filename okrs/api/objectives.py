@@ -7,21 +7,18 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from alignment.api_base import RetrieveWithETagMixin
 from alignment.api_query import IdFilter, choice_parameter, query_choice
 from alignment.api_schema import ERRORS, WRITE_ERRORS
-from alignment.models import Role, Team
+from alignment.models import Team
 from okrs import selectors, services
-from okrs.api._base import OkrViewSet
+from okrs.api._base import OkrRowViewSet
 from okrs.api.serializers import (
     CheckInSerializer,
     CommentSerializer,
@@ -68,22 +65,16 @@ class ObjectiveFilter(django_filters.FilterSet):
         responses={200: ObjectiveSerializer, 304: None, **ERRORS},
     ),
 )
-class ObjectiveViewSet(ListModelMixin, RetrieveWithETagMixin, OkrViewSet):
+class ObjectiveViewSet(OkrRowViewSet):
     queryset = Objective.objects.all()
     serializer_class = ObjectiveSerializer
-    filter_backends = [DjangoFilterBackend]
     filterset_class = ObjectiveFilter
-    read_role = Role.VIEWER
-    write_role = Role.MEMBER
 
     def scoped_queryset(self, qs: QuerySet) -> QuerySet:
         return qs.select_related("period", "owner")
 
     def context_for_rows(self, rows: list[Any]) -> dict[str, Any]:
         return {"nodes": selectors.progress_for_objectives(self.workspace, rows)}
-
-    def _data(self, objective: Objective) -> dict[str, Any]:
-        return dict(self.get_serializer(objective).data)
 
     @extend_schema(
         summary="List objectives (flat), or the tree with ?view=tree",
@@ -152,7 +143,7 @@ class ObjectiveViewSet(ListModelMixin, RetrieveWithETagMixin, OkrViewSet):
         data = dict(self.validated(ObjectiveWriteSerializer))
         self.resolve_ids(data, ID_FIELDS)
         objective = services.objective_create(actor=self.member, **data)
-        return self.respond(self._data(objective), status=201, obj=objective)
+        return self.respond(self.row_data(objective), status=201, obj=objective)
 
     @extend_schema(
         summary="Change an objective (If-Match → 412, stale body version → 409)",
@@ -161,15 +152,13 @@ class ObjectiveViewSet(ListModelMixin, RetrieveWithETagMixin, OkrViewSet):
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         objective = self.get_object()
-        data = dict(self.validated(ObjectiveUpdateSerializer))
-        data.pop("version", None)
-        self.resolve_ids(data, ID_FIELDS)
+        data = self.update_fields(ObjectiveUpdateSerializer, ID_FIELDS)
         updated = self.versioned(
             lambda version: services.objective_update(
                 actor=self.member, objective=objective, expected_version=version, **data
             )
         )
-        return self.respond(self._data(updated), obj=updated)
+        return self.respond(self.row_data(updated), obj=updated)
 
     @extend_schema(
         summary="Archive an objective (If-Match → 412)",
