@@ -451,79 +451,6 @@ class TaskComment(models.Model):
         return f"Comment on {self.task_id}"
 
 
-class TaskEventKind(models.TextChoices):
-    CREATED = "created", "Created"
-    STATE = "state", "State changed"
-    SPRINT = "sprint", "Sprint changed"
-    ESTIMATE = "estimate", "Estimate changed"
-    ASSIGNEE = "assignee", "Assignee changed"
-    TEAM = "team", "Moved to another team"
-    MERGED = "merged", "Merged"
-    ARCHIVED = "archived", "Archived"
-    RESTORED = "restored", "Restored"
-
-
-class TaskEvent(models.Model):
-    """One change of a task, append-only. Burndown, burnup, velocity and cycle time read these.
-
-    `before`/`after` hold the changed value (ids, numbers, category names); the columns
-    `sprint`, `estimate` and `state_category` hold the task's values *after* the event, so a
-    sprint's history reads with one indexed query and no replay across tables.
-    """
-
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    kind = models.CharField(max_length=10, choices=TaskEventKind.choices)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    sprint = models.ForeignKey(
-        Sprint, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    estimate = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
-    state_category = models.CharField(max_length=10, choices=StateCategory.choices)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ThroughTaskQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [
-            models.Index(fields=["workspace", "task", "created_at"], name="taskevent_task_idx"),
-            models.Index(fields=["workspace", "sprint", "created_at"], name="taskevent_sprint_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} on {self.task_id}"
-
-
-class SprintCarryOver(models.Model):
-    """A task that was unfinished when its sprint closed, and where it went."""
-
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    from_sprint = models.ForeignKey(Sprint, on_delete=models.CASCADE, related_name="carried_out")
-    to_sprint = models.ForeignKey(
-        Sprint, on_delete=models.SET_NULL, null=True, blank=True, related_name="carried_in"
-    )
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="carry_overs")
-    estimate = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
-    state_category = models.CharField(max_length=10, choices=StateCategory.choices)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ThroughTaskQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(fields=["from_sprint", "task"], name="carry_over_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.task_id}: {self.from_sprint_id} → {self.to_sprint_id}"
-
-
 class DuplicateDismissal(models.Model):
     """Someone said `task` is not a duplicate of `other`; stop suggesting the pair."""
 
@@ -546,5 +473,7 @@ class DuplicateDismissal(models.Model):
         return f"{self.task_id} is not {self.other_id}"
 
 
-# Saved views live in their own module (tasks/saved_views/); imported here so Django sees them.
+# Task history (tasks/history.py) and saved views (tasks/saved_views/) live in their own
+# modules; imported here so Django sees them and `tasks.models` still names every model.
+from tasks.history import SprintCarryOver, TaskEvent, TaskEventKind  # noqa: E402, F401
 from tasks.saved_views.models import SavedView  # noqa: E402, F401
