@@ -1,12 +1,19 @@
-"""Shared OpenAPI pieces: the one error body every 4xx uses, and the schema class."""
+"""Shared OpenAPI pieces: the one error body every 4xx uses, the usual list/retrieve
+documentation of a read viewset, and the schema class."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import get_doc
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers
 
 from alignment.api_pagination import CappedList
@@ -45,6 +52,26 @@ WRITE_ERRORS = {
     412: _error("If-Match did not match the current ETag."),
     422: _error("Valid shape, but a domain rule refused it; see `fields`."),
 }
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def read_schema(
+    serializer: type[serializers.Serializer],
+    *,
+    list_summary: str,
+    retrieve_summary: str,
+    list_description: str | None = None,
+) -> Callable[[V], V]:
+    """Document a viewset's `list` and `retrieve`: rows of `serializer`, the shared 4xx bodies."""
+    return extend_schema_view(
+        list=extend_schema(
+            summary=list_summary,
+            description=list_description,
+            responses={200: serializer(many=True), **ERRORS},
+        ),
+        retrieve=extend_schema(summary=retrieve_summary, responses={200: serializer, **ERRORS}),
+    )
 
 
 class AutoSchema(openapi.AutoSchema):

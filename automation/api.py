@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alignment.api_base import RetrieveWithETagMixin, WorkspaceViewSet
-from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_schema import ERRORS, WRITE_ERRORS, read_schema
 from alignment.models import Role, Team
 from automation import catalog, replay, services
 from automation.models import Rule, RuleRun, RunStatus, Trigger
@@ -107,19 +107,15 @@ class DryRunAnswerSerializer(serializers.Serializer):
     would_apply = serializers.IntegerField()
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List automation rules",
-        description=(
-            "Every automation rule of the workspace, by name: its trigger, conditions, actions, "
-            "the team it is limited to (or null for the whole workspace) and whether it is "
-            "enabled. Everyone in the workspace but guests may read them; only admins change them."
-        ),
-        responses={200: RuleSerializer(many=True), **ERRORS},
+@read_schema(
+    RuleSerializer,
+    list_summary="List automation rules",
+    list_description=(
+        "Every automation rule of the workspace, by name: its trigger, conditions, actions, "
+        "the team it is limited to (or null for the whole workspace) and whether it is "
+        "enabled. Everyone in the workspace but guests may read them; only admins change them."
     ),
-    retrieve=extend_schema(
-        summary="One automation rule", responses={200: RuleSerializer, **ERRORS}
-    ),
+    retrieve_summary="One automation rule",
 )
 class RuleViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     queryset = Rule.objects.all()

@@ -13,14 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alignment.api_base import RetrieveWithETagMixin, WorkspaceViewSet
-from alignment.api_schema import ERRORS, WRITE_ERRORS, ErrorSerializer
+from alignment.api_schema import ERRORS, WRITE_ERRORS, ErrorSerializer, read_schema
 from alignment.models import Role, Team
 from customfields import selectors, services
 from customfields.models import CustomField, CustomFieldOption, FieldKind
@@ -114,20 +114,16 @@ class TaskValuesWriteSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List custom field definitions in order",
-        description=(
-            "The workspace's custom fields in the order the pages show them: name, kind, the "
-            "team a field belongs to (null: every team), whether it shows on cards, whether it "
-            "is archived, and a select's options. A private team's own fields are listed only to "
-            "its members; guests see the workspace's fields and their own teams'."
-        ),
-        responses={200: CustomFieldSerializer(many=True), **ERRORS},
+@read_schema(
+    CustomFieldSerializer,
+    list_summary="List custom field definitions in order",
+    list_description=(
+        "The workspace's custom fields in the order the pages show them: name, kind, the "
+        "team a field belongs to (null: every team), whether it shows on cards, whether it "
+        "is archived, and a select's options. A private team's own fields are listed only to "
+        "its members; guests see the workspace's fields and their own teams'."
     ),
-    retrieve=extend_schema(
-        summary="One custom field definition", responses={200: CustomFieldSerializer, **ERRORS}
-    ),
+    retrieve_summary="One custom field definition",
 )
 class CustomFieldViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     """The workspace's custom fields (a private team's own fields hide with the team)."""

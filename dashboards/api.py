@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from alignment.api_base import RetrieveWithETagMixin, ScopedPrimaryKeyField, WorkspaceViewSet
 from alignment.api_pagination import CursorPagination
-from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_schema import WRITE_ERRORS, read_schema
 from alignment.models import Role, Team
 from dashboards import freshness, services
 from dashboards.filters import (
@@ -63,16 +63,14 @@ class RollupSerializer(serializers.ModelSerializer):
         ]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List materialized rollups (progress, status and reasons of every node)",
-        description=(
-            "The materialized progress of every objective, key result, roadmap item, sprint and "
-            "team: progress, done and total, status, the reasons for it and when it was computed."
-        ),
-        responses={200: RollupSerializer(many=True), **ERRORS},
+@read_schema(
+    RollupSerializer,
+    list_summary="List materialized rollups (progress, status and reasons of every node)",
+    list_description=(
+        "The materialized progress of every objective, key result, roadmap item, sprint and "
+        "team: progress, done and total, status, the reasons for it and when it was computed."
     ),
-    retrieve=extend_schema(summary="Get one rollup", responses={200: RollupSerializer, **ERRORS}),
+    retrieve_summary="Get one rollup",
 )
 class RollupViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     queryset = Rollup.objects.all()
@@ -118,18 +116,14 @@ class TeamMetricsSerializer(serializers.ModelSerializer):
         fields = ["id", "team", "data", "computed_at"]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List team metrics: sprint flow, velocity, cycle time, throughput, WIP, DORA",
-        description=(
-            "Each team's delivery numbers: sprint flow, velocity, cycle time, throughput, work in "
-            "progress and the four DORA metrics."
-        ),
-        responses={200: TeamMetricsSerializer(many=True), **ERRORS},
+@read_schema(
+    TeamMetricsSerializer,
+    list_summary="List team metrics: sprint flow, velocity, cycle time, throughput, WIP, DORA",
+    list_description=(
+        "Each team's delivery numbers: sprint flow, velocity, cycle time, throughput, work in "
+        "progress and the four DORA metrics."
     ),
-    retrieve=extend_schema(
-        summary="Get one team's metrics", responses={200: TeamMetricsSerializer, **ERRORS}
-    ),
+    retrieve_summary="Get one team's metrics",
 )
 class TeamMetricsViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     queryset = TeamMetrics.objects.all()
@@ -181,18 +175,14 @@ class SnapshotSerializer(serializers.ModelSerializer):
         ]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List daily snapshots (trends, burnup, burndown)",
-        description=(
-            "Daily snapshots of each node's progress and counts, the history behind trend, burnup "
-            "and burndown charts. `since` and `until` bound the days."
-        ),
-        responses={200: SnapshotSerializer(many=True), **ERRORS},
+@read_schema(
+    SnapshotSerializer,
+    list_summary="List daily snapshots (trends, burnup, burndown)",
+    list_description=(
+        "Daily snapshots of each node's progress and counts, the history behind trend, burnup "
+        "and burndown charts. `since` and `until` bound the days."
     ),
-    retrieve=extend_schema(
-        summary="Get one snapshot", responses={200: SnapshotSerializer, **ERRORS}
-    ),
+    retrieve_summary="Get one snapshot",
 )
 class SnapshotViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     queryset = Snapshot.objects.all()
@@ -233,18 +223,14 @@ class DeploymentPatchSerializer(serializers.Serializer):
     is_failure = serializers.BooleanField()
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List deployments",
-        description=(
-            "Deployments recorded for the workspace's teams, newest first, with whether each "
-            "caused a failure. They feed the DORA metrics."
-        ),
-        responses={200: DeploymentSerializer(many=True), **ERRORS},
+@read_schema(
+    DeploymentSerializer,
+    list_summary="List deployments",
+    list_description=(
+        "Deployments recorded for the workspace's teams, newest first, with whether each "
+        "caused a failure. They feed the DORA metrics."
     ),
-    retrieve=extend_schema(
-        summary="Get a deployment", responses={200: DeploymentSerializer, **ERRORS}
-    ),
+    retrieve_summary="Get a deployment",
 )
 class DeploymentViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     queryset = Deployment.objects.all()
@@ -307,18 +293,14 @@ class IncidentPatchSerializer(serializers.Serializer):
     resolved_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List incidents",
-        description=(
-            "Incidents recorded for the workspace's teams, newest first, with when service was "
-            "restored. They feed the DORA failure and recovery metrics."
-        ),
-        responses={200: IncidentSerializer(many=True), **ERRORS},
+@read_schema(
+    IncidentSerializer,
+    list_summary="List incidents",
+    list_description=(
+        "Incidents recorded for the workspace's teams, newest first, with when service was "
+        "restored. They feed the DORA failure and recovery metrics."
     ),
-    retrieve=extend_schema(
-        summary="Get an incident", responses={200: IncidentSerializer, **ERRORS}
-    ),
+    retrieve_summary="Get an incident",
 )
 class IncidentViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     queryset = Incident.objects.all()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.mixins import ListModelMixin
@@ -22,7 +22,7 @@ from alignment.api_base import (
     WorkspaceAPIMixin,
     WorkspaceViewSet,
 )
-from alignment.api_schema import ERRORS, WRITE_ERRORS, ErrorSerializer
+from alignment.api_schema import ERRORS, WRITE_ERRORS, ErrorSerializer, read_schema
 from alignment.models import Role, Team
 from standards import compliance, services
 from standards.checks import REGISTRY
@@ -108,18 +108,16 @@ class WaiveSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List the workspace's standards",
-        description=(
-            "Every standard of the workspace: its checks, the state category it gates (a task "
-            "moving into it must pass), whether a failure blocks the move or only warns, and "
-            "which teams adopted or waived it. Everyone in the workspace but guests may read "
-            "them; admins define, adopt and waive."
-        ),
-        responses={200: StandardSerializer(many=True), **ERRORS},
+@read_schema(
+    StandardSerializer,
+    list_summary="List the workspace's standards",
+    list_description=(
+        "Every standard of the workspace: its checks, the state category it gates (a task "
+        "moving into it must pass), whether a failure blocks the move or only warns, and "
+        "which teams adopted or waived it. Everyone in the workspace but guests may read "
+        "them; admins define, adopt and waive."
     ),
-    retrieve=extend_schema(summary="A standard", responses={200: StandardSerializer, **ERRORS}),
+    retrieve_summary="A standard",
 )
 class StandardViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     """Standards of the workspace. Viewers read; admins define, adopt and waive."""

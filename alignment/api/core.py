@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from alignment import services
 from alignment.api_base import RetrieveWithETagMixin, WorkspaceViewSet
-from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_schema import ERRORS, WRITE_ERRORS, read_schema
 from alignment.models import ApiToken, Membership, Role, Team, User
 from alignment.timezones import workspace_zone_name
 
@@ -113,16 +113,14 @@ class TeamWriteSerializer(serializers.Serializer):
     )
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List teams",
-        description=(
-            "The workspace's teams by name. Private teams appear only to their members and to "
-            "admins; guests see only their own teams."
-        ),
-        responses={200: TeamSerializer(many=True), **ERRORS},
+@read_schema(
+    TeamSerializer,
+    list_summary="List teams",
+    list_description=(
+        "The workspace's teams by name. Private teams appear only to their members and to "
+        "admins; guests see only their own teams."
     ),
-    retrieve=extend_schema(summary="Get a team", responses={200: TeamSerializer, **ERRORS}),
+    retrieve_summary="Get a team",
 )
 class TeamViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     guest_access = True  # guests: their teams' rows only (visible_to)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.mixins import ListModelMixin
@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from alignment import services
 from alignment.api.core import UserSerializer
 from alignment.api_base import RetrieveWithETagMixin, WorkspaceViewSet
-from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_schema import WRITE_ERRORS, read_schema
 from alignment.models import Membership, Role
 
 
@@ -32,13 +32,11 @@ class RoleWriteSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List the workspace's members",
-        description="The people in this workspace with their roles, by name.",
-        responses={200: MemberSerializer(many=True), **ERRORS},
-    ),
-    retrieve=extend_schema(summary="Get a member", responses={200: MemberSerializer, **ERRORS}),
+@read_schema(
+    MemberSerializer,
+    list_summary="List the workspace's members",
+    list_description="The people in this workspace with their roles, by name.",
+    retrieve_summary="Get a member",
 )
 class MembershipViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     queryset = Membership.objects.all()

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from alignment.api_base import RetrieveWithETagMixin
 from alignment.api_pagination import CursorPagination
 from alignment.api_query import IdFilter
-from alignment.api_schema import ERRORS, WRITE_ERRORS, ErrorSerializer
+from alignment.api_schema import ERRORS, WRITE_ERRORS, ErrorSerializer, read_schema
 from okrs import selectors, services
 from okrs.api._base import OkrRowViewSet, OkrViewSet
 from okrs.api.serializers import (
@@ -176,17 +176,15 @@ class CheckInFilter(django_filters.FilterSet):
         fields = ["key_result", "author"]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List check-ins (filter by key_result, author)",
-        description=(
-            "Check-ins across the workspace, newest first: the value, confidence and note recorded"
-            " on a key result. Filter by key result or author. To record one, POST to the key "
-            "result's check-ins."
-        ),
-        responses={200: CheckInSerializer(many=True), **ERRORS},
+@read_schema(
+    CheckInSerializer,
+    list_summary="List check-ins (filter by key_result, author)",
+    list_description=(
+        "Check-ins across the workspace, newest first: the value, confidence and note recorded"
+        " on a key result. Filter by key result or author. To record one, POST to the key "
+        "result's check-ins."
     ),
-    retrieve=extend_schema(summary="Get a check-in", responses={200: CheckInSerializer, **ERRORS}),
+    retrieve_summary="Get a check-in",
 )
 class CheckInViewSet(ListModelMixin, RetrieveWithETagMixin, OkrViewSet):
     """Read-only: check-ins are appended through key-results/{id}/check-ins/."""

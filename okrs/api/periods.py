@@ -8,14 +8,14 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from alignment.api_base import RetrieveWithETagMixin
-from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_schema import WRITE_ERRORS, read_schema
 from alignment.models import Role
 from okrs import services
 from okrs.api._base import OkrViewSet
@@ -37,16 +37,14 @@ class PeriodFilter(django_filters.FilterSet):
         return queryset.filter(start__lte=value, end__gte=value)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List periods, newest first",
-        description=(
-            "The workspace's OKR periods (quarters, halves, years) with their dates and whether "
-            "they are closed."
-        ),
-        responses={200: PeriodSerializer(many=True), **ERRORS},
+@read_schema(
+    PeriodSerializer,
+    list_summary="List periods, newest first",
+    list_description=(
+        "The workspace's OKR periods (quarters, halves, years) with their dates and whether "
+        "they are closed."
     ),
-    retrieve=extend_schema(summary="Get a period", responses={200: PeriodSerializer, **ERRORS}),
+    retrieve_summary="Get a period",
 )
 class PeriodViewSet(ListModelMixin, RetrieveWithETagMixin, OkrViewSet):
     queryset = Period.objects.all()

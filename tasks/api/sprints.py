@@ -12,7 +12,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
     extend_schema_field,
-    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import serializers
@@ -23,7 +22,7 @@ from rest_framework.response import Response
 
 from alignment.api_base import RetrieveWithETagMixin, ScopedPrimaryKeyField, WorkspaceViewSet
 from alignment.api_query import IdFilter, query_datetime
-from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_schema import ERRORS, WRITE_ERRORS, read_schema
 from alignment.models import Team
 from tasks import custom_values, services
 from tasks.api.task_serializers import CUSTOM_VALUE_HELP
@@ -174,15 +173,13 @@ class SprintFilter(django_filters.FilterSet):
         fields = ["team", "status"]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List sprints",
-        description=(
-            "Sprints of the workspace with their dates, goal and status. Filter by team or status."
-        ),
-        responses={200: SprintSerializer(many=True), **ERRORS},
+@read_schema(
+    SprintSerializer,
+    list_summary="List sprints",
+    list_description=(
+        "Sprints of the workspace with their dates, goal and status. Filter by team or status."
     ),
-    retrieve=extend_schema(summary="Get a sprint", responses={200: SprintSerializer, **ERRORS}),
+    retrieve_summary="Get a sprint",
 )
 class SprintViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     guest_access = True  # guests: their teams' rows only (visible_to)
