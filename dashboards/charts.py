@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from alignment.svg import PlotFrame, polyline
+
 WIDTH, HEIGHT = 560, 200
 LEFT, RIGHT, TOP, BOTTOM = 44, 14, 14, 28
 
@@ -35,7 +37,7 @@ class Series:
 
     @property
     def polyline(self) -> str:
-        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+        return polyline(self.points)
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class Area:
 
 
 @dataclass
-class Chart:
+class Chart(PlotFrame):
     """One chart: the slug makes ids unique on a page; `rows` feed the table view."""
 
     slug: str
@@ -72,18 +74,7 @@ class Chart:
     y_labels: list[tuple[float, str]] = field(default_factory=list)
     width: int = WIDTH
     height: int = HEIGHT
-
-    @property
-    def plot_left(self) -> int:
-        return LEFT
-
-    @property
-    def plot_right(self) -> int:
-        return self.width - RIGHT
-
-    @property
-    def plot_bottom(self) -> int:
-        return self.height - BOTTOM
+    pad_left, pad_right, pad_bottom = LEFT, RIGHT, BOTTOM
 
     @property
     def x_label_marks(self) -> list[tuple[float, str, str]]:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from alignment import timezones
+from alignment.svg import PlotFrame, polyline
 from okrs.models import CheckIn, KeyResult
 
 WIDTH, HEIGHT = 560, 180
@@ -51,7 +52,7 @@ class Line:
 
 
 @dataclass
-class LineChart:
+class LineChart(PlotFrame):
     title: str
     points: list[Point]
     width: int = WIDTH
@@ -59,22 +60,11 @@ class LineChart:
     lines: list[Line] = field(default_factory=list)  # baseline / target guides
     x_labels: list[tuple[float, str]] = field(default_factory=list)
     pace: tuple[float, float, float, float] | None = None  # expected path, baseline → target
+    pad_left, pad_right, pad_bottom = PAD_LEFT, PAD_RIGHT, PAD_BOTTOM
 
     @property
     def polyline(self) -> str:
-        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
-
-    @property
-    def plot_left(self) -> int:
-        return PAD_LEFT
-
-    @property
-    def plot_right(self) -> int:
-        return self.width - PAD_RIGHT
-
-    @property
-    def plot_bottom(self) -> int:
-        return self.height - PAD_BOTTOM
+        return polyline(self.points)
 
 
 def _moment(day: date, zone: tzinfo, *, end: bool = False) -> datetime:
