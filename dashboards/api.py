@@ -3,8 +3,10 @@ incidents (DORA inputs, read and write). Reads come from materialized rows only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.db.models import Model
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.mixins import ListModelMixin
@@ -223,6 +225,19 @@ class DeploymentPatchSerializer(serializers.Serializer):
     is_failure = serializers.BooleanField()
 
 
+class TeamRecordViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
+    """A team's delivery records (deployments, incidents): members record, admins delete."""
+
+    action_roles = {"destroy": Role.ADMIN}
+
+    def record(
+        self, write_serializer: type[serializers.Serializer], create: Callable[..., Model]
+    ) -> Response:
+        """Create the row from the validated body through `create`: 201 with the row."""
+        row = create(actor=self.member, **self.validated(write_serializer))
+        return self.respond(self.get_serializer_class()(row).data, status=201)
+
+
 @read_schema(
     DeploymentSerializer,
     list_summary="List deployments",
@@ -232,10 +247,9 @@ class DeploymentPatchSerializer(serializers.Serializer):
     ),
     retrieve_summary="Get a deployment",
 )
-class DeploymentViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
+class DeploymentViewSet(TeamRecordViewSet):
     queryset = Deployment.objects.all()
     serializer_class = DeploymentSerializer
-    action_roles = {"destroy": Role.ADMIN}
 
     filterset_class = DeploymentFilter
 
@@ -249,9 +263,7 @@ class DeploymentViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet)
         responses={201: DeploymentSerializer, **WRITE_ERRORS},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = self.validated(DeploymentWriteSerializer)
-        deployment = services.deployment_create(actor=self.member, **data)
-        return self.respond(DeploymentSerializer(deployment).data, status=201)
+        return self.record(DeploymentWriteSerializer, services.deployment_create)
 
     @extend_schema(
         summary="Mark whether a deployment caused a failure",
@@ -302,10 +314,9 @@ class IncidentPatchSerializer(serializers.Serializer):
     ),
     retrieve_summary="Get an incident",
 )
-class IncidentViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
+class IncidentViewSet(TeamRecordViewSet):
     queryset = Incident.objects.all()
     serializer_class = IncidentSerializer
-    action_roles = {"destroy": Role.ADMIN}
 
     filterset_class = IncidentFilter
 
@@ -316,9 +327,7 @@ class IncidentViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
         responses={201: IncidentSerializer, **WRITE_ERRORS},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = self.validated(IncidentWriteSerializer)
-        incident = services.incident_create(actor=self.member, **data)
-        return self.respond(IncidentSerializer(incident).data, status=201)
+        return self.record(IncidentWriteSerializer, services.incident_create)
 
     @extend_schema(
         summary="Rename an incident or record when service was restored",
