@@ -3,6 +3,8 @@ work goes), delete an unstarted one, and one sprint's page with its scope histor
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -42,8 +44,7 @@ def sprint_close(
     request: WorkspaceRequest, workspace: Workspace, team_id: int, sprint_id: int
 ) -> HttpResponse:
     """The active sprint's numbers and what a close would carry over; POST closes it."""
-    team = get_team(request, team_id)
-    sprint = get_sprint(workspace, team, sprint_id)
+    team, sprint = team_sprint(request, workspace, team_id, sprint_id)
     targets = list(
         Sprint.objects.for_workspace(workspace)
         .filter(team=team, status=SprintStatus.PLANNED)
@@ -83,8 +84,10 @@ def sprint_close(
             scope.open,
         ),
     ]
-    context = work_context(
+    return confirm_page(
         request,
+        "tasks/sprint_close.html",
+        error,
         team=team,
         sprint=sprint,
         scope=scope,
@@ -94,11 +97,9 @@ def sprint_close(
         ],
         burndown=burndown,
         form=form,
-        error=error,
         has_targets=bool(targets),
         board_url=url("board", workspace, team_id=team.pk),
     )
-    return render(request, "tasks/sprint_close.html", context, status=409 if error else 200)
 
 
 # ---- the team's sprints: list, plan, edit, start, delete, and one sprint's page ------------
@@ -115,6 +116,26 @@ def get_sprint(workspace: Workspace, team: Team, sprint_id: int) -> Sprint:
     if sprint is None:
         raise Http404("No such sprint in this team.")
     return sprint
+
+
+def team_sprint(
+    request: WorkspaceRequest, workspace: Workspace, team_id: int, sprint_id: int
+) -> tuple[Team, Sprint]:
+    """The team from the URL (404 when hidden) and its sprint with this id (404 otherwise)."""
+    team = get_team(request, team_id)
+    return team, get_sprint(workspace, team, sprint_id)
+
+
+def confirm_page(
+    request: WorkspaceRequest, template: str, error: str | None, **context: Any
+) -> HttpResponse:
+    """A sprint's confirm page (close, start, delete): 409 with the refusal when one came."""
+    return render(
+        request,
+        template,
+        work_context(request, error=error, **context),
+        status=409 if error else 200,
+    )
 
 
 def sprint_url(name: str, workspace: Workspace, sprint: Sprint) -> str:
@@ -223,8 +244,7 @@ def sprint_edit(
     request: WorkspaceRequest, workspace: Workspace, team_id: int, sprint_id: int
 ) -> HttpResponse:
     """Edit a sprint that is not closed, with a versioned save (members only)."""
-    team = get_team(request, team_id)
-    sprint = get_sprint(workspace, team, sprint_id)
+    team, sprint = team_sprint(request, workspace, team_id, sprint_id)
     if sprint.status == SprintStatus.CLOSED:
         messages.error(request, f"{sprint.name} is closed: its plan is history now.")
         return see_other(sprint_url("sprint", workspace, sprint))
@@ -237,8 +257,7 @@ def sprint_detail(
     request: WorkspaceRequest, workspace: Workspace, team_id: int, sprint_id: int
 ) -> HttpResponse:
     """One sprint: its progress (read model), numbers, and scope history."""
-    team = get_team(request, team_id)
-    sprint = get_sprint(workspace, team, sprint_id)
+    team, sprint = team_sprint(request, workspace, team_id, sprint_id)
     scope = sprint_scope(sprint)
     context = work_context(
         request,
@@ -262,8 +281,7 @@ def sprint_start(
     request: WorkspaceRequest, workspace: Workspace, team_id: int, sprint_id: int
 ) -> HttpResponse:
     """Confirm a start: committed points against capacity per person and in total."""
-    team = get_team(request, team_id)
-    sprint = get_sprint(workspace, team, sprint_id)
+    team, sprint = team_sprint(request, workspace, team_id, sprint_id)
     error = None
     if request.method == "POST":
         try:
@@ -274,15 +292,15 @@ def sprint_start(
             messages.success(request, f"{sprint.name} has started.")
             return see_other(url("board", workspace, team_id=team.pk))
     preview = sprint_pages.start_preview(workspace, sprint)
-    context = work_context(
+    return confirm_page(
         request,
+        "tasks/sprint_start.html",
+        error,
         team=team,
         sprint=sprint,
         preview=preview,
-        error=error,
         cancel_url=sprint_url("sprint", workspace, sprint),
     )
-    return render(request, "tasks/sprint_start.html", context, status=409 if error else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -291,8 +309,7 @@ def sprint_delete(
     request: WorkspaceRequest, workspace: Workspace, team_id: int, sprint_id: int
 ) -> HttpResponse:
     """Confirm and delete a sprint that has not started; its tasks go back to the backlog."""
-    team = get_team(request, team_id)
-    sprint = get_sprint(workspace, team, sprint_id)
+    team, sprint = team_sprint(request, workspace, team_id, sprint_id)
     error = None
     if request.method == "POST":
         try:
@@ -314,12 +331,12 @@ def sprint_delete(
         error = SprintStartedError(
             sprint=sprint.name, status=sprint.get_status_display().lower()
         ).text
-    context = work_context(
+    return confirm_page(
         request,
+        "tasks/sprint_delete.html",
+        error,
         team=team,
         sprint=sprint,
         tasks=sprint.tasks.count(),
-        error=error,
         cancel_url=sprint_url("sprint", workspace, sprint),
     )
-    return render(request, "tasks/sprint_delete.html", context, status=409 if error else 200)
