@@ -4,6 +4,7 @@ the palette's list of views (htmx partial)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -240,9 +241,19 @@ def saved_view_edit(
     return render(request, "tasks/saved_views/edit.html", context, status=status)
 
 
-def _posted_version(request: WorkspaceRequest) -> int | None:
-    # The forms send the version the page showed: a change made since is refused (409).
-    return parse_version(request.POST.get("version"))
+def _versioned_write(
+    request: WorkspaceRequest, saved_view_id: int, write: Callable[..., object]
+) -> SavedView:
+    """Run `write` (delete, archive, restore) on the view from the URL and return the view.
+
+    The forms send the version the page showed: a change made since is refused (409)."""
+    view = get_view(request, saved_view_id)
+    write(
+        actor=request.membership,
+        view=view,
+        expected_version=parse_version(request.POST.get("version")),
+    )
+    return view
 
 
 @require_POST
@@ -251,10 +262,7 @@ def saved_view_delete(
     request: WorkspaceRequest, workspace: Workspace, saved_view_id: int
 ) -> HttpResponse:
     """Delete for good (the page asks first); back to the views list."""
-    view = get_view(request, saved_view_id)
-    services.saved_view_delete(
-        actor=request.membership, view=view, expected_version=_posted_version(request)
-    )
+    _versioned_write(request, saved_view_id, services.saved_view_delete)
     return see_other(url("saved_views", workspace))
 
 
@@ -264,10 +272,7 @@ def saved_view_archive(
     request: WorkspaceRequest, workspace: Workspace, saved_view_id: int
 ) -> HttpResponse:
     """Archive: the view moves to the list's archived section."""
-    view = get_view(request, saved_view_id)
-    services.saved_view_archive(
-        actor=request.membership, view=view, expected_version=_posted_version(request)
-    )
+    view = _versioned_write(request, saved_view_id, services.saved_view_archive)
     return see_other(url("saved_views", workspace) + f"#archived-view-{view.pk}")
 
 
@@ -277,8 +282,5 @@ def saved_view_restore(
     request: WorkspaceRequest, workspace: Workspace, saved_view_id: int
 ) -> HttpResponse:
     """Restore an archived view; back to the list, where it is active again."""
-    view = get_view(request, saved_view_id)
-    services.saved_view_restore(
-        actor=request.membership, view=view, expected_version=_posted_version(request)
-    )
+    view = _versioned_write(request, saved_view_id, services.saved_view_restore)
     return see_other(url("saved_views", workspace) + f"#view-{view.pk}")
