@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -180,9 +180,7 @@ class ObjectiveSummaryView(WorkspaceAPIMixin, APIView):
         responses={200: SummarySerializer, **ERRORS},
     )
     def get(self, request: Request, *args: Any, objective_id: int, **kwargs: Any) -> Response:
-        objective = Objective.objects.visible_to(self.member).filter(pk=objective_id).first()
-        if objective is None:
-            raise Http404
+        objective = get_object_or_404(Objective.objects.visible_to(self.member), pk=objective_id)
         return Response(summaries.objective_changes(self.member, objective).as_dict())
 
 
@@ -196,9 +194,7 @@ class SprintSummaryView(WorkspaceAPIMixin, APIView):
         responses={200: SummarySerializer, **ERRORS},
     )
     def get(self, request: Request, *args: Any, sprint_id: int, **kwargs: Any) -> Response:
-        sprint = Sprint.objects.visible_to(self.member).filter(pk=sprint_id).first()
-        if sprint is None:
-            raise Http404
+        sprint = get_object_or_404(Sprint.objects.visible_to(self.member), pk=sprint_id)
         return Response(summaries.retro_summary(self.member, sprint).as_dict())
 
 
