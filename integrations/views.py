@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -64,13 +64,17 @@ def _subscription(workspace: Workspace, subscription_id: int) -> WebhookSubscrip
     )
 
 
-def _stash_secret(request: WorkspaceRequest, kind: str, pk: int, raw: str) -> None:
+def _show_secret_once(
+    request: WorkspaceRequest, kind: str, pk: int, raw: str
+) -> HttpResponseRedirect:
+    """Keep a new secret in the session for one showing, and go to the page that shows it."""
     request.session[SESSION_KEY] = {
         "kind": kind,
         "id": pk,
         "workspace_id": request.workspace.pk,
         "raw": raw,
     }
+    return see_other_to(f"integrations:{kind}_secret", request.workspace, **{f"{kind}_id": pk})
 
 
 def _pop_secret(request: WorkspaceRequest, kind: str, pk: int) -> str | None:
@@ -145,10 +149,7 @@ def integration_new(request: WorkspaceRequest, workspace: Workspace) -> HttpResp
         except FieldErrors as exc:
             add_field_errors(form, exc)
         else:
-            _stash_secret(request, "integration", integration.pk, raw)
-            return see_other_to(
-                "integrations:integration_secret", workspace, integration_id=integration.pk
-            )
+            return _show_secret_once(request, "integration", integration.pk, raw)
     return render(
         request,
         "integrations/integration_new.html",
@@ -246,8 +247,7 @@ def integration_rotate(
         return see_other_to(
             "integrations:integration_edit", workspace, integration_id=integration.pk
         )
-    _stash_secret(request, "integration", integration.pk, raw)
-    return see_other_to("integrations:integration_secret", workspace, integration_id=integration.pk)
+    return _show_secret_once(request, "integration", integration.pk, raw)
 
 
 @require_POST
@@ -374,10 +374,7 @@ def subscription_list(request: WorkspaceRequest, workspace: Workspace) -> HttpRe
         except FieldErrors as exc:
             add_field_errors(form, exc)
         else:
-            _stash_secret(request, "subscription", subscription.pk, raw)
-            return see_other_to(
-                "integrations:subscription_secret", workspace, subscription_id=subscription.pk
-            )
+            return _show_secret_once(request, "subscription", subscription.pk, raw)
     latest = WebhookDeliveryLog.objects.filter(subscription=OuterRef("pk")).order_by(
         "-created_at", "-pk"
     )
@@ -469,10 +466,7 @@ def subscription_rotate(
     subscription, raw = services.subscription_rotate_secret(
         actor=request.membership, subscription=subscription
     )
-    _stash_secret(request, "subscription", subscription.pk, raw)
-    return see_other_to(
-        "integrations:subscription_secret", workspace, subscription_id=subscription.pk
-    )
+    return _show_secret_once(request, "subscription", subscription.pk, raw)
 
 
 @require_POST
