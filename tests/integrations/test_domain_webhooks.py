@@ -5,9 +5,7 @@ signature as a receiver would, and the body has the shape docs/webhooks.md docum
 from __future__ import annotations
 
 import json
-import re
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +21,7 @@ from integrations import domain_webhooks
 from integrations import services as integration_services
 from integrations.models import OutboxMessage, OutboxStatus, WebhookSubscription
 from integrations.tasks import deliver_outbox
-from integrations.webhooks import EVENT_TYPES, listening_event_types
+from integrations.webhooks import listening_event_types
 from okrs import services as okr_services
 from roadmaps import services as roadmap_services
 from tasks import services as task_services
@@ -34,70 +32,17 @@ from tests.factories.okrs import KeyResultFactory, ObjectiveFactory, PeriodFacto
 from tests.factories.work import LabelFactory, RoadmapFactory, TaskFactory, state_of
 from tests.integrations.conftest import Received
 from tests.integrations.test_outbox import subscribe
+from tests.integrations.test_webhook_docs import (
+    DOMAIN_TYPES,
+    documented_example,
+    shape_mismatches,
+)
 
 SECRET = "whsec_domain_events_receiver"
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
-DOMAIN_TYPES = [t for t in EVENT_TYPES if t not in ("ping", "task.deleted")]
 
 
 class Boom(Exception):
     pass
-
-
-# ---- the documented shape ---------------------------------------------------------------
-
-
-def documented_example(name: str) -> Any:
-    r"""The JSON block under the `### \`<name>\`` heading of docs/webhooks.md (an event type,
-    or a resource shape such as `<task>`)."""
-    text = DOCS.read_text()
-    match = re.search(rf"^### `{re.escape(name)}`\n.*?```json\n(.*?)```", text, re.S | re.M)
-    assert match, f"docs/webhooks.md has no example for {name}"
-    return json.loads(match.group(1))
-
-
-PLACEHOLDER = re.compile(r"^<[a-z_]+>$")
-# Objects whose keys are the workspace's own names (custom fields): any keys, any values.
-FREE_MAPS = ("custom_fields",)
-
-
-def shape_mismatches(documented: Any, real: Any, path: str = "") -> list[str]:
-    """Where `real` differs in structure from `documented`. `"<task>"` stands for the
-    documented `<task>` shape; null on either side matches anything (fields are nullable)."""
-    if isinstance(documented, str) and PLACEHOLDER.match(documented):
-        documented = documented_example(documented)
-    if documented is None or real is None:
-        return []
-    if path.rsplit(".", 1)[-1] in FREE_MAPS and isinstance(documented, dict):
-        return [] if isinstance(real, dict) else [f"{path}: object documented, not sent"]
-    if isinstance(documented, dict) and isinstance(real, dict):
-        problems = []
-        if set(documented) != set(real):
-            problems.append(f"{path}: keys differ: {sorted(set(documented) ^ set(real))}")
-        for key in set(documented) & set(real):
-            problems += shape_mismatches(documented[key], real[key], f"{path}.{key}")
-        return problems
-    if isinstance(documented, list) and isinstance(real, list):
-        if documented and real:
-            return shape_mismatches(documented[0], real[0], f"{path}[0]")
-        return []
-    if isinstance(documented, dict | list) or isinstance(real, dict | list):
-        return [f"{path}: {type(documented).__name__} documented, {type(real).__name__} sent"]
-    return []
-
-
-def test_every_event_type_is_documented_with_an_example():
-    for event_type in [*DOMAIN_TYPES, "ping"]:
-        assert documented_example(event_type)["type"] == event_type
-
-
-def test_the_shape_check_catches_a_missing_field():
-    documented = {"data": {"task": "<task>"}}
-    real_task = dict(documented_example("<task>"))
-    real_task.pop("labels")
-    assert shape_mismatches(documented, {"data": {"task": real_task}}) == [
-        ".data.task: keys differ: ['labels']"
-    ]
 
 
 # ---- a receiver subscribed to everything --------------------------------------------------

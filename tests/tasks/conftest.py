@@ -1,4 +1,5 @@
-"""Fixtures of the work domain: a second team in the same workspace, states by category."""
+"""Fixtures of the work domain: a second team in the same workspace, a private team the member
+is not on, states by category."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ from tests.factories.work import state_of
 @pytest.fixture
 def team(world: World) -> Team:
     return world.team
+
+
+@pytest.fixture
+def private_team(world: World) -> Team:
+    """A private team the member is not on (the admin sees it: admins see every team)."""
+    return TeamFactory(workspace=world.workspace, name="Secret", key="SEC", is_private=True)
 
 
 @pytest.fixture
