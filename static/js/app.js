@@ -74,17 +74,7 @@
     }
   });
 
-  // Confirm destructive actions: <form data-confirm="Revoke this token?">.
-  document.addEventListener("submit", function (event) {
-    var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) event.preventDefault();
-  }, true);
-  document.addEventListener("htmx:confirm", function (event) {
-    var message = event.target.getAttribute("data-confirm");
-    if (!message) return;
-    event.preventDefault();
-    if (window.confirm(message)) event.detail.issueRequest(true);
-  });
+  // Confirmation of destructive actions (data-confirm) is confirm.js, loaded before the body.
 
   // Keyboard shortcuts: "g h" home, "g o" OKRs, "/" search, "?" help. Links opt in with
   // data-shortcut="g x", so each page's navigation decides what is reachable.

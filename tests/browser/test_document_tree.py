@@ -54,3 +54,26 @@ def test_a_member_moves_then_deletes_a_document(logged_in_page: Page, world: Wor
     assert "Billing draft" in asked[0]
     expect(page.get_by_text("“Billing draft” deleted")).to_be_visible()
     assert not Document.objects.filter(pk=draft.pk).exists()
+
+
+def test_delete_asks_first_even_when_the_page_scripts_have_not_loaded(
+    logged_in_page: Page, world: World
+) -> None:
+    """The confirmation must not wait for the page's deferred scripts: a click on Delete
+    during a slow load once deleted without asking. Here app.js never arrives at all."""
+    page = logged_in_page
+    draft = services.create_document(actor=world.member, title="Keep me")
+    page.route("**/js/app*.js", lambda route: route.abort())
+    page.goto(f"/w/{world.workspace.slug}/documents/{draft.pk}/")
+    asked: list[str] = []
+
+    def dismiss(dialog) -> None:  # type: ignore[no-untyped-def]
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.get_by_role("button", name="Delete document").click()
+    expect(page.get_by_role("button", name="Delete document")).to_be_visible()
+    assert len(asked) == 1
+    assert "Keep me" in asked[0]
+    assert Document.objects.filter(pk=draft.pk).exists()
