@@ -82,6 +82,12 @@ def add_domain_error(form: forms.Form, exc: DomainError) -> None:
     add_field_errors(form, exc)
 
 
+def form_status(request: HttpRequest, default: int = 200) -> int:
+    """The status of a page that shows a form: 422 when a POSTed form comes back with its
+    errors (htmx swaps it, and a test or client can tell it was refused), else `default`."""
+    return 422 if request.method == "POST" else default
+
+
 def is_partial(request: WorkspaceRequest) -> bool:
     """An htmx request that swaps a fragment (a history restore wants the full page)."""
     return bool(request.htmx) and not request.htmx.history_restore_request

@@ -20,6 +20,7 @@ from alignment.errors import FieldErrors
 from alignment.http import (
     WorkspaceRequest,
     add_field_errors,
+    form_status,
     paginate,
     query_without,
     see_other_to,
@@ -154,7 +155,7 @@ def integration_new(request: WorkspaceRequest, workspace: Workspace) -> HttpResp
         request,
         "integrations/integration_new.html",
         _context(request, "connections", form=form),
-        status=422 if request.method == "POST" else 200,
+        status=form_status(request),
     )
 
 
@@ -224,7 +225,7 @@ def integration_edit(
             rotate_form=RotateSecretForm(),
             url=hook_url(integration, request),
         ),
-        status=422 if request.method == "POST" else 200,
+        status=form_status(request),
     )
 
 
@@ -387,7 +388,7 @@ def subscription_list(request: WorkspaceRequest, workspace: Workspace) -> HttpRe
         request,
         "integrations/subscriptions.html",
         _context(request, "webhooks", subscriptions=subscriptions, form=form),
-        status=422 if request.method == "POST" else 200,
+        status=form_status(request),
     )
 
 
@@ -453,7 +454,7 @@ def subscription_edit(
             page=paginate(request, logs),
             keep=query_without(request, "page"),
         ),
-        status=422 if request.method == "POST" else 200,
+        status=form_status(request),
     )
 
 

@@ -25,7 +25,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alignment import timezones
-from alignment.http import WorkspaceRequest, see_other_to
+from alignment.http import WorkspaceRequest, form_status, see_other_to
 from alignment.models import Role, Team, Workspace
 from alignment.tenancy import workspace_view
 from integrations import exporters
@@ -228,7 +228,7 @@ def _upload(request: WorkspaceRequest, workspace: Workspace, kind: str) -> HttpR
             needs_mapping = job.kind != ImportKind.JIRA or jira.needs_mapping(job)
             step = "import_mapping" if needs_mapping else "import_preview"
             return see_other_to(f"integrations:{step}", workspace, import_job_id=job.pk)
-    status = 422 if request.method == "POST" else 200
+    status = form_status(request)
     return render(request, "integrations/import_upload.html", context, status=status)
 
 
@@ -311,7 +311,7 @@ def import_mapping(
             job.mapping = {name: form.cleaned_data.get(name) or "" for name in labels}
         job.save(update_fields=["mapping"])
         return see_other_to("integrations:import_preview", workspace, import_job_id=job.pk)
-    status = 422 if request.method == "POST" else 200
+    status = form_status(request)
     context = {"workspace": workspace, "job": job, "form": form}
     return render(request, "integrations/import_mapping.html", context, status=status)
 

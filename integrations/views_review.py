@@ -8,7 +8,13 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods
 
 from alignment.errors import FieldErrors
-from alignment.http import WorkspaceRequest, add_field_errors, see_other_to, settings_context
+from alignment.http import (
+    WorkspaceRequest,
+    add_field_errors,
+    form_status,
+    see_other_to,
+    settings_context,
+)
 from alignment.models import Role, Team, Workspace
 from alignment.tenancy import workspace_view
 from integrations import review_rules
@@ -74,5 +80,5 @@ def review_rules_edit(
             form=form,
             field_name=field_name,
         ),
-        status=422 if request.method == "POST" else 200,
+        status=form_status(request),
     )

@@ -13,6 +13,7 @@ from alignment.errors import FieldErrors
 from alignment.http import (
     WorkspaceRequest,
     add_field_errors,
+    form_status,
     paginate,
     query_without,
     see_other_to,
@@ -62,7 +63,7 @@ def scim_token_list(request: WorkspaceRequest, workspace: Workspace) -> HttpResp
         keep=query_without(request, "page"),
         base_url=_base_url(request, workspace),
     )
-    status = 422 if request.method == "POST" else 200
+    status = form_status(request)
     return render(request, "scim/tokens.html", context, status=status)
 
 

@@ -20,6 +20,7 @@ from alignment.errors import FieldErrors
 from alignment.http import (
     WorkspaceRequest,
     add_field_errors,
+    form_status,
     see_other,
     see_other_to,
     settings_context,
@@ -116,7 +117,7 @@ def sso_settings(request: WorkspaceRequest, workspace: Workspace) -> HttpRespons
         ),
         identity_count=connection.identities.count() if connection else 0,
     )
-    status = 422 if request.method == "POST" else 200
+    status = form_status(request)
     return render(request, "sso/settings.html", context, status=status)
 
 
@@ -179,7 +180,7 @@ def sso_login(request: HttpRequest) -> HttpResponse:
             # a 302 to the IdP would be blocked; a page that moves on (meta refresh, and a
             # link without it) is a navigation of its own, not the form's.
             return _leave_for(request, url, connection)
-    status = 422 if request.method == "POST" else 200
+    status = form_status(request)
     context = {"form": form, "next": next_url}
     return render(request, "sso/login.html", context, status=status)
 

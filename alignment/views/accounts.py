@@ -17,7 +17,7 @@ from alignment import lockout, login_steps, services
 from alignment.auth_backends import EmailBackend
 from alignment.errors import DomainError, FieldErrors
 from alignment.forms import LoginForm, SignUpForm
-from alignment.http import add_field_errors
+from alignment.http import add_field_errors, form_status
 from alignment.models import Membership
 
 
@@ -86,7 +86,7 @@ def signup_view(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="alignment.auth_backends.EmailBackend")
             messages.success(request, "Welcome! Your workspace is ready: start by adding a team.")
             return redirect("home")
-    status = 422 if request.method == "POST" else 200
+    status = form_status(request)
     return render(request, "accounts/signup.html", {"form": form}, status=status)
 
 

@@ -15,6 +15,7 @@ from alignment.forms import InvitationForm
 from alignment.http import (
     WorkspaceRequest,
     add_field_errors,
+    form_status,
     paginate,
     query_without,
     see_other_to,
@@ -82,7 +83,7 @@ def invitation_list(request: WorkspaceRequest, workspace: Workspace) -> HttpResp
         request,
         "settings/invitations.html",
         context,
-        status=422 if request.method == "POST" else 200,
+        status=form_status(request),
     )
 
 

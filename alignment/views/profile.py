@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from alignment.errors import FieldErrors
 from alignment.forms import ProfileForm
-from alignment.http import AuthedRequest, add_field_errors
+from alignment.http import AuthedRequest, add_field_errors, form_status
 from alignment.models import User
 from alignment.timezones import user_time_zone_set, zone_names
 
@@ -34,7 +34,7 @@ def profile(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, "Profile saved.")
             return redirect("accounts:profile")
-    status = 422 if request.method == "POST" else 200
+    status = form_status(request)
     return render(
         request,
         "accounts/profile.html",

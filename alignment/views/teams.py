@@ -11,7 +11,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from alignment import services
 from alignment.errors import FieldErrors
 from alignment.forms import TeamForm, TeamMemberForm, TeamPrivacyForm
-from alignment.http import WorkspaceRequest, add_field_errors, see_other_to, settings_context
+from alignment.http import (
+    WorkspaceRequest,
+    add_field_errors,
+    form_status,
+    see_other_to,
+    settings_context,
+)
 from alignment.models import Membership, Role, Team, TeamMember, User, Workspace
 from alignment.tenancy import workspace_view
 
@@ -43,7 +49,7 @@ def team_new(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
         request,
         "settings/team_form.html",
         settings_context(request, "teams", form=form, team=None),
-        status=422 if request.method == "POST" else 200,
+        status=form_status(request),
     )
 
 
@@ -78,7 +84,7 @@ def team_edit(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> 
             messages.success(request, f"Team {team.name} saved.")
             return see_other_to("workspace:team_edit", workspace, team_id=team.pk)
         team.refresh_from_db()
-    return _render_edit(request, team, form=form, status=422 if request.method == "POST" else 200)
+    return _render_edit(request, team, form=form, status=form_status(request))
 
 
 def _render_edit(

@@ -10,7 +10,13 @@ from django.views.decorators.http import require_http_methods
 
 from alignment.errors import FieldErrors
 from alignment.forms import WorkspaceTimeZoneForm
-from alignment.http import WorkspaceRequest, add_field_errors, see_other_to, settings_context
+from alignment.http import (
+    WorkspaceRequest,
+    add_field_errors,
+    form_status,
+    see_other_to,
+    settings_context,
+)
 from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
 from alignment.timezones import (
@@ -50,5 +56,5 @@ def time_zone_settings(request: WorkspaceRequest, workspace: Workspace) -> HttpR
         today=today(workspace),
         zone_names=zone_names(),
     )
-    status = 422 if request.method == "POST" else 200
+    status = form_status(request)
     return render(request, "settings/time_zone.html", context, status=status)

@@ -15,6 +15,7 @@ from alignment.forms import ApiTokenForm
 from alignment.http import (
     WorkspaceRequest,
     add_field_errors,
+    form_status,
     paginate,
     query_without,
     see_other_to,
@@ -68,7 +69,7 @@ def token_list(request: WorkspaceRequest, workspace: Workspace) -> HttpResponse:
         keep=query_without(request, "page"),
         keep_all=query_without(request, "all_page"),
     )
-    status = 422 if request.method == "POST" else 200
+    status = form_status(request)
     return render(request, "settings/tokens.html", context, status=status)
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from alignment import services
 from alignment.errors import FieldErrors
 from alignment.forms import WorkspaceForm
-from alignment.http import AuthedRequest, WorkspaceRequest, add_field_errors
+from alignment.http import AuthedRequest, WorkspaceRequest, add_field_errors, form_status
 from alignment.models import Membership, Team, Workspace
 from alignment.tenancy import workspace_view
 
@@ -43,7 +43,7 @@ def workspace_new(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, f"{workspace.name} is ready. Add your first team.")
             return redirect(workspace.get_absolute_url())
-    status = 422 if request.method == "POST" else 200
+    status = form_status(request)
     return render(request, "workspaces/new.html", {"form": form}, status=status)
 
 

@@ -56,10 +56,6 @@ def url(name: str, workspace: Workspace, **kwargs: Any) -> str:
     return reverse(f"okrs:{name}", kwargs={"slug": workspace.slug, **kwargs})
 
 
-def status_for(request: WorkspaceRequest, default: int = 200) -> int:
-    return 422 if request.method == "POST" else default
-
-
 __all__ = [
     "BASIS",
     "HttpResponse",
@@ -70,6 +66,5 @@ __all__ = [
     "objectives_of",
     "okr_context",
     "see_other",
-    "status_for",
     "url",
 ]

@@ -12,7 +12,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from alignment import timezones
 from alignment.errors import FieldErrors, StaleVersion
-from alignment.http import WorkspaceRequest, add_field_errors
+from alignment.http import WorkspaceRequest, add_field_errors, form_status
 from alignment.models import Role, Workspace
 from alignment.tenancy import workspace_view
 from okrs import preview, services, smart
@@ -26,7 +26,6 @@ from okrs.views._common import (
     is_partial,
     okr_context,
     see_other,
-    status_for,
     url,
 )
 from okrs.views.objectives import explanation_context, smart_context
@@ -162,7 +161,7 @@ def key_result_edit(
             else:
                 messages.success(request, f"Key result “{key_result.title}” saved.")
                 return see_other(url("objective_detail", workspace, objective_id=objective.pk))
-        return _form_page(request, form, objective, key_result, status=status_for(request))
+        return _form_page(request, form, objective, key_result, status=form_status(request))
     form = KeyResultForm(
         initial=KeyResultForm.initial_for(key_result),
         workspace=workspace,
@@ -227,9 +226,9 @@ def key_result_check_in(
         request, objective=objective, kr=key_result, check_in_form=form, measured=measured
     )
     if is_partial(request):
-        response = render(request, "okrs/_check_in_form.html", context, status=status_for(request))
+        response = render(request, "okrs/_check_in_form.html", context, status=form_status(request))
         return reswap(retarget(response, f"#check-in-form-{key_result.pk}"), "innerHTML")
-    return render(request, "okrs/check_in.html", context, status=status_for(request))
+    return render(request, "okrs/check_in.html", context, status=form_status(request))
 
 
 @require_POST

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from alignment.errors import FieldErrors, StaleVersion
-from alignment.http import WorkspaceRequest, add_field_errors
+from alignment.http import WorkspaceRequest, add_field_errors, form_status
 from alignment.models import Role, Workspace
 from alignment.parsing import is_digits
 from alignment.tenancy import workspace_view
@@ -32,7 +32,6 @@ from okrs.views._common import (
     is_partial,
     okr_context,
     see_other,
-    status_for,
     url,
 )
 from readmodel.forecasts import forecasts_for
@@ -338,7 +337,7 @@ def objective_edit(
             else:
                 messages.success(request, f"Objective “{objective.title}” saved.")
                 return see_other(url("objective_detail", workspace, objective_id=objective.pk))
-        return _form_page(request, form, objective, status=status_for(request))
+        return _form_page(request, form, objective, status=form_status(request))
     form = ObjectiveForm(
         initial=ObjectiveForm.initial_for(objective),
         membership=membership,
