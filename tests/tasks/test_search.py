@@ -4,16 +4,12 @@ so the same expectations hold on both; `test_postgres.py` adds what needs Postgr
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.urls import reverse
 
-from alignment.models import Membership, Role, Team, TeamMember
-from okrs.models import KeyResult, Objective
-from roadmaps.models import RoadmapItem
-from tasks.models import Priority, StateCategory, Task, TaskComment, TaskLabel, WorkflowState
+from alignment.models import Membership, Team, TeamMember
+from tasks.models import Priority, StateCategory, Task, TaskLabel, WorkflowState
 from tasks.search import EXACT_KEY, EXACT_TITLE, workspace_search
 from tasks.search_query import (
     QUALIFIERS,
@@ -22,74 +18,22 @@ from tasks.search_query import (
     parse_search_query,
 )
 from tests.conftest import World, build_guest
-from tests.factories.core import MembershipFactory, TeamFactory, UserFactory
+from tests.factories.core import TeamFactory
 from tests.factories.okrs import KeyResultFactory, ObjectiveFactory
 from tests.factories.work import (
     LabelFactory,
-    RoadmapFactory,
     RoadmapItemFactory,
     SprintFactory,
     TaskCommentFactory,
     TaskFactory,
     state_of,
 )
-
-
-@dataclass
-class Corpus:
-    invoices: Task
-    login: Task
-    ledger: Task
-    cleanup: Task
-    comment: TaskComment
-    objective: Objective
-    key_result: KeyResult
-    item: RoadmapItem
-    private_task: Task
-    private_comment: TaskComment
-    insider: Membership
+from tests.tasks.search_corpus import Corpus, build_corpus
 
 
 @pytest.fixture
 def corpus(world: World) -> Corpus:
-    team = world.team
-    invoices = TaskFactory(
-        team=team, title="Migrate invoices to the new ledger", description="Move billing data."
-    )
-    login = TaskFactory(
-        team=team,
-        title="Fix login redirect",
-        description="People land on the wrong page after they sign in.",
-    )
-    ledger = TaskFactory(team=team, title="Ledger")
-    cleanup = TaskFactory(team=team, title="Quarterly cleanup")
-    comment = TaskCommentFactory(task=cleanup, body="The flaky checkout test fails on Mondays.")
-    objective = ObjectiveFactory(
-        period__workspace=world.workspace, team=team, title="Grow revenue with ledger accuracy"
-    )
-    key_result = KeyResultFactory(objective=objective, title="Reduce invoice errors to 1%")
-    roadmap = RoadmapFactory(workspace=world.workspace)
-    item = RoadmapItemFactory(roadmap=roadmap, owner_team=team, title="Billing ledger rewrite")
-    hidden = TeamFactory(workspace=world.workspace, key="SEC", name="Security", is_private=True)
-    insider = MembershipFactory(
-        workspace=world.workspace, role=Role.MEMBER, user=UserFactory(email="insider@acme.test")
-    )
-    TeamMember.objects.create(workspace=world.workspace, team=hidden, user=insider.user)
-    private_task = TaskFactory(team=hidden, title="Ledger audit before the acquisition")
-    private_comment = TaskCommentFactory(task=private_task, body="The flaky checkout vendor.")
-    return Corpus(
-        invoices,
-        login,
-        ledger,
-        cleanup,
-        comment,
-        objective,
-        key_result,
-        item,
-        private_task,
-        private_comment,
-        insider,
-    )
+    return build_corpus(world)
 
 
 def found(world: World, q: str, viewer: Membership | None = None, **kw) -> list[tuple[str, int]]:
@@ -300,65 +244,6 @@ def test_a_private_team_qualifier_works_for_its_members(world, corpus):
     assert found(world, "team:SEC", corpus.insider) == [("task", corpus.private_task.pk)]
 
 
-# ---- API --------------------------------------------------------------------------------------
-
-
-def api_url(world: World) -> str:
-    return f"/api/v1/workspaces/{world.workspace.slug}/search/"
-
-
-def test_api_returns_comment_hits_with_their_task(member_api, world, corpus):
-    response = member_api.get(api_url(world), {"q": "flaky checkout"})
-    assert response.status_code == 200
-    assert response.json()["results"] == [
-        {
-            "kind": "comment",
-            "id": corpus.comment.pk,
-            "key": corpus.cleanup.key,
-            "title": "Quarterly cleanup",
-            "snippet": "The flaky checkout test fails on Mondays.",
-            "custom_fields": {},
-        }
-    ]
-    assert response.json()["next"] is None
-    assert response["X-Has-More"] == "false"
-
-
-def test_api_says_when_there_are_more_results(member_api, world, corpus):
-    response = member_api.get(api_url(world), {"q": "ledger", "limit": "1"})
-    assert [r["id"] for r in response.json()["results"]] == [corpus.ledger.pk]
-    assert response["X-Has-More"] == "true"
-    assert response.json()["next"] is not None
-
-
-@pytest.mark.parametrize(
-    ("q", "code"),
-    [("owner:me", "invalid_query"), ("label:nope", "invalid_query"), ("team:SEC", "invalid_query")],
-)
-def test_api_refuses_unknown_qualifiers_and_values_with_400(member_api, world, corpus, q, code):
-    response = member_api.get(api_url(world), {"q": q})
-    assert response.status_code == 400
-    body = response.json()["error"]
-    assert body["code"] == code
-    assert q.split(":")[0] in body["message"]
-    assert body["fields"]["q"] == [body["message"]]
-
-
-def test_api_never_returns_a_private_task_to_a_non_member(member_api, world, corpus):
-    response = member_api.get(api_url(world), {"q": "audit acquisition"})
-    assert response.json()["results"] == []
-
-
-def test_api_schema_describes_the_qualifiers(admin_client):
-    response = admin_client.get("/api/schema/", HTTP_ACCEPT="application/json")
-    schema = response.json() if response["Content-Type"].startswith("application/json") else None
-    text = response.content.decode()
-    assert schema is not None or "assignee:" in text
-    for name in QUALIFIERS:
-        assert f"`{name}:`" in text
-    assert "X-Has-More" in text
-
-
 # ---- the page --------------------------------------------------------------------------------
 
 
@@ -437,90 +322,3 @@ def test_the_page_runs_as_many_queries_for_twenty_rows_of_each_kind_as_for_one(
         response = page(member_client, world, "ledger")
     assert len(response.context["rows"]) == 50
     assert len(many) == len(few)
-
-
-# ---- API pages --------------------------------------------------------------------------------
-
-
-def test_api_pages_follow_next_links_without_repeats_or_gaps(member_api, world):
-    made = [TaskFactory(team=world.team, title=f"Ledger page {n}") for n in range(7)]
-    for task in made[:3]:
-        TaskCommentFactory(task=TaskFactory(team=world.team, title="Other"), body="ledger note")
-        TaskCommentFactory(task=task, body="ledger again")  # the task itself matches: no hit
-    seen: list[tuple[str, int]] = []
-    url, params = api_url(world), {"q": "ledger", "page_size": "3"}
-    pages = 0
-    while url:
-        body = member_api.get(url, params).json()
-        seen += [(r["kind"], r["id"]) for r in body["results"]]
-        url, params, pages = body["next"], {}, pages + 1
-    everything = member_api.get(api_url(world), {"q": "ledger", "page_size": "50"}).json()
-    assert seen == [(r["kind"], r["id"]) for r in everything["results"]]
-    assert len(seen) == len(set(seen)) == 10  # 7 tasks and 3 comment hits
-    assert pages == 4
-
-
-def test_api_previous_link_returns_to_the_page_before(member_api, world):
-    for n in range(5):
-        TaskFactory(team=world.team, title=f"Ledger page {n}")
-    first = member_api.get(api_url(world), {"q": "ledger", "page_size": "2"}).json()
-    assert first["previous"] is None
-    second = member_api.get(first["next"]).json()
-    assert member_api.get(second["previous"]).json()["results"] == first["results"]
-
-
-@pytest.mark.parametrize(
-    ("params", "field"),
-    [
-        ({"q": "ledger", "cursor": "forged"}, "cursor"),
-        ({"q": "ledger", "page_size": "0"}, "page_size"),
-        ({"q": "ledger", "page_size": "51"}, "page_size"),
-        ({"q": "ledger", "limit": "x"}, "limit"),
-        ({"q": "ledger", "page_size": ""}, "page_size"),
-        ({"q": "ledger", "cursor": "c" * 8193}, "cursor"),
-        ({"q": "   "}, "q"),
-        ({}, "q"),
-        ({"q": "x" * 201}, "q"),
-    ],
-)
-def test_api_refuses_bad_cursors_and_page_sizes_with_400(member_api, world, params, field):
-    response = member_api.get(api_url(world), params)
-    assert response.status_code == 400
-    assert field in response.json()["error"]["fields"]
-
-
-def test_api_page_size_refusal_says_what_is_allowed(member_api, world):
-    response = member_api.get(api_url(world), {"q": "ledger", "page_size": "51"})
-    assert response.json()["error"]["fields"] == {"page_size": ["Use a whole number from 1 to 50."]}
-
-
-def test_api_accepts_limit_as_the_old_name_of_page_size(member_api, world):
-    for n in range(3):
-        TaskFactory(team=world.team, title=f"Ledger page {n}")
-    by_limit = member_api.get(api_url(world), {"q": "ledger", "limit": "2"}).json()
-    by_page_size = member_api.get(api_url(world), {"q": "ledger", "page_size": "2"}).json()
-    assert len(by_limit["results"]) == 2
-    assert by_limit["results"] == by_page_size["results"]
-    assert "limit=2" in by_limit["next"]  # the next page keeps the name the client used
-
-
-def test_the_longest_querys_cursor_fits_the_cursor_cap():
-    from django.core import signing
-
-    from tasks.api.search import CURSOR_MAX_LENGTH, CURSOR_SALT
-    from tasks.search import MAX_DEPTH
-    from tasks.search_query import MAX_QUERY_LENGTH
-
-    # An emoji is escaped in 12 characters of JSON: the worst a valid `next` link carries.
-    longest = signing.dumps({"q": "😀" * MAX_QUERY_LENGTH, "o": MAX_DEPTH}, salt=CURSOR_SALT)
-    assert 3000 < len(longest) <= CURSOR_MAX_LENGTH
-
-
-def test_api_refuses_a_cursor_issued_for_another_query(member_api, world):
-    for n in range(3):
-        TaskFactory(team=world.team, title=f"Ledger page {n}")
-    first = member_api.get(api_url(world), {"q": "ledger", "page_size": "1"}).json()
-    cursor = parse_qs(urlparse(first["next"]).query)["cursor"][0]
-    response = member_api.get(api_url(world), {"q": "page", "cursor": cursor})
-    assert response.status_code == 400
-    assert "another query" in response.json()["error"]["fields"]["cursor"][0]
