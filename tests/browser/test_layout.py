@@ -192,6 +192,9 @@ def test_a_toast_sits_beside_the_buttons_and_can_be_dismissed(logged_in_page: Pa
     page.get_by_role("button", name="Plan the sprint").click()
     toast = page.locator("#flash .flash", has_text="Sprint 1 is planned.")
     expect(toast).to_be_visible()
+    # The toast paints before the deferred app.js (its Dismiss handler) has run on a busy
+    # machine; DOMContentLoaded comes after the deferred scripts.
+    page.wait_for_load_state("domcontentloaded")
     expect(page.locator("#flash")).to_have_attribute("aria-live", "polite")
 
     covered = page.evaluate(
