@@ -3,6 +3,7 @@ row for row once ids are read as positions (the copy has new ids, everything els
 
 from __future__ import annotations
 
+import datetime
 import io
 from typing import Any
 
@@ -27,6 +28,7 @@ from portability.policy import (
     unclassified_models,
 )
 from readmodel.models import Rollup
+from tasks.models import Task
 
 pytestmark = pytest.mark.django_db
 
@@ -200,3 +202,19 @@ def test_a_bad_archive_is_refused_and_leaves_nothing_behind(tmp_path):
         call_command("import_workspace", str(not_a_zip), "--slug", "x", stdout=io.StringIO())
     with pytest.raises(CommandError, match="No workspace"):
         call_command("export_workspace", "nope", stdout=io.StringIO())
+
+
+def test_instants_keep_their_microseconds_through_an_archive():
+    # JSON's usual encoding keeps milliseconds only: an instant at .000123 came back at .000,
+    # so the copy differed from its original (and only when the clock's microseconds said so).
+    original = _seed()
+    task = Task.objects.filter(workspace=original).order_by("pk").first()
+    instant = datetime.datetime(2026, 5, 12, 14, 6, 38, 123, tzinfo=datetime.UTC)
+    Task.objects.filter(pk=task.pk).update(completed_at=instant)
+
+    result = import_document(_round_trip(export_document(original)), slug="acme-micro")
+
+    copied = Task.objects.get(
+        workspace=result.workspace, number=task.number, team__key=task.team.key
+    )
+    assert copied.completed_at == instant
