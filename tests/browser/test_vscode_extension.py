@@ -186,14 +186,14 @@ def test_the_extension_works_inside_vs_code(code_server, world, browser: Browser
     try:
         page.goto(f"{base_url}/?folder={repo}")
         expect(page.locator(".monaco-workbench")).to_be_visible(timeout=60_000)
-        expect(page.get_by_role("tab", name="Alignment")).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("tab", name="Alignment")).to_be_visible(timeout=60_000)
 
         # Sign in: the address comes from the setting, the token is typed once.
         _palette(page, "Alignment: Sign in")
         _answer(page)
         _answer(page, raw)
         status = page.locator(".statusbar-item", has_text=f"{mine.key} · ")
-        expect(status).to_contain_text(f"{mine.key} · {mine.state.name}", timeout=30_000)
+        expect(status).to_contain_text(f"{mine.key} · {mine.state.name}", timeout=60_000)
 
         # The branch's task and its line, with the read model's numbers.
         page.get_by_role("tab", name="Alignment").click()
@@ -216,12 +216,12 @@ def test_the_extension_works_inside_vs_code(code_server, world, browser: Browser
         # Start the branch's task from the status bar's actions.
         status.click()
         page.locator(".quick-input-list .monaco-list-row", has_text="Start").first.click()
-        expect(status).to_contain_text(f"{mine.key} · In Progress", timeout=30_000)
+        expect(status).to_contain_text(f"{mine.key} · In Progress", timeout=60_000)
         assert Task.objects.get(pk=mine.pk).state.category == StateCategory.STARTED
 
         _palette(page, "Alignment: Move task to a state")
         page.locator(".quick-input-list .monaco-list-row", has_text="In Review").first.click()
-        expect(status).to_contain_text(f"{mine.key} · In Review", timeout=30_000)
+        expect(status).to_contain_text(f"{mine.key} · In Review", timeout=60_000)
         assert Task.objects.get(pk=mine.pk).state.name == "In Review"
 
         _palette(page, "Alignment: Comment on task")
@@ -243,7 +243,7 @@ def test_the_extension_works_inside_vs_code(code_server, world, browser: Browser
         _palette(page, "Alignment: Create branch from task")
         page.locator(".quick-input-list .monaco-list-row", has_text=other.key).first.click()
         expect(page.locator(".statusbar-item", has_text=f"{other.key} · ")).to_be_visible(
-            timeout=30_000
+            timeout=60_000
         )
         assert _git(repo, "branch", "--show-current") == f"{other.key.lower()}-write-the-runbook"
     except Exception:
