@@ -13,6 +13,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -169,25 +170,35 @@ team_key_validator = RegexValidator(
 )
 
 
+def visible_team_ids(membership: Membership) -> RawSQL:
+    """The ids of the teams a member, viewer or guest may see, as one SQL subquery.
+
+    Written as SQL because every team-scoped list, page and search filters through it: built
+    through the ORM (a queryset nested in a queryset) it cost ≈ 0.3 ms of CPU a request to
+    compile, a sixth of an authenticated API GET (issue #15). Admins and owners need no filter.
+    """
+    team, member = Team._meta.db_table, TeamMember._meta.db_table
+    mine = f"SELECT team_id FROM {member} WHERE workspace_id = %s AND user_id = %s"
+    if membership.is_guest:
+        return RawSQL(mine, (membership.workspace_id, membership.user_id))
+    return RawSQL(
+        f"SELECT id FROM {team} WHERE workspace_id = %s AND (is_private = %s OR id IN ({mine}))",
+        (membership.workspace_id, False, membership.workspace_id, membership.user_id),
+    )
+
+
 class TeamQuerySet(WorkspaceQuerySet):
     def visible_to(self, membership: Membership) -> TeamQuerySet:
         """The teams `membership` may see: every team for admins and owners; public teams and
         their own private ones for members and viewers; only their own teams for guests.
 
-        The one place the rule lives: every team-owned queryset (`TeamScopedQuerySet`) filters
-        through it, as a subquery, so scoping never costs a query of its own.
+        The rule lives in `visible_team_ids`; every team-owned queryset (`TeamScopedQuerySet`)
+        filters through that subquery too, so scoping never costs a query of its own.
         """
         teams = self.for_workspace(membership.workspace_id)
         if membership.sees_every_team:
             return teams
-        mine = models.Q(
-            pk__in=TeamMember.objects.filter(
-                workspace_id=membership.workspace_id, user_id=membership.user_id
-            ).values("team_id")
-        )
-        if membership.is_guest:
-            return teams.filter(mine)
-        return teams.filter(models.Q(is_private=False) | mine)
+        return teams.filter(pk__in=visible_team_ids(membership))
 
     def hidden_from(self, membership: Membership) -> models.QuerySet:
         """The pks of the workspace's teams `membership` may not see."""

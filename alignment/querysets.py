@@ -3,7 +3,7 @@
 `visible_to(membership)` is the one selector every page, API list, search, export and message
 reads through: for most rows it is the workspace filter; for rows a team owns
 (`TeamScopedQuerySet`) it also applies the private-team and guest rule of
-`Team.objects.visible_to`, as a subquery in the same statement.
+`alignment.models.visible_team_ids`, as a subquery in the same statement.
 """
 
 from __future__ import annotations
@@ -38,12 +38,12 @@ class TeamScopedQuerySet(WorkspaceQuerySet):
     team_optional: ClassVar[bool] = False
 
     def visible_to(self, membership: Membership) -> Self:
-        from alignment.models import Team  # models import this module
+        from alignment.models import visible_team_ids  # models import this module
 
         rows = self.for_workspace(membership.workspace_id)
         if membership.sees_every_team:
             return rows  # no subquery at all for admins and owners
-        teams = Team.objects.visible_to(membership).values("pk")
+        teams = visible_team_ids(membership)
         for field in self.team_fields:
             condition = models.Q(**{f"{field}__in": teams})
             if self.team_optional and not membership.is_guest:
