@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from alignment.api_base import WorkspaceAPIMixin
 from alignment.api_pagination import CursorPagination
 from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_serializers import ModelSerializer
 from alignment.errors import FieldErrors
 from alignment.models import Role, Team
 from assistant import client, generator, runner, services, summaries
@@ -77,7 +78,7 @@ class SettingsSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=0)
 
 
-class LogSerializer(serializers.ModelSerializer):
+class LogSerializer(ModelSerializer):
     actor = serializers.EmailField(source="actor.email", default=None, read_only=True)
 
     class Meta:

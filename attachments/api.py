@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from alignment.api_base import RetrieveWithETagMixin, WorkspaceViewSet
 from alignment.api_pagination import OldestFirstCursorPagination
 from alignment.api_schema import ERRORS, WRITE_ERRORS, ErrorSerializer
+from alignment.api_serializers import ModelSerializer
 from attachments import services
 from attachments.models import Attachment
 from attachments.serving import download_response
@@ -25,7 +26,7 @@ from tasks import selectors as task_selectors
 from tasks.models import Task
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(ModelSerializer):
     task = serializers.SerializerMethodField()
     uploaded_by = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField(

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from alignment.api_base import RetrieveWithETagMixin, WorkspaceViewSet
 from alignment.api_schema import ERRORS, WRITE_ERRORS, read_schema
+from alignment.api_serializers import ModelSerializer
 from alignment.models import Role, Team
 from automation import catalog, replay, services
 from automation.models import Rule, RuleRun, RunStatus, Trigger
@@ -37,7 +38,7 @@ ACTIONS_HELP = (
 )
 
 
-class RuleSerializer(serializers.ModelSerializer):
+class RuleSerializer(ModelSerializer):
     team = serializers.SerializerMethodField(help_text="A team's key, or null: the workspace.")
 
     class Meta:
@@ -76,7 +77,7 @@ class RuleWriteSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1)
 
 
-class RunSerializer(serializers.ModelSerializer):
+class RunSerializer(ModelSerializer):
     class Meta:
         model = RuleRun
         fields = [

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from alignment.api_base import RetrieveWithETagMixin, WorkspaceViewSet
 from alignment.api_schema import ERRORS, WRITE_ERRORS, ErrorSerializer, read_schema
+from alignment.api_serializers import ModelSerializer
 from alignment.models import Role, Team
 from customfields import selectors, services
 from customfields.models import CustomField, CustomFieldOption, FieldKind
@@ -34,13 +35,13 @@ VALUE_HELP = (
 )
 
 
-class OptionSerializer(serializers.ModelSerializer):
+class OptionSerializer(ModelSerializer):
     class Meta:
         model = CustomFieldOption
         fields = ["id", "label", "position", "is_archived"]
 
 
-class CustomFieldSerializer(serializers.ModelSerializer):
+class CustomFieldSerializer(ModelSerializer):
     team = serializers.SerializerMethodField(help_text="A team's key, or null: every team.")
     options = serializers.SerializerMethodField()
 

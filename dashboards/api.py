@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from alignment.api_base import RetrieveWithETagMixin, ScopedPrimaryKeyField, WorkspaceViewSet
 from alignment.api_pagination import CursorPagination
 from alignment.api_schema import WRITE_ERRORS, read_schema
+from alignment.api_serializers import ModelSerializer
 from alignment.models import Role, Team
 from dashboards import freshness, services
 from dashboards.filters import (
@@ -34,7 +35,7 @@ from dashboards.models import (
 )
 
 
-class RollupSerializer(serializers.ModelSerializer):
+class RollupSerializer(ModelSerializer):
     kind = serializers.CharField(read_only=True, help_text="objective, key_result, …")
     progress = serializers.FloatField()
     expected = serializers.FloatField()
@@ -112,7 +113,7 @@ class FindingPagination(CursorPagination):
 # The findings viewset (ranked, grouped, dismiss/snooze) is in dashboards/api_findings.py.
 
 
-class TeamMetricsSerializer(serializers.ModelSerializer):
+class TeamMetricsSerializer(ModelSerializer):
     class Meta:
         model = TeamMetrics
         fields = ["id", "team", "data", "computed_at"]
@@ -147,7 +148,7 @@ class TeamMetricsViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet
         return self.respond(self.get_serializer(metrics).data)
 
 
-class SnapshotSerializer(serializers.ModelSerializer):
+class SnapshotSerializer(ModelSerializer):
     kind = serializers.CharField(read_only=True, help_text="objective, key_result, …")
     progress = serializers.FloatField()
     expected = serializers.FloatField()
@@ -193,7 +194,7 @@ class SnapshotViewSet(ListModelMixin, RetrieveWithETagMixin, WorkspaceViewSet):
     filterset_class = SnapshotFilter
 
 
-class DeploymentSerializer(serializers.ModelSerializer):
+class DeploymentSerializer(ModelSerializer):
     class Meta:
         model = Deployment
         fields = [
@@ -286,7 +287,7 @@ class DeploymentViewSet(TeamRecordViewSet):
         return Response(status=204)
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(ModelSerializer):
     class Meta:
         model = Incident
         fields = ["id", "team", "deployment", "title", "started_at", "resolved_at", "created_at"]

@@ -16,6 +16,7 @@ from alignment import timezones
 from alignment.api_base import WorkspaceViewSet
 from alignment.api_query import choice_parameter, id_parameter, query_choice, query_id
 from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_serializers import ModelSerializer
 from dashboards import api, dismissals, freshness
 from dashboards import findings as read
 from dashboards.models import Finding, FindingDismissal
@@ -52,7 +53,7 @@ LINKS_SCHEMA = {
 }
 
 
-class FindingDismissalSerializer(serializers.ModelSerializer):
+class FindingDismissalSerializer(ModelSerializer):
     created_by = serializers.CharField(source="created_by.email", default=None, read_only=True)
 
     class Meta:
@@ -60,7 +61,7 @@ class FindingDismissalSerializer(serializers.ModelSerializer):
         fields = ["until", "reason", "created_by", "created_at"]
 
 
-class DriftFindingSerializer(serializers.ModelSerializer):
+class DriftFindingSerializer(ModelSerializer):
     title = serializers.SerializerMethodField(help_text="The kind of finding, as pages group it.")
     rank = serializers.SerializerMethodField(
         help_text="Place among visible findings of its kind by impact (1 = first); null if hidden."

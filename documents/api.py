@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from alignment.api_base import WorkspaceViewSet
 from alignment.api_query import ArchivedFilterSet, FlagFilter, IdFilter
 from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_serializers import ModelSerializer
 from alignment.errors import NotFound
 from alignment.models import Team
 from documents import crdt, services
@@ -39,7 +40,7 @@ class VisibleField(serializers.PrimaryKeyRelatedField):
         return self.model.objects.visible_to(self.context["member"])
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(ModelSerializer):
     class Meta:
         model = Document
         fields = [
@@ -99,7 +100,7 @@ class DocumentPatchSerializer(serializers.Serializer):
     )
 
 
-class DocumentVersionSerializer(serializers.ModelSerializer):
+class DocumentVersionSerializer(ModelSerializer):
     class Meta:
         model = DocumentVersion
         fields = ["id", "label", "created_by", "created_at"]

@@ -23,6 +23,7 @@ from alignment.api_base import (
     WorkspaceViewSet,
 )
 from alignment.api_schema import ERRORS, WRITE_ERRORS, ErrorSerializer, read_schema
+from alignment.api_serializers import ModelSerializer
 from alignment.models import Role, Team
 from standards import compliance, services
 from standards.checks import REGISTRY
@@ -32,7 +33,7 @@ from standards.templates_seed import TEMPLATES
 from tasks import selectors as task_selectors
 
 
-class StandardSerializer(serializers.ModelSerializer):
+class StandardSerializer(ModelSerializer):
     team = serializers.SerializerMethodField(help_text="The team's own standard, else null.")
     adopted_by = serializers.SerializerMethodField(
         help_text="Teams that adopted it, with their waiver (a reason) if any."

@@ -19,12 +19,13 @@ from alignment.api_base import WorkspaceViewSet
 from alignment.api_pagination import CursorPagination
 from alignment.api_query import query_choice
 from alignment.api_schema import ERRORS
+from alignment.api_serializers import ModelSerializer
 from alignment.audit_export import EXPORT_FORMATS, audit_export_response
 from alignment.filters import AuditEventFilter
 from alignment.models import AuditEvent, Role
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(ModelSerializer):
     actor = UserSerializer(read_only=True, allow_null=True)
     before = serializers.JSONField(read_only=True, allow_null=True)
     after = serializers.JSONField(read_only=True, allow_null=True)

@@ -15,11 +15,12 @@ from rest_framework.response import Response
 from alignment import services
 from alignment.api_base import RetrieveWithETagMixin, WorkspaceViewSet
 from alignment.api_schema import ERRORS, WRITE_ERRORS, read_schema
+from alignment.api_serializers import ModelSerializer
 from alignment.models import ApiToken, Membership, Role, Team, User
 from alignment.timezones import workspace_zone_name
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "email", "full_name"]
@@ -97,7 +98,7 @@ class WorkspaceListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ModelSerializer):
     class Meta:
         model = Team
         fields = ["id", "key", "name", "description", "is_private", "created_at"]

@@ -17,11 +17,12 @@ from alignment import services
 from alignment.api_base import WorkspaceViewSet
 from alignment.api_pagination import CursorPagination
 from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_serializers import ModelSerializer
 from alignment.filters import InvitationFilter
 from alignment.models import Invitation, Role, Team
 
 
-class InvitationSerializer(serializers.ModelSerializer):
+class InvitationSerializer(ModelSerializer):
     status = serializers.CharField(read_only=True)
     invited_by = serializers.EmailField(source="invited_by.email", read_only=True, default=None)
     teams: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(

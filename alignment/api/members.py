@@ -16,10 +16,11 @@ from alignment import services
 from alignment.api.core import UserSerializer
 from alignment.api_base import RetrieveWithETagMixin, WorkspaceViewSet
 from alignment.api_schema import WRITE_ERRORS, read_schema
+from alignment.api_serializers import ModelSerializer
 from alignment.models import Membership, Role
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(ModelSerializer):
     user = UserSerializer(read_only=True)
     joined_at = serializers.DateTimeField(source="created_at", read_only=True)
 

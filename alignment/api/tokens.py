@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from alignment import services
 from alignment.api_base import WorkspaceViewSet
 from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_serializers import ModelSerializer
 from alignment.errors import DomainError
 from alignment.models import ApiToken, Role, TokenScope
 from alignment.services import MAX_TOKEN_DAYS
@@ -26,7 +27,7 @@ class SessionRequired(DomainError):
     )
 
 
-class ApiTokenSerializer(serializers.ModelSerializer):
+class ApiTokenSerializer(ModelSerializer):
     status = serializers.CharField(read_only=True)
 
     class Meta:

@@ -27,6 +27,7 @@ from alignment.api_base import WorkspaceAPIMixin, WorkspaceViewSet
 from alignment.api_pagination import CursorPagination
 from alignment.api_query import FlagFilter
 from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_serializers import ModelSerializer
 from alignment.models import Role
 from integrations.notifications import preferences as prefs
 from integrations.notifications.models import Notification
@@ -36,7 +37,7 @@ from integrations.notifications.services import (
 )
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     is_unread = serializers.BooleanField(read_only=True)
 
     class Meta:

@@ -10,6 +10,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from alignment.api_serializers import ModelSerializer
 from alignment.models import User
 from okrs import progress as math
 from okrs.api.objective_fields import PARENT_KEY_RESULT_HELP, weight_field
@@ -37,7 +38,7 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
 HEALTH = [(code, label) for code, label in math.STATUS_LABELS.items()]
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(ModelSerializer):
     name = serializers.CharField(source="display_name", read_only=True)
 
     class Meta:
@@ -101,7 +102,7 @@ def progress_data(
     }
 
 
-class PeriodSerializer(serializers.ModelSerializer):
+class PeriodSerializer(ModelSerializer):
     is_closed = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -142,7 +143,7 @@ class PeriodCloseSerializer(serializers.Serializer):
     )
 
 
-class KeyResultSerializer(serializers.ModelSerializer):
+class KeyResultSerializer(ModelSerializer):
     owner = PersonSerializer(read_only=True, allow_null=True)
     direction = serializers.CharField(read_only=True)
     progress = serializers.SerializerMethodField()
@@ -221,7 +222,7 @@ class KeyResultUpdateSerializer(serializers.Serializer):
     )
 
 
-class CheckInSerializer(serializers.ModelSerializer):
+class CheckInSerializer(ModelSerializer):
     author = PersonSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -258,7 +259,7 @@ class CheckInWriteSerializer(serializers.Serializer):
     )
 
 
-class ObjectiveSerializer(serializers.ModelSerializer):
+class ObjectiveSerializer(ModelSerializer):
     owner = PersonSerializer(read_only=True, allow_null=True)
     progress = serializers.SerializerMethodField()
 
@@ -325,7 +326,7 @@ class ObjectiveUpdateSerializer(serializers.Serializer):
     )
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(ModelSerializer):
     author = PersonSerializer(read_only=True, allow_null=True)
 
     class Meta:

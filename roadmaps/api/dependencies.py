@@ -17,11 +17,12 @@ from alignment.api_base import ScopedPrimaryKeyField, WorkspaceViewSet
 from alignment.api_pagination import CappedList
 from alignment.api_query import IdFilter
 from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_serializers import ModelSerializer
 from roadmaps import services
 from roadmaps.models import RoadmapItem, RoadmapItemDependency
 
 
-class RoadmapItemDependencySerializer(serializers.ModelSerializer):
+class RoadmapItemDependencySerializer(ModelSerializer):
     class Meta:
         model = RoadmapItemDependency
         fields = ["id", "blocking", "blocked", "created_at"]

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from alignment.api_base import RetrieveWithETagMixin, ScopedPrimaryKeyField, WorkspaceViewSet
 from alignment.api_query import IdFilter
 from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_serializers import ModelSerializer
 from alignment.errors import CrossWorkspaceLink
 from alignment.models import Team
 from okrs.models import KeyResult
@@ -25,7 +26,7 @@ from roadmaps import selectors, services
 from roadmaps.models import KeyResultLink, Roadmap, RoadmapItem, RoadmapItemKind, RoadmapItemStatus
 
 
-class KeyResultLinkSerializer(serializers.ModelSerializer):
+class KeyResultLinkSerializer(ModelSerializer):
     key_result_title = serializers.CharField(source="key_result.title", read_only=True)
     weight = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
 
@@ -81,7 +82,7 @@ def item_progress_data(measured: selectors.ItemProgress) -> dict[str, Any] | Non
     }
 
 
-class RoadmapItemSerializer(serializers.ModelSerializer):
+class RoadmapItemSerializer(ModelSerializer):
     """An item; `progress` is its read-model row, read in bulk by the view (context "rows")."""
 
     key_results = KeyResultLinkSerializer(source="kr_links", many=True, read_only=True)

@@ -20,6 +20,7 @@ from alignment.api_base import RetrieveWithETagMixin, WorkspaceViewSet
 from alignment.api_pagination import CappedList
 from alignment.api_query import choice_parameter, query_choice
 from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_serializers import ModelSerializer
 from alignment.models import Role
 from roadmaps import selectors, services
 from roadmaps.models import Roadmap
@@ -27,7 +28,7 @@ from roadmaps.models import Roadmap
 GROUPINGS = ["team", "objective"]  # the timeline's `?group_by=`
 
 
-class RoadmapSerializer(serializers.ModelSerializer):
+class RoadmapSerializer(ModelSerializer):
     class Meta:
         model = Roadmap
         fields = ["id", "name", "description", "version", "created_at", "updated_at"]

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from alignment.api_base import WorkspaceViewSet
 from alignment.api_pagination import OldestFirstCursorPagination
 from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_serializers import ModelSerializer
 from tasks import selectors, services
 from tasks.api.common import TaskRefField
 from tasks.models import (
@@ -25,7 +26,7 @@ from tasks.models import (
 )
 
 
-class TaskCommentSerializer(serializers.ModelSerializer):
+class TaskCommentSerializer(ModelSerializer):
     author = serializers.SerializerMethodField()
     mentions: Any = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -94,7 +95,7 @@ class TaskCommentViewSet(ListModelMixin, WorkspaceViewSet):
         return Response(status=204)
 
 
-class TaskDependencySerializer(serializers.ModelSerializer):
+class TaskDependencySerializer(ModelSerializer):
     blocking = serializers.SerializerMethodField()
     blocked = serializers.SerializerMethodField()
 

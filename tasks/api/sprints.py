@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from alignment.api_base import RetrieveWithETagMixin, ScopedPrimaryKeyField, WorkspaceViewSet
 from alignment.api_query import IdFilter, query_datetime
 from alignment.api_schema import ERRORS, WRITE_ERRORS, read_schema
+from alignment.api_serializers import ModelSerializer
 from alignment.models import Team
 from tasks import custom_values, services
 from tasks.api.task_serializers import CUSTOM_VALUE_HELP
@@ -35,7 +36,7 @@ from tasks.services.rules import UNSET
 from tasks.sprint_scope import SprintScope, Tally, sprint_report, task_keys
 
 
-class SprintSerializer(serializers.ModelSerializer):
+class SprintSerializer(ModelSerializer):
     class Meta:
         model = Sprint
         fields = [

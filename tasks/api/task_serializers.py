@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from alignment.api_base import ScopedPrimaryKeyField
 from alignment.api_query import IdFilter
+from alignment.api_serializers import ModelSerializer
 from alignment.models import Team
 from roadmaps.models import RoadmapItem
 from tasks import custom_values
@@ -42,7 +43,7 @@ def custom_fields_input(help_text: str) -> serializers.DictField:
     )
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(ModelSerializer):
     key = serializers.CharField(read_only=True)
     team = serializers.SerializerMethodField()
     state = serializers.SerializerMethodField()

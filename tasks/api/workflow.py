@@ -16,6 +16,7 @@ from alignment.api_base import ScopedPrimaryKeyField, WorkspaceViewSet
 from alignment.api_pagination import CappedList
 from alignment.api_query import IdFilter
 from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_serializers import ModelSerializer
 from alignment.models import Role, Team
 from tasks import services
 from tasks.models import (
@@ -25,7 +26,7 @@ from tasks.models import (
 )
 
 
-class WorkflowStateSerializer(serializers.ModelSerializer):
+class WorkflowStateSerializer(ModelSerializer):
     class Meta:
         model = WorkflowState
         fields = ["id", "team", "name", "category", "position", "wip_limit"]
@@ -110,7 +111,7 @@ class WorkflowStateViewSet(ListModelMixin, WorkspaceViewSet):
         return Response(status=204)
 
 
-class LabelSerializer(serializers.ModelSerializer):
+class LabelSerializer(ModelSerializer):
     class Meta:
         model = Label
         fields = ["id", "name", "color"]

@@ -30,6 +30,7 @@ from alignment.api_query import (
     text_parameter,
 )
 from alignment.api_schema import ERRORS, WRITE_ERRORS
+from alignment.api_serializers import ModelSerializer
 from alignment.models import Role, Team
 from tasks import custom_values
 from tasks.api.task_serializers import TaskSerializer
@@ -41,7 +42,7 @@ SORT_CHOICES = [value for name in selectors.SORTS for value in (name, f"-{name}"
 CURSOR_MAX_LENGTH = 8192  # a signed position: a 255-character title of emoji and the id fit
 
 
-class SavedViewSerializer(serializers.ModelSerializer):
+class SavedViewSerializer(ModelSerializer):
     owner = serializers.IntegerField(source="owner_id", read_only=True)
     can_change = serializers.SerializerMethodField()
 

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from alignment.api_base import WorkspaceViewSet
+from alignment.api_serializers import ModelSerializer
 from alignment.errors import Conflict, StaleVersion
 from okrs.models import Objective
 
@@ -31,7 +32,7 @@ GATE: dict[str, threading.Event] = {}
 FAIL_AFTER_WRITE: set[str] = set()
 
 
-class ObjectiveOut(serializers.ModelSerializer):
+class ObjectiveOut(ModelSerializer):
     class Meta:
         model = Objective
         fields = ["id", "title", "version"]
