@@ -12,8 +12,9 @@ iteration converts them (the compiler's converters), so a caller sees the same t
 Rules for a builder (checked where they can be):
 - its SQL must not depend on the values: no branch on them, `__in_ids=Ids(…)` for lists
   (plain `__in` renders a placeholder per value), no slicing by an argument;
-- arguments are ints, strings or `Ids`/`Texts` (one array parameter), and every argument must
-  reach the SQL (a marker that does not appear is an error at the first call).
+- arguments are ints, strings, aware datetimes or `Ids`/`Texts` (one array parameter), and
+  every argument must reach the SQL (a marker that does not appear is an error at the first
+  call); a datetime must reach it as it is (not, say, its date).
 On a database other than PostgreSQL (SQLite for some tests) the queryset runs as it is.
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connections, router
@@ -33,6 +35,7 @@ from alignment.lookups import Ids, Texts
 # `row_number <= -1` to no query at all), and a string no one types.
 _MARK_BASE = 9_187_346_000_000
 _TEXT_MARK = "\x00prepared-marker-{}\x00"
+_INSTANT_MARK = datetime(1111, 11, 11, 11, 11, 11, tzinfo=UTC)
 
 Row = tuple[Any, ...]
 
@@ -63,7 +66,12 @@ def _marker(position: int, sample: Any) -> Any:
         return _TEXT_MARK.format(position)
     if isinstance(sample, int) and not isinstance(sample, bool):
         return value
-    raise TypeError(f"Prepared arguments are int, str, Ids or Texts, not {type(sample).__name__}")
+    if isinstance(sample, datetime) and sample.tzinfo is not None:
+        return _INSTANT_MARK + timedelta(microseconds=position)
+    raise TypeError(
+        "Prepared arguments are int, str, aware datetime, Ids or Texts, "
+        f"not {type(sample).__name__}"
+    )
 
 
 def _raw(value: Any) -> Any:
@@ -109,7 +117,9 @@ class Prepared:
         slots: list[tuple[bool, Any]] = []
         seen = set()
         for param in params:
-            name = by_raw.get(repr(param)) if isinstance(param, int | str | list) else None
+            name = (
+                by_raw.get(repr(param)) if isinstance(param, int | str | list | datetime) else None
+            )
             if name is not None:
                 seen.add(name)
                 slots.append((True, name))

@@ -215,7 +215,7 @@ def with_team_metrics(teams: QuerySet[Team]) -> QuerySet[Team]:
     )
 
 
-def _team_nodes(workspace: Workspace, team: Any) -> dict[str, QuerySet[Any]]:
+def _team_nodes(workspace: Workspace | int, team: Any) -> dict[str, QuerySet[Any]]:
     """The read-model nodes of a team's dashboard: the team and its active sprint(s).
     `team`: its id, or `OuterRef("pk")` in a query of teams."""
     return {
@@ -224,12 +224,13 @@ def _team_nodes(workspace: Workspace, team: Any) -> dict[str, QuerySet[Any]]:
     }
 
 
-def with_rows_current(teams: QuerySet[Team], workspace: Workspace, today: date) -> QuerySet[Team]:
+def with_rows_current(teams: QuerySet[Team], workspace_id: int, since: datetime) -> QuerySet[Team]:
     """`teams` with `rows_current`: whether their dashboard's read-model rows (the team's and
-    its active sprint's) are current, read in the same query, so the dashboard skips the
-    freshness query when they are (`team_dashboard(rows_current=...)`)."""
-    nodes = _team_nodes(workspace, OuterRef("pk"))
-    return teams.annotate(rows_current=rows_are_current(workspace.pk, nodes, today=today))
+    its active sprint's) are current, i.e. computed since `since` (the start of the
+    workspace's today), read in the same query, so the dashboard skips the freshness query
+    when they are (`team_dashboard(rows_current=...)`)."""
+    nodes = _team_nodes(workspace_id, OuterRef("pk"))
+    return teams.annotate(rows_current=rows_are_current(workspace_id, nodes, since=since))
 
 
 def stored_metrics_of(team: Team) -> StoredMetrics:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpResponse
@@ -18,12 +17,11 @@ from alignment.errors import FieldErrors, NotFound
 from alignment.http import WorkspaceRequest, add_field_errors, see_other
 from alignment.models import Membership, Role, Team, Workspace
 from alignment.tenancy import workspace_view
-from dashboards import freshness, layouts, period_picker, selectors, services
+from dashboards import layouts, period_picker, selectors, services
 from dashboards import widgets as registry
 from dashboards.forms import DeploymentForm, IncidentForm
-from dashboards.freshness import Clock
 from dashboards.models import Deployment, Incident
-from okrs.models import Period
+from dashboards.team_head import TeamHead, team_page_head
 
 
 def csv_response(
@@ -282,41 +280,11 @@ def _get_team(request: WorkspaceRequest, team_id: int) -> Team:
     return get_object_or_404(Team.objects.visible_to(request.membership), pk=team_id)
 
 
-@dataclass(frozen=True)
-class TeamHead:
-    """What the team page reads with its team, in the same query (its fixed queries, #15)."""
-
-    layout: layouts.Layout
-    clock: Clock
-    metrics: selectors.StoredMetrics
-    rows_current: bool
-    periods: list[Period]
-
-
-def _team_page_head(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> TeamHead:
-    """`_get_team`, with the person's layout of its dashboard, the findings clock, the
-    team's stored metrics, whether its read-model rows are current and the workspace's
-    periods (for the period picker) read in the same query."""
-    teams = layouts.with_team_layouts(
-        Team.objects.visible_to(request.membership), user_id=request.user.pk
-    )
-    teams = selectors.with_rows_current(teams, workspace, timezones.today(workspace))
-    teams = period_picker.with_periods(selectors.with_team_metrics(teams))
-    team = get_object_or_404(freshness.with_findings_clock(teams), pk=team_id)
-    return TeamHead(
-        layout=layouts.team_layout_of(team),
-        clock=freshness.clock_of(team),
-        metrics=selectors.stored_metrics_of(team),
-        rows_current=bool(team.rows_current),  # type: ignore[attr-defined]
-        periods=period_picker.periods_of(team),
-    )
-
-
 @require_GET
 @workspace_view(read=Role.VIEWER, write=Role.MEMBER)
 def team(request: WorkspaceRequest, workspace: Workspace, team_id: int) -> HttpResponse:
     """A team's sprint: burndown, burnup, flow, velocity, throughput, alignment and risks."""
-    head = _team_page_head(request, workspace, team_id)
+    head = team_page_head(request.membership, workspace, team_id)
     arrange = request.GET.get("arrange") == "1"
     return _page(request, workspace, head.layout, arrange=arrange, head=head)
 

@@ -245,7 +245,11 @@ def _lacking(
 
 
 def rows_are_current(
-    workspace_id: int, nodes: Mapping[str, QuerySet[Any]], *, today: date | None = None
+    workspace_id: int,
+    nodes: Mapping[str, QuerySet[Any]],
+    *,
+    today: date | None = None,
+    since: datetime | None = None,
 ) -> Expression:
     """A boolean expression, true when `refresh_rows_of(workspace_id, nodes)` would have
     nothing to do (the queue is empty and every node has a row computed today): annotated on
@@ -255,9 +259,9 @@ def rows_are_current(
     refresher = freshness.registered()
     if refresher is None or not nodes:
         return Value(True, output_field=BooleanField())
-    zone = timezones.workspace_zone_of(workspace_id)
-    today = today or timezones.today_in(zone)
-    since = datetime.combine(today, time.min, tzinfo=zone)
+    if since is None:  # `since`: the first instant of the workspace's today, known already
+        zone = timezones.workspace_zone_of(workspace_id)
+        since = datetime.combine(today or timezones.today_in(zone), time.min, tzinfo=zone)
     stale = Q()
     for part in _lacking_parts(refresher, workspace_id, nodes, since):
         stale |= Q(Exists(part))

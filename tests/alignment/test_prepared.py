@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -74,7 +76,7 @@ def test_arguments_are_checked(world: World) -> None:
     def by_object(workspace: Any) -> QuerySet[Any]:
         return Task.objects.filter(workspace=workspace).values_list("pk")
 
-    with pytest.raises(TypeError, match="int, str, Ids or Texts"):
+    with pytest.raises(TypeError, match="int, str, aware datetime, Ids or Texts"):
         Prepared(by_object).rows(workspace=world.workspace)
 
 
@@ -124,3 +126,39 @@ def test_a_pages_memberships_are_whole_rows_as_the_orm_reads_them(world: World) 
         ]
         assert memberships[0].user.email == user.email
     assert len(reading) == 0
+
+
+def _completed_since(workspace: int, since: datetime) -> QuerySet[Any]:
+    return (
+        Task.objects.for_workspace(workspace)
+        .filter(completed_at__gte=since)
+        .order_by("pk")
+        .values_list("pk", "completed_at")
+    )
+
+
+def test_an_instant_argument_is_swapped_in_like_any_other(world: World) -> None:
+    early, late = TaskFactory(team=world.team), TaskFactory(team=world.team)
+    noon = datetime(2026, 5, 13, 12, tzinfo=UTC)
+    Task.objects.filter(pk=early.pk).update(completed_at=noon - timedelta(hours=2))
+    Task.objects.filter(pk=late.pk).update(completed_at=noon + timedelta(hours=2))
+    prepared = Prepared(_completed_since)
+    workspace = world.workspace.pk
+
+    for since in (noon - timedelta(days=1), noon, noon + timedelta(days=1)):
+        expected = list(_completed_since(workspace, since))
+        assert prepared.rows(workspace=workspace, since=since) == expected
+    assert [pk for pk, _ in prepared.rows(workspace=workspace, since=noon)] == [late.pk]
+    # In another zone, the same instant.
+    berlin = noon.astimezone(ZoneInfo("Europe/Berlin"))
+    assert prepared.rows(workspace=workspace, since=berlin) == prepared.rows(
+        workspace=workspace, since=noon
+    )
+
+
+def test_a_naive_datetime_is_refused(world: World) -> None:
+    with pytest.raises(TypeError, match="aware datetime"):
+        Prepared(_completed_since).rows(
+            workspace=world.workspace.pk,
+            since=datetime(2026, 5, 13, 12),  # noqa: DTZ001
+        )
