@@ -187,6 +187,15 @@ def visible_team_ids(membership: Membership) -> RawSQL:
     )
 
 
+def visibility_of(membership: Membership) -> str:
+    """The role that stands for `membership`'s kind of team visibility (admin: every team;
+    guest: their own; member: public and their own). A query compiled once per process
+    (`alignment.prepared`) is compiled once per kind, over an unsaved membership of that role."""
+    if membership.sees_every_team:
+        return Role.ADMIN
+    return Role.GUEST if membership.is_guest else Role.MEMBER
+
+
 class TeamQuerySet(WorkspaceQuerySet):
     def visible_to(self, membership: Membership) -> TeamQuerySet:
         """The teams `membership` may see: every team for admins and owners; public teams and

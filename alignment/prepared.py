@@ -12,7 +12,7 @@ iteration converts them (the compiler's converters), so a caller sees the same t
 Rules for a builder (checked where they can be):
 - its SQL must not depend on the values: no branch on them, `__in_ids=Ids(…)` for lists
   (plain `__in` renders a placeholder per value), no slicing by an argument;
-- arguments are ints, strings, aware datetimes or `Ids`/`Texts` (one array parameter), and
+- arguments are ints, strings, dates, aware datetimes or `Ids`/`Texts` (one array parameter), and
   every argument must reach the SQL (a marker that does not appear is an error at the first
   call); a datetime must reach it as it is (not, say, its date).
 On a database other than PostgreSQL (SQLite for some tests) the queryset runs as it is.
@@ -23,7 +23,7 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import connections, router
@@ -36,6 +36,7 @@ from alignment.lookups import Ids, Texts
 _MARK_BASE = 9_187_346_000_000
 _TEXT_MARK = "\x00prepared-marker-{}\x00"
 _INSTANT_MARK = datetime(1111, 11, 11, 11, 11, 11, tzinfo=UTC)
+_DAY_MARK = date(1111, 11, 11)
 
 Row = tuple[Any, ...]
 
@@ -68,8 +69,10 @@ def _marker(position: int, sample: Any) -> Any:
         return value
     if isinstance(sample, datetime) and sample.tzinfo is not None:
         return _INSTANT_MARK + timedelta(microseconds=position)
+    if isinstance(sample, date) and not isinstance(sample, datetime):
+        return _DAY_MARK + timedelta(days=position)
     raise TypeError(
-        "Prepared arguments are int, str, aware datetime, Ids or Texts, "
+        "Prepared arguments are int, str, date, aware datetime, Ids or Texts, "
         f"not {type(sample).__name__}"
     )
 
@@ -82,9 +85,11 @@ def _raw(value: Any) -> Any:
 class Prepared:
     """`build(**values)` → a `values_list` queryset; `rows(**values)` runs its SQL compiled once."""
 
-    def __init__(self, build: Callable[..., QuerySet[Any]]) -> None:
+    def __init__(self, build: Callable[..., QuerySet[Any]], names: list[str] | None = None) -> None:
+        """`names`: the arguments, for a `build(**values)` whose signature does not list them
+        (one that builds a query for a set of kinds known only at run time)."""
         self.build = build
-        self.names = list(inspect.signature(build).parameters)
+        self.names = list(inspect.signature(build).parameters) if names is None else names
         self._compiled: dict[str, _Compiled] = {}
         self._model: type[Model] | None = None  # the queryset's, known after the first build
         self._lock = threading.Lock()
@@ -117,9 +122,7 @@ class Prepared:
         slots: list[tuple[bool, Any]] = []
         seen = set()
         for param in params:
-            name = (
-                by_raw.get(repr(param)) if isinstance(param, int | str | list | datetime) else None
-            )
+            name = by_raw.get(repr(param)) if isinstance(param, int | str | list | date) else None
             if name is not None:
                 seen.add(name)
                 slots.append((True, name))

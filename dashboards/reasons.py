@@ -18,7 +18,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from alignment.lookups import Ids
-from alignment.models import Membership, Team, Workspace
+from alignment.models import Membership, Team, Workspace, visibility_of
+from alignment.prepared import Prepared
 from dashboards import finding_sources
 from dashboards.models import Finding
 from okrs import progress as okr_math
@@ -94,6 +95,75 @@ PRIVATE_WORK = "work in a private team"
 PRIVATE_TEAM = "a private team"
 
 
+# The kinds `Names.load` reads, in the order of its UNION ALL's parts. Objectives and key
+# results are company-wide: shown to every viewer.
+_NAME_PARTS = ("objective", "key_result", "roadmap_item", "sprint", "team", "task")
+_COMPANY_WIDE = {"objective", "key_result"}
+_NAME_QUERIES: dict[tuple[tuple[str, ...], str | None], Prepared] = {}
+
+
+def _names_query(kinds: tuple[str, ...], role: str | None) -> Prepared:
+    """The UNION ALL of `kinds`' parts, for a viewer of `role` (None: one who sees every
+    team), compiled once per process (`alignment.prepared`): built through the ORM on every
+    call it cost a team page ≈ 2.5 ms of CPU, where PostgreSQL answers in a fraction of that.
+
+    Each part reads (kind, id, title, reference id, team key, number, shown); the reference is
+    the objective, roadmap or team a record's link points into; `shown`: whether the viewer
+    may see the row (visible_to), in the same query.
+    """
+    query = _NAME_QUERIES.get((kinds, role))
+    if query is not None:
+        return query
+    no_int = Value(0, output_field=BigIntegerField())
+    no_text = Value("", output_field=CharField())
+
+    def build(**values: Any) -> QuerySet[Any]:
+        workspace = values["workspace"]
+        viewer = (
+            None
+            if role is None
+            else Membership(workspace_id=workspace, user_id=values.get("user", 0), role=role)
+        )
+
+        def rows_of(model: type[Any], kind: str) -> QuerySet[Any]:
+            rows = model.objects.filter(workspace=workspace, pk__in_ids=values[f"{kind}_ids"])
+            if viewer is None or kind in _COMPANY_WIDE:
+                return rows.annotate(shown=Value(True))
+            visible = model._default_manager.all().visible_to(viewer).values("pk")
+            return rows.annotate(
+                shown=Case(When(pk__in=visible, then=Value(True)), default=Value(False))
+            )
+
+        parts: dict[str, Callable[[], QuerySet[Any]]] = {
+            "objective": lambda: rows_of(Objective, "objective").values_list(
+                Value("objective"), "id", "title", no_int, no_text, no_int, "shown"
+            ),
+            "key_result": lambda: rows_of(KeyResult, "key_result").values_list(
+                Value("key_result"), "id", "title", "objective_id", no_text, no_int, "shown"
+            ),
+            "roadmap_item": lambda: rows_of(RoadmapItem, "roadmap_item").values_list(
+                Value("roadmap_item"), "id", "title", "roadmap_id", no_text, no_int, "shown"
+            ),
+            "sprint": lambda: rows_of(Sprint, "sprint").values_list(
+                Value("sprint"), "id", "name", "team_id", no_text, no_int, "shown"
+            ),
+            "team": lambda: rows_of(Team, "team").values_list(
+                Value("team"), "id", "name", no_int, no_text, no_int, "shown"
+            ),
+            "task": lambda: rows_of(Task, "task").values_list(
+                Value("task"), "id", "title", no_int, "team__key", "number", "shown"
+            ),
+        }
+        built = [parts[kind]().order_by() for kind in kinds]
+        return built[0].union(*built[1:], all=True) if len(built) > 1 else built[0]
+
+    names = ["workspace", *(f"{kind}_ids" for kind in kinds)]
+    if role is not None and not set(kinds) <= _COMPANY_WIDE:
+        names.append("user")
+    query = _NAME_QUERIES[(kinds, role)] = Prepared(build, names=names)
+    return query
+
+
 @dataclass
 class Names:
     links: dict[Key, Link] = field(default_factory=dict)
@@ -117,56 +187,14 @@ class Names:
                 label, url = (PRIVATE_TEAM if kind == "team" else PRIVATE_WORK), None
             links[(kind, node_id)] = Link(kind, node_id, label, url)
 
-        def with_shown(rows: QuerySet[Any]) -> QuerySet[Any]:
-            # In the same query: is this row one the viewer may see (visible_to)? Objectives
-            # and key results are company-wide: always shown.
-            if viewer is None or viewer.sees_every_team or rows.model in (Objective, KeyResult):
-                return rows.annotate(shown=Value(True))
-            visible = rows.model._default_manager.all().visible_to(viewer).values("pk")
-            return rows.annotate(
-                shown=Case(When(pk__in=visible, then=Value(True)), default=Value(False))
-            )
-
-        # One UNION ALL over the kinds asked for (the objectives' part alone, asking for no
-        # ids, when nothing is): always one query, whatever the page's size or the kinds it
-        # happens to show, and no SQL built for kinds it does not (building a part through
-        # the ORM costs about as much as PostgreSQL's answer). Each part reads (kind, id,
-        # title, reference id, team key, number, shown); the reference is the objective,
-        # roadmap or team a record's link points into.
-        no_int = Value(0, output_field=BigIntegerField())
-        no_text = Value("", output_field=CharField())
-
-        def ids(kind: str) -> Ids:
-            return Ids(wanted.get(kind) or ())
-
-        builders: dict[str, Callable[[], QuerySet[Any]]] = {
-            "objective": lambda: with_shown(
-                Objective.objects.filter(workspace=workspace, pk__in_ids=ids("objective"))
-            ).values_list(Value("objective"), "id", "title", no_int, no_text, no_int, "shown"),
-            "key_result": lambda: with_shown(
-                KeyResult.objects.filter(workspace=workspace, pk__in_ids=ids("key_result"))
-            ).values_list(
-                Value("key_result"), "id", "title", "objective_id", no_text, no_int, "shown"
-            ),
-            "roadmap_item": lambda: with_shown(
-                RoadmapItem.objects.filter(workspace=workspace, pk__in_ids=ids("roadmap_item"))
-            ).values_list(
-                Value("roadmap_item"), "id", "title", "roadmap_id", no_text, no_int, "shown"
-            ),
-            "sprint": lambda: with_shown(
-                Sprint.objects.filter(workspace=workspace, pk__in_ids=ids("sprint"))
-            ).values_list(Value("sprint"), "id", "name", "team_id", no_text, no_int, "shown"),
-            "team": lambda: with_shown(
-                Team.objects.filter(workspace=workspace, pk__in_ids=ids("team"))
-            ).values_list(Value("team"), "id", "name", no_int, no_text, no_int, "shown"),
-            "task": lambda: with_shown(
-                Task.objects.filter(workspace=workspace, pk__in_ids=ids("task"))
-            ).values_list(Value("task"), "id", "title", no_int, "team__key", "number", "shown"),
-        }
-        parts = [build().order_by() for kind, build in builders.items() if kind in wanted]
-        if not parts:
-            parts = [builders["objective"]().order_by()]
-        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        # Asking for no ids, the objectives' part alone: always one query.
+        kinds = tuple(kind for kind in _NAME_PARTS if kind in wanted) or ("objective",)
+        role = None if viewer is None or viewer.sees_every_team else visibility_of(viewer)
+        values: dict[str, Any] = {"workspace": workspace.pk}
+        values.update({f"{kind}_ids": Ids(wanted.get(kind) or ()) for kind in kinds})
+        if role is not None and not set(kinds) <= _COMPANY_WIDE:
+            values["user"] = viewer.user_id  # type: ignore[union-attr]
+        rows = _names_query(kinds, role).rows(**values)
         for kind, pk, title, ref, team_key, number, shown in rows:
             if kind == "objective":
                 add(kind, pk, title, urls("okrs:objective_detail", "objective_id", pk))

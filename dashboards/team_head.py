@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from alignment import timezones
-from alignment.models import Membership, Role, Team, Workspace
+from alignment.models import Membership, Team, Workspace, visibility_of
 from alignment.prepared import Prepared
 from dashboards import freshness, layouts, period_picker, selectors
 from dashboards.freshness import Clock
@@ -74,17 +74,10 @@ def _head_query(role: str) -> Callable[..., QuerySet[Any]]:
 _QUERIES: dict[tuple[str, bool], Prepared] = {}
 
 
-def _visibility(membership: Membership) -> str:
-    """A role standing for `membership`'s kind of visibility of teams."""
-    if membership.sees_every_team:
-        return Role.ADMIN
-    return Role.GUEST if membership.is_guest else Role.MEMBER
-
-
 def team_page_head(membership: Membership, workspace: Workspace, team_id: int) -> TeamHead:
     """The team `membership` may see (404 otherwise: a private team to its non-members), with
     what its dashboard reads with it."""
-    shape = (_visibility(membership), readmodel_freshness.registered() is not None)
+    shape = (visibility_of(membership), readmodel_freshness.registered() is not None)
     query = _QUERIES.get(shape)
     if query is None:
         query = _QUERIES[shape] = Prepared(_head_query(shape[0]))

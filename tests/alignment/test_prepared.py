@@ -76,7 +76,7 @@ def test_arguments_are_checked(world: World) -> None:
     def by_object(workspace: Any) -> QuerySet[Any]:
         return Task.objects.filter(workspace=workspace).values_list("pk")
 
-    with pytest.raises(TypeError, match="int, str, aware datetime, Ids or Texts"):
+    with pytest.raises(TypeError, match="int, str, date, aware datetime, Ids or Texts"):
         Prepared(by_object).rows(workspace=world.workspace)
 
 
