@@ -3,6 +3,7 @@ the same work done twice. Each returns unsaved findings (see dashboards.drift)."
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from typing import Any
 
@@ -14,6 +15,8 @@ from dashboards.rollups.math import SPRINT, TEAM
 from okrs import progress as okr_math
 from tasks import sprint_scope
 from tasks.models import OPEN_CATEGORIES, Sprint, SprintStatus, Task, TaskDependency
+
+logger = logging.getLogger(__name__)
 
 
 def _components(nodes: set[int], edges: list[tuple[int, int]]) -> list[set[int]]:
@@ -178,9 +181,15 @@ def duplicate_work(
     nothing (dashboards.duplicates)."""
     found = []
     minimum = duplicates.effective_minimum(thresholds.duplicate_similarity_min)
-    pairs = duplicates.suspected_duplicates(
-        workspace, minimum=minimum, window_days=thresholds.duplicate_window_days, now=now
-    )
+    try:
+        pairs = duplicates.suspected_duplicates(
+            workspace, minimum=minimum, window_days=thresholds.duplicate_window_days, now=now
+        )
+    except duplicates.OverBudget as error:
+        # No answer is not "no duplicates": keep the findings (and their dismissals) as they
+        # are, and let the next round try again.
+        logger.warning("duplicate work in workspace %s not refreshed: %s", workspace.pk, error)
+        return list(Finding.objects.filter(workspace=workspace, code="duplicate_work"))
     facts = {
         row["id"]: row
         for row in Task.objects.filter(

@@ -3,8 +3,12 @@
 Runs inside the drift job (never on a request). The cost is bounded: only open tasks created
 or changed in the last `window_days` are looked for partners (at most PROBE_LIMIT of them, the
 most recent first), each keeps its PARTNERS_PER_TASK best partners, and at most PAIR_LIMIT
-pairs become findings. A partner may be any open task of another team in the workspace: a new
-task that repeats an old backlog item is the case that matters most.
+pairs become findings. What a probe costs grows with the titles that share its trigrams,
+though: at a million tasks a probe whose words are common matches tens of thousands of titles
+(≈ 1 s each, bench.run), so the search has a time budget (SEARCH_BUDGET_MS): past it the job
+keeps the duplicate findings it had and tries again next round (`OverBudget`). A partner may
+be any open task of another team in the workspace: a new task that repeats an old backlog item
+is the case that matters most.
 
 Similarity is calibrated on realistic title pairs (tests/dashboards/data/duplicate_title_pairs.csv,
 measured in docs/dashboards.md): raw trigram similarity finds candidates (on PostgreSQL one query
@@ -30,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Q, QuerySet
 
 from alignment.models import Workspace
@@ -44,6 +48,15 @@ PAIR_LIMIT = 25
 # Raw trigram similarity a pair needs to be considered at all (the index's `%` threshold).
 # Below it, even reworded same-work pairs of the labelled set are rare (one in 42).
 CANDIDATE_FLOOR = 0.2
+# The candidate query's budget (PostgreSQL's statement_timeout, for that query only).
+SEARCH_BUDGET_MS = 20_000
+_QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cancelled by its timeout
+
+
+class OverBudget(Exception):
+    """The candidate search ran past SEARCH_BUDGET_MS: no answer this round."""
+
+
 # The calibrated default of `duplicate_similarity_min` on `pair_score` (docs/dashboards.md):
 # the best F1 with precision >= 0.9 on the labelled set.
 DEFAULT_MINIMUM = 0.65
@@ -163,19 +176,28 @@ def _postgres_candidates(
         "ORDER BY score DESC, p.id LIMIT %s) b"
     )
     # For this query only: the index prunes at CANDIDATE_FLOOR (not pg_trgm's default 0.3),
-    # and no JIT (compiling costs more than the short per-probe plans it would speed up).
+    # no JIT (compiling costs more than the short per-probe plans it would speed up), and the
+    # time budget.
     tune = (
-        "SELECT set_config('pg_trgm.similarity_threshold', %s, true), set_config('jit', %s, true)"
+        "SELECT set_config('pg_trgm.similarity_threshold', %s, true), "
+        "set_config('jit', %s, true), set_config('statement_timeout', %s, true)"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('pg_trgm.similarity_threshold', true), current_setting('jit')"
-        )
-        threshold, jit = cursor.fetchone()
-        cursor.execute(tune, [str(CANDIDATE_FLOOR), "off"])
-        cursor.execute(sql, [*probe_params, *partner_params, PARTNERS_PER_TASK])
-        rows = cursor.fetchall()
-        cursor.execute(tune, [threshold or str(THRESHOLD), jit])
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('pg_trgm.similarity_threshold', true), "
+                "current_setting('jit'), current_setting('statement_timeout')"
+            )
+            threshold, jit, timeout = cursor.fetchone()
+            cursor.execute(tune, [str(CANDIDATE_FLOOR), "off", str(SEARCH_BUDGET_MS)])
+            cursor.execute(sql, [*probe_params, *partner_params, PARTNERS_PER_TASK])
+            rows = cursor.fetchall()
+            cursor.execute(tune, [threshold or str(THRESHOLD), jit, timeout])
+    except OperationalError as error:
+        if getattr(error.__cause__, "pgcode", None) != _QUERY_CANCELED:
+            raise
+        # The atomic block rolled back to where it began: the settings are as they were.
+        raise OverBudget(f"the candidate search ran past {SEARCH_BUDGET_MS} ms") from error
     return [(int(a), int(b), str(ta), str(tb)) for a, b, ta, tb in rows]
 
 
@@ -238,7 +260,8 @@ def effective_minimum(minimum: float) -> float:
 def suspected_duplicates(
     workspace: Workspace, *, minimum: float, window_days: int, now: Any
 ) -> list[Pair]:
-    """Pairs of open tasks in two teams whose titles are at least `minimum` alike, best first."""
+    """Pairs of open tasks in two teams whose titles are at least `minimum` alike, best first.
+    Raises OverBudget when PostgreSQL's candidate search ran out of time."""
     minimum = effective_minimum(minimum)
     probes = _probes(workspace, now - timedelta(days=window_days))
     if connection.vendor == "postgresql":

@@ -247,3 +247,30 @@ def test_the_backends_agree_on_the_pairs_and_scores(plan: Plan, growth: Team):
     assert (
         frozenset(("Crash when uploading large images", "Write the quarterly report")) not in titles
     )
+
+
+def test_a_search_past_its_budget_keeps_the_findings_it_had(
+    plan: Plan, growth: Team, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    """At a million tasks a probe can match tens of thousands of titles: past its time budget
+    the search gives no answer, and no answer must not read as "no duplicates"."""
+    require_postgres()
+    TaskFactory(team=plan.team, title=FIRST)
+    TaskFactory(team=growth, title=SECOND)
+    # Enough alike titles that the one candidate query cannot finish within a millisecond.
+    for n in range(150):
+        TaskFactory(team=plan.team, title=f"Export the reports page as CSV, variant {n}")
+        TaskFactory(team=growth, title=f"Export reports page to CSV, case {n}")
+    before = duplicate_findings(plan.world.workspace)
+    assert before
+
+    monkeypatch.setattr(duplicates, "SEARCH_BUDGET_MS", 1)
+    with caplog.at_level("WARNING", logger="dashboards.drift_work"):
+        after = duplicate_findings(plan.world.workspace)
+
+    assert sorted(f.pk for f in after) == sorted(f.pk for f in before)
+    assert "not refreshed" in caplog.text
+    # The settings the search changed for itself are back as they were.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('statement_timeout')")
+        assert cursor.fetchone()[0] == "0"
