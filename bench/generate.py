@@ -19,6 +19,127 @@ from typing import Any
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+# Task titles are drawn from these words ("Refactor billing export for the mobile app"), like a
+# team's titles: "Task 123456" made every task a near-duplicate of every other (trigram
+# similarity ≥ 0.5 between any two), so the duplicate finder compared each recent task with a
+# million partners (minutes a refresh), which no real backlog asks of it.
+VERBS = (
+    "Add",
+    "Fix",
+    "Refactor",
+    "Remove",
+    "Document",
+    "Test",
+    "Migrate",
+    "Speed up",
+    "Review",
+    "Design",
+    "Split",
+    "Rename",
+    "Upgrade",
+    "Monitor",
+    "Cache",
+    "Validate",
+    "Localize",
+    "Audit",
+    "Simplify",
+    "Automate",
+    "Deprecate",
+    "Secure",
+    "Index",
+    "Retry",
+    "Paginate",
+    "Export",
+    "Import",
+    "Archive",
+    "Schedule",
+    "Measure",
+)
+SUBJECTS = (
+    "billing",
+    "login",
+    "search",
+    "onboarding",
+    "invoice",
+    "webhook",
+    "dashboard",
+    "report",
+    "checkout",
+    "profile",
+    "settings",
+    "notification",
+    "permission",
+    "audit log",
+    "export",
+    "calendar",
+    "upload",
+    "comment",
+    "mention",
+    "timeline",
+    "roadmap",
+    "sprint",
+    "backlog",
+    "session",
+    "token",
+    "password reset",
+    "email digest",
+    "API client",
+    "rate limit",
+    "queue",
+    "worker",
+    "cache",
+    "migration",
+    "schema",
+    "filter",
+    "sort order",
+    "pagination",
+    "avatar",
+    "team page",
+    "OKR tree",
+    "check-in",
+    "forecast",
+    "board",
+    "label",
+    "attachment",
+    "SSO",
+    "SCIM",
+    "two-factor",
+    "retention",
+    "backup",
+)
+PLACES = (
+    "for the mobile app",
+    "on the admin page",
+    "in the public API",
+    "for large workspaces",
+    "behind a feature flag",
+    "for guests",
+    "in the CLI",
+    "for SAML users",
+    "in dark mode",
+    "on slow networks",
+    "for screen readers",
+    "in the nightly job",
+    "for EU customers",
+    "in Safari",
+    "on first run",
+    "after the upgrade",
+    "for private teams",
+    "in the digest",
+    "under load",
+    "in the editor",
+    "for viewers",
+    "in the importer",
+    "on the board",
+    "in the sidebar",
+    "for owners",
+    "during sign-up",
+    "in exports",
+    "for archived items",
+    "on the timeline",
+    "with keyboard only",
+)
+
 FULL = {"tasks": 1_000_000, "teams": 100, "items": 10_000, "objectives": 2_000}
 BATCH = 5_000
 COPY_CHUNK = 100_000
@@ -189,6 +310,10 @@ class Generator:
         KeyResultLink.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)
         self.items.extend(new)
 
+    def _title(self) -> str:
+        rng = self.rng
+        return f"{rng.choice(VERBS)} {rng.choice(SUBJECTS)} {rng.choice(PLACES)}"
+
     def _task_lines(self, count: int) -> list[str]:
         """`count` tasks as COPY text lines (tab-separated, \\N for NULL)."""
         categories, weights = zip(*self.categories, strict=True)
@@ -216,7 +341,7 @@ class Generator:
             estimate = rng.choice(estimates)
             item = str(rng.choice(item_ids)) if rng.random() < 0.8 else "\\N"
             lines.append(
-                f"{self.workspace.pk}\t{team.pk}\t{number}\tTask {self.tasks + len(lines)}\t\t\t"
+                f"{self.workspace.pk}\t{team.pk}\t{number}\t{self._title()}\t\t\t"
                 f"{self.states[team.pk][category].pk}\t{category}\t{estimate}\t0\t{item}\t"
                 f"{sprint.pk if sprint else chr(92) + 'N'}\tp{number:08d}\t1\t{now}\t{now}\t"
                 "\\N\t\\N\n"

@@ -11,9 +11,10 @@ generates one workspace at 10,000 tasks, measures, grows it to SCALE × 1,000,00
 - the incremental refresh above one task (time and query count);
 - the leader dashboard, a team dashboard and a sprint board (warm median time, query count).
 
-Writes bench/results.json and bench/RESULTS.md. Targets (shared/ARCHITECTURE.md §10-11 and
-the issue): query counts identical at both sizes, full recompute within 3× the floor,
-incremental update under 50 ms in O(depth) queries, leader dashboard under 300 ms warm.
+Writes bench/results.json and bench/RESULTS.md. Targets (issue #15, tightening those of
+shared/ARCHITECTURE.md §10-11): query counts identical at both sizes, full recompute within
+2× the floor, incremental update within 25 ms in O(depth) queries, leader dashboard within
+100 ms warm, at the largest size.
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ from bench.generate import FULL, Generator
 HERE = Path(__file__).resolve().parent
 SMALL = 10_000
 TARGETS = {
-    "recompute_ratio_max": 3.0,
-    "incremental_ms_max": 50.0,
-    "leader_ms_max": 300.0,
+    "recompute_ratio_max": 2.0,
+    "incremental_ms_max": 25.0,
+    "leader_ms_max": 100.0,
 }
 
 
@@ -106,7 +107,9 @@ def measure(gen: Generator, label: str, generated_s: float) -> dict[str, Any]:
     floor_after_ms, _ = timed(lambda: rollup_work.work_rows(ws.pk, None))
     floor_ms = min(floor_ms, floor_after_ms)  # the best of both sides: a fair floor
     metrics.refresh_team_metrics(ws)
-    drift.refresh_findings(ws)
+    # The findings job (drift, duplicates, forecasts) over the whole workspace: reported, so a
+    # finder that grows with the data shows here (the pages below then show its findings).
+    findings_ms, _ = timed(lambda: drift.refresh_findings(ws), repeat=1)
 
     print(f"[{label}] incremental …", flush=True)
     sample = list(
@@ -162,6 +165,7 @@ def measure(gen: Generator, label: str, generated_s: float) -> dict[str, Any]:
         "full_recompute_runs_ms": [round(t, 1) for t in recompute_runs],
         "sql_floor_ms": round(floor_ms, 1),
         "recompute_to_floor_ratio": round(recompute_ms / floor_ms, 2) if floor_ms else None,
+        "findings_refresh_ms": round(findings_ms, 1),
         "incremental_ms_median": round(statistics.median(incremental), 2),
         "incremental_ms_max": round(max(incremental), 2),
         "incremental_queries": sorted(set(counts)),
@@ -181,14 +185,14 @@ def checks(sizes: list[dict[str, Any]]) -> dict[str, bool]:
         # A target about scale: the full recompute grows like the one aggregate. At 10,000
         # tasks the floor is ≈8 ms and a pass's fixed cost (its handful of queries, 680 rows
         # of Python) dominates whatever the data; that ratio is shown, not checked.
-        "recompute_within_3x_floor_at_largest_size": (large["recompute_to_floor_ratio"] or 0)
+        "recompute_within_2x_floor_at_largest_size": (large["recompute_to_floor_ratio"] or 0)
         <= TARGETS["recompute_ratio_max"],
-        "incremental_under_50ms": all(
-            s["incremental_ms_median"] < TARGETS["incremental_ms_max"] for s in sizes
+        "incremental_within_25ms": all(
+            s["incremental_ms_median"] <= TARGETS["incremental_ms_max"] for s in sizes
         ),
-        # The issue's target is for the largest size (1M tasks): "under 300 ms warm at 1M".
-        "leader_under_300ms_at_largest_size": large["pages"]["leader_dashboard"]["ms"]
-        < TARGETS["leader_ms_max"],
+        # The issue's target is for the largest size (1M tasks): "≤ 100 ms warm at 1M".
+        "leader_within_100ms_at_largest_size": large["pages"]["leader_dashboard"]["ms"]
+        <= TARGETS["leader_ms_max"],
     }
 
 
@@ -241,12 +245,17 @@ def markdown(results: dict[str, Any]) -> str:
     row(
         "recompute (repeat) ÷ floor",
         [f"{s['recompute_to_floor_ratio']}×" for s in sizes],
-        "≤ 3× at the largest size",
+        "≤ 2× at the largest size",
+    )
+    row(
+        "findings refresh, whole workspace (ms)",
+        [f"{s.get('findings_refresh_ms', '–')}" for s in sizes],
+        "",
     )
     row(
         "incremental refresh above one task (ms, median / max)",
         [f"{s['incremental_ms_median']} / {s['incremental_ms_max']}" for s in sizes],
-        "< 50 ms",
+        "≤ 25 ms",
     )
     row(
         "incremental refresh queries",
@@ -265,7 +274,7 @@ def markdown(results: dict[str, Any]) -> str:
         row(
             f"{page.replace('_', ' ')} (ms / queries)",
             [f"{s['pages'][page]['ms']} / {s['pages'][page]['queries']}" for s in sizes],
-            "< 300 ms, flat queries" if page == "leader_dashboard" else "flat queries",
+            "≤ 100 ms, flat queries" if page == "leader_dashboard" else "flat queries",
         )
     lines += ["", "## Checks", ""]
     lines += [
