@@ -110,7 +110,14 @@ class Rollup(models.Model):
                 condition=Q(progress__gte=0) & Q(progress__lte=1), name="rollup_progress_range"
             ),
         ]
-        indexes = [models.Index(fields=["workspace", "kind", "status"], name="rollup_ws_idx")]
+        indexes = [
+            models.Index(fields=["workspace", "kind", "status"], name="rollup_ws_idx"),
+            # A node's row looked up with its workspace (every read is scoped): given only the
+            # two indexes above, PostgreSQL's generic plan for a subquery per row took
+            # rollup_ws_idx and filtered a kind's every row (11 ms for a team's objectives at
+            # 1M tasks, 0.9 ms through this index).
+            models.Index(fields=["workspace", "kind", "node_id"], name="rollup_ws_node_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.node_id} {self.progress}"
