@@ -32,6 +32,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from bench.environment import production_like
 from bench.pages_data import API_PAGE, SUBTASKS, World, card_keys_and_more
 from bench.pages_report import markdown, save
 from bench.pages_side_by_side import SECRET, peer_ratios, side_by_side
@@ -303,7 +304,6 @@ def main() -> int:
     django.setup()
     from django.conf import settings
     from django.db import connection
-    from django.test.utils import setup_test_environment, teardown_test_environment
     from django.utils import timezone
 
     from alignment.celery import app as celery_app
@@ -312,10 +312,9 @@ def main() -> int:
         print("bench.pages needs PostgreSQL: set DATABASE_URL=postgres://…", file=sys.stderr)
         return 2
     celery_app.conf.update(task_always_eager=False, broker_url="memory://")
-    settings.ALLOWED_HOSTS = ["testserver"]
     # The limits are measured, not enforced: a benchmark's hundreds of requests a minute.
     settings.API_RATE_LIMITS = {"token": "100000/min", "anon": "", "address": "100000/min"}
-    setup_test_environment()
+    production_like()
     connection.settings_dict.setdefault("TEST", {})["NAME"] = (
         os.environ.get("BENCH_DB", "bench_alignment") + "_pages"
     )
@@ -325,7 +324,6 @@ def main() -> int:
         out = run(config)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
     out.update(
         run_at=timezone.now().isoformat(timespec="seconds"),
         mode=mode,

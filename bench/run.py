@@ -33,6 +33,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from bench.environment import production_like
 from bench.generate import FULL, Generator
 
 HERE = Path(__file__).resolve().parent
@@ -315,9 +316,7 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.conf import settings
     from django.db import connection
-    from django.test.utils import setup_test_environment, teardown_test_environment
 
     from alignment.celery import app as celery_app
 
@@ -325,8 +324,7 @@ def main() -> int:
         print("bench.run needs PostgreSQL: set DATABASE_URL=postgres://…", file=sys.stderr)
         return 2
     celery_app.conf.update(task_always_eager=False, broker_url="memory://")
-    settings.ALLOWED_HOSTS = ["testserver"]
-    setup_test_environment()
+    production_like()
     # A database of its own, so a test run on the same server is never clobbered (BENCH_DB: a
     # name of its own per engineer when several benchmark on one server).
     connection.settings_dict.setdefault("TEST", {})["NAME"] = os.environ.get(
@@ -353,7 +351,6 @@ def main() -> int:
             sizes.append(measure(gen, f"{total:,}", generated_s))
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
     from django.utils import timezone
 
     results = {
