@@ -9,6 +9,8 @@ leader dashboard at a million tasks, alternating: within the run-to-run noise of
 
 from __future__ import annotations
 
+import warnings
+
 
 def production_like() -> None:
     """DEBUG off, templates uninstrumented, mail kept in memory; requests from the test
@@ -19,3 +21,6 @@ def production_like() -> None:
     settings.ALLOWED_HOSTS = ["testserver"]
     # Nothing a benchmark does may send mail.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # WhiteNoise, without DEBUG, looks for collectstatic's folder: the benchmarks serve no
+    # static files.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
