@@ -34,6 +34,12 @@ def members_of(workspace: Workspace) -> QuerySet[User]:
     ).order_by("full_name", "email")
 
 
+def _plain(value: Decimal) -> Decimal:
+    """`value` without trailing zeros and never in exponent form: 40.000 is 40, not the
+    `4E+1` that `normalize()` gives (a number field showed it as written)."""
+    return Decimal(f"{value.normalize():f}")
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.display_name)
@@ -330,8 +336,8 @@ class KeyResultForm(forms.Form):
             "title": kr.title,
             "kind": kr.kind,
             "unit": kr.unit,
-            "baseline": kr.baseline.normalize(),
-            "target": kr.target.normalize(),
+            "baseline": _plain(kr.baseline),
+            "target": _plain(kr.target),
             "milestones": steps_text(kr.milestones),
             "source": kr.source,
             "weight": kr.weight,
@@ -404,7 +410,7 @@ class CheckInForm(ConfidenceForm):
                 f"From {key_result.baseline.normalize():f} to {key_result.target.normalize():f}; "
                 f"now {key_result.current.normalize():f}."
             )
-            self.initial.setdefault("value", key_result.current.normalize())
+            self.initial.setdefault("value", _plain(key_result.current))
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data

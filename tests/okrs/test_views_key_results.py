@@ -205,3 +205,15 @@ def test_the_check_in_page_is_the_no_javascript_fallback(member_client, key_resu
     assert response.status_code == 200
     assert "<h1>Check in: Raise activation from 40% to 60%</h1>" in body
     assert 'name="value"' in body
+    # The current value as written, not normalize()'s exponent form ("4E+1").
+    assert 'name="value" value="40"' in body
+
+
+def test_the_edit_form_shows_round_numbers_as_written(member_client, objective):
+    kr = KeyResultFactory(objective=objective, baseline=Decimal("100.000"), target=Decimal("2000"))
+
+    body = member_client.get(okrs_url("key_result_edit", key_result_id=kr.pk)).content.decode()
+
+    assert 'name="baseline" value="100"' in body
+    assert 'name="target" value="2000"' in body
+    assert "E+" not in body
