@@ -33,3 +33,6 @@ def log_in(page: Page, *, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+    # The next page's deferred scripts (the passkey button, dialogs) have run before the
+    # caller acts: a click in between hit a button with no handler yet on a loaded machine.
+    page.wait_for_load_state("load")

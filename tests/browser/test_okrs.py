@@ -72,6 +72,9 @@ def test_a_check_in_moves_the_objectives_progress_in_the_tree(
     expect(tree_percentage(page, title)).to_have_text("0%")
 
     page.get_by_role("link", name=title).click()
+    # "Check in" opens a dialog once app.js (deferred) has run; before, it is a plain link to
+    # the check-in page (the no-JavaScript fallback), which a loaded CI machine once followed.
+    page.wait_for_load_state("load")
     page.locator("#explanation").get_by_role("link", name="Check in").first.click()
     dialog = page.get_by_role("dialog", name="Check in: Raise activation from 40% to 60%")
     expect(dialog).to_be_visible()

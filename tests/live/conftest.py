@@ -95,10 +95,17 @@ async def opened(communicator: WebsocketCommunicator) -> WebsocketCommunicator:
 
 
 async def closed_with(communicator: WebsocketCommunicator, timeout: float = 5) -> dict[str, Any]:
-    """The close frame the server sent (skipping any messages before it)."""
+    """The close frame the server sent (skipping any messages before it); then, as an ASGI
+    server does, the consumer is told the socket is gone and runs to its end. Left running,
+    it was cancelled when `run`'s event loop shut down, and a cancellation that waited on a
+    database call hung a whole CI run."""
     while True:
         output = await communicator.receive_output(timeout=timeout)
         if output["type"] == "websocket.close":
+            await communicator.send_input(
+                {"type": "websocket.disconnect", "code": output.get("code", 1000)}
+            )
+            await communicator.wait(timeout)
             return output
 
 
