@@ -380,15 +380,16 @@ def main() -> int:
     }
     results["checks"] = checks(sizes)
     # Keep the sections other commands write: the pages and API (bench.pages, after this in
-    # `make bench`, or alone) and the mixed load (`make bench-load`).
+    # `make bench`, or alone), the mixed load (`make bench-load`), live pages, documents, the
+    # forecast calibration.
     from bench.load import LOAD_MARK
     from bench.load import markdown as load_markdown
 
     saved = HERE / "results.json"
     previous = json.loads(saved.read_text()) if saved.exists() else {}
-    for key in ("pages_and_api", "load"):
-        if key in previous:
-            results[key] = previous[key]
+    for key, value in previous.items():
+        if key not in results and key != "notes":  # notes are about the run they came with
+            results[key] = value
     saved.write_text(json.dumps(results, indent=2) + "\n")
     text = markdown(results)
     pages = (HERE / "RESULTS.md").read_text().partition("## Pages and API")
