@@ -18,8 +18,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from alignment.lookups import Ids
-from alignment.models import Membership, Team, Workspace, visibility_of
+from alignment.models import Membership, Team, Workspace
 from alignment.prepared import Prepared
+from alignment.querysets import visibility_of
 from dashboards import finding_sources
 from dashboards.models import Finding
 from okrs import progress as okr_math

@@ -21,8 +21,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from alignment import timezones
-from alignment.models import Membership, Team, Workspace, visibility_of
+from alignment.models import Membership, Team, Workspace
 from alignment.prepared import Prepared
+from alignment.querysets import visibility_of
 from dashboards import freshness, layouts, period_picker, selectors
 from dashboards.freshness import Clock
 from okrs.models import Period

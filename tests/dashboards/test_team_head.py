@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime
 
 import pytest
 from django.http import Http404
-from django.utils import timezone
 
 from alignment import timezones
 from alignment.models import Membership, Team, TeamMember
@@ -69,7 +68,7 @@ def test_the_head_holds_what_the_orm_reads_with_the_team(world: World) -> None:
         widgets=["burndown", "velocity"],
         version=3,
     )
-    computed = timezone.now() - timedelta(hours=1)
+    computed = datetime(2026, 5, 12, 9, 30, tzinfo=UTC)
     TeamMetrics.objects.create(
         workspace=world.workspace, team=world.team, data={"velocity": [5, 8]}, computed_at=computed
     )
