@@ -269,22 +269,30 @@ class DocumentConsumer(LiveConsumer):
         await self.send(bytes_data=sync_message(UPDATE, data["update"]))
 
     async def disconnect(self, code: int) -> None:
-        if getattr(self, "awareness_clocks", None):
-            await self.channel_layer.group_send(
-                self.yjs_group,
-                {
-                    "type": "document.awareness",
-                    "data": {
-                        "update": awareness.departure(self.awareness_clocks),
-                        "sender": self.channel_name,
+        refresh = hasattr(self, "document_id") and bool(getattr(self, "subscriptions", None))
+        try:
+            if getattr(self, "awareness_clocks", None):
+                await self.channel_layer.group_send(
+                    self.yjs_group,
+                    {
+                        "type": "document.awareness",
+                        "data": {
+                            "update": awareness.departure(self.awareness_clocks),
+                            "sender": self.channel_name,
+                        },
                     },
-                },
-            )
-        if hasattr(self, "yjs_group"):
-            await self.channel_layer.group_discard(self.yjs_group, self.channel_name)
-        if hasattr(self, "document_id") and self.subscriptions:
-            await database_sync_to_async(self._refresh_text)()
-        await super().disconnect(code)
+                )
+            if hasattr(self, "yjs_group"):
+                await self.channel_layer.group_discard(self.yjs_group, self.channel_name)
+        finally:
+            # Leaving presence and the topic groups must never be skipped: a socket that failed
+            # here would stay "also here" on every other page for good.
+            await super().disconnect(code)
+        if refresh:
+            try:
+                await database_sync_to_async(self._refresh_text)()
+            except Exception:  # the text is read again by the next edit, compaction or close
+                logger.warning("documents: text refresh on close failed", exc_info=True)
 
     def _refresh_text(self) -> None:
         document = services.document_for(self.access.membership, self.document_id)

@@ -8,9 +8,11 @@ from collections import Counter
 
 import pytest
 from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db import OperationalError
 
 from documents import crdt, services
-from documents.consumers import STEP1, UPDATE, sync_message
+from documents.consumers import STEP1, UPDATE, DocumentConsumer, sync_message
 from documents.models import Document, DocumentUpdate
 from tests.conftest import World
 from tests.documents.ycli import YClient, document_socket, settle
@@ -179,6 +181,34 @@ def test_presence_lists_the_other_viewers(world: World) -> None:
         await b.disconnect()
 
     run(body)
+
+
+def test_a_close_whose_text_refresh_fails_still_leaves_presence(
+    world: World, monkeypatch, caplog
+) -> None:
+    """The close refreshes the searchable text; when the database refuses that (a deadlock
+    with another editor's save), the socket must still leave the others' presence roster."""
+
+    def refused(self) -> None:
+        raise OperationalError("deadlock detected")
+
+    monkeypatch.setattr(DocumentConsumer, "_refresh_text", refused)
+    document = make_document(world)
+    a, b = client(world, document), client(world, document, "viewer")
+
+    async def body() -> None:
+        await a.connect()
+        await b.connect()
+        await settle([a, b])
+        assert [v["name"] for v in b.viewers] == [world.member.user.display_name]
+        await a.disconnect()
+        await asyncio.sleep(settings.LIVE_PRESENCE_COALESCE_SECONDS)
+        await b.pump()
+        assert b.viewers == []
+        await b.disconnect()
+
+    run(body)
+    assert "text refresh on close failed" in caplog.text
 
 
 async def _refused(c: YClient, frame: bytes | None = None) -> int:
