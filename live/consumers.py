@@ -119,6 +119,20 @@ class LiveConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
         self.viewer = {"id": user.pk, "name": user.display_name}
         self._heartbeat = asyncio.ensure_future(self._recheck_access())
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        try:
+            await super().dispatch(message)
+        except OSError:
+            # ASGI servers raise an OSError from a send on a connection the client has just
+            # closed; the disconnect may already sit in a receive that dies with this
+            # consumer (uvicorn then ends the socket silently), so nothing would ever leave
+            # presence or the groups: the page stayed "also here" on every other page. Treat
+            # it as the disconnect it is (websocket_disconnect ends the consumer).
+            if message["type"] == "websocket.disconnect":
+                raise
+            logger.info("live: the client left while %s was sent to it", message["type"])
+            await self.websocket_disconnect({"type": "websocket.disconnect", "code": 1006})
+
     async def send_json(self, content: Any, close: bool = False) -> None:
         # Group messages already on their way may arrive after the socket closed.
         if not getattr(self, "closed", False):

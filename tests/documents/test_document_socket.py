@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
+from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import OperationalError
 
@@ -209,6 +211,53 @@ def test_a_close_whose_text_refresh_fails_still_leaves_presence(
 
     run(body)
     assert "text refresh on close failed" in caplog.text
+
+
+class _ServerOfAGoneClient:
+    """The ASGI server of a client that has just left: once `gone`, every send raises an
+    OSError, as uvicorn's does on a closed connection (and the ASGI spec asks of servers)."""
+
+    def __init__(self, application: Any) -> None:
+        self.application = application
+        self.gone = False
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        async def sending(message: dict[str, Any]) -> None:
+            if self.gone:
+                raise OSError("the client disconnected")
+            await send(message)
+
+        await self.application(scope, receive, sending)
+
+
+def test_a_client_gone_while_a_message_is_sent_to_it_leaves_presence(world: World) -> None:
+    """A browser tab closed while an edit was being relayed to it: the send fails, and the
+    socket must still leave the roster and its groups (it used to stay "also here")."""
+    from alignment.asgi import application
+
+    document = make_document(world)
+    server = _ServerOfAGoneClient(application)
+    path = f"/ws/w/{world.workspace.slug}/documents/{document.pk}/"
+    leaving = YClient(
+        WebsocketCommunicator(server, path, headers=session_headers(world.membership("member")))
+    )
+    staying = client(world, document, "admin")
+
+    async def body() -> None:
+        await leaving.connect()
+        await staying.connect()
+        await settle([leaving, staying])
+        assert [v["name"] for v in staying.viewers] == [world.member.user.display_name]
+        server.gone = True
+        staying.type(0, "x")  # relayed to the leaving socket, whose send fails
+        await staying.flush()
+        await leaving.ws.wait(timeout=5)  # its consumer ended, without an error
+        await asyncio.sleep(settings.LIVE_PRESENCE_COALESCE_SECONDS)
+        await staying.pump()
+        assert staying.viewers == []
+        await staying.disconnect()
+
+    run(body)
 
 
 async def _refused(c: YClient, frame: bytes | None = None) -> int:
