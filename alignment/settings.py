@@ -123,6 +123,9 @@ DATABASES = {
     )
 }
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# alignment.prepared's queries as server-side prepared statements (PostgreSQL); off behind a
+# pooler in transaction mode, which hands one session to several clients.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 if not IS_POSTGRES:
     DATABASES["default"].setdefault("OPTIONS", {})
     # WAL + a busy timeout let the dev server and an eager worker share the SQLite file.

@@ -275,6 +275,22 @@ def sprint_board(
     return Board(team=team, sprint=sprint, columns=list(columns.values()), is_sorted=bool(order))
 
 
+def _column_page(qs: QuerySet[Task], size: int) -> QuerySet[Task]:
+    """The first `size` rows of a column's query, each counting the rows from it to the end."""
+    return qs.annotate(rest=Window(Count("pk")))[:size]
+
+
+def _column_after(
+    workspace: int, team: int, sprint: int, state: int, rank: str, pk: int
+) -> QuerySet[Any]:
+    tasks = card_tasks(workspace).filter(team_id=team, sprint_id=sprint, state_id=state)  # type: ignore[arg-type]
+    qs = _column_page(after_cursor(tasks.order_by("rank", "pk"), Cursor(rank, pk)), BOARD_MORE_PAGE)
+    return qs.values_list(*row_columns(Task, (*CARD_FIELDS, "rest"), CARD_RELATED))
+
+
+COLUMN_AFTER = Prepared(_column_after)
+
+
 @dataclass
 class ColumnPage:
     tasks: list[Task]
@@ -294,8 +310,25 @@ def board_column_page(
 ) -> ColumnPage:
     """The next `size` cards of one board column after a keyset cursor, and how many remain
     after them (one query: the count is a window over the rest of the column)."""
-    qs = after_cursor(sprint_tasks(workspace, team, sprint, **filters).filter(state=state), after)
-    tasks = board_cards(qs.annotate(rest=Window(Count("pk")))[:size], "rest")
+    if after is not None and size == BOARD_MORE_PAGE and all(v is None for v in filters.values()):
+        # The unfiltered column scrolled on: its SQL compiled and prepared once (the shape of
+        # every "show more" of a board nobody filters).
+        found = COLUMN_AFTER.rows(
+            workspace=workspace.pk,
+            team=team.pk,
+            sprint=sprint.pk,
+            state=state.pk,
+            rank=after.rank,
+            pk=after.pk,
+        )
+        tasks = instances(
+            Task.objects.all(), (*CARD_FIELDS, "rest"), related=CARD_RELATED, rows=found
+        )
+    else:
+        qs = after_cursor(
+            sprint_tasks(workspace, team, sprint, **filters).filter(state=state), after
+        )
+        tasks = board_cards(_column_page(qs, size), "rest")
     as_cards(tasks, team, {state.pk: state})
     remaining = tasks[0].rest - len(tasks) if tasks else 0  # type: ignore[attr-defined]
     last = tasks[-1] if tasks else None

@@ -162,3 +162,91 @@ def test_a_naive_datetime_is_refused(world: World) -> None:
             workspace=world.workspace.pk,
             since=datetime(2026, 5, 13, 12),  # noqa: DTZ001
         )
+
+
+def _statements() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, statement FROM pg_prepared_statements")
+        return dict(cursor.fetchall())
+
+
+def _percent_titles(workspace: int, ids: Ids) -> QuerySet[Any]:
+    # Constants the ORM passes as parameters, one holding a percent sign: they become literals.
+    return (
+        Task.objects.for_workspace(workspace)
+        .filter(pk__in_ids=ids, title__contains="50%")
+        .order_by("pk")
+        .values_list("pk", Value("100% done"))
+    )
+
+
+def test_the_sql_is_prepared_once_per_session_and_then_executed(world: World) -> None:
+    wanted = TaskFactory(team=world.team, title="Ship 50% of it")
+    TaskFactory(team=world.team, title="Ship 5 of it")
+    prepared = Prepared(_percent_titles)
+    args = {"workspace": world.workspace.pk, "ids": Ids([wanted.pk, wanted.pk + 1])}
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as reading:
+            assert prepared.rows(**args) == [(wanted.pk, "100% done")]
+        # One round trip each time: the first PREPAREs and EXECUTEs together.
+        assert len(reading) == 1
+    sql = reading.captured_queries[0]["sql"]
+    assert sql.startswith("EXECUTE alignment_prepared_")
+    name = sql.split()[1].split("(")[0]
+    statement = _statements()[name]
+    assert "$1" in statement
+    assert "$2" in statement
+    assert "'%50\\%%'" in statement
+    assert "'100% done'" in statement
+    assert prepared.rows(workspace=world.workspace.pk, ids=Ids([])) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_session_prepares_again(world: World) -> None:
+    task = TaskFactory(team=world.team, title="At 50% now")
+    prepared = Prepared(_percent_titles)
+    args = {"workspace": world.workspace.pk, "ids": Ids([task.pk])}
+    assert prepared.rows(**args) == [(task.pk, "100% done")]
+    # A dropped connection (a restart of PostgreSQL, a health check's reconnect) loses the
+    # session's statements: the next call prepares them on the new session.
+    first_session = connection.connection
+    connection.close()
+    connection.ensure_connection()
+    assert connection.connection is not first_session
+    assert not _statements()
+    assert prepared.rows(**args) == [(task.pk, "100% done")]
+    assert len(_statements()) == 1
+
+
+def test_a_rolled_back_transaction_keeps_the_statement(world: World) -> None:
+    from django.db import transaction
+
+    task = TaskFactory(team=world.team, title="Half: 50%")
+    prepared = Prepared(_percent_titles)
+    args = {"workspace": world.workspace.pk, "ids": Ids([task.pk])}
+
+    class Undo(Exception):
+        pass
+
+    def read_then_undo() -> None:
+        with transaction.atomic():
+            assert prepared.rows(**args) == [(task.pk, "100% done")]
+            raise Undo
+
+    with pytest.raises(Undo):
+        read_then_undo()
+    with CaptureQueriesContext(connection) as reading:
+        assert prepared.rows(**args) == [(task.pk, "100% done")]
+    assert reading.captured_queries[0]["sql"].startswith("EXECUTE")
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler(world: World, settings) -> None:
+    settings.DB_PREPARED_STATEMENTS = False
+    task = TaskFactory(team=world.team, title="Pooled at 50%")
+    prepared = Prepared(_percent_titles)
+    with CaptureQueriesContext(connection) as reading:
+        assert prepared.rows(workspace=world.workspace.pk, ids=Ids([task.pk])) == [
+            (task.pk, "100% done")
+        ]
+    assert reading.captured_queries[0]["sql"].startswith("SELECT")
+    assert not any("_percent" in s for s in _statements())
