@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: run install install-dev migrate seed test lint format typecheck bench bench-pages bench-pages-ci bench-load bench-live bench-documents screenshots vsix clean help
+.PHONY: run install install-dev migrate seed test lint format typecheck bench bench-pages bench-pages-ci bench-prepared bench-load bench-live bench-documents screenshots vsix clean help
 
 help:
 	@echo "make run    set up (venv, locked deps, SQLite, demo data) and serve on http://$(HOST):$(PORT)"
@@ -88,6 +88,10 @@ bench-pages: install-dev
 
 bench-pages-ci: install-dev
 	BENCH_PAGES=ci $(PY) -m bench.pages
+
+# Prepared statements on vs off, interleaved (bench/prepared_ab.py): a ratio, not a time.
+bench-prepared: install-dev
+	$(PY) -m bench.prepared_ab
 
 # The VS Code extension as a .vsix, with the locked @vscode/vsce (docs/editor.md).
 VSIX := editors/vscode/alignment-vscode.vsix

@@ -27,7 +27,8 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from bench.pages_data import API_PAGE, SUBTASKS, World, card_keys_and_more
 from bench.pages_report import markdown, save
 from bench.pages_side_by_side import SECRET, peer_ratios, side_by_side
 
-__all__ = ["main", "peer_ratios", "run"]
+__all__ = ["bench_database", "main", "peer_ratios", "run"]
 FULL = {"stories": (30, 300), "backlog": (5_000, 100_000), "rounds": 15}
 CI = {"stories": (30, 300), "backlog": (500, 5_000), "rounds": 5}
 # Recorded peer medians (ms) from shared/benchmarks/peers.md, for the ratios.
@@ -293,37 +294,45 @@ def backlog_plan(teams: dict[str, Any]) -> str:
     return str(qs.explain(analyze=True))
 
 
-def main() -> int:
+@contextmanager
+def bench_database(suffix: str) -> Iterator[None]:
+    """Django as the page benchmarks run it (production-like, no broker, limits lifted) on a
+    new PostgreSQL database `<BENCH_DB>_<suffix>`, dropped afterwards."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alignment.settings")
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alignment")
-    mode = "ci" if os.environ.get("BENCH_PAGES") == "ci" else "full"
     os.environ.setdefault("SECRET_KEY", SECRET)  # the servers of the A/B run read this session
-    config = CI if mode == "ci" else FULL
     import django
 
     django.setup()
     from django.conf import settings
     from django.db import connection
-    from django.utils import timezone
 
     from alignment.celery import app as celery_app
 
     if connection.vendor != "postgresql":
-        print("bench.pages needs PostgreSQL: set DATABASE_URL=postgres://…", file=sys.stderr)
-        return 2
+        raise SystemExit("the page benchmarks need PostgreSQL: set DATABASE_URL=postgres://…")
     celery_app.conf.update(task_always_eager=False, broker_url="memory://")
     # The limits are measured, not enforced: a benchmark's hundreds of requests a minute.
     settings.API_RATE_LIMITS = {"token": "100000/min", "anon": "", "address": "100000/min"}
     production_like()
     connection.settings_dict.setdefault("TEST", {})["NAME"] = (
-        os.environ.get("BENCH_DB", "bench_alignment") + "_pages"
+        os.environ.get("BENCH_DB", "bench_alignment") + "_" + suffix
     )
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    load = os.getloadavg()[0]
     try:
-        out = run(config)
+        yield
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def main() -> int:
+    mode = "ci" if os.environ.get("BENCH_PAGES") == "ci" else "full"
+    config = CI if mode == "ci" else FULL
+    load = os.getloadavg()[0]
+    with bench_database("pages"):
+        out = run(config)
+    from django.utils import timezone
+
     out.update(
         run_at=timezone.now().isoformat(timespec="seconds"),
         mode=mode,

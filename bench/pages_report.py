@@ -124,14 +124,20 @@ SECTION = "## Pages and API"
 def save(out: dict[str, Any], text: str) -> None:
     """Into results.json (key `pages_and_api`) and RESULTS.md (its own section, replaced):
     the rollup run (bench.run) keeps both when it rewrites the files."""
+    save_section("pages_and_api", out, SECTION, text)
+
+
+def save_section(key: str, out: dict[str, Any], heading: str, text: str) -> None:
+    """`out` as results.json's `key`, and `text` as the RESULTS.md section that starts with
+    `heading` (replaced where it is, else appended); every other key and section is kept."""
     path = HERE / "results.json"
     results = json.loads(path.read_text()) if path.exists() else {}
-    results["pages_and_api"] = out
+    results[key] = out
     path.write_text(json.dumps(results, indent=2) + "\n")
     md = HERE / "RESULTS.md"
     old = md.read_text() if md.exists() else ""
-    before, found, rest = old.partition(SECTION)
-    # The sections after this one (forecast, live pages) are other runs': keep them.
+    before, found, rest = old.partition(heading)
+    # The sections after this one are other runs': keep them.
     after = ("\n## " + rest.split("\n## ", 1)[1]) if found and "\n## " in rest else ""
     head = before.rstrip() + "\n\n" if before.strip() else ""
     md.write_text(head + text.rstrip() + "\n" + after if after else head + text)

@@ -33,3 +33,24 @@ def test_save_appends_the_section_when_there_is_none(tmp_path: Path, monkeypatch
     assert (tmp_path / "RESULTS.md").read_text() == (
         "# Benchmark results\n\nrollups\n\n## Pages and API\n\nrun\n"
     )
+
+
+def test_another_runs_section_is_written_beside_the_pages_section(tmp_path: Path, monkeypatch):
+    import json
+
+    monkeypatch.setattr(pages, "HERE", tmp_path)
+    (tmp_path / "results.json").write_text(json.dumps({"pages_and_api": {"kept": 1}}))
+    (tmp_path / "RESULTS.md").write_text("# Benchmark results\n\n## Pages and API\n\npages\n")
+    heading = "## Prepared statements, on vs off"
+
+    pages.save_section("prepared_statements_ab", {"ratio": 1.3}, heading, f"{heading}\n\n1.3×\n")
+    pages.save_section("prepared_statements_ab", {"ratio": 1.4}, heading, f"{heading}\n\n1.4×\n")
+
+    assert (tmp_path / "RESULTS.md").read_text() == (
+        "# Benchmark results\n\n## Pages and API\n\npages\n\n"
+        "## Prepared statements, on vs off\n\n1.4×\n"
+    )
+    assert json.loads((tmp_path / "results.json").read_text()) == {
+        "pages_and_api": {"kept": 1},
+        "prepared_statements_ab": {"ratio": 1.4},
+    }
