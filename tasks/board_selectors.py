@@ -13,8 +13,9 @@ from typing import Any, NamedTuple, Unpack
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
-from alignment.models import Membership, Team, Workspace
+from alignment.models import Membership, Role, Team, Workspace
 from alignment.prepared import Prepared
+from alignment.querysets import visibility_of
 from alignment.rows import columns as row_columns
 from alignment.rows import instances
 from tasks.models import Sprint, Task, TaskQuerySet, WorkflowState
@@ -119,12 +120,42 @@ class Board:
         return [t for column in self.columns for t in column.tasks]
 
 
+_STATE_FIELDS = tuple(f.attname for f in WorkflowState._meta.concrete_fields)
+_STATE_TEAM = {"team": tuple(f.attname for f in Team._meta.concrete_fields if not f.primary_key)}
+
+
+def _board_states_query(role: str) -> Any:
+    def build(workspace: int, team: int, user: int = 0) -> QuerySet[Any]:
+        # An unsaved membership of that role: `visible_to` reads its ids and role only.
+        viewer = Membership(workspace_id=workspace, user_id=user, role=role)
+        return (
+            WorkflowState.objects.visible_to(viewer)
+            .filter(team_id=team)
+            .values_list(*row_columns(WorkflowState, _STATE_FIELDS, _STATE_TEAM))
+        )
+
+    return build
+
+
+# One per kind of visibility (alignment.querysets.visibility_of): each is its own SQL.
+_BOARD_STATES: dict[str, Prepared] = {}
+
+
 def board_states(viewer: Membership, team_id: int) -> list[WorkflowState]:
-    """The team's workflow states in column order, each with its team loaded (one query);
-    none when `viewer` may not see the team (private teams, guests)."""
-    return list(
-        WorkflowState.objects.visible_to(viewer).filter(team_id=team_id).select_related("team")
-    )
+    """The team's workflow states in column order, each with its team loaded (one query,
+    compiled and planned once per kind of visibility); none when `viewer` may not see the
+    team (private teams, guests)."""
+    role = visibility_of(viewer)
+    sees_all = role == Role.ADMIN  # no team rule: the user never reaches the SQL
+    query = _BOARD_STATES.get(role)
+    if query is None:
+        names = ["workspace", "team"] if sees_all else ["workspace", "team", "user"]
+        query = _BOARD_STATES[role] = Prepared(_board_states_query(role), names=names)
+    values = {"workspace": viewer.workspace_id, "team": team_id}
+    if not sees_all:
+        values["user"] = viewer.user_id
+    found = query.rows(**values)
+    return instances(WorkflowState.objects.all(), _STATE_FIELDS, related=_STATE_TEAM, rows=found)
 
 
 def sprint_tasks(

@@ -21,6 +21,7 @@ from alignment.models import Membership, Team, TeamMember, User, Workspace
 from alignment.parsing import is_digits
 from alignment.prepared import Prepared
 from alignment.registry import Slot
+from alignment.rows import instances
 from okrs.models import KeyResult, Objective
 from okrs.selectors import current_period
 from roadmaps.models import KeyResultLink
@@ -288,6 +289,23 @@ def decorate_cards(workspace: Workspace, tasks: Sequence[Task]) -> CardFacts:
 # ---- board ------------------------------------------------------------------------------
 
 
+_SPRINT_FIELDS = tuple(f.attname for f in Sprint._meta.concrete_fields)
+
+
+def _board_sprints_query(workspace: int, team: int, wanted: int) -> QuerySet[Any]:
+    return (
+        Sprint.objects.for_workspace(workspace)
+        .filter(team_id=team)
+        .filter(~Q(status=SprintStatus.CLOSED) | Q(pk=wanted))
+        .order_by("start_date", "pk")
+        .values_list(*_SPRINT_FIELDS)
+    )
+
+
+# Every board request reads it: compiled and planned once (alignment.prepared).
+BOARD_SPRINTS = Prepared(_board_sprints_query)
+
+
 def board_sprints(
     workspace: Workspace, team: Team, sprint_id: str | None
 ) -> tuple[Sprint | None, list[Sprint]]:
@@ -295,12 +313,8 @@ def board_sprints(
     team's open sprints for the switcher, in one query. (None, …) when the id is not the
     team's."""
     wanted = int(sprint_id) if sprint_id and is_digits(sprint_id) else None
-    rows = list(
-        Sprint.objects.for_workspace(workspace)
-        .filter(team=team)
-        .filter(~Q(status=SprintStatus.CLOSED) | Q(pk=wanted or 0))
-        .order_by("start_date", "pk")
-    )
+    found = BOARD_SPRINTS.rows(workspace=workspace.pk, team=team.pk, wanted=wanted or 0)
+    rows = instances(Sprint.objects.all(), _SPRINT_FIELDS, rows=found)
     if sprint_id:
         sprint = next((s for s in rows if s.pk == wanted), None)
     else:
