@@ -39,7 +39,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, router
+from django.db import DatabaseError, connections, router
 from django.db.models import Model, QuerySet
 
 from alignment.lookups import Ids, Texts
@@ -56,6 +56,7 @@ Row = tuple[Any, ...]
 
 _statement_numbers = itertools.count(1)
 _PLACEHOLDER = re.compile(r"%[%s]")
+_NO_SUCH_STATEMENT = "26000"  # PostgreSQL's invalid_sql_statement_name
 
 
 class _Compiled:
@@ -172,13 +173,20 @@ class Prepared:
                     self._write_statement(cursor, compiled, values)
         arguments = [_raw(values[name]) for name in self.names]
         statements = _statements_of(connection)
-        name = compiled.execute
-        if name in statements:
-            cursor.execute(name, arguments)
+        execute = compiled.execute
+        if execute in statements:
+            try:
+                cursor.execute(execute, arguments)
+            except DatabaseError as error:
+                if getattr(error.__cause__, "pgcode", None) == _NO_SUCH_STATEMENT:
+                    statements.discard(execute)  # the session lost it (DISCARD, DEALLOCATE)
+                raise
         else:
+            # Marked first: an EXECUTE that fails (a timeout, a deadlock) leaves the PREPARE
+            # done, since prepared statements are not transactional.
+            statements.add(execute)
             # One round trip (and one query in a page's count): PREPARE, then EXECUTE.
-            cursor.execute(f"{compiled.prepare}; {name}", arguments)
-            statements.add(name)
+            cursor.execute(f"{compiled.prepare}; {execute}", arguments)
         return list(cursor.fetchall())
 
     def _write_statement(self, cursor: Any, compiled: _Compiled, samples: dict[str, Any]) -> None:

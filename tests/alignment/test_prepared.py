@@ -250,3 +250,31 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler(world: World, settin
         ]
     assert reading.captured_queries[0]["sql"].startswith("SELECT")
     assert not any("_percent" in s for s in _statements())
+
+
+def _divided(workspace: int, divisor: int) -> QuerySet[Any]:
+    from django.db.models import ExpressionWrapper, IntegerField
+
+    quotient = ExpressionWrapper(Value(6) / Value(divisor), output_field=IntegerField())
+    return Task.objects.for_workspace(workspace).annotate(q=quotient).values_list("pk", "q")
+
+
+def test_a_failed_first_execute_keeps_its_statement_and_a_lost_one_is_prepared_again(
+    world: World,
+) -> None:
+    from django.db import DataError, OperationalError, transaction
+
+    task = TaskFactory(team=world.team)
+    prepared = Prepared(_divided)
+    # The first call prepares, then fails as it runs: the statement stays (not transactional),
+    # and the next call must not prepare it twice ("already exists").
+    with pytest.raises(DataError, match="division by zero"), transaction.atomic():
+        prepared.rows(workspace=world.workspace.pk, divisor=0)
+    assert prepared.rows(workspace=world.workspace.pk, divisor=3) == [(task.pk, 2)]
+    # Something else dropped the session's statements (DISCARD ALL, a pooler's reset): the
+    # call after the one that finds it gone prepares it again.
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    with pytest.raises(OperationalError), transaction.atomic():
+        prepared.rows(workspace=world.workspace.pk, divisor=3)
+    assert prepared.rows(workspace=world.workspace.pk, divisor=2) == [(task.pk, 3)]
