@@ -5,7 +5,7 @@ Each read is one query whatever the size of the sprint or backlog (issue #15).""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple, Unpack
@@ -124,7 +124,7 @@ _STATE_FIELDS = tuple(f.attname for f in WorkflowState._meta.concrete_fields)
 _STATE_TEAM = {"team": tuple(f.attname for f in Team._meta.concrete_fields if not f.primary_key)}
 
 
-def _board_states_query(role: str) -> Any:
+def _board_states_query(role: str) -> Callable[..., QuerySet[Any]]:
     def build(workspace: int, team: int, user: int = 0) -> QuerySet[Any]:
         # An unsaved membership of that role: `visible_to` reads its ids and role only.
         viewer = Membership(workspace_id=workspace, user_id=user, role=role)
