@@ -22,6 +22,7 @@ help:
 	@echo "make bench-load  a bounded mixed load on gunicorn, Celery, PostgreSQL, Redis (bench/README.md)"
 	@echo "make bench-live  200 sockets on one board: delivery latency and server memory (bench/README.md)"
 	@echo "make bench-documents  50 editors typing into one document: latency, memory, convergence"
+	@echo "make bench-prepared  prepared statements on vs off, interleaved: a ratio (bench/README.md)"
 	@echo "make vsix   package the VS Code extension (docs/editor.md); needs node and npm"
 
 $(UV):
