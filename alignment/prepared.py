@@ -179,7 +179,9 @@ class Prepared:
                 cursor.execute(execute, arguments)
             except DatabaseError as error:
                 if getattr(error.__cause__, "pgcode", None) == _NO_SUCH_STATEMENT:
-                    statements.discard(execute)  # the session lost it (DISCARD, DEALLOCATE)
+                    # The session lost it, and with DISCARD ALL or DEALLOCATE ALL every other
+                    # one too: forget them all, so each is prepared again on its next call.
+                    statements.clear()
                 raise
         else:
             # Marked first: an EXECUTE that fails (a timeout, a deadlock) leaves the PREPARE

@@ -266,6 +266,8 @@ def test_a_failed_first_execute_keeps_its_statement_and_a_lost_one_is_prepared_a
 
     task = TaskFactory(team=world.team)
     prepared = Prepared(_divided)
+    other = Prepared(_percent_titles)
+    assert other.rows(workspace=world.workspace.pk, ids=Ids([task.pk])) == []  # prepared
     # The first call prepares, then fails as it runs: the statement stays (not transactional),
     # and the next call must not prepare it twice ("already exists").
     with pytest.raises(DataError, match="division by zero"), transaction.atomic():
@@ -278,3 +280,6 @@ def test_a_failed_first_execute_keeps_its_statement_and_a_lost_one_is_prepared_a
     with pytest.raises(OperationalError), transaction.atomic():
         prepared.rows(workspace=world.workspace.pk, divisor=3)
     assert prepared.rows(workspace=world.workspace.pk, divisor=2) == [(task.pk, 3)]
+    # Every other statement of the session was lost with it: none is believed prepared still
+    # (`other`, prepared before the DEALLOCATE, works at once, as later tests' queries must).
+    assert other.rows(workspace=world.workspace.pk, ids=Ids([task.pk])) == []
