@@ -177,10 +177,14 @@ class TeamQuerySet(WorkspaceQuerySet):
         The rule lives in `visible_team_ids`; every team-owned queryset (`TeamScopedQuerySet`)
         filters through that subquery too, so scoping never costs a query of its own.
         """
-        teams = self.for_workspace(membership.workspace_id)
+        return self.for_workspace(membership.workspace_id).filter(
+            self.visible_condition(membership)
+        )
+
+    def visible_condition(self, membership: Membership) -> models.Q:
         if membership.sees_every_team:
-            return teams
-        return teams.filter(pk__in=visible_team_ids(membership))
+            return models.Q()
+        return models.Q(pk__in=visible_team_ids(membership))
 
     def hidden_from(self, membership: Membership) -> models.QuerySet:
         """The pks of the workspace's teams `membership` may not see."""

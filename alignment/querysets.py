@@ -26,6 +26,11 @@ class WorkspaceQuerySet(models.QuerySet):
         """What `membership` may see: here, everything in its workspace (no team owns it)."""
         return self.for_workspace(membership.workspace_id)
 
+    def visible_condition(self, membership: Membership) -> models.Q:
+        """`visible_to`'s rule on one row of the workspace, beyond the workspace filter (an
+        empty Q: every row), for a query that labels rows instead of leaving them out."""
+        return models.Q()
+
 
 class TeamScopedQuerySet(WorkspaceQuerySet):
     """Rows that belong to a team: hidden with it when it is private (or not the guest's).
@@ -39,16 +44,23 @@ class TeamScopedQuerySet(WorkspaceQuerySet):
     team_optional: ClassVar[bool] = False
 
     def visible_to(self, membership: Membership) -> Self:
-        rows = self.for_workspace(membership.workspace_id)
+        return self.for_workspace(membership.workspace_id).filter(
+            self.visible_condition(membership)
+        )
+
+    def visible_condition(self, membership: Membership) -> models.Q:
+        """Every owning team is one `membership` may see (`visible_team_ids`); an empty Q for
+        admins and owners, whose queries need no subquery at all."""
+        condition = models.Q()
         if membership.sees_every_team:
-            return rows  # no subquery at all for admins and owners
+            return condition
         teams = visible_team_ids(membership)
-        for field in self.team_fields:
-            condition = models.Q(**{f"{field}__in": teams})
+        for field in self.team_fields:  # forward foreign keys: one filter equals a chain
+            owner = models.Q(**{f"{field}__in": teams})
             if self.team_optional and not membership.is_guest:
-                condition |= models.Q(**{f"{field}__isnull": True})
-            rows = rows.filter(condition)
-        return rows
+                owner |= models.Q(**{f"{field}__isnull": True})
+            condition &= owner
+        return condition
 
     def hidden_from(self, membership: Membership) -> models.QuerySet:
         """The pks of rows in `membership`'s workspace it may not see (counted, never titled)."""

@@ -130,10 +130,10 @@ def _names_query(kinds: tuple[str, ...], role: str | None) -> Prepared:
             rows = model.objects.filter(workspace=workspace, pk__in_ids=values[f"{kind}_ids"])
             if viewer is None or kind in _COMPANY_WIDE:
                 return rows.annotate(shown=Value(True))
-            visible = model._default_manager.all().visible_to(viewer).values("pk")
-            return rows.annotate(
-                shown=Case(When(pk__in=visible, then=Value(True)), default=Value(False))
-            )
+            # The rule on the row itself: `pk IN (the visible rows)` made PostgreSQL hash every
+            # visible task of the workspace for each call (11 ms at 20,000 tasks).
+            visible = model._default_manager.all().visible_condition(viewer)
+            return rows.annotate(shown=Case(When(visible, then=Value(True)), default=Value(False)))
 
         parts: dict[str, Callable[[], QuerySet[Any]]] = {
             "objective": lambda: rows_of(Objective, "objective").values_list(

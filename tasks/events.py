@@ -15,6 +15,7 @@ class TaskCreated:
     task_id: int
     roadmap_item_id: int | None
     actor_id: int | None = None  # the user who made the change; None for the system
+    assignee_id: int | None = None  # who is told it was assigned to them (none: no one)
 
 
 @dataclass(frozen=True)

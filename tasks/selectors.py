@@ -91,15 +91,25 @@ def filter_tasks(
     return qs
 
 
-def task_by_key(workspace: Workspace, key: str, *, viewer: Membership | None = None) -> Task | None:
+def task_by_key(
+    workspace: Workspace,
+    key: str,
+    *,
+    viewer: Membership | None = None,
+    rows: QuerySet[Task] | None = None,
+) -> Task | None:
     """The task with this key now, or the task an old key (move, merge) leads to. With a
-    `viewer`, only a task they may see (private teams, guests); without, any (integrations)."""
+    `viewer`, only a task they may see (private teams, guests); without, any (integrations).
+    `rows`: the tasks to look in, already scoped to the viewer (an API view's shaped rows,
+    so the task it answers with is read once); default: with their team and state."""
     parsed = parse_key(key)
     if parsed is None:
         return None
     team_key, number = parsed
-    tasks = Task.objects.visible_to(viewer) if viewer else Task.objects.for_workspace(workspace)
-    base = tasks.filter(workspace_id=workspace.pk).select_related("team", "state")
+    if rows is None:
+        tasks = Task.objects.visible_to(viewer) if viewer else Task.objects.for_workspace(workspace)
+        rows = tasks.select_related("team", "state")
+    base = rows.filter(workspace_id=workspace.pk)
     task = base.filter(team__key=team_key, number=number).first()
     if task is not None:
         return task

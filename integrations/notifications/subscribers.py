@@ -73,6 +73,8 @@ def _assigned(task: Task, actor: User | None) -> None:
 
 
 def on_task_created(event: TaskCreated) -> None:
+    if event.assignee_id is None:  # most tasks are created unassigned: nothing to read
+        return
     task = _task(event.workspace_id, event.task_id)
     if task is not None and task.assignee_id:
         _assigned(task, _user(event.actor_id))

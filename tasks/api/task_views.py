@@ -83,11 +83,14 @@ class TaskViewSet(RetrieveWithETagMixin, WorkspaceViewSet):
 
     def get_object(self) -> Task:
         task = selectors.task_by_key(
-            self.workspace, self.kwargs[self.lookup_field], viewer=self.member
+            self.workspace,
+            self.kwargs[self.lookup_field],
+            viewer=self.member,
+            rows=self.get_queryset(),
         )
         if task is None:
             raise Http404("Task not found.")
-        return self.get_queryset().get(pk=task.pk)  # type: ignore[no-any-return]
+        return task
 
     def _task_by_key(self, key: str | None, field: str) -> Task | None:
         if key is None:

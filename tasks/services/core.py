@@ -201,6 +201,7 @@ def task_create(
             task_id=task.pk,
             roadmap_item_id=task.roadmap_item_id,
             actor_id=actor.user_id,
+            assignee_id=task.assignee_id,
         )
     )
     return task

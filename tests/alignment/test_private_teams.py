@@ -66,6 +66,28 @@ def test_tasks_and_items_of_a_private_team_are_hidden_from_non_members(world, pr
     assert hidden_task in set(Task.objects.visible_to(world.admin))
 
 
+@pytest.mark.parametrize("role", ["admin", "member", "viewer", "guest"])
+def test_the_rule_on_one_row_labels_exactly_the_rows_visible_to_keeps(world, private_team, role):
+    # Names.load labels hidden rows instead of leaving them out, with the rule on the row
+    # itself (a `pk IN (every visible row)` subquery hashed every visible task per call).
+    if role == "guest":
+        build_guest(world)
+        TeamMember.objects.create(workspace=world.workspace, team=world.team, user=world.guest.user)
+    viewer = world.membership(role)
+    roadmap = RoadmapFactory(workspace=world.workspace)
+    for team in (world.team, private_team, TeamFactory(workspace=world.workspace)):
+        TaskFactory(team=team)
+        RoadmapItemFactory(roadmap=roadmap, owner_team=team)
+    RoadmapItemFactory(roadmap=roadmap, owner_team=None)
+
+    for model in (Task, RoadmapItem, Team):
+        rows = model.objects.for_workspace(world.workspace)
+        labelled = set(rows.filter(rows.visible_condition(viewer)).values_list("pk", flat=True))
+        kept = set(model.objects.visible_to(viewer).values_list("pk", flat=True))
+        assert labelled == kept, model.__name__
+        assert kept != set(rows.values_list("pk", flat=True)) or role == "admin", model.__name__
+
+
 def test_an_admins_visible_to_adds_no_filter(world, private_team):
     # Performance: admins and owners must not pay for a subquery they do not need.
     sql = str(Task.objects.visible_to(world.admin).query)
