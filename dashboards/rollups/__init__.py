@@ -42,7 +42,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from alignment import timezones
+from alignment.lookups import Ids
 from alignment.models import Workspace
+from alignment.prepared import Prepared
 from dashboards.rollups.math import COMPARED_FIELDS, ITEM, KR, OBJECTIVE, SPRINT, TEAM, Key
 from dashboards.rollups.okr import MAX_ROUNDS, build_round, okr_levels, read_round
 from dashboards.rollups.overlap import in_background, may_overlap
@@ -56,13 +58,21 @@ from tasks.models import Task
 # ---- public entry points ---------------------------------------------------------------------
 
 
+# The nodes of the seeded tasks, compiled once (alignment.prepared): every refresh asks.
+_TASK_NODES = Prepared(
+    lambda workspace, ids: Task.objects.filter(workspace_id=workspace, pk__in_ids=ids).values_list(
+        "roadmap_item_id", "sprint_id", "team_id"
+    )
+)
+
+
 def _expand(p: Pass, seeds: Seeds) -> None:
     """Resolve tasks to their nodes; changed KRs and objectives reach the items linked to them
     (an archived objective or a deleted KR changes which sprint work counts as aligned)."""
     if seeds.tasks:
-        for item_id, sprint_id, team_id in Task.objects.filter(
-            workspace_id=p.workspace_id, pk__in=seeds.tasks
-        ).values_list("roadmap_item_id", "sprint_id", "team_id"):
+        for item_id, sprint_id, team_id in _TASK_NODES.rows(
+            workspace=p.workspace_id, ids=Ids(seeds.tasks)
+        ):
             seeds.add(ITEM, item_id)
             seeds.add(SPRINT, sprint_id)
             seeds.add(TEAM, team_id)

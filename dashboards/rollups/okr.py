@@ -9,12 +9,15 @@ rows), however many nodes it holds. A full pass reads the whole tree once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from alignment.lookups import Ids
+from alignment.prepared import Prepared
 from dashboards.models import Rollup
 from dashboards.rollups.math import ITEM, KR, OBJECTIVE
 from dashboards.rollups.math_okr import (
@@ -159,6 +162,25 @@ class _Tree:
     others: list[ObjectiveFacts] = field(default_factory=list)
 
 
+def _round_query(workspace: int, todo: Ids) -> QuerySet[Any]:
+    """An incremental round's objectives (`todo`) and those aligned under them, a row a link."""
+    aligned = (
+        Q(pk__in_ids=todo)
+        | Q(parent_id__in_ids=todo)
+        | Q(parent_key_result__objective_id__in_ids=todo)
+    )
+    return (
+        Objective.objects.filter(aligned, workspace_id=workspace)
+        .order_by(*_ROUND_ORDER)
+        .values_list(*_ROUND_FIELDS)
+    )
+
+
+# Compiled once (alignment.prepared): each incremental refresh runs it once a round, and its
+# six joins cost more to build through the ORM than PostgreSQL takes to answer.
+_ROUND = Prepared(_round_query)
+
+
 def _read_tree(p: Pass, todo: set[int] | None) -> _Tree:
     """Objectives, their key results and the KRs' links in one query: a row per link (an
     objective without key results, a KR without links: one row, the rest None). Rows of one
@@ -167,16 +189,16 @@ def _read_tree(p: Pass, todo: set[int] | None) -> _Tree:
     An incremental round reads the objectives aligned under these in the same query (a query
     less per round): only their own facts are kept, their key results' rows are skipped.
     """
-    objective_qs = Objective.objects.filter(workspace_id=p.workspace_id)
-    if todo is not None:
-        objective_qs = objective_qs.filter(
-            Q(pk__in=todo) | Q(parent_id__in=todo) | Q(parent_key_result__objective_id__in=todo)
-        )
+    if todo is None:
+        rows = Objective.objects.filter(workspace_id=p.workspace_id)
+        found: Iterable[tuple[Any, ...]] = rows.order_by(*_ROUND_ORDER).values_list(*_ROUND_FIELDS)
+    else:
+        found = _ROUND.rows(workspace=p.workspace_id, todo=Ids(todo))
     tree = _Tree()
     objectives, krs, links = tree.objectives, tree.krs, tree.links
     zone = p.zone  # the workspace's, once, not per key result
     last = None
-    for row in objective_qs.order_by(*_ROUND_ORDER).values_list(*_ROUND_FIELDS):
+    for row in found:
         objective_id = row[0]
         if todo is not None and objective_id not in todo:
             if objective_id != last:

@@ -12,9 +12,12 @@ from datetime import UTC, date, tzinfo
 from decimal import Decimal
 from typing import Any, Protocol
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from alignment import events
+from alignment.lookups import Ids
+from alignment.prepared import Prepared
+from alignment.rows import instances
 from dashboards.events import RollupChanged
 from dashboards.models import Rollup
 from dashboards.rollups.math import (
@@ -114,17 +117,15 @@ class Pass:
         """Stored rows of these nodes in one query, skipping nodes already looked up."""
         if self.full:
             return
-        condition: Q | None = None
+        missing: dict[str, list[int]] = {}
         for kind, ids in wanted.items():
-            missing = [i for i in set(ids) if (kind, i) not in self.looked]
-            if missing:
-                self.looked.update((kind, i) for i in missing)
-                clause = Q(kind=kind, node_id__in=missing)
-                condition = clause if condition is None else condition | clause
-        if condition is None:
-            return
-        for row in Rollup.objects.filter(condition, workspace_id=self.workspace_id).order_by():
-            self.stored[(row.kind, row.node_id)] = row
+            new = [i for i in set(ids) if (kind, i) not in self.looked]
+            if new:
+                self.looked.update((kind, i) for i in new)
+                missing[kind] = new
+        if missing:
+            for row in stored_rows(self.workspace_id, missing):
+                self.stored[(row.kind, row.node_id)] = row
 
     def old_feeds(self, kind: str, ids: Iterable[int]) -> list[Key]:
         """The nodes these nodes fed when last stored (call `load` for them first)."""
@@ -283,3 +284,34 @@ def _children_first(objectives: Mapping[int, AlignedUnder]) -> list[int]:
             depth[member] = base + offset + 1
     # Deeper (further from the root) first; ties by id for a stable order.
     return sorted(objectives, key=lambda o: (-depth.get(o, 0), o))
+
+
+# The node kinds of `stored_rows`' one statement, in its order.
+_KINDS = (ITEM, SPRINT, TEAM, KR, OBJECTIVE)
+_ROLLUP_FIELDS = tuple(f.attname for f in Rollup._meta.concrete_fields)
+
+
+def _stored_query(workspace: int, **ids: Ids) -> QuerySet[Any]:
+    condition = Q()
+    for kind in _KINDS:
+        condition |= Q(kind=kind, node_id__in_ids=ids[kind])
+    return (
+        Rollup.objects.filter(condition, workspace_id=workspace)
+        .order_by()
+        .values_list(*_ROLLUP_FIELDS)
+    )
+
+
+# Compiled once (alignment.prepared): an incremental refresh reads stored rows three to four
+# times, and building this OR of kinds through the ORM each time was a fifth of its CPU.
+_STORED = Prepared(_stored_query, names=["workspace", *_KINDS])
+
+
+def stored_rows(workspace_id: int, ids: Mapping[str, Iterable[int]]) -> list[Rollup]:
+    """The stored rows of these nodes ({kind: ids}), as model instances, in one query."""
+    unknown = set(ids) - set(_KINDS)
+    if unknown:
+        raise ValueError(f"not a node kind: {sorted(unknown)}")
+    values = {kind: Ids(ids.get(kind, ())) for kind in _KINDS}
+    found = _STORED.rows(workspace=workspace_id, **values)
+    return instances(Rollup.objects.all(), _ROLLUP_FIELDS, rows=found)

@@ -14,11 +14,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from alignment.lookups import Ids
 from alignment.models import Team
+from alignment.prepared import Prepared
 from dashboards.rollups.math import (
     ITEM,
     KR,
@@ -47,16 +50,20 @@ def work_rows(workspace_id: int, condition: Q | None) -> list[WorkRow]:
     Without a condition it covers every task of the workspace under an item or a sprint:
     the floor a full recompute is measured against (bench/).
     """
+    if condition is None:
+        condition = Q(roadmap_item_id__isnull=False) | Q(sprint_id__isnull=False)
+    return list(_aggregate(workspace_id, condition))
+
+
+def _aggregate(workspace: int, condition: Q) -> QuerySet[Any]:
     decimal = DecimalField(max_digits=14, decimal_places=3)
     done = Q(state_category=StateCategory.DONE)
-    tasks = Task.objects.filter(workspace_id=workspace_id).exclude(
-        state_category=StateCategory.CANCELED
+    tasks = (
+        Task.objects.filter(workspace_id=workspace)
+        .exclude(state_category=StateCategory.CANCELED)
+        .filter(condition)
     )
-    if condition is not None:
-        tasks = tasks.filter(condition)
-    else:
-        tasks = tasks.filter(Q(roadmap_item_id__isnull=False) | Q(sprint_id__isnull=False))
-    rows = (
+    return (
         tasks.values("roadmap_item_id", "sprint_id")
         .order_by()
         .annotate(
@@ -74,7 +81,55 @@ def work_rows(workspace_id: int, condition: Q | None) -> list[WorkRow]:
             "total_count",
         )
     )
-    return list(rows)
+
+
+# An incremental pass's reads, compiled once (alignment.prepared): each runs on every refresh
+# with a few ids, and building them through the ORM cost more CPU than PostgreSQL spends
+# answering them (issue #15: incremental refresh ≤ 25 ms at a million tasks).
+_STALE_WORK = Prepared(
+    lambda workspace, items, sprints: _aggregate(
+        workspace, Q(roadmap_item_id__in_ids=items) | Q(sprint_id__in_ids=sprints)
+    )
+)
+_ITEM_FIELDS = (
+    "id",
+    "start_date",
+    "target_date",
+    "status",
+    "kr_links__key_result_id",
+    "kr_links__key_result__objective_id",
+    "kr_links__key_result__objective__status",
+)
+_ITEMS = Prepared(
+    lambda workspace, ids: (
+        RoadmapItem.objects.filter(workspace_id=workspace, pk__in_ids=ids)
+        .order_by("id", "kr_links__id")
+        .values_list(*_ITEM_FIELDS)
+    )
+)
+_SPRINT_FIELDS = ("id", "team_id", "start_date", "end_date", "status")
+_SPRINTS = Prepared(
+    lambda workspace, ids: (
+        Sprint.objects.filter(workspace_id=workspace, pk__in_ids=ids)
+        .order_by("id")
+        .values_list(*_SPRINT_FIELDS)
+    )
+)
+
+
+def _active_sprint_query(workspace: int, ids: Ids | None) -> QuerySet[Any]:
+    active = Sprint.objects.filter(team_id=OuterRef("pk"), status=SprintStatus.ACTIVE)
+    team_qs = Team.objects.filter(workspace_id=workspace)
+    if ids is not None:
+        team_qs = team_qs.filter(pk__in_ids=ids)
+    return (
+        team_qs.annotate(active_sprint=Subquery(active.order_by("-id").values("id")[:1]))
+        .order_by("id")
+        .values_list("id", "active_sprint")
+    )
+
+
+_ACTIVE_SPRINTS = Prepared(lambda workspace, ids: _active_sprint_query(workspace, ids))
 
 
 @dataclass
@@ -141,16 +196,19 @@ def _stale_rows(p: Pass, seeds: Seeds, items: set[int], sprints: set[int]) -> li
     holding a realigned item's tasks."""
     if not (items or sprints):
         return []
-    condition = Q(roadmap_item_id__in=items) | Q(sprint_id__in=sprints)
     if seeds.realigned:
-        # Every sprint holding a realigned item's tasks counts its aligned points anew.
+        # Every sprint holding a realigned item's tasks counts its aligned points anew (a
+        # rare shape, built through the ORM: its subquery would keep PostgreSQL's generic
+        # plan of the common one off the indexes).
         holding = Task.objects.filter(
             workspace_id=p.workspace_id,
             roadmap_item_id__in=seeds.realigned,
             sprint_id__isnull=False,
         ).values("sprint_id")
-        condition |= Q(sprint_id__in=holding)
-    rows = work_rows(p.workspace_id, condition)
+        condition = Q(roadmap_item_id__in=items) | Q(sprint_id__in=sprints)
+        rows = work_rows(p.workspace_id, condition | Q(sprint_id__in=holding))
+    else:
+        rows = _STALE_WORK.rows(workspace=p.workspace_id, items=Ids(items), sprints=Ids(sprints))
     sprints.update(r[1] for r in rows if r[1] is not None and r[0] in seeds.realigned)
     return rows
 
@@ -188,27 +246,16 @@ def _read_items(
 ) -> None:
     """The `wanted` items' links (all when None) into `facts`; the facts of those of them
     to compute (`items`, all when None)."""
-    item_qs = RoadmapItem.objects.filter(workspace_id=p.workspace_id)
-    if wanted is not None:
-        item_qs = item_qs.filter(pk__in=wanted)
+    if wanted is None:
+        found: Iterable[tuple[Any, ...]] = (
+            RoadmapItem.objects.filter(workspace_id=p.workspace_id)
+            .order_by("id", "kr_links__id")
+            .values_list(*_ITEM_FIELDS)
+        )
+    else:
+        found = _ITEMS.rows(workspace=p.workspace_id, ids=Ids(wanted))
     seen: set[int] = set()
-    for (
-        item_id,
-        start,
-        target,
-        status,
-        kr_id,
-        objective_id,
-        objective_status,
-    ) in item_qs.order_by("id", "kr_links__id").values_list(
-        "id",
-        "start_date",
-        "target_date",
-        "status",
-        "kr_links__key_result_id",
-        "kr_links__key_result__objective_id",
-        "kr_links__key_result__objective__status",
-    ):
+    for item_id, start, target, status, kr_id, objective_id, objective_status in found:
         if item_id not in seen:
             seen.add(item_id)
             facts.links_of_item[item_id] = []
@@ -222,14 +269,17 @@ def _read_items(
 
 def _read_sprints(p: Pass, sprints: set[int] | None) -> list[SprintFacts]:
     """These sprints' facts (all of the workspace when None)."""
-    sprint_qs = Sprint.objects.filter(workspace_id=p.workspace_id)
-    if sprints is not None:
-        sprint_qs = sprint_qs.filter(pk__in=sprints)
+    if sprints is None:
+        found: Iterable[tuple[Any, ...]] = (
+            Sprint.objects.filter(workspace_id=p.workspace_id)
+            .order_by("id")
+            .values_list(*_SPRINT_FIELDS)
+        )
+    else:
+        found = _SPRINTS.rows(workspace=p.workspace_id, ids=Ids(sprints))
     return [
         SprintFacts(s_id, p.workspace_id, team_id, start, end, status)
-        for s_id, team_id, start, end, status in sprint_qs.order_by("id").values_list(
-            "id", "team_id", "start_date", "end_date", "status"
-        )
+        for s_id, team_id, start, end, status in found
     ]
 
 
@@ -308,15 +358,9 @@ def _teams(p: Pass, teams: Iterable[int]) -> None:
 
 def _active_sprints(p: Pass, teams: set[int] | None) -> dict[int, int | None]:
     """Team → its active sprint (None without one), for these teams (all when None)."""
-    active = Sprint.objects.filter(team_id=OuterRef("pk"), status=SprintStatus.ACTIVE)
-    team_qs = Team.objects.filter(workspace_id=p.workspace_id)
-    if teams is not None:
-        team_qs = team_qs.filter(pk__in=teams)
-    return dict(
-        team_qs.annotate(active_sprint=Subquery(active.order_by("-id").values("id")[:1]))
-        .order_by("id")
-        .values_list("id", "active_sprint")
-    )
+    if teams is None:
+        return dict(_active_sprint_query(p.workspace_id, None))
+    return dict(_ACTIVE_SPRINTS.rows(workspace=p.workspace_id, ids=Ids(teams)))
 
 
 def _team_rows(p: Pass, found: Mapping[int, int | None]) -> None:
