@@ -321,6 +321,24 @@ def memory_gib() -> float | None:
     return round(pages * size / 2**30, 1)
 
 
+def merged(rollups: str, old: str, load: str | None) -> str:
+    """RESULTS.md with this run's rollup section: the pages section of `old` kept, the load
+    section (between its two marks) written anew from `load`, the sections after it kept."""
+    from bench.load import LOAD_MARK
+
+    text = rollups
+    _, found, pages = old.partition("## Pages and API")
+    kept, _, load_and_after = (found + pages).partition(LOAD_MARK)
+    after = load_and_after.partition(LOAD_MARK)[2].strip("\n")
+    if found:
+        text = text.rstrip("\n") + "\n\n" + kept.rstrip("\n")
+    if load is not None:
+        text = text.rstrip("\n") + "\n\n" + load.strip("\n")
+    if after:
+        text = text.rstrip("\n") + "\n\n" + after
+    return text.rstrip("\n") + "\n"
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alignment.settings")
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alignment")
@@ -382,7 +400,6 @@ def main() -> int:
     # Keep the sections other commands write: the pages and API (bench.pages, after this in
     # `make bench`, or alone), the mixed load (`make bench-load`), live pages, documents, the
     # forecast calibration.
-    from bench.load import LOAD_MARK
     from bench.load import markdown as load_markdown
 
     saved = HERE / "results.json"
@@ -391,15 +408,15 @@ def main() -> int:
         if key not in results and key != "notes":  # notes are about the run they came with
             results[key] = value
     saved.write_text(json.dumps(results, indent=2) + "\n")
-    text = markdown(results)
-    pages = (HERE / "RESULTS.md").read_text().partition("## Pages and API")
-    if pages[1]:
-        # The pages section runs to the load section (or the end), which is written anew.
-        text = text.rstrip("\n") + "\n\n" + (pages[1] + pages[2]).split(LOAD_MARK)[0].rstrip("\n")
+    md = HERE / "RESULTS.md"
     load = results.get("load")
-    if isinstance(load, dict):
-        text = text.rstrip("\n") + "\n\n" + load_markdown(load)
-    (HERE / "RESULTS.md").write_text(text.rstrip("\n") + "\n")
+    md.write_text(
+        merged(
+            markdown(results),
+            md.read_text() if md.exists() else "",
+            load_markdown(load) if isinstance(load, dict) else None,
+        )
+    )
     print(markdown(results))
     return 0
 

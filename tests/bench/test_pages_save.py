@@ -54,3 +54,22 @@ def test_another_runs_section_is_written_beside_the_pages_section(tmp_path: Path
         "pages_and_api": {"kept": 1},
         "prepared_statements_ab": {"ratio": 1.4},
     }
+
+
+def test_a_rollup_run_keeps_the_pages_section_and_the_sections_after_the_load() -> None:
+    from bench.load import LOAD_MARK
+    from bench.run import merged
+
+    old = (
+        "# Benchmark results\n\nold rollups\n\n## Pages and API\n\npages\n\n"
+        f"{LOAD_MARK}\n## Mixed load\n\nold load\n{LOAD_MARK}\n\n## Prepared statements\n\nab\n"
+    )
+    new_load = f"{LOAD_MARK}\n## Mixed load\n\nnew load\n{LOAD_MARK}\n"
+
+    assert merged("# Benchmark results\n\nnew rollups\n", old, new_load) == (
+        "# Benchmark results\n\nnew rollups\n\n## Pages and API\n\npages\n\n"
+        f"{LOAD_MARK}\n## Mixed load\n\nnew load\n{LOAD_MARK}\n\n## Prepared statements\n\nab\n"
+    )
+    assert merged("# Benchmark results\n\nnew rollups\n", "", None) == (
+        "# Benchmark results\n\nnew rollups\n"
+    )
