@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from alignment.lookups import Ids
 from alignment.prepared import Prepared
@@ -163,14 +163,18 @@ class _Tree:
 
 
 def _round_query(workspace: int, todo: Ids) -> QuerySet[Any]:
-    """An incremental round's objectives (`todo`) and those aligned under them, a row a link."""
-    aligned = (
-        Q(pk__in_ids=todo)
-        | Q(parent_id__in_ids=todo)
-        | Q(parent_key_result__objective_id__in_ids=todo)
-    )
+    """An incremental round's objectives (`todo`) and those aligned under them, a row a link.
+
+    Which objectives is a UNION of three indexed lookups: as one OR over a join
+    (`parent_key_result__objective_id`), PostgreSQL hashed every key result of the workspace
+    to test it (2.7 ms a round at a million tasks)."""
+    their_krs = KeyResult.objects.filter(objective_id__in_ids=todo).order_by().values("id")
+    ids = Objective.objects.order_by().values("id")
+    them = ids.filter(pk__in_ids=todo)
+    under = ids.filter(parent_id__in_ids=todo)
+    under_krs = ids.filter(parent_key_result_id__in=their_krs)
     return (
-        Objective.objects.filter(aligned, workspace_id=workspace)
+        Objective.objects.filter(workspace_id=workspace, pk__in=them.union(under, under_krs))
         .order_by(*_ROUND_ORDER)
         .values_list(*_ROUND_FIELDS)
     )
