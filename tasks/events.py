@@ -29,6 +29,9 @@ class TaskChanged:
     actor_id: int | None = None
     # Set when the task moved to another team: the old team's board must drop its card.
     previous_team_id: int | None = None
+    # The people a change of this task may notify (its assignee and creator, after the
+    # change); None when the publisher did not say, and a subscriber reads the task.
+    watchers: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,8 @@ def on_task_created(event: TaskCreated) -> None:
 def on_task_changed(event: TaskChanged) -> None:
     if "assignee" not in event.fields and "state" not in event.fields:
         return
+    if event.watchers is not None and not set(event.watchers) - {event.actor_id}:
+        return  # no one but the actor to tell (a move of unassigned work): nothing to read
     task = _task(event.workspace_id, event.task_id)
     if task is None:
         return

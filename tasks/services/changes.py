@@ -164,6 +164,7 @@ def publish_change(
             roadmap_item_ids=tuple(sorted({i for i in item_ids if i is not None})),
             actor_id=actor.user_id,
             previous_team_id=previous_team_id,
+            watchers=tuple(i for i in (task.assignee_id, task.created_by_id) if i is not None),
         )
     )
 

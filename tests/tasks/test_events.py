@@ -52,6 +52,7 @@ def test_transition_publishes_the_changed_fields(
             fields=("state",),
             roadmap_item_ids=(),
             actor_id=world.member.user_id,
+            watchers=(),
         )
     ]
 
