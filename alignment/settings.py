@@ -218,6 +218,11 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "alignment")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker keeps its database connection between jobs as a web process keeps it between
+# requests (CONN_MAX_AGE, health-checked; alignment.celery). Celery's own default closes it
+# around every job: under bench-load that was a new PostgreSQL session for each of ≈ 7 jobs a
+# second, each preparing its statements again (issue #15).
+CELERY_DB_REUSE_MAX = 1_000_000_000
 # No task may run longer than this (the soft limit lets it stop cleanly first): the longest,
 # a large import or a full rollup recompute of a big workspace, takes well under it.
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)

@@ -22,3 +22,16 @@ def slow_mark(*, key: str, seconds: float) -> None:
     time.sleep(seconds)
     client.rpush(f"{key}:done", os.getpid())
     client.expire(f"{key}:done", 300)
+
+
+@shared_task(name="tests.database_session")
+def database_session(*, key: str) -> None:
+    """Note the PostgreSQL session (its backend pid) this job's queries ran in."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    client.rpush(key, pid)
+    client.expire(key, 300)

@@ -16,12 +16,12 @@ from celery import shared_task
 from celery.backends.redis import RedisBackend
 from celery.result import AsyncResult
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 
 from alignment.celery import app as celery_app
 from alignment.tasks import ping
-from tests.services import require_redis
-from tests.worker_tasks import slow_mark
+from tests.services import require_postgres, require_redis
+from tests.worker_tasks import database_session, slow_mark
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -218,6 +218,40 @@ def test_a_task_of_a_worker_killed_outright_is_done_once_by_another():
         if second is not None:
             stop(second)
         marks.delete(f"{key}:started", f"{key}:done")
+
+
+@pytest.mark.django_db
+def test_a_worker_keeps_its_database_session_between_jobs_and_replaces_a_dead_one():
+    # Celery closed the connection around every job (a new PostgreSQL session, and every
+    # prepared statement again, per job); it is now kept as between a web process's requests,
+    # and health-checked before reuse.
+    require_postgres()
+    redis_url = require_redis()
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    database_url = f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    queue, key = f"test-{uuid.uuid4().hex[:12]}", f"test-session-{uuid.uuid4().hex}"
+    marks = redis.Redis.from_url(redis_url)
+    worker = start_worker(queue, redis_url, DATABASE_URL=database_url)
+    celery_app.conf.task_always_eager = False  # the autouse fixture restores it
+
+    def run_one() -> int:
+        before = marks.llen(key)
+        with celery_app.connection_for_write(redis_url) as broker:
+            database_session.apply_async(kwargs={"key": key}, queue=queue, connection=broker)
+        assert wait_for(lambda: marks.llen(key) == before + 1, seconds=60)
+        return int(marks.lindex(key, -1))
+
+    try:
+        first, second = run_one(), run_one()
+        assert first == second
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [first])
+        third = run_one()
+        assert third != first
+    finally:
+        stop(worker)
+        marks.delete(key)
 
 
 def test_the_visibility_timeout_outlasts_the_longest_task(settings):

@@ -129,7 +129,9 @@ def test_a_burst_of_moves_queues_one_job_and_one_row_per_node(
             task_services.task_transition(
                 actor=plan.world.member, task=task, to_state=plan.states[C.DONE]
             )
-    send.assert_called_once_with(kwargs={"workspace_id": plan.world.workspace.pk})
+    send.assert_called_once_with(
+        kwargs={"workspace_id": plan.world.workspace.pk}, countdown=queue.COALESCE_SECONDS
+    )
     pending = set(RollupPending.objects.values_list("kind", "node_id"))
     assert pending == {("task", t.pk) for t in tasks} | {("roadmap_item", plan.item_a.pk)}
 
