@@ -163,3 +163,39 @@ def test_the_redis_channel_layer_delivers_a_move(world: World, settings) -> None
         await viewer.disconnect()
 
     run(body)
+
+
+@pytest.mark.redis
+def test_sends_from_synchronous_code_share_the_layers_redis_connections(
+    world: World, settings, monkeypatch
+) -> None:
+    # A WSGI worker or a Celery job has no event loop: each send used to run on a new one,
+    # where the Redis layer opened a connection per message. One loop per process keeps them.
+    from redis.asyncio.connection import ConnectionPool
+
+    from live import broadcast
+
+    url = require_redis()
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [url], "prefix": f"test-send-{world.workspace.pk}"},
+        }
+    }
+    opened_connections: list[object] = []
+    make_connection = ConnectionPool.make_connection
+
+    def counted(pool: ConnectionPool):  # type: ignore[no-untyped-def]
+        connection = make_connection(pool)
+        opened_connections.append(connection)
+        return connection
+
+    monkeypatch.setattr(ConnectionPool, "make_connection", counted)
+    broadcast.send(f"board-{world.workspace.pk}-warm", {"n": 0})
+    warm = len(opened_connections)
+
+    for n in range(20):
+        broadcast.send(f"board-{world.workspace.pk}-{n}", {"n": n})
+
+    assert warm >= 1  # the layer did connect (the sends went through Redis)
+    assert len(opened_connections) == warm
