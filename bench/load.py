@@ -192,7 +192,7 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
                 "--without-gossip",
                 "--without-mingle",
                 "--loglevel",
-                "WARNING",
+                os.environ.get("BENCH_LOAD_WORKER_LOG", "WARNING"),  # INFO: each job's time
                 name="celery",
             )
             wait_http(port, stack)
@@ -201,9 +201,9 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
                 f"{args.duration:.0f} s measured …",
                 flush=True,
             )
-            cpu_before = stack.cpu_seconds()
+            cpu_before = {**stack.cpu_seconds(), "postgres": stack.postgres_cpu_seconds()}
             run = drive(fixtures, port, args.clients, args.warmup, args.duration)
-            cpu_after = stack.cpu_seconds()
+            cpu_after = {**stack.cpu_seconds(), "postgres": stack.postgres_cpu_seconds()}
             if not stack.alive():
                 raise RuntimeError(f"a server died during the load; logs in {stack.logs}")
             summary = summarize(run, args.duration)
@@ -305,7 +305,8 @@ def markdown(load: dict[str, Any]) -> str:
         "",
         "Server time p50 per kind (ms, gunicorn's access log: without the wait in its queue):",
     ]
-    lines += ["", "| run | " + " | ".join(kinds) + " | CPU ms a request (gunicorn / worker) |"]
+    cpu_title = "CPU ms a request (gunicorn / worker / PostgreSQL)"
+    lines += ["", "| run | " + " | ".join(kinds) + f" | {cpu_title} |"]
     lines.append("|---|" + "---|" * (len(kinds) + 1))
     for s in load["runs"]:
         server = s.get("server_ms_p50", {})
@@ -313,7 +314,8 @@ def markdown(load: dict[str, Any]) -> str:
         lines.append(
             f"| {s['label']} | "
             + " | ".join(str(server.get(k, "")) for k in kinds)
-            + f" | {cpu.get('gunicorn', '–')} / {cpu.get('celery', '–')} |"
+            + f" | {cpu.get('gunicorn', '–')} / {cpu.get('celery', '–')}"
+            + f" / {cpu.get('postgres', '–')} |"
         )
     lines += ["", *[f"- {note}" for note in load.get("notes", [])], LOAD_MARK, ""]
     return "\n".join(lines)

@@ -104,6 +104,27 @@ class Stack:
             used[name] = total
         return used
 
+    @staticmethod
+    def postgres_cpu_seconds() -> float:
+        """CPU time of PostgreSQL on this machine: its live processes, and the backends that
+        exited (the postmaster's waited-for children). The load's requests spend part of
+        their time there, planning and executing their queries."""
+        tick = os.sysconf("SC_CLK_TCK")
+        processes: dict[int, tuple[int, float, float]] = {}  # pid → (ppid, own, children's)
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                text = stat.read_text()
+                if not text[text.index("(") + 1 : text.rindex(")")].startswith("postgres"):
+                    continue
+                fields = text.rsplit(")", 1)[1].split()
+                own = (int(fields[11]) + int(fields[12])) / tick
+                reaped = (int(fields[13]) + int(fields[14])) / tick
+                processes[int(stat.parent.name)] = (int(fields[1]), own, reaped)
+        total = sum(own for _ppid, own, _reaped in processes.values())
+        # The postmaster (its parent is not PostgreSQL) holds the exited backends' time.
+        total += sum(r for ppid, _own, r in processes.values() if ppid not in processes)
+        return total
+
     def alive(self) -> bool:
         return all(p.poll() is None for p in self.processes)
 
