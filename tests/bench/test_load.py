@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bench import load
 
 
@@ -73,3 +75,19 @@ def test_results_are_merged_beside_the_rollup_figures(tmp_path, monkeypatch):
     assert "| new | 10.0 |" in text
     assert "second" in text
     assert "first" not in text
+
+
+@pytest.mark.django_db
+def test_postgres_cpu_time_counts_the_work_a_query_made_the_server_do():
+    from django.db import connection
+
+    from bench.load_stack import Stack
+    from tests.services import require, require_postgres
+
+    require_postgres()
+    before = Stack.postgres_cpu_seconds()
+    require(before > 0, "PostgreSQL running on this machine")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM generate_series(1, 3000000)")
+
+    assert Stack.postgres_cpu_seconds() - before >= 0.05
