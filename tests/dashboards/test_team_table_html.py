@@ -30,7 +30,8 @@ def test_a_team_without_numbers_shows_dashes_and_its_escaped_name() -> None:
         "R&amp;D &lt;core&gt;</a></th>"
         '<td><span class="muted">No active sprint</span></td>'
         '<td><span class="muted">—</span></td><td><span class="muted">—</span></td>'
-        '<td><span class="muted">—</span></td>' + '<td><span class="muted">—</span></td>' * 4
+        '<td><span class="muted">—</span></td>'
+        + '<td><span class="muted">—</span></td>' * 4
         + "</tr>"
     )
 
@@ -62,4 +63,5 @@ def test_numbers_read_as_the_template_engine_writes_them() -> None:
     assert f'title="Lead time: {_localized(12345.5)}">Elite</span>' in html
     assert _localized(1234.5) == "1,234.5"  # the setting is on: grouping is what is compared
     assert "<td>50%</td>" in html  # aligned: half of the points
-    assert 'class="bar bar-at_risk"' in html and "</svg> 40%</td>" in html
+    assert 'class="bar bar-at_risk"' in html
+    assert "</svg> 40%</td>" in html
