@@ -3,9 +3,10 @@ read in one prepared query (live.subscribers.card_message)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from live.subscribers import card_message
 from tasks.models import StateCategory, Task
@@ -64,7 +65,9 @@ def test_a_backlog_card_is_placed_among_backlog_cards_and_skips_archived_ones(
     first = TaskFactory(team=world.team, sprint=None, state=todo)
     TaskFactory(team=world.team, sprint=sprint, state=todo)  # same state, in a sprint
     archived = TaskFactory(team=world.team, sprint=None, state=todo)
-    Task.all_objects.filter(pk=archived.pk).update(archived_at=timezone.now())
+    Task.all_objects.filter(pk=archived.pk).update(
+        archived_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    )
     card = TaskFactory(team=world.team, sprint=None, state=todo)
 
     message = _message(card)
