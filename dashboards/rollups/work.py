@@ -129,7 +129,7 @@ def _active_sprint_query(workspace: int, ids: Ids | None) -> QuerySet[Any]:
     )
 
 
-_ACTIVE_SPRINTS = Prepared(lambda workspace, ids: _active_sprint_query(workspace, ids))
+_ACTIVE_SPRINTS = Prepared(_active_sprint_query)
 
 
 @dataclass
