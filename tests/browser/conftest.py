@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.core.signals import request_finished, request_started
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 
 from tests.browser.helpers import VIEWPORT, launch_chromium, log_in
@@ -76,8 +79,46 @@ def console() -> ConsoleLog:
     return ConsoleLog()
 
 
+class _ServerRequests:
+    """How many requests the live server is answering now (its threads run in this process)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.open = 0
+
+    def started(self, **_: object) -> None:
+        with self._lock:
+            self.open += 1
+
+    def finished(self, **_: object) -> None:
+        with self._lock:
+            self.open = max(0, self.open - 1)
+
+    def reset(self) -> None:
+        # Per test: a response never closed (an aborted stream) must not make every later
+        # test wait.
+        with self._lock:
+            self.open = 0
+
+    def wait_until_answered(self, seconds: float = 5.0) -> None:
+        deadline = time.monotonic() + seconds
+        while self.open and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+SERVER_REQUESTS = _ServerRequests()
+request_started.connect(SERVER_REQUESTS.started, weak=False)
+request_finished.connect(SERVER_REQUESTS.finished, weak=False)
+
+
 @pytest.fixture
-def page(browser: Browser, live_server, console: ConsoleLog, request, settings) -> Iterator[Page]:
+def page(
+    browser: Browser, live_server, transactional_db, console: ConsoleLog, request, settings
+) -> Iterator[Page]:
+    # `transactional_db` first: the page closes, and the live server answers what it was
+    # still asked (a lazy htmx region, say), before the database is flushed. Flushed under
+    # a request still reading, the TRUNCATE deadlocked with it and left the rows behind for
+    # the next test (a CI run, 2026-12-08).
     # The server runs at the suite's pinned instant (tests/clock.py) while Chromium keeps the
     # real clock: cookies that expire at "pinned now + N days" would already be expired for
     # it. Browser-session cookies have no expiry, so a login lasts the journey. (Chromium's
@@ -87,6 +128,7 @@ def page(browser: Browser, live_server, console: ConsoleLog, request, settings) 
     settings.CSRF_COOKIE_AGE = None
     # `live_server` is WSGI: nothing answers a websocket there (test_live.py serves ASGI).
     settings.LIVE_PAGES = False
+    SERVER_REQUESTS.reset()
     context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT)
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -99,6 +141,7 @@ def page(browser: Browser, live_server, console: ConsoleLog, request, settings) 
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     context.close()
+    SERVER_REQUESTS.wait_until_answered()
 
 
 @pytest.fixture
